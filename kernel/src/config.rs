@@ -1,0 +1,114 @@
+//! Typed configuration, layered: defaults, then an optional TOML file, then environment
+//! variables. Unknown keys are rejected so a typo never silently falls back to a default.
+//!
+//! - file: `commerce.toml` in the working directory, or the path in `COMMERCE_CONFIG`
+//! - environment: `COMMERCE_<KEY>` (e.g. `COMMERCE_LOG_FORMAT=json`), plus the conventional
+//!   `DATABASE_URL` and `REDIS_URL`
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// PostgreSQL URL; when unset each domain uses a SQLite file under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded SQLite files live.
+    pub data_dir: PathBuf,
+    /// Redis URL; when unset caches are in-process.
+    pub redis_url: Option<String>,
+    /// Address to listen on; each service falls back to its own default port.
+    pub listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info,commerce_catalog=debug`.
+    pub log_filter: String,
+    /// Largest database pool per domain.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            redis_url: None,
+            listen: None,
+            log_format: LogFormat::Plain,
+            log_filter: "info".to_owned(),
+            db_max_connections: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+/// Loads the configuration from `commerce.toml` (or `COMMERCE_CONFIG`) and the environment.
+pub fn load() -> Result<Config, ConfigError> {
+    let file = std::env::var_os("COMMERCE_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("commerce.toml"));
+    load_from(&file)
+}
+
+/// Loads with an explicit file path (which may not exist) layered under the environment.
+pub fn load_from(file: &Path) -> Result<Config, ConfigError> {
+    Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::file(file))
+        .merge(Env::prefixed("COMMERCE_").ignore(&["config"]))
+        .merge(Env::raw().only(&["database_url", "redis_url"]))
+        .extract()
+        .map_err(|error| ConfigError(error.to_string()))
+}
+
+impl Config {
+    /// The address to bind, given the service's default port.
+    pub fn listen_or(&self, default_port: u16) -> SocketAddr {
+        self.listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    #[test]
+    fn layers_file_then_environment_and_rejects_unknown_keys() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "commerce.toml",
+                "log_format = \"json\"\ndata_dir = \"/srv/data\"",
+            )?;
+            jail.set_env("COMMERCE_DATA_DIR", "/tmp/elsewhere");
+            jail.set_env("DATABASE_URL", "postgres://localhost/shop");
+            let config = load_from(Path::new("commerce.toml")).expect("valid config");
+            assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(config.data_dir, PathBuf::from("/tmp/elsewhere"));
+            assert_eq!(
+                config.database_url.as_deref(),
+                Some("postgres://localhost/shop")
+            );
+
+            jail.set_env("COMMERCE_DATABSE_URL", "typo");
+            let error = load_from(Path::new("commerce.toml")).expect_err("unknown key");
+            assert!(error.to_string().contains("databse_url"), "{error}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,117 @@
+//! Database connection per domain: a SQLite file under `data_dir` by default, or PostgreSQL
+//! (one schema per domain) when `database_url` is set. Migrations run on connect.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::Config;
+
+/// Connects to `domain`'s database and brings its schema up to date with `M`.
+pub async fn connect_and_migrate<M: MigratorTrait>(
+    config: &Config,
+    domain: &str,
+) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(config, domain).await?;
+    M::up(&db, None)
+        .await
+        .with_context(|| format!("migrating the {domain} database"))?;
+    Ok(db)
+}
+
+/// Connects to `domain`'s database without migrating.
+pub async fn connect(config: &Config, domain: &str) -> anyhow::Result<DatabaseConnection> {
+    anyhow::ensure!(
+        !domain.is_empty() && domain.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+        "domain names are lowercase identifiers, got {domain:?}"
+    );
+    match &config.database_url {
+        Some(url) if url.starts_with("postgres") => connect_postgres(config, url, domain).await,
+        Some(url) if url.starts_with("sqlite:") => connect_sqlite(url.clone(), config).await,
+        Some(url) => anyhow::bail!("unsupported database_url scheme in {url:?}"),
+        None => {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("creating the data directory {}", config.data_dir.display())
+            })?;
+            let path = config.data_dir.join(format!("{domain}.sqlite"));
+            connect_sqlite(format!("sqlite://{}?mode=rwc", path.display()), config).await
+        }
+    }
+}
+
+async fn connect_sqlite(url: String, config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.db_max_connections)
+        .sqlx_logging(false)
+        // WAL lets readers run beside the single writer; the busy timeout makes concurrent
+        // writers queue instead of failing with SQLITE_BUSY.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .context("opening the SQLite database")
+}
+
+async fn connect_postgres(
+    config: &Config,
+    url: &str,
+    domain: &str,
+) -> anyhow::Result<DatabaseConnection> {
+    let bootstrap = Database::connect(url)
+        .await
+        .context("connecting to PostgreSQL")?;
+    bootstrap
+        .execute(Statement::from_string(
+            DbBackend::Postgres,
+            format!("CREATE SCHEMA IF NOT EXISTS \"{domain}\""),
+        ))
+        .await
+        .with_context(|| format!("creating the {domain} schema"))?;
+    bootstrap
+        .close()
+        .await
+        .context("closing the bootstrap connection")?;
+
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .set_schema_search_path(domain.to_owned());
+    Database::connect(options)
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+/// Whether the database answers; backs the `/ready` endpoint.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn creates_a_sqlite_file_per_domain_under_the_data_dir() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
+        let db = connect(&config, "catalog").await.expect("connects");
+        assert!(ping(&db).await);
+        assert!(dir.path().join("data/catalog.sqlite").exists());
+        assert!(connect(&config, "Bad-Name").await.is_err());
+    }
+}

@@ -1,0 +1,90 @@
+//! Opaque global ids: `base64url("Type:key")`. Clients treat them as strings; every subgraph
+//! that shares an entity uses the same id, and only the owner decodes the key inside.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{ErrorCode, KernelError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GlobalId {
+    type_name: String,
+    key: String,
+}
+
+impl GlobalId {
+    pub fn new(type_name: &str, key: impl ToString) -> Self {
+        Self {
+            type_name: type_name.to_owned(),
+            key: key.to_string(),
+        }
+    }
+
+    /// Encodes a numeric database key of `type_name` in one step.
+    pub fn encode(type_name: &str, key: i64) -> String {
+        Self::new(type_name, key).to_string()
+    }
+
+    pub fn parse(value: &str) -> Result<Self, KernelError> {
+        let invalid = || KernelError::new(ErrorCode::BadUserInput, format!("invalid id {value:?}"));
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value.trim())
+            .map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
+        if type_name.is_empty() || key.is_empty() {
+            return Err(invalid());
+        }
+        Ok(Self {
+            type_name: type_name.to_owned(),
+            key: key.to_owned(),
+        })
+    }
+
+    /// Decodes an id that must name `expected` with a numeric key, as owners store them.
+    pub fn decode(value: &str, expected: &str) -> Result<i64, KernelError> {
+        let id = Self::parse(value)?;
+        if id.type_name != expected {
+            return Err(KernelError::new(
+                ErrorCode::BadUserInput,
+                format!("id {value:?} is a {}, expected a {expected}", id.type_name),
+            ));
+        }
+        id.key.parse().map_err(|_| {
+            KernelError::new(
+                ErrorCode::BadUserInput,
+                format!("invalid {expected} id {value:?}"),
+            )
+        })
+    }
+
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl std::fmt::Display for GlobalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let raw = format!("{}:{}", self.type_name, self.key);
+        f.write_str(&URL_SAFE_NO_PAD.encode(raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_checks_the_type() {
+        let id = GlobalId::encode("Product", 42);
+        assert_eq!(GlobalId::decode(&id, "Product").map_err(|e| e.code), Ok(42));
+        let wrong = GlobalId::decode(&id, "Review").map_err(|e| e.code);
+        assert_eq!(wrong, Err(ErrorCode::BadUserInput));
+        assert!(GlobalId::parse("not base64 !").is_err());
+        assert!(GlobalId::decode(&GlobalId::new("Product", "x").to_string(), "Product").is_err());
+    }
+}

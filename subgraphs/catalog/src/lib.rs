@@ -1,0 +1,1 @@
+//! commerce-catalog (being built).

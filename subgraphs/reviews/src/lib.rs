@@ -1,0 +1,1 @@
+//! commerce-reviews (being built).
