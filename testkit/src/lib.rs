@@ -1,1 +1,181 @@
-//! commerce-testkit (being built).
+//! Test support shared by every crate: a fresh database per test on SQLite or a real
+//! PostgreSQL, a real Redis, and SQL statement counting for N+1 tests.
+//!
+//! PostgreSQL and Redis come from `COMMERCE_TEST_POSTGRES_URL` / `COMMERCE_TEST_REDIS_URL`
+//! (started once by `scripts/test.sh`). When unset, the first test of a process starts its own
+//! throwaway server in a temporary directory, which stops when the process exits.
+
+mod servers;
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use commerce_kernel::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use tokio::sync::OnceCell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+}
+
+/// A configuration pointing at a database that no other test uses.
+pub struct TestConfig {
+    config: Config,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Deref for TestConfig {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl TestConfig {
+    pub fn config(&self) -> Config {
+        self.config.clone()
+    }
+}
+
+/// A fresh database on `backend`: a new SQLite directory, or a new PostgreSQL database.
+pub async fn test_config(backend: Backend) -> TestConfig {
+    let data_dir = tempfile::tempdir().expect("creating a temporary data directory");
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_postgres_database().await),
+    };
+    let config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url,
+        db_max_connections: 20,
+        ..Config::default()
+    };
+    TestConfig {
+        config,
+        _data_dir: data_dir,
+    }
+}
+
+/// The URL of a throwaway Redis; tests keep apart by namespacing their keys.
+pub async fn redis_url() -> String {
+    static URL: OnceCell<String> = OnceCell::const_new();
+    URL.get_or_init(|| async {
+        match std::env::var("COMMERCE_TEST_REDIS_URL") {
+            Ok(url) => url,
+            Err(_) => servers::start_redis()
+                .await
+                .expect("starting a throwaway Redis"),
+        }
+    })
+    .await
+    .clone()
+}
+
+async fn postgres_admin_url() -> String {
+    static URL: OnceCell<String> = OnceCell::const_new();
+    URL.get_or_init(|| async {
+        match std::env::var("COMMERCE_TEST_POSTGRES_URL") {
+            Ok(url) => url,
+            Err(_) => servers::start_postgres()
+                .await
+                .expect("starting a throwaway PostgreSQL"),
+        }
+    })
+    .await
+    .clone()
+}
+
+async fn fresh_postgres_database() -> String {
+    let admin_url = postgres_admin_url().await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("connecting to the test PostgreSQL");
+    admin
+        .execute(Statement::from_string(
+            DbBackend::Postgres,
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("creating a test database");
+    admin.close().await.expect("closing the admin connection");
+    replace_database(&admin_url, &name)
+}
+
+/// `postgres://user@host:port/postgres?x` with the database name replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("a PostgreSQL URL ends with /database");
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// Counts the SQL statements a connection runs, to prove that list fields cost a constant
+/// number of queries. Attach before the connection is cloned into application state.
+#[derive(Clone, Default)]
+pub struct SqlCounter(Arc<AtomicUsize>);
+
+impl SqlCounter {
+    pub fn attach(db: &mut DatabaseConnection) -> Self {
+        let counter = Self::default();
+        let count = counter.0.clone();
+        db.set_metric_callback(move |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
+        counter
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn reset(&self) {
+        self.0.store(0, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_name_in_urls() {
+        let url = replace_database(
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+            "t1",
+        );
+        assert_eq!(url, "postgres://postgres@127.0.0.1:5432/t1?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://h/postgres", "t2"),
+            "postgres://h/t2"
+        );
+    }
+
+    #[tokio::test]
+    async fn gives_each_test_its_own_postgres_database_and_counts_statements() {
+        let first = test_config(Backend::Postgres).await;
+        let second = test_config(Backend::Postgres).await;
+        assert_ne!(first.database_url, second.database_url);
+        let mut db = Database::connect(first.database_url.as_deref().expect("postgres url"))
+            .await
+            .expect("connects");
+        let counter = SqlCounter::attach(&mut db);
+        db.execute(Statement::from_string(DbBackend::Postgres, "SELECT 1"))
+            .await
+            .expect("runs");
+        assert_eq!(counter.count(), 1);
+    }
+}
