@@ -1,0 +1,267 @@
+//! Router configuration: CLI flags and `COMMERCE_ROUTER_*` environment variables over an
+//! optional YAML file over defaults.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use serde::Deserialize;
+
+/// Command line of the `commerce-router` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "commerce-router",
+    about = "A Federation v2 GraphQL router",
+    version
+)]
+pub struct Cli {
+    /// Path to the supergraph SDL (reloaded when it changes).
+    #[arg(long, env = "COMMERCE_ROUTER_SUPERGRAPH")]
+    pub supergraph: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "COMMERCE_ROUTER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Optional YAML configuration file.
+    #[arg(long, env = "COMMERCE_ROUTER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Share one execution among identical concurrent queries.
+    #[arg(long, env = "COMMERCE_ROUTER_INBOUND_DEDUPE")]
+    pub inbound_dedupe: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub supergraph: Option<PathBuf>,
+    /// Per-subgraph settings keyed by the subgraph name in the supergraph.
+    pub subgraphs: HashMap<String, SubgraphConfig>,
+    /// Default timeout for one subgraph request, in milliseconds.
+    pub subgraph_timeout_ms: u64,
+    pub planning_timeout_ms: u64,
+    /// Maximum request body size in bytes.
+    pub body_limit: usize,
+    pub cors: CorsConfig,
+    pub dedupe: DedupeConfig,
+    pub graphiql: bool,
+    pub introspection: bool,
+    /// Watch the supergraph file and swap in valid new versions.
+    pub hot_reload: bool,
+    pub reload_poll_ms: u64,
+    /// Progressive `@override` labels that are switched on for every request.
+    pub override_flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubgraphConfig {
+    pub url: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    pub enabled: bool,
+    /// `["*"]` allows any origin (without credentials).
+    pub allow_origins: Vec<String>,
+    pub allow_credentials: bool,
+    pub max_age_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DedupeConfig {
+    /// Identical in-flight subgraph query fetches share one request.
+    pub subgraph: bool,
+    /// Identical in-flight client queries share one execution (off by default).
+    pub inbound: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            supergraph: None,
+            subgraphs: HashMap::new(),
+            subgraph_timeout_ms: 30_000,
+            planning_timeout_ms: 10_000,
+            body_limit: 2 * 1024 * 1024,
+            cors: CorsConfig::default(),
+            dedupe: DedupeConfig::default(),
+            graphiql: true,
+            introspection: true,
+            hot_reload: true,
+            reload_poll_ms: 1_000,
+            override_flags: Vec::new(),
+        }
+    }
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allow_origins: vec!["*".to_string()],
+            allow_credentials: false,
+            max_age_secs: 600,
+        }
+    }
+}
+
+impl Default for DedupeConfig {
+    fn default() -> Self {
+        Self {
+            subgraph: true,
+            inbound: false,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration the binary runs with: YAML file (if any), then environment
+    /// variables, then flags.
+    pub fn load(cli: Cli) -> anyhow::Result<Self> {
+        let mut config = match &cli.config {
+            Some(path) => Self::from_yaml_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(std::env::vars())?;
+        if let Some(path) = cli.supergraph {
+            config.supergraph = Some(path);
+        }
+        if let Some(listen) = cli.listen {
+            config.listen = listen;
+        }
+        if let Some(inbound) = cli.inbound_dedupe {
+            config.dedupe.inbound = inbound;
+        }
+        Ok(config)
+    }
+
+    pub fn from_yaml_file(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config file {}", path.display()))?;
+        serde_yaml::from_str(&text)
+            .with_context(|| format!("parsing config file {}", path.display()))
+    }
+
+    /// Settings without a flag: `COMMERCE_ROUTER_SUBGRAPH_URL_<NAME>`, timeouts, body limit.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<()> {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("COMMERCE_ROUTER_") else {
+                continue;
+            };
+            let parse_u64 = || {
+                value
+                    .parse::<u64>()
+                    .with_context(|| format!("{key} must be a number"))
+            };
+            match name {
+                "SUBGRAPH_TIMEOUT_MS" => self.subgraph_timeout_ms = parse_u64()?,
+                "PLANNING_TIMEOUT_MS" => self.planning_timeout_ms = parse_u64()?,
+                "BODY_LIMIT" => {
+                    self.body_limit =
+                        usize::try_from(parse_u64()?).context("body limit too large")?
+                }
+                "SUBGRAPH_DEDUPE" => self.dedupe.subgraph = parse_bool(&key, &value)?,
+                "INTROSPECTION" => self.introspection = parse_bool(&key, &value)?,
+                "GRAPHIQL" => self.graphiql = parse_bool(&key, &value)?,
+                "HOT_RELOAD" => self.hot_reload = parse_bool(&key, &value)?,
+                other => {
+                    if let Some(subgraph) = other.strip_prefix("SUBGRAPH_URL_") {
+                        self.subgraphs
+                            .entry(subgraph.to_lowercase())
+                            .or_default()
+                            .url = Some(value.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a subgraph's URL, replacing the one in the supergraph.
+    pub fn with_subgraph_url(mut self, subgraph: &str, url: impl Into<String>) -> Self {
+        self.subgraphs.entry(subgraph.to_string()).or_default().url = Some(url.into());
+        self
+    }
+
+    pub fn url_overrides(&self) -> HashMap<String, String> {
+        self.subgraphs
+            .iter()
+            .filter_map(|(name, s)| s.url.clone().map(|url| (name.clone(), url)))
+            .collect()
+    }
+
+    pub fn subgraph_timeouts(&self) -> HashMap<String, Duration> {
+        self.subgraphs
+            .iter()
+            .filter_map(|(name, s)| {
+                s.timeout_ms
+                    .map(|ms| (name.clone(), Duration::from_millis(ms)))
+            })
+            .collect()
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => anyhow::bail!("{key} must be true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_overrides_defaults_and_env_overrides_yaml() {
+        let mut config: Config = serde_yaml::from_str(
+            "listen: 0.0.0.0:5000\nsubgraphs:\n  products:\n    url: http://p:1/graphql\n    timeout_ms: 50\ndedupe:\n  inbound: true\n",
+        )
+        .expect("valid yaml");
+        assert_eq!(config.listen.port(), 5000);
+        assert!(config.dedupe.inbound);
+        assert!(config.dedupe.subgraph, "unset keys keep their default");
+        config
+            .apply_env([
+                (
+                    "COMMERCE_ROUTER_SUBGRAPH_URL_REVIEWS".to_string(),
+                    "http://r/graphql".to_string(),
+                ),
+                ("COMMERCE_ROUTER_BODY_LIMIT".to_string(), "10".to_string()),
+            ])
+            .expect("valid env");
+        assert_eq!(config.body_limit, 10);
+        let overrides = config.url_overrides();
+        assert_eq!(overrides["reviews"], "http://r/graphql");
+        assert_eq!(overrides["products"], "http://p:1/graphql");
+        assert_eq!(
+            config.subgraph_timeouts()["products"],
+            Duration::from_millis(50)
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_yaml_keys_and_bad_env_values() {
+        assert!(serde_yaml::from_str::<Config>("listne: 1").is_err());
+        let mut config = Config::default();
+        assert!(
+            config
+                .apply_env([(
+                    "COMMERCE_ROUTER_HOT_RELOAD".to_string(),
+                    "maybe".to_string()
+                )])
+                .is_err()
+        );
+    }
+}

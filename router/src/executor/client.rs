@@ -1,0 +1,156 @@
+//! The subgraph HTTP client: one pooled keep-alive connection pool for all subgraphs,
+//! a timeout per subgraph, and deduplication of identical in-flight query fetches.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use http::{Method, Request, Uri, header};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+
+/// Why a subgraph fetch produced no usable response (the message reaches clients).
+pub type FetchError = Arc<str>;
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
+pub struct SubgraphClient {
+    http: Client<HttpConnector, Full<Bytes>>,
+    timeouts: HashMap<String, Duration>,
+    default_timeout: Duration,
+    dedupe: bool,
+    inflight: Mutex<HashMap<u64, SharedFetch>>,
+}
+
+impl SubgraphClient {
+    pub fn new(
+        default_timeout: Duration,
+        timeouts: HashMap<String, Duration>,
+        dedupe: bool,
+    ) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        let http = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        Self {
+            http,
+            timeouts,
+            default_timeout,
+            dedupe,
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// POSTs a GraphQL request body; identical concurrent query bodies to the same URL share
+    /// one network call (mutations never do: each must run).
+    pub async fn post(
+        &self,
+        subgraph: &str,
+        url: &Uri,
+        body: Bytes,
+        is_query: bool,
+    ) -> Result<Bytes, FetchError> {
+        let timeout = self
+            .timeouts
+            .get(subgraph)
+            .copied()
+            .unwrap_or(self.default_timeout);
+        let fetch = send(
+            self.http.clone(),
+            url.clone(),
+            body.clone(),
+            timeout,
+            subgraph.to_string(),
+        );
+        if !(self.dedupe && is_query) {
+            return fetch.await;
+        }
+        let key = {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            url.hash(&mut hasher);
+            body.hash(&mut hasher);
+            hasher.finish()
+        };
+        let (shared, leader) = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+            match inflight.get(&key) {
+                Some(existing) => (existing.clone(), false),
+                None => {
+                    let shared = fetch.boxed().shared();
+                    inflight.insert(key, shared.clone());
+                    (shared, true)
+                }
+            }
+        };
+        // The leader clears the entry even when its request is cancelled mid-flight, so a
+        // finished result is never served to a later, unrelated request.
+        let _guard = leader.then(|| InflightGuard {
+            map: &self.inflight,
+            key,
+        });
+        shared.await
+    }
+}
+
+struct InflightGuard<'a> {
+    map: &'a Mutex<HashMap<u64, SharedFetch>>,
+    key: u64,
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
+async fn send(
+    http: Client<HttpConnector, Full<Bytes>>,
+    url: Uri,
+    body: Bytes,
+    timeout: Duration,
+    subgraph: String,
+) -> Result<Bytes, FetchError> {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .body(Full::new(body))
+        .map_err(|e| FetchError::from(format!("invalid request to subgraph '{subgraph}': {e}")))?;
+    let call = async {
+        let response = http
+            .request(request)
+            .await
+            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?
+            .to_bytes();
+        // GraphQL-over-HTTP subgraphs may answer 4xx with a GraphQL body; keep it if it is JSON.
+        if !status.is_success() && !bytes.starts_with(b"{") {
+            return Err(format!("HTTP fetch failed from '{subgraph}': {status}"));
+        }
+        Ok(bytes)
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(result) => result.map_err(FetchError::from),
+        Err(_) => Err(FetchError::from(format!(
+            "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
+            timeout.as_millis()
+        ))),
+    }
+}

@@ -1,0 +1,623 @@
+//! Executes a query plan: walks Sequence/Parallel/Flatten/Fetch/BatchFetch/Condition nodes,
+//! builds deduplicated `_entities` representations, sends subgraph requests and merges each
+//! result into one response tree at its path, placing subgraph errors on client paths.
+
+pub mod client;
+mod rewrites;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, join_all};
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::SelectionSet as PlanSelectionSet;
+use hive_router_query_planner::planner::plan_nodes::{
+    BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, FlattenNodePathSegment, PlanNode,
+    QueryPlan,
+};
+use hive_router_query_planner::state::supergraph_state::OperationKind;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tracing::debug;
+
+use crate::error::{GraphQLError, codes};
+use crate::schema::SchemaIndex;
+use crate::supergraph::SchemaState;
+use client::SubgraphClient;
+
+/// One step of a location in the response tree.
+#[derive(Debug, Clone, Copy)]
+enum Loc<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+/// Entities to fetch for one `_entities` field: representations and where results go.
+struct EntityBatch<'p> {
+    representations: Vec<Value>,
+    /// (location in the response, index into `representations`)
+    targets: Vec<(Vec<Loc<'p>>, usize)>,
+}
+
+#[derive(Deserialize)]
+struct SubgraphResponse {
+    #[serde(default)]
+    data: Option<Value>,
+    #[serde(default)]
+    errors: Option<Vec<Value>>,
+}
+
+pub struct Executor<'a> {
+    schema: &'a SchemaState,
+    client: &'a SubgraphClient,
+    variables: &'a Map<String, Value>,
+    data: Mutex<Value>,
+    errors: Mutex<Vec<GraphQLError>>,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(
+        schema: &'a SchemaState,
+        client: &'a SubgraphClient,
+        variables: &'a Map<String, Value>,
+        initial_data: Map<String, Value>,
+    ) -> Self {
+        Self {
+            schema,
+            client,
+            variables,
+            data: Mutex::new(Value::Object(initial_data)),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub async fn run(self, plan: Option<&QueryPlan>) -> (Value, Vec<GraphQLError>) {
+        if let Some(node) = plan.and_then(|p| p.node.as_ref()) {
+            self.node(node).await;
+        }
+        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        let errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        (data, errors)
+    }
+
+    fn types(&self) -> &SchemaIndex {
+        &self.schema.supergraph_types
+    }
+
+    fn node<'b>(&'b self, node: &'b PlanNode) -> BoxFuture<'b, ()> {
+        Box::pin(async move {
+            match node {
+                PlanNode::Sequence(seq) => {
+                    for child in &seq.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(par) => {
+                    join_all(par.nodes.iter().map(|child| self.node(child))).await;
+                }
+                PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => self.entity_fetch(fetch, &flatten.path).await,
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Condition(condition) => {
+                    let on = self
+                        .variables
+                        .get(&condition.condition)
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
+                    let branch = if on {
+                        condition.if_clause.as_deref()
+                    } else {
+                        condition.else_clause.as_deref()
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(sub) => self.root_fetch(&sub.primary).await,
+                PlanNode::Defer(defer) => {
+                    // No incremental delivery: deferred parts are executed inline, in order.
+                    if let Some(primary) = defer.primary.node.as_deref() {
+                        self.node(primary).await;
+                    }
+                    for deferred in &defer.deferred {
+                        if let Some(node) = deferred.node.as_deref() {
+                            self.node(node).await;
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    fn push_errors(&self, errors: impl IntoIterator<Item = GraphQLError>) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(errors);
+    }
+
+    fn fetch_failed(&self, service: &str, message: &str) {
+        let mut error = GraphQLError::with_code(message, codes::SUBGRAPH_REQUEST_FAILED);
+        error
+            .extensions
+            .insert("serviceName".into(), Value::String(service.to_string()));
+        self.push_errors([error]);
+    }
+
+    fn used_variables(
+        &self,
+        usages: Option<&std::collections::BTreeSet<String>>,
+    ) -> Map<String, Value> {
+        let mut vars = Map::new();
+        for name in usages.into_iter().flatten() {
+            if let Some(value) = self.variables.get(name) {
+                vars.insert(name.clone(), value.clone());
+            }
+        }
+        vars
+    }
+
+    /// Sends one subgraph request and decodes its GraphQL response.
+    async fn send(
+        &self,
+        service: &str,
+        query: &str,
+        variables: Map<String, Value>,
+        kind: Option<&OperationKind>,
+    ) -> Option<SubgraphResponse> {
+        let Some(url) = self.schema.subgraph_urls.get(service) else {
+            self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
+            return None;
+        };
+        #[derive(serde::Serialize)]
+        struct Body<'q> {
+            query: &'q str,
+            variables: Map<String, Value>,
+        }
+        let body = match serde_json::to_vec(&Body { query, variables }) {
+            Ok(body) => Bytes::from(body),
+            Err(e) => {
+                self.fetch_failed(
+                    service,
+                    &format!("Could not encode request to '{service}': {e}"),
+                );
+                return None;
+            }
+        };
+        let is_query = !matches!(kind, Some(OperationKind::Mutation));
+        debug!(service, "subgraph fetch");
+        match self.client.post(service, url, body, is_query).await {
+            Ok(bytes) => match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+                Ok(response) => Some(response),
+                Err(e) => {
+                    self.fetch_failed(
+                        service,
+                        &format!("HTTP fetch failed from '{service}': invalid JSON response: {e}"),
+                    );
+                    None
+                }
+            },
+            Err(message) => {
+                self.fetch_failed(service, &message);
+                None
+            }
+        }
+    }
+
+    async fn root_fetch(&self, fetch: &FetchNode) {
+        let variables = self.used_variables(fetch.variable_usages.as_ref());
+        let Some(response) = self
+            .send(
+                &fetch.service_name,
+                &fetch.operation.document_str,
+                variables,
+                fetch.operation_kind.as_ref(),
+            )
+            .await
+        else {
+            return;
+        };
+        let service = fetch.service_name.as_str();
+        let errors: Vec<GraphQLError> = response
+            .errors
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                let mut error = GraphQLError::from_subgraph(e, service);
+                error.path = e.get("path").and_then(Value::as_array).cloned();
+                error
+            })
+            .collect();
+        self.push_errors(errors);
+        if let Some(mut data) = response.data.filter(Value::is_object) {
+            for rewrite in fetch.output_rewrites.iter().flatten() {
+                rewrites::apply(&mut data, rewrite, self.types());
+            }
+            let mut root = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            merge(&mut root, data, self.types());
+        }
+    }
+
+    async fn entity_fetch(&self, fetch: &FetchNode, path: &FlattenNodePath) {
+        let Some(requires) = &fetch.requires else {
+            return self.root_fetch(fetch).await;
+        };
+        let batch = self.collect_entities(
+            std::slice::from_ref(path),
+            requires,
+            fetch.input_rewrites.as_deref(),
+        );
+        if batch.representations.is_empty() {
+            return;
+        }
+        let mut variables = self.used_variables(fetch.variable_usages.as_ref());
+        variables.insert(
+            "representations".into(),
+            Value::Array(batch.representations.clone()),
+        );
+        let Some(response) = self
+            .send(
+                &fetch.service_name,
+                &fetch.operation.document_str,
+                variables,
+                None,
+            )
+            .await
+        else {
+            return;
+        };
+        let mut data = response.data.unwrap_or(Value::Null);
+        let entities = data.get_mut("_entities").map(Value::take);
+        self.merge_entities(
+            &fetch.service_name,
+            "_entities",
+            &batch,
+            entities,
+            fetch.output_rewrites.as_deref(),
+            response.errors.as_deref().unwrap_or_default(),
+        );
+    }
+
+    async fn batch_fetch(&self, batch: &BatchFetchNode) {
+        let mut variables = self.used_variables(batch.variable_usages.as_ref());
+        let mut collected = Vec::with_capacity(batch.entity_batch.aliases.len());
+        for alias in &batch.entity_batch.aliases {
+            let entities = self.collect_entities(
+                &alias.merge_paths,
+                &alias.requires,
+                alias.input_rewrites.as_deref(),
+            );
+            variables.insert(
+                alias.representations_variable_name.clone(),
+                Value::Array(entities.representations.clone()),
+            );
+            collected.push(entities);
+        }
+        if collected.iter().all(|c| c.representations.is_empty()) {
+            return;
+        }
+        let Some(response) = self
+            .send(
+                &batch.service_name,
+                &batch.operation.document_str,
+                variables,
+                None,
+            )
+            .await
+        else {
+            return;
+        };
+        let mut data = response.data.unwrap_or(Value::Null);
+        let errors = response.errors.unwrap_or_default();
+        for (alias, entities) in batch.entity_batch.aliases.iter().zip(&collected) {
+            let values = data.get_mut(&alias.alias).map(Value::take);
+            let alias_errors: Vec<Value> = errors
+                .iter()
+                .filter(|e| {
+                    e.get("path")
+                        .and_then(|p| p.get(0))
+                        .and_then(Value::as_str)
+                        .is_none_or(|first| first == alias.alias)
+                })
+                .cloned()
+                .collect();
+            self.merge_entities(
+                &batch.service_name,
+                &alias.alias,
+                entities,
+                values,
+                alias.output_rewrites.as_deref(),
+                &alias_errors,
+            );
+        }
+    }
+
+    /// Finds the objects at `paths` and builds one representation per distinct entity.
+    fn collect_entities<'p>(
+        &self,
+        paths: &'p [FlattenNodePath],
+        requires: &PlanSelectionSet,
+        input_rewrites: Option<&[FetchRewrite]>,
+    ) -> EntityBatch<'p> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let types = self.types();
+        let mut found = Vec::new();
+        for path in paths {
+            let mut loc = Vec::new();
+            collect_targets(&data, path.as_slice(), &mut loc, &mut found, types);
+        }
+        let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut batch = EntityBatch {
+            representations: Vec::new(),
+            targets: Vec::with_capacity(found.len()),
+        };
+        for (loc, object) in found {
+            let Some(mut rep) = representation(object, requires, types) else {
+                continue;
+            };
+            for rewrite in input_rewrites.into_iter().flatten() {
+                rewrites::apply(&mut rep, rewrite, types);
+            }
+            let key = serde_json::to_vec(&rep).unwrap_or_default();
+            let index = *seen.entry(key).or_insert_with(|| {
+                batch.representations.push(rep);
+                batch.representations.len() - 1
+            });
+            batch.targets.push((loc, index));
+        }
+        batch
+    }
+
+    fn merge_entities(
+        &self,
+        service: &str,
+        field: &str,
+        batch: &EntityBatch<'_>,
+        entities: Option<Value>,
+        output_rewrites: Option<&[FetchRewrite]>,
+        errors: &[Value],
+    ) {
+        let types = self.types();
+        let mut first_target: HashMap<usize, &[Loc<'_>]> = HashMap::new();
+        for (loc, index) in &batch.targets {
+            first_target.entry(*index).or_insert(loc);
+        }
+        let mapped = errors.iter().map(|e| {
+            let mut error = GraphQLError::from_subgraph(e, service);
+            error.path = e.get("path").and_then(Value::as_array).and_then(|path| {
+                let (head, rest) = path.split_first()?;
+                let index = rest.first()?.as_u64()? as usize;
+                if head.as_str() != Some(field) {
+                    return None;
+                }
+                let mut client_path = loc_to_path(first_target.get(&index)?);
+                client_path.extend(rest[1..].iter().cloned());
+                Some(client_path)
+            });
+            error
+        });
+        self.push_errors(mapped.collect::<Vec<_>>());
+
+        let Some(Value::Array(mut values)) = entities else {
+            return;
+        };
+        for value in &mut values {
+            for rewrite in output_rewrites.into_iter().flatten() {
+                rewrites::apply(value, rewrite, types);
+            }
+        }
+        let mut remaining = vec![0usize; values.len()];
+        for (_, index) in &batch.targets {
+            if let Some(count) = remaining.get_mut(*index) {
+                *count += 1;
+            }
+        }
+        let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        for (loc, index) in &batch.targets {
+            let Some(count) = remaining.get_mut(*index) else {
+                continue;
+            };
+            *count -= 1;
+            // The last target of an entity takes the value; earlier ones get copies.
+            let entity = if *count == 0 {
+                values.get_mut(*index).map(Value::take)
+            } else {
+                values.get(*index).cloned()
+            };
+            let Some(entity) = entity.filter(Value::is_object) else {
+                continue;
+            };
+            if let Some(target) = locate_mut(&mut data, loc) {
+                merge(target, entity, types);
+            }
+        }
+    }
+}
+
+fn loc_to_path(loc: &[Loc<'_>]) -> Vec<Value> {
+    loc.iter()
+        .map(|l| match l {
+            Loc::Key(k) => Value::String((*k).to_string()),
+            Loc::Index(i) => Value::from(*i),
+        })
+        .collect()
+}
+
+fn locate_mut<'v>(mut value: &'v mut Value, loc: &[Loc<'_>]) -> Option<&'v mut Value> {
+    for step in loc {
+        value = match step {
+            Loc::Key(k) => value.as_object_mut()?.get_mut(*k)?,
+            Loc::Index(i) => value.as_array_mut()?.get_mut(*i)?,
+        };
+    }
+    Some(value)
+}
+
+/// Whether an object's `__typename` satisfies one of the type conditions (objects without a
+/// typename are assumed to, as their static type already matched when they were fetched).
+fn matches_condition(
+    object: &Map<String, Value>,
+    conditions: &std::collections::BTreeSet<String>,
+    types: &SchemaIndex,
+) -> bool {
+    match object.get("__typename").and_then(Value::as_str) {
+        Some(typename) => conditions
+            .iter()
+            .any(|c| types.does_type_apply(c, typename)),
+        None => true,
+    }
+}
+
+fn collect_targets<'v, 'p>(
+    value: &'v Value,
+    path: &'p [FlattenNodePathSegment],
+    loc: &mut Vec<Loc<'p>>,
+    out: &mut Vec<(Vec<Loc<'p>>, &'v Map<String, Value>)>,
+    types: &SchemaIndex,
+) {
+    let Some((segment, rest)) = path.split_first() else {
+        match value {
+            Value::Object(object) => out.push((loc.clone(), object)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    loc.push(Loc::Index(i));
+                    collect_targets(item, path, loc, out, types);
+                    loc.pop();
+                }
+            }
+            _ => {}
+        }
+        return;
+    };
+    match (segment, value) {
+        (_, Value::Array(items)) => {
+            // Lists are walked whether or not the path marks them with `@`.
+            let rest = if matches!(segment, FlattenNodePathSegment::List) {
+                rest
+            } else {
+                path
+            };
+            for (i, item) in items.iter().enumerate() {
+                loc.push(Loc::Index(i));
+                collect_targets(item, rest, loc, out, types);
+                loc.pop();
+            }
+        }
+        (FlattenNodePathSegment::Field(key), Value::Object(object)) => {
+            if let Some(child) = object.get(key) {
+                loc.push(Loc::Key(key));
+                collect_targets(child, rest, loc, out, types);
+                loc.pop();
+            }
+        }
+        (FlattenNodePathSegment::TypeCondition(conditions), Value::Object(object)) => {
+            if matches_condition(object, conditions, types) {
+                collect_targets(value, rest, loc, out, types);
+            }
+        }
+        (FlattenNodePathSegment::List, Value::Object(_)) => {
+            collect_targets(value, rest, loc, out, types);
+        }
+        _ => {}
+    }
+}
+
+/// Projects an object through a `@key`/`@requires` selection; `None` when a required field
+/// is missing (its owner failed), so the entity is not sent with a partial key.
+fn representation(
+    object: &Map<String, Value>,
+    requires: &PlanSelectionSet,
+    types: &SchemaIndex,
+) -> Option<Value> {
+    let mut out = Map::new();
+    collect_representation(object, requires, types, &mut out)?;
+    Some(Value::Object(out))
+}
+
+fn collect_representation(
+    object: &Map<String, Value>,
+    selections: &PlanSelectionSet,
+    types: &SchemaIndex,
+    out: &mut Map<String, Value>,
+) -> Option<()> {
+    let typename = object.get("__typename").and_then(Value::as_str);
+    for item in &selections.items {
+        match item {
+            SelectionItem::InlineFragment(fragment) => {
+                let applies =
+                    typename.is_none_or(|t| types.does_type_apply(&fragment.type_condition, t));
+                if applies {
+                    collect_representation(object, &fragment.selections, types, out)?;
+                }
+            }
+            SelectionItem::Field(field) => {
+                let output_key = field.alias.as_deref().unwrap_or(&field.name);
+                let value = object.get(&field.name).or_else(|| object.get(output_key))?;
+                let projected = if field.selections.items.is_empty() {
+                    value.clone()
+                } else {
+                    nested_representation(value, &field.selections, types)?
+                };
+                out.insert(output_key.to_string(), projected);
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    Some(())
+}
+
+fn nested_representation(
+    value: &Value,
+    selections: &PlanSelectionSet,
+    types: &SchemaIndex,
+) -> Option<Value> {
+    match value {
+        Value::Object(object) => {
+            let mut out = Map::new();
+            collect_representation(object, selections, types, &mut out)?;
+            Some(Value::Object(out))
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|item| nested_representation(item, selections, types))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        other => Some(other.clone()),
+    }
+}
+
+/// Deep-merges a subgraph's result into the response tree. A concrete `__typename` already
+/// there wins over an interface name (an `@interfaceObject` subgraph only knows the interface).
+fn merge(target: &mut Value, source: Value, types: &SchemaIndex) {
+    match (target, source) {
+        (Value::Object(into), Value::Object(from)) => {
+            for (key, value) in from {
+                if key == "__typename" {
+                    let keep = into
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| types.get(t).is_some_and(|d| !d.is_abstract()));
+                    if keep {
+                        continue;
+                    }
+                }
+                match into.get_mut(&key) {
+                    Some(existing) => merge(existing, value, types),
+                    None => {
+                        into.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
+            for (existing, value) in into.iter_mut().zip(from) {
+                merge(existing, value, types);
+            }
+        }
+        (target, source) => *target = source,
+    }
+}

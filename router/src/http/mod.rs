@@ -1,0 +1,335 @@
+//! GraphQL over HTTP: POST and GET on `/graphql`, GraphiQL for browsers, `/health` and
+//! `/ready`, body limits, CORS, compression and a request id on every response.
+
+mod graphiql;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use serde_json::{Map, Value};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::info_span;
+
+use crate::error::{GraphQLError, codes, errors_body};
+use crate::{GraphQLRequest, Outcome, RouterState};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const APPLICATION_JSON: &str = "application/json; charset=utf-8";
+
+/// The router's HTTP application; bind it to any listener, or drive it with `oneshot`.
+pub fn app(state: Arc<RouterState>) -> Router {
+    let config = state.config().clone();
+    let router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .with_state(state);
+    let router = if config.cors.enabled {
+        router.layer(cors(&config.cors))
+    } else {
+        router
+    };
+    router
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+fn cors(config: &crate::config::CorsConfig) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .max_age(Duration::from_secs(config.max_age_secs));
+    if config.allow_origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any).allow_headers(Any)
+    } else {
+        let origins: Vec<HeaderValue> = config
+            .allow_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        layer
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+            .allow_credentials(config.allow_credentials)
+    }
+}
+
+async fn health() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, APPLICATION_JSON)],
+        r#"{"status":"ok"}"#,
+    )
+}
+
+async fn ready(State(state): State<Arc<RouterState>>) -> impl IntoResponse {
+    let subgraphs = state.schema().subgraph_urls.len();
+    (
+        [(header::CONTENT_TYPE, APPLICATION_JSON)],
+        format!(r#"{{"status":"ready","subgraphs":{subgraphs}}}"#),
+    )
+}
+
+/// Which media type the client accepts for the response.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphQLResponse,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Media {
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    // The first listed of the two wins; legacy clients (no Accept, */*) get application/json.
+    let graphql = accept.find("application/graphql-response+json");
+    let json = accept.find("application/json");
+    match (graphql, json) {
+        (Some(g), Some(j)) if j < g => Media::Json,
+        (Some(_), _) => Media::GraphQLResponse,
+        _ => Media::Json,
+    }
+}
+
+fn respond(status: StatusCode, media: Media, body: Bytes) -> Response {
+    let content_type = match media {
+        Media::GraphQLResponse => GRAPHQL_RESPONSE_JSON,
+        Media::Json => APPLICATION_JSON,
+    };
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn request_error(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+    let body = errors_body(&[GraphQLError::with_code(message, code)]);
+    respond(status, media, Bytes::from(body))
+}
+
+fn outcome_response(outcome: Outcome, media: Media) -> Response {
+    match outcome {
+        Outcome::Executed(body) => respond(StatusCode::OK, media, body),
+        // application/json keeps 200 for document errors (the legacy behaviour clients expect).
+        Outcome::RequestError(body) => {
+            let status = match media {
+                Media::GraphQLResponse => StatusCode::BAD_REQUEST,
+                Media::Json => StatusCode::OK,
+            };
+            respond(status, media, body)
+        }
+        Outcome::MethodNotAllowed(body) => {
+            let mut response = respond(StatusCode::METHOD_NOT_ALLOWED, media, body);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
+        Outcome::ServerError(body) => respond(StatusCode::INTERNAL_SERVER_ERROR, media, body),
+    }
+}
+
+async fn graphql_get(
+    State(state): State<Arc<RouterState>>,
+    headers: HeaderMap,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    let media = negotiate(&headers);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && param("query").is_none() && state.config().graphiql {
+        return graphiql::page();
+    }
+    let Some(query) = param("query").filter(|q| !q.is_empty()) else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "Missing query: send the `query` parameter",
+            codes::BAD_REQUEST,
+        );
+    };
+    let variables = match param("variables") {
+        None | Some("") => Map::new(),
+        Some(raw) => match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(map)) => map,
+            Ok(Value::Null) => Map::new(),
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    "Invalid variables: `variables` must be a JSON object",
+                    codes::BAD_REQUEST,
+                );
+            }
+        },
+    };
+    if let Some(raw) = param("extensions").filter(|e| !e.is_empty())
+        && !matches!(
+            serde_json::from_str::<Value>(raw),
+            Ok(Value::Object(_) | Value::Null)
+        )
+    {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "Invalid extensions: `extensions` must be a JSON object",
+            codes::BAD_REQUEST,
+        );
+    }
+    let request = GraphQLRequest {
+        query: query.to_string(),
+        operation_name: param("operationName")
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
+        variables,
+    };
+    outcome_response(state.execute(request, false).await, media)
+}
+
+async fn graphql_post(
+    State(state): State<Arc<RouterState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let media = negotiate(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence.is_empty() {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "Missing Content-Type: send `application/json`",
+            codes::UNSUPPORTED_MEDIA_TYPE,
+        );
+    }
+    if essence != "application/json" && essence != "application/graphql-response+json" {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            &format!("Unsupported Content-Type `{essence}`: send `application/json`"),
+            codes::UNSUPPORTED_MEDIA_TYPE,
+        );
+    }
+    let limit = state.config().body_limit;
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                &format!("Request body larger than the {limit}-byte limit"),
+                codes::PAYLOAD_TOO_LARGE,
+            );
+        }
+    };
+    let request = match parse_post_body(&bytes) {
+        Ok(request) => request,
+        Err(message) => {
+            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+        }
+    };
+    outcome_response(state.execute(request, true).await, media)
+}
+
+/// Reads the spec's POST body: `{query, operationName?, variables?, extensions?}`.
+fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("Invalid JSON body: {e}"))?;
+    let Value::Object(mut body) = value else {
+        return Err("Invalid request body: expected a JSON object".to_string());
+    };
+    let query = match body.remove("query") {
+        Some(Value::String(q)) if !q.is_empty() => q,
+        None | Some(Value::Null) | Some(Value::String(_)) => {
+            return Err("Missing query: the body must contain a `query` string".to_string());
+        }
+        Some(_) => return Err("Invalid query: `query` must be a string".to_string()),
+    };
+    let operation_name = match body.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name).filter(|n| !n.is_empty()),
+        Some(_) => return Err("Invalid operationName: must be a string".to_string()),
+    };
+    let variables = match body.remove("variables") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err("Invalid variables: `variables` must be a JSON object".to_string()),
+    };
+    match body.remove("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("Invalid extensions: `extensions` must be a JSON object".to_string()),
+    }
+    Ok(GraphQLRequest {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_body_rejects_non_object_variables_and_missing_query() {
+        assert!(parse_post_body(br#"{"query":"{a}","variables":[1]}"#).is_err());
+        assert!(parse_post_body(br#"{"variables":{}}"#).is_err());
+        assert!(parse_post_body(br#"{"query":1}"#).is_err());
+        assert!(parse_post_body(b"[]").is_err());
+        let ok = parse_post_body(br#"{"query":"{a}","operationName":null,"variables":null}"#)
+            .expect("valid body");
+        assert_eq!(ok.query, "{a}");
+        assert!(ok.operation_name.is_none());
+    }
+
+    #[test]
+    fn negotiates_graphql_response_json_only_when_asked() {
+        let mut headers = HeaderMap::new();
+        assert!(negotiate(&headers) == Media::Json);
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/graphql-response+json, application/json"),
+        );
+        assert!(negotiate(&headers) == Media::GraphQLResponse);
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, application/graphql-response+json"),
+        );
+        assert!(negotiate(&headers) == Media::Json);
+    }
+}

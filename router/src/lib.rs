@@ -1,0 +1,305 @@
+//! `commerce-router`: a general Apollo Federation v2 router. It loads any `join__`/`link`
+//! supergraph, plans operations with `hive-router-query-planner`, executes the plans against
+//! the subgraphs and answers over GraphQL-over-HTTP.
+
+pub mod config;
+pub mod error;
+pub mod executor;
+pub mod http;
+pub mod introspection;
+pub mod pipeline;
+pub mod reload;
+pub mod schema;
+pub mod supergraph;
+pub mod value;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+use tracing::info;
+
+pub use config::Config;
+pub use http::app;
+
+use error::{GraphQLError, codes, errors_body};
+use executor::Executor;
+use executor::client::SubgraphClient;
+use pipeline::{PipelineError, PlanningOptions, PreparedOperation, prepare};
+use schema::OperationType;
+use supergraph::SchemaState;
+
+/// Everything a running router shares across requests. The schema is swapped atomically on
+/// reload; requests keep the `Arc` they started with.
+pub struct RouterState {
+    schema: ArcSwap<SchemaState>,
+    client: SubgraphClient,
+    config: Config,
+    planning: PlanningOptions,
+    inbound: Mutex<HashMap<u64, SharedResponse>>,
+}
+
+type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
+
+/// One GraphQL request, transport-independent.
+#[derive(Debug, Clone, Default)]
+pub struct GraphQLRequest {
+    pub query: String,
+    pub operation_name: Option<String>,
+    pub variables: Map<String, Value>,
+}
+
+/// The result of handling a request, which the HTTP layer maps to a status code.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Executed (possibly with field errors): always 200.
+    Executed(Bytes),
+    /// The document or variables were rejected: 400 with graphql-response+json.
+    RequestError(Bytes),
+    /// A mutation over GET.
+    MethodNotAllowed(Bytes),
+    /// The router failed to plan: 500.
+    ServerError(Bytes),
+}
+
+impl RouterState {
+    /// Builds the state for a supergraph SDL; subgraph URLs in `config.subgraphs` win over
+    /// those in the supergraph.
+    pub fn from_sdl(sdl: &str, config: Config) -> anyhow::Result<Arc<Self>> {
+        let schema = SchemaState::from_sdl(sdl, &config.url_overrides())?;
+        Ok(Arc::new(Self::new(schema, config)))
+    }
+
+    fn new(schema: SchemaState, config: Config) -> Self {
+        let client = SubgraphClient::new(
+            Duration::from_millis(config.subgraph_timeout_ms),
+            config.subgraph_timeouts(),
+            config.dedupe.subgraph,
+        );
+        let planning = PlanningOptions {
+            timeout: Duration::from_millis(config.planning_timeout_ms),
+            override_flags: config
+                .override_flags
+                .iter()
+                .cloned()
+                .collect::<HashSet<_>>(),
+        };
+        Self {
+            schema: ArcSwap::from_pointee(schema),
+            client,
+            config,
+            planning,
+            inbound: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The schema currently served.
+    pub fn schema(&self) -> Arc<SchemaState> {
+        self.schema.load_full()
+    }
+
+    /// Replaces the served supergraph; in-flight requests finish on the old one.
+    pub fn reload_sdl(&self, sdl: &str) -> anyhow::Result<()> {
+        let schema = SchemaState::from_sdl(sdl, &self.config.url_overrides())?;
+        self.schema.store(Arc::new(schema));
+        Ok(())
+    }
+
+    /// Handles one request. `allow_mutations` is false for GET.
+    pub async fn execute(
+        self: &Arc<Self>,
+        request: GraphQLRequest,
+        allow_mutations: bool,
+    ) -> Outcome {
+        let schema = self.schema();
+        let prepared = match prepare(
+            &schema,
+            &request.query,
+            request.operation_name.as_deref(),
+            &self.planning,
+        )
+        .await
+        {
+            Ok(prepared) => prepared,
+            Err(e) => return pipeline_outcome(&e),
+        };
+        match prepared.kind {
+            OperationType::Mutation if !allow_mutations => {
+                return Outcome::MethodNotAllowed(Bytes::from(errors_body(&[
+                    GraphQLError::with_code(
+                        "Mutations can only be sent over HTTP POST",
+                        codes::METHOD_NOT_ALLOWED,
+                    ),
+                ])));
+            }
+            OperationType::Subscription => {
+                return Outcome::RequestError(Bytes::from(errors_body(&[
+                    GraphQLError::with_code(
+                        "Subscriptions are not supported over this transport",
+                        codes::BAD_REQUEST,
+                    ),
+                ])));
+            }
+            _ => {}
+        }
+        if prepared.introspection && !self.config.introspection {
+            return Outcome::RequestError(Bytes::from(errors_body(&[GraphQLError::with_code(
+                "Introspection is disabled",
+                codes::VALIDATION_FAILED,
+            )])));
+        }
+        let (_, definitions) = prepared.operation();
+        let variables = match value::coerce_variables(definitions, &request.variables, &schema.api)
+        {
+            Ok(v) => v,
+            Err(errors) => return Outcome::RequestError(Bytes::from(errors_body(&errors))),
+        };
+        if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
+            return self
+                .execute_deduplicated(schema, prepared, &request, variables)
+                .await;
+        }
+        Outcome::Executed(run_operation(self.clone(), schema, prepared, variables).await)
+    }
+
+    async fn execute_deduplicated(
+        self: &Arc<Self>,
+        schema: Arc<SchemaState>,
+        prepared: Arc<PreparedOperation>,
+        request: &GraphQLRequest,
+        variables: Map<String, Value>,
+    ) -> Outcome {
+        let key = pipeline::request_hash(
+            &request.query,
+            request.operation_name.as_deref(),
+            &variables,
+        ) ^ schema.version;
+        let (shared, leader) = {
+            let mut inflight = self.inbound.lock().unwrap_or_else(|e| e.into_inner());
+            match inflight.get(&key) {
+                Some(existing) => (existing.clone(), false),
+                None => {
+                    let state = self.clone();
+                    let future = async move {
+                        Outcome::Executed(run_operation(state, schema, prepared, variables).await)
+                    }
+                    .boxed()
+                    .shared();
+                    inflight.insert(key, future.clone());
+                    (future, true)
+                }
+            }
+        };
+        let _guard = leader.then(|| InboundGuard { state: self, key });
+        shared.await
+    }
+}
+
+struct InboundGuard<'a> {
+    state: &'a RouterState,
+    key: u64,
+}
+
+impl Drop for InboundGuard<'_> {
+    fn drop(&mut self) {
+        self.state
+            .inbound
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
+fn pipeline_outcome(error: &PipelineError) -> Outcome {
+    let body = Bytes::from(errors_body(&error.errors()));
+    if error.is_client_error() {
+        Outcome::RequestError(body)
+    } else {
+        Outcome::ServerError(body)
+    }
+}
+
+async fn run_operation(
+    state: Arc<RouterState>,
+    schema: Arc<SchemaState>,
+    prepared: Arc<PreparedOperation>,
+    variables: Map<String, Value>,
+) -> Bytes {
+    let (selection_set, _) = prepared.operation();
+    let initial = if prepared.introspection {
+        introspection::resolve_root(&schema.api, &prepared.document, selection_set, &variables)
+    } else {
+        Map::new()
+    };
+    let executor = Executor::new(&schema, &state.client, &variables, initial);
+    let (data, errors) = executor.run(prepared.plan.as_ref()).await;
+    let projection = prepared.projection(&schema, &variables);
+    Bytes::from(pipeline::projection::write_response(
+        Some(&projection),
+        &data,
+        errors,
+    ))
+}
+
+/// Serves the router on an already-bound listener until `shutdown` resolves. This is what an
+/// all-in-one binary uses (bind port 0, read the address, then call this).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<RouterState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = app(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("router server failed")
+}
+
+/// Runs the router as the binary does: load the supergraph, watch it, serve until Ctrl-C.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let path = config
+        .supergraph
+        .clone()
+        .context("no supergraph: pass --supergraph PATH or set COMMERCE_ROUTER_SUPERGRAPH")?;
+    let sdl = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading supergraph {}", path.display()))?;
+    let state = RouterState::from_sdl(&sdl, config.clone())
+        .with_context(|| format!("loading supergraph {}", path.display()))?;
+    if config.hot_reload {
+        reload::watch(
+            state.clone(),
+            path.clone(),
+            Duration::from_millis(config.reload_poll_ms),
+        );
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    info!(
+        subgraphs = ?state.schema().subgraph_names(),
+        "router listening; GraphiQL at http://{addr}/graphql"
+    );
+    serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Installs the log subscriber used by the binary (`RUST_LOG` filters, default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}

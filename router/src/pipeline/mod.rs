@@ -1,0 +1,574 @@
+//! The request pipeline before execution: parse → validate → select the operation →
+//! normalize → plan, cached per (document hash, operation name, override bucket) inside
+//! the schema it was planned for, with a planning timeout.
+
+pub mod projection;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use graphql_tools::parser::query::{self as q, Definition, OperationDefinition, Selection};
+use graphql_tools::validation::validate::validate;
+use hive_router_query_planner::ast::normalization::normalize_operation;
+use hive_router_query_planner::graph::PlannerOverrideContext;
+use hive_router_query_planner::planner::plan_nodes::QueryPlan;
+use hive_router_query_planner::utils::cancellation::CancellationToken;
+use serde_json::{Map, Value};
+
+use crate::error::{GraphQLError, codes};
+use crate::schema::OperationType;
+use crate::supergraph::{SchemaState, panic_message};
+use projection::Projection;
+
+type Document = q::Document<'static, String>;
+
+/// Why a request never reached execution; each maps to a status and stable code.
+#[derive(Debug, Clone)]
+pub enum PipelineError {
+    Parse(Vec<GraphQLError>),
+    Validation(Vec<GraphQLError>),
+    /// Operation selection failed (unknown name, ambiguous anonymous operations).
+    Operation(GraphQLError),
+    Planning(GraphQLError),
+}
+
+impl PipelineError {
+    pub fn errors(&self) -> Vec<GraphQLError> {
+        match self {
+            PipelineError::Parse(e) | PipelineError::Validation(e) => e.clone(),
+            PipelineError::Operation(e) | PipelineError::Planning(e) => vec![e.clone()],
+        }
+    }
+
+    /// Document errors are the client's fault (400 with graphql-response+json); planning
+    /// failures are the router's.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, PipelineError::Planning(_))
+    }
+}
+
+#[derive(Debug)]
+pub struct PreparedOperation {
+    pub document: Document,
+    op_index: usize,
+    pub kind: OperationType,
+    pub plan: Option<QueryPlan>,
+    /// Whether the operation selects `__schema`/`__type`, answered by the router itself.
+    pub introspection: bool,
+    /// Variables that `@skip`/`@include` read; the response shape depends on their values.
+    condition_variables: Vec<String>,
+    projections: Mutex<HashMap<Vec<Option<bool>>, Arc<Projection>>>,
+}
+
+impl PreparedOperation {
+    pub fn operation(
+        &self,
+    ) -> (
+        &q::SelectionSet<'static, String>,
+        &[q::VariableDefinition<'static, String>],
+    ) {
+        match &self.document.definitions[self.op_index] {
+            Definition::Operation(op) => operation_parts(op),
+            // The index always points at an operation: it was found by `select_operation`.
+            Definition::Fragment(f) => (&f.selection_set, &[]),
+        }
+    }
+
+    /// The response shape for these variable values (compiled once per distinct set).
+    pub fn projection(
+        &self,
+        state: &SchemaState,
+        variables: &Map<String, Value>,
+    ) -> Arc<Projection> {
+        let key: Vec<Option<bool>> = self
+            .condition_variables
+            .iter()
+            .map(|v| variables.get(v).and_then(Value::as_bool))
+            .collect();
+        let mut cache = self.projections.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&key) {
+            return p.clone();
+        }
+        let (selection_set, _) = self.operation();
+        let root = state
+            .api
+            .root_type(self.kind)
+            .unwrap_or(&state.api.query_type);
+        let projection = Arc::new(Projection::compile(
+            &state.api,
+            &self.document,
+            root,
+            selection_set,
+            variables,
+        ));
+        // Bounded: each entry is one combination of boolean variables a client sent.
+        if cache.len() < 64 {
+            cache.insert(key, projection.clone());
+        }
+        projection
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    document: u128,
+    operation_name: Option<Box<str>>,
+    override_bucket: usize,
+}
+
+type CachedResult = Result<Arc<PreparedOperation>, PipelineError>;
+
+/// Prepared operations of one schema version; dropped with the schema on reload.
+pub struct OperationCache {
+    entries: moka::sync::Cache<CacheKey, CachedResult>,
+}
+
+impl Default for OperationCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OperationCache {
+    pub fn new() -> Self {
+        Self {
+            entries: moka::sync::Cache::new(4096),
+        }
+    }
+}
+
+/// Options that shape planning.
+#[derive(Debug, Clone)]
+pub struct PlanningOptions {
+    pub timeout: Duration,
+    pub override_flags: HashSet<String>,
+}
+
+pub fn document_hash(query: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(query.as_bytes())
+}
+
+/// Parses, validates and plans `query`, or returns the cached result.
+pub async fn prepare(
+    state: &Arc<SchemaState>,
+    query: &str,
+    operation_name: Option<&str>,
+    options: &PlanningOptions,
+) -> Result<Arc<PreparedOperation>, PipelineError> {
+    // Progressive overrides: a random draw per request, bucketed by the supergraph's
+    // percentage thresholds so that plans stay cacheable.
+    let draw: u64 = if state.override_percentages.is_empty() {
+        0
+    } else {
+        random_percentage()
+    };
+    let bucket = state
+        .override_percentages
+        .iter()
+        .filter(|p| draw < **p)
+        .count();
+    let key = CacheKey {
+        document: document_hash(query),
+        operation_name: operation_name.map(Into::into),
+        override_bucket: bucket,
+    };
+    if let Some(hit) = state.operations.entries.get(&key) {
+        return hit;
+    }
+    let result = prepare_uncached(state, query, operation_name, options, draw).await;
+    state.operations.entries.insert(key, result.clone());
+    result
+}
+
+fn random_percentage() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    // A fresh RandomState is seeded per thread and counter; good enough for traffic splits.
+    let x = RandomState::new().hash_one(std::time::Instant::now());
+    x % (100 * hive_router_query_planner::graph::PERCENTAGE_SCALE_FACTOR)
+}
+
+async fn prepare_uncached(
+    state: &Arc<SchemaState>,
+    query: &str,
+    operation_name: Option<&str>,
+    options: &PlanningOptions,
+    draw: u64,
+) -> Result<Arc<PreparedOperation>, PipelineError> {
+    let document = parse(query)?;
+    let mut errors = validate(&state.api_document, &document, &state.validation_plan)
+        .into_iter()
+        .map(|e| {
+            let mut error = GraphQLError::with_code(e.message, codes::VALIDATION_FAILED);
+            for pos in e.locations {
+                error = error.at(pos.line, pos.column);
+            }
+            error
+        })
+        .collect::<Vec<_>>();
+    errors.extend(check_root_types(&document, state));
+    if !errors.is_empty() {
+        return Err(PipelineError::Validation(errors));
+    }
+    let op_index = select_operation(&document, operation_name)?;
+    let (kind, selection_set) = match &document.definitions[op_index] {
+        Definition::Operation(op) => (operation_type(op), operation_parts(op).0),
+        Definition::Fragment(_) => {
+            return Err(PipelineError::Operation(GraphQLError::with_code(
+                "Operation not found",
+                codes::OPERATION_NOT_FOUND,
+            )));
+        }
+    };
+    let fragments = fragments(&document);
+    let introspection = selects_introspection(selection_set, &fragments, &mut HashSet::new());
+    let needs_plan = selects_subgraph_fields(selection_set, &fragments, &mut HashSet::new());
+    let mut condition_variables = Vec::new();
+    collect_condition_variables(&document, &mut condition_variables);
+
+    let plan = if needs_plan {
+        let planning_document = strip_introspection(&document);
+        Some(
+            plan(
+                state.clone(),
+                planning_document,
+                operation_name.map(str::to_string),
+                options,
+                draw,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    Ok(Arc::new(PreparedOperation {
+        document,
+        op_index,
+        kind,
+        plan,
+        introspection,
+        condition_variables,
+        projections: Mutex::new(HashMap::new()),
+    }))
+}
+
+fn parse(query: &str) -> Result<Document, PipelineError> {
+    match q::parse_query::<String>(query) {
+        Ok(doc) => Ok(doc.into_static()),
+        Err(e) => {
+            let pos = e.0.position;
+            let message = e.to_string();
+            let message = message
+                .lines()
+                .skip_while(|l| l.starts_with("query parse error"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = if message.trim().is_empty() {
+                "Syntax Error".to_string()
+            } else {
+                format!("Syntax Error: {}", message.trim())
+            };
+            Err(PipelineError::Parse(vec![
+                GraphQLError::with_code(message, codes::PARSE_FAILED).at(pos.line, pos.column),
+            ]))
+        }
+    }
+}
+
+/// The spec's "known operation types" rule, which graphql-tools does not carry.
+fn check_root_types(document: &Document, state: &SchemaState) -> Vec<GraphQLError> {
+    document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Operation(op) => {
+                let kind = operation_type(op);
+                if state.api.root_type(kind).is_some() {
+                    return None;
+                }
+                let pos = match op {
+                    OperationDefinition::Mutation(m) => m.position,
+                    OperationDefinition::Subscription(s) => s.position,
+                    OperationDefinition::Query(q) => q.position,
+                    OperationDefinition::SelectionSet(s) => s.span.0,
+                };
+                Some(
+                    GraphQLError::with_code(
+                        format!(
+                            "The {} operation is not supported by the schema.",
+                            kind.as_str()
+                        ),
+                        codes::VALIDATION_FAILED,
+                    )
+                    .at(pos.line, pos.column),
+                )
+            }
+            Definition::Fragment(_) => None,
+        })
+        .collect()
+}
+
+pub fn operation_type(op: &OperationDefinition<'static, String>) -> OperationType {
+    match op {
+        OperationDefinition::SelectionSet(_) | OperationDefinition::Query(_) => {
+            OperationType::Query
+        }
+        OperationDefinition::Mutation(_) => OperationType::Mutation,
+        OperationDefinition::Subscription(_) => OperationType::Subscription,
+    }
+}
+
+fn operation_parts<'d>(
+    op: &'d OperationDefinition<'static, String>,
+) -> (
+    &'d q::SelectionSet<'static, String>,
+    &'d [q::VariableDefinition<'static, String>],
+) {
+    match op {
+        OperationDefinition::SelectionSet(s) => (s, &[]),
+        OperationDefinition::Query(q) => (&q.selection_set, &q.variable_definitions),
+        OperationDefinition::Mutation(m) => (&m.selection_set, &m.variable_definitions),
+        OperationDefinition::Subscription(s) => (&s.selection_set, &s.variable_definitions),
+    }
+}
+
+fn operation_name<'d>(op: &'d OperationDefinition<'static, String>) -> Option<&'d str> {
+    match op {
+        OperationDefinition::SelectionSet(_) => None,
+        OperationDefinition::Query(q) => q.name.as_deref(),
+        OperationDefinition::Mutation(m) => m.name.as_deref(),
+        OperationDefinition::Subscription(s) => s.name.as_deref(),
+    }
+}
+
+fn select_operation(document: &Document, name: Option<&str>) -> Result<usize, PipelineError> {
+    let operations: Vec<usize> = document
+        .definitions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| matches!(d, Definition::Operation(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let fail = |message: String| {
+        Err(PipelineError::Operation(GraphQLError::with_code(
+            message,
+            codes::OPERATION_NOT_FOUND,
+        )))
+    };
+    match name {
+        Some(name) => operations
+            .into_iter()
+            .find(|i| match &document.definitions[*i] {
+                Definition::Operation(op) => operation_name(op) == Some(name),
+                Definition::Fragment(_) => false,
+            })
+            .map_or_else(|| fail(format!("Unknown operation named \"{name}\".")), Ok),
+        None => match operations.as_slice() {
+            [single] => Ok(*single),
+            [] => fail("Must provide an operation.".to_string()),
+            _ => fail(
+                "Must provide operation name if query contains multiple operations.".to_string(),
+            ),
+        },
+    }
+}
+
+type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
+
+fn fragments(document: &Document) -> Fragments<'_> {
+    document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Fragment(f) => Some((f.name.as_str(), f)),
+            Definition::Operation(_) => None,
+        })
+        .collect()
+}
+
+fn any_root_field<'d>(
+    set: &'d q::SelectionSet<'static, String>,
+    fragments: &Fragments<'d>,
+    visited: &mut HashSet<&'d str>,
+    pred: &dyn Fn(&str) -> bool,
+) -> bool {
+    set.items.iter().any(|selection| match selection {
+        Selection::Field(f) => pred(&f.name),
+        Selection::InlineFragment(i) => any_root_field(&i.selection_set, fragments, visited, pred),
+        Selection::FragmentSpread(s) => {
+            visited.insert(s.fragment_name.as_str())
+                && fragments
+                    .get(s.fragment_name.as_str())
+                    .is_some_and(|f| any_root_field(&f.selection_set, fragments, visited, pred))
+        }
+    })
+}
+
+fn selects_introspection<'d>(
+    set: &'d q::SelectionSet<'static, String>,
+    fragments: &Fragments<'d>,
+    visited: &mut HashSet<&'d str>,
+) -> bool {
+    any_root_field(set, fragments, visited, &|name| {
+        name == "__schema" || name == "__type"
+    })
+}
+
+fn selects_subgraph_fields<'d>(
+    set: &'d q::SelectionSet<'static, String>,
+    fragments: &Fragments<'d>,
+    visited: &mut HashSet<&'d str>,
+) -> bool {
+    any_root_field(set, fragments, visited, &|name| !name.starts_with("__"))
+}
+
+fn collect_condition_variables(document: &Document, out: &mut Vec<String>) {
+    fn directives(list: &[q::Directive<'static, String>], out: &mut Vec<String>) {
+        for d in list
+            .iter()
+            .filter(|d| d.name == "skip" || d.name == "include")
+        {
+            for (_, value) in &d.arguments {
+                if let q::Value::Variable(name) = value
+                    && !out.contains(name)
+                {
+                    out.push(name.clone());
+                }
+            }
+        }
+    }
+    fn walk(set: &q::SelectionSet<'static, String>, out: &mut Vec<String>) {
+        for selection in &set.items {
+            match selection {
+                Selection::Field(f) => {
+                    directives(&f.directives, out);
+                    walk(&f.selection_set, out);
+                }
+                Selection::InlineFragment(i) => {
+                    directives(&i.directives, out);
+                    walk(&i.selection_set, out);
+                }
+                Selection::FragmentSpread(s) => directives(&s.directives, out),
+            }
+        }
+    }
+    for definition in &document.definitions {
+        match definition {
+            Definition::Operation(op) => walk(operation_parts(op).0, out),
+            Definition::Fragment(f) => walk(&f.selection_set, out),
+        }
+    }
+}
+
+/// The planner only knows subgraph fields: drop `__schema`/`__type`, keeping selection sets
+/// non-empty with `__typename`.
+fn strip_introspection(document: &Document) -> Document {
+    fn strip(set: &mut q::SelectionSet<'static, String>) {
+        let before = set.items.len();
+        set.items.retain(
+            |s| !matches!(s, Selection::Field(f) if f.name == "__schema" || f.name == "__type"),
+        );
+        for selection in &mut set.items {
+            match selection {
+                Selection::InlineFragment(i) => strip(&mut i.selection_set),
+                Selection::Field(_) | Selection::FragmentSpread(_) => {}
+            }
+        }
+        if set.items.is_empty() && before > 0 {
+            set.items.push(Selection::Field(q::Field {
+                position: set.span.0,
+                alias: None,
+                name: "__typename".to_string(),
+                arguments: Vec::new(),
+                directives: Vec::new(),
+                selection_set: q::SelectionSet {
+                    span: set.span,
+                    items: Vec::new(),
+                },
+            }));
+        }
+    }
+    let mut document = document.clone();
+    for definition in &mut document.definitions {
+        match definition {
+            Definition::Operation(op) => match op {
+                OperationDefinition::SelectionSet(s) => strip(s),
+                OperationDefinition::Query(q) => strip(&mut q.selection_set),
+                OperationDefinition::Mutation(m) => strip(&mut m.selection_set),
+                OperationDefinition::Subscription(s) => strip(&mut s.selection_set),
+            },
+            Definition::Fragment(f) => strip(&mut f.selection_set),
+        }
+    }
+    document
+}
+
+async fn plan(
+    state: Arc<SchemaState>,
+    document: Document,
+    operation_name: Option<String>,
+    options: &PlanningOptions,
+    draw: u64,
+) -> Result<QueryPlan, PipelineError> {
+    let timeout = options.timeout;
+    let flags = options.override_flags.clone();
+    // Planning is CPU-bound and may be slow on pathological documents: run it off the async
+    // workers, bounded by a deadline the planner checks cooperatively.
+    let task = tokio::task::spawn_blocking(move || {
+        let token = CancellationToken::with_timeout(timeout);
+        let normalized = normalize_operation(
+            &state.planner.supergraph,
+            &document,
+            operation_name.as_deref(),
+        )
+        .map_err(|e| planning_error(&format!("Failed to normalize the operation: {e}")))?;
+        let context = PlannerOverrideContext::new(flags, draw);
+        state
+            .planner
+            .plan_from_normalized_operation(&normalized.operation, context, &token)
+            .map_err(|e| match e {
+                hive_router_query_planner::planner::PlannerError::CancellationError(_) => {
+                    PipelineError::Planning(GraphQLError::with_code(
+                        "Query planning timed out",
+                        codes::QUERY_PLANNING_TIMEOUT,
+                    ))
+                }
+                other => planning_error(&format!("Query planning failed: {other}")),
+            })
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(join_error) => {
+            let reason = match join_error.try_into_panic() {
+                Ok(panic) => panic_message(&panic),
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(%reason, "query planner panicked");
+            Err(planning_error("Query planning failed"))
+        }
+    }
+}
+
+fn planning_error(message: &str) -> PipelineError {
+    PipelineError::Planning(GraphQLError::with_code(
+        message,
+        codes::QUERY_PLANNING_FAILED,
+    ))
+}
+
+/// A stable hash of a request used by inbound deduplication.
+pub fn request_hash(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Map<String, Value>,
+) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    query.hash(&mut hasher);
+    operation_name.hash(&mut hasher);
+    serde_json::to_string(variables)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    hasher.finish()
+}

@@ -1,0 +1,405 @@
+//! Shapes the merged subgraph data into exactly what the client asked for: the spec's
+//! CollectFields (fragments, aliases, `@skip`/`@include`) compiled once per operation and
+//! variable set, then a single pass that writes JSON and propagates nulls per the spec.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
+
+use graphql_tools::parser::query::{self as q, Selection};
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::error::{GraphQLError, Location};
+use crate::schema::{SchemaIndex, TypeRef};
+use crate::value::is_selected;
+
+type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
+
+/// The fields to write for one selection set, per concrete object type.
+#[derive(Debug, Default)]
+pub struct SelectionPlan {
+    by_type: HashMap<String, Vec<FieldPlan>>,
+}
+
+#[derive(Debug)]
+pub struct FieldPlan {
+    key: String,
+    parent: String,
+    name: String,
+    ty: TypeRef,
+    location: Location,
+    kind: FieldKind,
+}
+
+#[derive(Debug)]
+enum FieldKind {
+    Typename,
+    Leaf,
+    Composite(SelectionPlan),
+}
+
+/// A compiled response shape for one operation and one set of `@skip`/`@include` values.
+#[derive(Debug)]
+pub struct Projection {
+    root_type: String,
+    root: SelectionPlan,
+}
+
+struct Compiler<'d> {
+    schema: &'d SchemaIndex,
+    fragments: Fragments<'d>,
+    variables: &'d Map<String, Value>,
+}
+
+impl Projection {
+    pub fn compile(
+        schema: &SchemaIndex,
+        document: &q::Document<'static, String>,
+        root_type: &str,
+        selection_set: &q::SelectionSet<'static, String>,
+        variables: &Map<String, Value>,
+    ) -> Self {
+        let fragments = document
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                q::Definition::Fragment(f) => Some((f.name.as_str(), f)),
+                q::Definition::Operation(_) => None,
+            })
+            .collect();
+        let compiler = Compiler {
+            schema,
+            fragments,
+            variables,
+        };
+        let root = compiler.plan(&[selection_set], root_type);
+        Projection {
+            root_type: root_type.to_string(),
+            root,
+        }
+    }
+
+    /// Writes `data` (the merged result) shaped by this projection; returns `null` when a
+    /// non-null root field was null.
+    pub fn write_data(&self, data: &Value, errors: &mut Vec<GraphQLError>, out: &mut Vec<u8>) {
+        let empty = Map::new();
+        let object = data.as_object().unwrap_or(&empty);
+        let mut writer = Writer {
+            errors,
+            out,
+            path: Vec::new(),
+        };
+        let start = writer.out.len();
+        if !writer.object(object, &self.root, &self.root_type) {
+            writer.out.truncate(start);
+            writer.out.extend_from_slice(b"null");
+        }
+    }
+}
+
+impl<'d> Compiler<'d> {
+    fn plan(&self, sets: &[&'d q::SelectionSet<'static, String>], parent: &str) -> SelectionPlan {
+        let mut plan = SelectionPlan::default();
+        let Some(parent_def) = self.schema.get(parent) else {
+            return plan;
+        };
+        let mut types: Vec<&str> = parent_def
+            .possible_types
+            .iter()
+            .map(String::as_str)
+            .collect();
+        if parent_def.is_abstract() {
+            // Used when a subgraph hands back an object without a usable `__typename`.
+            types.push(parent);
+        }
+        for concrete in types {
+            let fields = self.plan_for_type(sets, concrete);
+            plan.by_type.insert(concrete.to_string(), fields);
+        }
+        plan
+    }
+
+    fn plan_for_type(
+        &self,
+        sets: &[&'d q::SelectionSet<'static, String>],
+        concrete: &str,
+    ) -> Vec<FieldPlan> {
+        let mut grouped: IndexMap<&'d str, Vec<&'d q::Field<'static, String>>> = IndexMap::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect(set, concrete, &mut grouped, &mut visited);
+        }
+        grouped
+            .into_iter()
+            .filter_map(|(key, fields)| self.field_plan(key, &fields, concrete))
+            .collect()
+    }
+
+    fn field_plan(
+        &self,
+        key: &str,
+        fields: &[&'d q::Field<'static, String>],
+        concrete: &str,
+    ) -> Option<FieldPlan> {
+        let first = fields.first()?;
+        let location = Location {
+            line: first.position.line,
+            column: first.position.column,
+        };
+        if first.name == "__typename" {
+            return Some(FieldPlan {
+                key: key.to_string(),
+                parent: concrete.to_string(),
+                name: first.name.clone(),
+                ty: TypeRef::NonNull(Box::new(TypeRef::Named("String".into()))),
+                location,
+                kind: FieldKind::Typename,
+            });
+        }
+        let def = self.schema.field(concrete, &first.name)?;
+        let return_type = def.ty.named();
+        let kind = if self
+            .schema
+            .get(return_type)
+            .is_some_and(|t| t.is_composite())
+        {
+            let sets: Vec<_> = fields.iter().map(|f| &f.selection_set).collect();
+            FieldKind::Composite(self.plan(&sets, return_type))
+        } else {
+            FieldKind::Leaf
+        };
+        Some(FieldPlan {
+            key: key.to_string(),
+            parent: concrete.to_string(),
+            name: first.name.clone(),
+            ty: def.ty.clone(),
+            location,
+            kind,
+        })
+    }
+
+    fn collect(
+        &self,
+        set: &'d q::SelectionSet<'static, String>,
+        concrete: &str,
+        grouped: &mut IndexMap<&'d str, Vec<&'d q::Field<'static, String>>>,
+        visited: &mut HashSet<&'d str>,
+    ) {
+        for selection in &set.items {
+            match selection {
+                Selection::Field(field) => {
+                    if !is_selected(&field.directives, self.variables) {
+                        continue;
+                    }
+                    let key = field.alias.as_deref().unwrap_or(&field.name);
+                    grouped.entry(key).or_default().push(field);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if !is_selected(&spread.directives, self.variables)
+                        || !visited.insert(spread.fragment_name.as_str())
+                    {
+                        continue;
+                    }
+                    let Some(fragment) = self.fragments.get(spread.fragment_name.as_str()) else {
+                        continue;
+                    };
+                    let q::TypeCondition::On(condition) = &fragment.type_condition;
+                    if self.schema.does_type_apply(condition, concrete) {
+                        self.collect(&fragment.selection_set, concrete, grouped, visited);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    if !is_selected(&inline.directives, self.variables) {
+                        continue;
+                    }
+                    let applies = match &inline.type_condition {
+                        Some(q::TypeCondition::On(condition)) => {
+                            self.schema.does_type_apply(condition, concrete)
+                        }
+                        None => true,
+                    };
+                    if applies {
+                        self.collect(&inline.selection_set, concrete, grouped, visited);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Writer<'a, 'p> {
+    errors: &'a mut Vec<GraphQLError>,
+    out: &'a mut Vec<u8>,
+    path: Vec<Seg<'p>>,
+}
+
+impl<'a, 'p> Writer<'a, 'p> {
+    /// Writes an object; `false` means a non-null field was null and the object must be null.
+    fn object(
+        &mut self,
+        data: &'p Map<String, Value>,
+        plan: &'p SelectionPlan,
+        static_type: &'p str,
+    ) -> bool {
+        let typename = data
+            .get("__typename")
+            .and_then(Value::as_str)
+            .filter(|t| plan.by_type.contains_key(*t))
+            .unwrap_or(static_type);
+        let Some(fields) = plan.by_type.get(typename) else {
+            self.out.extend_from_slice(b"{}");
+            return true;
+        };
+        self.out.push(b'{');
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_json_string(self.out, &field.key);
+            self.out.push(b':');
+            self.path.push(Seg::Key(&field.key));
+            let ok = match field.kind {
+                FieldKind::Typename => {
+                    write_json_string(self.out, typename);
+                    true
+                }
+                _ => self.value(data.get(&field.key), &field.ty, field),
+            };
+            self.path.pop();
+            if !ok {
+                return false;
+            }
+        }
+        self.out.push(b'}');
+        true
+    }
+
+    fn value(&mut self, value: Option<&'p Value>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
+        let value = value.filter(|v| !v.is_null());
+        if let TypeRef::NonNull(inner) = ty {
+            let Some(value) = value else {
+                self.null_error(field);
+                return false;
+            };
+            return self.non_null(value, inner, field);
+        }
+        let Some(value) = value else {
+            self.out.extend_from_slice(b"null");
+            return true;
+        };
+        let start = self.out.len();
+        if !self.non_null(value, ty, field) {
+            self.out.truncate(start);
+            self.out.extend_from_slice(b"null");
+        }
+        true
+    }
+
+    fn non_null(&mut self, value: &'p Value, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
+        match ty {
+            TypeRef::NonNull(inner) => self.non_null(value, inner, field),
+            TypeRef::List(inner) => {
+                let Value::Array(items) = value else {
+                    // A scalar where a list belongs is coerced to a one-item list, as on input.
+                    self.out.push(b'[');
+                    let ok = self.value(Some(value), inner, field);
+                    self.out.push(b']');
+                    return ok;
+                };
+                self.out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.path.push(Seg::Index(i));
+                    let ok = self.value(Some(item), inner, field);
+                    self.path.pop();
+                    if !ok {
+                        return false;
+                    }
+                }
+                self.out.push(b']');
+                true
+            }
+            TypeRef::Named(name) => match (&field.kind, value) {
+                (FieldKind::Composite(plan), Value::Object(map)) => self.object(map, plan, name),
+                (FieldKind::Composite(_), _) => {
+                    self.null_error(field);
+                    false
+                }
+                _ => {
+                    // Leaves pass through: subgraphs already serialized them per their type.
+                    let _ = serde_json::to_writer(&mut *self.out, value);
+                    true
+                }
+            },
+        }
+    }
+
+    fn current_path(&self) -> Vec<Value> {
+        self.path
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => Value::String((*k).to_string()),
+                Seg::Index(i) => Value::from(*i),
+            })
+            .collect()
+    }
+
+    /// Adds the spec's error for a null in a non-null position, unless a subgraph error
+    /// already explains this null (an error at this path or below it).
+    fn null_error(&mut self, field: &FieldPlan) {
+        let path = self.current_path();
+        let explained = self.errors.iter().any(|e| match &e.path {
+            Some(p) => p.len() >= path.len() && p[..path.len()] == path[..],
+            None => false,
+        });
+        if explained {
+            return;
+        }
+        let mut error = GraphQLError::new(format!(
+            "Cannot return null for non-nullable field {}.{}.",
+            field.parent, field.name
+        ))
+        .path(path);
+        error.locations.push(field.location);
+        self.errors.push(error);
+    }
+}
+
+/// Writes a JSON string literal; serde_json's escaping is the reference.
+pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Writes the final `{"data":…,"errors":[…]}` body.
+pub fn write_response(
+    projection: Option<&Projection>,
+    data: &Value,
+    mut errors: Vec<GraphQLError>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"data\":");
+    match projection {
+        Some(p) => p.write_data(data, &mut errors, &mut out),
+        None => out.extend_from_slice(b"null"),
+    }
+    if !errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        let _ = serde_json::to_writer(&mut out, &errors);
+    }
+    let _ = out.write_all(b"}");
+    out
+}

@@ -1,0 +1,52 @@
+//! Supergraph hot reload: poll the file, build the new schema off the request path, swap it
+//! in atomically; a broken file is logged and the old schema keeps serving.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::{info, warn};
+
+use crate::RouterState;
+
+/// Polling (rather than inotify) works the same on every platform, in containers and with
+/// editors that replace files by rename.
+pub fn watch(
+    state: Arc<RouterState>,
+    path: PathBuf,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = tokio::fs::read(&path).await.ok();
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let Ok(current) = tokio::fs::read(&path).await else {
+                continue;
+            };
+            if last.as_ref() == Some(&current) {
+                continue;
+            }
+            last = Some(current.clone());
+            let state = state.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                let sdl = String::from_utf8(current)
+                    .map_err(|_| anyhow::anyhow!("supergraph file is not UTF-8"))?;
+                state.reload_sdl(&sdl)
+            })
+            .await;
+            match result {
+                Ok(Ok(())) => info!(path = %path.display(), "supergraph reloaded"),
+                Ok(Err(reason)) => warn!(
+                    path = %path.display(),
+                    reason = %format!("{reason:#}"),
+                    "new supergraph rejected; still serving the previous one"
+                ),
+                Err(e) => {
+                    warn!(path = %path.display(), error = %e, "supergraph reload task failed")
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,119 @@
+//! Loading a supergraph: the planner, the API schema (what clients see) and subgraph URLs.
+//! One `SchemaState` is immutable; a reload builds a new one and swaps it in.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use graphql_tools::parser::schema as schema_ast;
+use graphql_tools::validation::rules::default_rules_validation_plan;
+use graphql_tools::validation::validate::ValidationPlan;
+use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
+use http::Uri;
+
+use crate::pipeline::OperationCache;
+use crate::schema::SchemaIndex;
+
+pub struct SchemaState {
+    /// Hash of the supergraph SDL; part of every cache key derived from this schema.
+    pub version: u64,
+    pub planner: Planner,
+    /// The API schema document (no federation internals, `@inaccessible` removed), used for
+    /// validation; it also declares the introspection types.
+    pub api_document: Arc<schema_ast::Document<'static, String>>,
+    pub api: SchemaIndex,
+    /// Every type of the supergraph, including inaccessible ones, for the executor's type checks.
+    pub supergraph_types: SchemaIndex,
+    pub subgraph_urls: HashMap<String, Uri>,
+    pub validation_plan: ValidationPlan,
+    /// Sorted percentages of progressive `@override` labels (scaled as the planner scales them).
+    pub override_percentages: Vec<u64>,
+    pub operations: OperationCache,
+}
+
+impl SchemaState {
+    /// Parses and checks a supergraph SDL; `url_overrides` replace the `join__graph` URLs.
+    pub fn from_sdl(sdl: &str, url_overrides: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let document = schema_ast::parse_schema::<String>(sdl)
+            .map_err(|e| anyhow!("supergraph is not valid GraphQL SDL: {e}"))?
+            .into_static();
+        let has_join_graph = document.definitions.iter().any(|d| {
+            matches!(d, schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Enum(e)) if e.name == "join__Graph")
+        });
+        if !has_join_graph {
+            return Err(anyhow!(
+                "not a Federation supergraph: the join__Graph enum is missing"
+            ));
+        }
+        // The planner asserts rather than returns errors on some malformed inputs; a broken
+        // supergraph must be rejected, never crash the router.
+        let planner = catch_unwind(AssertUnwindSafe(|| {
+            Planner::new_from_supergraph(&document, QueryPlannerOptions::default())
+        }))
+        .map_err(|panic| {
+            anyhow!(
+                "supergraph rejected by the planner: {}",
+                panic_message(&panic)
+            )
+        })?
+        .map_err(|e| anyhow!("supergraph rejected by the planner: {e}"))?;
+
+        let api_document = planner.consumer_schema.document.clone();
+        let api = SchemaIndex::build(&api_document);
+        let supergraph_types = SchemaIndex::build(&document);
+
+        let mut subgraph_urls = HashMap::new();
+        for (name, url) in &planner.supergraph.subgraph_endpoint_map {
+            let url = url_overrides.get(name).unwrap_or(url);
+            let uri: Uri = url
+                .parse()
+                .with_context(|| format!("invalid URL '{url}' for subgraph '{name}'"))?;
+            subgraph_urls.insert(name.clone(), uri);
+        }
+        let mut override_percentages: Vec<u64> = planner
+            .supergraph
+            .progressive_overrides
+            .percentages
+            .iter()
+            .copied()
+            .collect();
+        override_percentages.sort_unstable();
+
+        let version = {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            sdl.hash(&mut hasher);
+            let mut overrides: Vec<_> = url_overrides.iter().collect();
+            overrides.sort();
+            overrides.hash(&mut hasher);
+            hasher.finish()
+        };
+
+        Ok(Self {
+            version,
+            planner,
+            api_document,
+            api,
+            supergraph_types,
+            subgraph_urls,
+            validation_plan: default_rules_validation_plan(),
+            override_percentages,
+            operations: OperationCache::new(),
+        })
+    }
+
+    pub fn subgraph_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.subgraph_urls.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
