@@ -11,6 +11,7 @@ pub mod money;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;
+pub mod viewer;
 
 pub use error::{ClientResultExt, ErrorCode, GraphqlResultExt, KernelError};
 pub use id::GlobalId;
