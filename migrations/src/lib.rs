@@ -12,7 +12,7 @@ pub mod reviews;
 pub use sea_orm_migration;
 
 /// The domains that have migrations, in the order the CLI applies them.
-pub const DOMAINS: &[&str] = &["catalog", "inventory", "reviews"];
+pub const DOMAINS: &[&str] = &["catalog", "inventory", "reviews", "pricing", "customers"];
 
 /// Which way to move a domain's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
@@ -33,6 +33,8 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "catalog" => run::<catalog::Migrator>(db, action).await,
         "inventory" => run::<inventory::Migrator>(db, action).await,
         "reviews" => run::<reviews::Migrator>(db, action).await,
+        "pricing" => run::<pricing::Migrator>(db, action).await,
+        "customers" => run::<customers::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),
     }
 }

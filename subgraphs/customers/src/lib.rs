@@ -1,0 +1,1 @@
+//! commerce-customers (being built).

@@ -1,0 +1,1 @@
+//! commerce-pricing (being built).
