@@ -5,8 +5,10 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 
 pub mod catalog;
+pub mod customers;
 pub mod cli;
 pub mod inventory;
+pub mod pricing;
 pub mod reviews;
 
 pub use sea_orm_migration;
