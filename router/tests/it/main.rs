@@ -1,1 +1,16 @@
-//! stub
+//! The router's conformance suite: async-graphql subgraphs on port-0 listeners, one
+//! hand-written supergraph per federation feature, responses checked with insta snapshots.
+
+mod harness;
+mod subgraphs;
+
+mod abstract_types;
+mod entities;
+mod errors;
+mod http_spec;
+mod inaccessible;
+mod introspection;
+mod keys;
+mod overrides;
+mod reload;
+mod values;

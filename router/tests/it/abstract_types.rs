@@ -1,0 +1,55 @@
+//! Abstract types across subgraphs: entity interfaces, @interfaceObject, unions, @shareable.
+
+use insta::assert_json_snapshot;
+use serde_json::json;
+
+use crate::harness::{TestRouter, spawn_subgraph};
+use crate::subgraphs::abstract_types as sg;
+
+async fn router() -> TestRouter {
+    let media = spawn_subgraph(sg::media()).await;
+    let meta = spawn_subgraph(sg::meta()).await;
+    let reviews = spawn_subgraph(sg::reviews()).await;
+    TestRouter::new(
+        "abstract.graphql",
+        &[("media", &media), ("meta", &meta), ("reviews", &reviews)],
+    )
+}
+
+#[tokio::test]
+async fn resolves_union_members_with_fields_from_other_subgraphs() {
+    let router = router().await;
+    let response = router
+        .query(
+            "{ search { __typename ... on Book { title rating tags } ... on Movie { title minutes } } }",
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}
+
+#[tokio::test]
+async fn adds_interface_object_fields_to_every_implementation() {
+    let router = router().await;
+    let response = router
+        .query(
+            r#"{ book: node(id: "b1") { id tags ... on Book { pages } }
+                 movie: node(id: "m1") { __typename tags }
+                 missing: node(id: "nope") { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}
+
+#[tokio::test]
+async fn finds_concrete_types_of_interface_objects() {
+    let router = router().await;
+    let response = router
+        .query(
+            "{ trending { __typename id tags ... on Movie { minutes } ... on Book { title rating } } }",
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}

@@ -1,0 +1,138 @@
+//! Entities across subgraphs: `@key`, `@requires`, `@provides`, nested entity chains, and
+//! the response shape (aliases, fragments, `__typename`, `@skip`/`@include`).
+
+use insta::assert_json_snapshot;
+use serde_json::json;
+
+use crate::harness::{TestRouter, spawn_subgraph};
+use crate::subgraphs::products::{self, Dataset};
+
+pub async fn products_router() -> TestRouter {
+    let data = Dataset::generate(3, 3, 2);
+    let accounts = spawn_subgraph(products::accounts(data.clone())).await;
+    let products_url = spawn_subgraph(products::products(data.clone())).await;
+    let inventory = spawn_subgraph(products::inventory()).await;
+    let reviews = spawn_subgraph(products::reviews(data)).await;
+    TestRouter::new(
+        "products.graphql",
+        &[
+            ("accounts", &accounts),
+            ("products", &products_url),
+            ("inventory", &inventory),
+            ("reviews", &reviews),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn resolves_requires_fields_from_another_subgraph() {
+    let router = products_router().await;
+    let response = router
+        .query("{ topProducts(first: 2) { upc name shippingEstimate inStock } }", json!({}))
+        .await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "topProducts": [
+          {
+            "upc": "1",
+            "name": "Product 1",
+            "shippingEstimate": 50,
+            "inStock": true
+          },
+          {
+            "upc": "2",
+            "name": "Product 2",
+            "shippingEstimate": 100,
+            "inStock": false
+          }
+        ]
+      }
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn follows_entity_chains_through_three_subgraphs() {
+    let router = products_router().await;
+    let response = router
+        .query(
+            "{ topProducts(first: 1) { name reviews { body author { name username reviews { product { upc name } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}
+
+#[tokio::test]
+async fn provides_lets_the_providing_subgraph_answer() {
+    let router = products_router().await;
+    let response = router
+        .query("{ topProducts(first: 1) { reviews { author { id username } } } }", json!({}))
+        .await;
+    assert_json_snapshot!(response, @"");
+}
+
+#[tokio::test]
+async fn shapes_response_with_aliases_fragments_and_typename() {
+    let router = products_router().await;
+    let response = router
+        .query(
+            r#"
+            query Shop($withPrice: Boolean!, $skipName: Boolean = true) {
+              best: topProducts(first: 1) {
+                __typename
+                ...Basics
+                ... on Product { cost: price @include(if: $withPrice) }
+                name @skip(if: $skipName)
+                t: __typename
+              }
+              me { ...UserBits id }
+            }
+            fragment Basics on Product { upc id: upc }
+            fragment UserBits on User { id name kind: __typename }
+            "#,
+            json!({ "withPrice": true }),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}
+
+#[tokio::test]
+async fn same_document_differs_by_skip_variables() {
+    let router = products_router().await;
+    let query = "query($s: Boolean!) { topProducts(first: 1) { upc shippingEstimate @skip(if: $s) } }";
+    let skipped = router.query(query, json!({ "s": true })).await;
+    let kept = router.query(query, json!({ "s": false })).await;
+    assert_json_snapshot!([skipped, kept], @"");
+}
+
+#[tokio::test]
+async fn selects_the_named_operation() {
+    let router = products_router().await;
+    let body = json!({
+        "query": "query A { me { name } } query B { users { id } }",
+        "operationName": "B",
+    });
+    let response = router
+        .send(
+            http::Request::post("/graphql")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await;
+    assert_json_snapshot!(response.body, @"");
+}
+
+#[tokio::test]
+async fn passes_arguments_and_variables_to_the_owning_subgraph() {
+    let router = products_router().await;
+    let response = router
+        .query(
+            "query($id: ID!) { user(id: $id) { name } topProducts(first: 0) { upc } }",
+            json!({ "id": "2" }),
+        )
+        .await;
+    assert_json_snapshot!(response, @"");
+}

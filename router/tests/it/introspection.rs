@@ -1,0 +1,1 @@
+//! introspection tests.

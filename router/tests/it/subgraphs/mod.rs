@@ -1,0 +1,6 @@
+//! Subgraphs used by the conformance tests (one module per supergraph fixture).
+
+pub mod abstract_types;
+pub mod keys;
+pub mod products;
+pub mod values;
