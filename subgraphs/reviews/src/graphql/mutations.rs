@@ -1,0 +1,166 @@
+//! Mutations: submitting a review and moderating it. Expected failures come back as members
+//! of each mutation's result union.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use commerce_kernel::error::client_error;
+
+use super::errors::{
+    ErrorResult, Failure, InvalidAuthorId, InvalidProductId, InvalidRating, InvalidReviewText,
+    ModerationConflict, ReviewNotFound, top_level,
+};
+use super::service_of;
+use super::types::{Product, Review};
+use crate::domain::{ModerationAction, NewReview, ReviewError, ReviewId};
+use crate::service::Moderated;
+
+/// Declares a result union of one success type and some `ErrorResult` members, with the
+/// conversion that keeps those failures as data and turns any other into a top-level error.
+macro_rules! result_union {
+    ($(#[$doc:meta])* $name:ident = $ok:ident $(| $error:ident)+) => {
+        $(#[$doc])*
+        #[derive(async_graphql::Union)]
+        pub enum $name {
+            $ok($ok),
+            $($error($error),)+
+        }
+
+        impl $name {
+            fn from_error(error: ReviewError) -> async_graphql::Result<Self> {
+                let (code, message) = (error.code(), error.to_string());
+                match Failure::from(error) {
+                    $(Failure::Expected(ErrorResult::$error(failure)) => Ok(Self::$error(failure)),)+
+                    Failure::Expected(_) => Err(client_error(code, message)),
+                    Failure::TopLevel(error) => Err(error),
+                }
+            }
+        }
+    };
+}
+
+result_union!(
+    /// The stored (pending) review, or why it was refused.
+    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId | InvalidAuthorId
+);
+result_union!(
+    /// The review with its new status, or why it could not be moderated.
+    ModerateReviewResult = Review | ReviewNotFound | ModerationConflict
+);
+result_union!(
+    /// Confirmation of the removal, or why it did not happen.
+    RemoveReviewResult = ReviewRemoved | ReviewNotFound | ModerationConflict
+);
+
+#[derive(InputObject)]
+pub struct SubmitReviewInput {
+    /// The catalog's `Product` id.
+    pub product_id: ID,
+    /// The customers domain's `Customer` id of the author.
+    pub author_id: ID,
+    /// Name to show with the review (1-80 characters).
+    pub author_name: String,
+    /// Stars from 1 to 5.
+    pub rating: i32,
+    /// 3-120 characters.
+    pub title: String,
+    /// 10-5000 characters.
+    pub body: String,
+}
+
+/// A removed review: its former id and the product it was about.
+pub struct ReviewRemoved {
+    review_id: ID,
+    product_id: String,
+}
+
+#[Object]
+impl ReviewRemoved {
+    async fn removed_review_id(&self) -> &ID {
+        &self.review_id
+    }
+
+    /// The product, whose rating no longer counts the review.
+    async fn product(&self) -> Product {
+        Product {
+            id: ID(self.product_id.clone()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Submits a review; it stays pending, unseen and unrated, until a moderator approves it.
+    async fn submit_review(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitReviewInput,
+    ) -> async_graphql::Result<SubmitReviewResult> {
+        let review = match NewReview::parse(
+            &input.product_id,
+            &input.author_id,
+            &input.author_name,
+            input.rating,
+            &input.title,
+            &input.body,
+        ) {
+            Ok(review) => review,
+            Err(error) => return SubmitReviewResult::from_error(error),
+        };
+        match service_of(ctx).submit(&review).await {
+            Ok(review) => Ok(SubmitReviewResult::Review(review.into())),
+            Err(error) => SubmitReviewResult::from_error(error),
+        }
+    }
+
+    /// Approves a review: it appears on its product and counts in the rating.
+    async fn approve_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ModerateReviewResult> {
+        moderate(ctx, &id, ModerationAction::Approve).await
+    }
+
+    /// Rejects a review; if it was approved, it leaves its product and rating.
+    async fn reject_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ModerateReviewResult> {
+        moderate(ctx, &id, ModerationAction::Reject).await
+    }
+
+    /// Deletes a review for good (spam, personal data), taking it out of the rating.
+    async fn remove_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<RemoveReviewResult> {
+        let id = ReviewId::parse(&id).map_err(top_level)?;
+        match service_of(ctx).moderate(id, ModerationAction::Remove).await {
+            Ok(Moderated::Removed(review) | Moderated::Updated(review)) => {
+                Ok(RemoveReviewResult::ReviewRemoved(ReviewRemoved {
+                    review_id: ID(review.id.global()),
+                    product_id: review.product_id,
+                }))
+            }
+            Err(error) => RemoveReviewResult::from_error(error),
+        }
+    }
+}
+
+async fn moderate(
+    ctx: &Context<'_>,
+    id: &ID,
+    action: ModerationAction,
+) -> async_graphql::Result<ModerateReviewResult> {
+    let id = ReviewId::parse(id).map_err(top_level)?;
+    match service_of(ctx).moderate(id, action).await {
+        Ok(Moderated::Updated(review) | Moderated::Removed(review)) => {
+            Ok(ModerateReviewResult::Review(review.into()))
+        }
+        Err(error) => ModerateReviewResult::from_error(error),
+    }
+}

@@ -1,0 +1,241 @@
+//! Use cases of the reviews domain: submitting, moderating (with the rating aggregate kept in
+//! step in the same transaction), and the batched, cached reads behind the GraphQL fields.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use commerce_kernel::cache::SharedCache;
+use commerce_kernel::pagination::{Page, PageRequest};
+use futures::future::join_all;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use tracing::instrument;
+
+use crate::domain::{
+    ModerationAction, ModerationStatus, NewReview, RatingSummary, Review, ReviewError, ReviewId,
+};
+use crate::store;
+
+/// How long a cached rating may live. Moderation deletes the entry on commit; the TTL only
+/// bounds how long a value read just before a concurrent commit can linger.
+const RATING_TTL: Duration = Duration::from_secs(60);
+
+/// A moderation retries when the review changed between its statements (another moderator).
+const MODERATION_ATTEMPTS: usize = 3;
+
+/// What a moderation did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Moderated {
+    /// The review now has the requested status (or already had it).
+    Updated(Review),
+    /// The review was deleted; this is how it was.
+    Removed(Review),
+}
+
+#[derive(Clone)]
+pub struct ReviewService {
+    db: DatabaseConnection,
+    cache: SharedCache,
+}
+
+/// Current time at the database's precision (microseconds), so cursors round-trip exactly.
+pub fn now() -> DateTime<Utc> {
+    let micros = Utc::now().timestamp_micros();
+    DateTime::from_timestamp_micros(micros).expect("the current time is in range")
+}
+
+fn rating_key(product_id: &str) -> String {
+    format!("rating:{product_id}")
+}
+
+impl ReviewService {
+    pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
+        Self { db, cache }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Stores a validated review as pending; it counts nowhere until approved.
+    #[instrument(skip_all, fields(product = %review.product.as_str()))]
+    pub async fn submit(&self, review: &NewReview) -> Result<Review, ReviewError> {
+        store::insert_review(&self.db, review, now()).await
+    }
+
+    /// Approves, rejects or removes a review, updating its product's stored rating in the same
+    /// transaction when the review enters or leaves the approved state.
+    #[instrument(skip_all, fields(review = id.0, ?action))]
+    pub async fn moderate(
+        &self,
+        id: ReviewId,
+        action: ModerationAction,
+    ) -> Result<Moderated, ReviewError> {
+        for _ in 0..MODERATION_ATTEMPTS {
+            let txn = self.db.begin().await?;
+            if let Some(outcome) = moderate_in(&txn, id, action).await? {
+                txn.commit().await?;
+                let (Moderated::Updated(review) | Moderated::Removed(review)) = &outcome;
+                self.cache.delete(&[rating_key(&review.product_id)]).await;
+                return Ok(outcome);
+            }
+            txn.rollback().await?;
+        }
+        Err(ReviewError::ConcurrentModeration { id: id.global() })
+    }
+
+    pub async fn review(&self, id: ReviewId) -> Result<Option<Review>, ReviewError> {
+        store::find_review(&self.db, id).await
+    }
+
+    /// Reviews by id in one query, for entity batches.
+    pub async fn reviews(&self, ids: &[ReviewId]) -> Result<Vec<Review>, ReviewError> {
+        store::find_reviews(&self.db, ids).await
+    }
+
+    /// The ratings of a batch of products: cache hits first, then one query for the misses.
+    /// Products without approved reviews get an empty summary (cached too).
+    #[instrument(skip_all, fields(products = product_ids.len()))]
+    pub async fn ratings(
+        &self,
+        product_ids: &[String],
+    ) -> Result<HashMap<String, RatingSummary>, ReviewError> {
+        let cached = join_all(product_ids.iter().map(|id| self.cached_rating(id))).await;
+        let mut ratings: HashMap<String, RatingSummary> = product_ids
+            .iter()
+            .zip(cached)
+            .filter_map(|(id, summary)| Some((id.clone(), summary?)))
+            .collect();
+        let misses: Vec<String> = product_ids
+            .iter()
+            .filter(|id| !ratings.contains_key(*id))
+            .cloned()
+            .collect();
+        if misses.is_empty() {
+            return Ok(ratings);
+        }
+        let mut loaded = store::ratings(&self.db, &misses).await?;
+        for id in misses {
+            let summary = loaded.remove(&id).unwrap_or_default();
+            self.cache_rating(&id, &summary).await;
+            ratings.insert(id, summary);
+        }
+        Ok(ratings)
+    }
+
+    async fn cached_rating(&self, product_id: &str) -> Option<RatingSummary> {
+        let bytes = self.cache.get(&rating_key(product_id)).await?;
+        serde_json::from_slice(&bytes)
+            .inspect_err(|error| tracing::warn!(%error, "dropping an unreadable cached rating"))
+            .ok()
+    }
+
+    async fn cache_rating(&self, product_id: &str, summary: &RatingSummary) {
+        match serde_json::to_vec(summary) {
+            Ok(bytes) => {
+                self.cache
+                    .set(&rating_key(product_id), bytes, RATING_TTL)
+                    .await
+            }
+            Err(error) => tracing::warn!(%error, "rating not cacheable"),
+        }
+    }
+
+    /// The newest `limit` approved reviews of each product of a batch, in one query.
+    pub async fn latest_reviews(
+        &self,
+        product_ids: &[String],
+        limit: u64,
+    ) -> Result<HashMap<String, Vec<Review>>, ReviewError> {
+        store::latest_approved(&self.db, product_ids, limit).await
+    }
+
+    /// A page of one product's approved reviews, newest first.
+    pub async fn product_reviews(
+        &self,
+        product_id: &str,
+        request: &PageRequest,
+    ) -> Result<Page<Review>, ReviewError> {
+        store::approved_page(&self.db, product_id, request).await
+    }
+
+    /// A page of the reviews in `status`, oldest first, with how many there are in all.
+    pub async fn moderation_queue(
+        &self,
+        status: ModerationStatus,
+        request: &PageRequest,
+    ) -> Result<(Page<Review>, i64), ReviewError> {
+        let page = store::page_by_status(&self.db, status, request).await?;
+        let total = store::count_by_status(&self.db, status).await?;
+        Ok((page, total))
+    }
+
+    /// Products whose stored rating differs from a recomputation over their approved reviews
+    /// (an audit; empty when the aggregate is consistent).
+    pub async fn rating_drift(&self) -> Result<Vec<RatingDrift>, ReviewError> {
+        let txn = self.db.begin().await?;
+        let stored = store::stored_ratings(&txn).await?;
+        let actual = store::recompute_ratings(&txn).await?;
+        txn.commit().await?;
+        let mut drift: Vec<RatingDrift> = stored
+            .keys()
+            .chain(actual.keys())
+            .filter_map(|product_id| {
+                let stored = stored.get(product_id).copied().unwrap_or_default();
+                let actual = actual.get(product_id).copied().unwrap_or_default();
+                (stored != actual).then(|| RatingDrift {
+                    product_id: product_id.clone(),
+                    stored,
+                    actual,
+                })
+            })
+            .collect();
+        drift.sort_by(|a, b| a.product_id.cmp(&b.product_id));
+        drift.dedup_by(|a, b| a.product_id == b.product_id);
+        Ok(drift)
+    }
+}
+
+/// A product whose stored rating disagrees with its approved reviews.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingDrift {
+    pub product_id: String,
+    pub stored: RatingSummary,
+    pub actual: RatingSummary,
+}
+
+/// One attempt at a moderation. `None` means the review changed between statements and the
+/// caller should roll back and retry.
+async fn moderate_in(
+    txn: &DatabaseTransaction,
+    id: ReviewId,
+    action: ModerationAction,
+) -> Result<Option<Moderated>, ReviewError> {
+    let target = action.target();
+    // Writing first (a conditional update per possible current status) takes the write lock
+    // before any read, which SQLite needs to avoid stale-snapshot failures.
+    for from in ModerationStatus::ALL
+        .into_iter()
+        .filter(|s| Some(*s) != target)
+    {
+        let changed = match target {
+            Some(to) => store::transition(txn, id, from, to, now()).await?,
+            None => store::delete_if(txn, id, from).await?,
+        };
+        if let Some(review) = changed {
+            let delta = from.rating_delta(target);
+            if delta != 0 {
+                store::add_to_rating(txn, &review.product_id, review.stars, delta).await?;
+            }
+            return Ok(Some(match target {
+                Some(_) => Moderated::Updated(review),
+                None => Moderated::Removed(review),
+            }));
+        }
+    }
+    match store::find_review(txn, id).await? {
+        None => Err(ReviewError::ReviewNotFound { id: id.global() }),
+        Some(review) if Some(review.status) == target => Ok(Some(Moderated::Updated(review))),
+        Some(_) => Ok(None),
+    }
+}
