@@ -1,1 +1,3 @@
-//! commerce-catalog (being built).
+//! The catalog subgraph (being built).
+pub mod domain;
+pub mod store;

@@ -1,0 +1,147 @@
+//! The catalog tables: categories (a tree with a materialised path), collections, products,
+//! their variants, attribute values and collection memberships, plus full-text search
+//! (a generated `tsvector` with a GIN index on PostgreSQL, an FTS5 table on SQLite).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261125_000001_create_tables"
+    }
+}
+
+/// Portable DDL; `{pk}` and `{ts}` are the only types that differ between the backends.
+const TABLES: &str = r"
+CREATE TABLE categories (
+    id {pk},
+    parent_id BIGINT REFERENCES categories (id) ON DELETE RESTRICT,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    -- '/1/4/9/': the ids from the root down to this category, so descendants are a prefix match.
+    path TEXT NOT NULL,
+    position INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX categories_parent ON categories (parent_id, position, id);
+CREATE INDEX categories_path ON categories (path);
+
+CREATE TABLE collections (
+    id {pk},
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created_at {ts} NOT NULL
+);
+
+CREATE TABLE products (
+    id {pk},
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+    category_id BIGINT REFERENCES categories (id) ON DELETE SET NULL,
+    -- JSON copies of the attribute and image lists, so a page of products is one query;
+    -- product_attributes is the indexed source for filters and facets.
+    attributes TEXT NOT NULL DEFAULT '[]',
+    image_urls TEXT NOT NULL DEFAULT '[]',
+    created_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL
+);
+-- One index per sort order (keyset pagination walks them), and one for category filters.
+CREATE INDEX products_status_name ON products (status, name, id);
+CREATE INDEX products_status_id ON products (status, id);
+CREATE INDEX products_category ON products (category_id, status, id);
+
+CREATE TABLE product_variants (
+    id {pk},
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    sku TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '[]',
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at {ts} NOT NULL
+);
+CREATE INDEX product_variants_product ON product_variants (product_id, position, id);
+
+CREATE TABLE product_attributes (
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (product_id, name, value)
+);
+CREATE INDEX product_attributes_value ON product_attributes (name, value, product_id);
+
+CREATE TABLE product_collections (
+    collection_id BIGINT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    PRIMARY KEY (collection_id, product_id)
+);
+CREATE INDEX product_collections_product ON product_collections (product_id);
+";
+
+const POSTGRES_SEARCH: &str = r"
+ALTER TABLE products ADD COLUMN search tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B')
+) STORED;
+CREATE INDEX products_search ON products USING GIN (search);
+";
+
+/// An external-content FTS5 table kept in step with `products` by triggers.
+const SQLITE_SEARCH: &str = r"
+CREATE VIRTUAL TABLE product_search USING fts5 (
+    name, description, content = 'products', content_rowid = 'id', tokenize = 'porter unicode61'
+);
+CREATE TRIGGER products_search_insert AFTER INSERT ON products BEGIN
+    INSERT INTO product_search (rowid, name, description) VALUES (new.id, new.name, new.description);
+END;
+CREATE TRIGGER products_search_delete AFTER DELETE ON products BEGIN
+    INSERT INTO product_search (product_search, rowid, name, description)
+    VALUES ('delete', old.id, old.name, old.description);
+END;
+CREATE TRIGGER products_search_update AFTER UPDATE OF name, description ON products BEGIN
+    INSERT INTO product_search (product_search, rowid, name, description)
+    VALUES ('delete', old.id, old.name, old.description);
+    INSERT INTO product_search (rowid, name, description) VALUES (new.id, new.name, new.description);
+END;
+";
+
+const DROP: &str = r"
+DROP TABLE IF EXISTS product_collections;
+DROP TABLE IF EXISTS product_attributes;
+DROP TABLE IF EXISTS product_variants;
+DROP TABLE IF EXISTS products;
+DROP TABLE IF EXISTS collections;
+DROP TABLE IF EXISTS categories;
+";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let script = match manager.get_database_backend() {
+            DbBackend::Postgres => TABLES
+                .replace("{pk}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+                .replace("{ts}", "TIMESTAMPTZ")
+                + POSTGRES_SEARCH,
+            DbBackend::Sqlite => TABLES
+                // AUTOINCREMENT: ids of deleted rows are never reused, since they are public.
+                .replace("{pk}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+                .replace("{ts}", "TEXT")
+                + SQLITE_SEARCH,
+            DbBackend::MySql => {
+                return Err(DbErr::Migration("the catalog supports SQLite and PostgreSQL".into()));
+            }
+        };
+        db.execute_unprepared(&script).await.map(drop)
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            db.execute_unprepared("DROP TABLE IF EXISTS product_search;").await?;
+        }
+        db.execute_unprepared(DROP).await.map(drop)
+    }
+}

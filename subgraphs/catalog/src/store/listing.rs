@@ -1,0 +1,235 @@
+//! Product listings: filtered, sorted, keyset-paginated pages, their counts and facet counts.
+//! Every order walks an index (`status, name, id` / `status, id`), so a page costs the same
+//! at row 100,000 as at row 1. Search is the one place the backends differ: a generated
+//! `tsvector` with a GIN index on PostgreSQL, an FTS5 table on SQLite.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, Value};
+
+use super::entities::product;
+use super::sql::Sql;
+use crate::domain::{ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition};
+
+/// A product with its position in the listing's order (its cursor).
+#[derive(Debug, Clone)]
+pub struct ListedProduct {
+    pub product: Product,
+    pub position: SortPosition,
+}
+
+/// Products matching a filter, per category and per attribute value.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FacetCounts {
+    /// (category id, count), largest first.
+    pub categories: Vec<(i64, i64)>,
+    /// (attribute name, value, count), by name then largest first.
+    pub attributes: Vec<(String, String, i64)>,
+}
+
+const COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.status, p.category_id, \
+                       p.attributes, p.image_urls, p.created_at, p.updated_at";
+
+/// SQLite's FTS5 ranks with bm25 (lower is better); negated, both backends sort rank
+/// descending. Names weigh ten times more than descriptions.
+const SQLITE_SEARCH_JOIN: &str = " JOIN (SELECT rowid AS id, -bm25(product_search, 10.0, 1.0) \
+                                  AS rank FROM product_search WHERE product_search MATCH ";
+
+/// One window of the listing, rows in read order (see [`ListWindow`]).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ProductFilter,
+    sort: ProductSort,
+    window: &ListWindow,
+) -> Result<Vec<ListedProduct>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ").push(COLUMNS);
+    if sort == ProductSort::Relevance {
+        sql.push(", ");
+        push_rank(&mut sql, filter.search.as_ref());
+        sql.push(" AS sort_rank");
+    }
+    push_from_where(&mut sql, filter, "");
+    if let Some(after) = &window.after {
+        push_keyset(&mut sql, filter, after, true);
+    }
+    if let Some(before) = &window.before {
+        push_keyset(&mut sql, filter, before, false);
+    }
+    push_order(&mut sql, filter, sort, window.backward);
+    sql.push(" LIMIT ")
+        .bind(i64::try_from(window.fetch).expect("page sizes are small"));
+    let rows = db.query_all(sql.build()).await?;
+    rows.iter().map(|row| listed(row, sort)).collect()
+}
+
+fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> {
+    let product = Product::try_from(product::Model::from_query_result(row, "")?)?;
+    let position = match sort {
+        ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
+        ProductSort::Newest => SortPosition::Newest(product.id),
+        ProductSort::Relevance => SortPosition::Relevance(row.try_get("", "sort_rank")?, product.id),
+    };
+    Ok(ListedProduct { product, position })
+}
+
+/// How many products match (the caller caches it: counting is the expensive part of a page).
+pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<i64, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT COUNT(*) AS n");
+    push_from_where(&mut sql, filter, "");
+    let row = db.query_one(sql.build()).await?;
+    row.map_or(Ok(0), |row| row.try_get("", "n"))
+}
+
+/// Facet counts for the products matching `filter`: two grouped queries.
+pub async fn facets(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<FacetCounts, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT p.category_id AS id, COUNT(*) AS n");
+    push_from_where(&mut sql, filter, "");
+    sql.push(" AND p.category_id IS NOT NULL GROUP BY p.category_id ORDER BY n DESC, id");
+    let categories = db
+        .query_all(sql.build())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "n")?)))
+        .collect::<Result<_, DbErr>>()?;
+
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT a.name AS name, a.value AS value, COUNT(*) AS n");
+    push_from_where(&mut sql, filter, " JOIN product_attributes a ON a.product_id = p.id");
+    sql.push(" GROUP BY a.name, a.value ORDER BY a.name, n DESC, a.value");
+    let attributes = db
+        .query_all(sql.build())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "name")?,
+                row.try_get("", "value")?,
+                row.try_get("", "n")?,
+            ))
+        })
+        .collect::<Result<_, DbErr>>()?;
+    Ok(FacetCounts {
+        categories,
+        attributes,
+    })
+}
+
+/// `FROM products p … WHERE …` for `filter`; `join` adds a table to group by.
+fn push_from_where(sql: &mut Sql, filter: &ProductFilter, join: &str) {
+    sql.push(" FROM products p");
+    let search = filter.search.as_ref();
+    if let (Some(search), DbBackend::Sqlite) = (search, sql.backend()) {
+        sql.push(SQLITE_SEARCH_JOIN)
+            .bind(search.fts5_match())
+            .push(") s ON s.id = p.id");
+    }
+    sql.push(join);
+    sql.push(" WHERE p.status = ").bind(filter.status.as_str());
+    if let (Some(search), DbBackend::Postgres) = (search, sql.backend()) {
+        sql.push(" AND p.search @@ to_tsquery('english', ")
+            .bind(search.tsquery())
+            .push(")");
+    }
+    if let Some(category_id) = filter.category_id {
+        sql.push(
+            " AND p.category_id IN (SELECT d.id FROM categories d WHERE d.path LIKE \
+             (SELECT c.path FROM categories c WHERE c.id = ",
+        )
+        .bind(category_id)
+        .push(") || '%')");
+    }
+    if let Some(collection_id) = filter.collection_id {
+        sql.push(" AND p.id IN (SELECT product_id FROM product_collections WHERE collection_id = ")
+            .bind(collection_id)
+            .push(")");
+    }
+    for attribute in &filter.attributes {
+        sql.push(" AND p.id IN (SELECT product_id FROM product_attributes WHERE name = ")
+            .bind(attribute.name.as_str())
+            .push(" AND value IN ")
+            .bind_list(attribute.values.iter().map(String::as_str))
+            .push(")");
+    }
+}
+
+fn push_rank(sql: &mut Sql, search: Option<&SearchQuery>) {
+    match (sql.backend(), search) {
+        (DbBackend::Postgres, Some(search)) => {
+            sql.push("ts_rank(p.search, to_tsquery('english', ")
+                .bind(search.tsquery())
+                .push("))::float8");
+        }
+        (DbBackend::Sqlite, Some(_)) => {
+            sql.push("s.rank");
+        }
+        _ => {
+            sql.push("0.0");
+        }
+    }
+}
+
+/// The sort keys of `position`'s order with their values, and whether each is descending.
+fn keys(position: &SortPosition) -> Vec<(&'static str, Value, bool)> {
+    match position {
+        SortPosition::Name(name, id) => vec![
+            ("p.name", name.clone().into(), false),
+            ("p.id", (*id).into(), false),
+        ],
+        SortPosition::Newest(id) => vec![("p.id", (*id).into(), true)],
+        SortPosition::Relevance(rank, id) => vec![
+            ("{rank}", (*rank).into(), true),
+            ("p.id", (*id).into(), false),
+        ],
+    }
+}
+
+/// `AND` rows strictly after (`after == true`) or before `position` in the sort order.
+/// Keys sorting the same way compare as one row value, which both engines serve from the
+/// index; relevance mixes directions and spells the comparison out.
+fn push_keyset(sql: &mut Sql, filter: &ProductFilter, position: &SortPosition, after: bool) {
+    let keys = keys(position);
+    let op = |descending: bool| if descending == after { " < " } else { " > " };
+    let push_key = |sql: &mut Sql, key: &str| {
+        if key == "{rank}" {
+            push_rank(sql, filter.search.as_ref());
+        } else {
+            sql.push(key);
+        }
+    };
+    sql.push(" AND ");
+    if keys.iter().all(|(_, _, descending)| *descending == keys[0].2) {
+        let names: Vec<&str> = keys.iter().map(|(name, _, _)| *name).collect();
+        sql.push("(").push(&names.join(", ")).push(")").push(op(keys[0].2));
+        sql.bind_list(keys.into_iter().map(|(_, value, _)| value));
+        return;
+    }
+    // (k1 op v1 OR (k1 = v1 AND k2 op v2)): exactly two keys here.
+    let [(first, first_value, first_desc), (second, second_value, second_desc)] =
+        <[_; 2]>::try_from(keys).expect("mixed-direction orders have two keys");
+    sql.push("(");
+    push_key(sql, first);
+    sql.push(op(first_desc)).bind(first_value.clone()).push(" OR (");
+    push_key(sql, first);
+    sql.push(" = ").bind(first_value).push(" AND ");
+    push_key(sql, second);
+    sql.push(op(second_desc)).bind(second_value).push("))");
+}
+
+fn push_order(sql: &mut Sql, filter: &ProductFilter, sort: ProductSort, backward: bool) {
+    let direction = |descending: bool| if descending != backward { " DESC" } else { " ASC" };
+    sql.push(" ORDER BY ");
+    match sort {
+        ProductSort::Name => {
+            let dir = direction(false);
+            sql.push("p.name").push(dir).push(", p.id").push(dir);
+        }
+        ProductSort::Newest => {
+            sql.push("p.id").push(direction(true));
+        }
+        ProductSort::Relevance => {
+            push_rank(sql, filter.search.as_ref());
+            sql.push(direction(true)).push(", p.id").push(direction(false));
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Products and variants: reads by id, slug and product, and the writes behind the mutations.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, Value,
+};
+
+use super::bulk::insert_rows;
+use super::entities::{product, variant};
+use super::{from_json, to_json};
+use crate::domain::{
+    Attribute, NewProduct, NewVariant, Product, ProductPatch, ProductStatus, Variant, VariantPatch,
+};
+
+impl TryFrom<product::Model> for Product {
+    type Error = DbErr;
+
+    fn try_from(row: product::Model) -> Result<Self, DbErr> {
+        let status = ProductStatus::parse("status", &row.status)
+            .map_err(|error| DbErr::Custom(error.to_string()))?;
+        Ok(Self {
+            id: row.id,
+            status,
+            category_id: row.category_id,
+            attributes: from_json("products.attributes", &row.attributes)?,
+            image_urls: from_json("products.image_urls", &row.image_urls)?,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl TryFrom<variant::Model> for Variant {
+    type Error = DbErr;
+
+    fn try_from(row: variant::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.id,
+            product_id: row.product_id,
+            options: from_json("product_variants.options", &row.options)?,
+            sku: row.sku,
+            name: row.name,
+            position: row.position,
+        })
+    }
+}
+
+pub(super) fn products_from(rows: Vec<product::Model>) -> Result<Vec<Product>, DbErr> {
+    rows.into_iter().map(Product::try_from).collect()
+}
+
+/// The products with these ids, in no particular order; unknown ids are left out.
+pub async fn find_products(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Product>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    products_from(rows)
+}
+
+pub async fn find_product_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<Product>, DbErr> {
+    let row = product::Entity::find()
+        .filter(product::Column::Slug.eq(slug))
+        .one(db)
+        .await?;
+    row.map(Product::try_from).transpose()
+}
+
+/// Variants of all these products in one query, ordered by product, then position.
+pub async fn variants_of_products(
+    db: &impl ConnectionTrait,
+    product_ids: &[i64],
+) -> Result<Vec<Variant>, DbErr> {
+    if product_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = variant::Entity::find()
+        .filter(variant::Column::ProductId.is_in(product_ids.iter().copied()))
+        .order_by_asc(variant::Column::ProductId)
+        .order_by_asc(variant::Column::Position)
+        .order_by_asc(variant::Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter().map(Variant::try_from).collect()
+}
+
+pub async fn find_variants(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Variant>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = variant::Entity::find()
+        .filter(variant::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    rows.into_iter().map(Variant::try_from).collect()
+}
+
+/// Inserts a product with its attributes, variants and collection memberships; returns its id.
+pub async fn insert_product(
+    db: &impl ConnectionTrait,
+    new: &NewProduct,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let row = product::ActiveModel {
+        id: NotSet,
+        slug: Set(new.slug.as_str().to_owned()),
+        name: Set(new.name.as_str().to_owned()),
+        description: Set(new.description.as_str().to_owned()),
+        status: Set(new.status.as_str().to_owned()),
+        category_id: Set(new.category_id),
+        attributes: Set(to_json(&new.attributes)),
+        image_urls: Set(to_json(&image_strings(&new.image_urls))),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    replace_attributes(db, row.id, &new.attributes).await?;
+    insert_variants(db, row.id, &new.variants, 0, now).await?;
+    super::collections::set_product_collections(db, row.id, &new.collection_ids).await?;
+    Ok(row.id)
+}
+
+fn image_strings(urls: &[crate::domain::ImageUrl]) -> Vec<&str> {
+    urls.iter().map(|url| url.as_str()).collect()
+}
+
+/// Applies `patch`; returns false when the product does not exist.
+pub async fn update_product(
+    db: &impl ConnectionTrait,
+    id: i64,
+    patch: &ProductPatch,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(current) = product::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    let mut row: product::ActiveModel = current.into();
+    if let Some(slug) = &patch.slug {
+        row.slug = Set(slug.as_str().to_owned());
+    }
+    if let Some(name) = &patch.name {
+        row.name = Set(name.as_str().to_owned());
+    }
+    if let Some(description) = &patch.description {
+        row.description = Set(description.as_str().to_owned());
+    }
+    if let Some(status) = patch.status {
+        row.status = Set(status.as_str().to_owned());
+    }
+    if let Some(category_id) = patch.category_id {
+        row.category_id = Set(category_id);
+    }
+    if let Some(attributes) = &patch.attributes {
+        row.attributes = Set(to_json(attributes));
+        replace_attributes(db, id, attributes).await?;
+    }
+    if let Some(urls) = &patch.image_urls {
+        row.image_urls = Set(to_json(&image_strings(urls)));
+    }
+    if let Some(collection_ids) = &patch.collection_ids {
+        super::collections::set_product_collections(db, id, collection_ids).await?;
+    }
+    row.updated_at = Set(now);
+    row.update(db).await?;
+    Ok(true)
+}
+
+/// Deletes a product (its variants, attributes and memberships cascade); false if unknown.
+pub async fn delete_product(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    let result = product::Entity::delete_by_id(id).exec(db).await?;
+    Ok(result.rows_affected > 0)
+}
+
+async fn replace_attributes(
+    db: &impl ConnectionTrait,
+    product_id: i64,
+    attributes: &[Attribute],
+) -> Result<(), DbErr> {
+    let mut delete = super::sql::Sql::new(db.get_database_backend());
+    delete
+        .push("DELETE FROM product_attributes WHERE product_id = ")
+        .bind(product_id);
+    db.execute(delete.build()).await?;
+    let rows = attributes.iter().map(|attribute| {
+        vec![
+            Value::from(product_id),
+            attribute.name.clone().into(),
+            attribute.value.clone().into(),
+        ]
+    });
+    insert_rows(db, "product_attributes", &["product_id", "name", "value"], rows).await
+}
+
+/// Inserts variants at positions `first_position..`.
+async fn insert_variants(
+    db: &impl ConnectionTrait,
+    product_id: i64,
+    variants: &[NewVariant],
+    first_position: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rows = variants.iter().zip(first_position..).map(|(variant, position)| {
+        vec![
+            Value::from(product_id),
+            variant.sku.as_str().into(),
+            variant.name.as_str().into(),
+            to_json(&variant.options).into(),
+            position.into(),
+            now.into(),
+        ]
+    });
+    let columns = ["product_id", "sku", "name", "options", "position", "created_at"];
+    insert_rows(db, "product_variants", &columns, rows).await
+}
+
+/// Adds a variant after the product's last one; returns its id.
+pub async fn insert_variant(
+    db: &impl ConnectionTrait,
+    product_id: i64,
+    new: &NewVariant,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let last = variant::Entity::find()
+        .filter(variant::Column::ProductId.eq(product_id))
+        .order_by_desc(variant::Column::Position)
+        .one(db)
+        .await?;
+    let row = variant::ActiveModel {
+        id: NotSet,
+        product_id: Set(product_id),
+        sku: Set(new.sku.as_str().to_owned()),
+        name: Set(new.name.as_str().to_owned()),
+        options: Set(to_json(&new.options)),
+        position: Set(last.map_or(0, |v| v.position + 1)),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    touch_product(db, product_id, now).await?;
+    Ok(row.id)
+}
+
+/// Applies `patch`; returns the variant's product id, or `None` when the variant is unknown.
+pub async fn update_variant(
+    db: &impl ConnectionTrait,
+    id: i64,
+    patch: &VariantPatch,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let Some(current) = variant::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let product_id = current.product_id;
+    let mut row: variant::ActiveModel = current.into();
+    if let Some(sku) = &patch.sku {
+        row.sku = Set(sku.as_str().to_owned());
+    }
+    if let Some(name) = &patch.name {
+        row.name = Set(name.as_str().to_owned());
+    }
+    if let Some(options) = &patch.options {
+        row.options = Set(to_json(options));
+    }
+    if let Some(position) = patch.position {
+        row.position = Set(position);
+    }
+    row.update(db).await?;
+    touch_product(db, product_id, now).await?;
+    Ok(Some(product_id))
+}
+
+/// Deletes a variant; returns its product id, or `None` when unknown.
+pub async fn delete_variant(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let Some(current) = variant::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    variant::Entity::delete_by_id(id).exec(db).await?;
+    touch_product(db, current.product_id, now).await?;
+    Ok(Some(current.product_id))
+}
+
+async fn touch_product(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    product::Entity::update_many()
+        .col_expr(product::Column::UpdatedAt, Expr::value(now))
+        .filter(product::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(drop)
+}
