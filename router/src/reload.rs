@@ -16,8 +16,9 @@ pub fn watch(
     path: PathBuf,
     every: Duration,
 ) -> tokio::task::JoinHandle<()> {
+    // Read now, not in the task: a change made right after `watch` returns must be seen.
+    let mut last = std::fs::read(&path).ok();
     tokio::spawn(async move {
-        let mut last = tokio::fs::read(&path).await.ok();
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -25,7 +25,28 @@ async fn resolves_union_members_with_fields_from_other_subgraphs() {
             json!({}),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "search": [
+          {
+            "__typename": "Book",
+            "rating": 5,
+            "tags": [
+              "tag-b1",
+              "featured"
+            ],
+            "title": "Dune"
+          },
+          {
+            "__typename": "Movie",
+            "minutes": 116,
+            "title": "Arrival"
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -39,7 +60,28 @@ async fn adds_interface_object_fields_to_every_implementation() {
             json!({}),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "book": {
+          "id": "b1",
+          "pages": 412,
+          "tags": [
+            "tag-b1",
+            "featured"
+          ]
+        },
+        "missing": null,
+        "movie": {
+          "__typename": "Movie",
+          "tags": [
+            "tag-m1",
+            "featured"
+          ]
+        }
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -51,5 +93,31 @@ async fn finds_concrete_types_of_interface_objects() {
             json!({}),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "trending": [
+          {
+            "__typename": "Movie",
+            "id": "m1",
+            "minutes": 116,
+            "tags": [
+              "tag-m1",
+              "featured"
+            ]
+          },
+          {
+            "__typename": "Book",
+            "id": "b1",
+            "rating": 5,
+            "tags": [
+              "tag-b1",
+              "featured"
+            ],
+            "title": "Dune"
+          }
+        ]
+      }
+    }
+    "#);
 }

@@ -35,16 +35,16 @@ async fn resolves_requires_fields_from_another_subgraph() {
       "data": {
         "topProducts": [
           {
-            "upc": "1",
+            "inStock": true,
             "name": "Product 1",
             "shippingEstimate": 50,
-            "inStock": true
+            "upc": "1"
           },
           {
-            "upc": "2",
+            "inStock": false,
             "name": "Product 2",
             "shippingEstimate": 100,
-            "inStock": false
+            "upc": "2"
           }
         ]
       }
@@ -61,7 +61,61 @@ async fn follows_entity_chains_through_three_subgraphs() {
             json!({}),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "topProducts": [
+          {
+            "name": "Product 1",
+            "reviews": [
+              {
+                "author": {
+                  "name": "User 1",
+                  "reviews": [
+                    {
+                      "product": {
+                        "name": "Product 1",
+                        "upc": "1"
+                      }
+                    },
+                    {
+                      "product": {
+                        "name": "Product 2",
+                        "upc": "2"
+                      }
+                    }
+                  ],
+                  "username": "@user1"
+                },
+                "body": "Review 1 of Product 1"
+              },
+              {
+                "author": {
+                  "name": "User 2",
+                  "reviews": [
+                    {
+                      "product": {
+                        "name": "Product 1",
+                        "upc": "1"
+                      }
+                    },
+                    {
+                      "product": {
+                        "name": "Product 3",
+                        "upc": "3"
+                      }
+                    }
+                  ],
+                  "username": "@user2"
+                },
+                "body": "Review 2 of Product 1"
+              }
+            ]
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -70,7 +124,30 @@ async fn provides_lets_the_providing_subgraph_answer() {
     let response = router
         .query("{ topProducts(first: 1) { reviews { author { id username } } } }", json!({}))
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "topProducts": [
+          {
+            "reviews": [
+              {
+                "author": {
+                  "id": "1",
+                  "username": "@user1"
+                }
+              },
+              {
+                "author": {
+                  "id": "2",
+                  "username": "@user2"
+                }
+              }
+            ]
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -95,7 +172,26 @@ async fn shapes_response_with_aliases_fragments_and_typename() {
             json!({ "withPrice": true }),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "best": [
+          {
+            "__typename": "Product",
+            "cost": 450,
+            "id": "1",
+            "t": "Product",
+            "upc": "1"
+          }
+        ],
+        "me": {
+          "id": "1",
+          "kind": "User",
+          "name": "User 1"
+        }
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -104,7 +200,29 @@ async fn same_document_differs_by_skip_variables() {
     let query = "query($s: Boolean!) { topProducts(first: 1) { upc shippingEstimate @skip(if: $s) } }";
     let skipped = router.query(query, json!({ "s": true })).await;
     let kept = router.query(query, json!({ "s": false })).await;
-    assert_json_snapshot!([skipped, kept], @"");
+    assert_json_snapshot!([skipped, kept], @r#"
+    [
+      {
+        "data": {
+          "topProducts": [
+            {
+              "upc": "1"
+            }
+          ]
+        }
+      },
+      {
+        "data": {
+          "topProducts": [
+            {
+              "shippingEstimate": 50,
+              "upc": "1"
+            }
+          ]
+        }
+      }
+    ]
+    "#);
 }
 
 #[tokio::test]
@@ -122,7 +240,23 @@ async fn selects_the_named_operation() {
                 .expect("request"),
         )
         .await;
-    assert_json_snapshot!(response.body, @"");
+    assert_json_snapshot!(response.body, @r#"
+    {
+      "data": {
+        "users": [
+          {
+            "id": "1"
+          },
+          {
+            "id": "2"
+          },
+          {
+            "id": "3"
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -134,5 +268,14 @@ async fn passes_arguments_and_variables_to_the_owning_subgraph() {
             json!({ "id": "2" }),
         )
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "topProducts": [],
+        "user": {
+          "name": "User 2"
+        }
+      }
+    }
+    "#);
 }

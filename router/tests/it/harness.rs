@@ -100,3 +100,45 @@ impl TestRouter {
         }
     }
 }
+
+impl TestRouter {
+    /// POSTs a JSON body and returns the response text unparsed (to check field order).
+    pub async fn raw(&self, body: Value) -> String {
+        let response = self
+            .app
+            .clone()
+            .oneshot(
+                Request::post("/graphql")
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_string()))
+                    .expect("request"),
+            )
+            .await
+            .expect("router response");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// A fake subgraph answering every POST with a fixed status and body after `delay`.
+pub async fn spawn_canned(status: u16, body: &'static str, delay: std::time::Duration) -> String {
+    let handler = move || async move {
+        tokio::time::sleep(delay).await;
+        (
+            StatusCode::from_u16(status).expect("status"),
+            [("content-type", "application/json")],
+            body,
+        )
+    };
+    let app = Router::new().route("/graphql", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind canned listener");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("canned server");
+    });
+    format!("http://{addr}/graphql")
+}

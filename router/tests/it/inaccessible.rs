@@ -1,1 +1,111 @@
-//! inaccessible tests.
+//! `@inaccessible` parts of the supergraph are invisible to clients.
+
+use insta::assert_json_snapshot;
+use serde_json::json;
+
+use crate::values::router;
+
+#[tokio::test]
+async fn rejects_queries_for_inaccessible_fields_and_root_fields() {
+    let router = router().await;
+    let response = router
+        .query("{ users { ssn } internalUsers { id } }", json!({}))
+        .await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "errors": [
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED"
+          },
+          "locations": [
+            {
+              "column": 11,
+              "line": 1
+            }
+          ],
+          "message": "Cannot query field \"ssn\" on type \"User\"."
+        },
+        {
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED"
+          },
+          "locations": [
+            {
+              "column": 17,
+              "line": 1
+            }
+          ],
+          "message": "Cannot query field \"internalUsers\" on type \"Query\"."
+        }
+      ]
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn hides_inaccessible_fields_and_enum_values_from_introspection() {
+    let router = router().await;
+    let response = router
+        .query(
+            r#"{ user: __type(name: "User") { fields { name } }
+                 role: __type(name: "Role") { enumValues { name } }
+                 query: __type(name: "Query") { fields { name } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "query": {
+          "fields": [
+            {
+              "name": "users"
+            },
+            {
+              "name": "maybeUsers"
+            },
+            {
+              "name": "echo"
+            }
+          ]
+        },
+        "role": {
+          "enumValues": [
+            {
+              "name": "ADMIN"
+            },
+            {
+              "name": "CUSTOMER"
+            }
+          ]
+        },
+        "user": {
+          "fields": [
+            {
+              "name": "id"
+            },
+            {
+              "name": "name"
+            },
+            {
+              "name": "role"
+            },
+            {
+              "name": "createdAt"
+            },
+            {
+              "name": "flaky"
+            },
+            {
+              "name": "weight"
+            },
+            {
+              "name": "shippingCost"
+            }
+          ]
+        }
+      }
+    }
+    "#);
+}

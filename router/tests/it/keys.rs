@@ -22,7 +22,26 @@ async fn joins_subgraphs_through_different_keys_of_one_type() {
     let response = router
         .query("{ products { id name price stock } }", json!({}))
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "products": [
+          {
+            "id": "p1",
+            "name": "Product 1",
+            "price": 50,
+            "stock": 5
+          },
+          {
+            "id": "p2",
+            "name": "Product 2",
+            "price": 50,
+            "stock": 0
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -31,7 +50,22 @@ async fn sends_nested_compound_keys_in_representations() {
     let response = router
         .query("{ accounts { email credit } }", json!({}))
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "accounts": [
+          {
+            "credit": 100,
+            "email": "a1@acme.test"
+          },
+          {
+            "credit": 7,
+            "email": "a1@globex.test"
+          }
+        ]
+      }
+    }
+    "#);
 }
 
 #[tokio::test]
@@ -40,5 +74,22 @@ async fn resolves_flat_compound_keys() {
     let response = router
         .query("{ variants { color available price } }", json!({}))
         .await;
-    assert_json_snapshot!(response, @"");
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "variants": [
+          {
+            "available": true,
+            "color": "red",
+            "price": 11
+          },
+          {
+            "available": false,
+            "color": "blue",
+            "price": 12
+          }
+        ]
+      }
+    }
+    "#);
 }

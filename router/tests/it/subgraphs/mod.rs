@@ -4,3 +4,4 @@ pub mod abstract_types;
 pub mod keys;
 pub mod products;
 pub mod values;
+pub mod overrides;
