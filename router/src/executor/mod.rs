@@ -514,10 +514,10 @@ fn collect_targets<'v, 'p>(
                 loc.pop();
             }
         }
-        (FlattenNodePathSegment::TypeCondition(conditions), Value::Object(object)) => {
-            if matches_condition(object, conditions, types) {
-                collect_targets(value, rest, loc, out, types);
-            }
+        (FlattenNodePathSegment::TypeCondition(conditions), Value::Object(object))
+            if matches_condition(object, conditions, types) =>
+        {
+            collect_targets(value, rest, loc, out, types);
         }
         (FlattenNodePathSegment::List, Value::Object(_)) => {
             collect_targets(value, rest, loc, out, types);

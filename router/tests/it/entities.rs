@@ -28,7 +28,10 @@ pub async fn products_router() -> TestRouter {
 async fn resolves_requires_fields_from_another_subgraph() {
     let router = products_router().await;
     let response = router
-        .query("{ topProducts(first: 2) { upc name shippingEstimate inStock } }", json!({}))
+        .query(
+            "{ topProducts(first: 2) { upc name shippingEstimate inStock } }",
+            json!({}),
+        )
         .await;
     assert_json_snapshot!(response, @r#"
     {
@@ -122,7 +125,10 @@ async fn follows_entity_chains_through_three_subgraphs() {
 async fn provides_lets_the_providing_subgraph_answer() {
     let router = products_router().await;
     let response = router
-        .query("{ topProducts(first: 1) { reviews { author { id username } } } }", json!({}))
+        .query(
+            "{ topProducts(first: 1) { reviews { author { id username } } } }",
+            json!({}),
+        )
         .await;
     assert_json_snapshot!(response, @r#"
     {
@@ -197,7 +203,8 @@ async fn shapes_response_with_aliases_fragments_and_typename() {
 #[tokio::test]
 async fn same_document_differs_by_skip_variables() {
     let router = products_router().await;
-    let query = "query($s: Boolean!) { topProducts(first: 1) { upc shippingEstimate @skip(if: $s) } }";
+    let query =
+        "query($s: Boolean!) { topProducts(first: 1) { upc shippingEstimate @skip(if: $s) } }";
     let skipped = router.query(query, json!({ "s": true })).await;
     let kept = router.query(query, json!({ "s": false })).await;
     assert_json_snapshot!([skipped, kept], @r#"

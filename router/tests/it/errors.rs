@@ -60,9 +60,7 @@ async fn keeps_field_errors_with_paths_and_service_name() {
 #[tokio::test]
 async fn a_non_null_error_nulls_the_nearest_nullable_parent() {
     let router = crate::values::router().await;
-    let nullable_items = router
-        .query("{ maybeUsers { id flaky } }", json!({}))
-        .await;
+    let nullable_items = router.query("{ maybeUsers { id flaky } }", json!({})).await;
     let non_null_chain = router.query("{ users { id flaky } }", json!({})).await;
     assert_json_snapshot!([nullable_items, non_null_chain], @r#"
     [
@@ -163,7 +161,9 @@ async fn a_down_subgraph_nulls_only_its_fields() {
             json!({}),
         )
         .await;
-    let root_down = router.query("{ me { name } topProducts(first: 1) { upc } }", json!({})).await;
+    let root_down = router
+        .query("{ me { name } topProducts(first: 1) { upc } }", json!({}))
+        .await;
     assert_json_snapshot!([response, root_down], @r#"
     [
       {
@@ -239,7 +239,10 @@ async fn maps_entity_error_paths_to_client_paths() {
         Duration::ZERO,
     )
     .await;
-    let router = TestRouter::new("values.graphql", &[("shop", &shop), ("shipping", &shipping)]);
+    let router = TestRouter::new(
+        "values.graphql",
+        &[("shop", &shop), ("shipping", &shipping)],
+    );
     let response = router
         .query("{ maybeUsers { name shippingCost } }", json!({}))
         .await;
@@ -292,7 +295,11 @@ async fn reports_broken_and_slow_subgraphs_without_failing_the_request() {
             &[("shop", &shop), ("shipping", shipping)],
             config,
         );
-        responses.push(router.query("{ maybeUsers { name shippingCost } }", json!({})).await);
+        responses.push(
+            router
+                .query("{ maybeUsers { name shippingCost } }", json!({}))
+                .await,
+        );
     }
     assert_json_snapshot!(responses, @r#"
     [

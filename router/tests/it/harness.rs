@@ -1,7 +1,5 @@
 //! Test harness: start subgraphs on port 0, build the router in-process, send requests.
 
-use std::sync::Arc;
-
 use async_graphql::{ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::GraphQL;
 use axum::Router;
@@ -44,7 +42,6 @@ pub fn fixture(name: &str) -> String {
 }
 
 pub struct TestRouter {
-    pub state: Arc<RouterState>,
     app: Router,
 }
 
@@ -65,8 +62,8 @@ impl TestRouter {
             config = config.with_subgraph_url(name, *url);
         }
         let state = RouterState::from_sdl(&fixture(supergraph), config).expect("valid supergraph");
-        let app = commerce_router::app(state.clone());
-        Self { state, app }
+        let app = commerce_router::app(state);
+        Self { app }
     }
 
     /// POSTs a query with variables and returns the JSON body (asserting a 200).
@@ -85,7 +82,12 @@ impl TestRouter {
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.app.clone().oneshot(request).await.expect("router response");
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router response");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -8,7 +8,12 @@ use serde_json::json;
 use crate::entities::products_router;
 use crate::harness::{TestResponse, TestRouter};
 
-async fn post(router: &TestRouter, content_type: Option<&str>, accept: Option<&str>, body: &str) -> TestResponse {
+async fn post(
+    router: &TestRouter,
+    content_type: Option<&str>,
+    accept: Option<&str>,
+    body: &str,
+) -> TestResponse {
     let mut request = Request::post("/graphql");
     if let Some(ct) = content_type {
         request = request.header(header::CONTENT_TYPE, ct);
@@ -130,10 +135,25 @@ async fn uses_400_for_document_errors_only_with_graphql_response_json() {
     let router = products_router().await;
     let body = json!({ "query": "{ topProducts { nope } }" }).to_string();
     let modern = post(&router, Some("application/json"), Some(GRAPHQL_JSON), &body).await;
-    let legacy = post(&router, Some("application/json"), Some("application/json"), &body).await;
-    let parse = post(&router, Some("application/json"), Some(GRAPHQL_JSON), r#"{"query":"{ topProducts "}"#).await;
+    let legacy = post(
+        &router,
+        Some("application/json"),
+        Some("application/json"),
+        &body,
+    )
+    .await;
+    let parse = post(
+        &router,
+        Some("application/json"),
+        Some(GRAPHQL_JSON),
+        r#"{"query":"{ topProducts "}"#,
+    )
+    .await;
     assert_eq!(modern.status, StatusCode::BAD_REQUEST);
-    assert_eq!(content_type(&modern), "application/graphql-response+json; charset=utf-8");
+    assert_eq!(
+        content_type(&modern),
+        "application/graphql-response+json; charset=utf-8"
+    );
     assert_eq!(legacy.status, StatusCode::OK);
     assert_eq!(parse.status, StatusCode::BAD_REQUEST);
     assert_json_snapshot!([modern.body, parse.body], @r#"
@@ -178,19 +198,49 @@ async fn uses_400_for_document_errors_only_with_graphql_response_json() {
 async fn explains_malformed_requests_with_stable_codes() {
     let router = products_router().await;
     let no_content_type = post(&router, None, None, r#"{"query":"{ me { id } }"}"#).await;
-    let wrong_content_type = post(&router, Some("text/plain"), None, r#"{"query":"{ me { id } }"}"#).await;
+    let wrong_content_type = post(
+        &router,
+        Some("text/plain"),
+        None,
+        r#"{"query":"{ me { id } }"}"#,
+    )
+    .await;
     let not_json = post(&router, Some("application/json"), None, "{query").await;
-    let no_query = post(&router, Some("application/json"), None, r#"{"variables":{}}"#).await;
-    let bad_variables = post(&router, Some("application/json"), None, r#"{"query":"{ me { id } }","variables":[1]}"#).await;
-    let statuses: Vec<u16> = [&no_content_type, &wrong_content_type, &not_json, &no_query, &bad_variables]
-        .iter()
-        .map(|r| r.status.as_u16())
-        .collect();
+    let no_query = post(
+        &router,
+        Some("application/json"),
+        None,
+        r#"{"variables":{}}"#,
+    )
+    .await;
+    let bad_variables = post(
+        &router,
+        Some("application/json"),
+        None,
+        r#"{"query":"{ me { id } }","variables":[1]}"#,
+    )
+    .await;
+    let statuses: Vec<u16> = [
+        &no_content_type,
+        &wrong_content_type,
+        &not_json,
+        &no_query,
+        &bad_variables,
+    ]
+    .iter()
+    .map(|r| r.status.as_u16())
+    .collect();
     assert_eq!(statuses, [415, 415, 400, 400, 400]);
-    let codes: Vec<&serde_json::Value> = [&no_content_type, &wrong_content_type, &not_json, &no_query, &bad_variables]
-        .iter()
-        .map(|r| &r.body["errors"][0]["extensions"]["code"])
-        .collect();
+    let codes: Vec<&serde_json::Value> = [
+        &no_content_type,
+        &wrong_content_type,
+        &not_json,
+        &no_query,
+        &bad_variables,
+    ]
+    .iter()
+    .map(|r| &r.body["errors"][0]["extensions"]["code"])
+    .collect();
     assert_json_snapshot!(codes, @r#"
     [
       "UNSUPPORTED_MEDIA_TYPE",
@@ -215,7 +265,10 @@ async fn rejects_bodies_over_the_limit() {
     let big = json!({ "query": format!("{{ me {{ id }} }} # {}", "x".repeat(200)) }).to_string();
     let response = post(&router, Some("application/json"), None, &big).await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(response.body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE"
+    );
 }
 
 #[tokio::test]
@@ -223,7 +276,11 @@ async fn serves_graphiql_to_browsers_and_health_endpoints() {
     let router = products_router().await;
     let page = get(&router, "/graphql", "text/html,application/xhtml+xml").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.as_str().is_some_and(|html| html.contains("GraphiQL")));
+    assert!(
+        page.body
+            .as_str()
+            .is_some_and(|html| html.contains("GraphiQL"))
+    );
     let health = get(&router, "/health", "*/*").await;
     let ready = get(&router, "/ready", "*/*").await;
     assert_json_snapshot!([health.body, ready.body], @r#"
@@ -265,7 +322,9 @@ async fn compresses_responses_when_asked() {
             Request::post("/graphql")
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT_ENCODING, "gzip")
-                .body(Body::from(json!({"query": "{ topProducts { upc name price weight } }"}).to_string()))
+                .body(Body::from(
+                    json!({"query": "{ topProducts { upc name price weight } }"}).to_string(),
+                ))
                 .expect("request"),
         )
         .await;

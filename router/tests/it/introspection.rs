@@ -20,7 +20,11 @@ async fn lists_api_types_without_federation_internals() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert!(names.iter().all(|n| !n.starts_with("join__") && !n.starts_with("link__")));
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with("join__") && !n.starts_with("link__"))
+    );
     assert!(names.contains(&"Product") && names.contains(&"__Schema"));
     assert_json_snapshot!(response["data"]["__schema"]["directives"], @r#"
     [
@@ -161,12 +165,19 @@ async fn answers_the_full_graphiql_introspection_query() {
     let router = products_router().await;
     let response = router.query(FULL_INTROSPECTION, json!({})).await;
     assert!(response.get("errors").is_none(), "{response}");
-    let types = response["data"]["__schema"]["types"].as_array().expect("types");
+    let types = response["data"]["__schema"]["types"]
+        .as_array()
+        .expect("types");
     let product = types
         .iter()
         .find(|t| t["name"] == "Product")
         .expect("Product type");
-    let fields: Vec<&Value> = product["fields"].as_array().expect("fields").iter().map(|f| &f["name"]).collect();
+    let fields: Vec<&Value> = product["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| &f["name"])
+        .collect();
     assert_json_snapshot!(fields, @r#"
     [
       "upc",

@@ -12,7 +12,11 @@ async fn router() -> TestRouter {
     let stock = spawn_subgraph(keys::stock()).await;
     TestRouter::new(
         "keys.graphql",
-        &[("catalog", &catalog), ("pricing", &pricing), ("stock", &stock)],
+        &[
+            ("catalog", &catalog),
+            ("pricing", &pricing),
+            ("stock", &stock),
+        ],
     )
 }
 

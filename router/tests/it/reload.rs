@@ -12,7 +12,13 @@ fn query_fields(state: &RouterState) -> Vec<String> {
         .schema()
         .api
         .get("Query")
-        .map(|t| t.fields.keys().filter(|k| !k.starts_with("__")).cloned().collect())
+        .map(|t| {
+            t.fields
+                .keys()
+                .filter(|k| !k.starts_with("__"))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -33,7 +39,8 @@ async fn swaps_in_a_changed_supergraph_and_keeps_the_old_one_when_broken() {
     let original = fixture("products.graphql");
     std::fs::write(&path, &original).expect("write supergraph");
     let state = RouterState::from_sdl(&original, Config::default()).expect("valid");
-    let watcher = commerce_router::reload::watch(state.clone(), path.clone(), Duration::from_millis(10));
+    let watcher =
+        commerce_router::reload::watch(state.clone(), path.clone(), Duration::from_millis(10));
 
     let extended = original.replace(
         "  users: [User] @join__field(graph: ACCOUNTS)",
@@ -45,7 +52,11 @@ async fn swaps_in_a_changed_supergraph_and_keeps_the_old_one_when_broken() {
 
     std::fs::write(&path, "type Query { broken").expect("write broken supergraph");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(state.schema().version, version, "a broken supergraph must not replace the old one");
+    assert_eq!(
+        state.schema().version,
+        version,
+        "a broken supergraph must not replace the old one"
+    );
     assert!(query_fields(&state).contains(&"newest".to_string()));
     watcher.abort();
 }

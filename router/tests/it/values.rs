@@ -10,14 +10,20 @@ use crate::subgraphs::values as sg;
 pub async fn router() -> TestRouter {
     let shop = spawn_subgraph(sg::shop()).await;
     let shipping = spawn_subgraph(sg::shipping()).await;
-    TestRouter::new("values.graphql", &[("shop", &shop), ("shipping", &shipping)])
+    TestRouter::new(
+        "values.graphql",
+        &[("shop", &shop), ("shipping", &shipping)],
+    )
 }
 
 #[tokio::test]
 async fn passes_enums_and_input_objects_from_literals_and_variables() {
     let router = router().await;
     let literal = router
-        .query("{ users(filter: { role: ADMIN }) { name role } }", json!({}))
+        .query(
+            "{ users(filter: { role: ADMIN }) { name role } }",
+            json!({}),
+        )
         .await;
     let variables = router
         .query(
@@ -170,7 +176,10 @@ async fn rejects_variables_of_the_wrong_type() {
 async fn rejects_missing_required_variables() {
     let router = router().await;
     let response = router
-        .query("query($f: UserFilter!) { users(filter: $f) { name } }", json!({}))
+        .query(
+            "query($f: UserFilter!) { users(filter: $f) { name } }",
+            json!({}),
+        )
         .await;
     assert_json_snapshot!(response, @r#"
     {

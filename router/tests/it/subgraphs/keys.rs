@@ -51,7 +51,9 @@ impl CatalogQuery {
             .iter()
             .map(|org| CatalogAccount {
                 id: ID("a1".into()),
-                org: Org { id: ID((*org).into()) },
+                org: Org {
+                    id: ID((*org).into()),
+                },
                 email: format!("a1@{org}.test"),
             })
             .collect()

@@ -2,6 +2,6 @@
 
 pub mod abstract_types;
 pub mod keys;
+pub mod overrides;
 pub mod products;
 pub mod values;
-pub mod overrides;

@@ -164,7 +164,13 @@ impl ProductsQuery {
         #[graphql(default = 5)] first: i32,
     ) -> Vec<Product> {
         let n = usize::try_from(first).unwrap_or(0);
-        data(ctx).products.iter().take(n).cloned().map(Product).collect()
+        data(ctx)
+            .products
+            .iter()
+            .take(n)
+            .cloned()
+            .map(Product)
+            .collect()
     }
     #[graphql(entity)]
     async fn find_product_by_upc(&self, ctx: &Context<'_>, upc: String) -> Option<Product> {
@@ -314,7 +320,12 @@ impl ReviewsQuery {
     }
     #[graphql(entity)]
     async fn find_review_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Review> {
-        data(ctx).reviews.iter().find(|r| r.id == id.0).cloned().map(Review)
+        data(ctx)
+            .reviews
+            .iter()
+            .find(|r| r.id == id.0)
+            .cloned()
+            .map(Review)
     }
 }
 

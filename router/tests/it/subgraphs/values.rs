@@ -3,7 +3,7 @@
 //! another subgraph `@requires`, and fields that fail.
 
 use async_graphql::{
-    Enum, EmptyMutation, EmptySubscription, ID, InputObject, Json, Object, Result, Schema,
+    EmptyMutation, EmptySubscription, Enum, ID, InputObject, Json, Object, Result, Schema,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -103,7 +103,10 @@ impl ShopQuery {
     async fn maybe_users(&self) -> Vec<Option<User>> {
         users().into_iter().map(Some).collect()
     }
-    async fn echo(&self, value: Option<Json<serde_json::Value>>) -> Option<Json<serde_json::Value>> {
+    async fn echo(
+        &self,
+        value: Option<Json<serde_json::Value>>,
+    ) -> Option<Json<serde_json::Value>> {
         value
     }
     async fn internal_users(&self) -> Vec<User> {
