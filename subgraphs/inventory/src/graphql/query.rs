@@ -1,0 +1,112 @@
+//! Query root: warehouses, the movement log, reservations, and the federation entity
+//! resolvers. Entity resolvers only wrap ids; fields load through the request's loaders, so an
+//! `_entities` batch costs one query per type.
+
+use async_graphql::connection::Connection;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use commerce_kernel::pagination::{PageRequest, TotalCount, connection, Cursor};
+use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
+use commerce_kernel::error::client_error;
+
+use super::ServiceResultExt;
+use super::loaders::WarehouseLoader;
+use super::types::{Product, ProductVariant, Reservation, StockMovement, Warehouse};
+use crate::domain::{VariantId, WarehouseId};
+use crate::service::{Inventory, MovementFilter};
+
+pub struct Query;
+
+/// A variant as the router sends it inside a product representation (`variants { id }`).
+#[derive(InputObject)]
+#[graphql(visible = false)]
+pub struct VariantRepresentation {
+    id: ID,
+}
+
+#[Object]
+impl Query {
+    /// Every warehouse, by code.
+    async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
+        let warehouses = ctx.data::<Inventory>()?.warehouses().await.or_graphql()?;
+        Ok(warehouses.into_iter().map(Warehouse).collect())
+    }
+
+    /// A warehouse by id, or null if there is none.
+    async fn warehouse(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Warehouse>> {
+        let id = WarehouseId::parse(&id).or_client()?;
+        let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
+        Ok(loader.load_one(id).await?.map(Warehouse))
+    }
+
+    /// The movement log, newest first, optionally for one variant and/or warehouse.
+    async fn stock_movements(
+        &self,
+        ctx: &Context<'_>,
+        variant_id: Option<ID>,
+        warehouse_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, StockMovement, TotalCount>> {
+        let filter = MovementFilter {
+            variant: variant_id.as_ref().map(|id| VariantId::parse(id)).transpose().or_client()?,
+            warehouse: warehouse_id
+                .as_ref()
+                .map(|id| WarehouseId::parse(id))
+                .transpose()
+                .or_client()?,
+        };
+        let request = PageRequest::parse(first, after, last, before).or_client()?;
+        let inventory = ctx.data::<Inventory>()?;
+        let (page, total) = inventory.movements(&filter, &request).await.or_graphql()?;
+        Ok(connection(
+            page.map(StockMovement),
+            |movement| Cursor(vec![movement.0.id.into()]),
+            total,
+        ))
+    }
+
+    /// A reservation by the key it was made with; a lapsed one reads as `EXPIRED`.
+    async fn reservation(&self, ctx: &Context<'_>, key: String) -> Result<Option<Reservation>> {
+        let found = ctx.data::<Inventory>()?.reservation(&key).await.or_graphql()?;
+        Ok(found.map(Reservation))
+    }
+
+    #[graphql(entity)]
+    async fn find_product_variant_by_id(&self, id: ID) -> Result<ProductVariant> {
+        Ok(ProductVariant(VariantId::parse(&id).or_client()?))
+    }
+
+    #[graphql(entity)]
+    async fn find_product_by_id(
+        &self,
+        #[graphql(key)] id: ID,
+        variants: Option<Vec<VariantRepresentation>>,
+    ) -> Result<Product> {
+        let product = GlobalId::parse(&id).or_client()?;
+        if product.type_name() != "Product" {
+            return Err(client_error(
+                ErrorCode::BadUserInput,
+                format!("id {:?} is a {}, expected a Product", id.as_str(), product.type_name()),
+            ));
+        }
+        let variants = variants
+            .unwrap_or_default()
+            .iter()
+            .map(|variant| VariantId::parse(&variant.id))
+            .collect::<Result<_, _>>()
+            .or_client()?;
+        Ok(Product { id, variants })
+    }
+
+    #[graphql(entity)]
+    async fn find_warehouse_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Warehouse> {
+        let key = WarehouseId::parse(&id).or_client()?;
+        let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
+        let found = loader.load_one(key).await?;
+        let not_found = || client_error(ErrorCode::NotFound, format!("warehouse {:?} not found", id.as_str()));
+        found.map(Warehouse).ok_or_else(not_found)
+    }
+}

@@ -1,0 +1,76 @@
+//! Idempotency keys for staff mutations: the first request with a key applies and stores its
+//! result in the same transaction; a replay returns that result and changes nothing; the same
+//! key with a different request is a conflict.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::error::retrying;
+use super::{Clock, InventoryError};
+use crate::domain::IdempotencyKey;
+use crate::store::idempotency;
+
+/// A stable fingerprint of an operation and its (already validated) input.
+pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, InventoryError> {
+    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
+    let mut hasher = Sha256::new();
+    hasher.update(operation.as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Runs `work` once per key. `work` gets the open transaction (whose first write claimed the
+/// key) and the current time; its error rolls everything back, key included, so a request
+/// that failed can be retried with the same key.
+pub async fn run_once<T, R, F>(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    key: &IdempotencyKey,
+    operation: &str,
+    request: &R,
+    work: F,
+) -> Result<T, InventoryError>
+where
+    T: Serialize + DeserializeOwned,
+    R: Serialize,
+    F: for<'t> Fn(&'t DatabaseTransaction, DateTime<Utc>) -> BoxFuture<'t, Result<T, InventoryError>>,
+{
+    let hash = request_hash(operation, request)?;
+    retrying(|| async {
+        let txn = db.begin().await?;
+        let now = clock.now();
+        if !idempotency::claim(&txn, key, operation, &hash, now).await? {
+            return replay(&txn, key, operation, &hash).await;
+        }
+        let result = work(&txn, now).await?;
+        let response = serde_json::to_string(&result).context("serializing a result")?;
+        idempotency::save_response(&txn, key, &response).await?;
+        txn.commit().await?;
+        Ok(result)
+    })
+    .await
+}
+
+async fn replay<T: DeserializeOwned>(
+    txn: &DatabaseTransaction,
+    key: &IdempotencyKey,
+    operation: &str,
+    hash: &str,
+) -> Result<T, InventoryError> {
+    let record = idempotency::find(txn, key)
+        .await?
+        .context("a claimed idempotency key has no record")?;
+    if record.operation != operation || record.request_hash != hash {
+        return Err(InventoryError::KeyReused {
+            key: key.as_str().to_owned(),
+        });
+    }
+    tracing::debug!(key = key.as_str(), operation, "replaying an idempotent request");
+    Ok(serde_json::from_str(&record.response).context("reading a stored result")?)
+}

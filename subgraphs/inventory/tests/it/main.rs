@@ -1,0 +1,9 @@
+//! Integration tests of the inventory subgraph on real SQLite and PostgreSQL databases.
+
+mod support;
+
+mod graphql;
+mod n_plus_one;
+mod reservations;
+mod sdl;
+mod stock;

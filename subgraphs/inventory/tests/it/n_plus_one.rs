@@ -1,0 +1,1 @@
+//! n_plus_one tests.
