@@ -1,0 +1,25 @@
+//! Pricing values and rules, free of I/O: validated inputs, price resolution, promotions,
+//! coupons, taxes, and the one pure function that prices a cart ([`price_cart`]).
+
+mod cart;
+mod coupon;
+mod price;
+mod promotion;
+mod tax;
+mod values;
+
+pub use cart::{
+    AppliedDiscount, CartInput, CouponOutcome, DiscountScope, LineInput, PricedCart, PricedLine,
+    PricingError, ShippingCharge, TaxAmount, price_cart,
+};
+pub use coupon::{CouponCode, CouponUsage};
+pub use price::{
+    BasePrice, PriceListOffer, PriceListRule, PriceSource, ResolvedPrice, Tier, Tiers,
+    resolve_unit_price,
+};
+pub use promotion::{
+    Action, CatalogueDiscount, Conditions, LineFacts, Promotion, PromotionDraft, PromotionKind,
+    PromotionRules, Targets, best_catalogue_discount,
+};
+pub use tax::{CountryCode, Destination, TaxCategoryCode, TaxMode, TaxRate, find_rate};
+pub use values::{BasisPoints, CustomerGroup, Percent, ValidationError, VariantId, Window};
