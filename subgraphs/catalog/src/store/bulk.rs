@@ -16,7 +16,7 @@ pub(super) async fn insert_rows(
     db: &impl ConnectionTrait,
     table: &str,
     columns: &[&str],
-    rows: impl IntoIterator<Item = Vec<Value>>,
+    rows: Vec<Vec<Value>>,
 ) -> Result<(), DbErr> {
     let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut rows = rows.into_iter().peekable();
@@ -61,7 +61,7 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
         ]
     });
     let columns = ["id", "parent_id", "slug", "name", "path", "position"];
-    insert_rows(db, "categories", &columns, categories).await?;
+    insert_rows(db, "categories", &columns, categories.collect()).await?;
     let collections = catalog.collections.iter().map(|c| {
         vec![
             c.id.into(),
@@ -72,7 +72,7 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
         ]
     });
     let columns = ["id", "slug", "name", "description", "created_at"];
-    insert_rows(db, "collections", &columns, collections).await?;
+    insert_rows(db, "collections", &columns, collections.collect()).await?;
     insert_seed_products(db, &catalog.products).await?;
     insert_seed_variants(db, &catalog.variants, catalog.now).await?;
     let memberships = catalog
@@ -80,7 +80,7 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
         .iter()
         .map(|&(collection, product)| vec![collection.into(), product.into()]);
     let columns = ["collection_id", "product_id"];
-    insert_rows(db, "product_collections", &columns, memberships).await?;
+    insert_rows(db, "product_collections", &columns, memberships.collect()).await?;
     reset_id_sequences(db).await
 }
 
@@ -103,13 +103,13 @@ async fn insert_seed_products(db: &impl ConnectionTrait, products: &[Product]) -
         "id", "slug", "name", "description", "status", "category_id", "attributes", "image_urls",
         "created_at", "updated_at",
     ];
-    insert_rows(db, "products", &columns, rows).await?;
+    insert_rows(db, "products", &columns, rows.collect()).await?;
     let attributes = products.iter().flat_map(|p| {
         p.attributes
             .iter()
             .map(|Attribute { name, value }| vec![p.id.into(), name.clone().into(), value.clone().into()])
     });
-    insert_rows(db, "product_attributes", &["product_id", "name", "value"], attributes).await
+    insert_rows(db, "product_attributes", &["product_id", "name", "value"], attributes.collect()).await
 }
 
 async fn insert_seed_variants(
@@ -129,7 +129,7 @@ async fn insert_seed_variants(
         ]
     });
     let columns = ["id", "product_id", "sku", "name", "options", "position", "created_at"];
-    insert_rows(db, "product_variants", &columns, rows).await
+    insert_rows(db, "product_variants", &columns, rows.collect()).await
 }
 
 /// Explicit ids bypass PostgreSQL's identity sequences; move them past the loaded rows.

@@ -150,3 +150,11 @@ pub async fn delete_category(db: &impl ConnectionTrait, id: i64) -> Result<bool,
     let result = category::Entity::delete_by_id(id).exec(db).await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Ids of the products filed directly under a category (to evict them when it goes).
+pub async fn product_ids_in_category(db: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT id FROM products WHERE category_id = ").bind(id);
+    let rows = db.query_all(sql.build()).await?;
+    rows.iter().map(|row| row.try_get("", "id")).collect()
+}

@@ -14,7 +14,7 @@ use sea_orm::{DbErr, SqlErr};
 
 pub use bulk::{SeedCatalog, count_products, insert_seed, seeded_ids};
 pub use categories::{
-    all_categories, delete_category, has_children, find_categories, find_category_by_slug, insert_category,
+    all_categories, delete_category, has_children, product_ids_in_category, find_categories, find_category_by_slug, insert_category,
     move_category, rename_category,
 };
 pub use collections::{

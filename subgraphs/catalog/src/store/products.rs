@@ -200,7 +200,7 @@ async fn replace_attributes(
             attribute.value.clone().into(),
         ]
     });
-    insert_rows(db, "product_attributes", &["product_id", "name", "value"], rows).await
+    insert_rows(db, "product_attributes", &["product_id", "name", "value"], rows.collect()).await
 }
 
 /// Inserts variants at positions `first_position..`.
@@ -222,7 +222,7 @@ async fn insert_variants(
         ]
     });
     let columns = ["product_id", "sku", "name", "options", "position", "created_at"];
-    insert_rows(db, "product_variants", &columns, rows).await
+    insert_rows(db, "product_variants", &columns, rows.collect()).await
 }
 
 /// Adds a variant after the product's last one; returns its id.

@@ -1,0 +1,180 @@
+//! `products(first, after, last, before, filter, sort)`: a Relay connection whose
+//! `totalCount` and `facets` are computed only when selected (and cached per filter).
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use commerce_kernel::pagination::PageRequest;
+use commerce_kernel::{ClientResultExt, GlobalId};
+
+use super::errors::graphql_error;
+use super::types::{CATEGORY, COLLECTION, Category, Product, ProductStatus};
+use crate::domain::{self, AttributeFilter, SearchQuery};
+use crate::service::Catalog;
+
+/// Listing orders.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ProductSort {
+    /// By name, A to Z.
+    Name,
+    /// Most recently created first.
+    Newest,
+    /// Best search match first; without a search, the same as NEWEST.
+    Relevance,
+}
+
+impl From<ProductSort> for domain::ProductSort {
+    fn from(sort: ProductSort) -> Self {
+        match sort {
+            ProductSort::Name => Self::Name,
+            ProductSort::Newest => Self::Newest,
+            ProductSort::Relevance => Self::Relevance,
+        }
+    }
+}
+
+/// Products having any of `values` for the attribute `name`.
+#[derive(InputObject)]
+pub struct AttributeFilterInput {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// Every given part must match.
+#[derive(InputObject, Default)]
+pub struct ProductFilterInput {
+    /// Published products unless asked otherwise (drafts are for staff).
+    #[graphql(default_with = "ProductStatus::Published")]
+    pub status: ProductStatus,
+    /// This category or any category below it.
+    pub category_id: Option<ID>,
+    pub collection_id: Option<ID>,
+    /// Attribute names are ANDed, the values of one name ORed.
+    #[graphql(default)]
+    pub attributes: Vec<AttributeFilterInput>,
+    /// Full-text search over names and descriptions.
+    pub search: Option<String>,
+}
+
+impl Default for ProductStatus {
+    fn default() -> Self {
+        Self::Published
+    }
+}
+
+impl ProductFilterInput {
+    fn parse(self) -> async_graphql::Result<domain::ProductFilter> {
+        let decode = |id: Option<ID>, kind| id.map(|id| GlobalId::decode(&id, kind)).transpose();
+        let attributes = self.attributes.into_iter().map(|a| (a.name, a.values));
+        let search = self.search.as_deref().map(SearchQuery::parse).transpose();
+        Ok(domain::ProductFilter {
+            status: self.status.into(),
+            category_id: decode(self.category_id, CATEGORY).or_client()?,
+            collection_id: decode(self.collection_id, COLLECTION).or_client()?,
+            attributes: AttributeFilter::parse_all(attributes).map_err(invalid)?,
+            search: search.map_err(invalid)?.flatten(),
+        })
+    }
+}
+
+fn invalid(error: domain::ValidationError) -> async_graphql::Error {
+    graphql_error(error.into())
+}
+
+pub type ProductConnection = Connection<String, Product, ProductListExtras>;
+
+/// Reads one page of products.
+pub async fn products_page(
+    ctx: &Context<'_>,
+    page: PageRequest,
+    filter: Option<ProductFilterInput>,
+    sort: Option<ProductSort>,
+) -> async_graphql::Result<ProductConnection> {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    let filter = Arc::new(filter.unwrap_or_default().parse()?);
+    let sort = sort.map(domain::ProductSort::from);
+    let page = catalog
+        .list_products(&filter, sort, &page)
+        .await
+        .map_err(graphql_error)?;
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ProductListExtras { filter },
+    );
+    connection.edges.extend(page.items.into_iter().map(|listed| {
+        Edge::new(listed.position.to_cursor().encode(), Product(listed.product))
+    }));
+    Ok(connection)
+}
+
+/// The connection fields that aggregate over the whole filter, not the page.
+pub struct ProductListExtras {
+    filter: Arc<domain::ProductFilter>,
+}
+
+#[Object]
+impl ProductListExtras {
+    /// How many products match the filter (may lag writes by a few seconds).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        catalog.count_products(&self.filter).await.map_err(graphql_error)
+    }
+
+    /// Matching products per category and per attribute value.
+    async fn facets(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductFacets> {
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let counts = catalog.facets(&self.filter).await.map_err(graphql_error)?;
+        let mut attributes: Vec<AttributeFacet> = Vec::new();
+        for (name, value, count) in counts.attributes {
+            let value = AttributeValueCount { value, count };
+            match attributes.last_mut() {
+                Some(facet) if facet.name == name => facet.values.push(value),
+                _ => attributes.push(AttributeFacet { name, values: vec![value] }),
+            }
+        }
+        let categories = counts.categories.into_iter();
+        Ok(ProductFacets {
+            categories: categories.map(|(id, count)| CategoryFacet { id, count }).collect(),
+            attributes,
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ProductFacets {
+    /// Largest first; counts products filed directly under each category.
+    pub categories: Vec<CategoryFacet>,
+    /// By attribute name; values largest first.
+    pub attributes: Vec<AttributeFacet>,
+}
+
+pub struct CategoryFacet {
+    id: i64,
+    count: i64,
+}
+
+#[Object]
+impl CategoryFacet {
+    async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
+        let loaders = ctx.data_unchecked::<super::loaders::Loaders>();
+        Ok(loaders.categories.load_one(self.id).await?.map(Category::from))
+    }
+
+    async fn count(&self) -> i64 {
+        self.count
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AttributeFacet {
+    pub name: String,
+    pub values: Vec<AttributeValueCount>,
+}
+
+#[derive(SimpleObject)]
+pub struct AttributeValueCount {
+    pub value: String,
+    pub count: i64,
+}

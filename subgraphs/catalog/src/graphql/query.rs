@@ -1,0 +1,156 @@
+//! Read fields and the federation entity resolvers.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, Object};
+use commerce_kernel::pagination::{Cursor, PageRequest};
+use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId, KernelError};
+use serde_json::json;
+
+use super::errors::graphql_error;
+use super::listing::{ProductConnection, ProductFilterInput, ProductSort, products_page};
+use super::loaders::Loaders;
+use super::types::{
+    CATEGORY, COLLECTION, Category, Collection, PRODUCT, Product, ProductVariant, VARIANT,
+};
+use crate::service::Catalog;
+
+pub struct Query;
+
+fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
+    ctx.data_unchecked::<Catalog>()
+}
+
+/// Exactly one of `id` and `slug` must be given.
+fn one_of(id: Option<ID>, slug: Option<String>) -> async_graphql::Result<Result<ID, String>> {
+    match (id, slug) {
+        (Some(id), None) => Ok(Ok(id)),
+        (None, Some(slug)) => Ok(Err(slug)),
+        _ => Err(KernelError::new(ErrorCode::BadUserInput, "pass exactly one of `id` and `slug`"))
+            .or_client(),
+    }
+}
+
+#[Object]
+impl Query {
+    /// A product by id or slug (cached); null when there is none.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Product>> {
+        let found = match one_of(id, slug)? {
+            Ok(id) => {
+                let id = GlobalId::decode(&id, PRODUCT).or_client()?;
+                catalog(ctx).product(id).await
+            }
+            Err(slug) => catalog(ctx).product_by_slug(slug.trim()).await,
+        };
+        Ok(found.map_err(graphql_error)?.map(Product))
+    }
+
+    /// Products, published ones unless the filter asks for drafts; keyset-paginated.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProductFilterInput>,
+        sort: Option<ProductSort>,
+    ) -> async_graphql::Result<ProductConnection> {
+        let page = PageRequest::parse(first, after, last, before).or_client()?;
+        products_page(ctx, page, filter, sort).await
+    }
+
+    async fn product_variant(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ProductVariant>> {
+        let id = GlobalId::decode(&id, VARIANT).or_client()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.variants.load_one(id).await?.map(ProductVariant))
+    }
+
+    /// The whole category tree, flat, siblings in display order (build the tree from `parent`).
+    async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        let categories = catalog(ctx).categories().await.map_err(graphql_error)?;
+        Ok(categories.into_iter().map(Category::from).collect())
+    }
+
+    async fn category(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Category>> {
+        let found = match one_of(id, slug)? {
+            Ok(id) => {
+                let id = GlobalId::decode(&id, CATEGORY).or_client()?;
+                let loaders = ctx.data_unchecked::<Loaders>();
+                loaders.categories.load_one(id).await?
+            }
+            Err(slug) => catalog(ctx).category_by_slug(slug.trim()).await.map_err(graphql_error)?,
+        };
+        Ok(found.map(Category::from))
+    }
+
+    async fn collection(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Collection>> {
+        let found = match one_of(id, slug)? {
+            Ok(id) => {
+                let id = GlobalId::decode(&id, COLLECTION).or_client()?;
+                catalog(ctx).collections_by_ids(&[id]).await.map(|mut c| c.pop())
+            }
+            Err(slug) => catalog(ctx).collection_by_slug(slug.trim()).await,
+        };
+        Ok(found.map_err(graphql_error)?.map(Collection::from))
+    }
+
+    /// Collections in creation order.
+    async fn collections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Collection, EmptyFields>> {
+        let page = PageRequest::parse(first, after, last, before).or_client()?;
+        let page = catalog(ctx).list_collections(&page).await.map_err(graphql_error)?;
+        let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
+        connection.edges.extend(page.items.into_iter().map(|collection| {
+            Edge::new(Cursor(vec![json!(collection.id)]).encode(), Collection::from(collection))
+        }));
+        Ok(connection)
+    }
+
+    /// Resolves `Product` references; the loader answers a whole `_entities` batch in one query.
+    #[graphql(entity)]
+    async fn find_product_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Product>> {
+        let id = GlobalId::decode(&id, PRODUCT).or_client()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.products.load_one(id).await?.map(Product))
+    }
+
+    #[graphql(entity)]
+    async fn find_product_variant_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ProductVariant>> {
+        let id = GlobalId::decode(&id, VARIANT).or_client()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.variants.load_one(id).await?.map(ProductVariant))
+    }
+}
