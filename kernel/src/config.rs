@@ -36,6 +36,18 @@ pub struct Config {
     pub log_filter: String,
     /// Largest database pool per domain.
     pub db_max_connections: u32,
+    /// `iss` of access tokens: the customers service signs with it, every service checks it.
+    pub jwt_issuer: String,
+    /// `aud` of access tokens, checked like the issuer.
+    pub jwt_audience: String,
+    /// Where services fetch the token-signing public keys (the customers service's
+    /// `/.well-known/jwks.json`); wins over the key files below.
+    pub jwks_url: Option<String>,
+    /// A PEM Ed25519 public key (SPKI) to verify access tokens with, instead of a JWKS.
+    pub jwt_public_key_path: Option<PathBuf>,
+    /// The PEM Ed25519 private key (PKCS#8) that signs access tokens. When unset, a
+    /// development key is generated under `data_dir` on first run.
+    pub jwt_private_key_path: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -48,6 +60,11 @@ impl Default for Config {
             log_format: LogFormat::Plain,
             log_filter: "info".to_owned(),
             db_max_connections: 10,
+            jwt_issuer: "commerce".to_owned(),
+            jwt_audience: "commerce".to_owned(),
+            jwks_url: None,
+            jwt_public_key_path: None,
+            jwt_private_key_path: None,
         }
     }
 }

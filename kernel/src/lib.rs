@@ -2,6 +2,7 @@
 //! no subgraph: money, opaque ids, Relay pagination, error codes, config, database, cache,
 //! telemetry and the HTTP server.
 
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;

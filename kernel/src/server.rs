@@ -1,29 +1,122 @@
 //! HTTP serving shared by every subgraph: the GraphQL endpoint with GraphiQL, `/health`
 //! (process alive) and `/ready` (database reachable), and graceful shutdown on SIGTERM/Ctrl-C.
+//!
+//! Each GraphQL request carries its verified [`Viewer`] and its [`ClientAddress`] in the
+//! async-graphql request data (`ctx.data::<Viewer>()`).
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::GraphQL;
+use async_graphql::{ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-/// The subgraph's routes: `POST/GET /graphql`, GraphiQL for browsers, `/health`, `/ready`.
+use crate::auth::Verifier;
+use crate::viewer::Viewer;
+
+/// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql`, `/health`, `/ready`.
+///
+/// Verifies access tokens as the configuration (`commerce.toml` and the environment) says; if
+/// that configuration cannot be read, every bearer token is refused and anonymous requests
+/// still work. Prefer [`graphql_app_with_auth`] with the service's own verifier.
 pub fn graphql_app<Q, M, S>(schema: Schema<Q, M, S>, db: DatabaseConnection) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    let verifier = crate::config::load()
+        .map_err(anyhow::Error::from)
+        .and_then(|config| Verifier::from_config(&config))
+        .unwrap_or_else(|error| {
+            tracing::error!(error = %format!("{error:#}"), "auth configuration unusable; refusing every access token");
+            Verifier::with_keys(&[], "", "")
+        });
+    graphql_app_with_auth(schema, db, Arc::new(verifier))
+}
+
+/// Like [`graphql_app`], verifying access tokens with `verifier`.
+pub fn graphql_app_with_auth<Q, M, S>(
+    schema: Schema<Q, M, S>,
+    db: DatabaseConnection,
+    verifier: Arc<Verifier>,
+) -> Router
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let state = GraphqlState { schema, verifier };
     Router::new()
-        .route("/graphql", get(graphiql).post_service(GraphQL::new(schema)))
+        .route("/graphql", get(graphiql).post(execute::<Q, M, S>))
+        .with_state(state)
         .merge(health_routes(db))
+}
+
+struct GraphqlState<Q, M, S> {
+    schema: Schema<Q, M, S>,
+    verifier: Arc<Verifier>,
+}
+
+impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            schema: self.schema.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// Where a request came from: the first `X-Forwarded-For` hop (set by the router, which is the
+/// trust boundary in front of the subgraphs), else the TCP peer. For per-address rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    pub fn from_request(headers: &HeaderMap, extensions: &Extensions) -> Self {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(',').next())
+            .and_then(|first| first.trim().parse().ok());
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Self(forwarded.or(peer))
+    }
+}
+
+async fn execute<Q, M, S>(
+    State(state): State<GraphqlState<Q, M, S>>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    request: GraphQLBatchRequest,
+) -> GraphQLResponse
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let viewer: Viewer = match state.verifier.viewer(&headers).await {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            let error = error.extend().into_server_error(Pos::default());
+            return async_graphql::Response::from_errors(vec![error]).into();
+        }
+    };
+    let request = request
+        .into_inner()
+        .data(viewer)
+        .data(ClientAddress::from_request(&headers, &extensions));
+    state.schema.execute_batch(request).await.into()
 }
 
 /// `/health` answers while the process runs; `/ready` only while the database answers, so a
@@ -58,9 +151,13 @@ pub async fn serve_until(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // Connect info gives handlers the peer address (see `ClientAddress`).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }
 
@@ -85,5 +182,88 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{Context, EmptyMutation, EmptySubscription, Object};
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::auth::{AccessClaims, SigningKey, SubjectKind};
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn whoami(&self, ctx: &Context<'_>) -> String {
+            format!("{:?}", ctx.data_unchecked::<Viewer>())
+        }
+    }
+
+    async fn post(app: Router, authorization: Option<&str>) -> serde_json::Value {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let request = request
+            .body(Body::from(r#"{"query":"{ whoami }"}"#))
+            .expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        serde_json::from_slice(&body).expect("json")
+    }
+
+    #[tokio::test]
+    async fn puts_the_verified_viewer_into_each_request() {
+        let key = SigningKey::generate().expect("key");
+        let verifier = Arc::new(Verifier::with_keys(
+            &[key.public_key().clone()],
+            "commerce",
+            "commerce",
+        ));
+        let db = sea_orm::Database::connect("sqlite::memory:")
+            .await
+            .expect("db");
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let app = graphql_app_with_auth(schema, db, verifier);
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs(),
+        )
+        .expect("fits");
+        let token = key
+            .sign(&AccessClaims {
+                sub: "s1".into(),
+                kind: SubjectKind::Staff,
+                iss: "commerce".into(),
+                aud: "commerce".into(),
+                iat: now,
+                exp: now + 60,
+                groups: vec![],
+                permissions: vec!["orders:read".into()],
+            })
+            .expect("signs");
+
+        let anonymous = post(app.clone(), None).await;
+        assert_eq!(anonymous["data"]["whoami"], "Anonymous");
+        let staff = post(app.clone(), Some(&format!("Bearer {token}"))).await;
+        assert_eq!(
+            staff["data"]["whoami"],
+            r#"Staff { id: "s1", permissions: ["orders:read"] }"#
+        );
+        let invalid = post(app, Some("Bearer not.a.token")).await;
+        assert_eq!(
+            invalid["errors"][0]["extensions"]["code"],
+            "UNAUTHENTICATED"
+        );
+        assert_eq!(invalid["data"], serde_json::Value::Null);
     }
 }
