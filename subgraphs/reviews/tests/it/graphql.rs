@@ -1,0 +1,510 @@
+//! The GraphQL API end to end: submitting, moderating, reading reviews and ratings through
+//! `_entities`, pagination, and the shape of every expected and unexpected failure.
+
+use commerce_kernel::GlobalId;
+use commerce_testkit::Backend;
+use insta::assert_json_snapshot;
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{TestApp, product};
+
+const SUBMIT: &str = r#"
+mutation ($input: SubmitReviewInput!) {
+  submitReview(input: $input) {
+    __typename
+    ... on Review { id rating title body authorName status author { id } product { id } }
+    ... on ErrorResult { code message }
+    ... on InvalidRating { rating }
+    ... on InvalidReviewText { field minLength maxLength }
+    ... on InvalidProductId { productId }
+    ... on InvalidAuthorId { authorId }
+  }
+}"#;
+
+const MODERATE: &str = r#"
+mutation ($id: ID!) {
+  approve: approveReview(id: $id) { ...result }
+}
+fragment result on ModerateReviewResult {
+  __typename
+  ... on Review { id status }
+  ... on ErrorResult { code message }
+}"#;
+
+const PRODUCT: &str = r#"
+query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  _entities(representations: [{ __typename: "Product", id: $id }]) {
+    ... on Product {
+      rating { average count histogram { stars count } }
+      reviews(first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { node { title rating } }
+      }
+    }
+  }
+}"#;
+
+fn input(overrides: Value) -> Value {
+    let mut input = json!({
+        "productId": product(1),
+        "authorId": GlobalId::encode("Customer", 9),
+        "authorName": "Grace H.",
+        "rating": 4,
+        "title": "Comfortable",
+        "body": "Wore it all week, still comfortable.",
+    });
+    for (key, value) in overrides.as_object().expect("an object of overrides") {
+        input[key] = value.clone();
+    }
+    json!({ "input": input })
+}
+
+async fn approve(app: &TestApp, id: &str) -> Value {
+    app.execute(MODERATE, json!({ "id": id })).await
+}
+
+async fn product_page(app: &TestApp, variables: Value) -> Value {
+    let mut variables = variables;
+    variables["id"] = json!(product(1));
+    let response = app.execute(PRODUCT, variables).await;
+    response["data"]["_entities"][0].clone()
+}
+
+async fn submitted_reviews_count_only_once_approved(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let submitted = app.execute(SUBMIT, input(json!({}))).await;
+    assert_json_snapshot!(submitted, @r#"
+    {
+      "data": {
+        "submitReview": {
+          "__typename": "Review",
+          "author": {
+            "id": "Q3VzdG9tZXI6OQ"
+          },
+          "authorName": "Grace H.",
+          "body": "Wore it all week, still comfortable.",
+          "id": "UmV2aWV3OjE",
+          "product": {
+            "id": "UHJvZHVjdDox"
+          },
+          "rating": 4,
+          "status": "PENDING",
+          "title": "Comfortable"
+        }
+      }
+    }
+    "#);
+    let id = submitted["data"]["submitReview"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let before = product_page(&app, json!({})).await;
+    assert_json_snapshot!(before["rating"], @r#"
+    {
+      "average": null,
+      "count": 0,
+      "histogram": [
+        {
+          "count": 0,
+          "stars": 1
+        },
+        {
+          "count": 0,
+          "stars": 2
+        },
+        {
+          "count": 0,
+          "stars": 3
+        },
+        {
+          "count": 0,
+          "stars": 4
+        },
+        {
+          "count": 0,
+          "stars": 5
+        }
+      ]
+    }
+    "#);
+
+    assert_json_snapshot!(approve(&app, &id).await, @r#"
+    {
+      "data": {
+        "approve": {
+          "__typename": "Review",
+          "id": "UmV2aWV3OjE",
+          "status": "APPROVED"
+        }
+      }
+    }
+    "#);
+    let after = product_page(&app, json!({})).await;
+    assert_json_snapshot!(after, {".reviews.pageInfo.startCursor" => "[cursor]", ".reviews.pageInfo.endCursor" => "[cursor]"}, @r#"
+    {
+      "rating": {
+        "average": 4.0,
+        "count": 1,
+        "histogram": [
+          {
+            "count": 0,
+            "stars": 1
+          },
+          {
+            "count": 0,
+            "stars": 2
+          },
+          {
+            "count": 0,
+            "stars": 3
+          },
+          {
+            "count": 1,
+            "stars": 4
+          },
+          {
+            "count": 0,
+            "stars": 5
+          }
+        ]
+      },
+      "reviews": {
+        "edges": [
+          {
+            "node": {
+              "rating": 4,
+              "title": "Comfortable"
+            }
+          }
+        ],
+        "pageInfo": {
+          "endCursor": "[cursor]",
+          "hasNextPage": false,
+          "hasPreviousPage": false,
+          "startCursor": "[cursor]"
+        },
+        "totalCount": 1
+      }
+    }
+    "#);
+
+    let rejected = app
+        .execute(
+            "mutation ($id: ID!) { rejectReview(id: $id) { ... on Review { status } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(rejected["data"]["rejectReview"]["status"], "REJECTED");
+    let rating = product_page(&app, json!({})).await["rating"].clone();
+    assert_eq!(rating["count"], 0, "a rejected review leaves the rating");
+
+    let review = app
+        .execute(
+            r#"query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Review { status author { id } } } }"#,
+            json!({ "reps": [{ "__typename": "Review", "id": id }] }),
+        )
+        .await;
+    assert_json_snapshot!(review, @r#"
+    {
+      "data": {
+        "_entities": [
+          {
+            "author": {
+              "id": "Q3VzdG9tZXI6OQ"
+            },
+            "status": "REJECTED"
+          }
+        ]
+      }
+    }
+    "#);
+
+    let removed = app
+        .execute(
+            "mutation ($id: ID!) { removeReview(id: $id) { __typename ... on ReviewRemoved { removedReviewId } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(removed["data"]["removeReview"]["removedReviewId"], id);
+    let gone = app
+        .execute(
+            "query ($id: ID!) { review(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_json_snapshot!(gone, @r#"
+    {
+      "data": {
+        "review": null
+      }
+    }
+    "#);
+}
+
+async fn reviews_page_newest_first_in_both_directions(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for stars in 1..=5 {
+        app.approved(&product(1), stars).await;
+    }
+    let titles = |page: &Value| -> Vec<i64> {
+        page["reviews"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| edge["node"]["rating"].as_i64().expect("a rating"))
+            .collect()
+    };
+    let first = product_page(&app, json!({ "first": 2 })).await;
+    assert_eq!(titles(&first), [5, 4]);
+    let end = first["reviews"]["pageInfo"]["endCursor"].clone();
+
+    // A review arriving meanwhile must not shift the next page.
+    app.approved(&product(1), 3).await;
+    let second = product_page(&app, json!({ "first": 2, "after": end })).await;
+    assert_eq!(titles(&second), [3, 2]);
+    assert_eq!(second["reviews"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(second["reviews"]["totalCount"], 6);
+
+    let start = second["reviews"]["pageInfo"]["startCursor"].clone();
+    let back = product_page(&app, json!({ "last": 5, "before": start })).await;
+    assert_eq!(titles(&back), [3, 5, 4], "the newer review comes first");
+    assert_eq!(back["reviews"]["pageInfo"]["hasPreviousPage"], false);
+
+    let pending = app.submit(&product(1), 1).await;
+    let all = product_page(&app, json!({ "first": 100 })).await;
+    assert_eq!(
+        titles(&all).len(),
+        6,
+        "pending review {pending:?} is not shown"
+    );
+}
+
+async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let cases = [
+        json!({ "rating": 6 }),
+        json!({ "title": "  a " }),
+        json!({ "body": "short" }),
+        json!({ "authorName": "" }),
+        json!({ "productId": "not-a-product" }),
+        json!({ "productId": GlobalId::encode("Review", 1) }),
+        json!({ "authorId": product(1) }),
+    ];
+    let mut results = Vec::new();
+    for overrides in cases {
+        let response = app.execute(SUBMIT, input(overrides)).await;
+        results.push(response["data"]["submitReview"].clone());
+    }
+    assert_json_snapshot!(results, @r#"
+    [
+      {
+        "__typename": "InvalidRating",
+        "code": "BAD_USER_INPUT",
+        "message": "rating must be between 1 and 5, got 6",
+        "rating": 6
+      },
+      {
+        "__typename": "InvalidReviewText",
+        "code": "BAD_USER_INPUT",
+        "field": "title",
+        "maxLength": 120,
+        "message": "title must be between 3 and 120 characters, got 1",
+        "minLength": 3
+      },
+      {
+        "__typename": "InvalidReviewText",
+        "code": "BAD_USER_INPUT",
+        "field": "body",
+        "maxLength": 5000,
+        "message": "body must be between 10 and 5000 characters, got 5",
+        "minLength": 10
+      },
+      {
+        "__typename": "InvalidReviewText",
+        "code": "BAD_USER_INPUT",
+        "field": "authorName",
+        "maxLength": 80,
+        "message": "authorName must be between 1 and 80 characters, got 0",
+        "minLength": 1
+      },
+      {
+        "__typename": "InvalidProductId",
+        "code": "BAD_USER_INPUT",
+        "message": "\"not-a-product\" is not a Product id",
+        "productId": "not-a-product"
+      },
+      {
+        "__typename": "InvalidProductId",
+        "code": "BAD_USER_INPUT",
+        "message": "\"UmV2aWV3OjE\" is not a Product id",
+        "productId": "UmV2aWV3OjE"
+      },
+      {
+        "__typename": "InvalidAuthorId",
+        "authorId": "UHJvZHVjdDox",
+        "code": "BAD_USER_INPUT",
+        "message": "\"UHJvZHVjdDox\" is not a Customer id"
+      }
+    ]
+    "#);
+}
+
+const REVIEW_COUNT: &str = r#"
+query ($id: ID!, $first: Int, $after: String) {
+  _entities(representations: [{ __typename: "Product", id: $id }]) {
+    ... on Product { reviews(first: $first, after: $after) { totalCount } }
+  }
+}"#;
+
+async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let unknown = GlobalId::encode("Review", 999);
+    let reviews = |variables: Value| app.execute(REVIEW_COUNT, variables);
+    let responses = json!({
+        "approveUnknownReview": approve(&app, &unknown).await,
+        "approveMalformedId": approve(&app, "garbage").await,
+        "approveProductId": approve(&app, &product(1)).await,
+        "pageTooLarge": reviews(json!({ "id": product(1), "first": 101 })).await,
+        "invalidCursor": reviews(json!({ "id": product(1), "after": "bm9wZQ" })).await,
+        "malformedProductRepresentation": reviews(json!({ "id": "nope" })).await,
+        "unknownReview": app.execute("query ($id: ID!) { review(id: $id) { id } }", json!({ "id": unknown })).await,
+    });
+    assert_json_snapshot!(responses, @r#"
+    {
+      "approveMalformedId": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "\"garbage\" is not a Review id",
+            "path": [
+              "approve"
+            ]
+          }
+        ]
+      },
+      "approveProductId": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "\"UHJvZHVjdDox\" is not a Review id",
+            "path": [
+              "approve"
+            ]
+          }
+        ]
+      },
+      "approveUnknownReview": {
+        "data": {
+          "approve": {
+            "__typename": "ReviewNotFound",
+            "code": "NOT_FOUND",
+            "message": "review UmV2aWV3Ojk5OQ does not exist"
+          }
+        }
+      },
+      "invalidCursor": {
+        "data": {
+          "_entities": [
+            null
+          ]
+        },
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            },
+            "locations": [
+              {
+                "column": 22,
+                "line": 4
+              }
+            ],
+            "message": "invalid cursor \"bm9wZQ\"",
+            "path": [
+              "_entities",
+              "reviews"
+            ]
+          }
+        ]
+      },
+      "malformedProductRepresentation": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "\"nope\" is not a Product id",
+            "path": [
+              "_entities"
+            ]
+          }
+        ]
+      },
+      "pageTooLarge": {
+        "data": {
+          "_entities": [
+            null
+          ]
+        },
+        "errors": [
+          {
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            },
+            "locations": [
+              {
+                "column": 22,
+                "line": 4
+              }
+            ],
+            "message": "`first` must be between 0 and 100, got 101",
+            "path": [
+              "_entities",
+              "reviews"
+            ]
+          }
+        ]
+      },
+      "unknownReview": {
+        "data": {
+          "review": null
+        }
+      }
+    }
+    "#);
+}
+
+on_both_backends!(
+    submitted_reviews_count_only_once_approved,
+    reviews_page_newest_first_in_both_directions,
+    invalid_submissions_come_back_as_error_results,
+    bad_requests_get_top_level_errors_with_stable_codes,
+);

@@ -1,0 +1,8 @@
+//! Integration tests of the reviews subgraph, on SQLite and PostgreSQL.
+
+mod aggregate;
+mod batching;
+mod demo;
+mod graphql;
+mod sdl;
+mod support;

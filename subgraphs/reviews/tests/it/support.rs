@@ -1,0 +1,113 @@
+//! A reviews app on a fresh database, with a SQL statement counter and GraphQL helpers.
+
+use std::sync::Arc;
+
+use async_graphql::{Request, Variables};
+use commerce_kernel::GlobalId;
+use commerce_kernel::cache::MemoryCache;
+use commerce_reviews::domain::{NewReview, Review};
+use commerce_reviews::{AppState, ReviewService, ReviewsSchema};
+use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub schema: ReviewsSchema,
+    pub statements: SqlCounter,
+    _config: TestConfig,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        let config = test_config(backend).await;
+        let mut db = commerce_kernel::db::connect_and_migrate::<
+            commerce_migrations::reviews::Migrator,
+        >(&config, "reviews")
+        .await
+        .expect("connects and migrates");
+        let statements = SqlCounter::attach(&mut db);
+        let state = AppState {
+            service: ReviewService::new(db, Arc::new(MemoryCache::new(10_000))),
+        };
+        Self {
+            schema: commerce_reviews::schema(state.clone()),
+            state,
+            statements,
+            _config: config,
+        }
+    }
+
+    pub fn service(&self) -> &ReviewService {
+        &self.state.service
+    }
+
+    /// Runs an operation and returns the whole response (`data` and `errors`) as JSON.
+    pub async fn execute(&self, query: &str, variables: Value) -> Value {
+        let request = Request::new(query).variables(Variables::from_json(variables));
+        let response = self.schema.execute(request).await;
+        serde_json::to_value(&response).expect("responses serialize")
+    }
+
+    /// Submits a valid review of `product` with `stars`.
+    pub async fn submit(&self, product: &str, stars: i32) -> Review {
+        let review = NewReview::parse(
+            product,
+            &GlobalId::encode("Customer", 1),
+            "Ada L.",
+            stars,
+            "Nice product",
+            "Does what it says on the box.",
+        )
+        .expect("a valid review");
+        self.service().submit(&review).await.expect("submits")
+    }
+
+    /// Submits and approves a review.
+    pub async fn approved(&self, product: &str, stars: i32) -> Review {
+        let review = self.submit(product, stars).await;
+        self.service()
+            .moderate(
+                review.id,
+                commerce_reviews::domain::ModerationAction::Approve,
+            )
+            .await
+            .expect("approves");
+        review
+    }
+}
+
+pub fn product(n: i64) -> String {
+    GlobalId::encode("Product", n)
+}
+
+/// Declares, for each named `async fn scenario(backend: Backend)`, one test per backend:
+/// `scenario::sqlite` and `scenario::postgres`, each on a fresh database. Both backends must
+/// match the same inline snapshots, hence `allow_duplicates`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                $crate::support::run(super::$scenario(commerce_testkit::Backend::Sqlite));
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::support::run(super::$scenario(commerce_testkit::Backend::Postgres));
+            }
+        }
+    )*};
+}
+
+/// Runs a scenario on a multi-threaded runtime, as the server does.
+pub fn run(scenario: impl std::future::Future<Output = ()>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    insta::allow_duplicates! {
+        runtime.block_on(scenario)
+    }
+}
