@@ -2,3 +2,5 @@
 //! catalogue and order promotions, coupons, taxes, and the pure cart pricing function.
 
 pub mod domain;
+pub mod service;
+pub mod store;

@@ -1,7 +1,7 @@
 //! Pricing values and rules, free of I/O: validated inputs, price resolution, promotions,
 //! coupons, taxes, and the one pure function that prices a cart ([`price_cart`]).
 
-mod cart;
+pub mod cart;
 mod coupon;
 mod price;
 mod promotion;

@@ -1,0 +1,233 @@
+//! Coupons, their usage counts and redemptions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use super::entities::{coupon, coupon_redemption};
+use super::{StoreError, is_unique_violation, to_millis};
+use crate::domain::{CouponCode, CouponUsage, ValidationError};
+
+/// A coupon as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coupon {
+    pub id: i64,
+    pub code: CouponCode,
+    pub promotion_id: i64,
+    pub usage_limit: Option<u32>,
+    pub usage_limit_per_customer: Option<u32>,
+    pub times_used: u32,
+}
+
+fn to_u32(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+fn from_row(row: coupon::Model) -> Coupon {
+    Coupon {
+        id: row.id,
+        code: CouponCode::from_stored(row.code),
+        promotion_id: row.promotion_id,
+        usage_limit: row.usage_limit.map(to_u32),
+        usage_limit_per_customer: row.usage_limit_per_customer.map(to_u32),
+        times_used: to_u32(row.times_used),
+    }
+}
+
+/// Creates a coupon; a code already in use is a validation error.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: &Coupon,
+    now: DateTime<Utc>,
+) -> Result<Coupon, StoreError> {
+    let row = coupon::ActiveModel {
+        id: Default::default(),
+        code: Set(new.code.as_str().to_owned()),
+        promotion_id: Set(new.promotion_id),
+        usage_limit: Set(new.usage_limit.map(i64::from)),
+        usage_limit_per_customer: Set(new.usage_limit_per_customer.map(i64::from)),
+        times_used: Set(0),
+        created_at: Set(to_millis(now)),
+    };
+    match coupon::Entity::insert(row).exec(db).await {
+        Ok(done) => Ok(Coupon {
+            id: done.last_insert_id,
+            times_used: 0,
+            ..new.clone()
+        }),
+        Err(error) if is_unique_violation(&error) => {
+            Err(StoreError::Invalid(ValidationError::new(
+                "code",
+                format!("the code {} is already in use", new.code.as_str()),
+            )))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, StoreError> {
+    Ok(coupon::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+pub async fn by_promotion(
+    db: &impl ConnectionTrait,
+    promotion_id: i64,
+) -> Result<Vec<Coupon>, StoreError> {
+    Ok(coupon::Entity::find()
+        .filter(coupon::Column::PromotionId.eq(promotion_id))
+        .order_by_asc(coupon::Column::Code)
+        .limit(500)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect())
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &CouponCode,
+) -> Result<Option<Coupon>, StoreError> {
+    Ok(coupon::Entity::find()
+        .filter(coupon::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .map(from_row))
+}
+
+/// Usage of the entered codes, with the customer's own redemptions: two statements.
+pub async fn usages(
+    db: &impl ConnectionTrait,
+    codes: &[CouponCode],
+    customer_id: Option<&str>,
+) -> Result<Vec<CouponUsage>, StoreError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let coupons = coupon::Entity::find()
+        .filter(coupon::Column::Code.is_in(codes.iter().map(|c| c.as_str().to_owned())))
+        .all(db)
+        .await?;
+    let mut per_customer: Vec<(i64, i64)> = Vec::new();
+    if let Some(customer) = customer_id
+        && !coupons.is_empty()
+    {
+        per_customer = coupon_redemption::Entity::find()
+            .select_only()
+            .column(coupon_redemption::Column::CouponId)
+            .column_as(Expr::col(coupon_redemption::Column::Id).count(), "uses")
+            .filter(coupon_redemption::Column::CouponId.is_in(coupons.iter().map(|c| c.id)))
+            .filter(coupon_redemption::Column::CustomerId.eq(customer))
+            .group_by(coupon_redemption::Column::CouponId)
+            .into_tuple()
+            .all(db)
+            .await?;
+    }
+    Ok(coupons
+        .into_iter()
+        .map(|row| {
+            let used = per_customer
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map_or(0, |(_, n)| *n);
+            let coupon = from_row(row);
+            CouponUsage {
+                code: coupon.code,
+                promotion_id: coupon.promotion_id,
+                limit_total: coupon.usage_limit,
+                limit_per_customer: coupon.usage_limit_per_customer,
+                used_total: coupon.times_used,
+                used_by_customer: to_u32(used),
+            }
+        })
+        .collect())
+}
+
+/// Why a redemption was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Unknown,
+    UsedUp,
+    CustomerLimit,
+}
+
+/// Records one use of `code` for `order_ref`. A replay for the same order changes nothing and
+/// succeeds; the total limit holds under concurrency because the counter only moves through
+/// one conditional UPDATE.
+pub async fn redeem(
+    db: &impl TransactionTrait,
+    code: &CouponCode,
+    order_ref: &str,
+    customer_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Refusal>, StoreError> {
+    let txn = db.begin().await?;
+    let Some(coupon) = coupon::Entity::find()
+        .filter(coupon::Column::Code.eq(code.as_str()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let replay = coupon_redemption::Entity::find()
+        .filter(coupon_redemption::Column::CouponId.eq(coupon.id))
+        .filter(coupon_redemption::Column::OrderRef.eq(order_ref))
+        .count(&txn)
+        .await?;
+    if replay > 0 {
+        return Ok(Ok(()));
+    }
+    if let (Some(limit), Some(customer)) = (coupon.usage_limit_per_customer, customer_id) {
+        let used = coupon_redemption::Entity::find()
+            .filter(coupon_redemption::Column::CouponId.eq(coupon.id))
+            .filter(coupon_redemption::Column::CustomerId.eq(customer))
+            .count(&txn)
+            .await?;
+        if i64::try_from(used).unwrap_or(i64::MAX) >= limit {
+            return Ok(Err(Refusal::CustomerLimit));
+        }
+    }
+    let counted = coupon::Entity::update_many()
+        .col_expr(
+            coupon::Column::TimesUsed,
+            Expr::col(coupon::Column::TimesUsed).add(1),
+        )
+        .filter(coupon::Column::Id.eq(coupon.id))
+        .filter(
+            Condition::any()
+                .add(coupon::Column::UsageLimit.is_null())
+                .add(
+                    Expr::col(coupon::Column::TimesUsed).lt(Expr::col(coupon::Column::UsageLimit)),
+                ),
+        )
+        .exec(&txn)
+        .await?;
+    if counted.rows_affected == 0 {
+        return Ok(Err(Refusal::UsedUp));
+    }
+    let redemption = coupon_redemption::ActiveModel {
+        id: Default::default(),
+        coupon_id: Set(coupon.id),
+        customer_id: Set(customer_id.map(str::to_owned)),
+        order_ref: Set(order_ref.to_owned()),
+        created_at: Set(to_millis(now)),
+    };
+    match coupon_redemption::Entity::insert(redemption)
+        .exec(&txn)
+        .await
+    {
+        Ok(_) => {}
+        // A concurrent replay of the same order won the race: its redemption stands.
+        Err(error) if is_unique_violation(&error) => return Ok(Ok(())),
+        Err(error) => return Err(error.into()),
+    }
+    txn.commit().await?;
+    Ok(Ok(()))
+}
