@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+mod m20261125_000001_create_tables;
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -11,6 +13,6 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m20261125_000001_create_tables::Migration)]
     }
 }

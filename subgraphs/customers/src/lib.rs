@@ -1,1 +1,148 @@
-//! commerce-customers (being built).
+//! The customers subgraph: customer accounts with secure sign-in (argon2id, rate limits, no
+//! account enumeration), signed access tokens with a JWKS, rotating refresh tokens, password
+//! reset, profiles, address books, customer groups, wishlists, and staff with roles and
+//! permissions. Owns `Customer @key(fields: "id")`.
+
+pub mod demo;
+pub mod domain;
+pub mod graphql;
+pub mod service;
+mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use commerce_kernel::auth::SigningKey;
+use commerce_kernel::config::Config;
+use sea_orm::DatabaseConnection;
+
+pub use domain::HashingParams;
+pub use graphql::CustomersSchema;
+use service::mailer::{LogMailer, Mailer};
+use service::passwords::Passwords;
+use service::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
+use service::tokens::TokenIssuer;
+
+pub const DEFAULT_PORT: u16 = 4005;
+
+/// Sign-in attempt limits, counted in fixed windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Attempts per email address per window; a successful sign-in resets the count.
+    pub per_account: u32,
+    /// Attempts per client address per window, whatever the email.
+    pub per_address: u32,
+    pub window: Duration,
+}
+
+/// Security knobs of the service. The defaults are the production values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub reset_ttl: Duration,
+    pub hashing: HashingParams,
+    pub login_limits: LoginLimits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            reset_ttl: Duration::from_secs(30 * 60),
+            hashing: HashingParams::OWASP,
+            login_limits: LoginLimits {
+                per_account: 5,
+                per_address: 50,
+                window: Duration::from_secs(15 * 60),
+            },
+        }
+    }
+}
+
+/// Everything a request needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub(crate) tokens: Arc<TokenIssuer>,
+    pub(crate) passwords: Arc<Passwords>,
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+/// Connects, migrates and builds the state with the production settings.
+pub async fn state(config: &Config) -> anyhow::Result<AppState> {
+    state_with(config, Settings::default(), Arc::new(LogMailer)).await
+}
+
+/// Like [`state`], with explicit settings and mail delivery (tests, benches).
+pub async fn state_with(
+    config: &Config,
+    settings: Settings,
+    mailer: Arc<dyn Mailer>,
+) -> anyhow::Result<AppState> {
+    let db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::customers::Migrator>(
+        config,
+        "customers",
+    )
+    .await?;
+    let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
+        Some(url) => Arc::new(RedisRateLimiter::connect(url, "customers").await?),
+        None => Arc::new(MemoryRateLimiter::default()),
+    };
+    let tokens = TokenIssuer::new(
+        SigningKey::from_config(config)?,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        settings.access_ttl,
+        settings.refresh_ttl,
+    );
+    Ok(AppState {
+        db,
+        tokens: Arc::new(tokens),
+        passwords: Arc::new(Passwords::new(settings.hashing)?),
+        limiter,
+        mailer,
+        settings: Arc::new(settings),
+    })
+}
+
+pub fn schema(state: AppState) -> CustomersSchema {
+    graphql::build_schema(state)
+}
+
+/// The federation v2 SDL of this subgraph.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// `/graphql` (verifying this service's own access tokens), `/health`, `/ready`, and the
+/// public keys at `/.well-known/jwks.json` for every other service.
+pub fn router(state: AppState) -> axum::Router {
+    let verifier = state.tokens.verifier();
+    let jwks = state.tokens.jwks();
+    let db = state.db.clone();
+    commerce_kernel::server::graphql_app_with_auth(schema(state), db, verifier).route(
+        "/.well-known/jwks.json",
+        get(move || {
+            let jwks = jwks.clone();
+            async move { axum::Json(jwks) }
+        }),
+    )
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    commerce_kernel::telemetry::init(&config);
+    let state = state(&config).await?;
+    let addr = config.listen_or(DEFAULT_PORT);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(
+        "customers subgraph: GraphiQL at http://{}/graphql, JWKS at http://{}/.well-known/jwks.json",
+        listener.local_addr()?,
+        listener.local_addr()?
+    );
+    commerce_kernel::server::serve(listener, router(state)).await
+}

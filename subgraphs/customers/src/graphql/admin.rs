@@ -1,0 +1,99 @@
+//! Staff mutations; each checks its permission first.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::types::{Customer, CustomerGroup, StaffMember, StaffRole};
+use super::{require, state, top_level};
+use crate::service::admin::{self as service, NewStaff};
+
+#[derive(InputObject)]
+pub struct StaffMemberInput {
+    pub email: String,
+    pub name: String,
+    /// The staff member's initial password (same policy as customers').
+    pub password: String,
+    /// Role codes, e.g. `["admin"]`.
+    pub roles: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// Creates a customer group (needs `customers:write`).
+    async fn create_customer_group(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+    ) -> async_graphql::Result<CustomerGroup> {
+        require(ctx, "customers:write")?;
+        service::create_group(state(ctx), &code, &name)
+            .await
+            .map(CustomerGroup)
+            .map_err(top_level)
+    }
+
+    /// Puts a customer in a group (needs `customers:write`); their next token carries it.
+    async fn add_customer_to_group(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        group_code: String,
+    ) -> async_graphql::Result<Customer> {
+        require(ctx, "customers:write")?;
+        service::add_to_group(state(ctx), &customer_id, &group_code)
+            .await
+            .map(Customer::new)
+            .map_err(top_level)
+    }
+
+    /// Takes a customer out of a group (needs `customers:write`).
+    async fn remove_customer_from_group(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        group_code: String,
+    ) -> async_graphql::Result<Customer> {
+        require(ctx, "customers:write")?;
+        service::remove_from_group(state(ctx), &customer_id, &group_code)
+            .await
+            .map(Customer::new)
+            .map_err(top_level)
+    }
+
+    /// Creates a role with permissions such as `catalog:write` (needs `staff:manage`).
+    async fn create_staff_role(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+        permissions: Vec<String>,
+    ) -> async_graphql::Result<StaffRole> {
+        require(ctx, "staff:manage")?;
+        service::create_role(state(ctx), &code, &name, &permissions)
+            .await
+            .map(StaffRole)
+            .map_err(top_level)
+    }
+
+    /// Creates a staff account with roles (needs `staff:manage`).
+    async fn create_staff_member(
+        &self,
+        ctx: &Context<'_>,
+        input: StaffMemberInput,
+    ) -> async_graphql::Result<StaffMember> {
+        require(ctx, "staff:manage")?;
+        let new = NewStaff {
+            email: &input.email,
+            name: &input.name,
+            password: &input.password,
+            roles: &input.roles,
+        };
+        service::create_staff_member(state(ctx), new)
+            .await
+            .map(StaffMember)
+            .map_err(top_level)
+    }
+}

@@ -1,0 +1,215 @@
+//! Sign-up, sign-in, sessions and password reset.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, Union};
+use commerce_kernel::server::ClientAddress;
+
+use super::errors::{
+    ErrorResult, Failure, InvalidCredentials, InvalidEmail, InvalidField, InvalidResetToken,
+    WeakPassword,
+};
+use super::types::AuthPayload;
+use super::{state, top_level, viewer};
+use crate::domain::CustomerError;
+use crate::service::auth::{self as service, Realm, Registration};
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    /// 10 to 128 characters; a passphrase is best.
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// The registration was accepted. For privacy it looks the same whether or not the email
+/// already had an account (its owner is told by email); sign in next.
+#[derive(SimpleObject)]
+pub struct RegistrationAccepted {
+    pub message: String,
+}
+
+#[derive(Union)]
+pub enum RegisterResult {
+    RegistrationAccepted(RegistrationAccepted),
+    InvalidEmail(InvalidEmail),
+    WeakPassword(WeakPassword),
+    InvalidField(InvalidField),
+}
+
+#[derive(Union)]
+pub enum LoginResult {
+    AuthPayload(AuthPayload),
+    InvalidCredentials(InvalidCredentials),
+}
+
+/// The password was changed; every session was signed out.
+#[derive(SimpleObject)]
+pub struct PasswordChanged {
+    pub message: String,
+}
+
+#[derive(Union)]
+pub enum ResetPasswordResult {
+    PasswordChanged(PasswordChanged),
+    InvalidResetToken(InvalidResetToken),
+    WeakPassword(WeakPassword),
+}
+
+/// Maps the expected failures a union accepts; anything else becomes a top-level error.
+fn expected<T>(
+    error: CustomerError,
+    accept: impl FnOnce(ErrorResult) -> Option<T>,
+) -> async_graphql::Result<T> {
+    let (code, message) = (error.code(), error.to_string());
+    match Failure::from(error) {
+        Failure::Expected(failure) => {
+            accept(failure).ok_or_else(|| commerce_kernel::error::client_error(code, message))
+        }
+        Failure::TopLevel(error) => Err(error),
+    }
+}
+
+fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<ClientAddress>()
+        .and_then(|address| address.0)
+}
+
+async fn login_in(
+    ctx: &Context<'_>,
+    realm: Realm,
+    email: &str,
+    password: &str,
+) -> async_graphql::Result<LoginResult> {
+    match service::login(state(ctx), realm, email, password, client_ip(ctx)).await {
+        Ok(session) => Ok(LoginResult::AuthPayload(session.into())),
+        Err(error) => expected(error, |failure| match failure {
+            ErrorResult::InvalidCredentials(e) => Some(LoginResult::InvalidCredentials(e)),
+            _ => None,
+        }),
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Creates a customer account. Sign in with `login` afterwards.
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> async_graphql::Result<RegisterResult> {
+        let registration = Registration {
+            email: &input.email,
+            password: &input.password,
+            first_name: &input.first_name,
+            last_name: &input.last_name,
+        };
+        match service::register(state(ctx), registration).await {
+            Ok(()) => Ok(RegisterResult::RegistrationAccepted(RegistrationAccepted {
+                message: "registration accepted; sign in to continue".to_owned(),
+            })),
+            Err(error) => expected(error, |failure| match failure {
+                ErrorResult::InvalidEmail(e) => Some(RegisterResult::InvalidEmail(e)),
+                ErrorResult::WeakPassword(e) => Some(RegisterResult::WeakPassword(e)),
+                ErrorResult::InvalidField(e) => Some(RegisterResult::InvalidField(e)),
+                _ => None,
+            }),
+        }
+    }
+
+    /// Signs a customer in. Too many attempts for one email or from one address fail with a
+    /// top-level `RATE_LIMITED` error carrying `retryAfterSeconds`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<LoginResult> {
+        login_in(ctx, Realm::Customer, &email, &password).await
+    }
+
+    /// Signs a staff member in (same limits as `login`).
+    async fn staff_login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<LoginResult> {
+        login_in(ctx, Realm::Staff, &email, &password).await
+    }
+
+    /// Trades a refresh token for a new session. Each refresh token works once; presenting a
+    /// used one again ends that whole session (`UNAUTHENTICATED`).
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        service::refresh(state(ctx), &refresh_token)
+            .await
+            .map(Into::into)
+            .map_err(top_level)
+    }
+
+    /// Ends the session of this refresh token. Always true.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<bool> {
+        service::logout(state(ctx), &refresh_token)
+            .await
+            .map_err(top_level)?;
+        Ok(true)
+    }
+
+    /// Ends every session of the signed-in account; returns how many were ended. Access
+    /// tokens already issued stay valid until they expire (minutes).
+    async fn logout_everywhere(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let account = service::account_of(viewer(ctx)).map_err(top_level)?;
+        let revoked = service::logout_everywhere(state(ctx), account)
+            .await
+            .map_err(top_level)?;
+        Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
+    }
+
+    /// Emails a password-reset token if the address has an account. Always true, and answers
+    /// before the lookup, so neither the answer nor its timing tells whether it has.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> async_graphql::Result<bool> {
+        let state = state(ctx).clone();
+        tokio::spawn(async move {
+            if let Err(error) = service::request_password_reset(&state, &email).await {
+                tracing::error!(%error, "password reset request failed");
+            }
+        });
+        Ok(true)
+    }
+
+    /// Sets a new password with a reset token (single use, expires after 30 minutes) and ends
+    /// every session.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> async_graphql::Result<ResetPasswordResult> {
+        match service::reset_password(state(ctx), &token, &new_password).await {
+            Ok(()) => Ok(ResetPasswordResult::PasswordChanged(PasswordChanged {
+                message: "password changed; sign in again".to_owned(),
+            })),
+            Err(error) => expected(error, |failure| match failure {
+                ErrorResult::InvalidResetToken(e) => {
+                    Some(ResetPasswordResult::InvalidResetToken(e))
+                }
+                ErrorResult::WeakPassword(e) => Some(ResetPasswordResult::WeakPassword(e)),
+                _ => None,
+            }),
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Registration, sign-in, refresh, logout and password reset.
+//!
+//! No account enumeration: registering a taken email looks exactly like a new registration
+//! (the owner gets an email instead); an unknown email and a wrong password give the same
+//! error after the same argon2 work; a reset request always answers the same.
+
+use std::net::IpAddr;
+
+use sea_orm::TransactionTrait;
+
+use super::mailer::Mail;
+use super::rate_limit::Decision;
+use super::tokens::{Session, entitlements};
+use super::{Account, decode_id, ids};
+use crate::AppState;
+use crate::domain::{CustomerError, Email, OpaqueToken, Password, required_text};
+use crate::store;
+
+pub struct Registration<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+}
+
+/// Creates the account, or mails the owner if the email is taken; the caller cannot tell which.
+pub async fn register(state: &AppState, input: Registration<'_>) -> Result<(), CustomerError> {
+    let email = Email::parse(input.email)?;
+    let password = Password::parse(input.password, &email)?;
+    let first_name = required_text("firstName", input.first_name, 100)?;
+    let last_name = required_text("lastName", input.last_name, 100)?;
+    // Hash before looking the email up, so both outcomes cost the same.
+    let password_hash = state.passwords.hash(password).await?;
+    let inserted = store::insert_customer(
+        &state.db,
+        store::NewCustomer {
+            email: email.as_str(),
+            password_hash: &password_hash,
+            first_name: &first_name,
+            last_name: &last_name,
+        },
+    )
+    .await?;
+    match inserted {
+        Some(id) => tracing::info!(customer = id, "customer registered"),
+        None => {
+            state
+                .mailer
+                .send(Mail::AlreadyRegistered {
+                    to: email.to_string(),
+                })
+                .await;
+        }
+    }
+    Ok(())
+}
+
+/// Which kind of account is signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Customer,
+    Staff,
+}
+
+/// Signs in with email and password, subject to the per-account and per-address limits.
+pub async fn login(
+    state: &AppState,
+    realm: Realm,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> Result<Session, CustomerError> {
+    // An unparseable email cannot match an account; it still counts and still costs a hash.
+    let email = Email::parse(email).ok();
+    let account_key = format!(
+        "login:{realm:?}:{}",
+        email.as_ref().map_or("-", Email::as_str)
+    );
+    check_limits(state, &account_key, client).await?;
+    let credentials = match &email {
+        Some(email) => match realm {
+            Realm::Customer => store::customer_credentials(&state.db, email.as_str()).await?,
+            Realm::Staff => store::staff_credentials(&state.db, email.as_str()).await?,
+        },
+        None => None,
+    };
+    let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+    let matches = state.passwords.verify(password.to_owned(), stored).await?;
+    let Some(credentials) = credentials.filter(|_| matches) else {
+        return Err(CustomerError::InvalidCredentials);
+    };
+    state.limiter.reset(&account_key).await;
+    let account = match realm {
+        Realm::Customer => Account::Customer(credentials.id),
+        Realm::Staff => Account::Staff(credentials.id),
+    };
+    let family = uuid::Uuid::new_v4().to_string();
+    let granted = entitlements(&state.db, account).await?;
+    state
+        .tokens
+        .issue(&state.db, account, &family, granted)
+        .await
+}
+
+async fn check_limits(
+    state: &AppState,
+    account_key: &str,
+    client: Option<IpAddr>,
+) -> Result<(), CustomerError> {
+    let limits = &state.settings.login_limits;
+    let mut decisions = vec![
+        state
+            .limiter
+            .hit(account_key, limits.per_account, limits.window)
+            .await,
+    ];
+    if let Some(ip) = client {
+        let key = format!("login:ip:{ip}");
+        decisions.push(
+            state
+                .limiter
+                .hit(&key, limits.per_address, limits.window)
+                .await,
+        );
+    }
+    let retry_after = decisions
+        .into_iter()
+        .filter_map(|decision| match decision {
+            Decision::Limited { retry_after } => Some(retry_after),
+            Decision::Allowed => None,
+        })
+        .max();
+    match retry_after {
+        Some(after) => {
+            tracing::warn!(%account_key, ?client, "sign-in rate limited");
+            Err(CustomerError::RateLimited {
+                retry_after_secs: after.as_secs().max(1),
+            })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Exchanges a refresh token for a new session; the presented token is used up.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session, CustomerError> {
+    let hash = OpaqueToken::hash(refresh_token);
+    let stored = store::find_refresh_token(&state.db, &hash)
+        .await?
+        .ok_or(CustomerError::InvalidRefreshToken)?;
+    if stored.revoked {
+        return Err(CustomerError::InvalidRefreshToken);
+    }
+    if stored.rotated {
+        return Err(reuse_detected(state, &stored.family).await);
+    }
+    if stored.expires_at <= chrono::Utc::now() {
+        return Err(CustomerError::InvalidRefreshToken);
+    }
+    let account = Account::from_subject(&stored.subject, &stored.kind)?;
+    let txn = state.db.begin().await?;
+    if !store::mark_rotated(&txn, stored.id).await? {
+        txn.rollback().await?;
+        // Another request rotated it a moment ago: the same token presented twice.
+        return Err(reuse_detected(state, &stored.family).await);
+    }
+    let granted = entitlements(&txn, account).await?;
+    let session = state
+        .tokens
+        .issue(&txn, account, &stored.family, granted)
+        .await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// A used refresh token came back: revoke its whole family, so whoever holds the newer token
+/// (the thief or the owner) must sign in again.
+async fn reuse_detected(state: &AppState, family: &str) -> CustomerError {
+    tracing::warn!(%family, "refresh token reuse detected; revoking the session");
+    match store::revoke_family(&state.db, family).await {
+        Ok(_) => CustomerError::InvalidRefreshToken,
+        Err(error) => error.into(),
+    }
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored.
+pub async fn logout(state: &AppState, refresh_token: &str) -> Result<(), CustomerError> {
+    let hash = OpaqueToken::hash(refresh_token);
+    if let Some(stored) = store::find_refresh_token(&state.db, &hash).await? {
+        store::revoke_family(&state.db, &stored.family).await?;
+    }
+    Ok(())
+}
+
+/// Ends every session of the account; returns how many refresh tokens were revoked.
+pub async fn logout_everywhere(state: &AppState, account: Account) -> Result<u64, CustomerError> {
+    Ok(store::revoke_subject(&state.db, &account.global_id()).await?)
+}
+
+/// Mails a single-use reset token if the email has an account; otherwise does nothing.
+pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), CustomerError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let Some(customer) = store::find_customer_by_email(&state.db, email.as_str()).await? else {
+        return Ok(());
+    };
+    let token = OpaqueToken::generate();
+    let expires_at = chrono::Utc::now() + state.settings.reset_ttl;
+    store::insert_password_reset(&state.db, customer.id, &token.hash, expires_at).await?;
+    state
+        .mailer
+        .send(Mail::PasswordReset {
+            to: customer.email,
+            token: token.secret,
+        })
+        .await;
+    Ok(())
+}
+
+/// Sets a new password with a reset token, which then works no more, and signs the customer
+/// out everywhere.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: &str,
+) -> Result<(), CustomerError> {
+    let hash = OpaqueToken::hash(token);
+    let (reset_id, customer_id) = store::live_password_reset(&state.db, &hash)
+        .await?
+        .ok_or(CustomerError::InvalidResetToken)?;
+    let customer = store::find_customer(&state.db, customer_id)
+        .await?
+        .ok_or(CustomerError::InvalidResetToken)?;
+    let email = Email::parse(&customer.email)?;
+    let password = Password::parse(new_password, &email)?;
+    let password_hash = state.passwords.hash(password).await?;
+    let txn = state.db.begin().await?;
+    if !store::use_password_reset(&txn, reset_id).await? {
+        txn.rollback().await?;
+        return Err(CustomerError::InvalidResetToken);
+    }
+    store::expire_password_resets(&txn, customer_id).await?;
+    store::set_password_hash(&txn, customer_id, &password_hash).await?;
+    store::revoke_subject(&txn, &Account::Customer(customer_id).global_id()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The signed-in account behind a viewer id, for `logoutEverywhere`.
+pub fn account_of(viewer: &commerce_kernel::viewer::Viewer) -> Result<Account, CustomerError> {
+    use commerce_kernel::viewer::Viewer;
+    match viewer {
+        Viewer::Customer { id, .. } => Ok(Account::Customer(decode_id(id, ids::CUSTOMER)?)),
+        Viewer::Staff { id, .. } => Ok(Account::Staff(decode_id(id, ids::STAFF_MEMBER)?)),
+        Viewer::Anonymous => Err(commerce_kernel::KernelError::new(
+            commerce_kernel::ErrorCode::Unauthenticated,
+            "sign in first",
+        )
+        .into()),
+    }
+}
