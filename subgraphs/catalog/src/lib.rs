@@ -26,14 +26,21 @@ pub struct AppState {
     pub catalog: Catalog,
 }
 
+impl AppState {
+    /// State over an open, migrated connection (tests attach statement counters first).
+    pub fn new(db: DatabaseConnection, cache: cache::SharedCache) -> Self {
+        Self {
+            catalog: Catalog::new(db.clone(), cache),
+            db,
+        }
+    }
+}
+
 /// Connects (migrating the schema) and builds the cache the configuration asks for.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db = db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(config, DOMAIN).await?;
     let cache = cache::from_config(config, DOMAIN).await?;
-    Ok(AppState {
-        catalog: Catalog::new(db.clone(), cache),
-        db,
-    })
+    Ok(AppState::new(db, cache))
 }
 
 pub fn schema(state: AppState) -> CatalogSchema {
@@ -42,15 +49,10 @@ pub fn schema(state: AppState) -> CatalogSchema {
 
 /// The Federation v2 SDL, as committed in `schema/subgraphs/catalog.graphql`.
 pub fn sdl() -> String {
-    schema_without_state().sdl_with_options(SDLExportOptions::new().federation().compose_directive())
-}
-
-/// The schema's shape does not depend on data, so the SDL is exported from an empty build.
-fn schema_without_state() -> CatalogSchema {
-    use async_graphql::{EmptySubscription, Schema};
-    Schema::build(graphql::Query, graphql::Mutation, EmptySubscription)
-        .enable_federation()
+    // The schema's shape does not depend on data, so the SDL comes from a build without it.
+    graphql::builder()
         .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.

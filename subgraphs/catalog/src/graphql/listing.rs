@@ -9,6 +9,7 @@ use commerce_kernel::pagination::PageRequest;
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use super::errors::graphql_error;
+use super::loaders::PageBatch;
 use super::types::{CATEGORY, COLLECTION, Category, Product, ProductStatus};
 use crate::domain::{self, AttributeFilter, SearchQuery};
 use crate::service::Catalog;
@@ -103,8 +104,11 @@ pub async fn products_page(
         page.has_next_page,
         ProductListExtras { filter },
     );
+    let ids = page.items.iter().map(|listed| listed.product.id).collect();
+    let batch = Arc::new(PageBatch::new(catalog.clone(), ids));
     connection.edges.extend(page.items.into_iter().map(|listed| {
-        Edge::new(listed.position.to_cursor().encode(), Product(listed.product))
+        let cursor = listed.position.to_cursor().encode();
+        Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
     }));
     Ok(connection)
 }
@@ -158,8 +162,8 @@ pub struct CategoryFacet {
 #[Object]
 impl CategoryFacet {
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
-        let loaders = ctx.data_unchecked::<super::loaders::Loaders>();
-        Ok(loaders.categories.load_one(self.id).await?.map(Category::from))
+        let tree = super::types::category_tree(ctx).await?;
+        Ok(tree.get(self.id).cloned().map(Category::from))
     }
 
     async fn count(&self) -> i64 {

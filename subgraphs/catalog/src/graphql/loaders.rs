@@ -1,20 +1,22 @@
-//! Per-batch loaders: every to-one and to-many lookup of a page goes through one of these,
-//! so a page (or an `_entities` batch) costs one query per type, whatever its size. They
-//! batch without caching, so sharing them between requests never serves stale data.
+//! Batched lookups. A page of products loads its variants and collections through a
+//! [`PageBatch`] (one query each for the whole page, however its resolvers are scheduled);
+//! products resolved one by one (`_entities`, variant → product) go through DataLoaders.
+//! Neither caches, so sharing the loaders between requests never serves stale data.
+//! Categories need no loader: they come from the service's in-memory tree.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
+use tokio::sync::OnceCell;
 
 use super::errors::graphql_error;
-use crate::domain::{Category, Collection, Product, Variant};
+use crate::domain::{Collection, Product, Variant};
 use crate::service::Catalog;
 
 pub struct Loaders {
     pub products: DataLoader<ProductLoader>,
     pub variants: DataLoader<VariantLoader>,
     pub variants_by_product: DataLoader<VariantsByProductLoader>,
-    pub categories: DataLoader<CategoryLoader>,
     pub collections_by_product: DataLoader<CollectionsByProductLoader>,
 }
 
@@ -27,7 +29,6 @@ impl Loaders {
                 VariantsByProductLoader(catalog.clone()),
                 tokio::spawn,
             ),
-            categories: DataLoader::new(CategoryLoader(catalog.clone()), tokio::spawn),
             collections_by_product: DataLoader::new(
                 CollectionsByProductLoader(catalog.clone()),
                 tokio::spawn,
@@ -39,7 +40,6 @@ impl Loaders {
 pub struct ProductLoader(Catalog);
 pub struct VariantLoader(Catalog);
 pub struct VariantsByProductLoader(Catalog);
-pub struct CategoryLoader(Catalog);
 pub struct CollectionsByProductLoader(Catalog);
 
 impl Loader<i64> for ProductLoader {
@@ -72,16 +72,6 @@ impl Loader<i64> for VariantsByProductLoader {
     }
 }
 
-impl Loader<i64> for CategoryLoader {
-    type Value = Category;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Category>, Self::Error> {
-        let rows = self.0.categories_by_ids(keys).await.map_err(graphql_error)?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
-
 impl Loader<i64> for CollectionsByProductLoader {
     type Value = Vec<Collection>;
     type Error = async_graphql::Error;
@@ -98,4 +88,45 @@ fn group<V>(pairs: impl IntoIterator<Item = (i64, V)>) -> HashMap<i64, Vec<V>> {
         groups.entry(key).or_default().push(value);
     }
     groups
+}
+
+/// The products of one page, whose nested lists are loaded together on first use.
+pub struct PageBatch {
+    catalog: Catalog,
+    ids: Vec<i64>,
+    variants: OnceCell<HashMap<i64, Vec<Variant>>>,
+    collections: OnceCell<HashMap<i64, Vec<Collection>>>,
+}
+
+impl PageBatch {
+    pub fn new(catalog: Catalog, ids: Vec<i64>) -> Self {
+        Self {
+            catalog,
+            ids,
+            variants: OnceCell::new(),
+            collections: OnceCell::new(),
+        }
+    }
+
+    pub async fn variants(&self, product_id: i64) -> async_graphql::Result<Vec<Variant>> {
+        let all = self
+            .variants
+            .get_or_try_init(|| async {
+                let rows = self.catalog.variants_of_products(&self.ids).await;
+                Ok::<_, async_graphql::Error>(group(rows.map_err(graphql_error)?.into_iter().map(|v| (v.product_id, v))))
+            })
+            .await?;
+        Ok(all.get(&product_id).cloned().unwrap_or_default())
+    }
+
+    pub async fn collections(&self, product_id: i64) -> async_graphql::Result<Vec<Collection>> {
+        let all = self
+            .collections
+            .get_or_try_init(|| async {
+                let rows = self.catalog.collections_of_products(&self.ids).await;
+                Ok::<_, async_graphql::Error>(group(rows.map_err(graphql_error)?))
+            })
+            .await?;
+        Ok(all.get(&product_id).cloned().unwrap_or_default())
+    }
 }

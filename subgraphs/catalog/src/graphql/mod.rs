@@ -1,19 +1,20 @@
 //! The GraphQL API of the catalog (the only layer that knows async-graphql): a Federation v2
 //! subgraph owning `Product` and `ProductVariant`.
 
+mod entities;
 mod errors;
 mod listing;
 mod loaders;
-pub(crate) mod mutation;
-pub(crate) mod query;
+mod mutation;
+mod query;
 mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use crate::service::Catalog;
 
-pub(crate) use mutation::Mutation;
-pub(crate) use query::Query;
+pub use mutation::Mutation;
+pub use query::Query;
 
 pub type CatalogSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
@@ -22,11 +23,19 @@ const MAX_DEPTH: usize = 12;
 const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema(catalog: Catalog) -> CatalogSchema {
+    builder()
+        .data(loaders::Loaders::new(&catalog))
+        .data(catalog)
+        .finish()
+}
+
+/// The schema's shape, without data (enough to export the SDL).
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .data(loaders::Loaders::new(&catalog))
-        .data(catalog)
-        .finish()
+        // Only union members implement it, so no field would make the schema include it.
+        .register_output_type::<errors::ErrorResult>()
+        .extension(entities::RequestScope)
 }

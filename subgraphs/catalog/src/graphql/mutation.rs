@@ -259,7 +259,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProductResult> {
         let new = input.parse()?;
         let outcome = catalog(ctx).create_product(&new).await;
-        ProductResult::from_outcome(outcome.map(Product))
+        ProductResult::from_outcome(outcome.map(Product::from))
     }
 
     async fn update_product(
@@ -270,7 +270,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProductResult> {
         let (id, patch) = (decode(&id, PRODUCT)?, input.parse()?);
         let outcome = catalog(ctx).update_product(id, &patch).await;
-        ProductResult::from_outcome(outcome.map(Product))
+        ProductResult::from_outcome(outcome.map(Product::from))
     }
 
     /// Deletes a product with its variants.

@@ -11,6 +11,7 @@ use super::listing::{ProductConnection, ProductFilterInput, ProductSort, product
 use super::loaders::Loaders;
 use super::types::{
     CATEGORY, COLLECTION, Category, Collection, PRODUCT, Product, ProductVariant, VARIANT,
+    category_tree,
 };
 use crate::service::Catalog;
 
@@ -46,7 +47,7 @@ impl Query {
             }
             Err(slug) => catalog(ctx).product_by_slug(slug.trim()).await,
         };
-        Ok(found.map_err(graphql_error)?.map(Product))
+        Ok(found.map_err(graphql_error)?.map(Product::from))
     }
 
     /// Products, published ones unless the filter asks for drafts; keyset-paginated.
@@ -76,8 +77,8 @@ impl Query {
 
     /// The whole category tree, flat, siblings in display order (build the tree from `parent`).
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
-        let categories = catalog(ctx).categories().await.map_err(graphql_error)?;
-        Ok(categories.into_iter().map(Category::from).collect())
+        let tree = category_tree(ctx).await?;
+        Ok(tree.all().iter().cloned().map(Category::from).collect())
     }
 
     async fn category(
@@ -86,15 +87,12 @@ impl Query {
         id: Option<ID>,
         slug: Option<String>,
     ) -> async_graphql::Result<Option<Category>> {
+        let tree = category_tree(ctx).await?;
         let found = match one_of(id, slug)? {
-            Ok(id) => {
-                let id = GlobalId::decode(&id, CATEGORY).or_client()?;
-                let loaders = ctx.data_unchecked::<Loaders>();
-                loaders.categories.load_one(id).await?
-            }
-            Err(slug) => catalog(ctx).category_by_slug(slug.trim()).await.map_err(graphql_error)?,
+            Ok(id) => tree.get(GlobalId::decode(&id, CATEGORY).or_client()?),
+            Err(slug) => tree.by_slug(slug.trim()),
         };
-        Ok(found.map(Category::from))
+        Ok(found.cloned().map(Category::from))
     }
 
     async fn collection(
@@ -131,26 +129,23 @@ impl Query {
         Ok(connection)
     }
 
-    /// Resolves `Product` references; the loader answers a whole `_entities` batch in one query.
+    /// Resolves `Product` references, a whole `_entities` batch in one query.
     #[graphql(entity)]
     async fn find_product_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Product>> {
-        let id = GlobalId::decode(&id, PRODUCT).or_client()?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.products.load_one(id).await?.map(Product))
+        super::entities::product(ctx, GlobalId::decode(&id, PRODUCT).or_client()?).await
     }
 
+    /// Resolves `ProductVariant` references, a whole batch in one query.
     #[graphql(entity)]
     async fn find_product_variant_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ProductVariant>> {
-        let id = GlobalId::decode(&id, VARIANT).or_client()?;
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.variants.load_one(id).await?.map(ProductVariant))
+        super::entities::variant(ctx, GlobalId::decode(&id, VARIANT).or_client()?).await
     }
 }

@@ -5,8 +5,12 @@ use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use commerce_kernel::GlobalId;
 
-use super::loaders::Loaders;
+use std::sync::Arc;
+
+use super::errors::graphql_error;
+use super::loaders::{Loaders, PageBatch};
 use crate::domain;
+use crate::service::{Catalog, CategoryTree};
 
 pub const PRODUCT: &str = "Product";
 pub const VARIANT: &str = "ProductVariant";
@@ -56,70 +60,100 @@ pub struct VariantOption {
     pub value: String,
 }
 
-pub struct Product(pub domain::Product);
+pub struct Product {
+    inner: domain::Product,
+    /// The page this product was listed in, if any, to load nested lists page-wide.
+    batch: Option<Arc<PageBatch>>,
+}
+
+impl Product {
+    pub fn in_page(product: domain::Product, batch: Arc<PageBatch>) -> Self {
+        Self {
+            inner: product,
+            batch: Some(batch),
+        }
+    }
+}
 
 impl From<domain::Product> for Product {
     fn from(product: domain::Product) -> Self {
-        Self(product)
+        Self {
+            inner: product,
+            batch: None,
+        }
     }
+}
+
+/// The in-memory category tree.
+pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    catalog.category_tree().await.map_err(graphql_error)
 }
 
 /// Something the shop sells; what is bought is one of its variants.
 #[Object]
 impl Product {
     async fn id(&self) -> ID {
-        ID(GlobalId::encode(PRODUCT, self.0.id))
+        ID(GlobalId::encode(PRODUCT, self.inner.id))
     }
 
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.inner.slug
     }
 
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.inner.name
     }
 
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.inner.description
     }
 
     async fn status(&self) -> ProductStatus {
-        self.0.status.into()
+        self.inner.status.into()
     }
 
     async fn attributes(&self) -> Vec<Attribute> {
-        let attributes = self.0.attributes.iter().cloned();
+        let attributes = self.inner.attributes.iter().cloned();
         attributes.map(|a| Attribute { name: a.name, value: a.value }).collect()
     }
 
     async fn image_urls(&self) -> &[String] {
-        &self.0.image_urls
+        &self.inner.image_urls
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.inner.created_at
     }
 
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.inner.updated_at
     }
 
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
-        let Some(id) = self.0.category_id else {
+        let Some(id) = self.inner.category_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).categories.load_one(id).await?.map(Category::from))
+        Ok(category_tree(ctx).await?.get(id).cloned().map(Category::from))
     }
 
     async fn collections(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Collection>> {
-        let collections = loaders(ctx).collections_by_product.load_one(self.0.id).await?;
-        Ok(collections.unwrap_or_default().into_iter().map(Collection::from).collect())
+        let id = self.inner.id;
+        let collections = match &self.batch {
+            Some(batch) => batch.collections(id).await?,
+            None => loaders(ctx).collections_by_product.load_one(id).await?.unwrap_or_default(),
+        };
+        Ok(collections.into_iter().map(Collection::from).collect())
     }
 
     /// The variants in display order.
     async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductVariant>> {
-        let variants = loaders(ctx).variants_by_product.load_one(self.0.id).await?;
-        Ok(variants.unwrap_or_default().into_iter().map(ProductVariant::from).collect())
+        let id = self.inner.id;
+        let variants = match &self.batch {
+            Some(batch) => batch.variants(id).await?,
+            None => loaders(ctx).variants_by_product.load_one(id).await?.unwrap_or_default(),
+        };
+        Ok(variants.into_iter().map(ProductVariant::from).collect())
     }
 }
 
@@ -157,7 +191,7 @@ impl ProductVariant {
 
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let product = loaders(ctx).products.load_one(self.0.product_id).await?;
-        product.map(Product).ok_or_else(|| "variant without product".into())
+        product.map(Product::from).ok_or_else(|| "variant without product".into())
     }
 }
 
@@ -193,14 +227,20 @@ impl Category {
         let Some(id) = self.inner.parent_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).categories.load_one(id).await?.map(Category::from))
+        Ok(category_tree(ctx).await?.get(id).cloned().map(Category::from))
+    }
+
+    /// Direct subcategories in display order.
+    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        let tree = category_tree(ctx).await?;
+        let children = tree.all().iter().filter(|c| c.parent_id == Some(self.inner.id));
+        Ok(children.cloned().map(Category::from).collect())
     }
 
     /// From the root down to the parent (for breadcrumbs).
     async fn ancestors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
-        let ids = self.inner.path.ancestor_ids();
-        let mut found = loaders(ctx).categories.load_many(ids.iter().copied()).await?;
-        Ok(ids.iter().filter_map(|id| found.remove(id)).map(Category::from).collect())
+        let tree = category_tree(ctx).await?;
+        Ok(tree.ancestors(&self.inner).into_iter().cloned().map(Category::from).collect())
     }
 }
 

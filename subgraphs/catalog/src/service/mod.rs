@@ -5,9 +5,10 @@ mod error;
 mod import;
 mod writes;
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use commerce_kernel::cache::{SharedCache, get_or_load};
 use commerce_kernel::pagination::{Page, PageRequest};
@@ -25,6 +26,9 @@ use crate::store::{self, FacetCounts, ListedProduct};
 
 /// Hot single-product reads (product pages) stay cached this long unless a write evicts them.
 const PRODUCT_TTL: Duration = Duration::from_secs(300);
+/// The category tree is small and read on nearly every request: each instance keeps it in
+/// memory, reloaded after its own writes and at least this often (others' writes).
+const CATEGORY_TREE_TTL: Duration = Duration::from_secs(30);
 /// Counts and facets are per filter and not evicted one by one: a short TTL bounds staleness
 /// across instances, and this instance's writes move to fresh keys at once (see `generation`).
 const AGGREGATE_TTL: Duration = Duration::from_secs(15);
@@ -35,6 +39,34 @@ pub struct Catalog {
     cache: SharedCache,
     /// Bumped by every write of this instance and part of count/facet keys.
     generation: Arc<AtomicU64>,
+    categories: Arc<RwLock<Option<Arc<CategoryTree>>>>,
+}
+
+/// Every category, in display order, with lookups by id and slug.
+pub struct CategoryTree {
+    ordered: Vec<Category>,
+    by_id: HashMap<i64, usize>,
+    loaded_at: Instant,
+    generation: u64,
+}
+
+impl CategoryTree {
+    pub fn all(&self) -> &[Category] {
+        &self.ordered
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Category> {
+        self.by_id.get(&id).map(|&index| &self.ordered[index])
+    }
+
+    pub fn by_slug(&self, slug: &str) -> Option<&Category> {
+        self.ordered.iter().find(|c| c.slug == slug)
+    }
+
+    /// Root first, down to the parent.
+    pub fn ancestors(&self, category: &Category) -> Vec<&Category> {
+        category.path.ancestor_ids().into_iter().filter_map(|id| self.get(id)).collect()
+    }
 }
 
 impl Catalog {
@@ -43,7 +75,29 @@ impl Catalog {
             db,
             cache,
             generation: Arc::new(AtomicU64::new(0)),
+            categories: Arc::new(RwLock::new(None)),
         }
+    }
+
+    /// The category tree from memory, reloading it when stale.
+    pub async fn category_tree(&self) -> Result<Arc<CategoryTree>, CatalogError> {
+        let generation = self.generation.load(Ordering::Relaxed);
+        let current = self.categories.read().expect("category lock poisoned").clone();
+        if let Some(tree) = current.filter(|tree| {
+            tree.generation == generation && tree.loaded_at.elapsed() < CATEGORY_TREE_TTL
+        }) {
+            return Ok(tree);
+        }
+        let ordered = store::all_categories(&self.db).await?;
+        let by_id = ordered.iter().enumerate().map(|(index, c)| (c.id, index)).collect();
+        let tree = Arc::new(CategoryTree {
+            ordered,
+            by_id,
+            loaded_at: Instant::now(),
+            generation,
+        });
+        *self.categories.write().expect("category lock poisoned") = Some(tree.clone());
+        Ok(tree)
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -110,18 +164,6 @@ impl Catalog {
             Ok::<_, CatalogError>(store::facets(&self.db, filter).await?)
         })
         .await
-    }
-
-    pub async fn categories(&self) -> Result<Vec<Category>, CatalogError> {
-        Ok(store::all_categories(&self.db).await?)
-    }
-
-    pub async fn categories_by_ids(&self, ids: &[i64]) -> Result<Vec<Category>, CatalogError> {
-        Ok(store::find_categories(&self.db, ids).await?)
-    }
-
-    pub async fn category_by_slug(&self, slug: &str) -> Result<Option<Category>, CatalogError> {
-        Ok(store::find_category_by_slug(&self.db, slug).await?)
     }
 
     pub async fn collections_by_ids(&self, ids: &[i64]) -> Result<Vec<Collection>, CatalogError> {

@@ -1,0 +1,117 @@
+//! `products(...)`: keyset pages in every order, filters, search, counts and facets.
+
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, app, names, on_both_backends, shop};
+
+const PRODUCTS: &str = "query($first: Int, $after: String, $last: Int, $before: String,
+    $filter: ProductFilterInput, $sort: ProductSort) {
+  products(first: $first, after: $after, last: $last, before: $before, filter: $filter, sort: $sort) {
+    edges { cursor node { name } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    totalCount
+  }
+}";
+
+async fn products(app: &TestApp, variables: Value) -> Value {
+    app.data(PRODUCTS, variables).await["products"].clone()
+}
+
+on_both_backends!(
+    lists_published_products_newest_first_with_their_total,
+    pages_forward_and_backward_by_name,
+    filters_by_category_subtree_collection_attributes_and_status,
+    searches_names_and_descriptions_and_pages_by_relevance,
+    counts_facets_per_category_and_attribute_value,
+);
+
+async fn lists_published_products_newest_first_with_their_total(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    shop(&app).await;
+    let page = products(&app, json!({ "first": 10 })).await;
+    assert_eq!(names(&page), ["Trail Boot", "Oxford Shirt", "Linen Shirt"]);
+    assert_eq!(page["totalCount"], 3);
+    assert_eq!(page["pageInfo"]["hasNextPage"], false);
+}
+
+async fn pages_forward_and_backward_by_name(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    shop(&app).await;
+    let first = products(&app, json!({ "first": 2, "sort": "NAME" })).await;
+    assert_eq!(names(&first), ["Linen Shirt", "Oxford Shirt"]);
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let after = first["pageInfo"]["endCursor"].clone();
+    let second = products(&app, json!({ "first": 2, "after": after, "sort": "NAME" })).await;
+    assert_eq!(names(&second), ["Trail Boot"]);
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
+    assert_eq!(second["pageInfo"]["hasPreviousPage"], true);
+    let before = second["pageInfo"]["startCursor"].clone();
+    let back = products(&app, json!({ "last": 1, "before": before, "sort": "NAME" })).await;
+    assert_eq!(names(&back), ["Oxford Shirt"]);
+    assert_eq!(back["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(back["pageInfo"]["hasNextPage"], true);
+    let newest = products(&app, json!({ "first": 1 })).await;
+    let after = newest["pageInfo"]["endCursor"].clone();
+    let older = products(&app, json!({ "first": 5, "after": after })).await;
+    assert_eq!(names(&older), ["Oxford Shirt", "Linen Shirt"]);
+}
+
+async fn filters_by_category_subtree_collection_attributes_and_status(
+    backend: commerce_testkit::Backend,
+) {
+    let app = app(backend).await;
+    let shop = shop(&app).await;
+    let filtered = |filter: Value| {
+        let app = &app;
+        async move { names(&products(app, json!({ "filter": filter, "sort": "NAME" })).await) }
+    };
+    assert_eq!(filtered(json!({ "categoryId": shop.clothing })).await, ["Linen Shirt", "Oxford Shirt"]);
+    assert_eq!(filtered(json!({ "categoryId": shop.footwear })).await, ["Trail Boot"]);
+    assert_eq!(filtered(json!({ "collectionId": shop.summer })).await, ["Linen Shirt"]);
+    let either_material = json!({ "attributes": [{ "name": "material", "values": ["Linen", "Leather"] }] });
+    assert_eq!(filtered(either_material).await, ["Linen Shirt", "Trail Boot"]);
+    let both = json!({ "attributes": [
+        { "name": "Brand", "values": ["Acme"] }, { "name": "material", "values": ["Cotton"] },
+    ] });
+    assert_eq!(filtered(both).await, ["Oxford Shirt"]);
+    assert_eq!(filtered(json!({ "status": "DRAFT" })).await, ["Secret Shirt"]);
+    let page = products(&app, json!({ "filter": { "categoryId": shop.shirts } })).await;
+    assert_eq!(page["totalCount"], 2, "drafts are not counted among published products");
+}
+
+async fn searches_names_and_descriptions_and_pages_by_relevance(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    shop(&app).await;
+    let search = |text: &str| {
+        let app = &app;
+        let variables = json!({ "filter": { "search": text }, "sort": "NAME" });
+        async move { names(&products(app, variables).await) }
+    };
+    assert_eq!(search("shirts").await, ["Linen Shirt", "Oxford Shirt"], "stemmed");
+    assert_eq!(search("LINEN").await, ["Linen Shirt"]);
+    assert_eq!(search("tra").await, ["Trail Boot"], "the last word matches as a prefix");
+    assert_eq!(search("every day boot").await, ["Trail Boot"], "descriptions are searched");
+    assert!(search("kayak").await.is_empty());
+
+    let first = products(&app, json!({ "first": 1, "filter": { "search": "shirt" } })).await;
+    let after = first["pageInfo"]["endCursor"].clone();
+    let rest = products(&app, json!({ "first": 5, "after": after, "filter": { "search": "shirt" } })).await;
+    let mut all = names(&first);
+    all.extend(names(&rest));
+    all.sort();
+    assert_eq!(all, ["Linen Shirt", "Oxford Shirt"], "relevance pages neither skip nor repeat");
+    assert_eq!(first["totalCount"], 2);
+}
+
+async fn counts_facets_per_category_and_attribute_value(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    let shop = shop(&app).await;
+    let query = "query($filter: ProductFilterInput) { products(first: 1, filter: $filter) {
+        facets { categories { category { slug } count } attributes { name values { value count } } }
+    } }";
+    let facets = app.data(query, json!({})).await["products"]["facets"].clone();
+    insta::assert_json_snapshot!("facets_of_all_published_products", facets);
+    let acme = json!({ "filter": { "categoryId": shop.clothing, "search": "linen" } });
+    let facets = app.data(query, acme).await["products"]["facets"].clone();
+    assert_eq!(facets["categories"], json!([{ "category": { "slug": "shirts" }, "count": 1 }]));
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the catalog, on SQLite and on a real PostgreSQL.
+
+mod support;
+
+mod entities;
+mod errors;
+mod import;
+mod listing;
+mod mutations;
+mod sdl;
+mod seed;

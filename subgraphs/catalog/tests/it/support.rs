@@ -1,0 +1,173 @@
+//! A catalog over a fresh database per test, with a SQL statement counter, and fixtures.
+
+use std::sync::Arc;
+
+use async_graphql::{Request, Variables};
+use commerce_catalog::{AppState, CatalogSchema};
+use commerce_kernel::cache::MemoryCache;
+use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
+use serde_json::{Value, json};
+
+/// Declares `mod name { sqlite, postgres }` tests that run `async fn name(Backend)`. They run
+/// on one thread, so a DataLoader batch always collects every key of a level before its
+/// timer fires (on a busy multi-threaded runtime a slow debug build may split a batch).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(commerce_testkit::Backend::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(commerce_testkit::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
+pub struct TestApp {
+    _config: TestConfig,
+    pub state: AppState,
+    pub schema: CatalogSchema,
+    pub statements: SqlCounter,
+}
+
+pub async fn app(backend: Backend) -> TestApp {
+    let config = test_config(backend).await;
+    let mut db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(
+        &config, "catalog",
+    )
+    .await
+    .expect("connects and migrates");
+    let statements = SqlCounter::attach(&mut db);
+    let state = AppState::new(db, Arc::new(MemoryCache::new(10_000)));
+    TestApp {
+        _config: config,
+        schema: commerce_catalog::schema(state.clone()),
+        state,
+        statements,
+    }
+}
+
+impl TestApp {
+    /// The whole response (`data` and `errors`) as JSON.
+    pub async fn execute(&self, query: &str, variables: Value) -> Value {
+        let request = Request::new(query).variables(Variables::from_json(variables));
+        let response = self.schema.execute(request).await;
+        serde_json::to_value(&response).expect("responses serialize")
+    }
+
+    /// `data` of a response that must have no errors.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.execute(query, variables).await;
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        response["data"].clone()
+    }
+
+    /// Runs a create mutation and returns the created object's id.
+    pub async fn create(&self, mutation: &str, input: Value) -> String {
+        let query = format!(
+            "mutation($input: Create{mutation}Input!) {{ result: create{mutation}(input: $input) {{ \
+             __typename ... on {mutation} {{ id }} ... on ErrorResult {{ code message }} }} }}"
+        );
+        let data = self.data(&query, json!({ "input": input })).await;
+        assert_eq!(data["result"]["__typename"], mutation, "{data:#}");
+        data["result"]["id"].as_str().expect("an id").to_owned()
+    }
+}
+
+/// A small shop: Clothing > Shirts, Footwear; a "summer" collection; three published
+/// products and a draft.
+pub struct Shop {
+    pub clothing: String,
+    pub shirts: String,
+    pub footwear: String,
+    pub summer: String,
+    pub linen_shirt: String,
+    pub oxford_shirt: String,
+    pub trail_boot: String,
+    pub draft: String,
+}
+
+pub async fn shop(app: &TestApp) -> Shop {
+    let clothing = app.create("Category", json!({ "slug": "clothing", "name": "Clothing" })).await;
+    let shirts = app
+        .create("Category", json!({ "slug": "shirts", "name": "Shirts", "parentId": clothing }))
+        .await;
+    let footwear = app.create("Category", json!({ "slug": "footwear", "name": "Footwear" })).await;
+    let summer = app.create("Collection", json!({ "slug": "summer", "name": "Summer" })).await;
+    let product = |name: &str, category: &str, attributes: Value, variants: Value| {
+        json!({
+            "name": name, "status": "PUBLISHED", "categoryId": category,
+            "description": format!("A {name} for every day."),
+            "attributes": attributes, "variants": variants,
+            "imageUrls": ["https://images.example.com/a.jpg"],
+        })
+    };
+    let mut linen = product(
+        "Linen Shirt",
+        &shirts,
+        json!([{ "name": "Material", "value": "Linen" }, { "name": "brand", "value": "Acme" }]),
+        json!([
+            { "sku": "lin-s", "options": [{ "name": "size", "value": "S" }] },
+            { "sku": "lin-m", "options": [{ "name": "size", "value": "M" }] },
+        ]),
+    );
+    linen["collectionIds"] = json!([summer]);
+    let linen_shirt = app.create("Product", linen).await;
+    let oxford_shirt = app
+        .create(
+            "Product",
+            product(
+                "Oxford Shirt",
+                &shirts,
+                json!([{ "name": "material", "value": "Cotton" }, { "name": "brand", "value": "Acme" }]),
+                json!([{ "sku": "OXF-M" }]),
+            ),
+        )
+        .await;
+    let trail_boot = app
+        .create(
+            "Product",
+            product(
+                "Trail Boot",
+                &footwear,
+                json!([{ "name": "material", "value": "Leather" }, { "name": "brand", "value": "Kestrel" }]),
+                json!([{ "sku": "BOOT-42" }, { "sku": "BOOT-43" }, { "sku": "BOOT-44" }]),
+            ),
+        )
+        .await;
+    let draft = app
+        .create("Product", json!({ "name": "Secret Shirt", "categoryId": shirts }))
+        .await;
+    Shop {
+        clothing,
+        shirts,
+        footwear,
+        summer,
+        linen_shirt,
+        oxford_shirt,
+        trail_boot,
+        draft,
+    }
+}
+
+/// The names of a `products` connection's nodes.
+pub fn names(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"]["name"].as_str().expect("a name").to_owned())
+        .collect()
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
