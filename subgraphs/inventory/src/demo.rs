@@ -22,7 +22,10 @@ pub const WAREHOUSES: [(&str, &str); 2] = [
 /// already exist.
 pub async fn seed(state: &AppState, variant_ids: &[String], seed: u64) -> anyhow::Result<()> {
     let first_code = WarehouseCode::parse(WAREHOUSES[0].0)?;
-    if warehouses::find_by_code(&state.db, &first_code).await?.is_some() {
+    if warehouses::find_by_code(&state.db, &first_code)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let variants = variant_ids

@@ -211,7 +211,10 @@ mod tests {
         let id = GlobalId::encode("ProductVariant", 7);
         assert_eq!(VariantId::parse(&id).map(|v| v.0), Ok(id));
         let product = GlobalId::encode("Product", 7);
-        assert_eq!(code(VariantId::parse(&product)), Some(ErrorCode::BadUserInput));
+        assert_eq!(
+            code(VariantId::parse(&product)),
+            Some(ErrorCode::BadUserInput)
+        );
         assert_eq!(code(VariantId::parse("???")), Some(ErrorCode::BadUserInput));
     }
 
@@ -221,9 +224,15 @@ mod tests {
         assert_eq!(code(OnHand::parse(-1)), Some(ErrorCode::BadUserInput));
         assert_eq!(code(StockDelta::parse(0)), Some(ErrorCode::BadUserInput));
         assert_eq!(StockDelta::parse(-3).map(StockDelta::get), Ok(-3));
-        assert_eq!(code(StockDelta::parse(i32::MIN)), Some(ErrorCode::BadUserInput));
+        assert_eq!(
+            code(StockDelta::parse(i32::MIN)),
+            Some(ErrorCode::BadUserInput)
+        );
         assert_eq!(code(Quantity::parse(0)), Some(ErrorCode::BadUserInput));
-        assert_eq!(code(Quantity::parse(MAX_QUANTITY + 1)), Some(ErrorCode::BadUserInput));
+        assert_eq!(
+            code(Quantity::parse(MAX_QUANTITY + 1)),
+            Some(ErrorCode::BadUserInput)
+        );
     }
 
     #[test]
@@ -236,6 +245,9 @@ mod tests {
         assert!(IdempotencyKey::parse("has space").is_err());
         assert!(IdempotencyKey::parse(&"k".repeat(129)).is_err());
         assert!(ReservationTtl::parse(0).is_err());
-        assert_eq!(ReservationTtl::parse(2).map(ReservationTtl::millis), Ok(2000));
+        assert_eq!(
+            ReservationTtl::parse(2).map(ReservationTtl::millis),
+            Ok(2000)
+        );
     }
 }

@@ -216,9 +216,15 @@ mod tests {
     #[test]
     fn stored_names_round_trip() {
         for kind in ["set", "adjust", "reserve", "release", "commit", "expire"] {
-            assert_eq!(MovementKind::from_stored(kind).map(MovementKind::as_str), Some(kind));
+            assert_eq!(
+                MovementKind::from_stored(kind).map(MovementKind::as_str),
+                Some(kind)
+            );
         }
-        assert_eq!(ReservationStatus::from_stored("committed"), Some(ReservationStatus::Committed));
+        assert_eq!(
+            ReservationStatus::from_stored("committed"),
+            Some(ReservationStatus::Committed)
+        );
         assert_eq!(ReservationStatus::from_stored("nope"), None);
     }
 }

@@ -76,7 +76,11 @@ impl Mutation {
             .data::<Inventory>()?
             .create_warehouse(&key(&idempotency_key)?, input)
             .await;
-        into_result(outcome, |w| CreateWarehouseResult::Warehouse(Warehouse(w)), code_taken)
+        into_result(
+            outcome,
+            |w| CreateWarehouseResult::Warehouse(Warehouse(w)),
+            code_taken,
+        )
     }
 
     async fn set_stock(

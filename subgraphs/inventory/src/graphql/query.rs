@@ -5,9 +5,9 @@
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use commerce_kernel::pagination::{PageRequest, TotalCount, connection, Cursor};
-use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
 use commerce_kernel::error::client_error;
+use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
+use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
 
 use super::ServiceResultExt;
 use super::loaders::WarehouseLoader;
@@ -51,7 +51,11 @@ impl Query {
         before: Option<String>,
     ) -> Result<Connection<String, StockMovement, TotalCount>> {
         let filter = MovementFilter {
-            variant: variant_id.as_ref().map(|id| VariantId::parse(id)).transpose().or_client()?,
+            variant: variant_id
+                .as_ref()
+                .map(|id| VariantId::parse(id))
+                .transpose()
+                .or_client()?,
             warehouse: warehouse_id
                 .as_ref()
                 .map(|id| WarehouseId::parse(id))
@@ -70,7 +74,11 @@ impl Query {
 
     /// A reservation by the key it was made with; a lapsed one reads as `EXPIRED`.
     async fn reservation(&self, ctx: &Context<'_>, key: String) -> Result<Option<Reservation>> {
-        let found = ctx.data::<Inventory>()?.reservation(&key).await.or_graphql()?;
+        let found = ctx
+            .data::<Inventory>()?
+            .reservation(&key)
+            .await
+            .or_graphql()?;
         Ok(found.map(Reservation))
     }
 
@@ -89,7 +97,11 @@ impl Query {
         if product.type_name() != "Product" {
             return Err(client_error(
                 ErrorCode::BadUserInput,
-                format!("id {:?} is a {}, expected a Product", id.as_str(), product.type_name()),
+                format!(
+                    "id {:?} is a {}, expected a Product",
+                    id.as_str(),
+                    product.type_name()
+                ),
             ));
         }
         let variants = variants
@@ -106,7 +118,12 @@ impl Query {
         let key = WarehouseId::parse(&id).or_client()?;
         let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
         let found = loader.load_one(key).await?;
-        let not_found = || client_error(ErrorCode::NotFound, format!("warehouse {:?} not found", id.as_str()));
+        let not_found = || {
+            client_error(
+                ErrorCode::NotFound,
+                format!("warehouse {:?} not found", id.as_str()),
+            )
+        };
         found.map(Warehouse).ok_or_else(not_found)
     }
 }

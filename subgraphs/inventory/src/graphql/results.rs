@@ -106,13 +106,13 @@ pub fn insufficient(error: &InventoryError) -> Option<InsufficientStock> {
 
 pub fn code_taken(error: &InventoryError) -> Option<CreateWarehouseResult> {
     match error {
-        InventoryError::WarehouseCodeTaken(code) => {
-            Some(CreateWarehouseResult::WarehouseCodeTaken(WarehouseCodeTaken {
+        InventoryError::WarehouseCodeTaken(code) => Some(
+            CreateWarehouseResult::WarehouseCodeTaken(WarehouseCodeTaken {
                 code: ErrorCode::Conflict,
                 message: error.to_string(),
                 warehouse_code: code.clone(),
-            }))
-        }
+            }),
+        ),
         _ => None,
     }
 }

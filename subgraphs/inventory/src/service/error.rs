@@ -40,9 +40,9 @@ impl InventoryError {
         match self {
             Self::InvalidInput(error) => error.code,
             Self::WarehouseNotFound(_) | Self::ReservationNotFound(_) => ErrorCode::NotFound,
-            Self::KeyReused { .. } | Self::WarehouseCodeTaken(_) | Self::ReservationClosed { .. } => {
-                ErrorCode::Conflict
-            }
+            Self::KeyReused { .. }
+            | Self::WarehouseCodeTaken(_)
+            | Self::ReservationClosed { .. } => ErrorCode::Conflict,
             Self::InsufficientStock { .. } => ErrorCode::InsufficientStock,
             Self::Database(_) | Self::Unexpected(_) => ErrorCode::InternalServerError,
         }

@@ -39,7 +39,10 @@ pub async fn run_once<T, R, F>(
 where
     T: Serialize + DeserializeOwned,
     R: Serialize,
-    F: for<'t> Fn(&'t DatabaseTransaction, DateTime<Utc>) -> BoxFuture<'t, Result<T, InventoryError>>,
+    F: for<'t> Fn(
+        &'t DatabaseTransaction,
+        DateTime<Utc>,
+    ) -> BoxFuture<'t, Result<T, InventoryError>>,
 {
     let hash = request_hash(operation, request)?;
     retrying(|| async {
@@ -71,6 +74,10 @@ async fn replay<T: DeserializeOwned>(
             key: key.as_str().to_owned(),
         });
     }
-    tracing::debug!(key = key.as_str(), operation, "replaying an idempotent request");
+    tracing::debug!(
+        key = key.as_str(),
+        operation,
+        "replaying an idempotent request"
+    );
     Ok(serde_json::from_str(&record.response).context("reading a stored result")?)
 }

@@ -17,12 +17,12 @@ pub use self::clock::Clock;
 pub use self::error::InventoryError;
 pub use self::reservations::ReserveLine;
 pub use self::stock::{AdjustStock, NewWarehouse, SetStock};
-use crate::domain::{
-    Availability, Reservation, StockMovement, VariantId, Warehouse, WarehouseId,
-};
+use crate::domain::{Availability, Reservation, StockMovement, VariantId, Warehouse, WarehouseId};
 pub use crate::store::movements::MovementFilter;
 pub use crate::store::stock::Ledger;
-use crate::store::{movements, reservations as reservation_store, stock as stock_store, warehouses};
+use crate::store::{
+    movements, reservations as reservation_store, stock as stock_store, warehouses,
+};
 
 /// The inventory use cases over one database.
 #[derive(Clone)]

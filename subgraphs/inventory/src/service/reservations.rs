@@ -22,8 +22,9 @@ use crate::store::stock;
 
 /// Most lines one reservation may hold (a checkout's cart lines).
 pub const MAX_LINES: usize = 100;
-/// Re-reads of a variant's stock after losing a race for a warehouse, before giving up.
-const ALLOCATION_ROUNDS: usize = 8;
+/// Re-reads of a variant's stock after losing a race for a warehouse. Each lost race means a
+/// competitor committed a change to that row, so this only bounds pathological churn.
+const ALLOCATION_ROUNDS: usize = 64;
 /// How many lapsed reservations one sweep releases.
 const SWEEP_BATCH: u64 = 500;
 
@@ -176,7 +177,10 @@ impl Inventory {
         {
             return Ok(false);
         }
-        let lines = store::lines_of(&txn, &[id]).await?.remove(&id).unwrap_or_default();
+        let lines = store::lines_of(&txn, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         give_back(&txn, id, &lines, MovementKind::Expire, now).await?;
         txn.commit().await?;
         Ok(true)
@@ -191,8 +195,8 @@ fn already_closed(
     now: DateTime<Utc>,
 ) -> Result<Reservation, InventoryError> {
     let status = reservation.effective_status(now);
-    let settled = status == to
-        || (to == ReservationStatus::Released && status == ReservationStatus::Expired);
+    let settled =
+        status == to || (to == ReservationStatus::Released && status == ReservationStatus::Expired);
     if settled {
         reservation.status = status;
         return Ok(reservation);
@@ -241,7 +245,10 @@ async fn take_stock(
     let mut remaining = requested;
     let mut available = 0;
     for _ in 0..ALLOCATION_ROUNDS {
-        let levels = stock::levels_of(txn, std::slice::from_ref(&line.variant), now).await?;
+        // Stored counts, not the reader's view: lapsed holds were swept before this
+        // transaction, and planning with what the update checks means a lost race is the only
+        // reason an update can fail.
+        let levels = stock::stored_levels_of(txn, &line.variant).await?;
         let stock = Availability { levels };
         available = stock.available();
         let Some(plan) = stock.allocate(remaining) else {

@@ -46,10 +46,17 @@ impl Inventory {
         key: &IdempotencyKey,
         input: NewWarehouse,
     ) -> Result<Warehouse, InventoryError> {
-        run_once(&self.db, &self.clock, key, "createWarehouse", &input, |txn, now| {
-            let input = input.clone();
-            Box::pin(async move { create_warehouse_in(txn, &input, now).await })
-        })
+        run_once(
+            &self.db,
+            &self.clock,
+            key,
+            "createWarehouse",
+            &input,
+            |txn, now| {
+                let input = input.clone();
+                Box::pin(async move { create_warehouse_in(txn, &input, now).await })
+            },
+        )
         .await
     }
 
@@ -59,11 +66,19 @@ impl Inventory {
         input: SetStock,
     ) -> Result<StockLevel, InventoryError> {
         // Lapsed reservations must not keep holding units the new count is checked against.
-        self.expire_lapsed_of(slice::from_ref(&input.variant)).await?;
-        run_once(&self.db, &self.clock, key, "setStock", &input, |txn, now| {
-            let input = input.clone();
-            Box::pin(async move { set_stock_in(txn, &input, now).await })
-        })
+        self.expire_lapsed_of(slice::from_ref(&input.variant))
+            .await?;
+        run_once(
+            &self.db,
+            &self.clock,
+            key,
+            "setStock",
+            &input,
+            |txn, now| {
+                let input = input.clone();
+                Box::pin(async move { set_stock_in(txn, &input, now).await })
+            },
+        )
         .await
     }
 
@@ -72,11 +87,19 @@ impl Inventory {
         key: &IdempotencyKey,
         input: AdjustStock,
     ) -> Result<StockLevel, InventoryError> {
-        self.expire_lapsed_of(slice::from_ref(&input.variant)).await?;
-        run_once(&self.db, &self.clock, key, "adjustStock", &input, |txn, now| {
-            let input = input.clone();
-            Box::pin(async move { adjust_stock_in(txn, &input, now).await })
-        })
+        self.expire_lapsed_of(slice::from_ref(&input.variant))
+            .await?;
+        run_once(
+            &self.db,
+            &self.clock,
+            key,
+            "adjustStock",
+            &input,
+            |txn, now| {
+                let input = input.clone();
+                Box::pin(async move { adjust_stock_in(txn, &input, now).await })
+            },
+        )
         .await
     }
 }

@@ -36,7 +36,10 @@ pub async fn claim(
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, key: &IdempotencyKey) -> Result<Option<Record>, DbErr> {
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    key: &IdempotencyKey,
+) -> Result<Option<Record>, DbErr> {
     let sql = "SELECT operation, request_hash, response FROM idempotency_keys WHERE key = ?";
     Record::find_by_statement(statement(conn, sql, vec![key.as_str().into()]))
         .one(conn)
@@ -50,7 +53,11 @@ pub async fn save_response(
     response: &str,
 ) -> Result<(), DbErr> {
     let sql = "UPDATE idempotency_keys SET response = ? WHERE key = ?";
-    conn.execute(statement(conn, sql, vec![response.into(), key.as_str().into()]))
-        .await?;
+    conn.execute(statement(
+        conn,
+        sql,
+        vec![response.into(), key.as_str().into()],
+    ))
+    .await?;
     Ok(())
 }

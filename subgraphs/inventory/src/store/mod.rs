@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn numbers_placeholders_for_postgres_only() {
         let sql = "a = ? AND b IN (?, ?)";
-        assert_eq!(number_placeholders(DbBackend::Postgres, sql), "a = $1 AND b IN ($2, $3)");
+        assert_eq!(
+            number_placeholders(DbBackend::Postgres, sql),
+            "a = $1 AND b IN ($2, $3)"
+        );
         assert_eq!(number_placeholders(DbBackend::Sqlite, sql), sql);
         assert_eq!(placeholders(3), "?, ?, ?");
     }

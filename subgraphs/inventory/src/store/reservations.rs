@@ -133,11 +133,14 @@ pub async fn lines_of(
         .await?;
     let mut lines: HashMap<i64, Vec<ReservationLine>> = HashMap::new();
     for row in rows {
-        lines.entry(row.reservation_id).or_default().push(ReservationLine {
-            variant_id: VariantId::from_stored(row.variant_id),
-            warehouse_id: WarehouseId(row.warehouse_id),
-            quantity: row.quantity,
-        });
+        lines
+            .entry(row.reservation_id)
+            .or_default()
+            .push(ReservationLine {
+                variant_id: VariantId::from_stored(row.variant_id),
+                warehouse_id: WarehouseId(row.warehouse_id),
+                quantity: row.quantity,
+            });
     }
     Ok(lines)
 }

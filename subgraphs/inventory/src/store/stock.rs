@@ -41,16 +41,39 @@ pub async fn levels_of(
     variants: &[VariantId],
     now: DateTime<Utc>,
 ) -> Result<Vec<StockLevel>, DbErr> {
+    let reserved = format!("s.reserved - {LAPSED_UNITS}");
+    select_levels(conn, variants, &reserved, vec![to_millis(now).into()]).await
+}
+
+/// The stock of one variant with `reserved` exactly as stored, which is what the conditional
+/// updates check. Writers plan with this so that their plan and the update agree.
+pub async fn stored_levels_of(
+    conn: &impl ConnectionTrait,
+    variant: &VariantId,
+) -> Result<Vec<StockLevel>, DbErr> {
+    select_levels(
+        conn,
+        std::slice::from_ref(variant),
+        "s.reserved",
+        Vec::new(),
+    )
+    .await
+}
+
+async fn select_levels(
+    conn: &impl ConnectionTrait,
+    variants: &[VariantId],
+    reserved: &str,
+    mut values: Vec<Value>,
+) -> Result<Vec<StockLevel>, DbErr> {
     if variants.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT s.variant_id, s.warehouse_id, s.on_hand, s.reserved - {LAPSED_UNITS} AS reserved, \
-         s.updated_at FROM stock_levels s WHERE s.variant_id IN ({}) \
-         ORDER BY s.variant_id, s.warehouse_id",
+        "SELECT s.variant_id, s.warehouse_id, s.on_hand, {reserved} AS reserved, s.updated_at \
+         FROM stock_levels s WHERE s.variant_id IN ({}) ORDER BY s.variant_id, s.warehouse_id",
         placeholders(variants.len())
     );
-    let mut values = vec![Value::from(to_millis(now))];
     values.extend(variants.iter().map(|v| Value::from(v.as_str())));
     let rows = LevelRow::find_by_statement(statement(conn, &sql, values))
         .all(conn)
@@ -78,7 +101,11 @@ pub async fn ensure(
 ) -> Result<(), DbErr> {
     let sql = "INSERT INTO stock_levels (variant_id, warehouse_id, on_hand, reserved, updated_at) \
                VALUES (?, ?, 0, 0, ?) ON CONFLICT (variant_id, warehouse_id) DO NOTHING";
-    let values = vec![variant.as_str().into(), warehouse.0.into(), to_millis(now).into()];
+    let values = vec![
+        variant.as_str().into(),
+        warehouse.0.into(),
+        to_millis(now).into(),
+    ];
     conn.execute(statement(conn, sql, values)).await?;
     Ok(())
 }
@@ -107,7 +134,9 @@ pub async fn lock(
     let row = Counts::find_by_statement(statement(conn, &sql, values))
         .one(conn)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound("stock level vanished inside its transaction".into()))?;
+        .ok_or_else(|| {
+            DbErr::RecordNotFound("stock level vanished inside its transaction".into())
+        })?;
     Ok((row.on_hand, row.reserved))
 }
 
@@ -148,7 +177,16 @@ pub async fn set_on_hand(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let values = vec![on_hand.into(), on_hand.into()];
-    change(conn, variant, warehouse, now, "on_hand = ?", "reserved <= ?", values).await
+    change(
+        conn,
+        variant,
+        warehouse,
+        now,
+        "on_hand = ?",
+        "reserved <= ?",
+        values,
+    )
+    .await
 }
 
 /// Adds `delta` (maybe negative) to on hand, unless that would eat into reserved units.
@@ -161,7 +199,16 @@ pub async fn add_on_hand(
 ) -> Result<bool, DbErr> {
     let values = vec![delta.into(), delta.into()];
     let condition = "on_hand - reserved + ? >= 0";
-    change(conn, variant, warehouse, now, "on_hand = on_hand + ?", condition, values).await
+    change(
+        conn,
+        variant,
+        warehouse,
+        now,
+        "on_hand = on_hand + ?",
+        condition,
+        values,
+    )
+    .await
 }
 
 /// Reserves `quantity` units if that many are free right now.
@@ -174,7 +221,16 @@ pub async fn reserve(
 ) -> Result<bool, DbErr> {
     let values = vec![quantity.into(), quantity.into()];
     let condition = "on_hand - reserved >= ?";
-    change(conn, variant, warehouse, now, "reserved = reserved + ?", condition, values).await
+    change(
+        conn,
+        variant,
+        warehouse,
+        now,
+        "reserved = reserved + ?",
+        condition,
+        values,
+    )
+    .await
 }
 
 /// Gives back reserved units (release or expiry).
@@ -187,7 +243,16 @@ pub async fn unreserve(
 ) -> Result<bool, DbErr> {
     let values = vec![quantity.into(), quantity.into()];
     let condition = "reserved >= ?";
-    change(conn, variant, warehouse, now, "reserved = reserved - ?", condition, values).await
+    change(
+        conn,
+        variant,
+        warehouse,
+        now,
+        "reserved = reserved - ?",
+        condition,
+        values,
+    )
+    .await
 }
 
 /// Turns reserved units into shipped ones: both counts drop.
@@ -200,7 +265,16 @@ pub async fn ship_reserved(
 ) -> Result<bool, DbErr> {
     let values = vec![quantity.into(), quantity.into(), quantity.into()];
     let assignments = "on_hand = on_hand - ?, reserved = reserved - ?";
-    change(conn, variant, warehouse, now, assignments, "reserved >= ?", values).await
+    change(
+        conn,
+        variant,
+        warehouse,
+        now,
+        assignments,
+        "reserved >= ?",
+        values,
+    )
+    .await
 }
 
 /// A batch of new rows, for the demo seed.

@@ -61,7 +61,10 @@ pub async fn find_many(
 }
 
 pub async fn exists(conn: &impl ConnectionTrait, id: WarehouseId) -> Result<bool, DbErr> {
-    Ok(warehouse::Entity::find_by_id(id.0).one(conn).await?.is_some())
+    Ok(warehouse::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// Every warehouse, by code; a shop has a handful, so no pagination.

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod demo;
 mod graphql;
 mod n_plus_one;
 mod reservations;

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 #[test]
 fn sdl_matches_the_committed_schema_file() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/subgraphs/inventory.graphql");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/subgraphs/inventory.graphql");
     let exported = commerce_inventory::sdl();
     if std::env::var_os("UPDATE_SDL").is_some() {
         std::fs::write(&path, &exported).expect("writing the SDL file");

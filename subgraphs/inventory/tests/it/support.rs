@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use commerce_inventory::AppState;
-use commerce_inventory::domain::{IdempotencyKey, OnHand, VariantId, WarehouseCode, WarehouseId, WarehouseName};
+use commerce_inventory::domain::{
+    IdempotencyKey, OnHand, VariantId, WarehouseCode, WarehouseId, WarehouseName,
+};
 use commerce_inventory::service::{Clock, Inventory, NewWarehouse, SetStock};
 use commerce_kernel::GlobalId;
 use commerce_kernel::cache::MemoryCache;
@@ -63,7 +65,11 @@ impl TestApp {
             on_hand: OnHand::parse(on_hand).expect("valid count"),
             note: None,
         };
-        let key = key(&format!("set-{}-{}-{on_hand}", variant.as_str(), warehouse.0));
+        let key = key(&format!(
+            "set-{}-{}-{on_hand}",
+            variant.as_str(),
+            warehouse.0
+        ));
         self.inventory()
             .set_stock(&key, input)
             .await
@@ -88,11 +94,13 @@ impl TestApp {
 
 pub async fn app(backend: Backend) -> TestApp {
     let config = test_config(backend).await;
-    let mut db = commerce_kernel::db::connect_and_migrate::<
-        commerce_migrations::inventory::Migrator,
-    >(&config, "inventory")
-    .await
-    .expect("connects and migrates");
+    let mut db =
+        commerce_kernel::db::connect_and_migrate::<commerce_migrations::inventory::Migrator>(
+            &config,
+            "inventory",
+        )
+        .await
+        .expect("connects and migrates");
     let statements = SqlCounter::attach(&mut db);
     let clock = Clock::system();
     let state = AppState::new(db, Arc::new(MemoryCache::new(100)), clock.clone());
@@ -110,4 +118,21 @@ pub fn variant(n: i64) -> VariantId {
 
 pub fn key(value: &str) -> IdempotencyKey {
     IdempotencyKey::parse(&value.replace(['=', ' '], "")).expect("a valid key")
+}
+
+/// Runs an operation against the app's schema and returns the whole response as JSON.
+pub async fn execute(
+    app: &TestApp,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    let schema = commerce_inventory::schema(app.state.clone());
+    let request = async_graphql::Request::new(query)
+        .variables(async_graphql::Variables::from_json(variables));
+    let response = schema.execute(request).await;
+    serde_json::to_value(&response).expect("responses serialize")
+}
+
+pub fn product_id(n: i64) -> String {
+    GlobalId::encode("Product", n)
 }
