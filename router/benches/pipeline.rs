@@ -1,2 +1,132 @@
-//! stub
-fn main() {}
+//! Per-request cost of the router's own work on the benchmark query: planning (parse,
+//! validate, normalize, plan), a plan-cache hit, response shaping of the ~88 KB result, and a
+//! whole request through in-process subgraphs.
+//!
+//! Run with: `cargo bench -p commerce-router --bench pipeline`
+
+#[path = "../tests/it/subgraphs/products.rs"]
+#[allow(dead_code)]
+mod products;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql_axum::GraphQL;
+use axum::{Router, routing::post_service};
+use commerce_router::pipeline::{PlanningOptions, prepare};
+use commerce_router::supergraph::SchemaState;
+use commerce_router::{Config, GraphQLRequest, Outcome, RouterState};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const QUERY: &str = "fragment User on User { id username name } fragment Review on Review { id body } fragment Product on Product { inStock name price shippingEstimate upc weight } query TopProducts { topProducts { ...Product reviews { ...Review author { ...User reviews { ...Review product { ...Product } } } } } }";
+
+fn supergraph() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/bench/supergraph.graphql"
+    ))
+    .expect("bench supergraph")
+}
+
+async fn spawn<Q, M, S>(schema: async_graphql::Schema<Q, M, S>) -> String
+where
+    Q: async_graphql::ObjectType + 'static,
+    M: async_graphql::ObjectType + 'static,
+    S: async_graphql::SubscriptionType + 'static,
+{
+    let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    format!("http://{addr}/graphql")
+}
+
+fn planning(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let state =
+        Arc::new(SchemaState::from_sdl(&supergraph(), &Default::default()).expect("schema"));
+    let options = PlanningOptions {
+        timeout: Duration::from_secs(10),
+        override_flags: Default::default(),
+    };
+    let mut n = 0u64;
+    c.bench_function(
+        "plan (parse + validate + normalize + plan, cache miss)",
+        |b| {
+            b.iter(|| {
+                n += 1;
+                // A distinct comment makes a distinct document: every iteration misses the cache.
+                let query = format!("{QUERY} # {n}");
+                runtime
+                    .block_on(prepare(&state, &query, None, &options))
+                    .expect("plan")
+            })
+        },
+    );
+    c.bench_function("prepare (plan cache hit)", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(prepare(&state, black_box(QUERY), None, &options))
+                .expect("plan")
+        })
+    });
+}
+
+fn execution(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let data = products::Dataset::generate(5, 5, 10);
+    let config = runtime.block_on(async {
+        Config::default()
+            .with_subgraph_url("accounts", spawn(products::accounts(data.clone())).await)
+            .with_subgraph_url("products", spawn(products::products(data.clone())).await)
+            .with_subgraph_url("inventory", spawn(products::inventory()).await)
+            .with_subgraph_url("reviews", spawn(products::reviews(data.clone())).await)
+    });
+    let state = RouterState::from_sdl(&supergraph(), config).expect("router state");
+    let request = GraphQLRequest {
+        query: QUERY.to_string(),
+        ..Default::default()
+    };
+    let mut size = 0;
+    c.bench_function("whole request through in-process subgraphs", |b| {
+        b.iter(|| {
+            let outcome = runtime.block_on(state.execute(request.clone(), true));
+            let Outcome::Executed(body) = outcome else {
+                panic!("execution failed");
+            };
+            size = body.len();
+        })
+    });
+    println!("response size: {size} bytes");
+
+    // Response shaping alone, on the merged data of one real execution.
+    let schema = state.schema();
+    let options = PlanningOptions {
+        timeout: Duration::from_secs(10),
+        override_flags: Default::default(),
+    };
+    let prepared = runtime
+        .block_on(prepare(&schema, QUERY, None, &options))
+        .expect("plan");
+    let Outcome::Executed(body) = runtime.block_on(state.execute(request.clone(), true)) else {
+        panic!("execution failed");
+    };
+    let merged: serde_json::Value =
+        serde_json::from_slice::<serde_json::Value>(&body).expect("json")["data"].clone();
+    let variables = serde_json::Map::new();
+    let projection = prepared.projection(&schema, &variables);
+    c.bench_function("shape and serialize the ~88 KB response", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(128 * 1024);
+            let mut errors = Vec::new();
+            projection.write_data(black_box(&merged), &mut errors, &mut out);
+            out
+        })
+    });
+}
+
+criterion_group!(benches, planning, execution);
+criterion_main!(benches);

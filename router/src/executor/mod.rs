@@ -35,7 +35,8 @@ enum Loc<'p> {
 
 /// Entities to fetch for one `_entities` field: representations and where results go.
 struct EntityBatch<'p> {
-    representations: Vec<Value>,
+    /// Serialized representations, deduplicated by their bytes.
+    representations: Vec<Vec<u8>>,
     /// (location in the response, index into `representations`)
     targets: Vec<(Vec<Loc<'p>>, usize)>,
 }
@@ -161,33 +162,21 @@ impl<'a> Executor<'a> {
         vars
     }
 
-    /// Sends one subgraph request and decodes its GraphQL response.
+    /// Sends one subgraph request and decodes its GraphQL response. `representations` are
+    /// already-serialized lists written into `variables` under their names.
     async fn send(
         &self,
         service: &str,
         query: &str,
-        variables: Map<String, Value>,
+        variables: &Map<String, Value>,
+        representations: &[(&str, &[Vec<u8>])],
         kind: Option<&OperationKind>,
     ) -> Option<SubgraphResponse> {
         let Some(url) = self.schema.subgraph_urls.get(service) else {
             self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
             return None;
         };
-        #[derive(serde::Serialize)]
-        struct Body<'q> {
-            query: &'q str,
-            variables: Map<String, Value>,
-        }
-        let body = match serde_json::to_vec(&Body { query, variables }) {
-            Ok(body) => Bytes::from(body),
-            Err(e) => {
-                self.fetch_failed(
-                    service,
-                    &format!("Could not encode request to '{service}': {e}"),
-                );
-                return None;
-            }
-        };
+        let body = Bytes::from(request_body(query, variables, representations));
         let is_query = !matches!(kind, Some(OperationKind::Mutation));
         debug!(service, "subgraph fetch");
         match self.client.post(service, url, body, is_query).await {
@@ -214,7 +203,8 @@ impl<'a> Executor<'a> {
             .send(
                 &fetch.service_name,
                 &fetch.operation.document_str,
-                variables,
+                &variables,
+                &[],
                 fetch.operation_kind.as_ref(),
             )
             .await
@@ -254,16 +244,13 @@ impl<'a> Executor<'a> {
         if batch.representations.is_empty() {
             return;
         }
-        let mut variables = self.used_variables(fetch.variable_usages.as_ref());
-        variables.insert(
-            "representations".into(),
-            Value::Array(batch.representations.clone()),
-        );
+        let variables = self.used_variables(fetch.variable_usages.as_ref());
         let Some(response) = self
             .send(
                 &fetch.service_name,
                 &fetch.operation.document_str,
-                variables,
+                &variables,
+                &[("representations", &batch.representations)],
                 None,
             )
             .await
@@ -283,28 +270,32 @@ impl<'a> Executor<'a> {
     }
 
     async fn batch_fetch(&self, batch: &BatchFetchNode) {
-        let mut variables = self.used_variables(batch.variable_usages.as_ref());
+        let variables = self.used_variables(batch.variable_usages.as_ref());
         let mut collected = Vec::with_capacity(batch.entity_batch.aliases.len());
         for alias in &batch.entity_batch.aliases {
-            let entities = self.collect_entities(
+            collected.push(self.collect_entities(
                 &alias.merge_paths,
                 &alias.requires,
                 alias.input_rewrites.as_deref(),
-            );
-            variables.insert(
-                alias.representations_variable_name.clone(),
-                Value::Array(entities.representations.clone()),
-            );
-            collected.push(entities);
+            ));
         }
         if collected.iter().all(|c| c.representations.is_empty()) {
             return;
+        }
+        // Aliases may share one representations variable; it is written once.
+        let mut lists: Vec<(&str, &[Vec<u8>])> = Vec::new();
+        for (alias, entities) in batch.entity_batch.aliases.iter().zip(&collected) {
+            let name = alias.representations_variable_name.as_str();
+            if !lists.iter().any(|(n, _)| *n == name) {
+                lists.push((name, &entities.representations));
+            }
         }
         let Some(response) = self
             .send(
                 &batch.service_name,
                 &batch.operation.document_str,
-                variables,
+                &variables,
+                &lists,
                 None,
             )
             .await
@@ -351,25 +342,43 @@ impl<'a> Executor<'a> {
             collect_targets(&data, path.as_slice(), &mut loc, &mut found, types);
         }
         let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut batch = EntityBatch {
-            representations: Vec::new(),
-            targets: Vec::with_capacity(found.len()),
-        };
+        let mut targets = Vec::with_capacity(found.len());
+        let mut buffer = Vec::with_capacity(128);
+        let rewrites = input_rewrites.unwrap_or_default();
         for (loc, object) in found {
-            let Some(mut rep) = representation(object, requires, types) else {
-                continue;
+            buffer.clear();
+            let written = if rewrites.is_empty() {
+                write_representation(&mut buffer, object, requires, types).is_some()
+            } else {
+                // Rewrites edit the representation as a tree; the rare slow path.
+                representation(object, requires, types).is_some_and(|mut rep| {
+                    for rewrite in rewrites {
+                        rewrites::apply(&mut rep, rewrite, types);
+                    }
+                    serde_json::to_writer(&mut buffer, &rep).is_ok()
+                })
             };
-            for rewrite in input_rewrites.into_iter().flatten() {
-                rewrites::apply(&mut rep, rewrite, types);
+            if !written {
+                continue;
             }
-            let key = serde_json::to_vec(&rep).unwrap_or_default();
-            let index = *seen.entry(key).or_insert_with(|| {
-                batch.representations.push(rep);
-                batch.representations.len() - 1
-            });
-            batch.targets.push((loc, index));
+            let next = seen.len();
+            let index = match seen.get(buffer.as_slice()) {
+                Some(index) => *index,
+                None => {
+                    seen.insert(buffer.clone(), next);
+                    next
+                }
+            };
+            targets.push((loc, index));
         }
-        batch
+        let mut representations = vec![Vec::new(); seen.len()];
+        for (bytes, index) in seen {
+            representations[index] = bytes;
+        }
+        EntityBatch {
+            representations,
+            targets,
+        }
     }
 
     fn merge_entities(
@@ -523,6 +532,125 @@ fn collect_targets<'v, 'p>(
             collect_targets(value, rest, loc, out, types);
         }
         _ => {}
+    }
+}
+
+/// Writes the body `{"query":…,"variables":{…}}` with pre-serialized representation lists.
+fn request_body(
+    query: &str,
+    variables: &Map<String, Value>,
+    representations: &[(&str, &[Vec<u8>])],
+) -> Vec<u8> {
+    let size: usize = representations
+        .iter()
+        .flat_map(|(_, reps)| reps.iter().map(|r| r.len() + 1))
+        .sum();
+    let mut out = Vec::with_capacity(query.len() + size + 64);
+    out.extend_from_slice(b"{\"query\":");
+    let _ = serde_json::to_writer(&mut out, query);
+    out.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    for (name, reps) in representations {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = serde_json::to_writer(&mut out, name);
+        out.extend_from_slice(b":[");
+        for (i, rep) in reps.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(rep);
+        }
+        out.push(b']');
+    }
+    for (name, value) in variables {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// Serializes an object's representation straight to JSON (the hot path: no tree is built).
+fn write_representation(
+    out: &mut Vec<u8>,
+    object: &Map<String, Value>,
+    requires: &PlanSelectionSet,
+    types: &SchemaIndex,
+) -> Option<()> {
+    out.push(b'{');
+    let mut written: Vec<&str> = Vec::new();
+    write_representation_fields(out, object, requires, types, &mut written)?;
+    out.push(b'}');
+    Some(())
+}
+
+fn write_representation_fields<'s>(
+    out: &mut Vec<u8>,
+    object: &Map<String, Value>,
+    selections: &'s PlanSelectionSet,
+    types: &SchemaIndex,
+    written: &mut Vec<&'s str>,
+) -> Option<()> {
+    let typename = object.get("__typename").and_then(Value::as_str);
+    for item in &selections.items {
+        match item {
+            SelectionItem::InlineFragment(fragment) => {
+                let applies =
+                    typename.is_none_or(|t| types.does_type_apply(&fragment.type_condition, t));
+                if applies {
+                    write_representation_fields(out, object, &fragment.selections, types, written)?;
+                }
+            }
+            SelectionItem::Field(field) => {
+                let output_key = field.alias.as_deref().unwrap_or(&field.name);
+                let value = object.get(&field.name).or_else(|| object.get(output_key))?;
+                if written.contains(&output_key) {
+                    continue;
+                }
+                if !written.is_empty() {
+                    out.push(b',');
+                }
+                written.push(output_key);
+                crate::pipeline::projection::write_json_string(out, output_key);
+                out.push(b':');
+                write_representation_value(out, value, &field.selections, types)?;
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    Some(())
+}
+
+fn write_representation_value(
+    out: &mut Vec<u8>,
+    value: &Value,
+    selections: &PlanSelectionSet,
+    types: &SchemaIndex,
+) -> Option<()> {
+    match value {
+        Value::Object(object) if !selections.items.is_empty() => {
+            write_representation(out, object, selections, types)
+        }
+        Value::Array(items) if !selections.items.is_empty() => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_representation_value(out, item, selections, types)?;
+            }
+            out.push(b']');
+            Some(())
+        }
+        other => serde_json::to_writer(&mut *out, other).ok(),
     }
 }
 

@@ -2,8 +2,10 @@
 //! CollectFields (fragments, aliases, `@skip`/`@include`) compiled once per operation and
 //! variable set, then a single pass that writes JSON and propagates nulls per the spec.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
+use std::sync::Arc;
 
 use graphql_tools::parser::query::{self as q, Selection};
 use indexmap::IndexMap;
@@ -35,6 +37,8 @@ pub struct FieldPlan {
 enum FieldKind {
     Typename,
     Leaf,
+    /// An enum: values the API schema does not know (e.g. `@inaccessible` ones) become null.
+    Enum(Arc<HashSet<String>>),
     Composite(SelectionPlan),
 }
 
@@ -49,6 +53,7 @@ struct Compiler<'d> {
     schema: &'d SchemaIndex,
     fragments: Fragments<'d>,
     variables: &'d Map<String, Value>,
+    enums: RefCell<HashMap<String, Arc<HashSet<String>>>>,
 }
 
 impl Projection {
@@ -71,6 +76,7 @@ impl Projection {
             schema,
             fragments,
             variables,
+            enums: RefCell::new(HashMap::new()),
         };
         let root = compiler.plan(&[selection_set], root_type);
         Projection {
@@ -158,15 +164,23 @@ impl<'d> Compiler<'d> {
         }
         let def = self.schema.field(concrete, &first.name)?;
         let return_type = def.ty.named();
-        let kind = if self
-            .schema
-            .get(return_type)
-            .is_some_and(|t| t.is_composite())
-        {
-            let sets: Vec<_> = fields.iter().map(|f| &f.selection_set).collect();
-            FieldKind::Composite(self.plan(&sets, return_type))
-        } else {
-            FieldKind::Leaf
+        let kind = match self.schema.get(return_type) {
+            Some(t) if t.is_composite() => {
+                let sets: Vec<_> = fields.iter().map(|f| &f.selection_set).collect();
+                FieldKind::Composite(self.plan(&sets, return_type))
+            }
+            Some(t) if t.kind == crate::schema::TypeKind::Enum => {
+                let values = self
+                    .enums
+                    .borrow_mut()
+                    .entry(t.name.clone())
+                    .or_insert_with(|| {
+                        Arc::new(t.enum_values.iter().map(|v| v.name.clone()).collect())
+                    })
+                    .clone();
+                FieldKind::Enum(values)
+            }
+            _ => FieldKind::Leaf,
         };
         Some(FieldPlan {
             key: key.to_string(),
@@ -333,6 +347,10 @@ impl<'a, 'p> Writer<'a, 'p> {
                     self.null_error(field);
                     false
                 }
+                (FieldKind::Enum(values), Value::String(v)) if !values.contains(v) => {
+                    self.enum_error(field, v);
+                    false
+                }
                 _ => {
                     // Leaves pass through: subgraphs already serialized them per their type.
                     let _ = serde_json::to_writer(&mut *self.out, value);
@@ -350,6 +368,16 @@ impl<'a, 'p> Writer<'a, 'p> {
                 Seg::Index(i) => Value::from(*i),
             })
             .collect()
+    }
+
+    fn enum_error(&mut self, field: &FieldPlan, value: &str) {
+        let mut error = GraphQLError::new(format!(
+            "Enum \"{}\" cannot represent value: \"{value}\"",
+            field.ty.named()
+        ))
+        .path(self.current_path());
+        error.locations.push(field.location);
+        self.errors.push(error);
     }
 
     /// Adds the spec's error for a null in a non-null position, unless a subgraph error
