@@ -1,1 +1,217 @@
-//! commerce-stack (being built).
+//! The all-in-one binary: starts every subgraph and the router in one process on the embedded
+//! defaults (SQLite files under `./data`, in-process caches), loads the demo shop on first start,
+//! and prints where GraphiQL is. Production runs the same crates as separate processes.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use commerce_kernel::config::Config;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// The committed supergraph; the router reads it with each subgraph's URL replaced by the
+/// address it actually listens on.
+const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoData {
+    /// No demo data.
+    None,
+    /// A realistic shop: a few hundred products.
+    Shop,
+    /// 100,000 products, for benchmarks.
+    Large,
+}
+
+impl DemoData {
+    fn products(self) -> usize {
+        match self {
+            Self::None => 0,
+            Self::Shop => 300,
+            Self::Large => 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Run every commerce subgraph and the router in one process")]
+pub struct Cli {
+    /// Demo data to load on first start (skipped when the shop already has products).
+    #[arg(long, value_enum, default_value = "shop", env = "COMMERCE_DEMO_DATA")]
+    pub demo: DemoData,
+    /// Where the router listens; subgraphs take the next ports (4001, 4002, ...).
+    #[arg(long, default_value = "127.0.0.1:4000", env = "COMMERCE_ROUTER_LISTEN")]
+    pub listen: SocketAddr,
+}
+
+/// Seed used for the demo data, so every machine gets the same shop.
+const DEMO_SEED: u64 = 42;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = commerce_kernel::config::load()?;
+    commerce_kernel::telemetry::init(&config);
+    let shutdown = CancellationToken::new();
+    let stack = start(&config, &cli, shutdown.clone()).await?;
+    println!("\nCommerce graph is up:");
+    println!("  router GraphiQL     http://{}/graphql", stack.router);
+    for (name, addr) in &stack.subgraphs {
+        println!("  {name:<10} GraphiQL http://{addr}/graphql");
+    }
+    println!("Ctrl-C stops everything.\n");
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            commerce_kernel::server::shutdown_signal().await;
+            shutdown.cancel();
+        }
+    });
+    stack.wait().await
+}
+
+/// A running stack: where each part listens, and the tasks serving them.
+pub struct Stack {
+    pub router: SocketAddr,
+    pub subgraphs: Vec<(&'static str, SocketAddr)>,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl Stack {
+    /// Waits until every server stops; the first failure stops the rest.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        while let Some(result) = self.tasks.join_next().await {
+            result.context("a server task panicked")??;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the subgraphs, loads demo data, then starts the router in front of them.
+pub async fn start(
+    config: &Config,
+    cli: &Cli,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Stack> {
+    let catalog = commerce_catalog::state(config)
+        .await
+        .context("starting catalog")?;
+    let inventory = commerce_inventory::state(config)
+        .await
+        .context("starting inventory")?;
+    let reviews = commerce_reviews::state(config)
+        .await
+        .context("starting reviews")?;
+
+    if cli.demo != DemoData::None {
+        load_demo(&catalog, &inventory, &reviews, cli.demo.products()).await?;
+    }
+
+    let mut tasks = JoinSet::new();
+    let base_port = cli.listen.port();
+    let apps = [
+        ("catalog", commerce_catalog::router(catalog)),
+        ("inventory", commerce_inventory::router(inventory)),
+        ("reviews", commerce_reviews::router(reviews)),
+    ];
+    let mut subgraphs = Vec::new();
+    for (offset, (name, app)) in (1u16..).zip(apps) {
+        // Port 0 (tests) means any free port for every part, not ports 1, 2, 3.
+        let port = if base_port == 0 {
+            0
+        } else {
+            base_port.saturating_add(offset)
+        };
+        let wanted = SocketAddr::new(cli.listen.ip(), port);
+        let listener = bind(wanted).await?;
+        subgraphs.push((name, listener.local_addr()?));
+        tasks.spawn(serve_subgraph(
+            listener,
+            app,
+            shutdown.clone().cancelled_owned(),
+        ));
+    }
+
+    let router = start_router(cli.listen, &subgraphs, &mut tasks, shutdown).await?;
+    Ok(Stack {
+        router,
+        subgraphs,
+        tasks,
+    })
+}
+
+async fn load_demo(
+    catalog: &commerce_catalog::AppState,
+    inventory: &commerce_inventory::AppState,
+    reviews: &commerce_reviews::AppState,
+    products: usize,
+) -> anyhow::Result<()> {
+    tracing::info!(products, "loading demo data (skipped if already loaded)");
+    let seeded = commerce_catalog::demo::seed(catalog, products, DEMO_SEED).await?;
+    let variant_ids: Vec<String> = seeded
+        .iter()
+        .flat_map(|p| p.variant_ids.iter().cloned())
+        .collect();
+    let product_ids: Vec<String> = seeded.iter().map(|p| p.id.clone()).collect();
+    commerce_inventory::demo::seed(inventory, &variant_ids, DEMO_SEED).await?;
+    commerce_reviews::demo::seed(reviews, &product_ids, DEMO_SEED).await?;
+    Ok(())
+}
+
+async fn start_router(
+    listen: SocketAddr,
+    subgraphs: &[(&'static str, SocketAddr)],
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let overrides: HashMap<String, commerce_router::config::SubgraphConfig> = subgraphs
+        .iter()
+        .map(|(name, addr)| {
+            let subgraph = commerce_router::config::SubgraphConfig {
+                url: Some(format!("http://{addr}/graphql")),
+                ..Default::default()
+            };
+            ((*name).to_owned(), subgraph)
+        })
+        .collect();
+    let config = commerce_router::Config {
+        listen,
+        subgraphs: overrides,
+        hot_reload: false,
+        ..commerce_router::Config::default()
+    };
+    let state = commerce_router::RouterState::from_sdl(SUPERGRAPH, config)
+        .context("loading the committed supergraph")?;
+    let listener = bind(listen).await?;
+    let addr = listener.local_addr()?;
+    tasks.spawn(commerce_router::serve(
+        listener,
+        state,
+        shutdown.cancelled_owned(),
+    ));
+    Ok(addr)
+}
+
+/// Binds `addr`, or any free port on the same interface when it is taken (port 0 in tests).
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    match TcpListener::bind(addr).await {
+        Ok(listener) => Ok(listener),
+        Err(error) if addr.port() != 0 => {
+            tracing::warn!(%addr, %error, "port taken; using a free one");
+            TcpListener::bind(SocketAddr::new(addr.ip(), 0))
+                .await
+                .context("binding a free port")
+        }
+        Err(error) => Err(error).with_context(|| format!("binding {addr}")),
+    }
+}
+
+async fn serve_subgraph(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    commerce_kernel::server::serve_until(listener, app, shutdown).await
+}
