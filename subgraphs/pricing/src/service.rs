@@ -222,12 +222,15 @@ pub struct PriceBatch {
 
 impl PriceBatch {
     /// The price a viewer in `groups` pays per unit when buying `quantity` of `variant_id`.
+    /// `facts` come from the catalog through the router when it sent them; otherwise the
+    /// product id pricing stored is used.
     pub fn price_for(
         &self,
         variant_id: &str,
         quantity: u32,
         groups: &[String],
         currency: Currency,
+        facts: Option<&LineFacts>,
     ) -> Option<ViewerPrice> {
         let data = self.data.get(variant_id)?;
         let resolved = domain::resolve_unit_price(
@@ -238,10 +241,10 @@ impl PriceBatch {
             groups,
             self.now,
         )?;
-        let facts = LineFacts {
+        let facts = facts.cloned().unwrap_or_else(|| LineFacts {
             product_id: data.product_id.clone(),
             ..LineFacts::default()
-        };
+        });
         let catalogue = domain::best_catalogue_discount(
             resolved.unit,
             &facts,

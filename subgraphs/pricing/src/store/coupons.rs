@@ -91,17 +91,6 @@ pub async fn by_promotion(
         .collect())
 }
 
-pub async fn by_code(
-    db: &impl ConnectionTrait,
-    code: &CouponCode,
-) -> Result<Option<Coupon>, StoreError> {
-    Ok(coupon::Entity::find()
-        .filter(coupon::Column::Code.eq(code.as_str()))
-        .one(db)
-        .await?
-        .map(from_row))
-}
-
 /// Usage of the entered codes, with the customer's own redemptions: two statements.
 pub async fn usages(
     db: &impl ConnectionTrait,

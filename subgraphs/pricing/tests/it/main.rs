@@ -1,0 +1,3 @@
+//! Integration tests of the pricing subgraph, on SQLite and PostgreSQL.
+
+mod sdl;
