@@ -141,7 +141,14 @@ async fn set_stock_in(
         });
     }
     if on_hand != previous {
-        let movement = on_hand_movement(input, MovementKind::Set, on_hand - previous);
+        let note = input.note.as_deref();
+        let movement = on_hand_movement(
+            variant,
+            warehouse,
+            note,
+            MovementKind::Set,
+            on_hand - previous,
+        );
         movements::record(txn, &[movement], now).await?;
     }
     current_level(txn, variant, warehouse, now).await
@@ -163,7 +170,8 @@ async fn adjust_stock_in(
             available: level.available(),
         });
     }
-    let movement = on_hand_movement(input, MovementKind::Adjust, delta);
+    let note = input.note.as_deref();
+    let movement = on_hand_movement(variant, warehouse, note, MovementKind::Adjust, delta);
     movements::record(txn, &[movement], now).await?;
     current_level(txn, variant, warehouse, now).await
 }
@@ -182,25 +190,14 @@ async fn prepare_row(
     Ok(())
 }
 
-/// What both staff inputs share, for building their movement.
-trait StockTarget {
-    fn target(&self) -> (&VariantId, WarehouseId, Option<&str>);
-}
-
-impl StockTarget for SetStock {
-    fn target(&self) -> (&VariantId, WarehouseId, Option<&str>) {
-        (&self.variant, self.warehouse, self.note.as_deref())
-    }
-}
-
-impl StockTarget for AdjustStock {
-    fn target(&self) -> (&VariantId, WarehouseId, Option<&str>) {
-        (&self.variant, self.warehouse, self.note.as_deref())
-    }
-}
-
-fn on_hand_movement(input: &impl StockTarget, kind: MovementKind, delta: i64) -> NewMovement<'_> {
-    let (variant, warehouse, note) = input.target();
+/// The movement of a staff change to on hand.
+fn on_hand_movement<'a>(
+    variant: &'a VariantId,
+    warehouse: WarehouseId,
+    note: Option<&'a str>,
+    kind: MovementKind,
+    delta: i64,
+) -> NewMovement<'a> {
     NewMovement {
         variant,
         warehouse,

@@ -140,32 +140,38 @@ pub async fn lock(
     Ok((row.on_hand, row.reserved))
 }
 
-/// A conditional change of one row: `SET <assignments> WHERE <row> AND <condition>`, with the
-/// change's values bound in the order the SQL mentions them. Returns whether the row changed.
-async fn change(
-    conn: &impl ConnectionTrait,
-    variant: &VariantId,
-    warehouse: WarehouseId,
-    now: DateTime<Utc>,
-    assignments: &str,
-    condition: &str,
-    values: Vec<Value>,
-) -> Result<bool, DbErr> {
-    let sql = format!(
-        "UPDATE stock_levels SET {assignments}, updated_at = ? \
-         WHERE variant_id = ? AND warehouse_id = ? AND {condition}"
-    );
-    let assignment_count = assignments.matches('?').count();
-    let (set_values, where_values) = values.split_at(assignment_count);
-    let mut bound = set_values.to_vec();
-    bound.extend([
-        to_millis(now).into(),
-        variant.as_str().into(),
-        warehouse.0.into(),
-    ]);
-    bound.extend_from_slice(where_values);
-    let result = conn.execute(statement(conn, &sql, bound)).await?;
-    Ok(result.rows_affected() == 1)
+/// A conditional change of one row: `SET <assignments> WHERE <row> AND <condition>`.
+struct Change<'a> {
+    assignments: &'a str,
+    assignment_values: Vec<Value>,
+    condition: &'a str,
+    condition_values: Vec<Value>,
+}
+
+impl Change<'_> {
+    /// Applies the change; returns whether the row met the condition (and so changed).
+    async fn apply(
+        self,
+        conn: &impl ConnectionTrait,
+        variant: &VariantId,
+        warehouse: WarehouseId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let sql = format!(
+            "UPDATE stock_levels SET {}, updated_at = ? \
+             WHERE variant_id = ? AND warehouse_id = ? AND {}",
+            self.assignments, self.condition
+        );
+        let mut values = self.assignment_values;
+        values.extend([
+            to_millis(now).into(),
+            variant.as_str().into(),
+            warehouse.0.into(),
+        ]);
+        values.extend(self.condition_values);
+        let result = conn.execute(statement(conn, &sql, values)).await?;
+        Ok(result.rows_affected() == 1)
+    }
 }
 
 /// Sets on hand, unless that would drop it below what is reserved.
@@ -176,16 +182,13 @@ pub async fn set_on_hand(
     on_hand: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let values = vec![on_hand.into(), on_hand.into()];
-    change(
-        conn,
-        variant,
-        warehouse,
-        now,
-        "on_hand = ?",
-        "reserved <= ?",
-        values,
-    )
+    Change {
+        assignments: "on_hand = ?",
+        assignment_values: vec![on_hand.into()],
+        condition: "reserved <= ?",
+        condition_values: vec![on_hand.into()],
+    }
+    .apply(conn, variant, warehouse, now)
     .await
 }
 
@@ -197,17 +200,13 @@ pub async fn add_on_hand(
     delta: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let values = vec![delta.into(), delta.into()];
-    let condition = "on_hand - reserved + ? >= 0";
-    change(
-        conn,
-        variant,
-        warehouse,
-        now,
-        "on_hand = on_hand + ?",
-        condition,
-        values,
-    )
+    Change {
+        assignments: "on_hand = on_hand + ?",
+        assignment_values: vec![delta.into()],
+        condition: "on_hand - reserved + ? >= 0",
+        condition_values: vec![delta.into()],
+    }
+    .apply(conn, variant, warehouse, now)
     .await
 }
 
@@ -219,17 +218,13 @@ pub async fn reserve(
     quantity: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let values = vec![quantity.into(), quantity.into()];
-    let condition = "on_hand - reserved >= ?";
-    change(
-        conn,
-        variant,
-        warehouse,
-        now,
-        "reserved = reserved + ?",
-        condition,
-        values,
-    )
+    Change {
+        assignments: "reserved = reserved + ?",
+        assignment_values: vec![quantity.into()],
+        condition: "on_hand - reserved >= ?",
+        condition_values: vec![quantity.into()],
+    }
+    .apply(conn, variant, warehouse, now)
     .await
 }
 
@@ -241,17 +236,13 @@ pub async fn unreserve(
     quantity: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let values = vec![quantity.into(), quantity.into()];
-    let condition = "reserved >= ?";
-    change(
-        conn,
-        variant,
-        warehouse,
-        now,
-        "reserved = reserved - ?",
-        condition,
-        values,
-    )
+    Change {
+        assignments: "reserved = reserved - ?",
+        assignment_values: vec![quantity.into()],
+        condition: "reserved >= ?",
+        condition_values: vec![quantity.into()],
+    }
+    .apply(conn, variant, warehouse, now)
     .await
 }
 
@@ -263,17 +254,13 @@ pub async fn ship_reserved(
     quantity: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let values = vec![quantity.into(), quantity.into(), quantity.into()];
-    let assignments = "on_hand = on_hand - ?, reserved = reserved - ?";
-    change(
-        conn,
-        variant,
-        warehouse,
-        now,
-        assignments,
-        "reserved >= ?",
-        values,
-    )
+    Change {
+        assignments: "on_hand = on_hand - ?, reserved = reserved - ?",
+        assignment_values: vec![quantity.into(), quantity.into()],
+        condition: "reserved >= ?",
+        condition_values: vec![quantity.into()],
+    }
+    .apply(conn, variant, warehouse, now)
     .await
 }
 

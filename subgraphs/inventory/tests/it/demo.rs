@@ -50,3 +50,21 @@ async fn demo_seed_stocks_two_warehouses_once_and_deterministically(backend: Bac
         "the same seed gives the same stock"
     );
 }
+
+/// The large demo (100,000 products, about 250,000 variants) must seed well under a minute.
+/// Run with `cargo nextest run -p commerce-inventory --run-ignored only large`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark-sized; run on demand"]
+async fn demo_seed_stocks_a_large_catalogue_within_a_minute() {
+    for backend in Backend::ALL {
+        let ids: Vec<String> = (1..=250_000)
+            .map(|n| variant(n).as_str().to_owned())
+            .collect();
+        let app = app(backend).await;
+        let started = std::time::Instant::now();
+        demo::seed(&app.state, &ids, 7).await.expect("seeds");
+        let elapsed = started.elapsed();
+        println!("{backend:?}: seeded {} variants in {elapsed:?}", ids.len());
+        assert!(elapsed < std::time::Duration::from_secs(60), "{elapsed:?}");
+    }
+}
