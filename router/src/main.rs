@@ -3,6 +3,11 @@
 use clap::Parser;
 use commerce_router::config::{Cli, Config};
 
+// mimalloc keeps RSS flat under concurrency (no per-thread arena growth) and allocates the
+// many small JSON nodes of a response faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     commerce_router::init_tracing();

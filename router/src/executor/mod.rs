@@ -5,7 +5,7 @@
 pub mod client;
 mod rewrites;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -35,10 +35,11 @@ enum Loc<'p> {
 
 /// Entities to fetch for one `_entities` field: representations and where results go.
 struct EntityBatch<'p> {
+    paths: &'p [FlattenNodePath],
     /// Serialized representations, deduplicated by their bytes.
     representations: Vec<Vec<u8>>,
-    /// (location in the response, index into `representations`)
-    targets: Vec<(Vec<Loc<'p>>, usize)>,
+    /// Per path, per object the path reaches (in walk order): the representation it sent.
+    targets: Vec<Vec<Option<usize>>>,
 }
 
 #[derive(Deserialize)]
@@ -336,49 +337,88 @@ impl<'a> Executor<'a> {
     ) -> EntityBatch<'p> {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         let types = self.types();
-        let mut found = Vec::new();
-        for path in paths {
-            let mut loc = Vec::new();
-            collect_targets(&data, path.as_slice(), &mut loc, &mut found, types);
-        }
-        let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut targets = Vec::with_capacity(found.len());
-        let mut buffer = Vec::with_capacity(128);
         let rewrites = input_rewrites.unwrap_or_default();
-        for (loc, object) in found {
-            buffer.clear();
-            let written = if rewrites.is_empty() {
-                write_representation(&mut buffer, object, requires, types).is_some()
-            } else {
-                // Rewrites edit the representation as a tree; the rare slow path.
-                representation(object, requires, types).is_some_and(|mut rep| {
-                    for rewrite in rewrites {
-                        rewrites::apply(&mut rep, rewrite, types);
+        let mut seen: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
+        let mut buffer = Vec::with_capacity(128);
+        let mut targets = Vec::with_capacity(paths.len());
+        for path in paths {
+            let mut path_targets = Vec::new();
+            let mut ordinal = 0;
+            walk(
+                &data,
+                path.as_slice(),
+                types,
+                true,
+                &mut ordinal,
+                &mut |matched, object| {
+                    path_targets.push(None);
+                    if !matched {
+                        return;
                     }
-                    serde_json::to_writer(&mut buffer, &rep).is_ok()
-                })
-            };
-            if !written {
-                continue;
-            }
-            let next = seen.len();
-            let index = match seen.get(buffer.as_slice()) {
-                Some(index) => *index,
-                None => {
-                    seen.insert(buffer.clone(), next);
-                    next
-                }
-            };
-            targets.push((loc, index));
+                    buffer.clear();
+                    let written = if rewrites.is_empty() {
+                        write_representation(&mut buffer, object, requires, types).is_some()
+                    } else {
+                        // Rewrites edit the representation as a tree; the rare slow path.
+                        representation(object, requires, types).is_some_and(|mut rep| {
+                            for rewrite in rewrites {
+                                rewrites::apply(&mut rep, rewrite, types);
+                            }
+                            serde_json::to_writer(&mut buffer, &rep).is_ok()
+                        })
+                    };
+                    if !written {
+                        return;
+                    }
+                    let next = seen.len();
+                    let index = match seen.get(buffer.as_slice()) {
+                        Some(index) => *index,
+                        None => {
+                            seen.insert(buffer.clone(), next);
+                            next
+                        }
+                    };
+                    if let Some(slot) = path_targets.last_mut() {
+                        *slot = Some(index);
+                    }
+                },
+            );
+            targets.push(path_targets);
         }
         let mut representations = vec![Vec::new(); seen.len()];
         for (bytes, index) in seen {
             representations[index] = bytes;
         }
         EntityBatch {
+            paths,
             representations,
             targets,
         }
+    }
+
+    /// The client path of the first object that sent representation `index`.
+    fn entity_path(&self, batch: &EntityBatch<'_>, index: usize) -> Option<Vec<Value>> {
+        let (path_index, ordinal) = batch.targets.iter().enumerate().find_map(|(p, t)| {
+            t.iter()
+                .position(|slot| *slot == Some(index))
+                .map(|ordinal| (p, ordinal))
+        })?;
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let path = batch.paths.get(path_index)?;
+        let mut found = None;
+        let mut counter = 0;
+        walk_locations(
+            &data,
+            path.as_slice(),
+            &mut Vec::new(),
+            &mut counter,
+            &mut |n, loc| {
+                if n == ordinal {
+                    found = Some(loc_to_path(loc));
+                }
+            },
+        );
+        found
     }
 
     fn merge_entities(
@@ -391,25 +431,24 @@ impl<'a> Executor<'a> {
         errors: &[Value],
     ) {
         let types = self.types();
-        let mut first_target: HashMap<usize, &[Loc<'_>]> = HashMap::new();
-        for (loc, index) in &batch.targets {
-            first_target.entry(*index).or_insert(loc);
-        }
-        let mapped = errors.iter().map(|e| {
-            let mut error = GraphQLError::from_subgraph(e, service);
-            error.path = e.get("path").and_then(Value::as_array).and_then(|path| {
-                let (head, rest) = path.split_first()?;
-                let index = rest.first()?.as_u64()? as usize;
-                if head.as_str() != Some(field) {
-                    return None;
-                }
-                let mut client_path = loc_to_path(first_target.get(&index)?);
-                client_path.extend(rest[1..].iter().cloned());
-                Some(client_path)
-            });
-            error
-        });
-        self.push_errors(mapped.collect::<Vec<_>>());
+        let mapped: Vec<GraphQLError> = errors
+            .iter()
+            .map(|e| {
+                let mut error = GraphQLError::from_subgraph(e, service);
+                error.path = e.get("path").and_then(Value::as_array).and_then(|path| {
+                    let (head, rest) = path.split_first()?;
+                    let index = usize::try_from(rest.first()?.as_u64()?).ok()?;
+                    if head.as_str() != Some(field) {
+                        return None;
+                    }
+                    let mut client_path = self.entity_path(batch, index)?;
+                    client_path.extend(rest[1..].iter().cloned());
+                    Some(client_path)
+                });
+                error
+            })
+            .collect();
+        self.push_errors(mapped);
 
         let Some(Value::Array(mut values)) = entities else {
             return;
@@ -420,29 +459,55 @@ impl<'a> Executor<'a> {
             }
         }
         let mut remaining = vec![0usize; values.len()];
-        for (_, index) in &batch.targets {
+        for index in batch.targets.iter().flatten().flatten() {
             if let Some(count) = remaining.get_mut(*index) {
                 *count += 1;
             }
         }
         let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-        for (loc, index) in &batch.targets {
-            let Some(count) = remaining.get_mut(*index) else {
+        for (path, targets) in batch.paths.iter().zip(&batch.targets) {
+            // Ordinals only depend on keys and lists, which merges never remove; a mismatch
+            // would mean the tree changed shape, and then nothing is merged rather than misplaced.
+            let mut reached = 0;
+            walk(
+                &data,
+                path.as_slice(),
+                types,
+                true,
+                &mut reached,
+                &mut |_, _| {},
+            );
+            if reached != targets.len() {
+                debug!(
+                    service,
+                    "response tree changed under an entity fetch; skipping merge"
+                );
                 continue;
-            };
-            *count -= 1;
-            // The last target of an entity takes the value; earlier ones get copies.
-            let entity = if *count == 0 {
-                values.get_mut(*index).map(Value::take)
-            } else {
-                values.get(*index).cloned()
-            };
-            let Some(entity) = entity.filter(Value::is_object) else {
-                continue;
-            };
-            if let Some(target) = locate_mut(&mut data, loc) {
-                merge(target, entity, types);
             }
+            let mut ordinal = 0;
+            walk_mut(
+                &mut data,
+                path.as_slice(),
+                &mut ordinal,
+                &mut |n, object| {
+                    let Some(Some(index)) = targets.get(n) else {
+                        return;
+                    };
+                    let Some(count) = remaining.get_mut(*index) else {
+                        return;
+                    };
+                    *count -= 1;
+                    // The last target of an entity takes the value; earlier ones get copies.
+                    let entity = if *count == 0 {
+                        values.get_mut(*index).map(Value::take)
+                    } else {
+                        values.get(*index).cloned()
+                    };
+                    if let Some(Value::Object(entity)) = entity {
+                        merge_object(object, entity, types);
+                    }
+                },
+            );
         }
     }
 }
@@ -454,16 +519,6 @@ fn loc_to_path(loc: &[Loc<'_>]) -> Vec<Value> {
             Loc::Index(i) => Value::from(*i),
         })
         .collect()
-}
-
-fn locate_mut<'v>(mut value: &'v mut Value, loc: &[Loc<'_>]) -> Option<&'v mut Value> {
-    for step in loc {
-        value = match step {
-            Loc::Key(k) => value.as_object_mut()?.get_mut(*k)?,
-            Loc::Index(i) => value.as_array_mut()?.get_mut(*i)?,
-        };
-    }
-    Some(value)
 }
 
 /// Whether an object's `__typename` satisfies one of the type conditions (objects without a
@@ -481,56 +536,114 @@ fn matches_condition(
     }
 }
 
-fn collect_targets<'v, 'p>(
+/// Walks `path` from `value` and calls `f(matched, object)` for every object it reaches, in
+/// document order. Type conditions never stop the walk, they only clear `matched`: which objects
+/// are reached then depends on keys and lists alone, so a later walk reaches the same ones.
+fn walk<'v>(
     value: &'v Value,
-    path: &'p [FlattenNodePathSegment],
-    loc: &mut Vec<Loc<'p>>,
-    out: &mut Vec<(Vec<Loc<'p>>, &'v Map<String, Value>)>,
+    path: &[FlattenNodePathSegment],
     types: &SchemaIndex,
+    matched: bool,
+    ordinal: &mut usize,
+    f: &mut dyn FnMut(bool, &'v Map<String, Value>),
 ) {
-    let Some((segment, rest)) = path.split_first() else {
-        match value {
-            Value::Object(object) => out.push((loc.clone(), object)),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    loc.push(Loc::Index(i));
-                    collect_targets(item, path, loc, out, types);
-                    loc.pop();
-                }
-            }
-            _ => {}
-        }
-        return;
-    };
-    match (segment, value) {
+    match (path.split_first(), value) {
         (_, Value::Array(items)) => {
             // Lists are walked whether or not the path marks them with `@`.
-            let rest = if matches!(segment, FlattenNodePathSegment::List) {
-                rest
-            } else {
-                path
+            let rest = match path.split_first() {
+                Some((FlattenNodePathSegment::List, rest)) => rest,
+                _ => path,
+            };
+            for item in items {
+                walk(item, rest, types, matched, ordinal, f);
+            }
+        }
+        (None, Value::Object(object)) => {
+            *ordinal += 1;
+            f(matched, object);
+        }
+        (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
+            if let Some(child) = object.get(key) {
+                walk(child, rest, types, matched, ordinal, f);
+            }
+        }
+        (
+            Some((FlattenNodePathSegment::TypeCondition(conditions), rest)),
+            Value::Object(object),
+        ) => {
+            let matched = matched && matches_condition(object, conditions, types);
+            walk(value, rest, types, matched, ordinal, f);
+        }
+        (Some((FlattenNodePathSegment::List, rest)), Value::Object(_)) => {
+            walk(value, rest, types, matched, ordinal, f);
+        }
+        _ => {}
+    }
+}
+
+/// `walk` for merging: same objects, same order, mutable.
+fn walk_mut(
+    value: &mut Value,
+    path: &[FlattenNodePathSegment],
+    ordinal: &mut usize,
+    f: &mut dyn FnMut(usize, &mut Map<String, Value>),
+) {
+    match (path.split_first(), value) {
+        (_, Value::Array(items)) => {
+            let rest = match path.split_first() {
+                Some((FlattenNodePathSegment::List, rest)) => rest,
+                _ => path,
+            };
+            for item in items {
+                walk_mut(item, rest, ordinal, f);
+            }
+        }
+        (None, Value::Object(object)) => {
+            f(*ordinal, object);
+            *ordinal += 1;
+        }
+        (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
+            if let Some(child) = object.get_mut(key) {
+                walk_mut(child, rest, ordinal, f);
+            }
+        }
+        (Some((_, rest)), value @ Value::Object(_)) => walk_mut(value, rest, ordinal, f),
+        _ => {}
+    }
+}
+
+/// `walk` that tracks each object's location, for error paths (only when errors come back).
+fn walk_locations<'p>(
+    value: &Value,
+    path: &'p [FlattenNodePathSegment],
+    loc: &mut Vec<Loc<'p>>,
+    ordinal: &mut usize,
+    f: &mut dyn FnMut(usize, &[Loc<'p>]),
+) {
+    match (path.split_first(), value) {
+        (_, Value::Array(items)) => {
+            let rest = match path.split_first() {
+                Some((FlattenNodePathSegment::List, rest)) => rest,
+                _ => path,
             };
             for (i, item) in items.iter().enumerate() {
                 loc.push(Loc::Index(i));
-                collect_targets(item, rest, loc, out, types);
+                walk_locations(item, rest, loc, ordinal, f);
                 loc.pop();
             }
         }
-        (FlattenNodePathSegment::Field(key), Value::Object(object)) => {
+        (None, Value::Object(_)) => {
+            f(*ordinal, loc);
+            *ordinal += 1;
+        }
+        (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
             if let Some(child) = object.get(key) {
                 loc.push(Loc::Key(key));
-                collect_targets(child, rest, loc, out, types);
+                walk_locations(child, rest, loc, ordinal, f);
                 loc.pop();
             }
         }
-        (FlattenNodePathSegment::TypeCondition(conditions), Value::Object(object))
-            if matches_condition(object, conditions, types) =>
-        {
-            collect_targets(value, rest, loc, out, types);
-        }
-        (FlattenNodePathSegment::List, Value::Object(_)) => {
-            collect_targets(value, rest, loc, out, types);
-        }
+        (Some((_, rest)), Value::Object(_)) => walk_locations(value, rest, loc, ordinal, f),
         _ => {}
     }
 }
@@ -715,6 +828,14 @@ fn nested_representation(
             .collect::<Option<Vec<_>>>()
             .map(Value::Array),
         other => Some(other.clone()),
+    }
+}
+
+fn merge_object(into: &mut Map<String, Value>, from: Map<String, Value>, types: &SchemaIndex) {
+    let mut target = Value::Object(std::mem::take(into));
+    merge(&mut target, Value::Object(from), types);
+    if let Value::Object(merged) = target {
+        *into = merged;
     }
 }
 

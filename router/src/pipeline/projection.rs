@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use graphql_tools::parser::query::{self as q, Selection};
 use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphQLError, Location};
@@ -20,7 +21,7 @@ type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>
 /// The fields to write for one selection set, per concrete object type.
 #[derive(Debug, Default)]
 pub struct SelectionPlan {
-    by_type: HashMap<String, Vec<FieldPlan>>,
+    by_type: FxHashMap<String, Vec<FieldPlan>>,
 }
 
 #[derive(Debug)]
