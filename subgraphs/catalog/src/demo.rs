@@ -10,7 +10,9 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::TransactionTrait;
 
 use crate::AppState;
-use crate::domain::{Attribute, Category, CategoryPath, Collection, Product, ProductStatus, Variant};
+use crate::domain::{
+    Attribute, Category, CategoryPath, Collection, Product, ProductStatus, Variant,
+};
 use crate::store::{self, SeedCatalog};
 
 /// A seeded product's global id and its variants' global ids.
@@ -28,68 +30,192 @@ struct Kind {
     second_option: Option<(&'static str, &'static [&'static str])>,
 }
 
-const COLOURS: &[&str] = &["Black", "White", "Navy", "Olive", "Sand", "Red", "Sky Blue", "Charcoal"];
+const COLOURS: &[&str] = &[
+    "Black", "White", "Navy", "Olive", "Sand", "Red", "Sky Blue", "Charcoal",
+];
 const CLOTHING: Kind = Kind {
-    nouns: &["T-Shirt", "Shirt", "Hoodie", "Sweater", "Jacket", "Jeans", "Chinos", "Dress", "Shorts"],
-    materials: &["Cotton", "Linen", "Merino Wool", "Denim", "Recycled Polyester", "Organic Cotton"],
+    nouns: &[
+        "T-Shirt", "Shirt", "Hoodie", "Sweater", "Jacket", "Jeans", "Chinos", "Dress", "Shorts",
+    ],
+    materials: &[
+        "Cotton",
+        "Linen",
+        "Merino Wool",
+        "Denim",
+        "Recycled Polyester",
+        "Organic Cotton",
+    ],
     option: ("size", &["XS", "S", "M", "L", "XL"]),
     second_option: Some(("colour", COLOURS)),
 };
 const SHOES: Kind = Kind {
-    nouns: &["Sneaker", "Runner", "Boot", "Loafer", "Sandal", "Trail Shoe"],
+    nouns: &[
+        "Sneaker",
+        "Runner",
+        "Boot",
+        "Loafer",
+        "Sandal",
+        "Trail Shoe",
+    ],
     materials: &["Leather", "Suede", "Canvas", "Knit", "Rubber"],
     option: ("size", &["38", "39", "40", "41", "42", "43", "44", "45"]),
     second_option: Some(("colour", COLOURS)),
 };
 const HOME: Kind = Kind {
-    nouns: &["Mug", "Plate Set", "Duvet Cover", "Cushion", "Vase", "Table Lamp", "Throw", "Knife Set"],
-    materials: &["Stoneware", "Porcelain", "Linen", "Oak", "Glass", "Steel", "Wool"],
+    nouns: &[
+        "Mug",
+        "Plate Set",
+        "Duvet Cover",
+        "Cushion",
+        "Vase",
+        "Table Lamp",
+        "Throw",
+        "Knife Set",
+    ],
+    materials: &[
+        "Stoneware",
+        "Porcelain",
+        "Linen",
+        "Oak",
+        "Glass",
+        "Steel",
+        "Wool",
+    ],
     option: ("colour", COLOURS),
     second_option: None,
 };
 const ELECTRONICS: Kind = Kind {
-    nouns: &["Headphones", "Speaker", "Phone Case", "Charger", "Earbuds", "Smartwatch", "Power Bank"],
+    nouns: &[
+        "Headphones",
+        "Speaker",
+        "Phone Case",
+        "Charger",
+        "Earbuds",
+        "Smartwatch",
+        "Power Bank",
+    ],
     materials: &["Aluminium", "Silicone", "Recycled Plastic", "Steel"],
     option: ("colour", &["Black", "White", "Silver", "Midnight Blue"]),
     second_option: Some(("edition", &["Standard", "Pro"])),
 };
 const OUTDOOR: Kind = Kind {
-    nouns: &["Tent", "Backpack", "Sleeping Bag", "Water Bottle", "Bike Light", "Helmet", "Rain Jacket"],
-    materials: &["Ripstop Nylon", "Steel", "Recycled Polyester", "Gore-Tex", "Aluminium"],
+    nouns: &[
+        "Tent",
+        "Backpack",
+        "Sleeping Bag",
+        "Water Bottle",
+        "Bike Light",
+        "Helmet",
+        "Rain Jacket",
+    ],
+    materials: &[
+        "Ripstop Nylon",
+        "Steel",
+        "Recycled Polyester",
+        "Gore-Tex",
+        "Aluminium",
+    ],
     option: ("size", &["S", "M", "L"]),
     second_option: Some(("colour", &["Forest", "Orange", "Slate"])),
 };
 const BEAUTY: Kind = Kind {
-    nouns: &["Face Cream", "Serum", "Cleanser", "Eau de Parfum", "Lip Balm", "Body Lotion"],
-    materials: &["Aloe", "Shea Butter", "Vitamin C", "Rose", "Cedarwood", "Hyaluronic Acid"],
+    nouns: &[
+        "Face Cream",
+        "Serum",
+        "Cleanser",
+        "Eau de Parfum",
+        "Lip Balm",
+        "Body Lotion",
+    ],
+    materials: &[
+        "Aloe",
+        "Shea Butter",
+        "Vitamin C",
+        "Rose",
+        "Cedarwood",
+        "Hyaluronic Acid",
+    ],
     option: ("volume", &["30 ml", "50 ml", "100 ml", "200 ml"]),
     second_option: None,
 };
 
 /// Root categories with their leaves, each leaf with the kind of goods it holds.
 const TREE: &[(&str, &[(&str, &Kind)])] = &[
-    ("Clothing", &[("Men", &CLOTHING), ("Women", &CLOTHING), ("Kids", &CLOTHING)]),
-    ("Footwear", &[("Sneakers", &SHOES), ("Boots", &SHOES), ("Sandals", &SHOES)]),
-    ("Home & Kitchen", &[("Kitchen", &HOME), ("Bedding", &HOME), ("Decor", &HOME)]),
-    ("Electronics", &[("Audio", &ELECTRONICS), ("Phone Accessories", &ELECTRONICS)]),
+    (
+        "Clothing",
+        &[
+            ("Men", &CLOTHING),
+            ("Women", &CLOTHING),
+            ("Kids", &CLOTHING),
+        ],
+    ),
+    (
+        "Footwear",
+        &[("Sneakers", &SHOES), ("Boots", &SHOES), ("Sandals", &SHOES)],
+    ),
+    (
+        "Home & Kitchen",
+        &[("Kitchen", &HOME), ("Bedding", &HOME), ("Decor", &HOME)],
+    ),
+    (
+        "Electronics",
+        &[("Audio", &ELECTRONICS), ("Phone Accessories", &ELECTRONICS)],
+    ),
     ("Outdoor", &[("Camping", &OUTDOOR), ("Cycling", &OUTDOOR)]),
     ("Beauty", &[("Skincare", &BEAUTY), ("Fragrance", &BEAUTY)]),
 ];
 
 const ADJECTIVES: &[&str] = &[
-    "Classic", "Essential", "Everyday", "Premium", "Lightweight", "Vintage", "Modern", "Urban",
-    "Coastal", "Alpine", "Studio", "Heritage", "Weekend", "Nordic", "Soft", "Rugged",
+    "Classic",
+    "Essential",
+    "Everyday",
+    "Premium",
+    "Lightweight",
+    "Vintage",
+    "Modern",
+    "Urban",
+    "Coastal",
+    "Alpine",
+    "Studio",
+    "Heritage",
+    "Weekend",
+    "Nordic",
+    "Soft",
+    "Rugged",
 ];
 const BRANDS: &[&str] = &[
-    "Northwind", "Acme", "Fjordline", "Tidewater", "Kestrel", "Ironbark", "Lumen", "Mariposa",
-    "Oakridge", "Pebble & Co", "Quill", "Sable", "Terrace", "Umbra", "Verde", "Wildfern",
+    "Northwind",
+    "Acme",
+    "Fjordline",
+    "Tidewater",
+    "Kestrel",
+    "Ironbark",
+    "Lumen",
+    "Mariposa",
+    "Oakridge",
+    "Pebble & Co",
+    "Quill",
+    "Sable",
+    "Terrace",
+    "Umbra",
+    "Verde",
+    "Wildfern",
 ];
 const COLLECTIONS: &[&str] = &[
-    "New Arrivals", "Summer Sale", "Best Sellers", "Gift Ideas", "Eco Friendly", "Staff Picks",
+    "New Arrivals",
+    "Summer Sale",
+    "Best Sellers",
+    "Gift Ideas",
+    "Eco Friendly",
+    "Staff Picks",
 ];
 
 /// Seeds `products` products unless the catalog already has some; returns every product.
-pub async fn seed(state: &AppState, products: usize, seed: u64) -> anyhow::Result<Vec<SeededProduct>> {
+pub async fn seed(
+    state: &AppState,
+    products: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<SeededProduct>> {
     let db = &state.db;
     if store::count_products(db).await? == 0 {
         let catalog = generate(products, seed);
@@ -103,14 +229,20 @@ pub async fn seed(state: &AppState, products: usize, seed: u64) -> anyhow::Resul
         .into_iter()
         .map(|(id, variants)| SeededProduct {
             id: GlobalId::encode("Product", id),
-            variant_ids: variants.into_iter().map(|v| GlobalId::encode("ProductVariant", v)).collect(),
+            variant_ids: variants
+                .into_iter()
+                .map(|v| GlobalId::encode("ProductVariant", v))
+                .collect(),
         })
         .collect())
 }
 
 fn generate(count: usize, seed: u64) -> SeedCatalog {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let epoch = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a valid date");
+    let epoch = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a valid date");
     let (categories, leaves) = category_tree();
     let collections = COLLECTIONS
         .iter()
@@ -204,11 +336,21 @@ fn product(
             pick(rng, &["matte", "soft", "brushed", "natural", "polished"]),
         ),
         name,
-        status: if rng.random_bool(0.95) { ProductStatus::Published } else { ProductStatus::Draft },
+        status: if rng.random_bool(0.95) {
+            ProductStatus::Published
+        } else {
+            ProductStatus::Draft
+        },
         category_id: Some(category_id),
         attributes: vec![
-            Attribute { name: "brand".into(), value: brand.into() },
-            Attribute { name: "material".into(), value: material.into() },
+            Attribute {
+                name: "brand".into(),
+                value: brand.into(),
+            },
+            Attribute {
+                name: "material".into(),
+                value: material.into(),
+            },
         ],
         image_urls: (1..=images)
             .map(|n| format!("https://images.example.com/products/{id}/{n}.jpg"))
@@ -222,12 +364,20 @@ fn product(
 fn add_variants(rng: &mut ChaCha8Rng, variants: &mut Vec<Variant>, product: &Product, kind: &Kind) {
     let (name, values) = kind.option;
     let count = rng.random_range(1..=4).min(values.len());
-    let second = kind.second_option.map(|(n, v)| (n, *v.choose(rng).expect("non-empty")));
+    let second = kind
+        .second_option
+        .map(|(n, v)| (n, *v.choose(rng).expect("non-empty")));
     let first_value = rng.random_range(0..=values.len() - count);
     for (position, value) in (0..).zip(&values[first_value..first_value + count]) {
-        let mut options = vec![Attribute { name: name.into(), value: (*value).into() }];
+        let mut options = vec![Attribute {
+            name: name.into(),
+            value: (*value).into(),
+        }];
         if let Some((name, value)) = second {
-            options.push(Attribute { name: name.into(), value: value.into() });
+            options.push(Attribute {
+                name: name.into(),
+                value: value.into(),
+            });
         }
         let label: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
         let id = i64::try_from(variants.len()).expect("ids fit") + 1;
@@ -259,7 +409,11 @@ mod tests {
         assert_eq!(a.products, b.products);
         assert_eq!(a.variants, b.variants);
         assert!(a.variants.len() >= 200 && a.variants.len() <= 800);
-        assert!(a.variants.iter().all(|v| v.product_id >= 1 && v.product_id <= 200));
+        assert!(
+            a.variants
+                .iter()
+                .all(|v| v.product_id >= 1 && v.product_id <= 200)
+        );
         let mut skus: Vec<&str> = a.variants.iter().map(|v| v.sku.as_str()).collect();
         skus.sort_unstable();
         skus.dedup();

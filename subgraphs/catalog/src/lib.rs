@@ -38,7 +38,8 @@ impl AppState {
 
 /// Connects (migrating the schema) and builds the cache the configuration asks for.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
-    let db = db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(config, DOMAIN).await?;
+    let db =
+        db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(config, DOMAIN).await?;
     let cache = cache::from_config(config, DOMAIN).await?;
     Ok(AppState::new(db, cache))
 }
@@ -67,6 +68,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = state(&config).await?;
     let address = config.listen_or(DEFAULT_PORT);
     let listener = tokio::net::TcpListener::bind(address).await?;
-    tracing::info!("catalog GraphiQL at http://{}/graphql", listener.local_addr()?);
+    tracing::info!(
+        "catalog GraphiQL at http://{}/graphql",
+        listener.local_addr()?
+    );
     server::serve(listener, router(state)).await
 }

@@ -168,7 +168,10 @@ impl SortPosition {
             ProductSort::Newest => Self::Newest(cursor.i64_at(0)?),
             ProductSort::Relevance => {
                 let rank = cursor.0[0].as_f64().ok_or_else(|| {
-                    KernelError::new(ErrorCode::BadUserInput, "cursor does not belong to this sort")
+                    KernelError::new(
+                        ErrorCode::BadUserInput,
+                        "cursor does not belong to this sort",
+                    )
                 })?;
                 Self::Relevance(rank, cursor.i64_at(1)?)
             }
@@ -197,7 +200,11 @@ impl ListWindow {
         };
         let (cursor, bound) = (position(&page.cursor)?, position(&page.bound)?);
         let backward = page.direction == Direction::Backward;
-        let (after, before) = if backward { (bound, cursor) } else { (cursor, bound) };
+        let (after, before) = if backward {
+            (bound, cursor)
+        } else {
+            (cursor, bound)
+        };
         Ok(Self {
             after,
             before,
@@ -213,7 +220,9 @@ mod tests {
 
     #[test]
     fn search_text_becomes_safe_backend_queries() {
-        let query = SearchQuery::parse("Linen \"shirt\" OR*").expect("valid").expect("terms");
+        let query = SearchQuery::parse("Linen \"shirt\" OR*")
+            .expect("valid")
+            .expect("terms");
         assert_eq!(query.fts5_match(), r#""linen" "shirt" "or"*"#);
         assert_eq!(query.tsquery(), "linen & shirt & or:*");
         assert_eq!(SearchQuery::parse(" -- ").expect("valid"), None);
@@ -224,7 +233,10 @@ mod tests {
     fn attribute_filters_group_by_lowercased_name() {
         let filters = AttributeFilter::parse_all([
             ("Colour".to_owned(), vec!["Red".to_owned()]),
-            ("colour".to_owned(), vec!["Blue".to_owned(), "Red".to_owned()]),
+            (
+                "colour".to_owned(),
+                vec!["Blue".to_owned(), "Red".to_owned()],
+            ),
         ])
         .expect("valid");
         assert_eq!(filters.len(), 1);
@@ -236,17 +248,29 @@ mod tests {
     fn relevance_needs_a_search() {
         let mut filter = ProductFilter::published();
         assert_eq!(ProductSort::effective(None, &filter), ProductSort::Newest);
-        assert_eq!(ProductSort::effective(Some(ProductSort::Relevance), &filter), ProductSort::Newest);
+        assert_eq!(
+            ProductSort::effective(Some(ProductSort::Relevance), &filter),
+            ProductSort::Newest
+        );
         filter.search = SearchQuery::parse("shirt").expect("valid");
-        assert_eq!(ProductSort::effective(None, &filter), ProductSort::Relevance);
-        assert_eq!(ProductSort::effective(Some(ProductSort::Name), &filter), ProductSort::Name);
+        assert_eq!(
+            ProductSort::effective(None, &filter),
+            ProductSort::Relevance
+        );
+        assert_eq!(
+            ProductSort::effective(Some(ProductSort::Name), &filter),
+            ProductSort::Name
+        );
     }
 
     #[test]
     fn cursors_round_trip_per_sort_and_reject_other_sorts() {
         let position = SortPosition::Relevance(0.25, 7);
         let cursor = position.to_cursor();
-        assert_eq!(SortPosition::from_cursor(ProductSort::Relevance, &cursor), Ok(position));
+        assert_eq!(
+            SortPosition::from_cursor(ProductSort::Relevance, &cursor),
+            Ok(position)
+        );
         let error = SortPosition::from_cursor(ProductSort::Newest, &cursor).map_err(|e| e.code);
         assert_eq!(error, Err(ErrorCode::BadUserInput));
         let name = SortPosition::Name("Tee".into(), 3).to_cursor();

@@ -14,7 +14,7 @@ pub use product::{
     NewCategory, NewCollection, NewProduct, NewVariant, Product, ProductPatch, ProductStatus,
     Variant, VariantPatch,
 };
-pub use values::{Attribute, ImageUrl, Slug, Sku, Text};
+pub use values::{Attribute, ImageUrl, Sku, Slug, Text};
 
 /// An input that breaks a rule; `field` names the input field so clients can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

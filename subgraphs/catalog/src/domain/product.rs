@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Attribute, ImageUrl, Slug, Sku, Text, ValidationError};
+use super::{Attribute, ImageUrl, Sku, Slug, Text, ValidationError};
 
 /// Whether the public can see a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -161,7 +161,12 @@ mod tests {
 
     #[test]
     fn variant_names_default_to_their_option_values() {
-        assert_eq!(variant("A-1", &[("size", "M"), ("colour", "Blue")]).name.as_str(), "M / Blue");
+        assert_eq!(
+            variant("A-1", &[("size", "M"), ("colour", "Blue")])
+                .name
+                .as_str(),
+            "M / Blue"
+        );
         assert_eq!(variant("A-1", &[]).name.as_str(), "A-1");
     }
 
@@ -178,8 +183,14 @@ mod tests {
             collection_ids: vec![],
             variants: vec![variant("A-1", &[]), variant("a-1", &[])],
         };
-        assert_eq!(product.check().map_err(|e| e.field), Err("variants[1].sku".to_owned()));
-        assert_eq!(ProductStatus::parse("status", " Published "), Ok(ProductStatus::Published));
+        assert_eq!(
+            product.check().map_err(|e| e.field),
+            Err("variants[1].sku".to_owned())
+        );
+        assert_eq!(
+            ProductStatus::parse("status", " Published "),
+            Ok(ProductStatus::Published)
+        );
         assert!(ProductStatus::parse("status", "gone").is_err());
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::{Any, Context, Request, ServerResult, Value};
 use commerce_kernel::GlobalId;
 use tokio::sync::OnceCell;
@@ -79,7 +81,10 @@ pub async fn product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option
             Ok::<_, async_graphql::Error>((page, rows.into_iter().map(|p| (p.id, p)).collect()))
         })
         .await?;
-    Ok(products.get(&id).cloned().map(|p| Product::in_page(p, page.clone())))
+    Ok(products
+        .get(&id)
+        .cloned()
+        .map(|p| Product::in_page(p, page.clone())))
 }
 
 pub async fn variant(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<ProductVariant>> {

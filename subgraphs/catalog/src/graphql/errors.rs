@@ -56,7 +56,10 @@ pub fn expected_failure(error: CatalogError) -> async_graphql::Result<ErrorResul
         CatalogError::SlugTaken { .. } => Ok(ErrorResult::SlugTaken(SlugTaken { code, message })),
         CatalogError::SkuTaken => Ok(ErrorResult::SkuTaken(SkuTaken { code, message })),
         CatalogError::CategoryHasChildren { .. } => {
-            Ok(ErrorResult::CategoryHasChildren(CategoryHasChildren { code, message }))
+            Ok(ErrorResult::CategoryHasChildren(CategoryHasChildren {
+                code,
+                message,
+            }))
         }
         other => Err(graphql_error(other)),
     }

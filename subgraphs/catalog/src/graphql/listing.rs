@@ -58,14 +58,8 @@ pub struct ProductFilterInput {
     pub search: Option<String>,
 }
 
-impl Default for ProductStatus {
-    fn default() -> Self {
-        Self::Published
-    }
-}
-
 impl ProductFilterInput {
-    fn parse(self) -> async_graphql::Result<domain::ProductFilter> {
+    pub fn parse(self) -> async_graphql::Result<domain::ProductFilter> {
         let decode = |id: Option<ID>, kind| id.map(|id| GlobalId::decode(&id, kind)).transpose();
         let attributes = self.attributes.into_iter().map(|a| (a.name, a.values));
         let search = self.search.as_deref().map(SearchQuery::parse).transpose();
@@ -89,11 +83,11 @@ pub type ProductConnection = Connection<String, Product, ProductListExtras>;
 pub async fn products_page(
     ctx: &Context<'_>,
     page: PageRequest,
-    filter: Option<ProductFilterInput>,
+    filter: domain::ProductFilter,
     sort: Option<ProductSort>,
 ) -> async_graphql::Result<ProductConnection> {
     let catalog = ctx.data_unchecked::<Catalog>();
-    let filter = Arc::new(filter.unwrap_or_default().parse()?);
+    let filter = Arc::new(filter);
     let sort = sort.map(domain::ProductSort::from);
     let page = catalog
         .list_products(&filter, sort, &page)
@@ -106,10 +100,12 @@ pub async fn products_page(
     );
     let ids = page.items.iter().map(|listed| listed.product.id).collect();
     let batch = Arc::new(PageBatch::new(catalog.clone(), ids));
-    connection.edges.extend(page.items.into_iter().map(|listed| {
-        let cursor = listed.position.to_cursor().encode();
-        Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
-    }));
+    connection
+        .edges
+        .extend(page.items.into_iter().map(|listed| {
+            let cursor = listed.position.to_cursor().encode();
+            Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
+        }));
     Ok(connection)
 }
 
@@ -123,7 +119,10 @@ impl ProductListExtras {
     /// How many products match the filter (may lag writes by a few seconds).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         let catalog = ctx.data_unchecked::<Catalog>();
-        catalog.count_products(&self.filter).await.map_err(graphql_error)
+        catalog
+            .count_products(&self.filter)
+            .await
+            .map_err(graphql_error)
     }
 
     /// Matching products per category and per attribute value.
@@ -135,12 +134,17 @@ impl ProductListExtras {
             let value = AttributeValueCount { value, count };
             match attributes.last_mut() {
                 Some(facet) if facet.name == name => facet.values.push(value),
-                _ => attributes.push(AttributeFacet { name, values: vec![value] }),
+                _ => attributes.push(AttributeFacet {
+                    name,
+                    values: vec![value],
+                }),
             }
         }
         let categories = counts.categories.into_iter();
         Ok(ProductFacets {
-            categories: categories.map(|(id, count)| CategoryFacet { id, count }).collect(),
+            categories: categories
+                .map(|(id, count)| CategoryFacet { id, count })
+                .collect(),
             attributes,
         })
     }

@@ -67,7 +67,11 @@ impl Loader<i64> for VariantsByProductLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Variant>>, Self::Error> {
-        let rows = self.0.variants_of_products(keys).await.map_err(graphql_error)?;
+        let rows = self
+            .0
+            .variants_of_products(keys)
+            .await
+            .map_err(graphql_error)?;
         Ok(group(rows.into_iter().map(|v| (v.product_id, v))))
     }
 }
@@ -77,7 +81,11 @@ impl Loader<i64> for CollectionsByProductLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Collection>>, Self::Error> {
-        let rows = self.0.collections_of_products(keys).await.map_err(graphql_error)?;
+        let rows = self
+            .0
+            .collections_of_products(keys)
+            .await
+            .map_err(graphql_error)?;
         Ok(group(rows))
     }
 }
@@ -113,7 +121,11 @@ impl PageBatch {
             .variants
             .get_or_try_init(|| async {
                 let rows = self.catalog.variants_of_products(&self.ids).await;
-                Ok::<_, async_graphql::Error>(group(rows.map_err(graphql_error)?.into_iter().map(|v| (v.product_id, v))))
+                Ok::<_, async_graphql::Error>(group(
+                    rows.map_err(graphql_error)?
+                        .into_iter()
+                        .map(|v| (v.product_id, v)),
+                ))
             })
             .await?;
         Ok(all.get(&product_id).cloned().unwrap_or_default())

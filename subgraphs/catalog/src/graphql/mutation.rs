@@ -11,8 +11,8 @@ use super::types::{
     ProductVariant, VARIANT,
 };
 use crate::domain::{
-    self, Attribute, ImageUrl, NewCategory, NewCollection, NewProduct, NewVariant, Slug, Sku,
-    Text, ValidationError,
+    self, Attribute, ImageUrl, NewCategory, NewCollection, NewProduct, NewVariant, Sku, Slug, Text,
+    ValidationError,
 };
 use crate::service::{Catalog, CategoryChange, CollectionChange, ImportFormat as Format};
 
@@ -170,12 +170,20 @@ fn attributes(field: &str, input: &[AttributeInput]) -> async_graphql::Result<Ve
 }
 
 fn image_urls(input: &[String]) -> async_graphql::Result<Vec<ImageUrl>> {
-    valid(input.iter().map(|url| ImageUrl::parse("imageUrls", url)).collect())
+    valid(
+        input
+            .iter()
+            .map(|url| ImageUrl::parse("imageUrls", url))
+            .collect(),
+    )
 }
 
 fn new_variant(field: &str, input: &ProductVariantInput) -> async_graphql::Result<NewVariant> {
     let sku = valid(Sku::parse(&format!("{field}.sku"), &input.sku))?;
-    let name = input.name.as_deref().map(|n| Text::name(&format!("{field}.name"), n));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| Text::name(&format!("{field}.name"), n));
     let options = attributes(&format!("{field}.options"), &input.options)?;
     Ok(NewVariant::new(sku, valid(name.transpose())?, options))
 }
@@ -202,7 +210,11 @@ impl CreateProductInput {
             name,
             description: valid(Text::description("description", &self.description))?,
             status: self.status.into(),
-            category_id: self.category_id.as_ref().map(|id| decode(id, CATEGORY)).transpose()?,
+            category_id: self
+                .category_id
+                .as_ref()
+                .map(|id| decode(id, CATEGORY))
+                .transpose()?,
             attributes: attributes("attributes", &self.attributes)?,
             image_urls: image_urls(&self.image_urls)?,
             collection_ids: decode_all(&self.collection_ids, COLLECTION)?,
@@ -228,7 +240,11 @@ impl UpdateProductInput {
             })?,
             status: self.status.map(Into::into),
             category_id,
-            attributes: self.attributes.as_deref().map(|a| attributes("attributes", a)).transpose()?,
+            attributes: self
+                .attributes
+                .as_deref()
+                .map(|a| attributes("attributes", a))
+                .transpose()?,
             image_urls: self.image_urls.as_deref().map(image_urls).transpose()?,
             collection_ids: self
                 .collection_ids
@@ -245,7 +261,10 @@ fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
     ctx.data_unchecked::<Catalog>()
 }
 
-fn deleted(id: ID, outcome: Result<(), crate::service::CatalogError>) -> async_graphql::Result<DeletePayload> {
+fn deleted(
+    id: ID,
+    outcome: Result<(), crate::service::CatalogError>,
+) -> async_graphql::Result<DeletePayload> {
     outcome.map_err(graphql_error)?;
     Ok(DeletePayload { deleted_id: id })
 }
@@ -274,7 +293,11 @@ impl Mutation {
     }
 
     /// Deletes a product with its variants.
-    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+    async fn delete_product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<DeletePayload> {
         let outcome = catalog(ctx).delete_product(decode(&id, PRODUCT)?).await;
         deleted(id, outcome)
     }
@@ -300,10 +323,16 @@ impl Mutation {
         let patch = domain::VariantPatch {
             sku: optional(input.sku.as_ref(), |s| Sku::parse("sku", s))?,
             name: optional(input.name.as_ref(), |s| Text::name("name", s))?,
-            options: input.options.as_deref().map(|o| attributes("options", o)).transpose()?,
+            options: input
+                .options
+                .as_deref()
+                .map(|o| attributes("options", o))
+                .transpose()?,
             position: input.position,
         };
-        let outcome = catalog(ctx).update_variant(decode(&id, VARIANT)?, &patch).await;
+        let outcome = catalog(ctx)
+            .update_variant(decode(&id, VARIANT)?, &patch)
+            .await;
         ProductVariantResult::from_outcome(outcome.map(ProductVariant))
     }
 
@@ -324,7 +353,11 @@ impl Mutation {
         let new = NewCategory {
             slug: valid(Slug::parse("slug", &input.slug))?,
             name: valid(Text::name("name", &input.name))?,
-            parent_id: input.parent_id.as_ref().map(|id| decode(id, CATEGORY)).transpose()?,
+            parent_id: input
+                .parent_id
+                .as_ref()
+                .map(|id| decode(id, CATEGORY))
+                .transpose()?,
             position: input.position,
         };
         let outcome = catalog(ctx).create_category(&new).await;
@@ -348,7 +381,9 @@ impl Mutation {
                 MaybeUndefined::Value(parent) => Some(Some(decode(parent, CATEGORY)?)),
             },
         };
-        let outcome = catalog(ctx).update_category(decode(&id, CATEGORY)?, &change).await;
+        let outcome = catalog(ctx)
+            .update_category(decode(&id, CATEGORY)?, &change)
+            .await;
         CategoryResult::from_outcome(outcome.map(Category::from))
     }
 
@@ -390,7 +425,9 @@ impl Mutation {
                 Text::description("description", s)
             })?,
         };
-        let outcome = catalog(ctx).update_collection(decode(&id, COLLECTION)?, &change).await;
+        let outcome = catalog(ctx)
+            .update_collection(decode(&id, COLLECTION)?, &change)
+            .await;
         CollectionResult::from_outcome(outcome.map(Collection::from))
     }
 
@@ -399,7 +436,9 @@ impl Mutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<DeletePayload> {
-        let outcome = catalog(ctx).delete_collection(decode(&id, COLLECTION)?).await;
+        let outcome = catalog(ctx)
+            .delete_collection(decode(&id, COLLECTION)?)
+            .await;
         deleted(id, outcome)
     }
 
@@ -409,7 +448,8 @@ impl Mutation {
         collection_id: ID,
         product_ids: Vec<ID>,
     ) -> async_graphql::Result<Collection> {
-        self.change_collection(ctx, collection_id, product_ids, true).await
+        self.change_collection(ctx, collection_id, product_ids, true)
+            .await
     }
 
     async fn remove_products_from_collection(
@@ -418,7 +458,8 @@ impl Mutation {
         collection_id: ID,
         product_ids: Vec<ID>,
     ) -> async_graphql::Result<Collection> {
-        self.change_collection(ctx, collection_id, product_ids, false).await
+        self.change_collection(ctx, collection_id, product_ids, false)
+            .await
     }
 
     /// Imports products (with variants) from JSON Lines or CSV, at most 10,000 rows. Each
@@ -433,8 +474,14 @@ impl Mutation {
             ImportFormat::JsonLines => Format::JsonLines,
             ImportFormat::Csv => Format::Csv,
         };
-        let report = catalog(ctx).import_products(format, &data).await.map_err(graphql_error)?;
-        let ids = report.created_ids.iter().map(|&id| ID(GlobalId::encode(PRODUCT, id)));
+        let report = catalog(ctx)
+            .import_products(format, &data)
+            .await
+            .map_err(graphql_error)?;
+        let ids = report
+            .created_ids
+            .iter()
+            .map(|&id| ID(GlobalId::encode(PRODUCT, id)));
         let errors = report.errors.into_iter().map(|e| ImportRowError {
             line: i32::try_from(e.line).unwrap_or(i32::MAX),
             message: e.message,
@@ -457,7 +504,9 @@ impl Mutation {
     ) -> async_graphql::Result<Collection> {
         let id = decode(&collection_id, COLLECTION)?;
         let product_ids = decode_all(&product_ids, PRODUCT)?;
-        let collection = catalog(ctx).change_collection_products(id, &product_ids, add).await;
+        let collection = catalog(ctx)
+            .change_collection_products(id, &product_ids, add)
+            .await;
         Ok(collection.map_err(graphql_error)?.into())
     }
 }

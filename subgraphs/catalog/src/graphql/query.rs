@@ -26,8 +26,11 @@ fn one_of(id: Option<ID>, slug: Option<String>) -> async_graphql::Result<Result<
     match (id, slug) {
         (Some(id), None) => Ok(Ok(id)),
         (None, Some(slug)) => Ok(Err(slug)),
-        _ => Err(KernelError::new(ErrorCode::BadUserInput, "pass exactly one of `id` and `slug`"))
-            .or_client(),
+        _ => Err(KernelError::new(
+            ErrorCode::BadUserInput,
+            "pass exactly one of `id` and `slug`",
+        ))
+        .or_client(),
     }
 }
 
@@ -62,6 +65,7 @@ impl Query {
         sort: Option<ProductSort>,
     ) -> async_graphql::Result<ProductConnection> {
         let page = PageRequest::parse(first, after, last, before).or_client()?;
+        let filter = filter.unwrap_or_default().parse()?;
         products_page(ctx, page, filter, sort).await
     }
 
@@ -104,7 +108,10 @@ impl Query {
         let found = match one_of(id, slug)? {
             Ok(id) => {
                 let id = GlobalId::decode(&id, COLLECTION).or_client()?;
-                catalog(ctx).collections_by_ids(&[id]).await.map(|mut c| c.pop())
+                catalog(ctx)
+                    .collections_by_ids(&[id])
+                    .await
+                    .map(|mut c| c.pop())
             }
             Err(slug) => catalog(ctx).collection_by_slug(slug.trim()).await,
         };
@@ -121,11 +128,19 @@ impl Query {
         before: Option<String>,
     ) -> async_graphql::Result<Connection<String, Collection, EmptyFields>> {
         let page = PageRequest::parse(first, after, last, before).or_client()?;
-        let page = catalog(ctx).list_collections(&page).await.map_err(graphql_error)?;
+        let page = catalog(ctx)
+            .list_collections(&page)
+            .await
+            .map_err(graphql_error)?;
         let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
-        connection.edges.extend(page.items.into_iter().map(|collection| {
-            Edge::new(Cursor(vec![json!(collection.id)]).encode(), Collection::from(collection))
-        }));
+        connection
+            .edges
+            .extend(page.items.into_iter().map(|collection| {
+                Edge::new(
+                    Cursor(vec![json!(collection.id)]).encode(),
+                    Collection::from(collection),
+                )
+            }));
         Ok(connection)
     }
 

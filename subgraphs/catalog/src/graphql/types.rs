@@ -1,13 +1,15 @@
 //! The catalog's GraphQL object types, kept apart from the domain types through `From`
 //! impls so a table or domain change never silently changes the public schema.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use commerce_kernel::GlobalId;
+use commerce_kernel::pagination::PageRequest;
+use commerce_kernel::{ClientResultExt, GlobalId};
 
 use std::sync::Arc;
 
 use super::errors::graphql_error;
+use super::listing::{ProductConnection, ProductSort, products_page};
 use super::loaders::{Loaders, PageBatch};
 use crate::domain;
 use crate::service::{Catalog, CategoryTree};
@@ -22,9 +24,11 @@ fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
 }
 
 /// Whether the public sees a product.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProductStatus {
     Draft,
+    /// The default of listing filters: what the public sees.
+    #[default]
     Published,
 }
 
@@ -115,7 +119,12 @@ impl Product {
 
     async fn attributes(&self) -> Vec<Attribute> {
         let attributes = self.inner.attributes.iter().cloned();
-        attributes.map(|a| Attribute { name: a.name, value: a.value }).collect()
+        attributes
+            .map(|a| Attribute {
+                name: a.name,
+                value: a.value,
+            })
+            .collect()
     }
 
     async fn image_urls(&self) -> &[String] {
@@ -134,14 +143,22 @@ impl Product {
         let Some(id) = self.inner.category_id else {
             return Ok(None);
         };
-        Ok(category_tree(ctx).await?.get(id).cloned().map(Category::from))
+        Ok(category_tree(ctx)
+            .await?
+            .get(id)
+            .cloned()
+            .map(Category::from))
     }
 
     async fn collections(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Collection>> {
         let id = self.inner.id;
         let collections = match &self.batch {
             Some(batch) => batch.collections(id).await?,
-            None => loaders(ctx).collections_by_product.load_one(id).await?.unwrap_or_default(),
+            None => loaders(ctx)
+                .collections_by_product
+                .load_one(id)
+                .await?
+                .unwrap_or_default(),
         };
         Ok(collections.into_iter().map(Collection::from).collect())
     }
@@ -151,7 +168,11 @@ impl Product {
         let id = self.inner.id;
         let variants = match &self.batch {
             Some(batch) => batch.variants(id).await?,
-            None => loaders(ctx).variants_by_product.load_one(id).await?.unwrap_or_default(),
+            None => loaders(ctx)
+                .variants_by_product
+                .load_one(id)
+                .await?
+                .unwrap_or_default(),
         };
         Ok(variants.into_iter().map(ProductVariant::from).collect())
     }
@@ -182,7 +203,12 @@ impl ProductVariant {
 
     async fn options(&self) -> Vec<VariantOption> {
         let options = self.0.options.iter().cloned();
-        options.map(|o| VariantOption { name: o.name, value: o.value }).collect()
+        options
+            .map(|o| VariantOption {
+                name: o.name,
+                value: o.value,
+            })
+            .collect()
     }
 
     async fn position(&self) -> i32 {
@@ -191,86 +217,122 @@ impl ProductVariant {
 
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let product = loaders(ctx).products.load_one(self.0.product_id).await?;
-        product.map(Product::from).ok_or_else(|| "variant without product".into())
+        product
+            .map(Product::from)
+            .ok_or_else(|| "variant without product".into())
+    }
+}
+
+pub struct Category(pub domain::Category);
+
+impl From<domain::Category> for Category {
+    fn from(category: domain::Category) -> Self {
+        Self(category)
     }
 }
 
 /// A node of the category tree.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Category {
-    #[graphql(skip)]
-    pub inner: domain::Category,
-    pub slug: String,
-    pub name: String,
-    pub position: i32,
-}
-
-impl From<domain::Category> for Category {
-    fn from(category: domain::Category) -> Self {
-        Self {
-            slug: category.slug.clone(),
-            name: category.name.clone(),
-            position: category.position,
-            inner: category,
-        }
-    }
-}
-
-#[ComplexObject]
+#[Object]
 impl Category {
     async fn id(&self) -> ID {
-        ID(GlobalId::encode(CATEGORY, self.inner.id))
+        ID(GlobalId::encode(CATEGORY, self.0.id))
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Order among siblings.
+    async fn position(&self) -> i32 {
+        self.0.position
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
-        let Some(id) = self.inner.parent_id else {
+        let Some(id) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(category_tree(ctx).await?.get(id).cloned().map(Category::from))
+        Ok(category_tree(ctx).await?.get(id).cloned().map(Category))
     }
 
     /// Direct subcategories in display order.
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
         let tree = category_tree(ctx).await?;
-        let children = tree.all().iter().filter(|c| c.parent_id == Some(self.inner.id));
-        Ok(children.cloned().map(Category::from).collect())
+        let children = tree.all().iter().filter(|c| c.parent_id == Some(self.0.id));
+        Ok(children.cloned().map(Category).collect())
     }
 
     /// From the root down to the parent (for breadcrumbs).
     async fn ancestors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
         let tree = category_tree(ctx).await?;
-        Ok(tree.ancestors(&self.inner).into_iter().cloned().map(Category::from).collect())
+        Ok(tree.ancestors(&self.0).into_iter().cloned().map(Category).collect())
+    }
+
+    /// Published products in this category or below it.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        sort: Option<ProductSort>,
+    ) -> async_graphql::Result<ProductConnection> {
+        let page = PageRequest::parse(first, after, last, before).or_client()?;
+        let filter = domain::ProductFilter {
+            category_id: Some(self.0.id),
+            ..domain::ProductFilter::published()
+        };
+        products_page(ctx, page, filter, sort).await
+    }
+}
+
+pub struct Collection(pub domain::Collection);
+
+impl From<domain::Collection> for Collection {
+    fn from(collection: domain::Collection) -> Self {
+        Self(collection)
     }
 }
 
 /// A hand-picked set of products ("Summer sale").
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Collection {
-    #[graphql(skip)]
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-}
-
-impl From<domain::Collection> for Collection {
-    fn from(collection: domain::Collection) -> Self {
-        Self {
-            id: collection.id,
-            slug: collection.slug,
-            name: collection.name,
-            description: collection.description,
-        }
-    }
-}
-
-#[ComplexObject]
+#[Object]
 impl Collection {
-    #[graphql(name = "id")]
-    async fn global_id(&self) -> ID {
-        ID(GlobalId::encode(COLLECTION, self.id))
+    async fn id(&self) -> ID {
+        ID(GlobalId::encode(COLLECTION, self.0.id))
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Published products of the collection.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        sort: Option<ProductSort>,
+    ) -> async_graphql::Result<ProductConnection> {
+        let page = PageRequest::parse(first, after, last, before).or_client()?;
+        let filter = domain::ProductFilter {
+            collection_id: Some(self.0.id),
+            ..domain::ProductFilter::published()
+        };
+        products_page(ctx, page, filter, sort).await
     }
 }
 

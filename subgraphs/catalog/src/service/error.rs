@@ -52,7 +52,9 @@ impl From<DbErr> for CatalogError {
         match unique_violation(&error) {
             Some(UniqueKey::ProductSlug) => Self::SlugTaken { entity: "product" },
             Some(UniqueKey::CategorySlug) => Self::SlugTaken { entity: "category" },
-            Some(UniqueKey::CollectionSlug) => Self::SlugTaken { entity: "collection" },
+            Some(UniqueKey::CollectionSlug) => Self::SlugTaken {
+                entity: "collection",
+            },
             Some(UniqueKey::Sku) => Self::SkuTaken,
             None => Self::Database(error),
         }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::writes::insert_checked;
 use super::{Catalog, CatalogError};
 use crate::domain::{
-    Attribute, ImageUrl, NewProduct, NewVariant, ProductStatus, Slug, Sku, Text, ValidationError,
+    Attribute, ImageUrl, NewProduct, NewVariant, ProductStatus, Sku, Slug, Text, ValidationError,
 };
 use crate::store;
 
@@ -182,7 +182,9 @@ fn csv_row(row: CsvRow) -> Result<ImportRow, String> {
 }
 
 fn split_list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split('|').map(str::trim).filter(|part| !part.is_empty())
+    cell.split('|')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
 }
 
 /// `k=v;k=v` → pairs.
@@ -213,8 +215,9 @@ impl ImportRow {
         let name = Text::name("name", &self.name)?;
         let slug = match &self.slug {
             Some(slug) => Slug::parse("slug", slug)?,
-            None => Slug::from_text(name.as_str())
-                .ok_or_else(|| ValidationError::new("slug", "cannot derive a slug from the name"))?,
+            None => Slug::from_text(name.as_str()).ok_or_else(|| {
+                ValidationError::new("slug", "cannot derive a slug from the name")
+            })?,
         };
         let category_id = match &self.category {
             Some(slug) => Some(*refs.categories.get(slug).ok_or_else(|| {
@@ -231,7 +234,9 @@ impl ImportRow {
                 OneOrMany::One(value) => std::slice::from_ref(value),
                 OneOrMany::Many(values) => values.as_slice(),
             };
-            values.iter().map(move |value| (name.as_str(), value.as_str()))
+            values
+                .iter()
+                .map(move |value| (name.as_str(), value.as_str()))
         });
         let new = NewProduct {
             slug,
@@ -246,14 +251,21 @@ impl ImportRow {
                 .map(|url| ImageUrl::parse("images", url))
                 .collect::<Result<_, _>>()?,
             collection_ids,
-            variants: self.variants.iter().enumerate().map(import_variant).collect::<Result<_, _>>()?,
+            variants: self
+                .variants
+                .iter()
+                .enumerate()
+                .map(import_variant)
+                .collect::<Result<_, _>>()?,
         };
         new.check()?;
         Ok(new)
     }
 }
 
-fn import_variant((index, variant): (usize, &ImportVariant)) -> Result<NewVariant, ValidationError> {
+fn import_variant(
+    (index, variant): (usize, &ImportVariant),
+) -> Result<NewVariant, ValidationError> {
     let field = format!("variants[{index}]");
     let sku = Sku::parse(&format!("{field}.sku"), &variant.sku)?;
     let name = variant
@@ -261,7 +273,10 @@ fn import_variant((index, variant): (usize, &ImportVariant)) -> Result<NewVarian
         .as_deref()
         .map(|name| Text::name(&format!("{field}.name"), name))
         .transpose()?;
-    let options = variant.options.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let options = variant
+        .options
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
     let options = Attribute::parse_list(&format!("{field}.options"), options)?;
     Ok(NewVariant::new(sku, name, options))
 }
@@ -291,7 +306,10 @@ impl Catalog {
             categories: categories.into_iter().map(|c| (c.slug, c.id)).collect(),
             collections: HashMap::new(),
         };
-        let mut report = ImportReport { created_ids: Vec::new(), errors: Vec::new() };
+        let mut report = ImportReport {
+            created_ids: Vec::new(),
+            errors: Vec::new(),
+        };
         let mut slugs = Vec::new();
         let txn = self.db.begin().await?;
         for (line, row) in rows {
@@ -304,7 +322,9 @@ impl Catalog {
                     report.created_ids.push(id);
                     slugs.push(slug);
                 }
-                Err(RowFailure::Rejected(message)) => report.errors.push(ImportRowError { line, message }),
+                Err(RowFailure::Rejected(message)) => {
+                    report.errors.push(ImportRowError { line, message })
+                }
                 Err(RowFailure::Fatal(error)) => return Err(error),
             }
         }
@@ -320,15 +340,24 @@ impl Catalog {
         row: ImportRow,
         refs: &mut References,
     ) -> Result<(i64, String), RowFailure> {
-        let new = row.into_new_product(self, refs).await.map_err(RowFailure::from)?;
+        let new = row
+            .into_new_product(self, refs)
+            .await
+            .map_err(RowFailure::from)?;
         let savepoint = txn.begin().await.map_err(|e| RowFailure::Fatal(e.into()))?;
         match insert_checked(&savepoint, &new).await {
             Ok(id) => {
-                savepoint.commit().await.map_err(|e| RowFailure::Fatal(e.into()))?;
+                savepoint
+                    .commit()
+                    .await
+                    .map_err(|e| RowFailure::Fatal(e.into()))?;
                 Ok((id, new.slug.as_str().to_owned()))
             }
             Err(error) => {
-                savepoint.rollback().await.map_err(|e| RowFailure::Fatal(e.into()))?;
+                savepoint
+                    .rollback()
+                    .await
+                    .map_err(|e| RowFailure::Fatal(e.into()))?;
                 Err(error.into())
             }
         }
@@ -366,7 +395,10 @@ mod tests {
         assert_eq!(*line, 2);
         assert_eq!(row.collections, vec!["summer", "sale"]);
         assert_eq!(row.variants.len(), 2);
-        assert_eq!(row.variants[1].options.get("size").map(String::as_str), Some("L"));
+        assert_eq!(
+            row.variants[1].options.get("size").map(String::as_str),
+            Some("L")
+        );
         assert_eq!(rows[1].0, 3);
         assert!(rows[1].1.as_ref().is_err_and(|e| e.contains("name=value")));
     }
@@ -378,6 +410,11 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert!(rows[0].1.is_ok());
         assert_eq!(rows[1].0, 3);
-        assert!(rows[1].1.as_ref().is_err_and(|e| e.contains("unknown field")));
+        assert!(
+            rows[1]
+                .1
+                .as_ref()
+                .is_err_and(|e| e.contains("unknown field"))
+        );
     }
 }

@@ -65,7 +65,12 @@ impl CategoryTree {
 
     /// Root first, down to the parent.
     pub fn ancestors(&self, category: &Category) -> Vec<&Category> {
-        category.path.ancestor_ids().into_iter().filter_map(|id| self.get(id)).collect()
+        category
+            .path
+            .ancestor_ids()
+            .into_iter()
+            .filter_map(|id| self.get(id))
+            .collect()
     }
 }
 
@@ -82,14 +87,22 @@ impl Catalog {
     /// The category tree from memory, reloading it when stale.
     pub async fn category_tree(&self) -> Result<Arc<CategoryTree>, CatalogError> {
         let generation = self.generation.load(Ordering::Relaxed);
-        let current = self.categories.read().expect("category lock poisoned").clone();
+        let current = self
+            .categories
+            .read()
+            .expect("category lock poisoned")
+            .clone();
         if let Some(tree) = current.filter(|tree| {
             tree.generation == generation && tree.loaded_at.elapsed() < CATEGORY_TREE_TTL
         }) {
             return Ok(tree);
         }
         let ordered = store::all_categories(&self.db).await?;
-        let by_id = ordered.iter().enumerate().map(|(index, c)| (c.id, index)).collect();
+        let by_id = ordered
+            .iter()
+            .enumerate()
+            .map(|(index, c)| (c.id, index))
+            .collect();
         let tree = Arc::new(CategoryTree {
             ordered,
             by_id,

@@ -38,10 +38,17 @@ impl Catalog {
         self.require_product(id).await
     }
 
-    pub async fn update_product(&self, id: i64, patch: &ProductPatch) -> Result<Product, CatalogError> {
+    pub async fn update_product(
+        &self,
+        id: i64,
+        patch: &ProductPatch,
+    ) -> Result<Product, CatalogError> {
         let txn = self.db.begin().await?;
         let current = store::find_products(&txn, &[id]).await?.pop();
-        let current = current.ok_or(CatalogError::NotFound { entity: "product", id })?;
+        let current = current.ok_or(CatalogError::NotFound {
+            entity: "product",
+            id,
+        })?;
         if let Some(Some(category_id)) = patch.category_id {
             ensure_category(&txn, category_id).await?;
         }
@@ -50,23 +57,37 @@ impl Catalog {
         }
         store::update_product(&txn, id, patch, Utc::now()).await?;
         txn.commit().await?;
-        let new_slug = patch.slug.as_ref().map_or(current.slug.as_str(), Slug::as_str);
-        self.invalidate(&[id], &[current.slug.as_str(), new_slug]).await;
+        let new_slug = patch
+            .slug
+            .as_ref()
+            .map_or(current.slug.as_str(), Slug::as_str);
+        self.invalidate(&[id], &[current.slug.as_str(), new_slug])
+            .await;
         self.require_product(id).await
     }
 
     pub async fn delete_product(&self, id: i64) -> Result<(), CatalogError> {
         let current = store::find_products(&self.db, &[id]).await?.pop();
-        let current = current.ok_or(CatalogError::NotFound { entity: "product", id })?;
+        let current = current.ok_or(CatalogError::NotFound {
+            entity: "product",
+            id,
+        })?;
         store::delete_product(&self.db, id).await?;
         self.invalidate(&[id], &[current.slug.as_str()]).await;
         Ok(())
     }
 
-    pub async fn create_variant(&self, product_id: i64, new: &NewVariant) -> Result<Variant, CatalogError> {
+    pub async fn create_variant(
+        &self,
+        product_id: i64,
+        new: &NewVariant,
+    ) -> Result<Variant, CatalogError> {
         let txn = self.db.begin().await?;
         if store::find_products(&txn, &[product_id]).await?.is_empty() {
-            return Err(CatalogError::NotFound { entity: "product", id: product_id });
+            return Err(CatalogError::NotFound {
+                entity: "product",
+                id: product_id,
+            });
         }
         let id = store::insert_variant(&txn, product_id, new, Utc::now()).await?;
         txn.commit().await?;
@@ -74,16 +95,26 @@ impl Catalog {
         self.require_variant(id).await
     }
 
-    pub async fn update_variant(&self, id: i64, patch: &VariantPatch) -> Result<Variant, CatalogError> {
+    pub async fn update_variant(
+        &self,
+        id: i64,
+        patch: &VariantPatch,
+    ) -> Result<Variant, CatalogError> {
         let product_id = store::update_variant(&self.db, id, patch, Utc::now()).await?;
-        let product_id = product_id.ok_or(CatalogError::NotFound { entity: "variant", id })?;
+        let product_id = product_id.ok_or(CatalogError::NotFound {
+            entity: "variant",
+            id,
+        })?;
         self.invalidate(&[product_id], &[]).await;
         self.require_variant(id).await
     }
 
     pub async fn delete_variant(&self, id: i64) -> Result<(), CatalogError> {
         let product_id = store::delete_variant(&self.db, id, Utc::now()).await?;
-        let product_id = product_id.ok_or(CatalogError::NotFound { entity: "variant", id })?;
+        let product_id = product_id.ok_or(CatalogError::NotFound {
+            entity: "variant",
+            id,
+        })?;
         self.invalidate(&[product_id], &[]).await;
         Ok(())
     }
@@ -100,7 +131,11 @@ impl Catalog {
         self.require_category(id).await
     }
 
-    pub async fn update_category(&self, id: i64, change: &CategoryChange) -> Result<Category, CatalogError> {
+    pub async fn update_category(
+        &self,
+        id: i64,
+        change: &CategoryChange,
+    ) -> Result<Category, CatalogError> {
         let txn = self.db.begin().await?;
         let category = ensure_category(&txn, id).await?;
         let (slug, name) = (change.slug.as_ref(), change.name.as_ref());
@@ -110,7 +145,10 @@ impl Catalog {
                 Some(parent_id) => Some(ensure_category(&txn, parent_id).await?),
                 None => None,
             };
-            if parent.as_ref().is_some_and(|p| p.path.is_within(&category.path)) {
+            if parent
+                .as_ref()
+                .is_some_and(|p| p.path.is_within(&category.path))
+            {
                 return Err(CatalogError::CategoryCycle);
             }
             store::move_category(&txn, &category, parent.as_ref()).await?;
@@ -152,17 +190,26 @@ impl Catalog {
         id: i64,
         change: &CollectionChange,
     ) -> Result<Collection, CatalogError> {
-        let (slug, name, description) =
-            (change.slug.as_ref(), change.name.as_ref(), change.description.as_ref());
+        let (slug, name, description) = (
+            change.slug.as_ref(),
+            change.name.as_ref(),
+            change.description.as_ref(),
+        );
         if !store::update_collection(&self.db, id, slug, name, description).await? {
-            return Err(CatalogError::NotFound { entity: "collection", id });
+            return Err(CatalogError::NotFound {
+                entity: "collection",
+                id,
+            });
         }
         self.require_collection(id).await
     }
 
     pub async fn delete_collection(&self, id: i64) -> Result<(), CatalogError> {
         if !store::delete_collection(&self.db, id).await? {
-            return Err(CatalogError::NotFound { entity: "collection", id });
+            return Err(CatalogError::NotFound {
+                entity: "collection",
+                id,
+            });
         }
         self.invalidate(&[], &[]).await;
         Ok(())
@@ -190,12 +237,18 @@ impl Catalog {
 
     async fn require_product(&self, id: i64) -> Result<Product, CatalogError> {
         let found = store::find_products(&self.db, &[id]).await?.pop();
-        found.ok_or(CatalogError::NotFound { entity: "product", id })
+        found.ok_or(CatalogError::NotFound {
+            entity: "product",
+            id,
+        })
     }
 
     async fn require_variant(&self, id: i64) -> Result<Variant, CatalogError> {
         let found = store::find_variants(&self.db, &[id]).await?.pop();
-        found.ok_or(CatalogError::NotFound { entity: "variant", id })
+        found.ok_or(CatalogError::NotFound {
+            entity: "variant",
+            id,
+        })
     }
 
     async fn require_category(&self, id: i64) -> Result<Category, CatalogError> {
@@ -204,7 +257,10 @@ impl Catalog {
 
     async fn require_collection(&self, id: i64) -> Result<Collection, CatalogError> {
         let found = store::find_collections(&self.db, &[id]).await?.pop();
-        found.ok_or(CatalogError::NotFound { entity: "collection", id })
+        found.ok_or(CatalogError::NotFound {
+            entity: "collection",
+            id,
+        })
     }
 }
 
@@ -222,13 +278,19 @@ pub(super) async fn insert_checked(
 
 async fn ensure_category(db: &impl ConnectionTrait, id: i64) -> Result<Category, CatalogError> {
     let found = store::find_categories(db, &[id]).await?.pop();
-    found.ok_or(CatalogError::NotFound { entity: "category", id })
+    found.ok_or(CatalogError::NotFound {
+        entity: "category",
+        id,
+    })
 }
 
 async fn ensure_collections(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), CatalogError> {
     let found = store::find_collections(db, ids).await?;
     match ids.iter().find(|id| !found.iter().any(|c| c.id == **id)) {
-        Some(&id) => Err(CatalogError::NotFound { entity: "collection", id }),
+        Some(&id) => Err(CatalogError::NotFound {
+            entity: "collection",
+            id,
+        }),
         None => Ok(()),
     }
 }
@@ -236,7 +298,10 @@ async fn ensure_collections(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()
 async fn ensure_products(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), CatalogError> {
     let found = store::find_products(db, ids).await?;
     match ids.iter().find(|id| !found.iter().any(|p| p.id == **id)) {
-        Some(&id) => Err(CatalogError::NotFound { entity: "product", id }),
+        Some(&id) => Err(CatalogError::NotFound {
+            entity: "product",
+            id,
+        }),
         None => Ok(()),
     }
 }

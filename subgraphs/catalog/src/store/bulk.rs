@@ -84,7 +84,10 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
     reset_id_sequences(db).await
 }
 
-async fn insert_seed_products(db: &impl ConnectionTrait, products: &[Product]) -> Result<(), DbErr> {
+async fn insert_seed_products(
+    db: &impl ConnectionTrait,
+    products: &[Product],
+) -> Result<(), DbErr> {
     let rows = products.iter().map(|p| {
         vec![
             p.id.into(),
@@ -100,16 +103,30 @@ async fn insert_seed_products(db: &impl ConnectionTrait, products: &[Product]) -
         ]
     });
     let columns = [
-        "id", "slug", "name", "description", "status", "category_id", "attributes", "image_urls",
-        "created_at", "updated_at",
+        "id",
+        "slug",
+        "name",
+        "description",
+        "status",
+        "category_id",
+        "attributes",
+        "image_urls",
+        "created_at",
+        "updated_at",
     ];
     insert_rows(db, "products", &columns, rows.collect()).await?;
     let attributes = products.iter().flat_map(|p| {
-        p.attributes
-            .iter()
-            .map(|Attribute { name, value }| vec![p.id.into(), name.clone().into(), value.clone().into()])
+        p.attributes.iter().map(|Attribute { name, value }| {
+            vec![p.id.into(), name.clone().into(), value.clone().into()]
+        })
     });
-    insert_rows(db, "product_attributes", &["product_id", "name", "value"], attributes.collect()).await
+    insert_rows(
+        db,
+        "product_attributes",
+        &["product_id", "name", "value"],
+        attributes.collect(),
+    )
+    .await
 }
 
 async fn insert_seed_variants(
@@ -128,7 +145,15 @@ async fn insert_seed_variants(
             now.into(),
         ]
     });
-    let columns = ["id", "product_id", "sku", "name", "options", "position", "created_at"];
+    let columns = [
+        "id",
+        "product_id",
+        "sku",
+        "name",
+        "options",
+        "position",
+        "created_at",
+    ];
     insert_rows(db, "product_variants", &columns, rows.collect()).await
 }
 
@@ -143,7 +168,8 @@ async fn reset_id_sequences(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
              COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
         );
-        db.execute(Statement::from_string(DbBackend::Postgres, sql)).await?;
+        db.execute(Statement::from_string(DbBackend::Postgres, sql))
+            .await?;
     }
     Ok(())
 }

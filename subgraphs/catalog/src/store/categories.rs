@@ -33,7 +33,10 @@ pub async fn all_categories(db: &impl ConnectionTrait) -> Result<Vec<Category>, 
     Ok(rows.into_iter().map(Category::from).collect())
 }
 
-pub async fn find_categories(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Category>, DbErr> {
+pub async fn find_categories(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<Category>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -152,9 +155,13 @@ pub async fn delete_category(db: &impl ConnectionTrait, id: i64) -> Result<bool,
 }
 
 /// Ids of the products filed directly under a category (to evict them when it goes).
-pub async fn product_ids_in_category(db: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, DbErr> {
+pub async fn product_ids_in_category(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Vec<i64>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT id FROM products WHERE category_id = ").bind(id);
+    sql.push("SELECT id FROM products WHERE category_id = ")
+        .bind(id);
     let rows = db.query_all(sql.build()).await?;
     rows.iter().map(|row| row.try_get("", "id")).collect()
 }

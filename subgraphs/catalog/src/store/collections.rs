@@ -166,7 +166,13 @@ pub(super) async fn set_product_collections(
     let rows = collection_ids
         .iter()
         .map(|&collection_id| vec![Value::from(collection_id), product_id.into()]);
-    insert_rows(db, "product_collections", &["collection_id", "product_id"], rows.collect()).await
+    insert_rows(
+        db,
+        "product_collections",
+        &["collection_id", "product_id"],
+        rows.collect(),
+    )
+    .await
 }
 
 /// (product id, collection) pairs for all these products, in one query.

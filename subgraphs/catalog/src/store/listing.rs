@@ -66,7 +66,9 @@ fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> 
     let position = match sort {
         ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
         ProductSort::Newest => SortPosition::Newest(product.id),
-        ProductSort::Relevance => SortPosition::Relevance(row.try_get("", "sort_rank")?, product.id),
+        ProductSort::Relevance => {
+            SortPosition::Relevance(row.try_get("", "sort_rank")?, product.id)
+        }
     };
     Ok(ListedProduct { product, position })
 }
@@ -81,7 +83,10 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<
 }
 
 /// Facet counts for the products matching `filter`: two grouped queries.
-pub async fn facets(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<FacetCounts, DbErr> {
+pub async fn facets(
+    db: &impl ConnectionTrait,
+    filter: &ProductFilter,
+) -> Result<FacetCounts, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT p.category_id AS id, COUNT(*) AS n");
     push_from_where(&mut sql, filter, "");
@@ -95,7 +100,11 @@ pub async fn facets(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result
 
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT a.name AS name, a.value AS value, COUNT(*) AS n");
-    push_from_where(&mut sql, filter, " JOIN product_attributes a ON a.product_id = p.id");
+    push_from_where(
+        &mut sql,
+        filter,
+        " JOIN product_attributes a ON a.product_id = p.id",
+    );
     sql.push(" GROUP BY a.name, a.value ORDER BY a.name, n DESC, a.value");
     let attributes = db
         .query_all(sql.build())
@@ -198,18 +207,28 @@ fn push_keyset(sql: &mut Sql, filter: &ProductFilter, position: &SortPosition, a
         }
     };
     sql.push(" AND ");
-    if keys.iter().all(|(_, _, descending)| *descending == keys[0].2) {
+    if keys
+        .iter()
+        .all(|(_, _, descending)| *descending == keys[0].2)
+    {
         let names: Vec<&str> = keys.iter().map(|(name, _, _)| *name).collect();
-        sql.push("(").push(&names.join(", ")).push(")").push(op(keys[0].2));
+        sql.push("(")
+            .push(&names.join(", "))
+            .push(")")
+            .push(op(keys[0].2));
         sql.bind_list(keys.into_iter().map(|(_, value, _)| value));
         return;
     }
     // (k1 op v1 OR (k1 = v1 AND k2 op v2)): exactly two keys here.
-    let [(first, first_value, first_desc), (second, second_value, second_desc)] =
-        <[_; 2]>::try_from(keys).expect("mixed-direction orders have two keys");
+    let [
+        (first, first_value, first_desc),
+        (second, second_value, second_desc),
+    ] = <[_; 2]>::try_from(keys).expect("mixed-direction orders have two keys");
     sql.push("(");
     push_key(sql, first);
-    sql.push(op(first_desc)).bind(first_value.clone()).push(" OR (");
+    sql.push(op(first_desc))
+        .bind(first_value.clone())
+        .push(" OR (");
     push_key(sql, first);
     sql.push(" = ").bind(first_value).push(" AND ");
     push_key(sql, second);
@@ -217,7 +236,13 @@ fn push_keyset(sql: &mut Sql, filter: &ProductFilter, position: &SortPosition, a
 }
 
 fn push_order(sql: &mut Sql, filter: &ProductFilter, sort: ProductSort, backward: bool) {
-    let direction = |descending: bool| if descending != backward { " DESC" } else { " ASC" };
+    let direction = |descending: bool| {
+        if descending != backward {
+            " DESC"
+        } else {
+            " ASC"
+        }
+    };
     sql.push(" ORDER BY ");
     match sort {
         ProductSort::Name => {
@@ -229,7 +254,9 @@ fn push_order(sql: &mut Sql, filter: &ProductFilter, sort: ProductSort, backward
         }
         ProductSort::Relevance => {
             push_rank(sql, filter.search.as_ref());
-            sql.push(direction(true)).push(", p.id").push(direction(false));
+            sql.push(direction(true))
+                .push(", p.id")
+                .push(direction(false));
         }
     }
 }

@@ -14,8 +14,8 @@ use sea_orm::{DbErr, SqlErr};
 
 pub use bulk::{SeedCatalog, count_products, insert_seed, seeded_ids};
 pub use categories::{
-    all_categories, delete_category, has_children, product_ids_in_category, find_categories, find_category_by_slug, insert_category,
-    move_category, rename_category,
+    all_categories, delete_category, find_categories, find_category_by_slug, has_children,
+    insert_category, move_category, product_ids_in_category, rename_category,
 };
 pub use collections::{
     add_to_collection, collections_of_products, delete_collection, find_collection_by_slug,
@@ -51,13 +51,16 @@ pub fn unique_violation(error: &DbErr) -> Option<UniqueKey> {
         ("collections", UniqueKey::CollectionSlug),
     ]
     .into_iter()
-    .find(|(table, _)| message.contains(&format!("{table}.")) || message.contains(&format!("{table}_")))
+    .find(|(table, _)| {
+        message.contains(&format!("{table}.")) || message.contains(&format!("{table}_"))
+    })
     .map(|(_, key)| key)
 }
 
 /// Decodes a JSON column written by this store.
 fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, DbErr> {
-    serde_json::from_str(text).map_err(|error| DbErr::Custom(format!("bad JSON in {column}: {error}")))
+    serde_json::from_str(text)
+        .map_err(|error| DbErr::Custom(format!("bad JSON in {column}: {error}")))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

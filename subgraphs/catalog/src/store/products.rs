@@ -200,7 +200,13 @@ async fn replace_attributes(
             attribute.value.clone().into(),
         ]
     });
-    insert_rows(db, "product_attributes", &["product_id", "name", "value"], rows.collect()).await
+    insert_rows(
+        db,
+        "product_attributes",
+        &["product_id", "name", "value"],
+        rows.collect(),
+    )
+    .await
 }
 
 /// Inserts variants at positions `first_position..`.
@@ -211,17 +217,27 @@ async fn insert_variants(
     first_position: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let rows = variants.iter().zip(first_position..).map(|(variant, position)| {
-        vec![
-            Value::from(product_id),
-            variant.sku.as_str().into(),
-            variant.name.as_str().into(),
-            to_json(&variant.options).into(),
-            position.into(),
-            now.into(),
-        ]
-    });
-    let columns = ["product_id", "sku", "name", "options", "position", "created_at"];
+    let rows = variants
+        .iter()
+        .zip(first_position..)
+        .map(|(variant, position)| {
+            vec![
+                Value::from(product_id),
+                variant.sku.as_str().into(),
+                variant.name.as_str().into(),
+                to_json(&variant.options).into(),
+                position.into(),
+                now.into(),
+            ]
+        });
+    let columns = [
+        "product_id",
+        "sku",
+        "name",
+        "options",
+        "position",
+        "created_at",
+    ];
     insert_rows(db, "product_variants", &columns, rows.collect()).await
 }
 
@@ -295,7 +311,11 @@ pub async fn delete_variant(
     Ok(Some(current.product_id))
 }
 
-async fn touch_product(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn touch_product(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(now))
         .filter(product::Column::Id.eq(id))

@@ -69,10 +69,16 @@ mod tests {
     #[test]
     fn placeholders_follow_the_backend() {
         let mut pg = Sql::new(DbBackend::Postgres);
-        pg.push("a = ").bind(1_i64).push(" AND b IN ").bind_list(["x", "y"]);
+        pg.push("a = ")
+            .bind(1_i64)
+            .push(" AND b IN ")
+            .bind_list(["x", "y"]);
         assert_eq!(pg.build().sql, "a = $1 AND b IN ($2, $3)");
         let mut lite = Sql::new(DbBackend::Sqlite);
-        lite.push("a = ").bind(1_i64).push(" AND b IN ").bind_list(["x"]);
+        lite.push("a = ")
+            .bind(1_i64)
+            .push(" AND b IN ")
+            .bind_list(["x"]);
         assert_eq!(lite.build().sql, "a = ? AND b IN (?)");
     }
 }

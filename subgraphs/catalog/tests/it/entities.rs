@@ -9,13 +9,16 @@ on_both_backends!(
     pages_of_products_with_nested_lists_cost_a_constant_number_of_queries,
 );
 
-const ENTITIES: &str = "query($representations: [_Any!]!) { _entities(representations: $representations) {
+const ENTITIES: &str =
+    "query($representations: [_Any!]!) { _entities(representations: $representations) {
     ... on Product { id name variants { sku } }
     ... on ProductVariant { id sku }
 } }";
 
 async fn seeded(app: &TestApp) -> Vec<commerce_catalog::demo::SeededProduct> {
-    commerce_catalog::demo::seed(&app.state, 80, 1).await.expect("seeds")
+    commerce_catalog::demo::seed(&app.state, 80, 1)
+        .await
+        .expect("seeds")
 }
 
 async fn statements_for(app: &TestApp, query: &str, variables: Value) -> (usize, Value) {
@@ -25,7 +28,10 @@ async fn statements_for(app: &TestApp, query: &str, variables: Value) -> (usize,
 }
 
 fn representations(seeded: &[commerce_catalog::demo::SeededProduct], n: usize) -> Value {
-    let products = seeded.iter().take(n).map(|p| json!({ "__typename": "Product", "id": p.id }));
+    let products = seeded
+        .iter()
+        .take(n)
+        .map(|p| json!({ "__typename": "Product", "id": p.id }));
     let variants = seeded
         .iter()
         .take(n)
@@ -36,11 +42,26 @@ fn representations(seeded: &[commerce_catalog::demo::SeededProduct], n: usize) -
 async fn resolves_entity_batches_with_one_query_per_type(backend: commerce_testkit::Backend) {
     let app = app(backend).await;
     let seeded = seeded(&app).await;
-    let (small, data) = statements_for(&app, ENTITIES, json!({ "representations": representations(&seeded, 3) })).await;
+    let (small, data) = statements_for(
+        &app,
+        ENTITIES,
+        json!({ "representations": representations(&seeded, 3) }),
+    )
+    .await;
     assert_eq!(data["_entities"].as_array().map(Vec::len), Some(6));
     assert_eq!(data["_entities"][0]["id"], json!(seeded[0].id));
-    assert_eq!(data["_entities"][3]["sku"].as_str().map(|s| s.starts_with("SKU-")), Some(true));
-    let (large, data) = statements_for(&app, ENTITIES, json!({ "representations": representations(&seeded, 40) })).await;
+    assert_eq!(
+        data["_entities"][3]["sku"]
+            .as_str()
+            .map(|s| s.starts_with("SKU-")),
+        Some(true)
+    );
+    let (large, data) = statements_for(
+        &app,
+        ENTITIES,
+        json!({ "representations": representations(&seeded, 40) }),
+    )
+    .await;
     assert_eq!(data["_entities"].as_array().map(Vec::len), Some(80));
     assert_eq!(small, large, "statements must not grow with the batch");
     assert!(large <= 3, "products, their variants, variants: {large}");
@@ -65,5 +86,8 @@ async fn pages_of_products_with_nested_lists_cost_a_constant_number_of_queries(
     let (large, data) = statements_for(&app, query, json!({ "first": 50 })).await;
     assert_eq!(data["products"]["edges"].as_array().map(Vec::len), Some(50));
     assert_eq!(small, large, "statements must not grow with the page");
-    assert!(large <= 6, "page, categories, ancestors, collections, variants: {large}");
+    assert!(
+        large <= 6,
+        "page, categories, ancestors, collections, variants: {large}"
+    );
 }

@@ -27,24 +27,49 @@ async fn imports_good_rows_and_reports_bad_ones_without_partial_writes(
         String::new(),
         json!({ "name": "Bad Image", "images": ["nope"] }).to_string(),
     ];
-    let report = app.data(IMPORT, json!({ "format": "JSON_LINES", "data": lines.join("\n") })).await;
+    let report = app
+        .data(
+            IMPORT,
+            json!({ "format": "JSON_LINES", "data": lines.join("\n") }),
+        )
+        .await;
     insta::assert_json_snapshot!("json_lines_import_report", report);
     let search = "{ products(filter: { search: \"tote\" }) { totalCount edges { node { name
         variants { sku } collections { slug } attributes { name value } } } } }";
     let found = app.data(search, json!({})).await;
-    assert_eq!(names(&found["products"]), ["Canvas Tote"], "the clashing row left no product");
+    assert_eq!(
+        names(&found["products"]),
+        ["Canvas Tote"],
+        "the clashing row left no product"
+    );
     let skus = &found["products"]["edges"][0]["node"]["variants"];
-    assert_eq!(skus, &json!([{ "sku": "TOTE-1" }, { "sku": "TOTE-2" }]), "nor its good variant");
+    assert_eq!(
+        skus,
+        &json!([{ "sku": "TOTE-1" }, { "sku": "TOTE-2" }]),
+        "nor its good variant"
+    );
 
     let csv = "name,slug,status,category,attributes,images,collections,variants\n\
                Wool Scarf,wool-scarf,published,clothing,material=Wool,,summer,SCARF-1:colour=Grey|SCARF-2:colour=Navy\n\
                Wool Cap,,draft,,material=Wool;brand=Acme,https://images.example.com/cap.jpg,,CAP-1\n\
                Broken,broken,published,,material,,,\n";
-    let report = app.data(IMPORT, json!({ "format": "CSV", "data": csv })).await;
+    let report = app
+        .data(IMPORT, json!({ "format": "CSV", "data": csv }))
+        .await;
     assert_eq!(report["importProducts"]["createdCount"], 2, "{report:#}");
     assert_eq!(report["importProducts"]["errors"][0]["line"], 4);
-    let scarf = app.data("{ product(slug: \"wool-scarf\") { variants { name } } }", json!({})).await;
-    assert_eq!(scarf["product"]["variants"], json!([{ "name": "Grey" }, { "name": "Navy" }]));
-    let cap = app.data("{ product(slug: \"wool-cap\") { status } }", json!({})).await;
+    let scarf = app
+        .data(
+            "{ product(slug: \"wool-scarf\") { variants { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        scarf["product"]["variants"],
+        json!([{ "name": "Grey" }, { "name": "Navy" }])
+    );
+    let cap = app
+        .data("{ product(slug: \"wool-cap\") { status } }", json!({}))
+        .await;
     assert_eq!(cap["product"]["status"], "DRAFT");
 }

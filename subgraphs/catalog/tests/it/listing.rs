@@ -25,7 +25,9 @@ on_both_backends!(
     counts_facets_per_category_and_attribute_value,
 );
 
-async fn lists_published_products_newest_first_with_their_total(backend: commerce_testkit::Backend) {
+async fn lists_published_products_newest_first_with_their_total(
+    backend: commerce_testkit::Backend,
+) {
     let app = app(backend).await;
     shop(&app).await;
     let page = products(&app, json!({ "first": 10 })).await;
@@ -65,21 +67,42 @@ async fn filters_by_category_subtree_collection_attributes_and_status(
         let app = &app;
         async move { names(&products(app, json!({ "filter": filter, "sort": "NAME" })).await) }
     };
-    assert_eq!(filtered(json!({ "categoryId": shop.clothing })).await, ["Linen Shirt", "Oxford Shirt"]);
-    assert_eq!(filtered(json!({ "categoryId": shop.footwear })).await, ["Trail Boot"]);
-    assert_eq!(filtered(json!({ "collectionId": shop.summer })).await, ["Linen Shirt"]);
-    let either_material = json!({ "attributes": [{ "name": "material", "values": ["Linen", "Leather"] }] });
-    assert_eq!(filtered(either_material).await, ["Linen Shirt", "Trail Boot"]);
+    assert_eq!(
+        filtered(json!({ "categoryId": shop.clothing })).await,
+        ["Linen Shirt", "Oxford Shirt"]
+    );
+    assert_eq!(
+        filtered(json!({ "categoryId": shop.footwear })).await,
+        ["Trail Boot"]
+    );
+    assert_eq!(
+        filtered(json!({ "collectionId": shop.summer })).await,
+        ["Linen Shirt"]
+    );
+    let either_material =
+        json!({ "attributes": [{ "name": "material", "values": ["Linen", "Leather"] }] });
+    assert_eq!(
+        filtered(either_material).await,
+        ["Linen Shirt", "Trail Boot"]
+    );
     let both = json!({ "attributes": [
         { "name": "Brand", "values": ["Acme"] }, { "name": "material", "values": ["Cotton"] },
     ] });
     assert_eq!(filtered(both).await, ["Oxford Shirt"]);
-    assert_eq!(filtered(json!({ "status": "DRAFT" })).await, ["Secret Shirt"]);
+    assert_eq!(
+        filtered(json!({ "status": "DRAFT" })).await,
+        ["Secret Shirt"]
+    );
     let page = products(&app, json!({ "filter": { "categoryId": shop.shirts } })).await;
-    assert_eq!(page["totalCount"], 2, "drafts are not counted among published products");
+    assert_eq!(
+        page["totalCount"], 2,
+        "drafts are not counted among published products"
+    );
 }
 
-async fn searches_names_and_descriptions_and_pages_by_relevance(backend: commerce_testkit::Backend) {
+async fn searches_names_and_descriptions_and_pages_by_relevance(
+    backend: commerce_testkit::Backend,
+) {
     let app = app(backend).await;
     shop(&app).await;
     let search = |text: &str| {
@@ -87,19 +110,39 @@ async fn searches_names_and_descriptions_and_pages_by_relevance(backend: commerc
         let variables = json!({ "filter": { "search": text }, "sort": "NAME" });
         async move { names(&products(app, variables).await) }
     };
-    assert_eq!(search("shirts").await, ["Linen Shirt", "Oxford Shirt"], "stemmed");
+    assert_eq!(
+        search("shirts").await,
+        ["Linen Shirt", "Oxford Shirt"],
+        "stemmed"
+    );
     assert_eq!(search("LINEN").await, ["Linen Shirt"]);
-    assert_eq!(search("tra").await, ["Trail Boot"], "the last word matches as a prefix");
-    assert_eq!(search("every day boot").await, ["Trail Boot"], "descriptions are searched");
+    assert_eq!(
+        search("tra").await,
+        ["Trail Boot"],
+        "the last word matches as a prefix"
+    );
+    assert_eq!(
+        search("every day boot").await,
+        ["Trail Boot"],
+        "descriptions are searched"
+    );
     assert!(search("kayak").await.is_empty());
 
     let first = products(&app, json!({ "first": 1, "filter": { "search": "shirt" } })).await;
     let after = first["pageInfo"]["endCursor"].clone();
-    let rest = products(&app, json!({ "first": 5, "after": after, "filter": { "search": "shirt" } })).await;
+    let rest = products(
+        &app,
+        json!({ "first": 5, "after": after, "filter": { "search": "shirt" } }),
+    )
+    .await;
     let mut all = names(&first);
     all.extend(names(&rest));
     all.sort();
-    assert_eq!(all, ["Linen Shirt", "Oxford Shirt"], "relevance pages neither skip nor repeat");
+    assert_eq!(
+        all,
+        ["Linen Shirt", "Oxford Shirt"],
+        "relevance pages neither skip nor repeat"
+    );
     assert_eq!(first["totalCount"], 2);
 }
 
@@ -113,5 +156,8 @@ async fn counts_facets_per_category_and_attribute_value(backend: commerce_testki
     insta::assert_json_snapshot!("facets_of_all_published_products", facets);
     let acme = json!({ "filter": { "categoryId": shop.clothing, "search": "linen" } });
     let facets = app.data(query, acme).await["products"]["facets"].clone();
-    assert_eq!(facets["categories"], json!([{ "category": { "slug": "shirts" }, "count": 1 }]));
+    assert_eq!(
+        facets["categories"],
+        json!([{ "category": { "slug": "shirts" }, "count": 1 }])
+    );
 }

@@ -2,7 +2,10 @@
 
 #[test]
 fn committed_sdl_matches_the_code() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/subgraphs/catalog.graphql");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schema/subgraphs/catalog.graphql"
+    );
     let sdl = commerce_catalog::sdl();
     if std::env::var_os("UPDATE_SDL").is_some() {
         std::fs::write(path, &sdl).expect("writing the SDL");
@@ -18,7 +21,13 @@ fn committed_sdl_matches_the_code() {
 fn sdl_declares_federation_v2_and_the_owned_entities() {
     let sdl = commerce_catalog::sdl();
     assert!(sdl.contains("extend schema @link("), "{sdl}");
-    assert!(sdl.contains("url: \"https://specs.apollo.dev/federation/v2."), "{sdl}");
+    assert!(
+        sdl.contains("url: \"https://specs.apollo.dev/federation/v2."),
+        "{sdl}"
+    );
     assert!(sdl.contains("type Product @key(fields: \"id\")"), "{sdl}");
-    assert!(sdl.contains("type ProductVariant @key(fields: \"id\")"), "{sdl}");
+    assert!(
+        sdl.contains("type ProductVariant @key(fields: \"id\")"),
+        "{sdl}"
+    );
 }

@@ -12,19 +12,33 @@ async fn seeds_once_and_returns_the_same_products_again(backend: commerce_testki
     let first = demo::seed(&app.state, 300, 42).await.expect("seeds");
     assert_eq!(first.len(), 300);
     assert!(first.iter().all(|p| (1..=4).contains(&p.variant_ids.len())));
-    let again = demo::seed(&app.state, 10, 7).await.expect("finds the seeded products");
+    let again = demo::seed(&app.state, 10, 7)
+        .await
+        .expect("finds the seeded products");
     assert_eq!(again, first);
-    let query = "{ products(first: 3, sort: NAME) { totalCount edges { node { name category { name } } } }
+    let query =
+        "{ products(first: 3, sort: NAME) { totalCount edges { node { name category { name } } } }
         categories { name } collections(first: 10) { edges { node { slug } } } }";
     let data = app.data(query, json!({})).await;
-    assert!(data["products"]["totalCount"].as_i64().is_some_and(|n| n > 250 && n < 300), "some drafts");
+    assert!(
+        data["products"]["totalCount"]
+            .as_i64()
+            .is_some_and(|n| n > 250 && n < 300),
+        "some drafts"
+    );
     assert_eq!(data["categories"].as_array().map(Vec::len), Some(21));
-    assert_eq!(data["collections"]["edges"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        data["collections"]["edges"].as_array().map(Vec::len),
+        Some(6)
+    );
     let create = "mutation { createCategory(input: { slug: \"sale\", name: \"Sale\" }) { ... on Category { id } } }";
     let created = app.data(create, json!({})).await;
     assert_eq!(
-        commerce_kernel::GlobalId::decode(created["createCategory"]["id"].as_str().expect("id"), "Category")
-            .map_err(|e| e.code),
+        commerce_kernel::GlobalId::decode(
+            created["createCategory"]["id"].as_str().expect("id"),
+            "Category"
+        )
+        .map_err(|e| e.code),
         Ok(22),
         "ids continue after the seeded ones"
     );

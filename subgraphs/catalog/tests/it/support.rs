@@ -39,11 +39,12 @@ pub struct TestApp {
 
 pub async fn app(backend: Backend) -> TestApp {
     let config = test_config(backend).await;
-    let mut db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(
-        &config, "catalog",
-    )
-    .await
-    .expect("connects and migrates");
+    let mut db =
+        commerce_kernel::db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(
+            &config, "catalog",
+        )
+        .await
+        .expect("connects and migrates");
     let statements = SqlCounter::attach(&mut db);
     let state = AppState::new(db, Arc::new(MemoryCache::new(10_000)));
     TestApp {
@@ -65,7 +66,10 @@ impl TestApp {
     /// `data` of a response that must have no errors.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let response = self.execute(query, variables).await;
-        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
         response["data"].clone()
     }
 
@@ -95,12 +99,27 @@ pub struct Shop {
 }
 
 pub async fn shop(app: &TestApp) -> Shop {
-    let clothing = app.create("Category", json!({ "slug": "clothing", "name": "Clothing" })).await;
-    let shirts = app
-        .create("Category", json!({ "slug": "shirts", "name": "Shirts", "parentId": clothing }))
+    let clothing = app
+        .create(
+            "Category",
+            json!({ "slug": "clothing", "name": "Clothing" }),
+        )
         .await;
-    let footwear = app.create("Category", json!({ "slug": "footwear", "name": "Footwear" })).await;
-    let summer = app.create("Collection", json!({ "slug": "summer", "name": "Summer" })).await;
+    let shirts = app
+        .create(
+            "Category",
+            json!({ "slug": "shirts", "name": "Shirts", "parentId": clothing }),
+        )
+        .await;
+    let footwear = app
+        .create(
+            "Category",
+            json!({ "slug": "footwear", "name": "Footwear" }),
+        )
+        .await;
+    let summer = app
+        .create("Collection", json!({ "slug": "summer", "name": "Summer" }))
+        .await;
     let product = |name: &str, category: &str, attributes: Value, variants: Value| {
         json!({
             "name": name, "status": "PUBLISHED", "categoryId": category,
@@ -143,7 +162,10 @@ pub async fn shop(app: &TestApp) -> Shop {
         )
         .await;
     let draft = app
-        .create("Product", json!({ "name": "Secret Shirt", "categoryId": shirts }))
+        .create(
+            "Product",
+            json!({ "name": "Secret Shirt", "categoryId": shirts }),
+        )
         .await;
     Shop {
         clothing,
@@ -169,5 +191,7 @@ pub fn names(connection: &Value) -> Vec<String> {
 
 /// The `extensions.code` of the first error.
 pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
 }
