@@ -53,6 +53,8 @@ pub struct Config {
     pub reload_poll_ms: u64,
     /// Progressive `@override` labels that are switched on for every request.
     pub override_flags: Vec<String>,
+    /// Client request headers passed on to subgraphs (case-insensitive names).
+    pub forward_headers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,6 +99,8 @@ impl Default for Config {
             hot_reload: true,
             reload_poll_ms: 1_000,
             override_flags: Vec::new(),
+            // Subgraphs verify the viewer's token themselves and rate-limit by client address.
+            forward_headers: vec!["authorization".to_string(), "x-forwarded-for".to_string()],
         }
     }
 }

@@ -31,7 +31,7 @@ pub use http::app;
 
 use error::{GraphQLError, codes, errors_body};
 use executor::Executor;
-use executor::client::SubgraphClient;
+use executor::client::{Headers, SubgraphClient};
 use pipeline::{PipelineError, PlanningOptions, PreparedOperation, prepare};
 use schema::OperationType;
 use supergraph::SchemaState;
@@ -54,6 +54,8 @@ pub struct GraphQLRequest {
     pub query: String,
     pub operation_name: Option<String>,
     pub variables: Map<String, Value>,
+    /// Client headers to pass on to subgraphs (see `Config::forward_headers`).
+    pub forward_headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
 }
 
 /// The result of handling a request, which the HTTP layer maps to a status code.
@@ -165,12 +167,13 @@ impl RouterState {
             Ok(v) => v,
             Err(errors) => return Outcome::RequestError(Bytes::from(errors_body(&errors))),
         };
+        let headers: Headers = request.forward_headers.clone().into();
         if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
             return self
-                .execute_deduplicated(schema, prepared, &request, variables)
+                .execute_deduplicated(schema, prepared, &request, variables, headers)
                 .await;
         }
-        Outcome::Executed(run_operation(self.clone(), schema, prepared, variables).await)
+        Outcome::Executed(run_operation(self.clone(), schema, prepared, variables, headers).await)
     }
 
     async fn execute_deduplicated(
@@ -179,11 +182,13 @@ impl RouterState {
         prepared: Arc<PreparedOperation>,
         request: &GraphQLRequest,
         variables: Map<String, Value>,
+        headers: Headers,
     ) -> Outcome {
         let key = pipeline::request_hash(
             &request.query,
             request.operation_name.as_deref(),
             &variables,
+            &headers,
         ) ^ schema.version;
         let (shared, leader) = {
             let mut inflight = self.inbound.lock().unwrap_or_else(|e| e.into_inner());
@@ -192,7 +197,9 @@ impl RouterState {
                 None => {
                     let state = self.clone();
                     let future = async move {
-                        Outcome::Executed(run_operation(state, schema, prepared, variables).await)
+                        Outcome::Executed(
+                            run_operation(state, schema, prepared, variables, headers).await,
+                        )
                     }
                     .boxed()
                     .shared();
@@ -235,6 +242,7 @@ async fn run_operation(
     schema: Arc<SchemaState>,
     prepared: Arc<PreparedOperation>,
     variables: Map<String, Value>,
+    headers: Headers,
 ) -> Bytes {
     let (selection_set, _) = prepared.operation();
     let initial = if prepared.introspection {
@@ -242,7 +250,7 @@ async fn run_operation(
     } else {
         Map::new()
     };
-    let executor = Executor::new(&schema, &state.client, &variables, initial);
+    let executor = Executor::new(&schema, &state.client, &variables, initial, headers);
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
     Bytes::from(pipeline::projection::write_response(

@@ -17,6 +17,9 @@ use hyper_util::rt::TokioExecutor;
 /// Why a subgraph fetch produced no usable response (the message reaches clients).
 pub type FetchError = Arc<str>;
 
+/// Client request headers forwarded to every subgraph (shared, cheap to clone).
+pub type Headers = Arc<[(http::HeaderName, http::HeaderValue)]>;
+
 type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
 
 pub struct SubgraphClient {
@@ -56,6 +59,7 @@ impl SubgraphClient {
         subgraph: &str,
         url: &Uri,
         body: Bytes,
+        headers: &Headers,
         is_query: bool,
     ) -> Result<Bytes, FetchError> {
         let timeout = self
@@ -67,6 +71,7 @@ impl SubgraphClient {
             self.http.clone(),
             url.clone(),
             body.clone(),
+            headers.clone(),
             timeout,
             subgraph.to_string(),
         );
@@ -77,6 +82,11 @@ impl SubgraphClient {
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             url.hash(&mut hasher);
             body.hash(&mut hasher);
+            // Forwarded headers (e.g. the viewer's token) can change the answer.
+            for (name, value) in headers.iter() {
+                name.as_str().hash(&mut hasher);
+                value.as_bytes().hash(&mut hasher);
+            }
             hasher.finish()
         };
         let (shared, leader) = {
@@ -118,14 +128,19 @@ async fn send(
     http: Client<HttpConnector, Full<Bytes>>,
     url: Uri,
     body: Bytes,
+    headers: Headers,
     timeout: Duration,
     subgraph: String,
 ) -> Result<Bytes, FetchError> {
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(Method::POST)
         .uri(url)
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json")
+        .header(header::ACCEPT, "application/json");
+    for (name, value) in headers.iter() {
+        request = request.header(name, value);
+    }
+    let request = request
         .body(Full::new(body))
         .map_err(|e| FetchError::from(format!("invalid request to subgraph '{subgraph}': {e}")))?;
     let call = async {

@@ -53,6 +53,7 @@ struct SubgraphResponse {
 pub struct Executor<'a> {
     schema: &'a SchemaState,
     client: &'a SubgraphClient,
+    headers: client::Headers,
     variables: &'a Map<String, Value>,
     data: Mutex<Value>,
     errors: Mutex<Vec<GraphQLError>>,
@@ -64,10 +65,12 @@ impl<'a> Executor<'a> {
         client: &'a SubgraphClient,
         variables: &'a Map<String, Value>,
         initial_data: Map<String, Value>,
+        headers: client::Headers,
     ) -> Self {
         Self {
             schema,
             client,
+            headers,
             variables,
             data: Mutex::new(Value::Object(initial_data)),
             errors: Mutex::new(Vec::new()),
@@ -180,7 +183,11 @@ impl<'a> Executor<'a> {
         let body = Bytes::from(request_body(query, variables, representations));
         let is_query = !matches!(kind, Some(OperationKind::Mutation));
         debug!(service, "subgraph fetch");
-        match self.client.post(service, url, body, is_query).await {
+        match self
+            .client
+            .post(service, url, body, &self.headers, is_query)
+            .await
+        {
             Ok(bytes) => match serde_json::from_slice::<SubgraphResponse>(&bytes) {
                 Ok(response) => Some(response),
                 Err(e) => {

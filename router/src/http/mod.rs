@@ -211,6 +211,7 @@ async fn graphql_get(
             .filter(|n| !n.is_empty())
             .map(str::to_string),
         variables,
+        forward_headers: forwarded(&state, &headers),
     };
     outcome_response(state.execute(request, false).await, media)
 }
@@ -260,7 +261,10 @@ async fn graphql_post(
         }
     };
     let request = match parse_post_body(&bytes) {
-        Ok(request) => request,
+        Ok(request) => GraphQLRequest {
+            forward_headers: forwarded(&state, &headers),
+            ..request
+        },
         Err(message) => {
             return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
         }
@@ -300,7 +304,22 @@ fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
         query,
         operation_name,
         variables,
+        forward_headers: Vec::new(),
     })
+}
+
+/// The client headers the configuration says to pass on to subgraphs.
+fn forwarded(state: &RouterState, headers: &HeaderMap) -> Vec<(http::HeaderName, HeaderValue)> {
+    state
+        .config()
+        .forward_headers
+        .iter()
+        .filter_map(|name| {
+            let name = http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).ok()?;
+            let value = headers.get(&name)?.clone();
+            Some((name, value))
+        })
+        .collect()
 }
 
 #[cfg(test)]

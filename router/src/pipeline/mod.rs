@@ -563,6 +563,7 @@ pub fn request_hash(
     query: &str,
     operation_name: Option<&str>,
     variables: &Map<String, Value>,
+    headers: &[(http::HeaderName, http::HeaderValue)],
 ) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     query.hash(&mut hasher);
@@ -570,5 +571,9 @@ pub fn request_hash(
     serde_json::to_string(variables)
         .unwrap_or_default()
         .hash(&mut hasher);
+    for (name, value) in headers {
+        name.as_str().hash(&mut hasher);
+        value.as_bytes().hash(&mut hasher);
+    }
     hasher.finish()
 }

@@ -144,3 +144,24 @@ pub async fn spawn_canned(status: u16, body: &'static str, delay: std::time::Dur
     });
     format!("http://{addr}/graphql")
 }
+
+/// A fake subgraph answering `{ me { name } }` with the `authorization` header it received.
+pub async fn spawn_header_echo() -> String {
+    let handler = |headers: HeaderMap| async move {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| Value::String(v.to_string()))
+            .unwrap_or(Value::Null);
+        axum::Json(serde_json::json!({ "data": { "me": { "name": auth } } }))
+    };
+    let app = Router::new().route("/graphql", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind echo listener");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("echo server");
+    });
+    format!("http://{addr}/graphql")
+}

@@ -357,3 +357,38 @@ async fn keeps_the_requested_field_order() {
         r#"{"data":{"me":{"username":"@user1","id":"1","name":"User 1"},"topProducts":[{"weight":100,"upc":"1"}]}}"#
     );
 }
+
+#[tokio::test]
+async fn forwards_the_authorization_header_to_subgraphs() {
+    let accounts = crate::harness::spawn_header_echo().await;
+    let router = TestRouter::new("products.graphql", &[("accounts", &accounts)]);
+    let body = json!({ "query": "{ me { name } }" }).to_string();
+    let with_token = router
+        .send(
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, "Bearer t0ken")
+                .body(Body::from(body.clone()))
+                .expect("request"),
+        )
+        .await;
+    let anonymous = post(&router, Some("application/json"), None, &body).await;
+    assert_json_snapshot!([with_token.body, anonymous.body], @r#"
+    [
+      {
+        "data": {
+          "me": {
+            "name": "Bearer t0ken"
+          }
+        }
+      },
+      {
+        "data": {
+          "me": {
+            "name": null
+          }
+        }
+      }
+    ]
+    "#);
+}
