@@ -148,30 +148,39 @@ pub enum Refusal {
 }
 
 /// Records one use of `code` for `order_ref`. A replay for the same order changes nothing and
-/// succeeds; the total limit holds under concurrency because the counter only moves through
-/// one conditional UPDATE.
+/// succeeds. The first statement of the transaction is a write (the redemption row), so SQLite
+/// queues concurrent redemptions on its write lock instead of failing them, and the total
+/// limit holds under concurrency because the counter only moves through one conditional UPDATE.
 pub async fn redeem(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + ConnectionTrait),
     code: &CouponCode,
     order_ref: &str,
     customer_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Result<(), Refusal>, StoreError> {
-    let txn = db.begin().await?;
     let Some(coupon) = coupon::Entity::find()
         .filter(coupon::Column::Code.eq(code.as_str()))
-        .one(&txn)
+        .one(db)
         .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    let replay = coupon_redemption::Entity::find()
-        .filter(coupon_redemption::Column::CouponId.eq(coupon.id))
-        .filter(coupon_redemption::Column::OrderRef.eq(order_ref))
-        .count(&txn)
-        .await?;
-    if replay > 0 {
-        return Ok(Ok(()));
+    let txn = db.begin().await?;
+    let redemption = coupon_redemption::ActiveModel {
+        id: Default::default(),
+        coupon_id: Set(coupon.id),
+        customer_id: Set(customer_id.map(str::to_owned)),
+        order_ref: Set(order_ref.to_owned()),
+        created_at: Set(to_millis(now)),
+    };
+    match coupon_redemption::Entity::insert(redemption)
+        .exec(&txn)
+        .await
+    {
+        Ok(_) => {}
+        // This order already redeemed the coupon: a replay.
+        Err(error) if is_unique_violation(&error) => return Ok(Ok(())),
+        Err(error) => return Err(error.into()),
     }
     if let (Some(limit), Some(customer)) = (coupon.usage_limit_per_customer, customer_id) {
         let used = coupon_redemption::Entity::find()
@@ -179,7 +188,8 @@ pub async fn redeem(
             .filter(coupon_redemption::Column::CustomerId.eq(customer))
             .count(&txn)
             .await?;
-        if i64::try_from(used).unwrap_or(i64::MAX) >= limit {
+        if i64::try_from(used).unwrap_or(i64::MAX) > limit {
+            txn.rollback().await?;
             return Ok(Err(Refusal::CustomerLimit));
         }
     }
@@ -199,23 +209,8 @@ pub async fn redeem(
         .exec(&txn)
         .await?;
     if counted.rows_affected == 0 {
+        txn.rollback().await?;
         return Ok(Err(Refusal::UsedUp));
-    }
-    let redemption = coupon_redemption::ActiveModel {
-        id: Default::default(),
-        coupon_id: Set(coupon.id),
-        customer_id: Set(customer_id.map(str::to_owned)),
-        order_ref: Set(order_ref.to_owned()),
-        created_at: Set(to_millis(now)),
-    };
-    match coupon_redemption::Entity::insert(redemption)
-        .exec(&txn)
-        .await
-    {
-        Ok(_) => {}
-        // A concurrent replay of the same order won the race: its redemption stands.
-        Err(error) if is_unique_violation(&error) => return Ok(Ok(())),
-        Err(error) => return Err(error.into()),
     }
     txn.commit().await?;
     Ok(Ok(()))

@@ -493,3 +493,93 @@ pub async fn list_entries(
         .map(|(id, tiers)| (id, Tiers::from_stored(tiers)))
         .collect())
 }
+
+/// Rows per multi-row INSERT: well under SQLite's bound-parameter limit.
+const CHUNK: usize = 1000;
+
+/// Inserts many variants with their prices in one transaction, in multi-row statements (demo
+/// data and imports; existing rows are left alone).
+pub async fn insert_many(
+    db: &impl TransactionTrait,
+    variants: &[VariantPricing],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    for chunk in variants.chunks(CHUNK) {
+        let rows = chunk.iter().map(|v| priced_variant::ActiveModel {
+            variant_id: Set(v.variant_id.as_str().to_owned()),
+            product_id: Set(v.product_id.clone()),
+            tax_category: Set(v.tax_category.as_str().to_owned()),
+            updated_at: Set(to_millis(now)),
+        });
+        priced_variant::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(priced_variant::Column::VariantId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .do_nothing()
+            .exec(&txn)
+            .await?;
+    }
+    let prices: Vec<variant_price::ActiveModel> = variants
+        .iter()
+        .flat_map(|v| {
+            v.prices.iter().map(|p| variant_price::ActiveModel {
+                variant_id: Set(v.variant_id.as_str().to_owned()),
+                currency: Set(p.amount.currency.code().to_owned()),
+                amount: Set(p.amount.amount),
+                compare_at: Set(p.compare_at.map(|c| c.amount)),
+                updated_at: Set(to_millis(now)),
+            })
+        })
+        .collect();
+    for chunk in prices.chunks(CHUNK) {
+        variant_price::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict(
+                OnConflict::columns([
+                    variant_price::Column::VariantId,
+                    variant_price::Column::Currency,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .do_nothing()
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Inserts the tiers of many variants into one list, in multi-row statements.
+pub async fn insert_many_tiers(
+    db: &impl TransactionTrait,
+    list_id: i64,
+    entries: &[(VariantId, Tiers)],
+) -> Result<(), StoreError> {
+    let rows: Vec<price_list_tier::ActiveModel> = entries
+        .iter()
+        .flat_map(|(variant_id, tiers)| {
+            tiers
+                .as_slice()
+                .iter()
+                .map(|t| price_list_tier::ActiveModel {
+                    id: Default::default(),
+                    price_list_id: Set(list_id),
+                    variant_id: Set(variant_id.as_str().to_owned()),
+                    min_quantity: Set(i32::try_from(t.min_quantity).unwrap_or(i32::MAX)),
+                    max_quantity: Set(t.max_quantity.map(|m| i32::try_from(m).unwrap_or(i32::MAX))),
+                    amount: Set(t.amount.amount),
+                })
+        })
+        .collect();
+    let txn = db.begin().await?;
+    for chunk in rows.chunks(CHUNK) {
+        price_list_tier::Entity::insert_many(chunk.iter().cloned())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

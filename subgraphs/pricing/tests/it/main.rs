@@ -1,3 +1,10 @@
-//! Integration tests of the pricing subgraph, on SQLite and PostgreSQL.
+//! Integration tests of the pricing subgraph on real SQLite and PostgreSQL databases.
 
+mod support;
+
+mod cart;
+mod coupons;
+mod demo;
+mod entities;
 mod sdl;
+mod staff;

@@ -1,0 +1,108 @@
+//! Coupon usage limits: in total (under concurrency), per customer, and replays.
+
+use serde_json::json;
+
+use crate::support::{Backend, app, customer, execute, on_both_backends, price, staff_ok, variant};
+
+async fn coupon_promotion(app: &crate::support::TestApp, limit: i32, per_customer: Option<i32>) {
+    let promotion = staff_ok(
+        app,
+        r#"mutation { createPromotion(input: { name: "Welcome", kind: ORDER, requiresCoupon: true,
+            action: { type: PERCENTAGE, percent: "10" } }) { ... on Promotion { id } } }"#,
+        json!({}),
+    )
+    .await;
+    let coupon = staff_ok(
+        app,
+        r#"mutation($input: CouponInput!) { createCoupon(input: $input) { __typename ... on InvalidPricingInput { field } } }"#,
+        json!({ "input": { "code": "welcome10", "promotionId": promotion["createPromotion"]["id"],
+                           "usageLimit": limit, "usageLimitPerCustomer": per_customer } }),
+    )
+    .await;
+    assert_eq!(coupon["createCoupon"]["__typename"], "Coupon", "{coupon}");
+}
+
+on_both_backends!(exactly_the_limit_of_concurrent_redemptions_succeed_and_replays_are_free);
+
+async fn exactly_the_limit_of_concurrent_redemptions_succeed_and_replays_are_free(
+    backend: Backend,
+) {
+    let app = app(backend).await;
+    coupon_promotion(&app, 5, None).await;
+    let codes = vec!["WELCOME10".to_owned()];
+    let tasks: Vec<_> = (0..20)
+        .map(|n| {
+            let service = app.state.service.clone();
+            let codes = codes.clone();
+            tokio::spawn(async move {
+                service
+                    .redeem_coupons(&format!("order-{n}"), None, &codes)
+                    .await
+            })
+        })
+        .collect();
+    let mut redeemed = 0;
+    for task in tasks {
+        let outcome = task.await.expect("joins").expect("redeems or refuses");
+        redeemed += usize::from(outcome[0].1.is_none());
+    }
+    assert_eq!(redeemed, 5);
+    let winner = (0..20)
+        .map(|n| format!("order-{n}"))
+        .next()
+        .expect("an order");
+    let replay = app
+        .state
+        .service
+        .redeem_coupons(&winner, None, &codes)
+        .await
+        .expect("replays");
+    let again = app
+        .state
+        .service
+        .redeem_coupons("order-new", None, &codes)
+        .await
+        .expect("refuses");
+    assert_eq!(again[0].1.as_deref(), Some("this coupon has been used up"));
+    let promotions = staff_ok(&app, "{ promotions { coupons { timesUsed } } }", json!({})).await;
+    assert_eq!(promotions["promotions"][0]["coupons"][0]["timesUsed"], 5);
+    // A replay of a redeemed order succeeds without counting; of a refused one, it is refused.
+    assert!(
+        replay[0].1.is_none() || replay[0].1.as_deref() == Some("this coupon has been used up")
+    );
+}
+
+on_both_backends!(a_customer_who_used_a_coupon_is_told_so_at_the_next_cart);
+
+async fn a_customer_who_used_a_coupon_is_told_so_at_the_next_cart(backend: Backend) {
+    let app = app(backend).await;
+    price(&app, 1, "20", None).await;
+    coupon_promotion(&app, 100, Some(1)).await;
+    let cart = r#"query($input: PriceCartInput!) { priceCart(input: $input) {
+        ... on PricedCart { total { amount } coupons { code applied reason } } } }"#;
+    let input = json!({ "input": { "lines": [{ "variantId": variant(1), "quantity": 1 }], "currency": "EUR",
+                                    "couponCodes": ["welcome10"], "country": "DE" } });
+    let shopper = customer(&[]);
+    let before = execute(&app, Some(shopper.clone()), cart, input.clone()).await;
+    let customer_id = shopper.customer_id().map(str::to_owned);
+    let first = app
+        .state
+        .service
+        .redeem_coupons("o-1", customer_id.as_deref(), &["WELCOME10".into()])
+        .await
+        .expect("redeems");
+    assert_eq!(first[0].1, None);
+    let second = app
+        .state
+        .service
+        .redeem_coupons("o-2", customer_id.as_deref(), &["WELCOME10".into()])
+        .await
+        .expect("refuses");
+    assert_eq!(
+        second[0].1.as_deref(),
+        Some("you have already used this coupon")
+    );
+    let after = execute(&app, Some(shopper), cart, input.clone()).await;
+    let anonymous = execute(&app, None, cart, input).await;
+    insta::assert_json_snapshot!([before, after, anonymous]);
+}
