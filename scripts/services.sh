@@ -1,7 +1,7 @@
 # Shared by scripts: install PostgreSQL and Redis when missing, start throwaway servers on free
 # ports in a temporary directory, stop them. Source it; it defines functions only.
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
 

@@ -46,6 +46,9 @@ pub struct Cli {
     /// Where the router listens; subgraphs take the next ports (4001, 4002, ...).
     #[arg(long, default_value = "127.0.0.1:4000", env = "COMMERCE_ROUTER_LISTEN")]
     pub listen: SocketAddr,
+    /// Load the demo data, then exit (for benchmarks).
+    #[arg(long)]
+    pub seed_only: bool,
 }
 
 /// Seed used for the demo data, so every machine gets the same shop.
@@ -54,8 +57,15 @@ const DEMO_SEED: u64 = 42;
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = commerce_kernel::config::load()?;
     commerce_kernel::telemetry::init(&config);
+    let subgraphs = Subgraphs::connect(&config).await?;
+    if cli.demo != DemoData::None {
+        subgraphs.load_demo(cli.demo.products()).await?;
+    }
+    if cli.seed_only {
+        return Ok(());
+    }
     let shutdown = CancellationToken::new();
-    let stack = start(&config, &cli, shutdown.clone()).await?;
+    let stack = start(subgraphs, cli.listen, shutdown.clone()).await?;
     println!("\nCommerce graph is up:");
     println!("  router GraphiQL     http://{}/graphql", stack.router);
     for (name, addr) in &stack.subgraphs {
@@ -89,75 +99,77 @@ impl Stack {
     }
 }
 
-/// Starts the subgraphs, loads demo data, then starts the router in front of them.
-pub async fn start(
-    config: &Config,
-    cli: &Cli,
-    shutdown: CancellationToken,
-) -> anyhow::Result<Stack> {
-    let catalog = commerce_catalog::state(config)
-        .await
-        .context("starting catalog")?;
-    let inventory = commerce_inventory::state(config)
-        .await
-        .context("starting inventory")?;
-    let reviews = commerce_reviews::state(config)
-        .await
-        .context("starting reviews")?;
+/// Every subgraph's state, connected and migrated.
+pub struct Subgraphs {
+    pub catalog: commerce_catalog::AppState,
+    pub inventory: commerce_inventory::AppState,
+    pub reviews: commerce_reviews::AppState,
+}
 
-    if cli.demo != DemoData::None {
-        load_demo(&catalog, &inventory, &reviews, cli.demo.products()).await?;
+impl Subgraphs {
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        Ok(Self {
+            catalog: commerce_catalog::state(config)
+                .await
+                .context("starting catalog")?,
+            inventory: commerce_inventory::state(config)
+                .await
+                .context("starting inventory")?,
+            reviews: commerce_reviews::state(config)
+                .await
+                .context("starting reviews")?,
+        })
     }
 
+    /// Loads the deterministic demo shop; each domain skips what it already has.
+    pub async fn load_demo(&self, products: usize) -> anyhow::Result<()> {
+        tracing::info!(products, "loading demo data (skipped if already loaded)");
+        let seeded = commerce_catalog::demo::seed(&self.catalog, products, DEMO_SEED).await?;
+        let variant_ids: Vec<String> = seeded
+            .iter()
+            .flat_map(|p| p.variant_ids.iter().cloned())
+            .collect();
+        let product_ids: Vec<String> = seeded.iter().map(|p| p.id.clone()).collect();
+        commerce_inventory::demo::seed(&self.inventory, &variant_ids, DEMO_SEED).await?;
+        commerce_reviews::demo::seed(&self.reviews, &product_ids, DEMO_SEED).await?;
+        Ok(())
+    }
+}
+
+/// Serves every subgraph, then the router in front of them. With port 0 every part takes a free
+/// port; otherwise subgraphs take the ports after the router's (4001, 4002, ...).
+pub async fn start(
+    subgraphs: Subgraphs,
+    listen: SocketAddr,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
-    let base_port = cli.listen.port();
     let apps = [
-        ("catalog", commerce_catalog::router(catalog)),
-        ("inventory", commerce_inventory::router(inventory)),
-        ("reviews", commerce_reviews::router(reviews)),
+        ("catalog", commerce_catalog::router(subgraphs.catalog)),
+        ("inventory", commerce_inventory::router(subgraphs.inventory)),
+        ("reviews", commerce_reviews::router(subgraphs.reviews)),
     ];
-    let mut subgraphs = Vec::new();
+    let mut addresses = Vec::new();
     for (offset, (name, app)) in (1u16..).zip(apps) {
-        // Port 0 (tests) means any free port for every part, not ports 1, 2, 3.
-        let port = if base_port == 0 {
+        let port = if listen.port() == 0 {
             0
         } else {
-            base_port.saturating_add(offset)
+            listen.port().saturating_add(offset)
         };
-        let wanted = SocketAddr::new(cli.listen.ip(), port);
-        let listener = bind(wanted).await?;
-        subgraphs.push((name, listener.local_addr()?));
+        let listener = bind(SocketAddr::new(listen.ip(), port)).await?;
+        addresses.push((name, listener.local_addr()?));
         tasks.spawn(serve_subgraph(
             listener,
             app,
             shutdown.clone().cancelled_owned(),
         ));
     }
-
-    let router = start_router(cli.listen, &subgraphs, &mut tasks, shutdown).await?;
+    let router = start_router(listen, &addresses, &mut tasks, shutdown).await?;
     Ok(Stack {
         router,
-        subgraphs,
+        subgraphs: addresses,
         tasks,
     })
-}
-
-async fn load_demo(
-    catalog: &commerce_catalog::AppState,
-    inventory: &commerce_inventory::AppState,
-    reviews: &commerce_reviews::AppState,
-    products: usize,
-) -> anyhow::Result<()> {
-    tracing::info!(products, "loading demo data (skipped if already loaded)");
-    let seeded = commerce_catalog::demo::seed(catalog, products, DEMO_SEED).await?;
-    let variant_ids: Vec<String> = seeded
-        .iter()
-        .flat_map(|p| p.variant_ids.iter().cloned())
-        .collect();
-    let product_ids: Vec<String> = seeded.iter().map(|p| p.id.clone()).collect();
-    commerce_inventory::demo::seed(inventory, &variant_ids, DEMO_SEED).await?;
-    commerce_reviews::demo::seed(reviews, &product_ids, DEMO_SEED).await?;
-    Ok(())
 }
 
 async fn start_router(
