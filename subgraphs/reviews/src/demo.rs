@@ -101,7 +101,9 @@ pub async fn seed(state: &AppState, product_ids: &[String], seed: u64) -> anyhow
     for chunk in reviews.chunks(CHUNK) {
         store::insert_reviews(&txn, chunk).await?;
     }
-    store::insert_ratings(&txn, &ratings).await?;
+    for chunk in ratings.chunks(CHUNK) {
+        store::insert_ratings(&txn, chunk).await?;
+    }
     txn.commit().await?;
     tracing::info!(
         reviews = reviews.len(),
@@ -159,7 +161,7 @@ fn random_time(rng: &mut ChaCha8Rng) -> DateTime<Utc> {
     end - Duration::seconds(rng.random_range(0..365 * 24 * 3600))
 }
 
-fn ratings_of(reviews: &[SeedReview]) -> HashMap<String, RatingSummary> {
+fn ratings_of(reviews: &[SeedReview]) -> Vec<(String, RatingSummary)> {
     let mut ratings: HashMap<String, RatingSummary> = HashMap::new();
     for (review, status, _) in reviews {
         if *status == ModerationStatus::Approved {
@@ -169,5 +171,5 @@ fn ratings_of(reviews: &[SeedReview]) -> HashMap<String, RatingSummary> {
                 .apply(review.stars, 1);
         }
     }
-    ratings
+    ratings.into_iter().collect()
 }

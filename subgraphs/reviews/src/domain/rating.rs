@@ -90,4 +90,26 @@ mod tests {
         assert_eq!(summary.average(), Some(4.0));
         assert_eq!(RatingSummary::default().average(), None);
     }
+
+    proptest::proptest! {
+        /// Adding and taking away ratings in any order leaves what a recomputation gives.
+        #[test]
+        fn incremental_updates_equal_a_recomputation(
+            steps in proptest::collection::vec((1..=5_i32, proptest::bool::ANY), 0..200)
+        ) {
+            let mut kept: Vec<Stars> = Vec::new();
+            let mut summary = RatingSummary::default();
+            for (value, add) in steps {
+                let stars = Stars::parse(value).expect("generated in range");
+                if add {
+                    kept.push(stars);
+                    summary.apply(stars, 1);
+                } else if let Some(index) = kept.iter().position(|s| *s == stars) {
+                    kept.swap_remove(index);
+                    summary.apply(stars, -1);
+                }
+            }
+            proptest::prop_assert_eq!(summary, RatingSummary::of(kept));
+        }
+    }
 }

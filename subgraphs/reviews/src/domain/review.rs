@@ -151,7 +151,8 @@ impl ModerationStatus {
             .ok_or_else(|| anyhow::anyhow!("unknown stored review status {value:?}"))
     }
 
-    /// What moving a review of `stars` from `self` to `to` does to its product's rating count.
+    /// How moving a review from `self` to `to` (`None`: deleted) changes its product's rating
+    /// count: +1 on entering the approved state, -1 on leaving it.
     pub fn rating_delta(self, to: Option<Self>) -> i64 {
         let counts = |status: Option<Self>| i64::from(status == Some(Self::Approved));
         counts(to) - counts(Some(self))

@@ -28,24 +28,18 @@ pub type ReviewsSchema = Schema<Query, Mutation, EmptySubscription>;
 const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 1_000;
 
-/// How long a loader waits for the rest of its batch. The default 1 ms is shorter than it
-/// takes to poll one level of a 50-item list in a debug build or on a busy machine, which
-/// splits batches (futures yields every 32 items); 5 ms keeps one query per level.
-const LOADER_DELAY: Duration = Duration::from_millis(5);
-
 /// Builds the schema. The loaders keep no cache, so sharing them across requests only
-/// widens batches; it never serves stale data.
-pub fn build(service: ReviewService) -> ReviewsSchema {
+/// widens batches; it never serves stale data. `batch_window` is how long a loader waits
+/// for the rest of its batch after the first key.
+pub fn build(service: ReviewService, batch_window: Duration) -> ReviewsSchema {
     builder()
-        .data(loader(RatingLoader(service.clone())))
-        .data(loader(LatestReviewsLoader(service.clone())))
-        .data(loader(ReviewLoader(service.clone())))
+        .data(DataLoader::new(RatingLoader(service.clone()), tokio::spawn).delay(batch_window))
+        .data(
+            DataLoader::new(LatestReviewsLoader(service.clone()), tokio::spawn).delay(batch_window),
+        )
+        .data(DataLoader::new(ReviewLoader(service.clone()), tokio::spawn).delay(batch_window))
         .data(service)
         .finish()
-}
-
-fn loader<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(LOADER_DELAY)
 }
 
 /// The Federation v2 SDL (needs no state).

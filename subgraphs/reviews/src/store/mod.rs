@@ -265,7 +265,7 @@ pub async fn ratings(
 /// Stores precomputed ratings in one statement (demo data).
 pub async fn insert_ratings(
     conn: &impl ConnectionTrait,
-    ratings: &HashMap<String, RatingSummary>,
+    ratings: &[(String, RatingSummary)],
 ) -> Result<(), ReviewError> {
     let rows = ratings
         .iter()

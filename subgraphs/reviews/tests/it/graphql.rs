@@ -508,3 +508,66 @@ on_both_backends!(
     invalid_submissions_come_back_as_error_results,
     bad_requests_get_top_level_errors_with_stable_codes,
 );
+
+const QUEUE: &str = r#"
+query ($status: ModerationStatus! = PENDING, $first: Int, $after: String) {
+  moderationQueue(status: $status, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { rating status } }
+  }
+}"#;
+
+async fn moderation_queue_lists_pending_reviews_oldest_first(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for stars in 1..=3 {
+        app.submit(&product(stars.into()), stars).await;
+    }
+    app.approved(&product(1), 5).await;
+    let first = app.execute(QUEUE, json!({ "first": 2 })).await;
+    assert_json_snapshot!(first, {".**.endCursor" => "[cursor]"}, @r#"
+    {
+      "data": {
+        "moderationQueue": {
+          "edges": [
+            {
+              "node": {
+                "rating": 1,
+                "status": "PENDING"
+              }
+            },
+            {
+              "node": {
+                "rating": 2,
+                "status": "PENDING"
+              }
+            }
+          ],
+          "pageInfo": {
+            "endCursor": "[cursor]",
+            "hasNextPage": true
+          },
+          "totalCount": 3
+        }
+      }
+    }
+    "#);
+    let after = first["data"]["moderationQueue"]["pageInfo"]["endCursor"].clone();
+    let rest = app
+        .execute(QUEUE, json!({ "first": 2, "after": after }))
+        .await;
+    assert_json_snapshot!(rest["data"]["moderationQueue"]["edges"], @r#"
+    [
+      {
+        "node": {
+          "rating": 3,
+          "status": "PENDING"
+        }
+      }
+    ]
+    "#);
+    let approved = app.execute(QUEUE, json!({ "status": "APPROVED" })).await;
+    assert_eq!(approved["data"]["moderationQueue"]["totalCount"], 1);
+}
+
+on_both_backends!(moderation_queue_lists_pending_reviews_oldest_first);
