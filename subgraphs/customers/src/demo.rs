@@ -1,7 +1,7 @@
 //! Demo accounts, deterministic for a seed and loaded once (skipped when the admin exists).
 //!
 //! Credentials (demo only; printed by the all-in-one binary):
-//! - staff `admin@example.com` / `demo-admin-passphrase`, role `admin` with every known
+//! - staff `admin@example.com` / `demo-staff-passphrase`, role `admin` with every known
 //!   permission;
 //! - customers `ada@example.com` (group `b2b`), `grace@example.com` (group `vip`),
 //!   `alan@example.com`, and a few more `customerN@example.com`, all `demo-customer-passphrase`.
@@ -16,7 +16,7 @@ use crate::domain::{AddressInput, Email, GroupCode, Password, Permission, RoleCo
 use crate::store;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
-pub const ADMIN_PASSWORD: &str = "demo-admin-passphrase";
+pub const ADMIN_PASSWORD: &str = "demo-staff-passphrase";
 pub const CUSTOMER_PASSWORD: &str = "demo-customer-passphrase";
 
 const GROUPS: &[(&str, &str)] = &[

@@ -32,6 +32,8 @@ pub type CustomersSchema = Schema<Query, Mutation, EmptySubscription>;
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .enable_federation()
+        // Reached only through union members, so registered explicitly.
+        .register_output_type::<errors::ErrorResult>()
         .limit_depth(12)
         .limit_complexity(1_000)
 }

@@ -1,0 +1,11 @@
+//! Integration tests of the customers subgraph, on SQLite and PostgreSQL (and Redis for the
+//! shared rate limiter), through the HTTP router so access tokens are verified for real.
+
+mod account;
+mod admin;
+mod auth;
+mod demo;
+mod rate_limit;
+mod sdl;
+mod support;
+mod tokens;
