@@ -1,7 +1,7 @@
 //! Use cases of the reviews domain: submitting, moderating (with the rating aggregate kept in
 //! step in the same transaction), and the batched, cached reads behind the GraphQL fields.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -177,9 +177,9 @@ impl ReviewService {
         let stored = store::stored_ratings(&txn).await?;
         let actual = store::recompute_ratings(&txn).await?;
         txn.commit().await?;
-        let mut drift: Vec<RatingDrift> = stored
-            .keys()
-            .chain(actual.keys())
+        let products: BTreeSet<&String> = stored.keys().chain(actual.keys()).collect();
+        let drift = products
+            .into_iter()
             .filter_map(|product_id| {
                 let stored = stored.get(product_id).copied().unwrap_or_default();
                 let actual = actual.get(product_id).copied().unwrap_or_default();
@@ -190,8 +190,6 @@ impl ReviewService {
                 })
             })
             .collect();
-        drift.sort_by(|a, b| a.product_id.cmp(&b.product_id));
-        drift.dedup_by(|a, b| a.product_id == b.product_id);
         Ok(drift)
     }
 }

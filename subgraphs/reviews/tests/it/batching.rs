@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use commerce_kernel::GlobalId;
 use commerce_testkit::Backend;
 use serde_json::{Value, json};
 
@@ -71,3 +72,35 @@ async fn entity_batches_cost_the_same_statements_for_10_and_50_products(backend:
 }
 
 on_both_backends!(entity_batches_cost_the_same_statements_for_10_and_50_products);
+
+const REVIEWS: &str = r#"
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Review { id rating title product { id } author { id } }
+  }
+}"#;
+
+async fn review_entity_batches_cost_one_statement_whatever_their_size(backend: Backend) {
+    let mut app = TestApp::new(backend).await;
+    app.schema =
+        commerce_reviews::schema_with_batch_window(app.state.clone(), Duration::from_millis(100));
+    let ids: Vec<String> = (1..=30).map(product).collect();
+    commerce_reviews::demo::seed(&app.state, &ids, 5)
+        .await
+        .expect("seeds");
+    let mut counts = Vec::new();
+    for batch in [1..=10, 11..=60] {
+        let representations: Vec<Value> = batch
+            .map(|n| json!({ "__typename": "Review", "id": GlobalId::encode("Review", n) }))
+            .collect();
+        app.statements.reset();
+        let response = app
+            .execute(REVIEWS, json!({ "representations": representations }))
+            .await;
+        assert_eq!(response.get("errors"), None, "{response:#}");
+        counts.push(app.statements.count());
+    }
+    assert_eq!(counts, [1, 1]);
+}
+
+on_both_backends!(review_entity_batches_cost_one_statement_whatever_their_size);

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod batching;
+mod cache;
 mod demo;
 mod graphql;
 mod sdl;

@@ -50,16 +50,10 @@ impl TestApp {
 
     /// Submits a valid review of `product` with `stars`.
     pub async fn submit(&self, product: &str, stars: i32) -> Review {
-        let review = NewReview::parse(
-            product,
-            &GlobalId::encode("Customer", 1),
-            "Ada L.",
-            stars,
-            "Nice product",
-            "Does what it says on the box.",
-        )
-        .expect("a valid review");
-        self.service().submit(&review).await.expect("submits")
+        self.service()
+            .submit(&new_review(product, stars))
+            .await
+            .expect("submits")
     }
 
     /// Submits and approves a review.
@@ -74,6 +68,19 @@ impl TestApp {
             .expect("approves");
         review
     }
+}
+
+/// A valid review of `product` with `stars`.
+pub fn new_review(product: &str, stars: i32) -> NewReview {
+    NewReview::parse(
+        product,
+        &GlobalId::encode("Customer", 1),
+        "Ada L.",
+        stars,
+        "Nice product",
+        "Does what it says on the box.",
+    )
+    .expect("a valid review")
 }
 
 pub fn product(n: i64) -> String {
