@@ -20,8 +20,16 @@ async fn main() -> anyhow::Result<()> {
     let state = commerce_catalog::state(&config).await?;
     let started = Instant::now();
     let seeded = commerce_catalog::demo::seed(&state, products, 1).await?;
-    println!("seed: {} products ready in {:.2?}", seeded.len(), started.elapsed());
-    let listener = tokio::net::TcpListener::bind(config.listen_or(commerce_catalog::DEFAULT_PORT)).await?;
-    println!("catalog GraphiQL at http://{}/graphql", listener.local_addr()?);
+    println!(
+        "seed: {} products ready in {:.2?}",
+        seeded.len(),
+        started.elapsed()
+    );
+    let listener =
+        tokio::net::TcpListener::bind(config.listen_or(commerce_catalog::DEFAULT_PORT)).await?;
+    println!(
+        "catalog GraphiQL at http://{}/graphql",
+        listener.local_addr()?
+    );
     commerce_kernel::server::serve(listener, commerce_catalog::router(state)).await
 }

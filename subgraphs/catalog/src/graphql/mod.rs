@@ -1,6 +1,7 @@
 //! The GraphQL API of the catalog (the only layer that knows async-graphql): a Federation v2
 //! subgraph owning `Product` and `ProductVariant`.
 
+mod access;
 mod entities;
 mod errors;
 mod listing;

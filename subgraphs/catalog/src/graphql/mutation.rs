@@ -269,7 +269,8 @@ fn deleted(
     Ok(DeletePayload { deleted_id: id })
 }
 
-#[Object]
+/// Every mutation needs the `catalog:write` permission.
+#[Object(guard = "super::access::require_writer")]
 impl Mutation {
     async fn create_product(
         &self,

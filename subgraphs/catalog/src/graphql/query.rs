@@ -6,6 +6,7 @@ use commerce_kernel::pagination::{Cursor, PageRequest};
 use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId, KernelError};
 use serde_json::json;
 
+use super::access::{is_writer, require_writer};
 use super::errors::graphql_error;
 use super::listing::{ProductConnection, ProductFilterInput, ProductSort, products_page};
 use super::loaders::Loaders;
@@ -13,6 +14,7 @@ use super::types::{
     CATEGORY, COLLECTION, Category, Collection, PRODUCT, Product, ProductVariant, VARIANT,
     category_tree,
 };
+use crate::domain::{self, ProductStatus};
 use crate::service::Catalog;
 
 pub struct Query;
@@ -36,7 +38,8 @@ fn one_of(id: Option<ID>, slug: Option<String>) -> async_graphql::Result<Result<
 
 #[Object]
 impl Query {
-    /// A product by id or slug (cached); null when there is none.
+    /// A product by id or slug (cached); null when there is none, or when it is a draft and
+    /// the caller is not staff.
     async fn product(
         &self,
         ctx: &Context<'_>,
@@ -50,10 +53,15 @@ impl Query {
             }
             Err(slug) => catalog(ctx).product_by_slug(slug.trim()).await,
         };
-        Ok(found.map_err(graphql_error)?.map(Product::from))
+        let visible = |p: &domain::Product| p.status == ProductStatus::Published || is_writer(ctx);
+        Ok(found
+            .map_err(graphql_error)?
+            .filter(visible)
+            .map(Product::from))
     }
 
-    /// Products, published ones unless the filter asks for drafts; keyset-paginated.
+    /// Products, published ones unless the filter asks for drafts (staff only);
+    /// keyset-paginated.
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -66,6 +74,9 @@ impl Query {
     ) -> async_graphql::Result<ProductConnection> {
         let page = PageRequest::parse(first, after, last, before).or_client()?;
         let filter = filter.unwrap_or_default().parse()?;
+        if filter.status != ProductStatus::Published {
+            require_writer(ctx)?;
+        }
         products_page(ctx, page, filter, sort).await
     }
 

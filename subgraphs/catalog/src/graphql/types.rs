@@ -268,7 +268,12 @@ impl Category {
     /// From the root down to the parent (for breadcrumbs).
     async fn ancestors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
         let tree = category_tree(ctx).await?;
-        Ok(tree.ancestors(&self.0).into_iter().cloned().map(Category).collect())
+        Ok(tree
+            .ancestors(&self.0)
+            .into_iter()
+            .cloned()
+            .map(Category)
+            .collect())
     }
 
     /// Published products in this category or below it.

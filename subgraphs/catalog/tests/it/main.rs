@@ -2,6 +2,7 @@
 
 mod support;
 
+mod access;
 mod entities;
 mod errors;
 mod import;

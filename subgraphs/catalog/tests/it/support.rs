@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Request, Variables};
 use commerce_catalog::{AppState, CatalogSchema};
 use commerce_kernel::cache::MemoryCache;
+use commerce_kernel::viewer::Viewer;
 use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
 use serde_json::{Value, json};
 
@@ -29,6 +30,14 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// A staff member allowed to edit the catalog.
+pub fn staff() -> Viewer {
+    Viewer::Staff {
+        id: "staff-1".to_owned(),
+        permissions: vec!["catalog:write".to_owned()],
+    }
+}
 
 pub struct TestApp {
     _config: TestConfig,
@@ -56,9 +65,15 @@ pub async fn app(backend: Backend) -> TestApp {
 }
 
 impl TestApp {
-    /// The whole response (`data` and `errors`) as JSON.
+    /// The whole response (`data` and `errors`) as JSON, asked by a catalog editor.
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
-        let request = Request::new(query).variables(Variables::from_json(variables));
+        self.execute_as(staff(), query, variables).await
+    }
+
+    pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
+        let request = Request::new(query)
+            .variables(Variables::from_json(variables))
+            .data(viewer);
         let response = self.schema.execute(request).await;
         serde_json::to_value(&response).expect("responses serialize")
     }
