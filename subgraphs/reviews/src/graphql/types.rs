@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use commerce_kernel::ClientResultExt;
 use commerce_kernel::pagination::{Direction, Page, PageRequest, TotalCount, connection};
 
+use super::errors::top_level;
 use super::loaders::{LatestReviews, LatestReviewsLoader, RatingLoader};
 use super::service_of;
-use crate::domain::{self, RatingSummary, Stars};
+use crate::domain::{self, ProductRef, RatingSummary, Stars};
 use crate::store::cursor_of;
 
 /// A customer's review of a product. Only approved reviews appear on products.
@@ -136,11 +137,12 @@ impl Product {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ReviewConnection> {
+        let product_id = self.checked_id()?;
         let request = PageRequest::parse(first, after, last, before).or_client()?;
         let (page, rating) = futures::try_join!(
-            self.review_page(ctx, &request),
+            self.review_page(ctx, &product_id, &request),
             ctx.data_unchecked::<DataLoader<RatingLoader>>()
-                .load_one(self.id.to_string()),
+                .load_one(product_id.clone()),
         )?;
         let total_count = rating.unwrap_or_default().count;
         Ok(review_connection(page, total_count))
@@ -150,18 +152,27 @@ impl Product {
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductRating> {
         let summary = ctx
             .data_unchecked::<DataLoader<RatingLoader>>()
-            .load_one(self.id.to_string())
+            .load_one(self.checked_id()?)
             .await?;
         Ok(ProductRating(summary.unwrap_or_default()))
     }
 }
 
 impl Product {
+    /// The id as stored with reviews. Checked per field rather than when the entity is
+    /// resolved, so one malformed representation fails alone instead of its whole batch.
+    fn checked_id(&self) -> async_graphql::Result<String> {
+        ProductRef::parse(&self.id)
+            .map(|product| product.as_str().to_owned())
+            .map_err(top_level)
+    }
+
     /// First pages (the storefront's common case) go through the batch loader: one query for
     /// every product of the request. Other pages are per product by nature of their cursor.
     async fn review_page(
         &self,
         ctx: &Context<'_>,
+        product_id: &str,
         request: &PageRequest,
     ) -> async_graphql::Result<Page<domain::Review>> {
         let is_first_page = request.direction == Direction::Forward
@@ -169,7 +180,7 @@ impl Product {
             && request.bound.is_none();
         if is_first_page {
             let key = LatestReviews {
-                product_id: self.id.to_string(),
+                product_id: product_id.to_owned(),
                 limit: request.fetch_limit(),
             };
             let rows = ctx
@@ -180,9 +191,9 @@ impl Product {
             return Ok(Page::from_rows(rows, request));
         }
         service_of(ctx)
-            .product_reviews(self.id.as_str(), request)
+            .product_reviews(product_id, request)
             .await
-            .map_err(super::errors::top_level)
+            .map_err(top_level)
     }
 }
 

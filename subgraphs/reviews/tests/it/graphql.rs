@@ -369,7 +369,13 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
         "approveProductId": approve(&app, &product(1)).await,
         "pageTooLarge": reviews(json!({ "id": product(1), "first": 101 })).await,
         "invalidCursor": reviews(json!({ "id": product(1), "after": "bm9wZQ" })).await,
-        "malformedProductRepresentation": reviews(json!({ "id": "nope" })).await,
+        "malformedProductRepresentationFailsAlone": app.execute(
+            r#"query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { id rating { count } } } }"#,
+            json!({ "reps": [
+                { "__typename": "Product", "id": "nope" },
+                { "__typename": "Product", "id": product(1) },
+            ] }),
+        ).await,
         "unknownReview": app.execute("query ($id: ID!) { review(id: $id) { id } }", json!({ "id": unknown })).await,
     });
     assert_json_snapshot!(responses, @r#"
@@ -448,8 +454,20 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
           }
         ]
       },
-      "malformedProductRepresentation": {
-        "data": null,
+      "malformedProductRepresentationFailsAlone": {
+        "data": {
+          "_entities": [
+            {
+              "id": "nope"
+            },
+            {
+              "id": "UHJvZHVjdDox",
+              "rating": {
+                "count": 0
+              }
+            }
+          ]
+        },
         "errors": [
           {
             "extensions": {
@@ -457,13 +475,14 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
             },
             "locations": [
               {
-                "column": 3,
-                "line": 3
+                "column": 83,
+                "line": 1
               }
             ],
             "message": "\"nope\" is not a Product id",
             "path": [
-              "_entities"
+              "_entities",
+              "rating"
             ]
           }
         ]
