@@ -1,12 +1,12 @@
-//! DataLoaders: every stock or warehouse lookup made while resolving a request is batched
-//! into one query per kind.
+//! DataLoaders: stock lookups outside `_entities` (a reservation's variants, say) are batched
+//! into one query.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
 use super::graphql_error;
-use crate::domain::{Availability, VariantId, Warehouse, WarehouseId};
+use crate::domain::{Availability, VariantId};
 use crate::service::Inventory;
 
 pub struct AvailabilityLoader(pub Inventory);
@@ -20,19 +20,5 @@ impl Loader<VariantId> for AvailabilityLoader {
         keys: &[VariantId],
     ) -> Result<HashMap<VariantId, Availability>, Self::Error> {
         self.0.availability(keys).await.map_err(graphql_error)
-    }
-}
-
-pub struct WarehouseLoader(pub Inventory);
-
-impl Loader<WarehouseId> for WarehouseLoader {
-    type Value = Warehouse;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[WarehouseId],
-    ) -> Result<HashMap<WarehouseId, Warehouse>, Self::Error> {
-        self.0.warehouses_by_id(keys).await.map_err(graphql_error)
     }
 }

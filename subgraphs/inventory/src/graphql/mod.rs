@@ -5,9 +5,8 @@ mod loaders;
 mod mutation;
 mod query;
 mod results;
+mod scope;
 mod types;
-
-use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
@@ -19,26 +18,20 @@ use crate::service::InventoryError;
 
 pub type InventorySchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Builds the schema. Loaders batch every lookup made while a request resolves; they keep no
-/// cache, so nothing is stale across requests.
+/// Builds the schema. Entity batches and warehouses go through the per-request scope; other
+/// stock lookups through a loader that keeps no cache, so nothing is stale across requests.
 pub fn schema(state: AppState) -> InventorySchema {
     let inventory = state.inventory.clone();
     builder()
         .limit_depth(12)
         .limit_complexity(2_000)
-        .data(loader(loaders::AvailabilityLoader(inventory.clone())))
-        .data(loader(loaders::WarehouseLoader(inventory.clone())))
+        .extension(scope::RequestScopeExtension)
+        .data(DataLoader::new(
+            loaders::AvailabilityLoader(inventory.clone()),
+            tokio::spawn,
+        ))
         .data(inventory)
         .finish()
-}
-
-/// How long a loader waits for the rest of its batch. The default 1 ms is shorter than one
-/// level of a large `_entities` batch takes to poll in a debug build or on a busy machine
-/// (futures yields every 32 items), which would split the batch; 5 ms keeps one query.
-const LOADER_DELAY: Duration = Duration::from_millis(5);
-
-fn loader<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(LOADER_DELAY)
 }
 
 /// The Federation v2 SDL this subgraph contributes to the supergraph.

@@ -1,16 +1,15 @@
 //! Query root: warehouses, the movement log, reservations, and the federation entity
-//! resolvers. Entity resolvers only wrap ids; fields load through the request's loaders, so an
-//! `_entities` batch costs one query per type.
+//! resolvers. Entity resolvers read the whole batch's stock with one query on first use (see
+//! `scope`), so an `_entities` batch costs one stock query whatever its size.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use commerce_kernel::error::client_error;
 use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
 use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
 
 use super::ServiceResultExt;
-use super::loaders::WarehouseLoader;
+use super::scope::RequestScope;
 use super::types::{Product, ProductVariant, Reservation, StockMovement, Warehouse};
 use crate::domain::{VariantId, WarehouseId};
 use crate::service::{Inventory, MovementFilter};
@@ -35,8 +34,8 @@ impl Query {
     /// A warehouse by id, or null if there is none.
     async fn warehouse(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Warehouse>> {
         let id = WarehouseId::parse(&id).or_client()?;
-        let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
-        Ok(loader.load_one(id).await?.map(Warehouse))
+        let found = RequestScope::of(ctx)?.warehouse(ctx, id).await?;
+        Ok(found.map(Warehouse))
     }
 
     /// The movement log, newest first, optionally for one variant and/or warehouse.
@@ -83,41 +82,46 @@ impl Query {
     }
 
     #[graphql(entity)]
-    async fn find_product_variant_by_id(&self, id: ID) -> Result<ProductVariant> {
-        Ok(ProductVariant(VariantId::parse(&id).or_client()?))
+    async fn find_product_variant_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<ProductVariant> {
+        let id = VariantId::parse(&id).or_client()?;
+        let batch = RequestScope::of(ctx)?.entity_stock(ctx).await?;
+        let stock = batch.get(&id).cloned().unwrap_or_default();
+        Ok(ProductVariant::with_stock(id, stock))
     }
 
     #[graphql(entity)]
     async fn find_product_by_id(
         &self,
+        ctx: &Context<'_>,
         #[graphql(key)] id: ID,
         variants: Option<Vec<VariantRepresentation>>,
     ) -> Result<Product> {
-        let product = GlobalId::parse(&id).or_client()?;
-        if product.type_name() != "Product" {
-            return Err(client_error(
-                ErrorCode::BadUserInput,
-                format!(
-                    "id {:?} is a {}, expected a Product",
-                    id.as_str(),
-                    product.type_name()
-                ),
-            ));
-        }
-        let variants = variants
+        check_product_id(&id)?;
+        let variants: Vec<VariantId> = variants
             .unwrap_or_default()
             .iter()
             .map(|variant| VariantId::parse(&variant.id))
             .collect::<Result<_, _>>()
             .or_client()?;
-        Ok(Product { id, variants })
+        let batch = RequestScope::of(ctx)?.entity_stock(ctx).await?;
+        let in_stock = variants
+            .iter()
+            .any(|variant| batch.get(variant).is_some_and(|stock| stock.in_stock()));
+        Ok(Product {
+            id,
+            variants,
+            in_stock,
+        })
     }
 
     #[graphql(entity)]
     async fn find_warehouse_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Warehouse> {
         let key = WarehouseId::parse(&id).or_client()?;
-        let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
-        let found = loader.load_one(key).await?;
+        let found = RequestScope::of(ctx)?.warehouse(ctx, key).await?;
         let not_found = || {
             client_error(
                 ErrorCode::NotFound,
@@ -126,4 +130,16 @@ impl Query {
         };
         found.map(Warehouse).ok_or_else(not_found)
     }
+}
+
+/// Product ids belong to the catalog; only their type is checked, for a clear error.
+fn check_product_id(id: &str) -> Result<()> {
+    let product = GlobalId::parse(id).or_client()?;
+    if product.type_name() == "Product" {
+        return Ok(());
+    }
+    Err(client_error(
+        ErrorCode::BadUserInput,
+        format!("id {id:?} is a {}, expected a Product", product.type_name()),
+    ))
 }

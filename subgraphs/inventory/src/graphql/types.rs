@@ -6,7 +6,8 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::int;
-use super::loaders::{AvailabilityLoader, WarehouseLoader};
+use super::loaders::AvailabilityLoader;
+use super::scope::RequestScope;
 use crate::domain::{self, Availability, VariantId, WarehouseId};
 
 /// A place that holds stock.
@@ -32,10 +33,9 @@ impl Warehouse {
     }
 }
 
-/// Resolves a warehouse through the request's loader (one query for all of them).
+/// Resolves a warehouse from the request's one read of them.
 async fn warehouse(ctx: &Context<'_>, id: WarehouseId) -> Result<Warehouse> {
-    let loader = ctx.data::<DataLoader<WarehouseLoader>>()?;
-    let found = loader.load_one(id).await?;
+    let found = RequestScope::of(ctx)?.warehouse(ctx, id).await?;
     // Stock rows reference warehouses by foreign key, so a miss means a broken database.
     let found = found.ok_or_else(|| async_graphql::Error::new("warehouse row missing"))?;
     Ok(Warehouse(found))
@@ -47,7 +47,7 @@ pub struct StockLevel(pub domain::StockLevel);
 #[Object]
 impl StockLevel {
     async fn variant(&self) -> ProductVariant {
-        ProductVariant(self.0.variant_id.clone())
+        ProductVariant::new(self.0.variant_id.clone())
     }
 
     async fn warehouse(&self, ctx: &Context<'_>) -> Result<Warehouse> {
@@ -113,7 +113,7 @@ impl StockMovement {
     }
 
     async fn variant(&self) -> ProductVariant {
-        ProductVariant(self.0.variant_id.clone())
+        ProductVariant::new(self.0.variant_id.clone())
     }
 
     async fn warehouse(&self, ctx: &Context<'_>) -> Result<Warehouse> {
@@ -197,7 +197,7 @@ pub struct ReservationLine(domain::ReservationLine);
 #[Object]
 impl ReservationLine {
     async fn variant(&self) -> ProductVariant {
-        ProductVariant(self.0.variant_id.clone())
+        ProductVariant::new(self.0.variant_id.clone())
     }
 
     async fn warehouse(&self, ctx: &Context<'_>) -> Result<Warehouse> {
@@ -210,19 +210,37 @@ impl ReservationLine {
 }
 
 /// The catalog's variant, extended with its stock.
-pub struct ProductVariant(pub VariantId);
+pub struct ProductVariant {
+    id: VariantId,
+    /// Already read when the variant came in an `_entities` batch.
+    stock: Option<Availability>,
+}
 
 impl ProductVariant {
+    pub fn new(id: VariantId) -> Self {
+        Self { id, stock: None }
+    }
+
+    pub fn with_stock(id: VariantId, stock: Availability) -> Self {
+        Self {
+            id,
+            stock: Some(stock),
+        }
+    }
+
     async fn availability(&self, ctx: &Context<'_>) -> Result<Availability> {
+        if let Some(stock) = &self.stock {
+            return Ok(stock.clone());
+        }
         let loader = ctx.data::<DataLoader<AvailabilityLoader>>()?;
-        Ok(loader.load_one(self.0.clone()).await?.unwrap_or_default())
+        Ok(loader.load_one(self.id.clone()).await?.unwrap_or_default())
     }
 }
 
 #[Object]
 impl ProductVariant {
     async fn id(&self) -> ID {
-        self.0.as_str().into()
+        self.id.as_str().into()
     }
 
     /// Units that can be sold now, across warehouses.
@@ -246,6 +264,7 @@ impl ProductVariant {
 pub struct Product {
     pub id: ID,
     pub variants: Vec<VariantId>,
+    pub in_stock: bool,
 }
 
 #[Object]
@@ -256,13 +275,15 @@ impl Product {
 
     #[graphql(external)]
     async fn variants(&self) -> Vec<ProductVariant> {
-        self.variants.iter().cloned().map(ProductVariant).collect()
+        self.variants
+            .iter()
+            .cloned()
+            .map(ProductVariant::new)
+            .collect()
     }
 
     #[graphql(requires = "variants { id }")]
-    async fn in_stock(&self, ctx: &Context<'_>) -> Result<bool> {
-        let loader = ctx.data::<DataLoader<AvailabilityLoader>>()?;
-        let stock = loader.load_many(self.variants.iter().cloned()).await?;
-        Ok(stock.values().any(Availability::in_stock))
+    async fn in_stock(&self) -> bool {
+        self.in_stock
     }
 }

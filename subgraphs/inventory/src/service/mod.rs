@@ -17,7 +17,7 @@ pub use self::clock::Clock;
 pub use self::error::InventoryError;
 pub use self::reservations::ReserveLine;
 pub use self::stock::{AdjustStock, NewWarehouse, SetStock};
-use crate::domain::{Availability, Reservation, StockMovement, VariantId, Warehouse, WarehouseId};
+use crate::domain::{Availability, Reservation, StockMovement, VariantId, Warehouse};
 pub use crate::store::movements::MovementFilter;
 pub use crate::store::stock::Ledger;
 use crate::store::{
@@ -59,14 +59,6 @@ impl Inventory {
 
     pub async fn warehouses(&self) -> Result<Vec<Warehouse>, InventoryError> {
         Ok(warehouses::all(&self.db).await?)
-    }
-
-    pub async fn warehouses_by_id(
-        &self,
-        ids: &[WarehouseId],
-    ) -> Result<HashMap<WarehouseId, Warehouse>, InventoryError> {
-        let rows = warehouses::find_many(&self.db, ids).await?;
-        Ok(rows.into_iter().map(|w| (w.id, w)).collect())
     }
 
     /// A page of the movement log, newest first, and how many movements match.

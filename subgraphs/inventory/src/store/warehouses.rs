@@ -49,17 +49,6 @@ pub async fn find_by_code(
     Ok(row.map(Into::into))
 }
 
-pub async fn find_many(
-    conn: &impl ConnectionTrait,
-    ids: &[WarehouseId],
-) -> Result<Vec<Warehouse>, DbErr> {
-    let rows = warehouse::Entity::find()
-        .filter(warehouse::Column::Id.is_in(ids.iter().map(|id| id.0)))
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
-}
-
 pub async fn exists(conn: &impl ConnectionTrait, id: WarehouseId) -> Result<bool, DbErr> {
     Ok(warehouse::Entity::find_by_id(id.0)
         .one(conn)
