@@ -5,5 +5,6 @@ mod batching;
 mod cache;
 mod demo;
 mod graphql;
+mod http;
 mod sdl;
 mod support;
