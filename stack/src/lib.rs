@@ -104,6 +104,8 @@ pub struct Subgraphs {
     pub catalog: commerce_catalog::AppState,
     pub inventory: commerce_inventory::AppState,
     pub reviews: commerce_reviews::AppState,
+    pub pricing: commerce_pricing::AppState,
+    pub customers: commerce_customers::AppState,
 }
 
 impl Subgraphs {
@@ -118,6 +120,12 @@ impl Subgraphs {
             reviews: commerce_reviews::state(config)
                 .await
                 .context("starting reviews")?,
+            pricing: commerce_pricing::state(config)
+                .await
+                .context("starting pricing")?,
+            customers: commerce_customers::state(config)
+                .await
+                .context("starting customers")?,
         })
     }
 
@@ -132,6 +140,8 @@ impl Subgraphs {
         let product_ids: Vec<String> = seeded.iter().map(|p| p.id.clone()).collect();
         commerce_inventory::demo::seed(&self.inventory, &variant_ids, DEMO_SEED).await?;
         commerce_reviews::demo::seed(&self.reviews, &product_ids, DEMO_SEED).await?;
+        commerce_pricing::demo::seed(&self.pricing, &variant_ids, DEMO_SEED).await?;
+        commerce_customers::demo::seed(&self.customers, DEMO_SEED).await?;
         Ok(())
     }
 }
@@ -148,6 +158,8 @@ pub async fn start(
         ("catalog", commerce_catalog::router(subgraphs.catalog)),
         ("inventory", commerce_inventory::router(subgraphs.inventory)),
         ("reviews", commerce_reviews::router(subgraphs.reviews)),
+        ("pricing", commerce_pricing::router(subgraphs.pricing)),
+        ("customers", commerce_customers::router(subgraphs.customers)),
     ];
     let mut addresses = Vec::new();
     for (offset, (name, app)) in (1u16..).zip(apps) {

@@ -118,7 +118,13 @@ pub fn schema_dir() -> PathBuf {
 }
 
 /// Our subgraphs and their default local URLs, in composition order.
-pub const SUBGRAPHS: &[(&str, u16)] = &[("catalog", 4001), ("inventory", 4002), ("reviews", 4003)];
+pub const SUBGRAPHS: &[(&str, u16)] = &[
+    ("catalog", 4001),
+    ("inventory", 4002),
+    ("reviews", 4003),
+    ("pricing", 4004),
+    ("customers", 4005),
+];
 
 /// Reads the committed subgraph SDLs.
 pub fn committed_subgraphs() -> anyhow::Result<Vec<SubgraphSdl>> {

@@ -56,6 +56,8 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         reviews: commerce_reviews::AppState {
             service: commerce_reviews::ReviewService::new(reviews_db, cache()),
         },
+        pricing: seeded.pricing,
+        customers: seeded.customers,
     };
     let shutdown = CancellationToken::new();
     let stack = start(
