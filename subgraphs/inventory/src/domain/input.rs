@@ -19,6 +19,11 @@ pub struct VariantId(String);
 
 impl VariantId {
     pub fn parse(value: &str) -> Result<Self, KernelError> {
+        if value.len() > 255 {
+            return Err(bad_input(
+                "variant ids are at most 255 characters".to_owned(),
+            ));
+        }
         let id = GlobalId::parse(value)?;
         if id.type_name() != "ProductVariant" {
             return Err(bad_input(format!(
@@ -93,6 +98,26 @@ impl WarehouseName {
                 "warehouse name must be 1-100 characters".to_owned(),
             )),
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A staff note on a stock change: trimmed, at most 255 characters; blank means none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note(String);
+
+impl Note {
+    pub fn parse(value: Option<&str>) -> Result<Option<Self>, KernelError> {
+        let Some(trimmed) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if trimmed.chars().count() > 255 {
+            return Err(bad_input("notes are at most 255 characters".to_owned()));
+        }
+        Ok(Some(Self(trimmed.to_owned())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -242,6 +267,8 @@ mod tests {
         assert!(WarehouseCode::parse("-x").is_err());
         assert!(WarehouseName::parse("   ").is_err());
         assert!(IdempotencyKey::parse("order-42/try-1").is_ok());
+        assert_eq!(Note::parse(Some("  ")), Ok(None));
+        assert!(Note::parse(Some(&"n".repeat(256))).is_err());
         assert!(IdempotencyKey::parse("has space").is_err());
         assert!(IdempotencyKey::parse(&"k".repeat(129)).is_err());
         assert!(ReservationTtl::parse(0).is_err());

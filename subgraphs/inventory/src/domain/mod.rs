@@ -5,7 +5,7 @@ mod input;
 mod stock;
 
 pub use input::{
-    IdempotencyKey, OnHand, Quantity, ReservationTtl, StockDelta, VariantId, WarehouseCode,
+    IdempotencyKey, Note, OnHand, Quantity, ReservationTtl, StockDelta, VariantId, WarehouseCode,
     WarehouseId, WarehouseName,
 };
 pub use stock::{

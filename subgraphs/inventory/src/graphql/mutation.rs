@@ -11,7 +11,7 @@ use super::results::{
 };
 use super::types::{Reservation, StockLevel, Warehouse};
 use crate::domain::{
-    IdempotencyKey, OnHand, Quantity, ReservationTtl, StockDelta, VariantId, WarehouseCode,
+    IdempotencyKey, Note, OnHand, Quantity, ReservationTtl, StockDelta, VariantId, WarehouseCode,
     WarehouseId, WarehouseName,
 };
 use crate::service::{AdjustStock, Inventory, NewWarehouse, ReserveLine, SetStock};
@@ -93,7 +93,7 @@ impl Mutation {
             variant: VariantId::parse(&input.variant_id).or_client()?,
             warehouse: WarehouseId::parse(&input.warehouse_id).or_client()?,
             on_hand: OnHand::parse(input.on_hand).or_client()?,
-            note: input.note,
+            note: Note::parse(input.note.as_deref()).or_client()?,
         };
         let outcome = ctx
             .data::<Inventory>()?
@@ -112,7 +112,7 @@ impl Mutation {
             variant: VariantId::parse(&input.variant_id).or_client()?,
             warehouse: WarehouseId::parse(&input.warehouse_id).or_client()?,
             delta: StockDelta::parse(input.delta).or_client()?,
-            note: input.note,
+            note: Note::parse(input.note.as_deref()).or_client()?,
         };
         let outcome = ctx
             .data::<Inventory>()?

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::idempotent::run_once;
 use super::{Inventory, InventoryError};
 use crate::domain::{
-    IdempotencyKey, MovementKind, OnHand, StockDelta, StockLevel, VariantId, Warehouse,
+    IdempotencyKey, MovementKind, Note, OnHand, StockDelta, StockLevel, VariantId, Warehouse,
     WarehouseCode, WarehouseId, WarehouseName,
 };
 use crate::store::movements::{self, NewMovement};
@@ -28,7 +28,7 @@ pub struct SetStock {
     pub variant: VariantId,
     pub warehouse: WarehouseId,
     pub on_hand: OnHand,
-    pub note: Option<String>,
+    pub note: Option<Note>,
 }
 
 /// Changes the on-hand count by a delta (a delivery, damage, a correction).
@@ -37,7 +37,7 @@ pub struct AdjustStock {
     pub variant: VariantId,
     pub warehouse: WarehouseId,
     pub delta: StockDelta,
-    pub note: Option<String>,
+    pub note: Option<Note>,
 }
 
 impl Inventory {
@@ -141,7 +141,7 @@ async fn set_stock_in(
         });
     }
     if on_hand != previous {
-        let note = input.note.as_deref();
+        let note = input.note.as_ref().map(Note::as_str);
         let movement = on_hand_movement(
             variant,
             warehouse,
@@ -170,7 +170,7 @@ async fn adjust_stock_in(
             available: level.available(),
         });
     }
-    let note = input.note.as_deref();
+    let note = input.note.as_ref().map(Note::as_str);
     let movement = on_hand_movement(variant, warehouse, note, MovementKind::Adjust, delta);
     movements::record(txn, &[movement], now).await?;
     current_level(txn, variant, warehouse, now).await

@@ -352,6 +352,14 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
             ),
         ),
         (
+            "note too long",
+            format!(
+                r#"mutation {{ adjustStock(input: {{ variantId: "{}", warehouseId: "{north}", delta: 1, note: "{}" }}, idempotencyKey: "k") {{ __typename }} }}"#,
+                v1.as_str(),
+                "n".repeat(256)
+            ),
+        ),
+        (
             "page size over the maximum",
             "{ stockMovements(first: 101) { totalCount } }".to_owned(),
         ),
@@ -389,6 +397,9 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
       ],
       "negative quantity": [
         "BAD_USER_INPUT: on hand must be between 0 and 1000000000, got -1"
+      ],
+      "note too long": [
+        "BAD_USER_INPUT: notes are at most 255 characters"
       ],
       "page size over the maximum": [
         "BAD_USER_INPUT: `first` must be between 0 and 100, got 101"

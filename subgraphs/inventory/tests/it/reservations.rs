@@ -211,3 +211,39 @@ async fn reusing_a_reservation_key_for_other_lines_is_a_conflict(backend: Backen
     );
     assert_eq!(app.available(&variant(1)).await, 4);
 }
+
+/// Reservations per second through the service: 1,000 checkouts, 50 in flight, spread over
+/// 100 variants, then all on one variant. Run with
+/// `cargo nextest run -p commerce-inventory --run-ignored only --no-capture throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run on demand"]
+async fn reservation_throughput() {
+    for backend in Backend::ALL {
+        let app = app(backend).await;
+        let north = app.warehouse("north").await;
+        for n in 0..100 {
+            app.stock(&variant(n), north, 2_000).await;
+        }
+        for (label, spread) in [("100 variants", 100), ("one variant", 1)] {
+            let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(50));
+            let started = std::time::Instant::now();
+            let tasks = (0..1_000).map(|i| {
+                let inventory = app.inventory().clone();
+                let permits = permits.clone();
+                tokio::spawn(async move {
+                    let _permit = permits.acquire().await.expect("semaphore open");
+                    let k = key(&format!("{spread}-{i}"));
+                    inventory
+                        .reserve(&k, vec![line(i % spread, 1)], minutes(10))
+                        .await
+                })
+            });
+            for outcome in futures::future::join_all(tasks).await {
+                outcome.expect("task finished").expect("reserves");
+            }
+            let rate = 1_000.0 / started.elapsed().as_secs_f64();
+            println!("{backend:?}, {label}: {rate:.0} reservations/s");
+        }
+        app.assert_books_balance().await;
+    }
+}

@@ -1,7 +1,7 @@
 //! Staff stock changes: idempotency, conflicts, bounds, and books that always balance.
 
 use commerce_inventory::domain::{
-    OnHand, Quantity, ReservationTtl, StockDelta, StockLevel, WarehouseId,
+    Note, OnHand, Quantity, ReservationTtl, StockDelta, StockLevel, WarehouseId,
 };
 use commerce_inventory::service::{AdjustStock, InventoryError, ReserveLine, SetStock};
 use commerce_kernel::ErrorCode;
@@ -13,7 +13,7 @@ fn adjust(warehouse: WarehouseId, delta: i32) -> AdjustStock {
         variant: variant(1),
         warehouse,
         delta: StockDelta::parse(delta).expect("valid delta"),
-        note: Some("delivery".to_owned()),
+        note: Note::parse(Some("delivery")).expect("valid note"),
     }
 }
 
