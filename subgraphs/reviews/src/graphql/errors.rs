@@ -25,7 +25,6 @@ pub enum ErrorResult {
     InvalidRating(InvalidRating),
     InvalidReviewText(InvalidReviewText),
     InvalidProductId(InvalidProductId),
-    InvalidAuthorId(InvalidAuthorId),
     ReviewNotFound(ReviewNotFound),
     ModerationConflict(ModerationConflict),
 }
@@ -54,14 +53,6 @@ pub struct InvalidProductId {
     pub code: ErrorCode,
     pub message: String,
     pub product_id: String,
-}
-
-/// The author id is not a `Customer` id.
-#[derive(SimpleObject)]
-pub struct InvalidAuthorId {
-    pub code: ErrorCode,
-    pub message: String,
-    pub author_id: String,
 }
 
 /// No review has this id (it may have been removed).
@@ -110,13 +101,6 @@ impl From<ReviewError> for Failure {
                     code,
                     message,
                     product_id: value,
-                })
-            }
-            ReviewError::InvalidAuthorId { value } => {
-                ErrorResult::InvalidAuthorId(InvalidAuthorId {
-                    code,
-                    message,
-                    author_id: value,
                 })
             }
             ReviewError::ReviewNotFound { id } => ErrorResult::ReviewNotFound(ReviewNotFound {

@@ -1,6 +1,7 @@
 //! The GraphQL API of the reviews subgraph (Federation v2): queries, mutations, the `Review`
 //! entity, and the `Product` fields this subgraph contributes.
 
+mod access;
 mod errors;
 mod loaders;
 mod mutations;
@@ -66,12 +67,14 @@ pub struct Query;
 
 #[Object]
 impl Query {
-    /// A review by id, whatever its moderation status; null when there is none.
+    /// A review by id; null when there is none or the viewer may not see it (unapproved
+    /// reviews are visible to their author and moderators only).
     async fn review(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Review>> {
         load_review(ctx, &id).await
     }
 
-    /// Reviews in one moderation status, oldest first: the moderators' work queue.
+    /// Reviews in one moderation status, oldest first: the moderators' work queue
+    /// (needs `reviews:moderate`).
     async fn moderation_queue(
         &self,
         ctx: &Context<'_>,
@@ -81,6 +84,7 @@ impl Query {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ReviewConnection> {
+        access::require_moderator(ctx)?;
         let request = PageRequest::parse(first, after, last, before).or_client()?;
         let (page, total) = service_of(ctx)
             .moderation_queue(status.into(), &request)
@@ -111,5 +115,7 @@ async fn load_review(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         .data_unchecked::<DataLoader<ReviewLoader>>()
         .load_one(id)
         .await?;
-    Ok(review.map(Review::from))
+    Ok(review
+        .filter(|review| access::may_see(ctx, review))
+        .map(Review::from))
 }

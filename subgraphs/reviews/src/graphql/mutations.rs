@@ -5,11 +5,11 @@ use async_graphql::{Context, ID, InputObject, Object};
 use commerce_kernel::error::client_error;
 
 use super::errors::{
-    ErrorResult, Failure, InvalidAuthorId, InvalidProductId, InvalidRating, InvalidReviewText,
-    ModerationConflict, ReviewNotFound, top_level,
+    ErrorResult, Failure, InvalidProductId, InvalidRating, InvalidReviewText, ModerationConflict,
+    ReviewNotFound, top_level,
 };
-use super::service_of;
 use super::types::{Product, Review};
+use super::{access, service_of};
 use crate::domain::{ModerationAction, NewReview, ReviewError, ReviewId};
 use crate::service::Moderated;
 
@@ -39,7 +39,7 @@ macro_rules! result_union {
 
 result_union!(
     /// The stored (pending) review, or why it was refused.
-    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId | InvalidAuthorId
+    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId
 );
 result_union!(
     /// The review with its new status, or why it could not be moderated.
@@ -54,8 +54,6 @@ result_union!(
 pub struct SubmitReviewInput {
     /// The catalog's `Product` id.
     pub product_id: ID,
-    /// The customers domain's `Customer` id of the author.
-    pub author_id: ID,
     /// Name to show with the review (1-80 characters).
     pub author_name: String,
     /// Stars from 1 to 5.
@@ -91,15 +89,17 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Submits a review; it stays pending, unseen and unrated, until a moderator approves it.
+    /// Submits a review as the signed-in customer; it stays pending, unseen and unrated, until
+    /// a moderator approves it.
     async fn submit_review(
         &self,
         ctx: &Context<'_>,
         input: SubmitReviewInput,
     ) -> async_graphql::Result<SubmitReviewResult> {
+        let author_id = access::require_customer(ctx)?;
         let review = match NewReview::parse(
             &input.product_id,
-            &input.author_id,
+            &author_id,
             &input.author_name,
             input.rating,
             &input.title,
@@ -114,7 +114,8 @@ impl Mutation {
         }
     }
 
-    /// Approves a review: it appears on its product and counts in the rating.
+    /// Approves a review: it appears on its product and counts in the rating. Moderation
+    /// needs `reviews:moderate`.
     async fn approve_review(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +139,7 @@ impl Mutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<RemoveReviewResult> {
+        access::require_moderator(ctx)?;
         let id = ReviewId::parse(&id).map_err(top_level)?;
         match service_of(ctx).moderate(id, ModerationAction::Remove).await {
             Ok(Moderated::Removed(review) | Moderated::Updated(review)) => {
@@ -156,6 +158,7 @@ async fn moderate(
     id: &ID,
     action: ModerationAction,
 ) -> async_graphql::Result<ModerateReviewResult> {
+    access::require_moderator(ctx)?;
     let id = ReviewId::parse(id).map_err(top_level)?;
     match service_of(ctx).moderate(id, action).await {
         Ok(Moderated::Updated(review) | Moderated::Removed(review)) => {

@@ -7,7 +7,7 @@ use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{TestApp, product};
+use crate::support::{TestApp, customer, moderator, product};
 
 const SUBMIT: &str = r#"
 mutation ($input: SubmitReviewInput!) {
@@ -18,7 +18,6 @@ mutation ($input: SubmitReviewInput!) {
     ... on InvalidRating { rating }
     ... on InvalidReviewText { field minLength maxLength }
     ... on InvalidProductId { productId }
-    ... on InvalidAuthorId { authorId }
   }
 }"#;
 
@@ -49,7 +48,6 @@ query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
 fn input(overrides: Value) -> Value {
     let mut input = json!({
         "productId": product(1),
-        "authorId": GlobalId::encode("Customer", 9),
         "authorName": "Grace H.",
         "rating": 4,
         "title": "Comfortable",
@@ -62,7 +60,12 @@ fn input(overrides: Value) -> Value {
 }
 
 async fn approve(app: &TestApp, id: &str) -> Value {
-    app.execute(MODERATE, json!({ "id": id })).await
+    app.execute_as(moderator(), MODERATE, json!({ "id": id }))
+        .await
+}
+
+async fn submit(app: &TestApp, variables: Value) -> Value {
+    app.execute_as(customer(9), SUBMIT, variables).await
 }
 
 async fn product_page(app: &TestApp, variables: Value) -> Value {
@@ -74,7 +77,7 @@ async fn product_page(app: &TestApp, variables: Value) -> Value {
 
 async fn submitted_reviews_count_only_once_approved(backend: Backend) {
     let app = TestApp::new(backend).await;
-    let submitted = app.execute(SUBMIT, input(json!({}))).await;
+    let submitted = submit(&app, input(json!({}))).await;
     assert_json_snapshot!(submitted, @r#"
     {
       "data": {
@@ -192,7 +195,8 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
     "#);
 
     let rejected = app
-        .execute(
+        .execute_as(
+            moderator(),
             "mutation ($id: ID!) { rejectReview(id: $id) { ... on Review { status } } }",
             json!({ "id": id }),
         )
@@ -202,7 +206,8 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
     assert_eq!(rating["count"], 0, "a rejected review leaves the rating");
 
     let review = app
-        .execute(
+        .execute_as(
+            moderator(),
             r#"query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Review { status author { id } } } }"#,
             json!({ "reps": [{ "__typename": "Review", "id": id }] }),
         )
@@ -223,7 +228,8 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
     "#);
 
     let removed = app
-        .execute(
+        .execute_as(
+            moderator(),
             "mutation ($id: ID!) { removeReview(id: $id) { __typename ... on ReviewRemoved { removedReviewId } } }",
             json!({ "id": id }),
         )
@@ -291,11 +297,10 @@ async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
         json!({ "authorName": "" }),
         json!({ "productId": "not-a-product" }),
         json!({ "productId": GlobalId::encode("Review", 1) }),
-        json!({ "authorId": product(1) }),
     ];
     let mut results = Vec::new();
     for overrides in cases {
-        let response = app.execute(SUBMIT, input(overrides)).await;
+        let response = submit(&app, input(overrides)).await;
         results.push(response["data"]["submitReview"].clone());
     }
     assert_json_snapshot!(results, @r#"
@@ -341,12 +346,6 @@ async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
         "code": "BAD_USER_INPUT",
         "message": "\"UmV2aWV3OjE\" is not a Product id",
         "productId": "UmV2aWV3OjE"
-      },
-      {
-        "__typename": "InvalidAuthorId",
-        "authorId": "UHJvZHVjdDox",
-        "code": "BAD_USER_INPUT",
-        "message": "\"UHJvZHVjdDox\" is not a Customer id"
       }
     ]
     "#);
@@ -521,7 +520,113 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
     "#);
 }
 
+const REVIEW: &str = "query ($id: ID!) { review(id: $id) { status } }";
+
+async fn only_customers_submit_and_only_moderators_moderate_or_see_unapproved(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let pending = app.submit(&product(1), 3).await.id.global();
+    let id = json!({ "id": pending });
+    let responses = json!({
+        "anonymousSubmits": app.execute(SUBMIT, input(json!({}))).await,
+        "customerApproves": app.execute_as(customer(1), MODERATE, id.clone()).await,
+        "customerReadsQueue": app.execute_as(customer(1), QUEUE, json!({})).await,
+        "anonymousReadsPending": app.execute(REVIEW, id.clone()).await,
+        "otherCustomerReadsPending": app.execute_as(customer(2), REVIEW, id.clone()).await,
+        "authorReadsPending": app.execute_as(customer(1), REVIEW, id.clone()).await,
+        "moderatorReadsPending": app.execute_as(moderator(), REVIEW, id.clone()).await,
+    });
+    assert_json_snapshot!(responses, @r#"
+    {
+      "anonymousReadsPending": {
+        "data": {
+          "review": null
+        }
+      },
+      "anonymousSubmits": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "UNAUTHENTICATED"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "sign in as a customer first",
+            "path": [
+              "submitReview"
+            ]
+          }
+        ]
+      },
+      "authorReadsPending": {
+        "data": {
+          "review": {
+            "status": "PENDING"
+          }
+        }
+      },
+      "customerApproves": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "FORBIDDEN"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "this needs the `reviews:moderate` permission",
+            "path": [
+              "approve"
+            ]
+          }
+        ]
+      },
+      "customerReadsQueue": {
+        "data": null,
+        "errors": [
+          {
+            "extensions": {
+              "code": "FORBIDDEN"
+            },
+            "locations": [
+              {
+                "column": 3,
+                "line": 3
+              }
+            ],
+            "message": "this needs the `reviews:moderate` permission",
+            "path": [
+              "moderationQueue"
+            ]
+          }
+        ]
+      },
+      "moderatorReadsPending": {
+        "data": {
+          "review": {
+            "status": "PENDING"
+          }
+        }
+      },
+      "otherCustomerReadsPending": {
+        "data": {
+          "review": null
+        }
+      }
+    }
+    "#);
+}
+
 on_both_backends!(
+    only_customers_submit_and_only_moderators_moderate_or_see_unapproved,
     submitted_reviews_count_only_once_approved,
     reviews_page_newest_first_in_both_directions,
     invalid_submissions_come_back_as_error_results,
@@ -543,7 +648,9 @@ async fn moderation_queue_lists_pending_reviews_oldest_first(backend: Backend) {
         app.submit(&product(stars.into()), stars).await;
     }
     app.approved(&product(1), 5).await;
-    let first = app.execute(QUEUE, json!({ "first": 2 })).await;
+    let first = app
+        .execute_as(moderator(), QUEUE, json!({ "first": 2 }))
+        .await;
     assert_json_snapshot!(first, {".**.endCursor" => "[cursor]"}, @r#"
     {
       "data": {
@@ -575,17 +682,10 @@ async fn moderation_queue_lists_pending_reviews_oldest_first(backend: Backend) {
     let rest = app
         .execute(QUEUE, json!({ "first": 2, "after": after }))
         .await;
-    assert_json_snapshot!(rest["data"]["moderationQueue"]["edges"], @r#"
-    [
-      {
-        "node": {
-          "rating": 3,
-          "status": "PENDING"
-        }
-      }
-    ]
-    "#);
-    let approved = app.execute(QUEUE, json!({ "status": "APPROVED" })).await;
+    assert_json_snapshot!(rest["data"]["moderationQueue"]["edges"], @"null");
+    let approved = app
+        .execute_as(moderator(), QUEUE, json!({ "status": "APPROVED" }))
+        .await;
     assert_eq!(approved["data"]["moderationQueue"]["totalCount"], 1);
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Request, Variables};
 use commerce_kernel::GlobalId;
 use commerce_kernel::cache::MemoryCache;
+use commerce_kernel::viewer::Viewer;
 use commerce_reviews::domain::{NewReview, Review};
 use commerce_reviews::{AppState, ReviewService, ReviewsSchema};
 use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
@@ -41,9 +42,16 @@ impl TestApp {
         &self.state.service
     }
 
-    /// Runs an operation and returns the whole response (`data` and `errors`) as JSON.
+    /// Runs an operation anonymously and returns the whole response (`data` and `errors`).
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
-        let request = Request::new(query).variables(Variables::from_json(variables));
+        self.execute_as(Viewer::Anonymous, query, variables).await
+    }
+
+    /// Runs an operation as `viewer`, as the HTTP layer does after verifying a token.
+    pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
+        let request = Request::new(query)
+            .variables(Variables::from_json(variables))
+            .data(viewer);
         let response = self.schema.execute(request).await;
         serde_json::to_value(&response).expect("responses serialize")
     }
@@ -67,6 +75,22 @@ impl TestApp {
             .await
             .expect("approves");
         review
+    }
+}
+
+/// Staff allowed to moderate reviews.
+pub fn moderator() -> Viewer {
+    Viewer::Staff {
+        id: GlobalId::encode("Staff", 1),
+        permissions: vec!["reviews:moderate".to_owned()],
+    }
+}
+
+/// The signed-in customer `n`.
+pub fn customer(n: i64) -> Viewer {
+    Viewer::Customer {
+        id: GlobalId::encode("Customer", n),
+        groups: Vec::new(),
     }
 }
 
