@@ -6,5 +6,6 @@ mod cache;
 mod demo;
 mod graphql;
 mod http;
+mod migrations;
 mod sdl;
 mod support;
