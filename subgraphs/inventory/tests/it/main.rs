@@ -4,6 +4,8 @@ mod support;
 
 mod demo;
 mod graphql;
+mod http;
+mod migrations;
 mod n_plus_one;
 mod reservations;
 mod sdl;
