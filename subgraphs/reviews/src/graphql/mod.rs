@@ -27,6 +27,7 @@ pub type ReviewsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deep enough for `_entities { reviews { edges { node { product { ... } } } } }`.
 const MAX_DEPTH: usize = 16;
+/// Counts fields, not rows (list sizes are bounded by the page size limit of 100).
 const MAX_COMPLEXITY: usize = 1_000;
 
 /// Builds the schema. The loaders keep no cache, so sharing them across requests only
@@ -34,13 +35,15 @@ const MAX_COMPLEXITY: usize = 1_000;
 /// for the rest of its batch after the first key.
 pub fn build(service: ReviewService, batch_window: Duration) -> ReviewsSchema {
     builder()
-        .data(DataLoader::new(RatingLoader(service.clone()), tokio::spawn).delay(batch_window))
-        .data(
-            DataLoader::new(LatestReviewsLoader(service.clone()), tokio::spawn).delay(batch_window),
-        )
-        .data(DataLoader::new(ReviewLoader(service.clone()), tokio::spawn).delay(batch_window))
+        .data(loader(RatingLoader(service.clone()), batch_window))
+        .data(loader(LatestReviewsLoader(service.clone()), batch_window))
+        .data(loader(ReviewLoader(service.clone()), batch_window))
         .data(service)
         .finish()
+}
+
+fn loader<T: Send + Sync + 'static>(loader: T, batch_window: Duration) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(batch_window)
 }
 
 /// The Federation v2 SDL (needs no state).
