@@ -30,6 +30,7 @@ on_both_backends!(
     commit_ships_units_and_release_returns_them,
     a_multi_line_reservation_takes_all_lines_or_none,
     reusing_a_reservation_key_for_other_lines_is_a_conflict,
+    racing_commits_releases_and_sweeps_close_a_reservation_once,
 );
 
 async fn exactly_ten_of_fifty_concurrent_reservations_win_the_last_ten_units(backend: Backend) {
@@ -210,6 +211,60 @@ async fn reusing_a_reservation_key_for_other_lines_is_a_conflict(backend: Backen
         "{reused:?}"
     );
     assert_eq!(app.available(&variant(1)).await, 4);
+}
+
+async fn racing_commits_releases_and_sweeps_close_a_reservation_once(backend: Backend) {
+    let app = app(backend).await;
+    let north = app.warehouse("north").await;
+    app.stock(&variant(1), north, 10).await;
+    reserve(&app, "live", vec![line(1, 4)])
+        .await
+        .expect("reserves");
+    let ttl = ReservationTtl::parse(1).expect("valid ttl");
+    let lapsing = vec![line(1, 3)];
+    app.inventory()
+        .reserve(&key("lapsing"), lapsing, ttl)
+        .await
+        .expect("reserves");
+    app.clock.advance(Duration::from_secs(2));
+
+    let races = (0..30).map(|i| {
+        let inventory = app.inventory().clone();
+        tokio::spawn(async move {
+            let target = if i % 2 == 0 { "live" } else { "lapsing" };
+            match i % 3 {
+                0 => inventory.commit(target).await.map(|r| r.status),
+                1 => inventory.release(target).await.map(|r| r.status),
+                _ => inventory
+                    .expire_lapsed()
+                    .await
+                    .map(|_| ReservationStatus::Expired),
+            }
+        })
+    });
+    for outcome in futures::future::join_all(races).await {
+        match outcome.expect("task finished") {
+            Ok(_) | Err(InventoryError::ReservationClosed { .. }) => {}
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
+    let live = app.inventory().reservation("live").await.expect("reads");
+    let lapsing = app.inventory().reservation("lapsing").await.expect("reads");
+    let lapsing = lapsing.map(|r| r.status);
+    assert!(
+        matches!(
+            lapsing,
+            Some(ReservationStatus::Expired | ReservationStatus::Released)
+        ),
+        "a lapsed reservation never ships: {lapsing:?}"
+    );
+    let shipped = match live.map(|r| r.status) {
+        Some(ReservationStatus::Committed) => 4,
+        Some(ReservationStatus::Released) => 0,
+        other => panic!("the live reservation should be closed, got {other:?}"),
+    };
+    assert_eq!(app.available(&variant(1)).await, 10 - shipped);
+    app.assert_books_balance().await;
 }
 
 /// Reservations per second through the service: 1,000 checkouts, 50 in flight, spread over
