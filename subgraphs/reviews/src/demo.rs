@@ -16,6 +16,8 @@ use crate::store;
 
 /// Rows per multi-row insert: well under SQLite's bound-parameter limit at 9 columns a row.
 const CHUNK: usize = 2_000;
+/// Demo customers who write reviews (`Customer` ids 1 to this).
+const CUSTOMERS: i64 = 5_000;
 
 const FIRST_NAMES: &[&str] = &[
     "Ada", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gus", "Hana", "Ines", "Jonas", "Kofi",
@@ -124,18 +126,25 @@ fn reviews_for(rng: &mut ChaCha8Rng, product_id: &str) -> anyhow::Result<Vec<See
     if rng.random_bool(0.05) {
         statuses.push(ModerationStatus::Rejected);
     }
+    // One review per customer and product: steps of a prime modulo CUSTOMERS never repeat
+    // within a product's ten reviews at most.
+    let first_author = rng.random_range(0..CUSTOMERS);
     statuses
         .into_iter()
-        .map(|status| Ok((random_review(rng, product_id)?, status, random_time(rng))))
+        .zip(0..)
+        .map(|(status, n)| {
+            let author = (first_author + n * 7_919) % CUSTOMERS + 1;
+            let review = random_review(rng, product_id, author)?;
+            Ok((review, status, random_time(rng)))
+        })
         .collect()
 }
 
-fn random_review(rng: &mut ChaCha8Rng, product_id: &str) -> anyhow::Result<NewReview> {
+fn random_review(rng: &mut ChaCha8Rng, product_id: &str, author: i64) -> anyhow::Result<NewReview> {
     // Skewed towards good ratings, as real shops are.
     let stars = [1, 2, 3, 4, 4, 5, 5, 5][rng.random_range(0..8)];
     let texts = TEXTS[usize::try_from(stars - 1).expect("stars are 1 to 5")];
     let (title, body) = texts[rng.random_range(0..texts.len())];
-    let author = rng.random_range(1..=5_000_i64);
     let name = format!(
         "{} {}",
         FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],

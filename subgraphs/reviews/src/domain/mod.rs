@@ -34,6 +34,8 @@ pub enum ReviewError {
     InvalidPage(KernelError),
     #[error("review {id} does not exist")]
     ReviewNotFound { id: String },
+    #[error("you have already reviewed product {product_id}")]
+    AlreadyReviewed { product_id: String },
     #[error("review {id} was moderated by someone else at the same time; try again")]
     ConcurrentModeration { id: String },
     #[error(transparent)]
@@ -50,7 +52,7 @@ impl ReviewError {
             | Self::InvalidReviewId { .. } => ErrorCode::BadUserInput,
             Self::InvalidPage(error) => error.code,
             Self::ReviewNotFound { .. } => ErrorCode::NotFound,
-            Self::ConcurrentModeration { .. } => ErrorCode::Conflict,
+            Self::AlreadyReviewed { .. } | Self::ConcurrentModeration { .. } => ErrorCode::Conflict,
             Self::Unexpected(_) => ErrorCode::InternalServerError,
         }
     }

@@ -25,6 +25,7 @@ pub enum ErrorResult {
     InvalidRating(InvalidRating),
     InvalidReviewText(InvalidReviewText),
     InvalidProductId(InvalidProductId),
+    AlreadyReviewed(AlreadyReviewed),
     ReviewNotFound(ReviewNotFound),
     ModerationConflict(ModerationConflict),
 }
@@ -53,6 +54,14 @@ pub struct InvalidProductId {
     pub code: ErrorCode,
     pub message: String,
     pub product_id: String,
+}
+
+/// The customer has already reviewed this product (one review per customer and product).
+#[derive(SimpleObject)]
+pub struct AlreadyReviewed {
+    pub code: ErrorCode,
+    pub message: String,
+    pub product_id: ID,
 }
 
 /// No review has this id (it may have been removed).
@@ -101,6 +110,13 @@ impl From<ReviewError> for Failure {
                     code,
                     message,
                     product_id: value,
+                })
+            }
+            ReviewError::AlreadyReviewed { product_id } => {
+                ErrorResult::AlreadyReviewed(AlreadyReviewed {
+                    code,
+                    message,
+                    product_id: ID(product_id),
                 })
             }
             ReviewError::ReviewNotFound { id } => ErrorResult::ReviewNotFound(ReviewNotFound {

@@ -5,8 +5,8 @@ use async_graphql::{Context, ID, InputObject, Object};
 use commerce_kernel::error::client_error;
 
 use super::errors::{
-    ErrorResult, Failure, InvalidProductId, InvalidRating, InvalidReviewText, ModerationConflict,
-    ReviewNotFound, top_level,
+    AlreadyReviewed, ErrorResult, Failure, InvalidProductId, InvalidRating, InvalidReviewText,
+    ModerationConflict, ReviewNotFound, top_level,
 };
 use super::types::{Product, Review};
 use super::{access, service_of};
@@ -39,7 +39,7 @@ macro_rules! result_union {
 
 result_union!(
     /// The stored (pending) review, or why it was refused.
-    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId
+    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId | AlreadyReviewed
 );
 result_union!(
     /// The review with its new status, or why it could not be moderated.
@@ -89,8 +89,8 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
-    /// Submits a review as the signed-in customer; it stays pending, unseen and unrated, until
-    /// a moderator approves it.
+    /// Submits a review as the signed-in customer, once per product; it stays pending, unseen
+    /// and unrated, until a moderator approves it.
     async fn submit_review(
         &self,
         ctx: &Context<'_>,

@@ -10,7 +10,7 @@ use commerce_kernel::pagination::{Cursor, Direction, Page, PageRequest};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, OnConflict, Order, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, SqlErr,
 };
 
 use crate::domain::{
@@ -96,10 +96,17 @@ pub async fn insert_review(
     review: &NewReview,
     created_at: DateTime<Utc>,
 ) -> Result<Review, ReviewError> {
-    let inserted =
-        review::Entity::insert(active_review(review, ModerationStatus::Pending, created_at))
-            .exec(conn)
-            .await?;
+    let row = active_review(review, ModerationStatus::Pending, created_at);
+    let inserted = review::Entity::insert(row)
+        .exec(conn)
+        .await
+        .map_err(|error| match error.sql_err() {
+            // The unique index on (product, author): one review per customer and product.
+            Some(SqlErr::UniqueConstraintViolation(_)) => ReviewError::AlreadyReviewed {
+                product_id: review.product.as_str().to_owned(),
+            },
+            _ => error.into(),
+        })?;
     find_review(conn, ReviewId(inserted.last_insert_id))
         .await?
         .ok_or_else(|| {

@@ -43,7 +43,7 @@ async fn rating_cache_is_shared_and_invalidated_across_instances(backend: Backen
     };
 
     let review = moderator
-        .submit(&new_review(&products[0], 5))
+        .submit(&new_review(&products[0], 1, 5))
         .await
         .expect("submits");
     assert_eq!(count(&reader).await, 0);

@@ -303,6 +303,12 @@ async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
         let response = submit(&app, input(overrides)).await;
         results.push(response["data"]["submitReview"].clone());
     }
+    for _ in 0..2 {
+        let response = submit(&app, input(json!({}))).await;
+        results.push(response["data"]["submitReview"]["__typename"].clone());
+    }
+    let again = submit(&app, input(json!({}))).await;
+    results.push(again["data"]["submitReview"].clone());
     assert_json_snapshot!(results, @r#"
     [
       {
@@ -346,6 +352,13 @@ async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
         "code": "BAD_USER_INPUT",
         "message": "\"UmV2aWV3OjE\" is not a Product id",
         "productId": "UmV2aWV3OjE"
+      },
+      "Review",
+      "AlreadyReviewed",
+      {
+        "__typename": "AlreadyReviewed",
+        "code": "CONFLICT",
+        "message": "you have already reviewed product UHJvZHVjdDox"
       }
     ]
     "#);

@@ -1,6 +1,7 @@
 //! A reviews app on a fresh database, with a SQL statement counter and GraphQL helpers.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use async_graphql::{Request, Variables};
 use commerce_kernel::GlobalId;
@@ -15,6 +16,7 @@ pub struct TestApp {
     pub state: AppState,
     pub schema: ReviewsSchema,
     pub statements: SqlCounter,
+    authors: AtomicI64,
     _config: TestConfig,
 }
 
@@ -34,6 +36,7 @@ impl TestApp {
             schema: commerce_reviews::schema(state.clone()),
             state,
             statements,
+            authors: AtomicI64::new(0),
             _config: config,
         }
     }
@@ -56,10 +59,11 @@ impl TestApp {
         serde_json::to_value(&response).expect("responses serialize")
     }
 
-    /// Submits a valid review of `product` with `stars`.
+    /// Submits a valid review of `product` with `stars`, each by a new customer (1, 2, ...).
     pub async fn submit(&self, product: &str, stars: i32) -> Review {
+        let author = self.authors.fetch_add(1, Ordering::SeqCst) + 1;
         self.service()
-            .submit(&new_review(product, stars))
+            .submit(&new_review(product, author, stars))
             .await
             .expect("submits")
     }
@@ -94,11 +98,11 @@ pub fn customer(n: i64) -> Viewer {
     }
 }
 
-/// A valid review of `product` with `stars`.
-pub fn new_review(product: &str, stars: i32) -> NewReview {
+/// A valid review of `product` by customer `author` with `stars`.
+pub fn new_review(product: &str, author: i64, stars: i32) -> NewReview {
     NewReview::parse(
         product,
-        &GlobalId::encode("Customer", 1),
+        &GlobalId::encode("Customer", author),
         "Ada L.",
         stars,
         "Nice product",
