@@ -8,4 +8,5 @@ mod graphql;
 mod http;
 mod migrations;
 mod sdl;
+mod submissions;
 mod support;
