@@ -301,6 +301,7 @@ async fn give_back(
             return Err(anyhow::anyhow!(message).into());
         }
     }
+    store::unhold_lines(txn, reservation_id).await?;
     record_movements(txn, reservation_id, lines, kind, now).await
 }
 

@@ -145,6 +145,15 @@ pub async fn lines_of(
     Ok(lines)
 }
 
+/// Marks a closed reservation's lines as no longer holding units, so that availability reads
+/// (which use a partial index over held lines) stop looking at them.
+pub async fn unhold_lines(conn: &impl ConnectionTrait, reservation_id: i64) -> Result<(), DbErr> {
+    let sql = "UPDATE reservation_lines SET held = 0 WHERE reservation_id = ?";
+    conn.execute(statement(conn, sql, vec![reservation_id.into()]))
+        .await?;
+    Ok(())
+}
+
 /// Which active reservations a transition may apply to.
 #[derive(Debug, Clone, Copy)]
 pub enum Expiry {
@@ -204,7 +213,8 @@ pub async fn lapsed(
         Some(variants) => {
             values.extend(variants.iter().map(|v| Value::from(v.as_str())));
             format!(
-                " AND id IN (SELECT reservation_id FROM reservation_lines WHERE variant_id IN ({}))",
+                " AND id IN (SELECT reservation_id FROM reservation_lines \
+                 WHERE held = 1 AND variant_id IN ({}))",
                 placeholders(variants.len())
             )
         }

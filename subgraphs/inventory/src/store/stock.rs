@@ -32,7 +32,7 @@ impl From<LevelRow> for StockLevel {
 /// count as reserved for readers.
 const LAPSED_UNITS: &str = "COALESCE((SELECT CAST(SUM(l.quantity) AS BIGINT) \
      FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id \
-     WHERE l.variant_id = s.variant_id AND l.warehouse_id = s.warehouse_id \
+     WHERE l.variant_id = s.variant_id AND l.warehouse_id = s.warehouse_id AND l.held = 1 \
      AND r.status = 'active' AND r.expires_at <= ?), 0)";
 
 /// The stock of many variants in one query, as readers should see it at `now`.
