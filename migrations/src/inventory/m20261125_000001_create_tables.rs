@@ -183,7 +183,11 @@ async fn create_stock_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(text(StockMovements::Kind, 16))
                 .col(big(StockMovements::OnHandDelta))
                 .col(big(StockMovements::ReservedDelta))
-                .col(ColumnDef::new(StockMovements::ReservationId).big_integer().null())
+                .col(
+                    ColumnDef::new(StockMovements::ReservationId)
+                        .big_integer()
+                        .null(),
+                )
                 .col(ColumnDef::new(StockMovements::Note).string_len(255).null())
                 .col(big(StockMovements::CreatedAt))
                 .foreign_key(&mut warehouse_fk(StockMovements::WarehouseId))
@@ -251,7 +255,10 @@ async fn create_reservation_tables(manager: &SchemaManager<'_>) -> Result<(), Db
         )
         .await?;
     for (name, columns) in [
-        ("ix_reservation_lines_reservation", vec![ReservationLines::ReservationId]),
+        (
+            "ix_reservation_lines_reservation",
+            vec![ReservationLines::ReservationId],
+        ),
         (
             "ix_reservation_lines_stock",
             vec![ReservationLines::VariantId, ReservationLines::WarehouseId],
