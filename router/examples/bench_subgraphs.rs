@@ -19,6 +19,10 @@ where
 {
     let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    // As any production server would: no Nagle delay on responses.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }
