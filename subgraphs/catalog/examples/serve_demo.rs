@@ -8,6 +8,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let products = std::env::args()
