@@ -4,8 +4,8 @@
 //!
 //! Keys, in order of precedence (see the README's configuration table):
 //! - verifying: `jwks_url` (fetched lazily, cached, fetched again on an unknown `kid`), else
-//!   `jwt_public_key_path`, else the public half of `jwt_private_key_path`, else the
-//!   development key;
+//!   `jwt_public_key_path`, else the public half of `jwt_private_key_path`, else the public
+//!   half of the development key, read when the first token arrives (verifiers never create it);
 //! - signing: `jwt_private_key_path`, else the development key: `<data_dir>/dev-jwt-ed25519.pem`,
 //!   generated on first use by whichever service starts first, so one machine shares one key.
 
@@ -241,6 +241,8 @@ pub struct Verifier {
 enum KeySource {
     Fixed(HashMap<String, DecodingKey>),
     Jwks(JwksCache),
+    /// The development key file, read once it exists (the issuer creates it).
+    DevFile(PathBuf, RwLock<Option<PublicKey>>),
 }
 
 impl Verifier {
@@ -278,7 +280,13 @@ impl Verifier {
         }
         let key = match (&config.jwt_public_key_path, &config.jwt_private_key_path) {
             (Some(path), _) => PublicKey::from_pem_file(path)?,
-            (None, _) => SigningKey::from_config(config)?.public,
+            (None, Some(path)) => SigningKey::from_pem_file(path)?.public,
+            (None, None) => {
+                return Ok(Self {
+                    keys: KeySource::DevFile(config.data_dir.join(DEV_KEY_FILE), RwLock::default()),
+                    validation: validation(issuer, audience),
+                });
+            }
         };
         Ok(Self::with_keys(&[key], issuer, audience))
     }
@@ -290,6 +298,10 @@ impl Verifier {
         let key = match &self.keys {
             KeySource::Fixed(keys) => keys.get(&kid).cloned(),
             KeySource::Jwks(cache) => cache.key(&kid).await?,
+            KeySource::DevFile(path, loaded) => dev_key(path, loaded)
+                .await
+                .filter(|key| key.kid == kid)
+                .map(|key| key.decoding_key()),
         };
         let key = key.ok_or_else(invalid_token)?;
         jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation)
@@ -321,6 +333,23 @@ impl Verifier {
                 )
             })?;
         self.verify(token).await.map(AccessClaims::into_viewer)
+    }
+}
+
+/// The development public key, read from its file the first time it exists.
+async fn dev_key(path: &Path, loaded: &RwLock<Option<PublicKey>>) -> Option<PublicKey> {
+    if let Some(key) = loaded.read().await.as_ref() {
+        return Some(key.clone());
+    }
+    match SigningKey::from_pem_file(path) {
+        Ok(key) => {
+            *loaded.write().await = Some(key.public.clone());
+            Some(key.public)
+        }
+        Err(error) => {
+            tracing::debug!(error = %format!("{error:#}"), "no development key to verify with yet");
+            None
+        }
     }
 }
 
@@ -420,7 +449,7 @@ mod tests {
     const AUDIENCE: &str = "commerce";
 
     fn claims(kind: SubjectKind, exp_in: i64) -> AccessClaims {
-        let now = chrono_now();
+        let now = unix_now();
         AccessClaims {
             sub: "Q3VzdG9tZXI6MQ".into(),
             kind,
@@ -433,7 +462,7 @@ mod tests {
         }
     }
 
-    fn chrono_now() -> i64 {
+    fn unix_now() -> i64 {
         i64::try_from(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -509,20 +538,29 @@ mod tests {
         assert_eq!(code(result), Err(ErrorCode::Unauthenticated));
     }
 
-    #[test]
-    fn the_development_key_is_generated_once_and_shared() {
+    #[tokio::test]
+    async fn the_development_key_is_generated_once_by_the_issuer_and_read_by_verifiers() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let first = SigningKey::development(dir.path()).expect("generates");
-        let second = SigningKey::development(dir.path()).expect("loads");
-        assert_eq!(first.public_key(), second.public_key());
         let config = Config {
             data_dir: dir.path().to_path_buf(),
             ..Config::default()
         };
+        // A verifier started before the issuer creates nothing and accepts nothing yet.
         let verifier = Verifier::from_config(&config).expect("dev verifier");
-        assert!(
-            matches!(&verifier.keys, KeySource::Fixed(keys) if keys.contains_key(first.public_key().kid()))
-        );
+        assert!(!dir.path().join(DEV_KEY_FILE).exists());
+        let foreign = SigningKey::generate().expect("key");
+        let token = foreign
+            .sign(&claims(SubjectKind::Customer, 60))
+            .expect("signs");
+        assert!(verifier.verify(&token).await.is_err());
+
+        let first = SigningKey::development(dir.path()).expect("generates");
+        let second = SigningKey::development(dir.path()).expect("loads");
+        assert_eq!(first.public_key(), second.public_key());
+        let token = first
+            .sign(&claims(SubjectKind::Customer, 60))
+            .expect("signs");
+        assert!(verifier.verify(&token).await.is_ok());
     }
 
     /// Serves the current JWKS on a free port and counts fetches.

@@ -106,6 +106,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // figment's `Jail` API fixes the closure's (large) error type.
+    #[allow(clippy::result_large_err)]
     fn layers_file_then_environment_and_rejects_unknown_keys() {
         Jail::expect_with(|jail| {
             jail.create_file(

@@ -8,7 +8,7 @@ use super::errors::{
     WeakPassword,
 };
 use super::types::AuthPayload;
-use super::{state, top_level, viewer};
+use super::{signed_in_customer, state, top_level, viewer};
 use crate::domain::CustomerError;
 use crate::service::auth::{self as service, Realm, Registration};
 
@@ -46,6 +46,13 @@ pub enum LoginResult {
 #[derive(SimpleObject)]
 pub struct PasswordChanged {
     pub message: String,
+}
+
+#[derive(Union)]
+pub enum ChangePasswordResult {
+    PasswordChanged(PasswordChanged),
+    InvalidCredentials(InvalidCredentials),
+    WeakPassword(WeakPassword),
 }
 
 #[derive(Union)]
@@ -208,6 +215,30 @@ impl AuthMutation {
                     Some(ResetPasswordResult::InvalidResetToken(e))
                 }
                 ErrorResult::WeakPassword(e) => Some(ResetPasswordResult::WeakPassword(e)),
+                _ => None,
+            }),
+        }
+    }
+
+    /// Changes the signed-in customer's password (the current one is checked and rate
+    /// limited like sign-in) and ends every session; sign in again afterwards.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<ChangePasswordResult> {
+        let customer = signed_in_customer(ctx)?;
+        match service::change_password(state(ctx), customer, &current_password, &new_password).await
+        {
+            Ok(()) => Ok(ChangePasswordResult::PasswordChanged(PasswordChanged {
+                message: "password changed; sign in again".to_owned(),
+            })),
+            Err(error) => expected(error, |failure| match failure {
+                ErrorResult::InvalidCredentials(e) => {
+                    Some(ChangePasswordResult::InvalidCredentials(e))
+                }
+                ErrorResult::WeakPassword(e) => Some(ChangePasswordResult::WeakPassword(e)),
                 _ => None,
             }),
         }

@@ -246,6 +246,35 @@ pub async fn reset_password(
     Ok(())
 }
 
+/// Changes a signed-in customer's password after checking the current one (rate limited like
+/// sign-in), and ends every session, so a stolen session does not outlive the change.
+pub async fn change_password(
+    state: &AppState,
+    customer_id: i64,
+    current: &str,
+    new_password: &str,
+) -> Result<(), CustomerError> {
+    let customer = store::find_customer(&state.db, customer_id)
+        .await?
+        .ok_or(CustomerError::InvalidCredentials)?;
+    let email = Email::parse(&customer.email)?;
+    let account_key = format!("login:{:?}:{}", Realm::Customer, email.as_str());
+    check_limits(state, &account_key, None).await?;
+    let password = Password::parse(new_password, &email)?;
+    let stored = store::customer_credentials(&state.db, email.as_str())
+        .await?
+        .map(|credentials| credentials.password_hash);
+    if !state.passwords.verify(current.to_owned(), stored).await? {
+        return Err(CustomerError::InvalidCredentials);
+    }
+    let password_hash = state.passwords.hash(password).await?;
+    let txn = state.db.begin().await?;
+    store::set_password_hash(&txn, customer_id, &password_hash).await?;
+    store::revoke_subject(&txn, &Account::Customer(customer_id).global_id()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The signed-in account behind a viewer id, for `logoutEverywhere`.
 pub fn account_of(viewer: &commerce_kernel::viewer::Viewer) -> Result<Account, CustomerError> {
     use commerce_kernel::viewer::Viewer;

@@ -12,11 +12,55 @@ use crate::on_both_backends;
 use crate::support::{PASSWORD, TestApp, error_code, test_settings, tokens};
 
 on_both_backends!(
+    changing_the_password_checks_the_current_one_and_ends_every_session,
     refresh_rotates_and_a_reused_token_ends_the_session,
     logout_ends_one_session_and_logout_everywhere_ends_all,
     a_reset_token_works_once_and_signs_out_everywhere,
     an_expired_reset_token_does_not_work,
 );
+
+async fn changing_the_password_checks_the_current_one_and_ends_every_session(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let (access, refresh_token) = app.customer("barbara@example.com").await;
+    let change = "mutation($current: String!, $new: String!) {
+        changePassword(currentPassword: $current, newPassword: $new) { __typename }
+    }";
+    let new_password = "a brand new passphrase";
+    let wrong = app
+        .as_bearer(
+            &access,
+            change,
+            json!({ "current": "not my passphrase", "new": new_password }),
+        )
+        .await;
+    assert_eq!(
+        wrong["data"]["changePassword"]["__typename"],
+        "InvalidCredentials"
+    );
+    let changed = app
+        .as_bearer(
+            &access,
+            change,
+            json!({ "current": PASSWORD, "new": new_password }),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["changePassword"]["__typename"],
+        "PasswordChanged"
+    );
+    assert_eq!(
+        error_code(&refresh(&app, &refresh_token).await),
+        "UNAUTHENTICATED"
+    );
+    let session = app
+        .login_as("login", "barbara@example.com", new_password)
+        .await;
+    assert_eq!(session["__typename"], "AuthPayload");
+    let anonymous = app
+        .anonymous(change, json!({ "current": PASSWORD, "new": new_password }))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
 
 const REFRESH: &str = "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken } }";
 
