@@ -77,7 +77,7 @@ fn planning(c: &mut Criterion) {
 
 fn execution(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let data = products::Dataset::generate(5, 5, 10);
+    let data = products::Dataset::generate_with_body_suffix(5, 5, 10, " (verified buyer)");
     let config = runtime.block_on(async {
         Config::default()
             .with_subgraph_url("accounts", spawn(products::accounts(data.clone())).await)

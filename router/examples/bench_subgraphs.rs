@@ -35,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(5101);
     // 5 users, 5 products with 10 reviews each: the topProducts query returns ~88 KB.
-    let data = products::Dataset::generate(5, 5, 10);
+    let data = products::Dataset::generate_with_body_suffix(5, 5, 10, " (verified buyer)");
     let accounts = serve(base, products::accounts(data.clone()));
     let products_sg = serve(base + 2, products::products(data.clone()));
     let inventory = serve(base + 1, products::inventory());

@@ -39,6 +39,16 @@ impl Dataset {
     /// A deterministic dataset: `products` products, each reviewed by `reviews_per_product`
     /// users taken round-robin from `users`.
     pub fn generate(users: usize, products: usize, reviews_per_product: usize) -> Arc<Self> {
+        Self::generate_with_body_suffix(users, products, reviews_per_product, "")
+    }
+
+    /// `generate` with `suffix` appended to every review body (sizes the benchmark response).
+    pub fn generate_with_body_suffix(
+        users: usize,
+        products: usize,
+        reviews_per_product: usize,
+        suffix: &str,
+    ) -> Arc<Self> {
         let users: Vec<UserRow> = (1..=users)
             .map(|i| UserRow {
                 id: i.to_string(),
@@ -60,7 +70,7 @@ impl Dataset {
                 let author = &users[(p * reviews_per_product + r) % users.len()];
                 reviews.push(ReviewRow {
                     id: (reviews.len() + 1).to_string(),
-                    body: format!("Review {} of {}", r + 1, product.name),
+                    body: format!("Review {} of {}{suffix}", r + 1, product.name),
                     author: author.id.clone(),
                     product: product.upc.clone(),
                 });
