@@ -283,7 +283,7 @@ pub fn variant_id(id: &ID) -> Result<VariantId> {
 
 /// Checks a product id from a representation.
 pub fn product_id(id: &ID) -> Result<String> {
-    crate::domain::Targets::parse(&[id.0.clone()], &[], &[])
+    crate::domain::Targets::parse(std::slice::from_ref(&id.0), &[], &[])
         .map(|t| t.product_ids.concat())
         .map_err(|e| client_error(ErrorCode::BadUserInput, e.message))
 }

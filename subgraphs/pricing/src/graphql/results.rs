@@ -69,6 +69,8 @@ macro_rules! result_union {
     ($name:ident, $member:ident, $doc:literal) => {
         #[doc = $doc]
         #[derive(Union)]
+        // Built once per response and never stored, so the size difference costs nothing.
+        #[allow(clippy::large_enum_variant)]
         pub enum $name {
             $member($member),
             InvalidPricingInput(InvalidPricingInput),
@@ -126,6 +128,8 @@ result_union!(
 
 /// A priced cart, or why it could not be priced.
 #[derive(Union)]
+// Built once per response and never stored, so the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PriceCartResult {
     PricedCart(PricedCartResult),
     MissingPrices(MissingPrices),
