@@ -165,3 +165,29 @@ pub async fn spawn_header_echo() -> String {
     });
     format!("http://{addr}/graphql")
 }
+
+/// A fake subgraph that counts its requests and answers `{ me { name } }` after `delay`.
+pub async fn spawn_counting(
+    delay: std::time::Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let handler = move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(delay).await;
+            axum::Json(serde_json::json!({ "data": { "me": { "name": "Ada" } } }))
+        }
+    };
+    let app = Router::new().route("/graphql", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind counting listener");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("counting server");
+    });
+    (format!("http://{addr}/graphql"), hits)
+}

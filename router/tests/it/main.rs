@@ -5,6 +5,7 @@ mod harness;
 mod subgraphs;
 
 mod abstract_types;
+mod dedupe;
 mod entities;
 mod errors;
 mod http_spec;
