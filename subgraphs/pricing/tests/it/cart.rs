@@ -102,3 +102,26 @@ async fn unpriced_variants_and_bad_quantities_are_reported_as_data(backend: Back
         "{bad_currency}"
     );
 }
+
+on_both_backends!(pricing_a_cart_costs_the_same_statements_whatever_its_size);
+
+async fn pricing_a_cart_costs_the_same_statements_whatever_its_size(backend: Backend) {
+    let app = app(backend).await;
+    let ids: Vec<String> = (1..=60).map(variant).collect();
+    commerce_pricing::demo::seed(&app.state, &ids, 3).await.expect("seeds");
+    let statements = |count: i64| {
+        let lines: Vec<Value> = (1..=count).map(|n| json!({ "variantId": variant(n), "quantity": 2 })).collect();
+        let variables = cart(json!(lines), "EUR", "DE", None);
+        let app = &app;
+        async move {
+            app.statements.reset();
+            let response = execute(app, Some(crate::support::customer(&["b2b"])), PRICE_CART, variables).await;
+            assert_eq!(response["data"]["priceCart"]["__typename"], "PricedCart", "{response:#}");
+            app.statements.count()
+        }
+    };
+    let (small, large) = (statements(2).await, statements(50).await);
+    // Prices (variants, prices, tiers, lists), tax mode, coupons (+ the customer's uses),
+    // live promotions, tax rates.
+    assert_eq!((small, large), (9, 9));
+}
