@@ -67,6 +67,10 @@ impl SchemaState {
         let mut subgraph_urls = HashMap::new();
         for (name, url) in &planner.supergraph.subgraph_endpoint_map {
             let url = url_overrides.get(name).unwrap_or(url);
+            // Compositions may leave URLs out; such a subgraph fails at fetch time, by name.
+            if url.trim().is_empty() {
+                continue;
+            }
             let uri: Uri = url
                 .parse()
                 .with_context(|| format!("invalid URL '{url}' for subgraph '{name}'"))?;
