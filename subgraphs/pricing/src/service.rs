@@ -529,9 +529,10 @@ impl PricingService {
     pub async fn price_list_entries(
         &self,
         list: &PriceListRule,
+        variant_ids: Option<&[String]>,
         limit: u64,
     ) -> Result<Vec<(VariantId, Tiers)>> {
-        Ok(prices::list_entries(&self.db, list, limit).await?)
+        Ok(prices::list_entries(&self.db, list, variant_ids, limit).await?)
     }
 
     /// Replaces a variant's tiers in a list; no tiers removes the variant from the list.

@@ -389,11 +389,20 @@ fn qualifying_promotions<'a>(
             continue;
         }
         seen.push(code);
-        let refusal = coupon_refusal(input, lines, subtotal, code);
+        let mut refusal = coupon_refusal(input, lines, subtotal, code);
         if refusal.is_none()
             && let Some(usage) = input.coupons.iter().find(|c| &c.code == code)
         {
-            unlocked.entry(usage.promotion_id).or_insert(code);
+            // One promotion applies once, however many of its coupons are entered.
+            match unlocked.entry(usage.promotion_id) {
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    refusal =
+                        Some("another coupon for the same promotion is already applied".into());
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(code);
+                }
+            }
         }
         outcomes.push(CouponOutcome {
             code: code.clone(),
@@ -996,6 +1005,20 @@ mod tests {
         assert_eq!(
             cart.coupons[0].reason.as_deref(),
             Some("this coupon has been used up")
+        );
+    }
+
+    #[test]
+    fn two_coupons_of_one_promotion_apply_it_once() {
+        let mut input = cart(vec![line(1, 10_000, 1)]);
+        input.promotions = vec![order(2, percent_off("10"), |d| d.requires_coupon = true)];
+        input.coupon_codes = vec![code("first1"), code("second2")];
+        input.coupons = vec![coupon("FIRST1", 2), coupon("SECOND2", 2)];
+        let cart = priced(&input);
+        assert_eq!(cart.order_discount_total, money(1000));
+        assert_eq!(
+            cart.coupons[1].reason.as_deref(),
+            Some("another coupon for the same promotion is already applied")
         );
     }
 

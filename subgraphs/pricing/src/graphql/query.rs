@@ -188,17 +188,14 @@ impl PriceList {
         variant_ids: Option<Vec<ID>>,
     ) -> Result<Vec<PriceListEntry>> {
         let first = u64::try_from(first.clamp(0, 100)).unwrap_or(0);
+        let ids: Option<Vec<String>> =
+            variant_ids.map(|ids| ids.into_iter().map(|id| id.0).collect());
         let entries = service(ctx)?
-            .price_list_entries(&self.rule, first)
+            .price_list_entries(&self.rule, ids.as_deref(), first)
             .await
             .or_graphql()?;
         Ok(entries
             .into_iter()
-            .filter(|(id, _)| {
-                variant_ids
-                    .as_ref()
-                    .is_none_or(|ids| ids.iter().any(|v| v.0 == id.as_str()))
-            })
             .map(|(id, tiers)| PriceListEntry {
                 variant_id: id.as_str().into(),
                 tiers: tiers.as_slice().iter().map(PriceTier::from).collect(),

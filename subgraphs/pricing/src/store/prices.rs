@@ -466,18 +466,22 @@ pub async fn set_tiers(
     Ok(())
 }
 
-/// The first `limit` variants of a list (by variant id) with their tiers: one statement.
+/// The first `limit` variants of a list (by variant id) with their tiers, optionally only
+/// `variant_ids`: one statement.
 pub async fn list_entries(
     db: &impl ConnectionTrait,
     list: &PriceListRule,
+    variant_ids: Option<&[String]>,
     limit: u64,
 ) -> Result<Vec<(VariantId, Tiers)>, StoreError> {
-    let rows = price_list_tier::Entity::find()
+    let mut query = price_list_tier::Entity::find()
         .filter(price_list_tier::Column::PriceListId.eq(list.id))
         .order_by_asc(price_list_tier::Column::VariantId)
-        .order_by_asc(price_list_tier::Column::MinQuantity)
-        .all(db)
-        .await?;
+        .order_by_asc(price_list_tier::Column::MinQuantity);
+    if let Some(ids) = variant_ids {
+        query = query.filter(price_list_tier::Column::VariantId.is_in(ids.iter().cloned()));
+    }
+    let rows = query.all(db).await?;
     let mut entries: Vec<(VariantId, Vec<Tier>)> = Vec::new();
     for row in rows {
         let tier = tier_from(&row, list.currency);

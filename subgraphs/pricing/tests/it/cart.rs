@@ -108,15 +108,28 @@ on_both_backends!(pricing_a_cart_costs_the_same_statements_whatever_its_size);
 async fn pricing_a_cart_costs_the_same_statements_whatever_its_size(backend: Backend) {
     let app = app(backend).await;
     let ids: Vec<String> = (1..=60).map(variant).collect();
-    commerce_pricing::demo::seed(&app.state, &ids, 3).await.expect("seeds");
+    commerce_pricing::demo::seed(&app.state, &ids, 3)
+        .await
+        .expect("seeds");
     let statements = |count: i64| {
-        let lines: Vec<Value> = (1..=count).map(|n| json!({ "variantId": variant(n), "quantity": 2 })).collect();
+        let lines: Vec<Value> = (1..=count)
+            .map(|n| json!({ "variantId": variant(n), "quantity": 2 }))
+            .collect();
         let variables = cart(json!(lines), "EUR", "DE", None);
         let app = &app;
         async move {
             app.statements.reset();
-            let response = execute(app, Some(crate::support::customer(&["b2b"])), PRICE_CART, variables).await;
-            assert_eq!(response["data"]["priceCart"]["__typename"], "PricedCart", "{response:#}");
+            let response = execute(
+                app,
+                Some(crate::support::customer(&["b2b"])),
+                PRICE_CART,
+                variables,
+            )
+            .await;
+            assert_eq!(
+                response["data"]["priceCart"]["__typename"], "PricedCart",
+                "{response:#}"
+            );
             app.statements.count()
         }
     };

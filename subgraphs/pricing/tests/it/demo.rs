@@ -41,3 +41,18 @@ async fn demo_seed_is_idempotent_and_prices_b2b_tiers_and_the_welcome_coupon() {
         "{b2b}"
     );
 }
+
+/// The large demo shop: run with `cargo nextest run -p commerce-pricing --run-ignored all large_demo`.
+#[tokio::test]
+#[ignore = "seeds 100,000 variants; run on demand"]
+async fn large_demo_seeds_100k_variants_quickly() {
+    let app = app(Backend::Sqlite).await;
+    let ids: Vec<String> = (1..=100_000).map(variant).collect();
+    let started = std::time::Instant::now();
+    commerce_pricing::demo::seed(&app.state, &ids, 42)
+        .await
+        .expect("seeds");
+    let elapsed = started.elapsed();
+    println!("seeded 100,000 variants in {elapsed:?}");
+    assert!(elapsed < std::time::Duration::from_secs(60), "{elapsed:?}");
+}
