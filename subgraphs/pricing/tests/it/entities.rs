@@ -157,3 +157,32 @@ async fn entity_batches_cost_a_constant_number_of_statements(backend: Backend) {
         "one batch for every required variant id"
     );
 }
+
+#[tokio::test]
+async fn bad_currencies_and_quantities_are_bad_user_input() {
+    let app = app(Backend::Sqlite).await;
+    let query = r#"query($representations: [_Any!]!, $currency: String!, $quantity: Int!) {
+      _entities(representations: $representations) { ... on ProductVariant { price(currency: $currency, quantity: $quantity) { total { amount } } } }
+    }"#;
+    let representations = json!([{ "__typename": "ProductVariant", "id": variant(1) }]);
+    for (currency, quantity) in [("XXX", 1), ("EUR", 0), ("EUR", -3)] {
+        let variables = json!({ "representations": representations, "currency": currency, "quantity": quantity });
+        let response = execute(&app, None, query, variables).await;
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{response}"
+        );
+    }
+    let not_a_variant = json!([{ "__typename": "ProductVariant", "id": product(1) }]);
+    let response = execute(
+        &app,
+        None,
+        query,
+        json!({ "representations": not_a_variant, "currency": "EUR", "quantity": 1 }),
+    )
+    .await;
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{response}"
+    );
+}
