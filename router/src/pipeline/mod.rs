@@ -254,7 +254,53 @@ async fn prepare_uncached(
     }))
 }
 
+/// Deeper documents are refused before parsing: parser, validation, planner and projection
+/// recurse per level, and a stack overflow would abort the whole process.
+const MAX_NESTING: usize = 128;
+
+/// The deepest `{`/`(`/`[` nesting outside strings and comments.
+fn nesting_depth(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
 fn parse(query: &str) -> Result<Document, PipelineError> {
+    if nesting_depth(query) > MAX_NESTING {
+        return Err(PipelineError::Parse(vec![GraphQLError::with_code(
+            format!("Syntax Error: the document is nested deeper than {MAX_NESTING} levels"),
+            codes::PARSE_FAILED,
+        )]));
+    }
     match q::parse_query::<String>(query) {
         Ok(doc) => Ok(doc.into_static()),
         Err(e) => {
@@ -576,4 +622,23 @@ pub fn request_hash(
         value.as_bytes().hash(&mut hasher);
     }
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_depth;
+
+    #[test]
+    fn measures_nesting_outside_strings_and_comments() {
+        assert_eq!(nesting_depth("{ a { b(x: [1]) } }"), 4);
+        assert_eq!(
+            nesting_depth(
+                r#"{ a(s: "{{{{", t: """ {{{ \""" """) # {{{{
+        }"#
+            ),
+            2
+        );
+        let deep = format!("{}{}", "{ a ".repeat(500), "}".repeat(500));
+        assert_eq!(nesting_depth(&deep), 500);
+    }
 }

@@ -392,3 +392,16 @@ async fn forwards_the_authorization_header_to_subgraphs() {
     ]
     "#);
 }
+
+#[tokio::test]
+async fn refuses_absurdly_deep_documents_without_crashing() {
+    let router = products_router().await;
+    let deep = format!("{}{}", "{ me ".repeat(5000), "}".repeat(5000));
+    let body = json!({ "query": deep }).to_string();
+    let response = post(&router, Some("application/json"), Some(GRAPHQL_JSON), &body).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+}
