@@ -191,3 +191,67 @@ async fn unknown_and_malformed_ids_are_clear_errors() {
         "{bad_variant}"
     );
 }
+
+on_both_backends!(staff_update_and_delete_lists_promotions_coupons_rates_and_prices);
+
+async fn staff_update_and_delete_lists_promotions_coupons_rates_and_prices(backend: Backend) {
+    let app = app(backend).await;
+    crate::support::price(&app, 1, "10", Some("11")).await;
+    let created = staff_ok(
+        &app,
+        r#"mutation {
+          list: createPriceList(input: { name: "VIP", customerGroup: "vip", currency: "EUR" }) { ... on PriceList { id } }
+          promo: createPromotion(input: { name: "Spring", kind: ORDER, requiresCoupon: true, action: { type: FIXED_AMOUNT, amount: { currency: "EUR", amount: "5" } } }) { ... on Promotion { id } }
+          category: setTaxCategory(code: "standard", name: "Standard") { __typename }
+          rate: setTaxRate(input: { name: "VAT", country: "FR", category: "standard", ratePercent: "20" }) { ... on TaxRate { id } }
+        }"#,
+        json!({}),
+    )
+    .await;
+    let coupon = staff_ok(
+        &app,
+        r#"mutation($id: ID!) { createCoupon(input: { code: "SPRING5", promotionId: $id, usageLimit: 0 }) { __typename ... on InvalidPricingInput { field } }
+                              ok: createCoupon(input: { code: "SPRING5", promotionId: $id }) { ... on Coupon { id code } }
+                              again: createCoupon(input: { code: "spring5", promotionId: $id }) { ... on InvalidPricingInput { field message } } }"#,
+        json!({ "id": created["promo"]["id"] }),
+    )
+    .await;
+    let currency_change = mutate(
+        &app,
+        r#"mutation($id: ID!) { updatePriceList(id: $id, input: { name: "VIP+", currency: "USD" }) { __typename ... on InvalidPricingInput { field } } }"#,
+        json!({ "id": created["list"]["id"] }),
+    )
+    .await;
+    let renamed = mutate(
+        &app,
+        r#"mutation($id: ID!) { updatePriceList(id: $id, input: { name: "VIP+", currency: "EUR", priority: 3 }) { ... on PriceList { name priority customerGroup } } }"#,
+        json!({ "id": created["list"]["id"] }),
+    )
+    .await;
+    let promotion = mutate(
+        &app,
+        r#"mutation($id: ID!) { updatePromotion(id: $id, input: { name: "Spring", kind: ORDER, active: false, action: { type: FREE_SHIPPING } }) { ... on Promotion { active action { type } coupons { code } } } }"#,
+        json!({ "id": created["promo"]["id"] }),
+    )
+    .await;
+    let deleted = staff_ok(
+        &app,
+        r#"mutation($list: ID!, $promo: ID!, $coupon: ID!, $rate: ID!, $variant: ID!) {
+          coupon: deleteCoupon(id: $coupon) list: deletePriceList(id: $list) rate: deleteTaxRate(id: $rate)
+          price: removeVariantPrice(variantId: $variant, currency: "USD") promo: deletePromotion(id: $promo)
+          again: deletePromotion(id: $promo)
+        }"#,
+        json!({ "list": created["list"]["id"], "promo": created["promo"]["id"], "coupon": coupon["ok"]["id"],
+                "rate": created["rate"]["id"], "variant": variant(1) }),
+    )
+    .await;
+    let remaining = staff_ok(
+        &app,
+        r#"query($variant: ID!) { priceLists { id } promotions { id } taxRates { id } variantPricing(variantId: $variant) { prices { price { currency } } } }"#,
+        json!({ "variant": variant(1) }),
+    )
+    .await;
+    insta::assert_json_snapshot!([coupon, currency_change, renamed, promotion, deleted, remaining], {
+        "[0].ok.id" => "[id]"
+    });
+}
