@@ -312,16 +312,23 @@ impl<'a> Executor<'a> {
         };
         let mut data = response.data.unwrap_or(Value::Null);
         let errors = response.errors.unwrap_or_default();
-        for (alias, entities) in batch.entity_batch.aliases.iter().zip(&collected) {
+        for (i, (alias, entities)) in batch
+            .entity_batch
+            .aliases
+            .iter()
+            .zip(&collected)
+            .enumerate()
+        {
             let values = data.get_mut(&alias.alias).map(Value::take);
+            // Errors without a path are reported once, with the first alias.
             let alias_errors: Vec<Value> = errors
                 .iter()
-                .filter(|e| {
-                    e.get("path")
-                        .and_then(|p| p.get(0))
-                        .and_then(Value::as_str)
-                        .is_none_or(|first| first == alias.alias)
-                })
+                .filter(
+                    |e| match e.get("path").and_then(|p| p.get(0)).and_then(Value::as_str) {
+                        Some(first) => first == alias.alias,
+                        None => i == 0,
+                    },
+                )
                 .cloned()
                 .collect();
             self.merge_entities(

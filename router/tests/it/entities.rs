@@ -286,3 +286,66 @@ async fn passes_arguments_and_variables_to_the_owning_subgraph() {
     }
     "#);
 }
+
+#[tokio::test]
+async fn batches_entity_fetches_to_one_subgraph_from_different_paths() {
+    let router = products_router().await;
+    let query = "{ topProducts(first: 1) { upc reviews { body } } users { id reviews { id } } }";
+    let state_plan = router.plan(query).await;
+    assert!(state_plan.contains("BatchFetch"), "{state_plan}");
+    let response = router.query(query, json!({})).await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "topProducts": [
+          {
+            "reviews": [
+              {
+                "body": "Review 1 of Product 1"
+              },
+              {
+                "body": "Review 2 of Product 1"
+              }
+            ],
+            "upc": "1"
+          }
+        ],
+        "users": [
+          {
+            "id": "1",
+            "reviews": [
+              {
+                "id": "1"
+              },
+              {
+                "id": "4"
+              }
+            ]
+          },
+          {
+            "id": "2",
+            "reviews": [
+              {
+                "id": "2"
+              },
+              {
+                "id": "5"
+              }
+            ]
+          },
+          {
+            "id": "3",
+            "reviews": [
+              {
+                "id": "3"
+              },
+              {
+                "id": "6"
+              }
+            ]
+          }
+        ]
+      }
+    }
+    "#);
+}

@@ -42,6 +42,7 @@ pub fn fixture(name: &str) -> String {
 }
 
 pub struct TestRouter {
+    state: std::sync::Arc<RouterState>,
     app: Router,
 }
 
@@ -62,8 +63,8 @@ impl TestRouter {
             config = config.with_subgraph_url(name, *url);
         }
         let state = RouterState::from_sdl(&fixture(supergraph), config).expect("valid supergraph");
-        let app = commerce_router::app(state);
-        Self { app }
+        let app = commerce_router::app(state.clone());
+        Self { state, app }
     }
 
     /// POSTs a query with variables and returns the JSON body (asserting a 200).
@@ -190,4 +191,23 @@ pub async fn spawn_counting(
         axum::serve(listener, app).await.expect("counting server");
     });
     (format!("http://{addr}/graphql"), hits)
+}
+
+impl TestRouter {
+    /// The query plan the router would run for `query`, pretty-printed.
+    pub async fn plan(&self, query: &str) -> String {
+        let options = commerce_router::pipeline::PlanningOptions {
+            timeout: std::time::Duration::from_secs(10),
+            override_flags: Default::default(),
+        };
+        let schema = self.state.schema();
+        let prepared = commerce_router::pipeline::prepare(&schema, query, None, &options)
+            .await
+            .expect("plans");
+        prepared
+            .plan
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    }
 }
