@@ -44,6 +44,8 @@ pub struct Settings {
     pub reset_ttl: Duration,
     pub hashing: HashingParams,
     pub login_limits: LoginLimits,
+    /// How long a DataLoader waits to collect keys into one batch.
+    pub loader_delay: Duration,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
                 per_address: 50,
                 window: Duration::from_secs(15 * 60),
             },
+            loader_delay: Duration::from_millis(1),
         }
     }
 }

@@ -96,4 +96,19 @@ impl AdminMutation {
             .map(StaffMember)
             .map_err(top_level)
     }
+
+    /// Activates or deactivates a staff account (needs `staff:manage`). Deactivating ends its
+    /// sessions; its current access token lapses within minutes.
+    async fn set_staff_member_active(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        active: bool,
+    ) -> async_graphql::Result<StaffMember> {
+        require(ctx, "staff:manage")?;
+        service::set_staff_active(state(ctx), &id, active)
+            .await
+            .map(StaffMember)
+            .map_err(top_level)
+    }
 }

@@ -40,19 +40,11 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 
 pub fn build_schema(state: AppState) -> CustomersSchema {
     // Loaders without a cache batch within a request and keep nothing across requests.
+    let delay = state.settings.loader_delay;
     builder()
-        .data(DataLoader::new(
-            loaders::CustomerLoader(state.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            loaders::GroupsLoader(state.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            loaders::AddressesLoader(state.clone()),
-            tokio::spawn,
-        ))
+        .data(DataLoader::new(loaders::CustomerLoader(state.clone()), tokio::spawn).delay(delay))
+        .data(DataLoader::new(loaders::GroupsLoader(state.clone()), tokio::spawn).delay(delay))
+        .data(DataLoader::new(loaders::AddressesLoader(state.clone()), tokio::spawn).delay(delay))
         .data(state)
         .finish()
 }

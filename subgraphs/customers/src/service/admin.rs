@@ -149,6 +149,28 @@ pub async fn staff_member(state: &AppState, id: i64) -> Result<StaffMember, Cust
         })
 }
 
+/// Deactivating signs the member out everywhere and stops them signing in or refreshing;
+/// access tokens already issued lapse within minutes.
+pub async fn set_staff_active(
+    state: &AppState,
+    staff_id: &str,
+    active: bool,
+) -> Result<StaffMember, CustomerError> {
+    let id = decode_id(staff_id, ids::STAFF_MEMBER)?;
+    let txn = state.db.begin().await?;
+    if !store::set_staff_active(&txn, id, active).await? {
+        return Err(CustomerError::NotFound {
+            what: "staff member",
+            id: staff_id.to_owned(),
+        });
+    }
+    if !active {
+        store::revoke_subject(&txn, &super::Account::Staff(id).global_id()).await?;
+    }
+    txn.commit().await?;
+    staff_member(state, id).await
+}
+
 pub async fn staff_roles(state: &AppState, staff_id: i64) -> Result<Vec<StaffRole>, CustomerError> {
     Ok(store::roles_of_staff(&state.db, staff_id).await?)
 }

@@ -157,6 +157,9 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session, C
         return Err(CustomerError::InvalidRefreshToken);
     }
     let account = Account::from_subject(&stored.subject, &stored.kind)?;
+    if !may_sign_in(state, account).await? {
+        return Err(CustomerError::InvalidRefreshToken);
+    }
     let txn = state.db.begin().await?;
     if !store::mark_rotated(&txn, stored.id).await? {
         txn.rollback().await?;
@@ -170,6 +173,16 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session, C
         .await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// Whether the account still exists and, for staff, is still active.
+async fn may_sign_in(state: &AppState, account: Account) -> Result<bool, CustomerError> {
+    Ok(match account {
+        Account::Customer(id) => store::find_customer(&state.db, id).await?.is_some(),
+        Account::Staff(id) => store::find_staff_member(&state.db, id)
+            .await?
+            .is_some_and(|member| member.active),
+    })
 }
 
 /// A used refresh token came back: revoke its whole family, so whoever holds the newer token

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -208,4 +208,18 @@ pub async fn roles_of_staff(
         .all(db)
         .await?;
     roles_with_permissions(db, roles).await
+}
+
+/// Activates or deactivates a staff member; `false` when there is no such member.
+pub async fn set_staff_active(
+    db: &impl ConnectionTrait,
+    id: i64,
+    active: bool,
+) -> Result<bool, DbErr> {
+    let result = staff_member::Entity::update_many()
+        .col_expr(staff_member::Column::Active, Expr::value(active))
+        .filter(staff_member::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -176,6 +176,35 @@ async fn staff_create_roles_and_staff_with_exactly_those_permissions(backend: Ba
     );
     let writes = app.as_bearer(&support, CREATE_GROUP, json!({})).await;
     assert_eq!(error_code(&writes), "FORBIDDEN");
+
+    // Deactivated: the session ends and signing in fails like a wrong password.
+    let support_id = viewer_id(&app, &support).await;
+    let deactivated = app
+        .as_bearer(
+            &admin,
+            "mutation($id: ID!) { setStaffMemberActive(id: $id, active: false) { active } }",
+            json!({ "id": support_id }),
+        )
+        .await;
+    assert_eq!(
+        deactivated["data"]["setStaffMemberActive"]["active"], false,
+        "{deactivated}"
+    );
+    let refreshed = app
+        .anonymous(
+            "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }",
+            json!({ "t": tokens(&session).1 }),
+        )
+        .await;
+    assert_eq!(error_code(&refreshed), "UNAUTHENTICATED");
+    let again = app
+        .login_as("staffLogin", "support@example.com", PASSWORD)
+        .await;
+    assert_eq!(again["__typename"], "InvalidCredentials");
+}
+
+async fn viewer_id(app: &TestApp, token: &str) -> serde_json::Value {
+    app.as_bearer(token, "{ viewer { id } }", json!({})).await["data"]["viewer"]["id"].clone()
 }
 
 async fn a_page_of_customers_costs_the_same_queries_whatever_its_size(backend: Backend) {

@@ -22,10 +22,12 @@ pub struct TestApp {
     _database: TestConfig,
 }
 
-/// Production settings, with argon2 parameters cheap enough for tests.
+/// Production settings, with argon2 parameters cheap enough for tests, and a batch window
+/// wide enough that a loaded CI machine still batches each list level once.
 pub fn test_settings() -> Settings {
     Settings {
         hashing: HashingParams::INSECURE_FAST,
+        loader_delay: std::time::Duration::from_millis(20),
         ..Settings::default()
     }
 }
