@@ -66,6 +66,10 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: CreateWarehouseInput,
+        #[graphql(
+            desc = "Makes retries safe: a replay returns the first result and changes \
+                          nothing; the same key with a different request is a CONFLICT error."
+        )]
         idempotency_key: String,
     ) -> Result<CreateWarehouseResult> {
         let input = NewWarehouse {
@@ -87,6 +91,10 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: SetStockInput,
+        #[graphql(
+            desc = "Makes retries safe: a replay returns the first result and changes \
+                          nothing; the same key with a different request is a CONFLICT error."
+        )]
         idempotency_key: String,
     ) -> Result<StockChangeResult> {
         let input = SetStock {
@@ -106,6 +114,10 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: AdjustStockInput,
+        #[graphql(
+            desc = "Makes retries safe: a replay returns the first result and changes \
+                          nothing; the same key with a different request is a CONFLICT error."
+        )]
         idempotency_key: String,
     ) -> Result<StockChangeResult> {
         let input = AdjustStock {
@@ -127,6 +139,10 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: ReserveStockInput,
+        #[graphql(
+            desc = "Makes retries safe: a replay returns the first result and changes \
+                          nothing; the same key with a different request is a CONFLICT error."
+        )]
         idempotency_key: String,
     ) -> Result<ReserveStockResult> {
         let lines = input
