@@ -123,7 +123,7 @@ impl PasswordHasher {
             argon2,
             dummy_hash: String::new(),
         };
-        hasher.dummy_hash = hasher.hash_secret(&hex_of(rand::random::<[u8; 16]>()))?;
+        hasher.dummy_hash = hasher.hash_secret(&hex::encode(rand::random::<[u8; 16]>()))?;
         Ok(hasher)
     }
 
@@ -150,10 +150,6 @@ impl PasswordHasher {
         });
         matches && stored.is_some()
     }
-}
-
-fn hex_of(bytes: [u8; 16]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! error after the same argon2 work; a reset request always answers the same.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use sea_orm::TransactionTrait;
 
@@ -15,6 +16,8 @@ use super::{Account, decode_id, ids};
 use crate::AppState;
 use crate::domain::{CustomerError, Email, OpaqueToken, Password, required_text};
 use crate::store;
+
+const RESET_MAIL_WINDOW: Duration = Duration::from_secs(3600);
 
 pub struct Registration<'a> {
     pub email: &'a str,
@@ -214,6 +217,13 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
+    // A few mails per address per hour stops anyone flooding a mailbox; past that the request
+    // is dropped silently, like one for an unknown address.
+    let key = format!("reset:{}", email.as_str());
+    if let Decision::Limited { .. } = state.limiter.hit(&key, 3, RESET_MAIL_WINDOW).await {
+        tracing::warn!(%email, "password reset requests rate limited");
+        return Ok(());
+    }
     let Some(customer) = store::find_customer_by_email(&state.db, email.as_str()).await? else {
         return Ok(());
     };

@@ -149,6 +149,12 @@ async fn a_reset_token_works_once_and_signs_out_everywhere(backend: Backend) {
         .await
         .expect("a reset mail");
     assert_eq!(app.mailer.sent().await.len(), 1);
+    // Requests past three an hour send nothing more, and still answer the same.
+    for _ in 0..4 {
+        assert_eq!(request_reset(&app, "alan@example.com").await, known);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.mailer.sent().await.len(), 3);
 
     let new_password = "an entirely new passphrase";
     let weak = app
