@@ -332,3 +332,65 @@ async fn record_movements(
     movements::record(txn, &rows, now).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use commerce_kernel::GlobalId;
+
+    use super::*;
+
+    fn line(n: i64, quantity: i64) -> ReserveLine {
+        ReserveLine {
+            variant: VariantId::parse(&GlobalId::encode("ProductVariant", n)).expect("valid id"),
+            quantity: Quantity::parse(quantity).expect("valid quantity"),
+        }
+    }
+
+    fn reservation(status: ReservationStatus, expires_in_seconds: i64) -> Reservation {
+        let now = DateTime::UNIX_EPOCH;
+        Reservation {
+            id: 1,
+            key: "k".to_owned(),
+            status,
+            expires_at: now + chrono::Duration::seconds(expires_in_seconds),
+            created_at: now,
+            lines: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lines_of_one_variant_merge_and_sort() {
+        let merged = merge_lines(vec![line(2, 1), line(1, 2), line(2, 3)]).expect("valid");
+        assert_eq!(merged, vec![line(1, 2), line(2, 4)]);
+        assert!(merge_lines(Vec::new()).is_err());
+        assert!(merge_lines((0..101).map(|n| line(n, 1)).collect()).is_err());
+    }
+
+    #[test]
+    fn closing_twice_is_fine_but_crossing_states_is_a_conflict() {
+        let now = DateTime::UNIX_EPOCH;
+        let committed = reservation(ReservationStatus::Committed, 60);
+        let to_commit = already_closed(committed.clone(), ReservationStatus::Committed, now);
+        assert_eq!(
+            to_commit.map(|r| r.status).ok(),
+            Some(ReservationStatus::Committed)
+        );
+        let to_release = already_closed(committed, ReservationStatus::Released, now);
+        assert!(matches!(
+            to_release,
+            Err(InventoryError::ReservationClosed { .. })
+        ));
+        // A lapsed reservation counts as released, never as committed.
+        let lapsed = reservation(ReservationStatus::Active, -1);
+        let released = already_closed(lapsed.clone(), ReservationStatus::Released, now);
+        assert_eq!(
+            released.map(|r| r.status).ok(),
+            Some(ReservationStatus::Expired)
+        );
+        let committed = already_closed(lapsed, ReservationStatus::Committed, now);
+        assert!(matches!(
+            committed,
+            Err(InventoryError::ReservationClosed { .. })
+        ));
+    }
+}
