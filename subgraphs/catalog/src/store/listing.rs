@@ -29,8 +29,10 @@ const COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.status, p.category
                        p.attributes, p.image_urls, p.created_at, p.updated_at";
 
 /// SQLite's FTS5 ranks with bm25 (lower is better); negated, both backends sort rank
-/// descending. Names weigh ten times more than descriptions.
-const SQLITE_SEARCH_JOIN: &str = " JOIN (SELECT rowid AS id, -bm25(product_search, 10.0, 1.0) \
+/// descending. Names weigh ten times more than descriptions. The matches drive the query
+/// (`CROSS JOIN` fixes the order): left to itself the planner may walk every published
+/// product and probe the index for each, which takes seconds at 100,000 products.
+const SQLITE_SEARCH_FROM: &str = " FROM (SELECT rowid AS id, -bm25(product_search, 10.0, 1.0) \
                                   AS rank FROM product_search WHERE product_search MATCH ";
 
 /// One window of the listing, rows in read order (see [`ListWindow`]).
@@ -126,12 +128,16 @@ pub async fn facets(
 
 /// `FROM products p … WHERE …` for `filter`; `join` adds a table to group by.
 fn push_from_where(sql: &mut Sql, filter: &ProductFilter, join: &str) {
-    sql.push(" FROM products p");
     let search = filter.search.as_ref();
-    if let (Some(search), DbBackend::Sqlite) = (search, sql.backend()) {
-        sql.push(SQLITE_SEARCH_JOIN)
-            .bind(search.fts5_match())
-            .push(") s ON s.id = p.id");
+    match (search, sql.backend()) {
+        (Some(search), DbBackend::Sqlite) => {
+            sql.push(SQLITE_SEARCH_FROM)
+                .bind(search.fts5_match())
+                .push(") s CROSS JOIN products p ON p.id = s.id");
+        }
+        _ => {
+            sql.push(" FROM products p");
+        }
     }
     sql.push(join);
     sql.push(" WHERE p.status = ").bind(filter.status.as_str());
