@@ -139,6 +139,27 @@ impl PasswordHasher {
             .map_err(|error| anyhow::anyhow!("hashing a password: {error}"))
     }
 
+    /// Whether `stored` was made with other parameters (or another algorithm) than today's,
+    /// so it should be replaced after the next successful sign-in.
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(stored) else {
+            return true;
+        };
+        let current = self.argon2.params();
+        let same = hash.algorithm == Algorithm::Argon2id.ident()
+            && hash.version == Some(Version::V0x13.into())
+            && Params::try_from(&hash).is_ok_and(|params| {
+                (params.m_cost(), params.t_cost(), params.p_cost())
+                    == (current.m_cost(), current.t_cost(), current.p_cost())
+            });
+        !same
+    }
+
+    /// Hashes a password that was just verified, without the policy (it may predate it).
+    pub fn rehash(&self, verified: &str) -> anyhow::Result<String> {
+        self.hash_secret(verified)
+    }
+
     /// Whether `candidate` matches `stored` (a PHC string; its own parameters are used), or,
     /// without a stored hash, spends the same time and answers `false`.
     pub fn verify(&self, candidate: &str, stored: Option<&str>) -> bool {
@@ -187,5 +208,17 @@ mod tests {
         assert!(hasher.verify("correct horse battery staple", Some(&hash)));
         assert!(!hasher.verify("wrong horse battery staple", Some(&hash)));
         assert!(!hasher.verify("correct horse battery staple", None));
+        assert!(!hasher.needs_rehash(&hash));
+        let stronger = HashingParams {
+            memory_kib: 512,
+            ..HashingParams::INSECURE_FAST
+        };
+        let upgraded = PasswordHasher::new(stronger).expect("params");
+        assert!(upgraded.needs_rehash(&hash));
+        assert!(upgraded.needs_rehash("$2b$12$not-an-argon2-hash"));
+        let rehashed = upgraded
+            .rehash("correct horse battery staple")
+            .expect("hashes");
+        assert!(!upgraded.needs_rehash(&rehashed));
     }
 }

@@ -97,12 +97,30 @@ pub async fn login(
         Realm::Customer => Account::Customer(credentials.id),
         Realm::Staff => Account::Staff(credentials.id),
     };
+    upgrade_hash(state, account, password, &credentials.password_hash).await;
     let family = uuid::Uuid::new_v4().to_string();
     let granted = entitlements(&state.db, account).await?;
     state
         .tokens
         .issue(&state.db, account, &family, granted)
         .await
+}
+
+/// Re-hashes with today's parameters after raising them; a failure only delays the upgrade.
+async fn upgrade_hash(state: &AppState, account: Account, password: &str, stored: &str) {
+    let upgraded = match state.passwords.upgrade(password.to_owned(), stored).await {
+        Ok(Some(hash)) => hash,
+        Ok(None) => return,
+        Err(error) => return tracing::warn!(%error, "password re-hash failed"),
+    };
+    let saved = match account {
+        Account::Customer(id) => store::set_password_hash(&state.db, id, &upgraded).await,
+        Account::Staff(id) => store::set_staff_password_hash(&state.db, id, &upgraded).await,
+    };
+    match saved {
+        Ok(()) => tracing::info!(?account, "password hash upgraded to the current parameters"),
+        Err(error) => tracing::warn!(%error, "saving an upgraded password hash failed"),
+    }
 }
 
 async fn check_limits(

@@ -36,4 +36,14 @@ impl Passwords {
                 .await?,
         )
     }
+
+    /// A fresh hash of a just-verified password when `stored` uses outdated parameters.
+    pub async fn upgrade(&self, verified: String, stored: &str) -> anyhow::Result<Option<String>> {
+        if !self.hasher.needs_rehash(stored) {
+            return Ok(None);
+        }
+        let _permit = self.permits.acquire().await?;
+        let hasher = self.hasher.clone();
+        tokio::task::spawn_blocking(move || hasher.rehash(&verified).map(Some)).await?
+    }
 }

@@ -223,3 +223,19 @@ pub async fn set_staff_active(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+pub async fn set_staff_password_hash(
+    db: &impl ConnectionTrait,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), DbErr> {
+    staff_member::Entity::update_many()
+        .col_expr(
+            staff_member::Column::PasswordHash,
+            Expr::value(password_hash),
+        )
+        .filter(staff_member::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(drop)
+}

@@ -8,6 +8,7 @@ use crate::on_both_backends;
 use crate::support::{PASSWORD, TestApp};
 
 on_both_backends!(
+    raising_the_hash_cost_upgrades_each_hash_at_its_next_sign_in,
     registers_signs_in_and_reads_its_own_account,
     unknown_email_and_wrong_password_fail_identically,
     registering_a_taken_email_looks_like_success_and_tells_the_owner,
@@ -163,4 +164,52 @@ async fn weak_passwords_and_bad_emails_are_returned_as_data(backend: Backend) {
       }
     ]
     "#);
+}
+
+async fn stored_hash(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .state
+        .db
+        .query_one(Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT password_hash FROM customers",
+        ))
+        .await
+        .expect("queries")
+        .expect("a customer");
+    row.try_get("", "password_hash").expect("a hash")
+}
+
+async fn raising_the_hash_cost_upgrades_each_hash_at_its_next_sign_in(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.register("frances@example.com").await;
+    let before = stored_hash(&app).await;
+    assert!(before.contains("m=256,t=1,p=1"), "{before}");
+    // The same database, served with stronger parameters.
+    let stronger = commerce_customers::Settings {
+        hashing: commerce_customers::HashingParams {
+            memory_kib: 512,
+            iterations: 2,
+            parallelism: 1,
+        },
+        ..crate::support::test_settings()
+    };
+    let mailer = std::sync::Arc::new(commerce_customers::service::mailer::MemoryMailer::default());
+    let upgraded = commerce_customers::state_with(&app.config, stronger, mailer)
+        .await
+        .expect("a second instance");
+    let session = commerce_customers::service::auth::login(
+        &upgraded,
+        commerce_customers::service::auth::Realm::Customer,
+        "frances@example.com",
+        PASSWORD,
+        None,
+    )
+    .await;
+    assert!(session.is_ok());
+    let after = stored_hash(&app).await;
+    assert!(after.contains("m=512,t=2,p=1"), "{after}");
+    let again = app.login_as("login", "frances@example.com", PASSWORD).await;
+    assert_eq!(again["__typename"], "AuthPayload");
 }
