@@ -154,6 +154,16 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
+    // Releases lapsed checkout reservations; stops with the process.
+    let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
+    tasks.spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            sweeper.abort();
+            Ok(())
+        }
+    });
     let apps = [
         ("catalog", commerce_catalog::router(subgraphs.catalog)),
         ("inventory", commerce_inventory::router(subgraphs.inventory)),
