@@ -121,3 +121,29 @@ async fn finds_concrete_types_of_interface_objects() {
     }
     "#);
 }
+
+#[tokio::test]
+async fn non_matching_fragments_leave_empty_objects() {
+    let router = router().await;
+    let response = router
+        .query(
+            r#"{ search { __typename } movie: node(id: "m1") { ... on Book { title } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "movie": {},
+        "search": [
+          {
+            "__typename": "Book"
+          },
+          {
+            "__typename": "Movie"
+          }
+        ]
+      }
+    }
+    "#);
+}

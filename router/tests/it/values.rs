@@ -200,3 +200,30 @@ async fn rejects_missing_required_variables() {
     }
     "#);
 }
+
+#[tokio::test]
+async fn runs_a_mutation_then_fetches_entity_fields_from_another_subgraph() {
+    let router = router().await;
+    let response = router
+        .query(
+            r#"mutation($id: ID!) { first: rename(id: $id, name: "Lovelace") { id name shippingCost }
+                                   second: rename(id: "2", name: "Hopper") { name role } }"#,
+            json!({ "id": "1" }),
+        )
+        .await;
+    assert_json_snapshot!(response, @r#"
+    {
+      "data": {
+        "first": {
+          "id": "1",
+          "name": "Lovelace",
+          "shippingCost": 44.0
+        },
+        "second": {
+          "name": "Hopper",
+          "role": "CUSTOMER"
+        }
+      }
+    }
+    "#);
+}
