@@ -405,3 +405,47 @@ async fn refuses_absurdly_deep_documents_without_crashing() {
         "GRAPHQL_PARSE_FAILED"
     );
 }
+
+#[tokio::test]
+async fn answers_malformed_documents_with_request_errors_never_a_crash() {
+    let router = products_router().await;
+    let documents = [
+        "{",
+        "query { topProducts { ...F } } fragment F on Product { ...F }",
+        r#"{ topProducts(first: "x") { upc } }"#,
+        "subscription { topProducts { upc } }",
+        "{ __type { name } }",
+        r#"query($a: Int = "s") { topProducts(first: $a) { upc } }"#,
+        "{ topProducts { upc { nope } } }",
+        "query A { me { id } } query A { me { id } }",
+        "fragment F on Product { upc }",
+        "{ me { ... on Product { upc } } }",
+    ];
+    let mut codes = Vec::new();
+    for document in documents {
+        let body = json!({ "query": document }).to_string();
+        let response = post(&router, Some("application/json"), Some(GRAPHQL_JSON), &body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{document}: {}",
+            response.body
+        );
+        assert!(response.body.get("data").is_none(), "{document}");
+        codes.push(response.body["errors"][0]["extensions"]["code"].clone());
+    }
+    assert_json_snapshot!(codes, @r#"
+    [
+      "GRAPHQL_PARSE_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED",
+      "GRAPHQL_VALIDATION_FAILED"
+    ]
+    "#);
+}
