@@ -5,8 +5,8 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 
 pub mod catalog;
-pub mod customers;
 pub mod cli;
+pub mod customers;
 pub mod inventory;
 pub mod pricing;
 pub mod reviews;

@@ -208,7 +208,12 @@ fn customers() -> TableCreateStatement {
         .table(Customers::Table)
         .col(id(Customers::Id))
         // Stored normalised (trimmed, lowercase), so the unique index is case-insensitive.
-        .col(ColumnDef::new(Customers::Email).string().not_null().unique_key())
+        .col(
+            ColumnDef::new(Customers::Email)
+                .string()
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new(Customers::PasswordHash).string().not_null())
         .col(ColumnDef::new(Customers::FirstName).string().not_null())
         .col(ColumnDef::new(Customers::LastName).string().not_null())
@@ -225,16 +230,36 @@ fn addresses() -> TableCreateStatement {
     Table::create()
         .table(CustomerAddresses::Table)
         .col(id(CustomerAddresses::Id))
-        .col(ColumnDef::new(CustomerAddresses::CustomerId).big_integer().not_null())
-        .col(ColumnDef::new(CustomerAddresses::FirstName).string().not_null())
-        .col(ColumnDef::new(CustomerAddresses::LastName).string().not_null())
+        .col(
+            ColumnDef::new(CustomerAddresses::CustomerId)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(CustomerAddresses::FirstName)
+                .string()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(CustomerAddresses::LastName)
+                .string()
+                .not_null(),
+        )
         .col(ColumnDef::new(CustomerAddresses::Company).string())
         .col(ColumnDef::new(CustomerAddresses::Line1).string().not_null())
         .col(ColumnDef::new(CustomerAddresses::Line2).string())
         .col(ColumnDef::new(CustomerAddresses::City).string().not_null())
         .col(ColumnDef::new(CustomerAddresses::Region).string())
-        .col(ColumnDef::new(CustomerAddresses::PostalCode).string().not_null())
-        .col(ColumnDef::new(CustomerAddresses::CountryCode).string_len(2).not_null())
+        .col(
+            ColumnDef::new(CustomerAddresses::PostalCode)
+                .string()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(CustomerAddresses::CountryCode)
+                .string_len(2)
+                .not_null(),
+        )
         .col(ColumnDef::new(CustomerAddresses::Phone).string())
         .col(timestamp(CustomerAddresses::CreatedAt))
         .foreign_key(&mut owned_by(
@@ -248,7 +273,12 @@ fn groups() -> TableCreateStatement {
     Table::create()
         .table(CustomerGroups::Table)
         .col(id(CustomerGroups::Id))
-        .col(ColumnDef::new(CustomerGroups::Code).string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new(CustomerGroups::Code)
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new(CustomerGroups::Name).string().not_null())
         .col(timestamp(CustomerGroups::CreatedAt))
         .to_owned()
@@ -257,15 +287,26 @@ fn groups() -> TableCreateStatement {
 fn group_members() -> TableCreateStatement {
     Table::create()
         .table(CustomerGroupMembers::Table)
-        .col(ColumnDef::new(CustomerGroupMembers::CustomerId).big_integer().not_null())
-        .col(ColumnDef::new(CustomerGroupMembers::GroupId).big_integer().not_null())
+        .col(
+            ColumnDef::new(CustomerGroupMembers::CustomerId)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(CustomerGroupMembers::GroupId)
+                .big_integer()
+                .not_null(),
+        )
         .primary_key(
             Index::create()
                 .col(CustomerGroupMembers::CustomerId)
                 .col(CustomerGroupMembers::GroupId),
         )
         .foreign_key(&mut owned_by(
-            (CustomerGroupMembers::Table, CustomerGroupMembers::CustomerId),
+            (
+                CustomerGroupMembers::Table,
+                CustomerGroupMembers::CustomerId,
+            ),
             (Customers::Table, Customers::Id),
         ))
         .foreign_key(&mut owned_by(
@@ -279,7 +320,11 @@ fn wishlist_items() -> TableCreateStatement {
     Table::create()
         .table(WishlistItems::Table)
         .col(id(WishlistItems::Id))
-        .col(ColumnDef::new(WishlistItems::CustomerId).big_integer().not_null())
+        .col(
+            ColumnDef::new(WishlistItems::CustomerId)
+                .big_integer()
+                .not_null(),
+        )
         // The catalog's global id, stored as given: no foreign key across subgraphs.
         .col(ColumnDef::new(WishlistItems::ProductId).string().not_null())
         .col(timestamp(WishlistItems::AddedAt))
@@ -294,10 +339,24 @@ fn staff_members() -> TableCreateStatement {
     Table::create()
         .table(StaffMembers::Table)
         .col(id(StaffMembers::Id))
-        .col(ColumnDef::new(StaffMembers::Email).string().not_null().unique_key())
-        .col(ColumnDef::new(StaffMembers::PasswordHash).string().not_null())
+        .col(
+            ColumnDef::new(StaffMembers::Email)
+                .string()
+                .not_null()
+                .unique_key(),
+        )
+        .col(
+            ColumnDef::new(StaffMembers::PasswordHash)
+                .string()
+                .not_null(),
+        )
         .col(ColumnDef::new(StaffMembers::Name).string().not_null())
-        .col(ColumnDef::new(StaffMembers::Active).boolean().not_null().default(true))
+        .col(
+            ColumnDef::new(StaffMembers::Active)
+                .boolean()
+                .not_null()
+                .default(true),
+        )
         .col(timestamp(StaffMembers::CreatedAt))
         .to_owned()
 }
@@ -306,7 +365,12 @@ fn staff_roles() -> TableCreateStatement {
     Table::create()
         .table(StaffRoles::Table)
         .col(id(StaffRoles::Id))
-        .col(ColumnDef::new(StaffRoles::Code).string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new(StaffRoles::Code)
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         .col(ColumnDef::new(StaffRoles::Name).string().not_null())
         .to_owned()
 }
@@ -314,8 +378,16 @@ fn staff_roles() -> TableCreateStatement {
 fn role_permissions() -> TableCreateStatement {
     Table::create()
         .table(StaffRolePermissions::Table)
-        .col(ColumnDef::new(StaffRolePermissions::RoleId).big_integer().not_null())
-        .col(ColumnDef::new(StaffRolePermissions::Permission).string_len(64).not_null())
+        .col(
+            ColumnDef::new(StaffRolePermissions::RoleId)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(StaffRolePermissions::Permission)
+                .string_len(64)
+                .not_null(),
+        )
         .primary_key(
             Index::create()
                 .col(StaffRolePermissions::RoleId)
@@ -331,8 +403,16 @@ fn role_permissions() -> TableCreateStatement {
 fn member_roles() -> TableCreateStatement {
     Table::create()
         .table(StaffMemberRoles::Table)
-        .col(ColumnDef::new(StaffMemberRoles::StaffId).big_integer().not_null())
-        .col(ColumnDef::new(StaffMemberRoles::RoleId).big_integer().not_null())
+        .col(
+            ColumnDef::new(StaffMemberRoles::StaffId)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(StaffMemberRoles::RoleId)
+                .big_integer()
+                .not_null(),
+        )
         .primary_key(
             Index::create()
                 .col(StaffMemberRoles::StaffId)
@@ -353,13 +433,26 @@ fn refresh_tokens() -> TableCreateStatement {
     Table::create()
         .table(RefreshTokens::Table)
         .col(id(RefreshTokens::Id))
-        .col(ColumnDef::new(RefreshTokens::TokenHash).string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new(RefreshTokens::TokenHash)
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         // One family per sign-in: rotation keeps the family, reuse of a rotated token
         // revokes the whole family.
-        .col(ColumnDef::new(RefreshTokens::Family).string_len(36).not_null())
+        .col(
+            ColumnDef::new(RefreshTokens::Family)
+                .string_len(36)
+                .not_null(),
+        )
         // The account's global id and kind (`customer` or `staff`).
         .col(ColumnDef::new(RefreshTokens::Subject).string().not_null())
-        .col(ColumnDef::new(RefreshTokens::Kind).string_len(16).not_null())
+        .col(
+            ColumnDef::new(RefreshTokens::Kind)
+                .string_len(16)
+                .not_null(),
+        )
         .col(timestamp(RefreshTokens::CreatedAt))
         .col(timestamp(RefreshTokens::ExpiresAt))
         .col(ColumnDef::new(RefreshTokens::RotatedAt).timestamp_with_time_zone())
@@ -372,8 +465,17 @@ fn password_resets() -> TableCreateStatement {
     Table::create()
         .table(PasswordResets::Table)
         .col(id(PasswordResets::Id))
-        .col(ColumnDef::new(PasswordResets::CustomerId).big_integer().not_null())
-        .col(ColumnDef::new(PasswordResets::TokenHash).string_len(64).not_null().unique_key())
+        .col(
+            ColumnDef::new(PasswordResets::CustomerId)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(PasswordResets::TokenHash)
+                .string_len(64)
+                .not_null()
+                .unique_key(),
+        )
         .col(timestamp(PasswordResets::CreatedAt))
         .col(timestamp(PasswordResets::ExpiresAt))
         .col(ColumnDef::new(PasswordResets::UsedAt).timestamp_with_time_zone())

@@ -168,7 +168,9 @@ impl MigrationTrait for Migration {
             PricedVariants::Table.into_iden(),
             CurrencySettings::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
         }
         Ok(())
     }
@@ -190,7 +192,11 @@ async fn create_price_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             Table::create()
                 .table(PricedVariants::Table)
                 .col(text(PricedVariants::VariantId, 255).primary_key())
-                .col(ColumnDef::new(PricedVariants::ProductId).string_len(255).null())
+                .col(
+                    ColumnDef::new(PricedVariants::ProductId)
+                        .string_len(255)
+                        .null(),
+                )
                 .col(text(PricedVariants::TaxCategory, 32))
                 .col(big(PricedVariants::UpdatedAt))
                 .take(),
@@ -220,7 +226,11 @@ async fn create_price_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .table(PriceLists::Table)
                 .col(id_column(PriceLists::Id))
                 .col(text(PriceLists::Name, 100))
-                .col(ColumnDef::new(PriceLists::CustomerGroup).string_len(32).null())
+                .col(
+                    ColumnDef::new(PriceLists::CustomerGroup)
+                        .string_len(32)
+                        .null(),
+                )
                 .col(text(PriceLists::Currency, 3))
                 .col(big_null(PriceLists::StartsAt))
                 .col(big_null(PriceLists::EndsAt))
@@ -236,7 +246,11 @@ async fn create_price_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(id_column(PriceListTiers::Id))
                 .col(big(PriceListTiers::PriceListId))
                 .col(text(PriceListTiers::VariantId, 255))
-                .col(ColumnDef::new(PriceListTiers::MinQuantity).integer().not_null())
+                .col(
+                    ColumnDef::new(PriceListTiers::MinQuantity)
+                        .integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(PriceListTiers::MaxQuantity).integer().null())
                 .col(big(PriceListTiers::Amount))
                 .foreign_key(
@@ -321,7 +335,11 @@ async fn create_promotion_tables(manager: &SchemaManager<'_>) -> Result<(), DbEr
                 .table(CouponRedemptions::Table)
                 .col(id_column(CouponRedemptions::Id))
                 .col(big(CouponRedemptions::CouponId))
-                .col(ColumnDef::new(CouponRedemptions::CustomerId).string_len(255).null())
+                .col(
+                    ColumnDef::new(CouponRedemptions::CustomerId)
+                        .string_len(255)
+                        .null(),
+                )
                 .col(text(CouponRedemptions::OrderRef, 128))
                 .col(big(CouponRedemptions::CreatedAt))
                 .foreign_key(
@@ -373,7 +391,11 @@ async fn create_tax_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 // Empty for a country-wide rate, so the unique index also covers those.
                 .col(text(TaxRates::Region, 8))
                 .col(text(TaxRates::Category, 32))
-                .col(ColumnDef::new(TaxRates::RateBasisPoints).integer().not_null())
+                .col(
+                    ColumnDef::new(TaxRates::RateBasisPoints)
+                        .integer()
+                        .not_null(),
+                )
                 .col(big(TaxRates::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
