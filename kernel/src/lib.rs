@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod entities;
 pub mod error;
 pub mod id;
 pub mod money;

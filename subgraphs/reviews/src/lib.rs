@@ -10,8 +10,6 @@ mod graphql;
 pub mod service;
 mod store;
 
-use std::time::Duration;
-
 use commerce_kernel::config::Config;
 use commerce_kernel::{server, telemetry};
 
@@ -39,18 +37,8 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     })
 }
 
-/// How long a DataLoader waits for more keys after the first: the async-graphql default.
-/// Lists longer than 32 are polled in slices, so on a busy machine a batch can close before
-/// the whole list has asked; that costs an extra query, never one per item.
-pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_millis(1);
-
 pub fn schema(state: AppState) -> ReviewsSchema {
-    schema_with_batch_window(state, DEFAULT_BATCH_WINDOW)
-}
-
-/// The schema with a chosen DataLoader batch window (wider: fuller batches, more latency).
-pub fn schema_with_batch_window(state: AppState, batch_window: Duration) -> ReviewsSchema {
-    graphql::build(state.service, batch_window)
+    graphql::build(state.service)
 }
 
 /// The Federation v2 SDL of this subgraph, as committed in `schema/subgraphs/reviews.graphql`.

@@ -1,5 +1,6 @@
-//! DataLoaders: every product or review field of a request (or `_entities` batch) is
-//! gathered into one query per kind. They keep no cache, so they may live in schema data.
+//! DataLoaders for what `_entities` batches do not cover (`entities` loads those whole):
+//! the products that reviews reference and the `review` root field, gathered into one query
+//! per kind. They keep no cache, so they may live in schema data.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,7 +63,7 @@ impl Loader<LatestReviews> for LatestReviewsLoader {
     }
 }
 
-/// Reviews by id, for `_entities` batches of `Review` representations.
+/// Reviews by id, for the `review` root field (aliases batch together).
 pub struct ReviewLoader(pub ReviewService);
 
 impl Loader<ReviewId> for ReviewLoader {

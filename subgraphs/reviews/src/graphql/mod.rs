@@ -2,6 +2,7 @@
 //! entity, and the `Product` fields this subgraph contributes.
 
 mod access;
+mod entities;
 mod errors;
 mod loaders;
 mod mutations;
@@ -30,20 +31,26 @@ const MAX_DEPTH: usize = 16;
 /// Counts fields, not rows (list sizes are bounded by the page size limit of 100).
 const MAX_COMPLEXITY: usize = 1_000;
 
+/// How long a DataLoader waits for more keys after the first: the async-graphql default.
+/// Lists longer than 32 are polled in slices, so on a busy machine a batch can close before
+/// the whole list has asked; that costs an extra query, never one per item. `_entities`
+/// batches do not depend on it (see `entities`).
+const BATCH_WINDOW: Duration = Duration::from_millis(1);
+
 /// Builds the schema. The loaders keep no cache, so sharing them across requests only
-/// widens batches; it never serves stale data. `batch_window` is how long a loader waits
-/// for the rest of its batch after the first key.
-pub fn build(service: ReviewService, batch_window: Duration) -> ReviewsSchema {
+/// widens batches; it never serves stale data.
+pub fn build(service: ReviewService) -> ReviewsSchema {
     builder()
-        .data(loader(RatingLoader(service.clone()), batch_window))
-        .data(loader(LatestReviewsLoader(service.clone()), batch_window))
-        .data(loader(ReviewLoader(service.clone()), batch_window))
+        .extension(entities::request_scope())
+        .data(loader(RatingLoader(service.clone())))
+        .data(loader(LatestReviewsLoader(service.clone())))
+        .data(loader(ReviewLoader(service.clone())))
         .data(service)
         .finish()
 }
 
-fn loader<T: Send + Sync + 'static>(loader: T, batch_window: Duration) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(batch_window)
+fn loader<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(BATCH_WINDOW)
 }
 
 /// The Federation v2 SDL (needs no state).
@@ -98,8 +105,12 @@ impl Query {
 
     /// Any id resolves; a malformed one fails on the fields that need it.
     #[graphql(entity)]
-    async fn find_product_by_id(&self, id: ID) -> Product {
-        Product { id }
+    async fn find_product_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Product> {
+        Ok(Product::in_batch(id, entities::product_batch(ctx)?))
     }
 
     #[graphql(entity)]
@@ -108,7 +119,9 @@ impl Query {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Review>> {
-        load_review(ctx, &id).await
+        let id = ReviewId::parse(&id).map_err(top_level)?;
+        let review = entities::review(ctx, id).await?;
+        Ok(visible(ctx, review))
     }
 }
 
@@ -118,7 +131,11 @@ async fn load_review(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         .data_unchecked::<DataLoader<ReviewLoader>>()
         .load_one(id)
         .await?;
-    Ok(review
+    Ok(visible(ctx, review))
+}
+
+fn visible(ctx: &Context<'_>, review: Option<crate::domain::Review>) -> Option<Review> {
+    review
         .filter(|review| access::may_see(ctx, review))
-        .map(Review::from))
+        .map(Review::from)
 }

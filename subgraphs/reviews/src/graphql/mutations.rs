@@ -78,9 +78,7 @@ impl ReviewRemoved {
 
     /// The product, whose rating no longer counts the review.
     async fn product(&self) -> Product {
-        Product {
-            id: ID(self.product_id.clone()),
-        }
+        Product::reference(ID(self.product_id.clone()))
     }
 }
 

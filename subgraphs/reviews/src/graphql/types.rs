@@ -1,6 +1,8 @@
 //! GraphQL output types: the `Review` entity, the `Product` fields this subgraph contributes,
 //! the `Customer` stub and the rating. Built from domain values, never from rows.
 
+use std::sync::Arc;
+
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
@@ -8,6 +10,7 @@ use chrono::{DateTime, Utc};
 use commerce_kernel::ClientResultExt;
 use commerce_kernel::pagination::{Direction, Page, PageRequest, TotalCount, connection};
 
+use super::entities::ProductBatch;
 use super::errors::top_level;
 use super::loaders::{LatestReviews, LatestReviewsLoader, RatingLoader};
 use super::service_of;
@@ -40,9 +43,7 @@ pub struct Review {
 #[ComplexObject]
 impl Review {
     async fn product(&self) -> Product {
-        Product {
-            id: ID(self.product_id.clone()),
-        }
+        Product::reference(ID(self.product_id.clone()))
     }
 
     /// The customer who wrote it; the customers subgraph owns the rest of this type.
@@ -120,6 +121,9 @@ pub fn review_connection(page: Page<domain::Review>, total_count: i64) -> Review
 /// The catalog's product, with the reviews and rating this subgraph adds.
 pub struct Product {
     pub id: ID,
+    /// Set for `_entities` representations, whose fields load with the whole batch;
+    /// products reached otherwise go through the DataLoaders.
+    batch: Option<Arc<ProductBatch>>,
 }
 
 #[Object]
@@ -141,24 +145,69 @@ impl Product {
         let request = PageRequest::parse(first, after, last, before).or_client()?;
         let (page, rating) = futures::try_join!(
             self.review_page(ctx, &product_id, &request),
-            ctx.data_unchecked::<DataLoader<RatingLoader>>()
-                .load_one(product_id.clone()),
+            self.summary(ctx, &product_id),
         )?;
-        let total_count = rating.unwrap_or_default().count;
-        Ok(review_connection(page, total_count))
+        Ok(review_connection(page, rating.count))
     }
 
     /// The average, count and histogram of the approved reviews' stars.
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductRating> {
-        let summary = ctx
-            .data_unchecked::<DataLoader<RatingLoader>>()
-            .load_one(self.checked_id()?)
-            .await?;
-        Ok(ProductRating(summary.unwrap_or_default()))
+        let summary = self.summary(ctx, &self.checked_id()?).await?;
+        Ok(ProductRating(summary))
     }
 }
 
 impl Product {
+    /// One of the request's `_entities` representations.
+    pub fn in_batch(id: ID, batch: Arc<ProductBatch>) -> Self {
+        Self {
+            id,
+            batch: Some(batch),
+        }
+    }
+
+    /// A product referenced by a review (or a removed one).
+    pub fn reference(id: ID) -> Self {
+        Self { id, batch: None }
+    }
+
+    /// The newest `limit` approved reviews, with the entity batch or the batch loader.
+    async fn latest_reviews(
+        &self,
+        ctx: &Context<'_>,
+        product_id: &str,
+        limit: u64,
+    ) -> async_graphql::Result<Vec<domain::Review>> {
+        if let Some(batch) = &self.batch {
+            return batch.latest_reviews(product_id, limit).await;
+        }
+        let key = LatestReviews {
+            product_id: product_id.to_owned(),
+            limit,
+        };
+        let rows = ctx
+            .data_unchecked::<DataLoader<LatestReviewsLoader>>()
+            .load_one(key)
+            .await?;
+        Ok(rows.unwrap_or_default())
+    }
+
+    /// The rating, with the entity batch or the batch loader.
+    async fn summary(
+        &self,
+        ctx: &Context<'_>,
+        product_id: &str,
+    ) -> async_graphql::Result<RatingSummary> {
+        if let Some(batch) = &self.batch {
+            return batch.rating(product_id).await;
+        }
+        let summary = ctx
+            .data_unchecked::<DataLoader<RatingLoader>>()
+            .load_one(product_id.to_owned())
+            .await?;
+        Ok(summary.unwrap_or_default())
+    }
+
     /// The id as stored with reviews. Checked per field rather than when the entity is
     /// resolved, so one malformed representation fails alone instead of its whole batch.
     fn checked_id(&self) -> async_graphql::Result<String> {
@@ -167,8 +216,9 @@ impl Product {
             .map_err(top_level)
     }
 
-    /// First pages (the storefront's common case) go through the batch loader: one query for
-    /// every product of the request. Other pages are per product by nature of their cursor.
+    /// First pages (the storefront's common case) load with the entity batch or the batch
+    /// loader: one query for every product of the request. Other pages are per product by
+    /// nature of their cursor.
     async fn review_page(
         &self,
         ctx: &Context<'_>,
@@ -179,15 +229,9 @@ impl Product {
             && request.cursor.is_none()
             && request.bound.is_none();
         if is_first_page {
-            let key = LatestReviews {
-                product_id: product_id.to_owned(),
-                limit: request.fetch_limit(),
-            };
-            let rows = ctx
-                .data_unchecked::<DataLoader<LatestReviewsLoader>>()
-                .load_one(key)
-                .await?
-                .unwrap_or_default();
+            let rows = self
+                .latest_reviews(ctx, product_id, request.fetch_limit())
+                .await?;
             return Ok(Page::from_rows(rows, request));
         }
         service_of(ctx)

@@ -1,8 +1,6 @@
 //! No N+1: an `_entities` batch of products with their rating and first reviews costs the same
 //! small number of SQL statements whatever its size.
 
-use std::time::Duration;
-
 use commerce_kernel::GlobalId;
 use commerce_testkit::Backend;
 use serde_json::{Value, json};
@@ -43,10 +41,9 @@ async fn statements_for(app: &TestApp, ids: impl Iterator<Item = i64>) -> (usize
 }
 
 async fn entity_batches_cost_the_same_statements_for_10_and_50_products(backend: Backend) {
-    let mut app = TestApp::new(backend).await;
-    // A window no descheduling on a busy test machine outlasts, so the count is exact.
-    app.schema =
-        commerce_reviews::schema_with_batch_window(app.state.clone(), Duration::from_millis(100));
+    // The production schema: `_entities` batches are loaded whole, so the count is exact
+    // however the tasks are scheduled.
+    let app = TestApp::new(backend).await;
     let ids: Vec<String> = (1..=60).map(product).collect();
     commerce_reviews::demo::seed(&app.state, &ids, 3)
         .await
@@ -81,9 +78,7 @@ query ($representations: [_Any!]!) {
 }"#;
 
 async fn review_entity_batches_cost_one_statement_whatever_their_size(backend: Backend) {
-    let mut app = TestApp::new(backend).await;
-    app.schema =
-        commerce_reviews::schema_with_batch_window(app.state.clone(), Duration::from_millis(100));
+    let app = TestApp::new(backend).await;
     let ids: Vec<String> = (1..=30).map(product).collect();
     commerce_reviews::demo::seed(&app.state, &ids, 5)
         .await
@@ -104,3 +99,94 @@ async fn review_entity_batches_cost_one_statement_whatever_their_size(backend: B
 }
 
 on_both_backends!(review_entity_batches_cost_one_statement_whatever_their_size);
+
+const TWO_PAGE_SIZES: &str = r#"
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product {
+      few: reviews(first: 1) { edges { node { id } } }
+      many: reviews(first: 4) { totalCount edges { node { id } } }
+    }
+  }
+}"#;
+
+async fn entity_batches_load_each_page_size_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ids: Vec<String> = (1..=20).map(product).collect();
+    commerce_reviews::demo::seed(&app.state, &ids, 7)
+        .await
+        .expect("seeds");
+    app.statements.reset();
+    let response = app.execute(TWO_PAGE_SIZES, representations(1..=20)).await;
+    assert_eq!(response.get("errors"), None, "{response:#}");
+    assert_eq!(
+        app.statements.count(),
+        3,
+        "one query for ratings, one per page size"
+    );
+    let node_ids = |connection: &Value| -> Vec<Value> {
+        connection["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| edge["node"]["id"].clone())
+            .collect()
+    };
+    for entity in response["data"]["_entities"].as_array().expect("entities") {
+        let (few, many) = (node_ids(&entity["few"]), node_ids(&entity["many"]));
+        let total = entity["many"]["totalCount"].as_u64().expect("a count");
+        assert_eq!(many.len() as u64, total.min(4));
+        assert_eq!(few[..], many[..many.len().min(1)], "the same newest review");
+    }
+}
+
+on_both_backends!(entity_batches_load_each_page_size_once);
+
+const PRODUCT_FIELDS: &str =
+    "id rating { average count } reviews(first: 2) { totalCount edges { node { id } } }";
+
+/// Products reached through reviews go through the DataLoaders, not the entity batch: same data.
+async fn products_of_reviews_resolve_like_product_entities(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let ids: Vec<String> = (1..=5).map(product).collect();
+    commerce_reviews::demo::seed(&app.state, &ids, 11)
+        .await
+        .expect("seeds");
+    let review_ids: Vec<Value> = (1..=40)
+        .map(|n| json!({ "__typename": "Review", "id": GlobalId::encode("Review", n) }))
+        .collect();
+    let query = format!(
+        "query ($representations: [_Any!]!) {{ _entities(representations: $representations) {{
+           ... on Review {{ product {{ {PRODUCT_FIELDS} }} }}
+           ... on Product {{ {PRODUCT_FIELDS} }}
+        }} }}"
+    );
+    let from_reviews = app
+        .execute(&query, json!({ "representations": review_ids }))
+        .await;
+    assert_eq!(from_reviews.get("errors"), None, "{from_reviews:#}");
+    let products = app.execute(&query, representations(1..=5)).await;
+    assert_eq!(products.get("errors"), None, "{products:#}");
+    let by_id: std::collections::HashMap<String, Value> = products["data"]["_entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .map(|p| (p["id"].as_str().expect("an id").to_owned(), p.clone()))
+        .collect();
+    let mut compared = 0;
+    for review in from_reviews["data"]["_entities"]
+        .as_array()
+        .expect("entities")
+    {
+        // Unapproved reviews are hidden from anonymous viewers.
+        let Some(product) = review.get("product").filter(|p| !p.is_null()) else {
+            continue;
+        };
+        let id = product["id"].as_str().expect("an id");
+        assert_eq!(product, &by_id[id]);
+        compared += 1;
+    }
+    assert!(compared > 0, "some reviews are approved");
+}
+
+on_both_backends!(products_of_reviews_resolve_like_product_entities);
