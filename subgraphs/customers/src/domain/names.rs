@@ -7,6 +7,7 @@ use super::CustomerError;
 pub const KNOWN_PERMISSIONS: &[&str] = &[
     "catalog:write",
     "inventory:write",
+    "pricing:read",
     "pricing:write",
     "orders:read",
     "orders:write",
