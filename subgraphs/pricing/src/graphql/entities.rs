@@ -1,64 +1,142 @@
 //! Federation: the catalog's `ProductVariant` gets `price(currency, quantity)` and `Product`
 //! gets `priceRange(currency)`. The catalog facts promotions need (product, categories with
-//! ancestors, collections) come in the representations through `@requires`, and every price of
-//! a batch is loaded by one [`PriceLoader`] call: a constant number of statements.
+//! ancestors, collections) come in the representations through `@requires`. Prices are loaded
+//! once per request and currency for every variant id in the `_entities` batch
+//! ([`RequestPrices`]): a constant number of statements, whatever the batch size and however
+//! the resolvers get scheduled (a timer-based DataLoader splits big batches on a busy machine).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, Request, Result, ServerResult, SimpleObject, Value,
+};
 use commerce_kernel::error::client_error;
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{Currency, ErrorCode};
+use tokio::sync::OnceCell;
 
 use super::graphql_error;
 use super::types::{Money, PriceRange, VariantPrice};
 use crate::domain::{LineFacts, TaxMode, VariantId};
 use crate::service::{PriceBatch, PricingService, ViewerPrice};
 
-/// One variant's prices in one currency.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PriceKey {
-    pub variant_id: String,
-    pub currency: Currency,
+/// Per-request price state, put into every request by [`RequestScope`]: the variant ids of the
+/// `_entities` batch and, per currency, the one batch loaded for all of them.
+#[derive(Default)]
+pub struct RequestPrices {
+    ids: OnceLock<Arc<Vec<String>>>,
+    batches: Mutex<HashMap<Currency, Arc<OnceCell<Arc<PriceBatch>>>>>,
 }
 
-/// Loads every requested variant's price data per currency in one batch; values share the
-/// batch (promotions and tax mode are loaded once).
-pub struct PriceLoader(pub PricingService);
+impl RequestPrices {
+    /// Remembers every variant id the `_entities` batch mentions (variants themselves and the
+    /// variants of products); the first entity resolver of the request does the work.
+    fn remember_batch(&self, ctx: &Context<'_>) {
+        self.ids.get_or_init(|| Arc::new(batch_variant_ids(ctx)));
+    }
 
-impl Loader<PriceKey> for PriceLoader {
-    type Value = Arc<PriceBatch>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[PriceKey]) -> Result<HashMap<PriceKey, Arc<PriceBatch>>> {
-        let mut by_currency: HashMap<Currency, Vec<String>> = HashMap::new();
-        for key in keys {
-            by_currency
-                .entry(key.currency)
-                .or_default()
-                .push(key.variant_id.clone());
-        }
-        let mut loaded = HashMap::with_capacity(keys.len());
-        for (currency, ids) in by_currency {
-            let batch = Arc::new(
-                self.0
-                    .price_batch(&ids, currency)
+    /// The batch loaded for `currency`, loading it for every remembered id on first use.
+    async fn batch(
+        &self,
+        service: &PricingService,
+        currency: Currency,
+        needed: &[String],
+    ) -> Result<Arc<PriceBatch>> {
+        let known = self
+            .ids
+            .get()
+            .filter(|ids| needed.iter().all(|id| ids.contains(id)));
+        let Some(ids) = known else {
+            // Not from an `_entities` batch we saw: load just what is needed.
+            let batch = service
+                .price_batch(needed, currency)
+                .await
+                .map_err(graphql_error)?;
+            return Ok(Arc::new(batch));
+        };
+        let cell = {
+            let mut batches = self.batches.lock().unwrap_or_else(PoisonError::into_inner);
+            batches.entry(currency).or_default().clone()
+        };
+        let batch = cell
+            .get_or_try_init(|| async {
+                let batch = service
+                    .price_batch(ids, currency)
                     .await
-                    .map_err(graphql_error)?,
-            );
-            for variant_id in ids {
-                loaded.insert(
-                    PriceKey {
-                        variant_id,
-                        currency,
-                    },
-                    batch.clone(),
-                );
+                    .map_err(graphql_error)?;
+                Ok::<_, async_graphql::Error>(Arc::new(batch))
+            })
+            .await?;
+        Ok(batch.clone())
+    }
+}
+
+/// Every variant id in the `representations` argument of the current `_entities` field.
+fn batch_variant_ids(ctx: &Context<'_>) -> Vec<String> {
+    let Ok(arguments) = ctx.field().arguments() else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    let representations = arguments
+        .iter()
+        .filter(|(name, _)| name.as_str() == "representations");
+    for (_, value) in representations {
+        let Value::List(items) = value else { continue };
+        for item in items {
+            collect_variant_ids(item, &mut ids);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn collect_variant_ids(representation: &Value, ids: &mut Vec<String>) {
+    let Value::Object(fields) = representation else {
+        return;
+    };
+    let id_of = |value: &Value| match value {
+        Value::Object(o) => match o.get("id") {
+            Some(Value::String(id)) => Some(id.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match fields.get("__typename") {
+        Some(Value::String(t)) if t == "ProductVariant" => ids.extend(id_of(representation)),
+        Some(Value::String(t)) if t == "Product" => {
+            if let Some(Value::List(variants)) = fields.get("variants") {
+                ids.extend(variants.iter().filter_map(id_of));
             }
         }
-        Ok(loaded)
+        _ => {}
+    }
+}
+
+/// Puts a fresh [`RequestPrices`] into every request.
+pub struct RequestScope;
+
+impl ExtensionFactory for RequestScope {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestScopeExtension)
+    }
+}
+
+struct RequestScopeExtension;
+
+#[async_trait::async_trait]
+impl Extension for RequestScopeExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        next.run(ctx, request.data(RequestPrices::default())).await
     }
 }
 
@@ -139,30 +217,11 @@ async fn load_prices(
     ctx: &Context<'_>,
     ids: &[String],
     currency: Currency,
-) -> Result<HashMap<PriceKey, Arc<PriceBatch>>> {
-    let loader = ctx.data::<DataLoader<PriceLoader>>()?;
-    let keys = ids.iter().map(|id| PriceKey {
-        variant_id: id.clone(),
-        currency,
-    });
-    loader.load_many(keys).await
-}
-
-fn price_of(
-    loaded: &HashMap<PriceKey, Arc<PriceBatch>>,
-    variant_id: &str,
-    currency: Currency,
-    quantity: u32,
-    groups: &[String],
-    facts: Option<&LineFacts>,
-) -> Option<ViewerPrice> {
-    let key = PriceKey {
-        variant_id: variant_id.to_owned(),
-        currency,
-    };
-    loaded
-        .get(&key)?
-        .price_for(variant_id, quantity, groups, currency, facts)
+) -> Result<Arc<PriceBatch>> {
+    let service = ctx.data::<PricingService>()?;
+    ctx.data::<RequestPrices>()?
+        .batch(service, currency, ids)
+        .await
 }
 
 /// The catalog's variant, extended with its price.
@@ -211,17 +270,9 @@ impl PricedVariant {
                     ),
                 )
             })?;
-        let ids = [self.id.0.clone()];
-        let loaded = load_prices(ctx, &ids, currency).await?;
-        let facts = self.product.as_ref().map(|p| p.facts.clone());
-        let price = price_of(
-            &loaded,
-            &self.id,
-            currency,
-            quantity,
-            &viewer_groups(ctx),
-            facts.as_ref(),
-        );
+        let batch = load_prices(ctx, std::slice::from_ref(&self.id.0), currency).await?;
+        let facts = self.product.as_ref().map(|p| &p.facts);
+        let price = batch.price_for(&self.id, quantity, &viewer_groups(ctx), currency, facts);
         Ok(price.map(|p| VariantPrice::new(&p, quantity)))
     }
 }
@@ -252,11 +303,11 @@ impl PricedProduct {
         if ids.is_empty() {
             return Ok(None);
         }
-        let loaded = load_prices(ctx, &ids, currency).await?;
+        let batch = load_prices(ctx, &ids, currency).await?;
         let groups = viewer_groups(ctx);
         let prices: Vec<ViewerPrice> = ids
             .iter()
-            .filter_map(|id| price_of(&loaded, id, currency, 1, &groups, Some(&self.facts)))
+            .filter_map(|id| batch.price_for(id, 1, &groups, currency, Some(&self.facts)))
             .collect();
         let min = prices.iter().min_by_key(|p| p.unit.amount);
         let max = prices.iter().max_by_key(|p| p.unit.amount);
@@ -274,6 +325,12 @@ impl PricedProduct {
             tax_inclusive: min.tax_mode == TaxMode::Inclusive,
         }))
     }
+}
+
+/// Remembers the batch's variant ids for [`RequestPrices`]; entity resolvers call it first.
+pub fn remember_batch(ctx: &Context<'_>) -> Result<()> {
+    ctx.data::<RequestPrices>()?.remember_batch(ctx);
+    Ok(())
 }
 
 /// Checks a variant id from a representation.

@@ -8,9 +8,6 @@ mod query;
 mod results;
 mod types;
 
-use std::time::Duration;
-
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use commerce_kernel::error::{client_error, internal_error};
 use commerce_kernel::viewer::{Permission, Viewer};
@@ -21,23 +18,16 @@ use crate::service::{PricingService, ServiceError};
 
 pub type PricingSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Builds the schema. The price loader batches every price read while a request resolves and
-/// keeps nothing across requests.
+/// Builds the schema. Prices are loaded once per request and currency for a whole `_entities`
+/// batch (see `entities::RequestPrices`); nothing is kept across requests.
 pub fn schema(state: AppState) -> PricingSchema {
     builder()
         .limit_depth(12)
         .limit_complexity(2_000)
-        .data(
-            DataLoader::new(entities::PriceLoader(state.service.clone()), tokio::spawn)
-                .delay(LOADER_DELAY),
-        )
+        .extension(entities::RequestScope)
         .data(state.service)
         .finish()
 }
-
-/// How long the loader waits for the rest of its batch; long enough that one `_entities`
-/// batch of hundreds of variants stays one batch in a debug build.
-const LOADER_DELAY: Duration = Duration::from_millis(5);
 
 /// The Federation v2 SDL this subgraph contributes to the supergraph.
 pub fn sdl() -> String {

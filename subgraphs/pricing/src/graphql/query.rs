@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, Context, ID, Object, Result};
 
 use super::entities::{
     CategoryRepresentation, IdRepresentation, PricedProduct, PricedVariant, ProductRepresentation,
-    facts, product_id, variant_id,
+    facts, product_id, remember_batch, variant_id,
 };
 use super::inputs::PriceCartInput;
 use super::results::PriceCartResult;
@@ -128,9 +128,11 @@ impl Query {
     #[graphql(entity)]
     async fn find_product_variant_by_id(
         &self,
+        ctx: &Context<'_>,
         #[graphql(key)] id: ID,
         product: Option<ProductRepresentation>,
     ) -> Result<PricedVariant> {
+        remember_batch(ctx)?;
         variant_id(&id)?;
         let product = match product {
             Some(p) => Some(PricedProduct {
@@ -152,11 +154,13 @@ impl Query {
     #[graphql(entity)]
     async fn find_product_by_id(
         &self,
+        ctx: &Context<'_>,
         #[graphql(key)] id: ID,
         variants: Option<Vec<IdRepresentation>>,
         category: Option<CategoryRepresentation>,
         collections: Option<Vec<IdRepresentation>>,
     ) -> Result<PricedProduct> {
+        remember_batch(ctx)?;
         let product = product_id(&id)?;
         let variants = variants
             .unwrap_or_default()
