@@ -1,6 +1,7 @@
 //! The GraphQL layer: federation entities, queries, staff and checkout mutations. The only
 //! module that knows async-graphql; it maps service results onto schema types.
 
+mod access;
 mod loaders;
 mod mutation;
 mod query;

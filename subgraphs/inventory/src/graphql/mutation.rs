@@ -1,10 +1,12 @@
 //! Mutation root. Staff changes take an `idempotencyKey`: a replay returns the first result
 //! and changes nothing; reusing a key for another request fails with `CONFLICT`. The
-//! reservation mutations are the service-level API checkout calls.
+//! reservation mutations are the service-level API checkout calls. Every mutation needs
+//! `inventory:write` (see `access`), checked before its input is read.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use commerce_kernel::ClientResultExt;
 
+use super::access::require_writer;
 use super::results::{
     CreateWarehouseResult, ReservationResult, ReserveStockResult, StockChangeResult, code_taken,
     insufficient, into_result, reservation_closed,
@@ -72,6 +74,7 @@ impl Mutation {
         )]
         idempotency_key: String,
     ) -> Result<CreateWarehouseResult> {
+        require_writer(ctx)?;
         let input = NewWarehouse {
             code: WarehouseCode::parse(&input.code).or_client()?,
             name: WarehouseName::parse(&input.name).or_client()?,
@@ -97,6 +100,7 @@ impl Mutation {
         )]
         idempotency_key: String,
     ) -> Result<StockChangeResult> {
+        require_writer(ctx)?;
         let input = SetStock {
             variant: VariantId::parse(&input.variant_id).or_client()?,
             warehouse: WarehouseId::parse(&input.warehouse_id).or_client()?,
@@ -120,6 +124,7 @@ impl Mutation {
         )]
         idempotency_key: String,
     ) -> Result<StockChangeResult> {
+        require_writer(ctx)?;
         let input = AdjustStock {
             variant: VariantId::parse(&input.variant_id).or_client()?,
             warehouse: WarehouseId::parse(&input.warehouse_id).or_client()?,
@@ -145,6 +150,7 @@ impl Mutation {
         )]
         idempotency_key: String,
     ) -> Result<ReserveStockResult> {
+        require_writer(ctx)?;
         let lines = input
             .lines
             .iter()
@@ -174,6 +180,7 @@ impl Mutation {
         ctx: &Context<'_>,
         key: String,
     ) -> Result<ReservationResult> {
+        require_writer(ctx)?;
         let outcome = ctx.data::<Inventory>()?.release(&key).await;
         reservation_result(outcome)
     }
@@ -184,6 +191,7 @@ impl Mutation {
         ctx: &Context<'_>,
         key: String,
     ) -> Result<ReservationResult> {
+        require_writer(ctx)?;
         let outcome = ctx.data::<Inventory>()?.commit(&key).await;
         reservation_result(outcome)
     }

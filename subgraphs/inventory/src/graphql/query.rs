@@ -9,6 +9,7 @@ use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
 use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
 
 use super::ServiceResultExt;
+use super::access::require_writer;
 use super::scope::RequestScope;
 use super::types::{Product, ProductVariant, Reservation, StockMovement, Warehouse};
 use crate::domain::{VariantId, WarehouseId};
@@ -49,6 +50,7 @@ impl Query {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<String, StockMovement, TotalCount>> {
+        require_writer(ctx)?;
         let filter = MovementFilter {
             variant: variant_id
                 .as_ref()
@@ -73,6 +75,7 @@ impl Query {
 
     /// A reservation by the key it was made with; a lapsed one reads as `EXPIRED`.
     async fn reservation(&self, ctx: &Context<'_>, key: String) -> Result<Option<Reservation>> {
+        require_writer(ctx)?;
         let found = ctx
             .data::<Inventory>()?
             .reservation(&key)

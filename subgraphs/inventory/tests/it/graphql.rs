@@ -3,7 +3,7 @@
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, app, execute, product_id, variant};
+use crate::support::{Backend, app, execute, execute_as_staff, product_id, variant};
 
 const ENTITIES: &str = r#"query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -110,8 +110,8 @@ async fn staff_mutations_answer_with_union_members_and_replay_by_key() {
         ... on ErrorResult { code message }
       }
     }"#;
-    let created = execute(&app, create, json!({ "key": "w-1" })).await;
-    let taken = execute(&app, create, json!({ "key": "w-2" })).await;
+    let created = execute_as_staff(&app, create, json!({ "key": "w-1" })).await;
+    let taken = execute_as_staff(&app, create, json!({ "key": "w-2" })).await;
     let warehouses = execute(&app, "{ warehouses { id } }", json!({})).await;
     let warehouse = warehouses["data"]["warehouses"][0]["id"].clone();
 
@@ -123,10 +123,11 @@ async fn staff_mutations_answer_with_union_members_and_replay_by_key() {
       }
     }"#;
     let input = |delta: i32| json!({ "variantId": variant(1).as_str(), "warehouseId": warehouse, "delta": delta });
-    let delivered = execute(&app, adjust, json!({ "input": input(5), "key": "a-1" })).await;
-    let replayed = execute(&app, adjust, json!({ "input": input(5), "key": "a-1" })).await;
-    let short = execute(&app, adjust, json!({ "input": input(-9), "key": "a-2" })).await;
-    let conflict = execute(&app, adjust, json!({ "input": input(6), "key": "a-1" })).await;
+    let delivered =
+        execute_as_staff(&app, adjust, json!({ "input": input(5), "key": "a-1" })).await;
+    let replayed = execute_as_staff(&app, adjust, json!({ "input": input(5), "key": "a-1" })).await;
+    let short = execute_as_staff(&app, adjust, json!({ "input": input(-9), "key": "a-2" })).await;
+    let conflict = execute_as_staff(&app, adjust, json!({ "input": input(6), "key": "a-1" })).await;
     assert_eq!(delivered, replayed);
     assert_json_snapshot!(json!([created, taken, delivered, short, conflict]), @r#"
     [
@@ -209,9 +210,11 @@ async fn reservation_mutations_follow_the_checkout_cycle() {
       commitReservation(key: $key) { __typename ... on Reservation { status } }
       releaseReservation(key: $key) { __typename ... on ErrorResult { code message } }
     }"#;
-    let reserved = execute(&app, reserve, json!({ "quantity": 3, "key": "checkout-1" })).await;
-    let short = execute(&app, reserve, json!({ "quantity": 2, "key": "checkout-2" })).await;
-    let closed = execute(&app, close, json!({ "key": "checkout-1" })).await;
+    let reserved =
+        execute_as_staff(&app, reserve, json!({ "quantity": 3, "key": "checkout-1" })).await;
+    let short =
+        execute_as_staff(&app, reserve, json!({ "quantity": 2, "key": "checkout-2" })).await;
+    let closed = execute_as_staff(&app, close, json!({ "key": "checkout-1" })).await;
     assert_json_snapshot!(json!([reserved, short, closed]), @r#"
     [
       {
@@ -276,9 +279,9 @@ async fn movements_are_paged_newest_first_with_a_total() {
         nodes { kind onHandDelta reservedDelta }
       }
     }"#;
-    let first = execute(&app, query, json!({ "variant": variant(1).as_str() })).await;
+    let first = execute_as_staff(&app, query, json!({ "variant": variant(1).as_str() })).await;
     let cursor = first["data"]["stockMovements"]["pageInfo"]["endCursor"].clone();
-    let second = execute(
+    let second = execute_as_staff(
         &app,
         query,
         json!({ "variant": variant(1).as_str(), "after": cursor }),
@@ -381,7 +384,7 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
     ];
     let mut outcomes = serde_json::Map::new();
     for (case, query) in cases {
-        let response = execute(&app, &query, json!({})).await;
+        let response = execute_as_staff(&app, &query, json!({})).await;
         outcomes.insert(case.to_owned(), json!(codes(&response)));
     }
     assert_json_snapshot!(outcomes, @r#"

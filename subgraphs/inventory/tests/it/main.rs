@@ -2,6 +2,8 @@
 
 mod support;
 
+mod access;
+
 mod demo;
 mod graphql;
 mod http;

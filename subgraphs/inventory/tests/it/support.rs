@@ -9,6 +9,7 @@ use commerce_inventory::domain::{
 use commerce_inventory::service::{Clock, Inventory, NewWarehouse, SetStock};
 use commerce_kernel::GlobalId;
 use commerce_kernel::cache::MemoryCache;
+use commerce_kernel::viewer::Viewer;
 pub use commerce_testkit::Backend;
 use commerce_testkit::{SqlCounter, TestConfig, test_config};
 
@@ -120,17 +121,45 @@ pub fn key(value: &str) -> IdempotencyKey {
     IdempotencyKey::parse(&value.replace(['=', ' '], "")).expect("a valid key")
 }
 
-/// Runs an operation against the app's schema and returns the whole response as JSON.
+/// Runs an operation as an anonymous caller and returns the whole response as JSON.
 pub async fn execute(
     app: &TestApp,
     query: &str,
     variables: serde_json::Value,
 ) -> serde_json::Value {
+    execute_as(app, Viewer::Anonymous, query, variables).await
+}
+
+/// Runs an operation as staff holding `inventory:write` (how staff and checkout call).
+pub async fn execute_as_staff(
+    app: &TestApp,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    execute_as(app, staff(), query, variables).await
+}
+
+/// Runs an operation as `viewer` and returns the whole response as JSON.
+pub async fn execute_as(
+    app: &TestApp,
+    viewer: Viewer,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
     let schema = commerce_inventory::schema(app.state.clone());
     let request = async_graphql::Request::new(query)
-        .variables(async_graphql::Variables::from_json(variables));
+        .variables(async_graphql::Variables::from_json(variables))
+        .data(viewer);
     let response = schema.execute(request).await;
     serde_json::to_value(&response).expect("responses serialize")
+}
+
+/// A staff member holding `inventory:write`.
+pub fn staff() -> Viewer {
+    Viewer::Staff {
+        id: "staff-1".into(),
+        permissions: vec!["inventory:write".into()],
+    }
 }
 
 pub fn product_id(n: i64) -> String {
