@@ -30,15 +30,16 @@ pub enum PipelineError {
     Parse(Vec<GraphQLError>),
     Validation(Vec<GraphQLError>),
     /// Operation selection failed (unknown name, ambiguous anonymous operations).
-    Operation(GraphQLError),
-    Planning(GraphQLError),
+    /// Boxed: the error's size depends on serde_json's features, which the workspace unifies.
+    Operation(Box<GraphQLError>),
+    Planning(Box<GraphQLError>),
 }
 
 impl PipelineError {
     pub fn errors(&self) -> Vec<GraphQLError> {
         match self {
             PipelineError::Parse(e) | PipelineError::Validation(e) => e.clone(),
-            PipelineError::Operation(e) | PipelineError::Planning(e) => vec![e.clone()],
+            PipelineError::Operation(e) | PipelineError::Planning(e) => vec![(**e).clone()],
         }
     }
 
@@ -216,10 +217,10 @@ async fn prepare_uncached(
     let (kind, selection_set) = match &document.definitions[op_index] {
         Definition::Operation(op) => (operation_type(op), operation_parts(op).0),
         Definition::Fragment(_) => {
-            return Err(PipelineError::Operation(GraphQLError::with_code(
+            return Err(PipelineError::Operation(Box::new(GraphQLError::with_code(
                 "Operation not found",
                 codes::OPERATION_NOT_FOUND,
-            )));
+            ))));
         }
     };
     let fragments = fragments(&document);
@@ -398,10 +399,10 @@ fn select_operation(document: &Document, name: Option<&str>) -> Result<usize, Pi
         .map(|(i, _)| i)
         .collect();
     let fail = |message: String| {
-        Err(PipelineError::Operation(GraphQLError::with_code(
+        Err(PipelineError::Operation(Box::new(GraphQLError::with_code(
             message,
             codes::OPERATION_NOT_FOUND,
-        )))
+        ))))
     };
     match name {
         Some(name) => operations
@@ -576,10 +577,10 @@ async fn plan(
             .plan_from_normalized_operation(&normalized.operation, context, &token)
             .map_err(|e| match e {
                 hive_router_query_planner::planner::PlannerError::CancellationError(_) => {
-                    PipelineError::Planning(GraphQLError::with_code(
+                    PipelineError::Planning(Box::new(GraphQLError::with_code(
                         "Query planning timed out",
                         codes::QUERY_PLANNING_TIMEOUT,
-                    ))
+                    )))
                 }
                 other => planning_error(&format!("Query planning failed: {other}")),
             })
@@ -598,10 +599,10 @@ async fn plan(
 }
 
 fn planning_error(message: &str) -> PipelineError {
-    PipelineError::Planning(GraphQLError::with_code(
+    PipelineError::Planning(Box::new(GraphQLError::with_code(
         message,
         codes::QUERY_PLANNING_FAILED,
-    ))
+    )))
 }
 
 /// A stable hash of a request used by inbound deduplication.
