@@ -1,13 +1,13 @@
 //! Coupons, their usage counts and redemptions.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use super::entities::{coupon, coupon_redemption};
+use super::entities::{coupon, coupon_customer_usage, coupon_redemption};
 use super::{StoreError, is_unique_violation, to_millis};
 use crate::domain::{CouponCode, CouponUsage, ValidationError};
 
@@ -149,8 +149,10 @@ pub enum Refusal {
 
 /// Records one use of `code` for `order_ref`. A replay for the same order changes nothing and
 /// succeeds. The first statement of the transaction is a write (the redemption row), so SQLite
-/// queues concurrent redemptions on its write lock instead of failing them, and the total
-/// limit holds under concurrency because the counter only moves through one conditional UPDATE.
+/// queues concurrent redemptions on its write lock instead of failing them. Both limits hold
+/// under concurrency because each counter (the customer's in `coupon_customer_usages`, the
+/// coupon's `times_used`) only moves through one conditional UPDATE, in the same transaction,
+/// so a refusal by either rolls back both.
 pub async fn redeem(
     db: &(impl TransactionTrait + ConnectionTrait),
     code: &CouponCode,
@@ -182,16 +184,11 @@ pub async fn redeem(
         Err(error) if is_unique_violation(&error) => return Ok(Ok(())),
         Err(error) => return Err(error.into()),
     }
-    if let (Some(limit), Some(customer)) = (coupon.usage_limit_per_customer, customer_id) {
-        let used = coupon_redemption::Entity::find()
-            .filter(coupon_redemption::Column::CouponId.eq(coupon.id))
-            .filter(coupon_redemption::Column::CustomerId.eq(customer))
-            .count(&txn)
-            .await?;
-        if i64::try_from(used).unwrap_or(i64::MAX) > limit {
-            txn.rollback().await?;
-            return Ok(Err(Refusal::CustomerLimit));
-        }
+    if let Some(customer) = customer_id
+        && !claim_customer_use(&txn, coupon.id, customer, coupon.usage_limit_per_customer).await?
+    {
+        txn.rollback().await?;
+        return Ok(Err(Refusal::CustomerLimit));
     }
     let counted = coupon::Entity::update_many()
         .col_expr(
@@ -214,4 +211,43 @@ pub async fn redeem(
     }
     txn.commit().await?;
     Ok(Ok(()))
+}
+
+/// Counts one use of the coupon by the customer unless that reaches past `limit`: the row is
+/// created if missing, then moved by one conditional UPDATE, which PostgreSQL serialises on the
+/// row lock (re-checking the condition) and SQLite on its write lock. False when refused.
+async fn claim_customer_use(
+    txn: &impl ConnectionTrait,
+    coupon_id: i64,
+    customer_id: &str,
+    limit: Option<i64>,
+) -> Result<bool, StoreError> {
+    let row = coupon_customer_usage::ActiveModel {
+        coupon_id: Set(coupon_id),
+        customer_id: Set(customer_id.to_owned()),
+        used: Set(0),
+    };
+    coupon_customer_usage::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                coupon_customer_usage::Column::CouponId,
+                coupon_customer_usage::Column::CustomerId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .do_nothing()
+        .exec_without_returning(txn)
+        .await?;
+    let mut claim = coupon_customer_usage::Entity::update_many()
+        .col_expr(
+            coupon_customer_usage::Column::Used,
+            Expr::col(coupon_customer_usage::Column::Used).add(1),
+        )
+        .filter(coupon_customer_usage::Column::CouponId.eq(coupon_id))
+        .filter(coupon_customer_usage::Column::CustomerId.eq(customer_id));
+    if let Some(limit) = limit {
+        claim = claim.filter(coupon_customer_usage::Column::Used.lt(limit));
+    }
+    Ok(claim.exec(txn).await?.rows_affected > 0)
 }

@@ -103,6 +103,19 @@ entity!(coupon_redemption, "coupon_redemptions", "A row of `coupon_redemptions`.
     pub created_at: i64,
 });
 
+entity!(
+    coupon_customer_usage,
+    "coupon_customer_usages",
+    "A row of `coupon_customer_usages`: how often one customer redeemed one coupon.",
+    {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub coupon_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: String,
+        pub used: i64,
+    }
+);
+
 entity!(tax_category, "tax_categories", "A row of `tax_categories`.", {
     #[sea_orm(primary_key, auto_increment = false)]
     pub code: String,

@@ -109,3 +109,68 @@ async fn a_customer_who_used_a_coupon_is_told_so_at_the_next_cart(backend: Backe
         insta::assert_json_snapshot!([before, after, anonymous]);
     });
 }
+
+on_both_backends!(one_customer_redeeming_concurrently_gets_exactly_the_per_customer_limit);
+
+async fn one_customer_redeeming_concurrently_gets_exactly_the_per_customer_limit(backend: Backend) {
+    let app = app(backend).await;
+    coupon_promotion(&app, 100, Some(2)).await;
+    let codes = vec!["WELCOME10".to_owned()];
+    // Several rounds, each by a customer of its own: the later ones run on a warm pool, where
+    // the redemptions of a round really overlap.
+    let mut winners = Vec::new();
+    for round in 1..=5 {
+        let customer = format!("customer-{round}");
+        let tasks: Vec<_> = (0..20)
+            .map(|n| {
+                let service = app.state.service.clone();
+                let codes = codes.clone();
+                let customer = customer.clone();
+                tokio::spawn(async move {
+                    let order = format!("order-{round}-{n}");
+                    let outcome = service
+                        .redeem_coupons(&order, Some(&customer), &codes)
+                        .await;
+                    (order, outcome)
+                })
+            })
+            .collect();
+        winners.clear();
+        for task in tasks {
+            let (order, outcome) = task.await.expect("joins");
+            match outcome.expect("redeems or refuses")[0].1.as_deref() {
+                None => winners.push(order),
+                Some(reason) => assert_eq!(reason, "you have already used this coupon"),
+            }
+        }
+        assert_eq!(winners.len(), 2, "{customer}: {winners:?}");
+    }
+    // A replay of a redeemed order succeeds without counting again.
+    let replay = app
+        .state
+        .service
+        .redeem_coupons(&winners[0], Some("customer-5"), &codes)
+        .await
+        .expect("replays");
+    assert_eq!(replay[0].1, None);
+    let again = app
+        .state
+        .service
+        .redeem_coupons("order-new", Some("customer-5"), &codes)
+        .await
+        .expect("refuses");
+    assert_eq!(
+        again[0].1.as_deref(),
+        Some("you have already used this coupon")
+    );
+    // Another customer has a limit of their own; refusals rolled back the total counter.
+    let other = app
+        .state
+        .service
+        .redeem_coupons("order-other", Some("customer-6"), &codes)
+        .await
+        .expect("redeems");
+    assert_eq!(other[0].1, None);
+    let promotions = staff_ok(&app, "{ promotions { coupons { timesUsed } } }", json!({})).await;
+    assert_eq!(promotions["promotions"][0]["coupons"][0]["timesUsed"], 11);
+}
