@@ -67,6 +67,6 @@ trap 'stop_services; rm -rf "$DATA"' EXIT
   echo "| backend | query | RPS | p50 ms | p95 ms | p99 ms | errors | vs baseline |"
   echo "|---|---|---|---|---|---|---|---|"
   run_backend SQLite COMMERCE_DATA_DIR="$DATA"
-  run_backend PostgreSQL DATABASE_URL="$COMMERCE_TEST_POSTGRES_URL"
+  run_backend PostgreSQL DATABASE_URL="$TESTKIT_POSTGRES_URL"
 } | tee "$RESULTS"
 log "results in $RESULTS"

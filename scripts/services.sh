@@ -41,8 +41,8 @@ start_services() {
   REDIS_PORT="$(free_port)"
   redis-server --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
     --pidfile "$TEST_TMP/redis.pid" --logfile "$TEST_TMP/redis.log"
-  export COMMERCE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-  export COMMERCE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export TESTKIT_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  export TESTKIT_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   log "PostgreSQL on :$PG_PORT, Redis on :$REDIS_PORT (in $TEST_TMP)"
 }
 

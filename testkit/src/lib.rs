@@ -1,7 +1,8 @@
 //! Test support shared by every crate: a fresh database per test on SQLite or a real
 //! PostgreSQL, a real Redis, and SQL statement counting for N+1 tests.
 //!
-//! PostgreSQL and Redis come from `COMMERCE_TEST_POSTGRES_URL` / `COMMERCE_TEST_REDIS_URL`
+//! PostgreSQL and Redis come from `TESTKIT_POSTGRES_URL` / `TESTKIT_REDIS_URL` (not under the
+//! `COMMERCE_` prefix, which the configuration owns and checks for unknown keys)
 //! (started once by `scripts/test.sh`). When unset, the first test of a process starts its own
 //! throwaway server in a temporary directory, which stops when the process exits.
 
@@ -67,7 +68,7 @@ pub async fn test_config(backend: Backend) -> TestConfig {
 pub async fn redis_url() -> String {
     static URL: OnceCell<String> = OnceCell::const_new();
     URL.get_or_init(|| async {
-        match std::env::var("COMMERCE_TEST_REDIS_URL") {
+        match std::env::var("TESTKIT_REDIS_URL") {
             Ok(url) => url,
             Err(_) => servers::start_redis()
                 .await
@@ -81,7 +82,7 @@ pub async fn redis_url() -> String {
 async fn postgres_admin_url() -> String {
     static URL: OnceCell<String> = OnceCell::const_new();
     URL.get_or_init(|| async {
-        match std::env::var("COMMERCE_TEST_POSTGRES_URL") {
+        match std::env::var("TESTKIT_POSTGRES_URL") {
             Ok(url) => url,
             Err(_) => servers::start_postgres()
                 .await

@@ -31,17 +31,17 @@ async fn resolves_union_members_with_fields_from_other_subgraphs() {
         "search": [
           {
             "__typename": "Book",
+            "title": "Dune",
             "rating": 5,
             "tags": [
               "tag-b1",
               "featured"
-            ],
-            "title": "Dune"
+            ]
           },
           {
             "__typename": "Movie",
-            "minutes": 116,
-            "title": "Arrival"
+            "title": "Arrival",
+            "minutes": 116
           }
         ]
       }
@@ -65,20 +65,20 @@ async fn adds_interface_object_fields_to_every_implementation() {
       "data": {
         "book": {
           "id": "b1",
-          "pages": 412,
           "tags": [
             "tag-b1",
             "featured"
-          ]
+          ],
+          "pages": 412
         },
-        "missing": null,
         "movie": {
           "__typename": "Movie",
           "tags": [
             "tag-m1",
             "featured"
           ]
-        }
+        },
+        "missing": null
       }
     }
     "#);
@@ -100,21 +100,21 @@ async fn finds_concrete_types_of_interface_objects() {
           {
             "__typename": "Movie",
             "id": "m1",
-            "minutes": 116,
             "tags": [
               "tag-m1",
               "featured"
-            ]
+            ],
+            "minutes": 116
           },
           {
             "__typename": "Book",
             "id": "b1",
-            "rating": 5,
             "tags": [
               "tag-b1",
               "featured"
             ],
-            "title": "Dune"
+            "title": "Dune",
+            "rating": 5
           }
         ]
       }
@@ -134,7 +134,6 @@ async fn non_matching_fragments_leave_empty_objects() {
     assert_json_snapshot!(response, @r#"
     {
       "data": {
-        "movie": {},
         "search": [
           {
             "__typename": "Book"
@@ -142,7 +141,8 @@ async fn non_matching_fragments_leave_empty_objects() {
           {
             "__typename": "Movie"
           }
-        ]
+        ],
+        "movie": {}
       }
     }
     "#);

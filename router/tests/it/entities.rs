@@ -38,16 +38,16 @@ async fn resolves_requires_fields_from_another_subgraph() {
       "data": {
         "topProducts": [
           {
-            "inStock": true,
+            "upc": "1",
             "name": "Product 1",
             "shippingEstimate": 50,
-            "upc": "1"
+            "inStock": true
           },
           {
-            "inStock": false,
+            "upc": "2",
             "name": "Product 2",
             "shippingEstimate": 100,
-            "upc": "2"
+            "inStock": false
           }
         ]
       }
@@ -72,46 +72,46 @@ async fn follows_entity_chains_through_three_subgraphs() {
             "name": "Product 1",
             "reviews": [
               {
+                "body": "Review 1 of Product 1",
                 "author": {
                   "name": "User 1",
+                  "username": "@user1",
                   "reviews": [
                     {
                       "product": {
-                        "name": "Product 1",
-                        "upc": "1"
+                        "upc": "1",
+                        "name": "Product 1"
                       }
                     },
                     {
                       "product": {
-                        "name": "Product 2",
-                        "upc": "2"
+                        "upc": "2",
+                        "name": "Product 2"
                       }
                     }
-                  ],
-                  "username": "@user1"
-                },
-                "body": "Review 1 of Product 1"
+                  ]
+                }
               },
               {
+                "body": "Review 2 of Product 1",
                 "author": {
                   "name": "User 2",
+                  "username": "@user2",
                   "reviews": [
                     {
                       "product": {
-                        "name": "Product 1",
-                        "upc": "1"
+                        "upc": "1",
+                        "name": "Product 1"
                       }
                     },
                     {
                       "product": {
-                        "name": "Product 3",
-                        "upc": "3"
+                        "upc": "3",
+                        "name": "Product 3"
                       }
                     }
-                  ],
-                  "username": "@user2"
-                },
-                "body": "Review 2 of Product 1"
+                  ]
+                }
               }
             ]
           }
@@ -184,16 +184,16 @@ async fn shapes_response_with_aliases_fragments_and_typename() {
         "best": [
           {
             "__typename": "Product",
-            "cost": 450,
+            "upc": "1",
             "id": "1",
-            "t": "Product",
-            "upc": "1"
+            "cost": 450,
+            "t": "Product"
           }
         ],
         "me": {
           "id": "1",
-          "kind": "User",
-          "name": "User 1"
+          "name": "User 1",
+          "kind": "User"
         }
       }
     }
@@ -222,8 +222,8 @@ async fn same_document_differs_by_skip_variables() {
         "data": {
           "topProducts": [
             {
-              "shippingEstimate": 50,
-              "upc": "1"
+              "upc": "1",
+              "shippingEstimate": 50
             }
           ]
         }
@@ -278,10 +278,10 @@ async fn passes_arguments_and_variables_to_the_owning_subgraph() {
     assert_json_snapshot!(response, @r#"
     {
       "data": {
-        "topProducts": [],
         "user": {
           "name": "User 2"
-        }
+        },
+        "topProducts": []
       }
     }
     "#);
@@ -299,6 +299,7 @@ async fn batches_entity_fetches_to_one_subgraph_from_different_paths() {
       "data": {
         "topProducts": [
           {
+            "upc": "1",
             "reviews": [
               {
                 "body": "Review 1 of Product 1"
@@ -306,8 +307,7 @@ async fn batches_entity_fetches_to_one_subgraph_from_different_paths() {
               {
                 "body": "Review 2 of Product 1"
               }
-            ],
-            "upc": "1"
+            ]
           }
         ],
         "users": [

@@ -20,37 +20,37 @@ async fn keeps_field_errors_with_paths_and_service_name() {
       "data": {
         "topProducts": [
           {
-            "notes": null,
-            "upc": "1"
+            "upc": "1",
+            "notes": null
           },
           {
-            "notes": null,
-            "upc": "2"
+            "upc": "2",
+            "notes": null
           }
         ]
       },
       "errors": [
         {
-          "extensions": {
-            "serviceName": "products"
-          },
           "message": "notes are unavailable",
           "path": [
             "topProducts",
             0,
             "notes"
-          ]
-        },
-        {
+          ],
           "extensions": {
             "serviceName": "products"
-          },
+          }
+        },
+        {
           "message": "notes are unavailable",
           "path": [
             "topProducts",
             1,
             "notes"
-          ]
+          ],
+          "extensions": {
+            "serviceName": "products"
+          }
         }
       ]
     }
@@ -68,23 +68,23 @@ async fn a_non_null_error_nulls_the_nearest_nullable_parent() {
         "data": {
           "maybeUsers": [
             {
-              "flaky": "fine",
-              "id": "1"
+              "id": "1",
+              "flaky": "fine"
             },
             null
           ]
         },
         "errors": [
           {
-            "extensions": {
-              "serviceName": "shop"
-            },
             "message": "flaky failed",
             "path": [
               "maybeUsers",
               1,
               "flaky"
-            ]
+            ],
+            "extensions": {
+              "serviceName": "shop"
+            }
           }
         ]
       },
@@ -92,15 +92,15 @@ async fn a_non_null_error_nulls_the_nearest_nullable_parent() {
         "data": null,
         "errors": [
           {
-            "extensions": {
-              "serviceName": "shop"
-            },
             "message": "flaky failed",
             "path": [
               "users",
               1,
               "flaky"
-            ]
+            ],
+            "extensions": {
+              "serviceName": "shop"
+            }
           }
         ]
       }
@@ -130,10 +130,10 @@ async fn maps_entity_errors_to_client_paths() {
       },
       "errors": [
         {
+          "message": "no shipping to user 2",
           "extensions": {
             "serviceName": "shipping"
-          },
-          "message": "no shipping to user 2"
+          }
         }
       ]
     }
@@ -171,38 +171,38 @@ async fn a_down_subgraph_nulls_only_its_fields() {
           "topProducts": [
             {
               "name": "Product 1",
+              "shippingEstimate": null,
               "reviews": [
                 {
+                  "body": "Review 1 of Product 1",
                   "author": {
                     "name": null
-                  },
-                  "body": "Review 1 of Product 1"
+                  }
                 },
                 {
+                  "body": "Review 2 of Product 1",
                   "author": {
                     "name": null
-                  },
-                  "body": "Review 2 of Product 1"
+                  }
                 }
-              ],
-              "shippingEstimate": null
+              ]
             }
           ]
         },
         "errors": [
           {
+            "message": "HTTP fetch failed from 'inventory': client error (Connect)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "inventory"
-            },
-            "message": "HTTP fetch failed from 'inventory': client error (Connect)"
+            }
           },
           {
+            "message": "HTTP fetch failed from 'accounts': client error (Connect)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "accounts"
-            },
-            "message": "HTTP fetch failed from 'accounts': client error (Connect)"
+            }
           }
         ]
       },
@@ -217,11 +217,11 @@ async fn a_down_subgraph_nulls_only_its_fields() {
         },
         "errors": [
           {
+            "message": "HTTP fetch failed from 'accounts': client error (Connect)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "accounts"
-            },
-            "message": "HTTP fetch failed from 'accounts': client error (Connect)"
+            }
           }
         ]
       }
@@ -262,16 +262,16 @@ async fn maps_entity_error_paths_to_client_paths() {
       },
       "errors": [
         {
-          "extensions": {
-            "code": "E_SHIP",
-            "serviceName": "shipping"
-          },
           "message": "boom",
           "path": [
             "maybeUsers",
             1,
             "shippingCost"
-          ]
+          ],
+          "extensions": {
+            "code": "E_SHIP",
+            "serviceName": "shipping"
+          }
         }
       ]
     }
@@ -318,11 +318,11 @@ async fn reports_broken_and_slow_subgraphs_without_failing_the_request() {
         },
         "errors": [
           {
+            "message": "HTTP fetch failed from 'shipping': invalid JSON response: expected value at line 1 column 1",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "shipping"
-            },
-            "message": "HTTP fetch failed from 'shipping': invalid JSON response: expected value at line 1 column 1"
+            }
           }
         ]
       },
@@ -341,11 +341,11 @@ async fn reports_broken_and_slow_subgraphs_without_failing_the_request() {
         },
         "errors": [
           {
+            "message": "HTTP fetch failed from 'shipping': 500 Internal Server Error",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "shipping"
-            },
-            "message": "HTTP fetch failed from 'shipping': 500 Internal Server Error"
+            }
           }
         ]
       },
@@ -364,11 +364,11 @@ async fn reports_broken_and_slow_subgraphs_without_failing_the_request() {
         },
         "errors": [
           {
+            "message": "HTTP fetch failed from 'shipping': request timed out after 300ms",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "shipping"
-            },
-            "message": "HTTP fetch failed from 'shipping': request timed out after 300ms"
+            }
           }
         ]
       }

@@ -96,10 +96,10 @@ async fn refuses_mutations_over_get_with_405_and_runs_them_over_post() {
       {
         "errors": [
           {
+            "message": "Mutations can only be sent over HTTP POST",
             "extensions": {
               "code": "METHOD_NOT_ALLOWED"
-            },
-            "message": "Mutations can only be sent over HTTP POST"
+            }
           }
         ]
       },
@@ -113,16 +113,16 @@ async fn refuses_mutations_over_get_with_405_and_runs_them_over_post() {
       {
         "errors": [
           {
-            "extensions": {
-              "code": "GRAPHQL_VALIDATION_FAILED"
-            },
+            "message": "The mutation operation is not supported by the schema.",
             "locations": [
               {
-                "column": 1,
-                "line": 1
+                "line": 1,
+                "column": 1
               }
             ],
-            "message": "The mutation operation is not supported by the schema."
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED"
+            }
           }
         ]
       }
@@ -161,32 +161,32 @@ async fn uses_400_for_document_errors_only_with_graphql_response_json() {
       {
         "errors": [
           {
-            "extensions": {
-              "code": "GRAPHQL_VALIDATION_FAILED"
-            },
+            "message": "Cannot query field \"nope\" on type \"Product\".",
             "locations": [
               {
-                "column": 17,
-                "line": 1
+                "line": 1,
+                "column": 17
               }
             ],
-            "message": "Cannot query field \"nope\" on type \"Product\"."
+            "extensions": {
+              "code": "GRAPHQL_VALIDATION_FAILED"
+            }
           }
         ]
       },
       {
         "errors": [
           {
-            "extensions": {
-              "code": "GRAPHQL_PARSE_FAILED"
-            },
+            "message": "Syntax Error: Parse error at 1:15 Unexpected end of input Expected }",
             "locations": [
               {
-                "column": 15,
-                "line": 1
+                "line": 1,
+                "column": 15
               }
             ],
-            "message": "Syntax Error: Parse error at 1:15 Unexpected end of input Expected }"
+            "extensions": {
+              "code": "GRAPHQL_PARSE_FAILED"
+            }
           }
         ]
       }

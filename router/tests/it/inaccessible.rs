@@ -15,28 +15,28 @@ async fn rejects_queries_for_inaccessible_fields_and_root_fields() {
     {
       "errors": [
         {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED"
-          },
+          "message": "Cannot query field \"ssn\" on type \"User\".",
           "locations": [
             {
-              "column": 11,
-              "line": 1
+              "line": 1,
+              "column": 11
             }
           ],
-          "message": "Cannot query field \"ssn\" on type \"User\"."
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED"
+          }
         },
         {
-          "extensions": {
-            "code": "GRAPHQL_VALIDATION_FAILED"
-          },
+          "message": "Cannot query field \"internalUsers\" on type \"Query\".",
           "locations": [
             {
-              "column": 17,
-              "line": 1
+              "line": 1,
+              "column": 17
             }
           ],
-          "message": "Cannot query field \"internalUsers\" on type \"Query\"."
+          "extensions": {
+            "code": "GRAPHQL_VALIDATION_FAILED"
+          }
         }
       ]
     }
@@ -57,29 +57,6 @@ async fn hides_inaccessible_fields_and_enum_values_from_introspection() {
     assert_json_snapshot!(response, @r#"
     {
       "data": {
-        "query": {
-          "fields": [
-            {
-              "name": "users"
-            },
-            {
-              "name": "maybeUsers"
-            },
-            {
-              "name": "echo"
-            }
-          ]
-        },
-        "role": {
-          "enumValues": [
-            {
-              "name": "ADMIN"
-            },
-            {
-              "name": "CUSTOMER"
-            }
-          ]
-        },
         "user": {
           "fields": [
             {
@@ -102,6 +79,29 @@ async fn hides_inaccessible_fields_and_enum_values_from_introspection() {
             },
             {
               "name": "shippingCost"
+            }
+          ]
+        },
+        "role": {
+          "enumValues": [
+            {
+              "name": "ADMIN"
+            },
+            {
+              "name": "CUSTOMER"
+            }
+          ]
+        },
+        "query": {
+          "fields": [
+            {
+              "name": "users"
+            },
+            {
+              "name": "maybeUsers"
+            },
+            {
+              "name": "echo"
             }
           ]
         }

@@ -60,10 +60,12 @@ async fn describes_one_type_with_wrapped_field_types() {
     {
       "data": {
         "__type": {
+          "name": "Query",
+          "kind": "OBJECT",
           "fields": [
             {
-              "args": [],
               "name": "me",
+              "args": [],
               "type": {
                 "kind": "OBJECT",
                 "name": "User",
@@ -71,16 +73,16 @@ async fn describes_one_type_with_wrapped_field_types() {
               }
             },
             {
+              "name": "user",
               "args": [
                 {
-                  "defaultValue": null,
                   "name": "id",
+                  "defaultValue": null,
                   "type": {
                     "name": null
                   }
                 }
               ],
-              "name": "user",
               "type": {
                 "kind": "OBJECT",
                 "name": "User",
@@ -88,8 +90,8 @@ async fn describes_one_type_with_wrapped_field_types() {
               }
             },
             {
-              "args": [],
               "name": "users",
+              "args": [],
               "type": {
                 "kind": "LIST",
                 "name": null,
@@ -100,16 +102,16 @@ async fn describes_one_type_with_wrapped_field_types() {
               }
             },
             {
+              "name": "topProducts",
               "args": [
                 {
-                  "defaultValue": "5",
                   "name": "first",
+                  "defaultValue": "5",
                   "type": {
                     "name": "Int"
                   }
                 }
               ],
-              "name": "topProducts",
               "type": {
                 "kind": "LIST",
                 "name": null,
@@ -119,9 +121,7 @@ async fn describes_one_type_with_wrapped_field_types() {
                 }
               }
             }
-          ],
-          "kind": "OBJECT",
-          "name": "Query"
+          ]
         }
       }
     }
@@ -143,11 +143,11 @@ async fn mixes_introspection_typename_and_subgraph_fields() {
       {
         "data": {
           "__typename": "Query",
-          "me": {
-            "name": "User 1"
-          },
           "t": {
             "name": "User"
+          },
+          "me": {
+            "name": "User 1"
           }
         }
       },

@@ -59,12 +59,12 @@ async fn sends_nested_compound_keys_in_representations() {
       "data": {
         "accounts": [
           {
-            "credit": 100,
-            "email": "a1@acme.test"
+            "email": "a1@acme.test",
+            "credit": 100
           },
           {
-            "credit": 7,
-            "email": "a1@globex.test"
+            "email": "a1@globex.test",
+            "credit": 7
           }
         ]
       }
@@ -83,13 +83,13 @@ async fn resolves_flat_compound_keys() {
       "data": {
         "variants": [
           {
-            "available": true,
             "color": "red",
+            "available": true,
             "price": 11
           },
           {
-            "available": false,
             "color": "blue",
+            "available": false,
             "price": 12
           }
         ]

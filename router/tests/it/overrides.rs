@@ -30,10 +30,10 @@ async fn routes_overridden_fields_by_label() {
         "posts": [
           {
             "id": "p1",
-            "likes": 1,
-            "shares": 1,
             "title": "title from 2",
-            "views": 2
+            "views": 2,
+            "likes": 1,
+            "shares": 1
           }
         ]
       }
@@ -54,10 +54,10 @@ async fn active_flags_move_flagged_fields() {
         "posts": [
           {
             "id": "p1",
-            "likes": 1,
-            "shares": 2,
             "title": "title from 2",
-            "views": 2
+            "views": 2,
+            "likes": 1,
+            "shares": 2
           }
         ]
       }

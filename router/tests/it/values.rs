@@ -71,18 +71,12 @@ async fn passes_custom_scalars_through_untouched() {
       "data": {
         "echo": {
           "nested": {
-            "flag": true,
             "list": [
               1,
               2
-            ]
+            ],
+            "flag": true
           }
-        },
-        "lit": {
-          "a": [
-            1,
-            "x"
-          ]
         },
         "users": [
           {
@@ -91,7 +85,13 @@ async fn passes_custom_scalars_through_untouched() {
           {
             "createdAt": "2024-01-02T12:00:00+00:00"
           }
-        ]
+        ],
+        "lit": {
+          "a": [
+            1,
+            "x"
+          ]
+        }
       }
     }
     "#);
@@ -109,22 +109,22 @@ async fn requires_a_field_with_arguments_alongside_the_same_field_with_others() 
         "users": [
           {
             "id": "1",
-            "shippingCost": 44.0,
-            "weight": 10.0
+            "weight": 10.0,
+            "shippingCost": 44.0
           },
           {
             "id": "2",
-            "shippingCost": null,
-            "weight": 20.0
+            "weight": 20.0,
+            "shippingCost": null
           }
         ]
       },
       "errors": [
         {
+          "message": "no shipping to user 2",
           "extensions": {
             "serviceName": "shipping"
-          },
-          "message": "no shipping to user 2"
+          }
         }
       ]
     }
@@ -144,28 +144,28 @@ async fn rejects_variables_of_the_wrong_type() {
     {
       "errors": [
         {
-          "extensions": {
-            "code": "BAD_USER_INPUT"
-          },
+          "message": "Variable \"$f\" got invalid value {\"role\":\"SECRET\"}; at \"role\": Value \"SECRET\" does not exist in \"Role\" enum.",
           "locations": [
             {
-              "column": 7,
-              "line": 1
+              "line": 1,
+              "column": 7
             }
           ],
-          "message": "Variable \"$f\" got invalid value {\"role\":\"SECRET\"}; at \"role\": Value \"SECRET\" does not exist in \"Role\" enum."
+          "extensions": {
+            "code": "BAD_USER_INPUT"
+          }
         },
         {
-          "extensions": {
-            "code": "BAD_USER_INPUT"
-          },
+          "message": "Variable \"$n\" got invalid value \"seven\"; Int cannot represent non-integer or out of range value: \"seven\"",
           "locations": [
             {
-              "column": 23,
-              "line": 1
+              "line": 1,
+              "column": 23
             }
           ],
-          "message": "Variable \"$n\" got invalid value \"seven\"; Int cannot represent non-integer or out of range value: \"seven\""
+          "extensions": {
+            "code": "BAD_USER_INPUT"
+          }
         }
       ]
     }
@@ -185,16 +185,16 @@ async fn rejects_missing_required_variables() {
     {
       "errors": [
         {
-          "extensions": {
-            "code": "BAD_USER_INPUT"
-          },
+          "message": "Variable \"$f\" of required type \"UserFilter!\" was not provided.",
           "locations": [
             {
-              "column": 7,
-              "line": 1
+              "line": 1,
+              "column": 7
             }
           ],
-          "message": "Variable \"$f\" of required type \"UserFilter!\" was not provided."
+          "extensions": {
+            "code": "BAD_USER_INPUT"
+          }
         }
       ]
     }

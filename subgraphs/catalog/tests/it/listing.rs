@@ -152,7 +152,9 @@ async fn counts_facets_per_category_and_attribute_value(backend: commerce_testki
     let query = "query($filter: ProductFilterInput) { products(first: 1, filter: $filter) {
         facets { categories { category { slug } count } attributes { name values { value count } } }
     } }";
-    let facets = app.data(query, json!({})).await["products"]["facets"].clone();
+    let mut facets = app.data(query, json!({})).await["products"]["facets"].clone();
+    // Key order is not what this test is about; sorted keys keep the snapshot stable.
+    facets.sort_all_objects();
     insta::assert_json_snapshot!("facets_of_all_published_products", facets);
     let acme = json!({ "filter": { "categoryId": shop.clothing, "search": "linen" } });
     let facets = app.data(query, acme).await["products"]["facets"].clone();

@@ -68,11 +68,11 @@ async fn keeps_an_address_book_with_default_shipping_and_billing(backend: Backen
               "countryCode": "DE"
             }
           ],
-          "defaultBillingAddress": {
-            "city": "Berlin"
-          },
           "defaultShippingAddress": {
             "city": "London"
+          },
+          "defaultBillingAddress": {
+            "city": "Berlin"
           }
         }
       }
@@ -162,6 +162,7 @@ async fn wishlists_reference_catalog_products(backend: Backend) {
       "data": {
         "me": {
           "wishlist": {
+            "totalCount": 2,
             "edges": [
               {
                 "node": {
@@ -180,8 +181,7 @@ async fn wishlists_reference_catalog_products(backend: Backend) {
             ],
             "pageInfo": {
               "hasNextPage": false
-            },
-            "totalCount": 2
+            }
           }
         }
       }

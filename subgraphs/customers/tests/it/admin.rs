@@ -25,19 +25,19 @@ async fn a_customer_token_cannot_call_a_staff_mutation(backend: Backend) {
       "data": null,
       "errors": [
         {
-          "extensions": {
-            "code": "FORBIDDEN"
-          },
+          "message": "this needs the `customers:write` permission",
           "locations": [
             {
-              "column": 12,
-              "line": 1
+              "line": 1,
+              "column": 12
             }
           ],
-          "message": "this needs the `customers:write` permission",
           "path": [
             "createCustomerGroup"
-          ]
+          ],
+          "extensions": {
+            "code": "FORBIDDEN"
+          }
         }
       ]
     }
@@ -150,15 +150,15 @@ async fn staff_create_roles_and_staff_with_exactly_those_permissions(backend: Ba
     insta::assert_json_snapshot!(viewer, @r#"
     {
       "data": {
-        "staffMe": {
-          "name": "Sam"
-        },
         "viewer": {
           "kind": "STAFF",
           "permissions": [
             "customers:read",
             "orders:read"
           ]
+        },
+        "staffMe": {
+          "name": "Sam"
         }
       }
     }

@@ -48,20 +48,20 @@ async fn limits_attempts_per_account_and_per_address(redis: bool) {
       "data": null,
       "errors": [
         {
+          "message": "[message]",
+          "locations": [
+            {
+              "line": 1,
+              "column": 38
+            }
+          ],
+          "path": [
+            "login"
+          ],
           "extensions": {
             "code": "RATE_LIMITED",
             "retryAfterSeconds": "[seconds]"
-          },
-          "locations": [
-            {
-              "column": 38,
-              "line": 1
-            }
-          ],
-          "message": "[message]",
-          "path": [
-            "login"
-          ]
+          }
         }
       ]
     }

@@ -161,43 +161,43 @@ async fn customers_staff_without_the_permission_and_anonymous_callers_change_not
     );
     assert_json_snapshot!(before, @r#"
     {
+      "warehouses": 1,
       "available": 8,
       "movements": 2,
-      "reservation": "Active",
-      "warehouses": 1
+      "reservation": "Active"
     }
     "#);
     assert_json_snapshot!(outcomes, @r#"
     {
-      "anonymous": {
-        "adjustStock": "UNAUTHENTICATED: sign in first",
-        "commitReservation": "UNAUTHENTICATED: sign in first",
-        "createWarehouse": "UNAUTHENTICATED: sign in first",
-        "releaseReservation": "UNAUTHENTICATED: sign in first",
-        "reservation": "UNAUTHENTICATED: sign in first",
-        "reserveStock": "UNAUTHENTICATED: sign in first",
-        "setStock": "UNAUTHENTICATED: sign in first",
-        "stockMovements": "UNAUTHENTICATED: sign in first"
-      },
       "customer": {
-        "adjustStock": "FORBIDDEN: this needs the `inventory:write` permission",
-        "commitReservation": "FORBIDDEN: this needs the `inventory:write` permission",
         "createWarehouse": "FORBIDDEN: this needs the `inventory:write` permission",
-        "releaseReservation": "FORBIDDEN: this needs the `inventory:write` permission",
-        "reservation": "FORBIDDEN: this needs the `inventory:write` permission",
-        "reserveStock": "FORBIDDEN: this needs the `inventory:write` permission",
         "setStock": "FORBIDDEN: this needs the `inventory:write` permission",
-        "stockMovements": "FORBIDDEN: this needs the `inventory:write` permission"
+        "adjustStock": "FORBIDDEN: this needs the `inventory:write` permission",
+        "reserveStock": "FORBIDDEN: this needs the `inventory:write` permission",
+        "releaseReservation": "FORBIDDEN: this needs the `inventory:write` permission",
+        "commitReservation": "FORBIDDEN: this needs the `inventory:write` permission",
+        "stockMovements": "FORBIDDEN: this needs the `inventory:write` permission",
+        "reservation": "FORBIDDEN: this needs the `inventory:write` permission"
       },
       "staff without inventory:write": {
-        "adjustStock": "FORBIDDEN: this needs the `inventory:write` permission",
-        "commitReservation": "FORBIDDEN: this needs the `inventory:write` permission",
         "createWarehouse": "FORBIDDEN: this needs the `inventory:write` permission",
-        "releaseReservation": "FORBIDDEN: this needs the `inventory:write` permission",
-        "reservation": "FORBIDDEN: this needs the `inventory:write` permission",
-        "reserveStock": "FORBIDDEN: this needs the `inventory:write` permission",
         "setStock": "FORBIDDEN: this needs the `inventory:write` permission",
-        "stockMovements": "FORBIDDEN: this needs the `inventory:write` permission"
+        "adjustStock": "FORBIDDEN: this needs the `inventory:write` permission",
+        "reserveStock": "FORBIDDEN: this needs the `inventory:write` permission",
+        "releaseReservation": "FORBIDDEN: this needs the `inventory:write` permission",
+        "commitReservation": "FORBIDDEN: this needs the `inventory:write` permission",
+        "stockMovements": "FORBIDDEN: this needs the `inventory:write` permission",
+        "reservation": "FORBIDDEN: this needs the `inventory:write` permission"
+      },
+      "anonymous": {
+        "createWarehouse": "UNAUTHENTICATED: sign in first",
+        "setStock": "UNAUTHENTICATED: sign in first",
+        "adjustStock": "UNAUTHENTICATED: sign in first",
+        "reserveStock": "UNAUTHENTICATED: sign in first",
+        "releaseReservation": "UNAUTHENTICATED: sign in first",
+        "commitReservation": "UNAUTHENTICATED: sign in first",
+        "stockMovements": "UNAUTHENTICATED: sign in first",
+        "reservation": "UNAUTHENTICATED: sign in first"
       }
     }
     "#);
@@ -214,34 +214,9 @@ async fn staff_with_the_permission_run_the_mutations(backend: Backend) {
     }
     assert_json_snapshot!(outcomes, @r#"
     {
-      "adjustStock": {
-        "adjustStock": {
-          "__typename": "StockLevel"
-        }
-      },
-      "commitReservation": {
-        "commitReservation": {
-          "__typename": "ReservationClosed"
-        }
-      },
       "createWarehouse": {
         "createWarehouse": {
           "__typename": "Warehouse"
-        }
-      },
-      "releaseReservation": {
-        "releaseReservation": {
-          "__typename": "Reservation"
-        }
-      },
-      "reservation": {
-        "reservation": {
-          "status": "RELEASED"
-        }
-      },
-      "reserveStock": {
-        "reserveStock": {
-          "__typename": "Reservation"
         }
       },
       "setStock": {
@@ -249,9 +224,34 @@ async fn staff_with_the_permission_run_the_mutations(backend: Backend) {
           "__typename": "StockLevel"
         }
       },
+      "adjustStock": {
+        "adjustStock": {
+          "__typename": "StockLevel"
+        }
+      },
+      "reserveStock": {
+        "reserveStock": {
+          "__typename": "Reservation"
+        }
+      },
+      "releaseReservation": {
+        "releaseReservation": {
+          "__typename": "Reservation"
+        }
+      },
+      "commitReservation": {
+        "commitReservation": {
+          "__typename": "ReservationClosed"
+        }
+      },
       "stockMovements": {
         "stockMovements": {
           "totalCount": 6
+        }
+      },
+      "reservation": {
+        "reservation": {
+          "status": "RELEASED"
         }
       }
     }

@@ -53,22 +53,22 @@ async fn entities_extend_variants_and_products_with_stock() {
         "_entities": [
           {
             "__typename": "ProductVariant",
-            "available": 3,
             "id": "UHJvZHVjdFZhcmlhbnQ6MQ",
+            "available": 3,
             "inStock": true,
             "stock": [
               {
-                "available": 3,
                 "onHand": 3,
                 "reserved": 0,
+                "available": 3,
                 "warehouse": {
                   "code": "north"
                 }
               },
               {
-                "available": 0,
                 "onHand": 0,
                 "reserved": 0,
+                "available": 0,
                 "warehouse": {
                   "code": "south"
                 }
@@ -77,8 +77,8 @@ async fn entities_extend_variants_and_products_with_stock() {
           },
           {
             "__typename": "ProductVariant",
-            "available": 0,
             "id": "UHJvZHVjdFZhcmlhbnQ6Mg",
+            "available": 0,
             "inStock": false,
             "stock": []
           },
@@ -153,9 +153,9 @@ async fn staff_mutations_answer_with_union_members_and_replay_by_key() {
         "data": {
           "adjustStock": {
             "__typename": "StockLevel",
-            "available": 5,
             "onHand": 5,
-            "reserved": 0
+            "reserved": 0,
+            "available": 5
           }
         }
       },
@@ -163,10 +163,10 @@ async fn staff_mutations_answer_with_union_members_and_replay_by_key() {
         "data": {
           "adjustStock": {
             "__typename": "InsufficientStock",
-            "available": 5,
             "code": "INSUFFICIENT_STOCK",
             "message": "only 5 units of variant UHJvZHVjdFZhcmlhbnQ6MQ are free, 9 requested",
-            "requested": 9
+            "requested": 9,
+            "available": 5
           }
         }
       },
@@ -174,19 +174,19 @@ async fn staff_mutations_answer_with_union_members_and_replay_by_key() {
         "data": null,
         "errors": [
           {
-            "extensions": {
-              "code": "CONFLICT"
-            },
+            "message": "idempotency key \"a-1\" was already used for a different request",
             "locations": [
               {
-                "column": 7,
-                "line": 2
+                "line": 2,
+                "column": 7
               }
             ],
-            "message": "idempotency key \"a-1\" was already used for a different request",
             "path": [
               "adjustStock"
-            ]
+            ],
+            "extensions": {
+              "code": "CONFLICT"
+            }
           }
         ]
       }
@@ -222,18 +222,18 @@ async fn reservation_mutations_follow_the_checkout_cycle() {
           "reserveStock": {
             "__typename": "Reservation",
             "key": "checkout-1",
+            "status": "ACTIVE",
             "lines": [
               {
                 "quantity": 3,
-                "variant": {
-                  "available": 1
-                },
                 "warehouse": {
                   "code": "north"
+                },
+                "variant": {
+                  "available": 1
                 }
               }
-            ],
-            "status": "ACTIVE"
+            ]
           }
         }
       },
@@ -241,9 +241,9 @@ async fn reservation_mutations_follow_the_checkout_cycle() {
         "data": {
           "reserveStock": {
             "__typename": "InsufficientStock",
-            "available": 1,
             "code": "INSUFFICIENT_STOCK",
-            "requested": 2
+            "requested": 2,
+            "available": 1
           }
         }
       },
@@ -297,6 +297,7 @@ async fn movements_are_paged_newest_first_with_a_total() {
     assert_json_snapshot!(pages, @r#"
     [
       {
+        "total": 3,
         "next": true,
         "nodes": [
           {
@@ -309,10 +310,10 @@ async fn movements_are_paged_newest_first_with_a_total() {
             "onHandDelta": 3,
             "reservedDelta": 0
           }
-        ],
-        "total": 3
+        ]
       },
       {
+        "total": 3,
         "next": false,
         "nodes": [
           {
@@ -320,8 +321,7 @@ async fn movements_are_paged_newest_first_with_a_total() {
             "onHandDelta": 1,
             "reservedDelta": 0
           }
-        ],
-        "total": 3
+        ]
       }
     ]
     "#);
@@ -389,17 +389,23 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
     }
     assert_json_snapshot!(outcomes, @r#"
     {
-      "empty idempotency key": [
-        "BAD_USER_INPUT: idempotency key must be 1-128 visible ASCII characters, got \"\""
-      ],
       "invalid variant id": [
         "BAD_USER_INPUT: invalid id \"nope\""
       ],
-      "invalid warehouse id": [
-        "BAD_USER_INPUT: invalid id \"x\""
+      "product id as variant": [
+        "BAD_USER_INPUT: id \"UHJvZHVjdDox\" is a Product, expected a ProductVariant"
       ],
       "negative quantity": [
         "BAD_USER_INPUT: on hand must be between 0 and 1000000000, got -1"
+      ],
+      "unknown warehouse": [
+        "NOT_FOUND: warehouse V2FyZWhvdXNlOjk5OQ not found"
+      ],
+      "empty idempotency key": [
+        "BAD_USER_INPUT: idempotency key must be 1-128 visible ASCII characters, got \"\""
+      ],
+      "zero delta": [
+        "BAD_USER_INPUT: delta must not be zero"
       ],
       "note too long": [
         "BAD_USER_INPUT: notes are at most 255 characters"
@@ -407,20 +413,14 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
       "page size over the maximum": [
         "BAD_USER_INPUT: `first` must be between 0 and 100, got 101"
       ],
-      "product id as variant": [
-        "BAD_USER_INPUT: id \"UHJvZHVjdDox\" is a Product, expected a ProductVariant"
+      "invalid warehouse id": [
+        "BAD_USER_INPUT: invalid id \"x\""
       ],
       "unknown reservation": [
         "NOT_FOUND: reservation \"none\" not found"
       ],
-      "unknown warehouse": [
-        "NOT_FOUND: warehouse V2FyZWhvdXNlOjk5OQ not found"
-      ],
       "variant entity with a product id": [
         "BAD_USER_INPUT: id \"UHJvZHVjdDox\" is a Product, expected a ProductVariant"
-      ],
-      "zero delta": [
-        "BAD_USER_INPUT: delta must not be zero"
       ]
     }
     "#);

@@ -83,18 +83,18 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
       "data": {
         "submitReview": {
           "__typename": "Review",
+          "id": "UmV2aWV3OjE",
+          "rating": 4,
+          "title": "Comfortable",
+          "body": "Wore it all week, still comfortable.",
+          "authorName": "Grace H.",
+          "status": "PENDING",
           "author": {
             "id": "Q3VzdG9tZXI6OQ"
           },
-          "authorName": "Grace H.",
-          "body": "Wore it all week, still comfortable.",
-          "id": "UmV2aWV3OjE",
           "product": {
             "id": "UHJvZHVjdDox"
-          },
-          "rating": 4,
-          "status": "PENDING",
-          "title": "Comfortable"
+          }
         }
       }
     }
@@ -111,24 +111,24 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
       "count": 0,
       "histogram": [
         {
-          "count": 0,
-          "stars": 1
+          "stars": 1,
+          "count": 0
         },
         {
-          "count": 0,
-          "stars": 2
+          "stars": 2,
+          "count": 0
         },
         {
-          "count": 0,
-          "stars": 3
+          "stars": 3,
+          "count": 0
         },
         {
-          "count": 0,
-          "stars": 4
+          "stars": 4,
+          "count": 0
         },
         {
-          "count": 0,
-          "stars": 5
+          "stars": 5,
+          "count": 0
         }
       ]
     }
@@ -153,43 +153,43 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
         "count": 1,
         "histogram": [
           {
-            "count": 0,
-            "stars": 1
+            "stars": 1,
+            "count": 0
           },
           {
-            "count": 0,
-            "stars": 2
+            "stars": 2,
+            "count": 0
           },
           {
-            "count": 0,
-            "stars": 3
+            "stars": 3,
+            "count": 0
           },
           {
-            "count": 1,
-            "stars": 4
+            "stars": 4,
+            "count": 1
           },
           {
-            "count": 0,
-            "stars": 5
+            "stars": 5,
+            "count": 0
           }
         ]
       },
       "reviews": {
+        "totalCount": 1,
+        "pageInfo": {
+          "hasNextPage": false,
+          "hasPreviousPage": false,
+          "startCursor": "[cursor]",
+          "endCursor": "[cursor]"
+        },
         "edges": [
           {
             "node": {
-              "rating": 4,
-              "title": "Comfortable"
+              "title": "Comfortable",
+              "rating": 4
             }
           }
-        ],
-        "pageInfo": {
-          "endCursor": "[cursor]",
-          "hasNextPage": false,
-          "hasPreviousPage": false,
-          "startCursor": "[cursor]"
-        },
-        "totalCount": 1
+        ]
       }
     }
     "#);
@@ -217,10 +217,10 @@ async fn submitted_reviews_count_only_once_approved(backend: Backend) {
       "data": {
         "_entities": [
           {
+            "status": "REJECTED",
             "author": {
               "id": "Q3VzdG9tZXI6OQ"
-            },
-            "status": "REJECTED"
+            }
           }
         ]
       }
@@ -320,26 +320,26 @@ async fn invalid_submissions_come_back_as_error_results(backend: Backend) {
       {
         "__typename": "InvalidReviewText",
         "code": "BAD_USER_INPUT",
-        "field": "title",
-        "maxLength": 120,
         "message": "title must be between 3 and 120 characters, got 1",
-        "minLength": 3
+        "field": "title",
+        "minLength": 3,
+        "maxLength": 120
       },
       {
         "__typename": "InvalidReviewText",
         "code": "BAD_USER_INPUT",
-        "field": "body",
-        "maxLength": 5000,
         "message": "body must be between 10 and 5000 characters, got 5",
-        "minLength": 10
+        "field": "body",
+        "minLength": 10,
+        "maxLength": 5000
       },
       {
         "__typename": "InvalidReviewText",
         "code": "BAD_USER_INPUT",
-        "field": "authorName",
-        "maxLength": 80,
         "message": "authorName must be between 1 and 80 characters, got 0",
-        "minLength": 1
+        "field": "authorName",
+        "minLength": 1,
+        "maxLength": 80
       },
       {
         "__typename": "InvalidProductId",
@@ -392,46 +392,6 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
     });
     assert_json_snapshot!(responses, @r#"
     {
-      "approveMalformedId": {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "code": "BAD_USER_INPUT"
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 3
-              }
-            ],
-            "message": "\"garbage\" is not a Review id",
-            "path": [
-              "approve"
-            ]
-          }
-        ]
-      },
-      "approveProductId": {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "code": "BAD_USER_INPUT"
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 3
-              }
-            ],
-            "message": "\"UHJvZHVjdDox\" is not a Review id",
-            "path": [
-              "approve"
-            ]
-          }
-        ]
-      },
       "approveUnknownReview": {
         "data": {
           "approve": {
@@ -441,6 +401,71 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
           }
         }
       },
+      "approveMalformedId": {
+        "data": null,
+        "errors": [
+          {
+            "message": "\"garbage\" is not a Review id",
+            "locations": [
+              {
+                "line": 3,
+                "column": 3
+              }
+            ],
+            "path": [
+              "approve"
+            ],
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            }
+          }
+        ]
+      },
+      "approveProductId": {
+        "data": null,
+        "errors": [
+          {
+            "message": "\"UHJvZHVjdDox\" is not a Review id",
+            "locations": [
+              {
+                "line": 3,
+                "column": 3
+              }
+            ],
+            "path": [
+              "approve"
+            ],
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            }
+          }
+        ]
+      },
+      "pageTooLarge": {
+        "data": {
+          "_entities": [
+            null
+          ]
+        },
+        "errors": [
+          {
+            "message": "`first` must be between 0 and 100, got 101",
+            "locations": [
+              {
+                "line": 4,
+                "column": 22
+              }
+            ],
+            "path": [
+              "_entities",
+              "reviews"
+            ],
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            }
+          }
+        ]
+      },
       "invalidCursor": {
         "data": {
           "_entities": [
@@ -449,20 +474,20 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
         },
         "errors": [
           {
-            "extensions": {
-              "code": "BAD_USER_INPUT"
-            },
+            "message": "invalid cursor \"bm9wZQ\"",
             "locations": [
               {
-                "column": 22,
-                "line": 4
+                "line": 4,
+                "column": 22
               }
             ],
-            "message": "invalid cursor \"bm9wZQ\"",
             "path": [
               "_entities",
               "reviews"
-            ]
+            ],
+            "extensions": {
+              "code": "BAD_USER_INPUT"
+            }
           }
         ]
       },
@@ -482,45 +507,20 @@ async fn bad_requests_get_top_level_errors_with_stable_codes(backend: Backend) {
         },
         "errors": [
           {
-            "extensions": {
-              "code": "BAD_USER_INPUT"
-            },
+            "message": "\"nope\" is not a Product id",
             "locations": [
               {
-                "column": 83,
-                "line": 1
+                "line": 1,
+                "column": 83
               }
             ],
-            "message": "\"nope\" is not a Product id",
             "path": [
               "_entities",
               "rating"
-            ]
-          }
-        ]
-      },
-      "pageTooLarge": {
-        "data": {
-          "_entities": [
-            null
-          ]
-        },
-        "errors": [
-          {
+            ],
             "extensions": {
               "code": "BAD_USER_INPUT"
-            },
-            "locations": [
-              {
-                "column": 22,
-                "line": 4
-              }
-            ],
-            "message": "`first` must be between 0 and 100, got 101",
-            "path": [
-              "_entities",
-              "reviews"
-            ]
+            }
           }
         ]
       },
@@ -550,30 +550,75 @@ async fn only_customers_submit_and_only_moderators_moderate_or_see_unapproved(ba
     });
     assert_json_snapshot!(responses, @r#"
     {
+      "anonymousSubmits": {
+        "data": null,
+        "errors": [
+          {
+            "message": "sign in as a customer first",
+            "locations": [
+              {
+                "line": 3,
+                "column": 3
+              }
+            ],
+            "path": [
+              "submitReview"
+            ],
+            "extensions": {
+              "code": "UNAUTHENTICATED"
+            }
+          }
+        ]
+      },
+      "customerApproves": {
+        "data": null,
+        "errors": [
+          {
+            "message": "this needs the `reviews:moderate` permission",
+            "locations": [
+              {
+                "line": 3,
+                "column": 3
+              }
+            ],
+            "path": [
+              "approve"
+            ],
+            "extensions": {
+              "code": "FORBIDDEN"
+            }
+          }
+        ]
+      },
+      "customerReadsQueue": {
+        "data": null,
+        "errors": [
+          {
+            "message": "this needs the `reviews:moderate` permission",
+            "locations": [
+              {
+                "line": 3,
+                "column": 3
+              }
+            ],
+            "path": [
+              "moderationQueue"
+            ],
+            "extensions": {
+              "code": "FORBIDDEN"
+            }
+          }
+        ]
+      },
       "anonymousReadsPending": {
         "data": {
           "review": null
         }
       },
-      "anonymousSubmits": {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "code": "UNAUTHENTICATED"
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 3
-              }
-            ],
-            "message": "sign in as a customer first",
-            "path": [
-              "submitReview"
-            ]
-          }
-        ]
+      "otherCustomerReadsPending": {
+        "data": {
+          "review": null
+        }
       },
       "authorReadsPending": {
         "data": {
@@ -582,56 +627,11 @@ async fn only_customers_submit_and_only_moderators_moderate_or_see_unapproved(ba
           }
         }
       },
-      "customerApproves": {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN"
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 3
-              }
-            ],
-            "message": "this needs the `reviews:moderate` permission",
-            "path": [
-              "approve"
-            ]
-          }
-        ]
-      },
-      "customerReadsQueue": {
-        "data": null,
-        "errors": [
-          {
-            "extensions": {
-              "code": "FORBIDDEN"
-            },
-            "locations": [
-              {
-                "column": 3,
-                "line": 3
-              }
-            ],
-            "message": "this needs the `reviews:moderate` permission",
-            "path": [
-              "moderationQueue"
-            ]
-          }
-        ]
-      },
       "moderatorReadsPending": {
         "data": {
           "review": {
             "status": "PENDING"
           }
-        }
-      },
-      "otherCustomerReadsPending": {
-        "data": {
-          "review": null
         }
       }
     }
@@ -668,6 +668,11 @@ async fn moderation_queue_lists_pending_reviews_oldest_first(backend: Backend) {
     {
       "data": {
         "moderationQueue": {
+          "totalCount": 3,
+          "pageInfo": {
+            "hasNextPage": true,
+            "endCursor": "[cursor]"
+          },
           "edges": [
             {
               "node": {
@@ -681,12 +686,7 @@ async fn moderation_queue_lists_pending_reviews_oldest_first(backend: Backend) {
                 "status": "PENDING"
               }
             }
-          ],
-          "pageInfo": {
-            "endCursor": "[cursor]",
-            "hasNextPage": true
-          },
-          "totalCount": 3
+          ]
         }
       }
     }
