@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{Any, Context, Request, ServerResult, Value};
+use async_graphql::Context;
 use commerce_kernel::GlobalId;
+use commerce_kernel::entities::representation_ids;
 use tokio::sync::OnceCell;
 
 use super::errors::graphql_error;
@@ -25,44 +23,12 @@ pub struct EntityBatches {
     variants: OnceCell<HashMap<i64, domain::Variant>>,
 }
 
-/// Gives every request its own [`EntityBatches`].
-pub struct RequestScope;
-
-impl ExtensionFactory for RequestScope {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestScope)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for RequestScope {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(EntityBatches::default())).await
-    }
-}
-
 /// The numeric keys of the batch's representations of `type_name` (bad ids are skipped here
 /// and rejected by their own resolver).
 fn representation_keys(ctx: &Context<'_>, type_name: &str) -> Vec<i64> {
-    let Ok((_, representations)) = ctx.param_value::<Vec<Any>>("representations", None) else {
-        return Vec::new();
-    };
-    representations
+    representation_ids(ctx, type_name)
         .iter()
-        .filter_map(|Any(value)| match value {
-            Value::Object(fields) => Some(fields),
-            _ => None,
-        })
-        .filter(|fields| fields.get("__typename") == Some(&Value::from(type_name)))
-        .filter_map(|fields| match fields.get("id") {
-            Some(Value::String(id)) => GlobalId::decode(id, type_name).ok(),
-            _ => None,
-        })
+        .filter_map(|id| GlobalId::decode(id, type_name).ok())
         .collect()
 }
 

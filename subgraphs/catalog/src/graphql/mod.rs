@@ -11,6 +11,7 @@ mod query;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use commerce_kernel::entities::RequestScope;
 
 use crate::service::Catalog;
 
@@ -38,5 +39,5 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .limit_complexity(MAX_COMPLEXITY)
         // Only union members implement it, so no field would make the schema include it.
         .register_output_type::<errors::ErrorResult>()
-        .extension(entities::RequestScope)
+        .extension(RequestScope::<entities::EntityBatches>::default())
 }

@@ -26,7 +26,7 @@ pub fn schema(state: AppState) -> InventorySchema {
     builder()
         .limit_depth(12)
         .limit_complexity(2_000)
-        .extension(scope::RequestScopeExtension)
+        .extension(commerce_kernel::entities::RequestScope::<scope::RequestScope>::default())
         .data(DataLoader::new(
             loaders::AvailabilityLoader(inventory.clone()),
             tokio::spawn,

@@ -3,19 +3,15 @@
 //! per request. DataLoaders batch by timing, which a busy machine can split; this cannot.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{Context, Request, Result, ServerResult, Value};
+use async_graphql::{Context, Result, Value};
 use tokio::sync::OnceCell;
 
 use super::ServiceResultExt;
 use crate::domain::{Availability, VariantId, Warehouse, WarehouseId};
 use crate::service::Inventory;
 
-/// Lives for one request; created by [`RequestScopeExtension`].
+/// Lives for one request; put there by the kernel's `entities::RequestScope` extension.
 #[derive(Default)]
 pub struct RequestScope {
     entity_stock: OnceCell<HashMap<VariantId, Availability>>,
@@ -97,28 +93,5 @@ fn parse_id(value: Option<&Value>) -> Option<VariantId> {
     match value {
         Some(Value::String(id)) => VariantId::parse(id).ok(),
         _ => None,
-    }
-}
-
-/// Gives every request its own [`RequestScope`].
-pub struct RequestScopeExtension;
-
-impl ExtensionFactory for RequestScopeExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AddScope)
-    }
-}
-
-struct AddScope;
-
-#[async_trait::async_trait]
-impl Extension for AddScope {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(RequestScope::default())).await
     }
 }

@@ -8,12 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Request, Result, ServerResult, SimpleObject, Value,
-};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject, Value};
 use commerce_kernel::error::client_error;
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{Currency, ErrorCode};
@@ -114,29 +109,6 @@ fn collect_variant_ids(representation: &Value, ids: &mut Vec<String>) {
             }
         }
         _ => {}
-    }
-}
-
-/// Puts a fresh [`RequestPrices`] into every request.
-pub struct RequestScope;
-
-impl ExtensionFactory for RequestScope {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestScopeExtension)
-    }
-}
-
-struct RequestScopeExtension;
-
-#[async_trait::async_trait]
-impl Extension for RequestScopeExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(RequestPrices::default())).await
     }
 }
 

@@ -24,7 +24,9 @@ pub fn schema(state: AppState) -> PricingSchema {
     builder()
         .limit_depth(12)
         .limit_complexity(2_000)
-        .extension(entities::RequestScope)
+        .extension(commerce_kernel::entities::RequestScope::<
+            entities::RequestPrices,
+        >::default())
         .data(state.service)
         .finish()
 }
