@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A whole-workspace check gains little from incremental caches, which cost tens of GB of disk;
+# set CARGO_INCREMENTAL=1 to keep them while iterating.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 install_missing
