@@ -7,6 +7,7 @@ pub mod error;
 pub mod executor;
 pub mod http;
 pub mod introspection;
+pub mod json;
 pub mod pipeline;
 pub mod reload;
 pub mod schema;
@@ -246,11 +247,17 @@ async fn run_operation(
 ) -> Bytes {
     let (selection_set, _) = prepared.operation();
     let initial = if prepared.introspection {
-        introspection::resolve_root(&schema.api, &prepared.document, selection_set, &variables)
+        json::Object::from_json(introspection::resolve_root(
+            &schema.api,
+            &prepared.document,
+            selection_set,
+            &variables,
+        ))
     } else {
-        Map::new()
+        json::Object::default()
     };
-    let executor = Executor::new(&schema, &state.client, &variables, initial, headers);
+    let bodies = json::Bodies::new();
+    let executor = Executor::new(&schema, &state.client, &variables, initial, headers, &bodies);
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
     Bytes::from(pipeline::projection::write_response(

@@ -47,11 +47,13 @@ fn as_server_user(program: &Path) -> Command {
     }
 }
 
-fn spawn_guarded(command_line: &str) -> anyhow::Result<()> {
+/// Runs `command_line` until the test process exits, then removes `scratch` (the server's files).
+fn spawn_guarded(command_line: &str, scratch: Option<&Path>) -> anyhow::Result<()> {
+    let cleanup = scratch.map_or(String::new(), |dir| format!("; rm -rf '{}'", dir.display()));
     let guard = Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "{command_line} & server=$!; cat >/dev/null; kill $server; wait $server"
+            "{command_line} & server=$!; cat >/dev/null; kill $server; wait $server{cleanup}"
         ))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -95,13 +97,16 @@ pub async fn start_postgres() -> anyhow::Result<String> {
     } else {
         ""
     };
-    spawn_guarded(&format!(
-        "{runuser}{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
+    spawn_guarded(
+        &format!(
+            "{runuser}{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
          -c synchronous_commit=off -c full_page_writes=off -c max_connections=500",
-        bin.join("postgres").display(),
-        data.display(),
-        dir.display(),
-    ))?;
+            bin.join("postgres").display(),
+            data.display(),
+            dir.display(),
+        ),
+        Some(&dir),
+    )?;
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     wait_for(|| async { sea_orm::Database::connect(&url).await.is_ok() }).await?;
     Ok(url)
@@ -109,9 +114,10 @@ pub async fn start_postgres() -> anyhow::Result<String> {
 
 pub async fn start_redis() -> anyhow::Result<String> {
     let port = free_port()?;
-    spawn_guarded(&format!(
-        "redis-server --port {port} --save '' --appendonly no"
-    ))?;
+    spawn_guarded(
+        &format!("redis-server --port {port} --save '' --appendonly no"),
+        None,
+    )?;
     wait_for(|| async { std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() }).await?;
     Ok(format!("redis://127.0.0.1:{port}"))
 }

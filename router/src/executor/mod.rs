@@ -18,10 +18,11 @@ use hive_router_query_planner::planner::plan_nodes::{
 };
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Map;
 use tracing::debug;
 
 use crate::error::{GraphQLError, codes};
+use crate::json::{Bodies, Object, Value};
 use crate::schema::SchemaIndex;
 use crate::supergraph::SchemaState;
 use client::SubgraphClient;
@@ -43,19 +44,21 @@ struct EntityBatch<'p> {
 }
 
 #[derive(Deserialize)]
-struct SubgraphResponse {
+struct SubgraphResponse<'a> {
+    #[serde(default, borrow)]
+    data: Option<Value<'a>>,
     #[serde(default)]
-    data: Option<Value>,
-    #[serde(default)]
-    errors: Option<Vec<Value>>,
+    errors: Option<Vec<serde_json::Value>>,
 }
 
 pub struct Executor<'a> {
     schema: &'a SchemaState,
     client: &'a SubgraphClient,
     headers: client::Headers,
-    variables: &'a Map<String, Value>,
-    data: Mutex<Value>,
+    variables: &'a Map<String, serde_json::Value>,
+    /// Subgraph response bodies; the response tree borrows its strings from them.
+    bodies: &'a Bodies,
+    data: Mutex<Value<'a>>,
     errors: Mutex<Vec<GraphQLError>>,
 }
 
@@ -63,21 +66,23 @@ impl<'a> Executor<'a> {
     pub fn new(
         schema: &'a SchemaState,
         client: &'a SubgraphClient,
-        variables: &'a Map<String, Value>,
-        initial_data: Map<String, Value>,
+        variables: &'a Map<String, serde_json::Value>,
+        initial_data: Object<'a>,
         headers: client::Headers,
+        bodies: &'a Bodies,
     ) -> Self {
         Self {
             schema,
             client,
             headers,
             variables,
+            bodies,
             data: Mutex::new(Value::Object(initial_data)),
             errors: Mutex::new(Vec::new()),
         }
     }
 
-    pub async fn run(self, plan: Option<&QueryPlan>) -> (Value, Vec<GraphQLError>) {
+    pub async fn run(self, plan: Option<&QueryPlan>) -> (Value<'a>, Vec<GraphQLError>) {
         if let Some(node) = plan.and_then(|p| p.node.as_ref()) {
             self.node(node).await;
         }
@@ -111,7 +116,7 @@ impl<'a> Executor<'a> {
                     let on = self
                         .variables
                         .get(&condition.condition)
-                        .and_then(Value::as_bool)
+                        .and_then(serde_json::Value::as_bool)
                         .unwrap_or(false);
                     let branch = if on {
                         condition.if_clause.as_deref()
@@ -149,14 +154,17 @@ impl<'a> Executor<'a> {
         let mut error = GraphQLError::with_code(message, codes::SUBGRAPH_REQUEST_FAILED);
         error
             .extensions
-            .insert("serviceName".into(), Value::String(service.to_string()));
+            .insert(
+                "serviceName".into(),
+                serde_json::Value::String(service.to_string()),
+            );
         self.push_errors([error]);
     }
 
     fn used_variables(
         &self,
         usages: Option<&std::collections::BTreeSet<String>>,
-    ) -> Map<String, Value> {
+    ) -> Map<String, serde_json::Value> {
         let mut vars = Map::new();
         for name in usages.into_iter().flatten() {
             if let Some(value) = self.variables.get(name) {
@@ -172,10 +180,10 @@ impl<'a> Executor<'a> {
         &self,
         service: &str,
         query: &str,
-        variables: &Map<String, Value>,
+        variables: &Map<String, serde_json::Value>,
         representations: &[(&str, &[Vec<u8>])],
         kind: Option<&OperationKind>,
-    ) -> Option<SubgraphResponse> {
+    ) -> Option<SubgraphResponse<'a>> {
         let Some(url) = self.schema.subgraph_urls.get(service) else {
             self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
             return None;
@@ -188,7 +196,9 @@ impl<'a> Executor<'a> {
             .post(service, url, body, &self.headers, is_query)
             .await
         {
-            Ok(bytes) => match serde_json::from_slice::<SubgraphResponse>(&bytes) {
+            Ok(bytes) => match serde_json::from_slice::<SubgraphResponse>(
+                self.bodies.push_get(Vec::from(bytes)),
+            ) {
                 Ok(response) => Some(response),
                 Err(e) => {
                     self.fetch_failed(
@@ -226,7 +236,10 @@ impl<'a> Executor<'a> {
             .iter()
             .map(|e| {
                 let mut error = GraphQLError::from_subgraph(e, service);
-                error.path = e.get("path").and_then(Value::as_array).cloned();
+                error.path = e
+                    .get("path")
+                    .and_then(serde_json::Value::as_array)
+                    .cloned();
                 error
             })
             .collect();
@@ -321,14 +334,18 @@ impl<'a> Executor<'a> {
         {
             let values = data.get_mut(&alias.alias).map(Value::take);
             // Errors without a path are reported once, with the first alias.
-            let alias_errors: Vec<Value> = errors
+            let alias_errors: Vec<serde_json::Value> = errors
                 .iter()
-                .filter(
-                    |e| match e.get("path").and_then(|p| p.get(0)).and_then(Value::as_str) {
+                .filter(|e| {
+                    match e
+                        .get("path")
+                        .and_then(|p| p.get(0))
+                        .and_then(serde_json::Value::as_str)
+                    {
                         Some(first) => first == alias.alias,
                         None => i == 0,
-                    },
-                )
+                    }
+                })
                 .cloned()
                 .collect();
             self.merge_entities(
@@ -378,7 +395,8 @@ impl<'a> Executor<'a> {
                             for rewrite in rewrites {
                                 rewrites::apply(&mut rep, rewrite, types);
                             }
-                            serde_json::to_writer(&mut buffer, &rep).is_ok()
+                            rep.write_json(&mut buffer);
+                            true
                         })
                     };
                     if !written {
@@ -411,7 +429,11 @@ impl<'a> Executor<'a> {
     }
 
     /// The client path of the first object that sent representation `index`.
-    fn entity_path(&self, batch: &EntityBatch<'_>, index: usize) -> Option<Vec<Value>> {
+    fn entity_path(
+        &self,
+        batch: &EntityBatch<'_>,
+        index: usize,
+    ) -> Option<Vec<serde_json::Value>> {
         let (path_index, ordinal) = batch.targets.iter().enumerate().find_map(|(p, t)| {
             t.iter()
                 .position(|slot| *slot == Some(index))
@@ -440,16 +462,17 @@ impl<'a> Executor<'a> {
         service: &str,
         field: &str,
         batch: &EntityBatch<'_>,
-        entities: Option<Value>,
+        entities: Option<Value<'a>>,
         output_rewrites: Option<&[FetchRewrite]>,
-        errors: &[Value],
+        errors: &[serde_json::Value],
     ) {
         let types = self.types();
         let mapped: Vec<GraphQLError> = errors
             .iter()
             .map(|e| {
                 let mut error = GraphQLError::from_subgraph(e, service);
-                error.path = e.get("path").and_then(Value::as_array).and_then(|path| {
+                let path = e.get("path").and_then(serde_json::Value::as_array);
+                error.path = path.and_then(|path| {
                     let (head, rest) = path.split_first()?;
                     let index = usize::try_from(rest.first()?.as_u64()?).ok()?;
                     if head.as_str() != Some(field) {
@@ -526,11 +549,11 @@ impl<'a> Executor<'a> {
     }
 }
 
-fn loc_to_path(loc: &[Loc<'_>]) -> Vec<Value> {
+fn loc_to_path(loc: &[Loc<'_>]) -> Vec<serde_json::Value> {
     loc.iter()
         .map(|l| match l {
-            Loc::Key(k) => Value::String((*k).to_string()),
-            Loc::Index(i) => Value::from(*i),
+            Loc::Key(k) => serde_json::Value::String((*k).to_string()),
+            Loc::Index(i) => serde_json::Value::from(*i),
         })
         .collect()
 }
@@ -538,7 +561,7 @@ fn loc_to_path(loc: &[Loc<'_>]) -> Vec<Value> {
 /// Whether an object's `__typename` satisfies one of the type conditions (objects without a
 /// typename are assumed to, as their static type already matched when they were fetched).
 fn matches_condition(
-    object: &Map<String, Value>,
+    object: &Object<'_>,
     conditions: &std::collections::BTreeSet<String>,
     types: &SchemaIndex,
 ) -> bool {
@@ -553,13 +576,13 @@ fn matches_condition(
 /// Walks `path` from `value` and calls `f(matched, object)` for every object it reaches, in
 /// document order. Type conditions never stop the walk, they only clear `matched`: which objects
 /// are reached then depends on keys and lists alone, so a later walk reaches the same ones.
-fn walk<'v>(
-    value: &'v Value,
+fn walk<'v, 'a>(
+    value: &'v Value<'a>,
     path: &[FlattenNodePathSegment],
     types: &SchemaIndex,
     matched: bool,
     ordinal: &mut usize,
-    f: &mut dyn FnMut(bool, &'v Map<String, Value>),
+    f: &mut dyn FnMut(bool, &'v Object<'a>),
 ) {
     match (path.split_first(), value) {
         (_, Value::Array(items)) => {
@@ -596,11 +619,11 @@ fn walk<'v>(
 }
 
 /// `walk` for merging: same objects, same order, mutable.
-fn walk_mut(
-    value: &mut Value,
+fn walk_mut<'a>(
+    value: &mut Value<'a>,
     path: &[FlattenNodePathSegment],
     ordinal: &mut usize,
-    f: &mut dyn FnMut(usize, &mut Map<String, Value>),
+    f: &mut dyn FnMut(usize, &mut Object<'a>),
 ) {
     match (path.split_first(), value) {
         (_, Value::Array(items)) => {
@@ -628,7 +651,7 @@ fn walk_mut(
 
 /// `walk` that tracks each object's location, for error paths (only when errors come back).
 fn walk_locations<'p>(
-    value: &Value,
+    value: &Value<'_>,
     path: &'p [FlattenNodePathSegment],
     loc: &mut Vec<Loc<'p>>,
     ordinal: &mut usize,
@@ -665,7 +688,7 @@ fn walk_locations<'p>(
 /// Writes the body `{"query":…,"variables":{…}}` with pre-serialized representation lists.
 fn request_body(
     query: &str,
-    variables: &Map<String, Value>,
+    variables: &Map<String, serde_json::Value>,
     representations: &[(&str, &[Vec<u8>])],
 ) -> Vec<u8> {
     let size: usize = representations
@@ -708,7 +731,7 @@ fn request_body(
 /// Serializes an object's representation straight to JSON (the hot path: no tree is built).
 fn write_representation(
     out: &mut Vec<u8>,
-    object: &Map<String, Value>,
+    object: &Object<'_>,
     requires: &PlanSelectionSet,
     types: &SchemaIndex,
 ) -> Option<()> {
@@ -721,7 +744,7 @@ fn write_representation(
 
 fn write_representation_fields<'s>(
     out: &mut Vec<u8>,
-    object: &Map<String, Value>,
+    object: &Object<'_>,
     selections: &'s PlanSelectionSet,
     types: &SchemaIndex,
     written: &mut Vec<&'s str>,
@@ -746,7 +769,7 @@ fn write_representation_fields<'s>(
                     out.push(b',');
                 }
                 written.push(output_key);
-                crate::pipeline::projection::write_json_string(out, output_key);
+                crate::json::write_json_string(out, output_key);
                 out.push(b':');
                 write_representation_value(out, value, &field.selections, types)?;
             }
@@ -758,7 +781,7 @@ fn write_representation_fields<'s>(
 
 fn write_representation_value(
     out: &mut Vec<u8>,
-    value: &Value,
+    value: &Value<'_>,
     selections: &PlanSelectionSet,
     types: &SchemaIndex,
 ) -> Option<()> {
@@ -777,27 +800,30 @@ fn write_representation_value(
             out.push(b']');
             Some(())
         }
-        other => serde_json::to_writer(&mut *out, other).ok(),
+        other => {
+            other.write_json(out);
+            Some(())
+        }
     }
 }
 
 /// Projects an object through a `@key`/`@requires` selection; `None` when a required field
 /// is missing (its owner failed), so the entity is not sent with a partial key.
-fn representation(
-    object: &Map<String, Value>,
+fn representation<'a>(
+    object: &Object<'a>,
     requires: &PlanSelectionSet,
     types: &SchemaIndex,
-) -> Option<Value> {
-    let mut out = Map::new();
+) -> Option<Value<'a>> {
+    let mut out = Object::default();
     collect_representation(object, requires, types, &mut out)?;
     Some(Value::Object(out))
 }
 
-fn collect_representation(
-    object: &Map<String, Value>,
+fn collect_representation<'a>(
+    object: &Object<'a>,
     selections: &PlanSelectionSet,
     types: &SchemaIndex,
-    out: &mut Map<String, Value>,
+    out: &mut Object<'a>,
 ) -> Option<()> {
     let typename = object.get("__typename").and_then(Value::as_str);
     for item in &selections.items {
@@ -817,7 +843,7 @@ fn collect_representation(
                 } else {
                     nested_representation(value, &field.selections, types)?
                 };
-                out.insert(output_key.to_string(), projected);
+                out.insert(output_key.to_string().into(), projected);
             }
             SelectionItem::FragmentSpread(_) => {}
         }
@@ -825,14 +851,14 @@ fn collect_representation(
     Some(())
 }
 
-fn nested_representation(
-    value: &Value,
+fn nested_representation<'a>(
+    value: &Value<'a>,
     selections: &PlanSelectionSet,
     types: &SchemaIndex,
-) -> Option<Value> {
+) -> Option<Value<'a>> {
     match value {
         Value::Object(object) => {
-            let mut out = Map::new();
+            let mut out = Object::default();
             collect_representation(object, selections, types, &mut out)?;
             Some(Value::Object(out))
         }
@@ -845,37 +871,31 @@ fn nested_representation(
     }
 }
 
-fn merge_object(into: &mut Map<String, Value>, from: Map<String, Value>, types: &SchemaIndex) {
-    let mut target = Value::Object(std::mem::take(into));
-    merge(&mut target, Value::Object(from), types);
-    if let Value::Object(merged) = target {
-        *into = merged;
+/// Deep-merges a subgraph's object into one in the response tree. A concrete `__typename`
+/// already there wins over an interface name (an `@interfaceObject` subgraph only knows the
+/// interface).
+fn merge_object<'a>(into: &mut Object<'a>, from: Object<'a>, types: &SchemaIndex) {
+    for (key, value) in from {
+        if key == "__typename" {
+            let keep = into
+                .get("__typename")
+                .and_then(Value::as_str)
+                .is_some_and(|t| types.get(t).is_some_and(|d| !d.is_abstract()));
+            if keep {
+                continue;
+            }
+        }
+        match into.get_mut(&key) {
+            Some(existing) => merge(existing, value, types),
+            None => into.push(key, value),
+        }
     }
 }
 
-/// Deep-merges a subgraph's result into the response tree. A concrete `__typename` already
-/// there wins over an interface name (an `@interfaceObject` subgraph only knows the interface).
-fn merge(target: &mut Value, source: Value, types: &SchemaIndex) {
+/// Deep-merges a subgraph's result into the response tree.
+fn merge<'a>(target: &mut Value<'a>, source: Value<'a>, types: &SchemaIndex) {
     match (target, source) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                if key == "__typename" {
-                    let keep = into
-                        .get("__typename")
-                        .and_then(Value::as_str)
-                        .is_some_and(|t| types.get(t).is_some_and(|d| !d.is_abstract()));
-                    if keep {
-                        continue;
-                    }
-                }
-                match into.get_mut(&key) {
-                    Some(existing) => merge(existing, value, types),
-                    None => {
-                        into.insert(key, value);
-                    }
-                }
-            }
-        }
+        (Value::Object(into), Value::Object(from)) => merge_object(into, from, types),
         (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
             for (existing, value) in into.iter_mut().zip(from) {
                 merge(existing, value, types);

@@ -2,11 +2,11 @@
 //! interface's name as `__typename`) and `KeyRenamer` (internal aliases back to client keys).
 
 use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite};
-use serde_json::Value;
+use crate::json::Value;
 
 use crate::schema::SchemaIndex;
 
-pub fn apply(value: &mut Value, rewrite: &FetchRewrite, types: &SchemaIndex) {
+pub fn apply(value: &mut Value<'_>, rewrite: &FetchRewrite, types: &SchemaIndex) {
     match rewrite {
         FetchRewrite::ValueSetter(setter) => {
             set_value(value, &setter.path, &setter.set_value_to, types)
@@ -18,7 +18,7 @@ pub fn apply(value: &mut Value, rewrite: &FetchRewrite, types: &SchemaIndex) {
 }
 
 fn type_matches(
-    value: &Value,
+    value: &Value<'_>,
     conditions: &std::collections::BTreeSet<String>,
     types: &SchemaIndex,
 ) -> bool {
@@ -30,9 +30,9 @@ fn type_matches(
     }
 }
 
-fn set_value(value: &mut Value, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
+fn set_value(value: &mut Value<'_>, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
     let Some((segment, rest)) = path.split_first() else {
-        *value = Value::String(to.to_string());
+        *value = Value::String(to.to_string().into());
         return;
     };
     if let Value::Array(items) = value {
@@ -55,7 +55,7 @@ fn set_value(value: &mut Value, path: &[FetchNodePathSegment], to: &str, types: 
     }
 }
 
-fn rename_key(value: &mut Value, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
+fn rename_key(value: &mut Value<'_>, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
     let Some((segment, rest)) = path.split_first() else {
         return;
     };
@@ -77,7 +77,7 @@ fn rename_key(value: &mut Value, path: &[FetchNodePathSegment], to: &str, types:
             };
             if rest.is_empty() {
                 if let Some(moved) = object.remove(key) {
-                    object.insert(to.to_string(), moved);
+                    object.insert(to.to_string().into(), moved);
                 }
             } else if let Some(child) = object.get_mut(key) {
                 rename_key(child, rest, to, types);

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphQLError, Location};
+use crate::json::{self, Object, Value as Data, write_json_string};
 use crate::schema::{SchemaIndex, TypeRef};
 use crate::value::is_selected;
 
@@ -88,8 +89,8 @@ impl Projection {
 
     /// Writes `data` (the merged result) shaped by this projection; returns `null` when a
     /// non-null root field was null.
-    pub fn write_data(&self, data: &Value, errors: &mut Vec<GraphQLError>, out: &mut Vec<u8>) {
-        let empty = Map::new();
+    pub fn write_data(&self, data: &Data<'_>, errors: &mut Vec<GraphQLError>, out: &mut Vec<u8>) {
+        let empty = Object::default();
         let object = data.as_object().unwrap_or(&empty);
         let mut writer = Writer {
             errors,
@@ -258,13 +259,13 @@ impl<'a, 'p> Writer<'a, 'p> {
     /// Writes an object; `false` means a non-null field was null and the object must be null.
     fn object(
         &mut self,
-        data: &'p Map<String, Value>,
+        data: &'p Object<'_>,
         plan: &'p SelectionPlan,
         static_type: &'p str,
     ) -> bool {
         let typename = data
             .get("__typename")
-            .and_then(Value::as_str)
+            .and_then(Data::as_str)
             .filter(|t| plan.by_type.contains_key(*t))
             .unwrap_or(static_type);
         let Some(fields) = plan.by_type.get(typename) else {
@@ -295,7 +296,7 @@ impl<'a, 'p> Writer<'a, 'p> {
         true
     }
 
-    fn value(&mut self, value: Option<&'p Value>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
+    fn value(&mut self, value: Option<&'p Data<'_>>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
         let value = value.filter(|v| !v.is_null());
         if let TypeRef::NonNull(inner) = ty {
             let Some(value) = value else {
@@ -316,11 +317,11 @@ impl<'a, 'p> Writer<'a, 'p> {
         true
     }
 
-    fn non_null(&mut self, value: &'p Value, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
+    fn non_null(&mut self, value: &'p Data<'_>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
         match ty {
             TypeRef::NonNull(inner) => self.non_null(value, inner, field),
             TypeRef::List(inner) => {
-                let Value::Array(items) = value else {
+                let Data::Array(items) = value else {
                     // A scalar where a list belongs is coerced to a one-item list, as on input.
                     self.out.push(b'[');
                     let ok = self.value(Some(value), inner, field);
@@ -343,18 +344,18 @@ impl<'a, 'p> Writer<'a, 'p> {
                 true
             }
             TypeRef::Named(name) => match (&field.kind, value) {
-                (FieldKind::Composite(plan), Value::Object(map)) => self.object(map, plan, name),
+                (FieldKind::Composite(plan), Data::Object(map)) => self.object(map, plan, name),
                 (FieldKind::Composite(_), _) => {
                     self.null_error(field);
                     false
                 }
-                (FieldKind::Enum(values), Value::String(v)) if !values.contains(v) => {
+                (FieldKind::Enum(values), Data::String(v)) if !values.contains(v.as_ref()) => {
                     self.enum_error(field, v);
                     false
                 }
                 _ => {
                     // Leaves pass through: subgraphs already serialized them per their type.
-                    let _ = serde_json::to_writer(&mut *self.out, value);
+                    value.write_json(self.out);
                     true
                 }
             },
@@ -402,21 +403,10 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 }
 
-/// Writes a JSON string literal; serde_json's escaping is the reference.
-pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(&mut *out, s);
-    }
-}
-
 /// Writes the final `{"data":…,"errors":[…]}` body.
 pub fn write_response(
     projection: Option<&Projection>,
-    data: &Value,
+    data: &json::Value<'_>,
     mut errors: Vec<GraphQLError>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);

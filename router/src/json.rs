@@ -1,0 +1,344 @@
+//! The response tree. Subgraph bodies are parsed in place: keys and strings borrow from the
+//! bodies, which a per-request [`Bodies`] arena keeps alive until the response is written.
+//! Objects are small vectors searched linearly: response objects have a handful of keys, where
+//! hashing every key (as `serde_json::Map` does) costs more than comparing a few short strings.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Subgraph response bodies of one request; values borrow from them.
+pub type Bodies = elsa::sync::FrozenVec<Vec<u8>>;
+
+pub type Str<'a> = Cow<'a, str>;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Value<'a> {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Str<'a>),
+    Array(Vec<Value<'a>>),
+    Object(Object<'a>),
+}
+
+/// A JSON object in key order. Duplicate keys in a body are kept; lookups see the first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object<'a>(Vec<(Str<'a>, Value<'a>)>);
+
+impl<'a> Object<'a> {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Object(Vec::with_capacity(capacity))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key`, keeping its position when it is already there.
+    pub fn insert(&mut self, key: Str<'a>, value: Value<'a>) {
+        match self.get_mut(&key) {
+            Some(existing) => *existing = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Appends without looking for an existing key (the caller knows it is new).
+    pub fn push(&mut self, key: Str<'a>, value: Value<'a>) {
+        self.0.push((key, value));
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        let index = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(index).1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for Object<'a> {
+    type Item = (Str<'a>, Value<'a>);
+    type IntoIter = std::vec::IntoIter<(Str<'a>, Value<'a>)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> Value<'a> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object<'a>> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn as_object_mut(&mut self) -> Option<&mut Object<'a>> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_))
+    }
+
+    /// The member `key` of an object (`None` for anything else).
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.as_object()?.get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
+        self.as_object_mut()?.get_mut(key)
+    }
+
+    pub fn take(&mut self) -> Value<'a> {
+        std::mem::take(self)
+    }
+
+    /// Writes compact JSON.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(true) => out.extend_from_slice(b"true"),
+            Value::Bool(false) => out.extend_from_slice(b"false"),
+            Value::Number(n) => write_number(out, n),
+            Value::String(s) => write_json_string(out, s),
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
+            }
+            Value::Object(object) => {
+                out.push(b'{');
+                for (i, (key, value)) in object.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_string(out, key);
+                    out.push(b':');
+                    value.write_json(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+
+    /// An owned tree from a `serde_json` value (introspection results, initial data).
+    pub fn from_json(value: serde_json::Value) -> Value<'static> {
+        match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n),
+            serde_json::Value::String(s) => Value::String(Cow::Owned(s)),
+            serde_json::Value::Array(items) => {
+                Value::Array(items.into_iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::Object(Object::from_json(map)),
+        }
+    }
+}
+
+impl Object<'static> {
+    pub fn from_json(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        Object(
+            map.into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Value::from_json(v)))
+                .collect(),
+        )
+    }
+}
+
+fn write_number(out: &mut Vec<u8>, n: &serde_json::Number) {
+    if let Some(i) = n.as_i64() {
+        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+    } else if let Some(u) = n.as_u64() {
+        out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+    } else {
+        // Floats keep serde_json's formatting, so they read back as the same number.
+        let _ = serde_json::to_writer(&mut *out, n);
+    }
+}
+
+/// Writes a JSON string literal; serde_json's escaping is the reference.
+pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor(std::marker::PhantomData))
+    }
+}
+
+struct ValueVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
+    type Value = Value<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'a>, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'a>, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'a>, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'a>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'a>, E> {
+        Ok(Value::String(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value<'a>, E> {
+        Ok(Value::String(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value<'a>, E> {
+        Ok(Value::String(Cow::Owned(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value<'a>, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value<'a>, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'a>, D::Error> {
+        Value::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'a>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'a>, A::Error> {
+        let mut object = Object::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
+            object.push(key, map.next_value()?);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// A map key that borrows when the body has no escapes in it (serde's `Cow` never borrows).
+struct Key<'de>(Str<'de>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+            type Value = Key<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_borrowing_and_writes_back_the_same_json() {
+        let body = br#"{"a":1,"b":[true,null,-2,1.5],"c":{"d":"x\"y","e":"plain"},"f":18446744073709551615}"#;
+        let value: Value = serde_json::from_slice(body).unwrap();
+        let c = value.get("c").unwrap();
+        assert!(matches!(c.get("e"), Some(Value::String(Cow::Borrowed("plain")))));
+        assert_eq!(c.get("d").and_then(Value::as_str), Some("x\"y"));
+        let mut out = Vec::new();
+        value.write_json(&mut out);
+        assert_eq!(out, body.to_vec());
+    }
+
+    #[test]
+    fn insert_keeps_position_and_remove_keeps_order() {
+        let mut object = Object::default();
+        object.insert("a".into(), Value::Bool(true));
+        object.insert("b".into(), Value::Null);
+        object.insert("a".into(), Value::Bool(false));
+        object.insert("c".into(), Value::Null);
+        assert_eq!(object.remove("b"), Some(Value::Null));
+        let keys: Vec<&str> = object.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "c"]);
+        assert_eq!(object.get("a"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn converts_from_serde_json() {
+        let json = serde_json::json!({"x": [1, "two", {"y": null}]});
+        let mut out = Vec::new();
+        Value::from_json(json.clone()).write_json(&mut out);
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap(), json);
+    }
+}
