@@ -114,8 +114,8 @@ fn execution(c: &mut Criterion) {
     let Outcome::Executed(body) = runtime.block_on(state.execute(request.clone(), true)) else {
         panic!("execution failed");
     };
-    let merged: serde_json::Value =
-        serde_json::from_slice::<serde_json::Value>(&body).expect("json")["data"].clone();
+    let response: commerce_router::json::Value = serde_json::from_slice(&body).expect("json");
+    let merged = response.get("data").cloned().unwrap_or_default();
     let variables = serde_json::Map::new();
     let projection = prepared.projection(&schema, &variables);
     c.bench_function("shape and serialize the ~88 KB response", |b| {
