@@ -1,15 +1,15 @@
-//! The response tree. Subgraph bodies are parsed in place: keys and strings borrow from the
-//! bodies, which a per-request [`Bodies`] arena keeps alive until the response is written.
-//! Objects are small vectors searched linearly: response objects have a handful of keys, where
-//! hashing every key (as `serde_json::Map` does) costs more than comparing a few short strings.
+//! The response tree. Subgraph bodies are parsed in place (keys and strings borrow from the
+//! body) into immutable trees that the request keeps alive until its response is written. The
+//! response tree refers to their subtrees with [`Value::Ref`] instead of copying them, and
+//! copies one level at a time only where a later merge writes into a shared subtree
+//! ([`Value::make_mut`]). Objects are small vectors searched linearly: response objects have a
+//! handful of keys, where hashing every key (as `serde_json::Map` does) costs more than
+//! comparing a few short strings.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-
-/// Subgraph response bodies of one request; values borrow from them.
-pub type Bodies = elsa::sync::FrozenVec<Vec<u8>>;
 
 pub type Str<'a> = Cow<'a, str>;
 
@@ -19,9 +19,14 @@ pub enum Value<'a> {
     Null,
     Bool(bool),
     Number(serde_json::Number),
+    /// Borrowed strings are only ever borrowed from JSON bodies (where they had no escapes),
+    /// so they are written back without escaping.
     String(Str<'a>),
     Array(Vec<Value<'a>>),
     Object(Object<'a>),
+    /// A subtree of an immutable parsed response, shared instead of copied. Only arrays and
+    /// objects are shared this way; readers look through it with [`Value::resolve`].
+    Ref(&'a Value<'a>),
 }
 
 /// A JSON object in key order. Duplicate keys in a body are kept; lookups see the first.
@@ -59,6 +64,11 @@ impl<'a> Object<'a> {
         Some(self.0.remove(index).1)
     }
 
+    /// Keys and values, borrowed with the object's own lifetime (for sharing its members).
+    pub fn entries(&self) -> impl Iterator<Item = (&Str<'a>, &Value<'a>)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
@@ -82,33 +92,76 @@ impl<'a> IntoIterator for Object<'a> {
 }
 
 impl<'a> Value<'a> {
-    pub fn as_str(&self) -> Option<&str> {
+    /// The value itself, looking through shared references.
+    pub fn resolve(&self) -> &Value<'a> {
         match self {
+            Value::Ref(shared) => shared.resolve_shared(),
+            other => other,
+        }
+    }
+
+    fn resolve_shared(&'a self) -> &'a Value<'a> {
+        match self {
+            Value::Ref(shared) => shared.resolve_shared(),
+            other => other,
+        }
+    }
+
+    /// A value for `source` inside another tree: containers are shared, scalars copied.
+    pub fn shared(source: &'a Value<'a>) -> Value<'a> {
+        match source.resolve_shared() {
+            container @ (Value::Array(_) | Value::Object(_)) => Value::Ref(container),
+            scalar => scalar.clone(),
+        }
+    }
+
+    /// This value made writable: a shared container becomes an owned one whose members still
+    /// share (one level is copied, so writing deep into a tree copies only the path to it).
+    pub fn make_mut(&mut self) -> &mut Value<'a> {
+        if let Value::Ref(shared) = *self {
+            *self = match shared.resolve_shared() {
+                Value::Array(items) => Value::Array(items.iter().map(Value::shared).collect()),
+                Value::Object(object) => Value::Object(Object(
+                    object
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::shared(v)))
+                        .collect(),
+                )),
+                scalar => scalar.clone(),
+            };
+        }
+        self
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.resolve() {
             Value::String(s) => Some(s),
             _ => None,
         }
     }
 
     pub fn as_object(&self) -> Option<&Object<'a>> {
-        match self {
+        match self.resolve() {
             Value::Object(o) => Some(o),
             _ => None,
         }
     }
 
+    /// The object, made writable (see [`Value::make_mut`]).
     pub fn as_object_mut(&mut self) -> Option<&mut Object<'a>> {
-        match self {
+        match self.make_mut() {
             Value::Object(o) => Some(o),
             _ => None,
         }
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
+        matches!(self.resolve(), Value::Null)
     }
 
     pub fn is_object(&self) -> bool {
-        matches!(self, Value::Object(_))
+        matches!(self.resolve(), Value::Object(_))
     }
 
     /// The member `key` of an object (`None` for anything else).
@@ -126,11 +179,13 @@ impl<'a> Value<'a> {
 
     /// Writes compact JSON.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        match self {
+        match self.resolve() {
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(true) => out.extend_from_slice(b"true"),
             Value::Bool(false) => out.extend_from_slice(b"false"),
             Value::Number(n) => write_number(out, n),
+            // A string borrowed from a body had no escapes there, so it needs none now.
+            Value::String(Cow::Borrowed(s)) => write_json_raw_string(out, s),
             Value::String(s) => write_json_string(out, s),
             Value::Array(items) => {
                 out.push(b'[');
@@ -154,6 +209,7 @@ impl<'a> Value<'a> {
                 }
                 out.push(b'}');
             }
+            Value::Ref(_) => unreachable!("resolve() looks through references"),
         }
     }
 
@@ -196,12 +252,18 @@ fn write_number(out: &mut Vec<u8>, n: &serde_json::Number) {
 /// Writes a JSON string literal; serde_json's escaping is the reference.
 pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        write_json_raw_string(out, s);
     } else {
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Writes a string known to need no escaping.
+fn write_json_raw_string(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {

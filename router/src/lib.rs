@@ -256,8 +256,8 @@ async fn run_operation(
     } else {
         json::Object::default()
     };
-    let bodies = json::Bodies::new();
-    let executor = Executor::new(&schema, &state.client, &variables, initial, headers, &bodies);
+    let arena = executor::Arena::default();
+    let executor = Executor::new(&schema, &state.client, &variables, initial, headers, &arena);
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
     Bytes::from(pipeline::projection::write_response(

@@ -1,5 +1,6 @@
 //! The subgraph HTTP client: one pooled keep-alive connection pool for all subgraphs,
-//! a timeout per subgraph, and deduplication of identical in-flight query fetches.
+//! a timeout per subgraph, and deduplication of identical in-flight query fetches. Responses
+//! are parsed once, inside the shared fetch, so deduplicated requests share the parsed tree.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -13,6 +14,10 @@ use http::{Method, Request, Uri, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
+use serde::Deserialize;
+use yoke::Yoke;
+
+use crate::json::Value;
 
 /// Why a subgraph fetch produced no usable response (the message reaches clients).
 pub type FetchError = Arc<str>;
@@ -20,7 +25,21 @@ pub type FetchError = Arc<str>;
 /// Client request headers forwarded to every subgraph (shared, cheap to clone).
 pub type Headers = Arc<[(http::HeaderName, http::HeaderValue)]>;
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+/// A subgraph's GraphQL response; its values borrow from the body.
+#[derive(Deserialize, yoke::Yokeable)]
+pub struct SubgraphResponse<'a> {
+    #[serde(default, borrow)]
+    pub data: Option<Value<'a>>,
+    #[serde(default)]
+    pub errors: Option<Vec<serde_json::Value>>,
+}
+
+/// A parsed response together with the body it borrows from.
+pub type ParsedResponse = Yoke<SubgraphResponse<'static>, Vec<u8>>;
+
+type FetchResult = Result<Arc<ParsedResponse>, FetchError>;
+
+type SharedFetch = Shared<BoxFuture<'static, FetchResult>>;
 
 pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
@@ -61,7 +80,7 @@ impl SubgraphClient {
         body: Bytes,
         headers: &Headers,
         is_query: bool,
-    ) -> Result<Bytes, FetchError> {
+    ) -> FetchResult {
         let timeout = self
             .timeouts
             .get(subgraph)
@@ -131,7 +150,7 @@ async fn send(
     headers: Headers,
     timeout: Duration,
     subgraph: String,
-) -> Result<Bytes, FetchError> {
+) -> FetchResult {
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(url)
@@ -161,11 +180,20 @@ async fn send(
         }
         Ok(bytes)
     };
-    match tokio::time::timeout(timeout, call).await {
-        Ok(result) => result.map_err(FetchError::from),
-        Err(_) => Err(FetchError::from(format!(
-            "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
-            timeout.as_millis()
-        ))),
-    }
+    let body = match tokio::time::timeout(timeout, call).await {
+        Ok(result) => result.map_err(FetchError::from)?,
+        Err(_) => {
+            return Err(FetchError::from(format!(
+                "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
+                timeout.as_millis()
+            )));
+        }
+    };
+    Yoke::try_attach_to_cart(Vec::from(body), |bytes| serde_json::from_slice(bytes))
+        .map(Arc::new)
+        .map_err(|e| {
+            FetchError::from(format!(
+                "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
+            ))
+        })
 }

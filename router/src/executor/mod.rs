@@ -17,15 +17,14 @@ use hive_router_query_planner::planner::plan_nodes::{
     QueryPlan,
 };
 use hive_router_query_planner::state::supergraph_state::OperationKind;
-use serde::Deserialize;
 use serde_json::Map;
 use tracing::debug;
 
 use crate::error::{GraphQLError, codes};
-use crate::json::{Bodies, Object, Value};
+use crate::json::{Object, Value};
 use crate::schema::SchemaIndex;
 use crate::supergraph::SchemaState;
-use client::SubgraphClient;
+use client::{ParsedResponse, SubgraphClient, SubgraphResponse};
 
 /// One step of a location in the response tree.
 #[derive(Debug, Clone, Copy)]
@@ -43,12 +42,22 @@ struct EntityBatch<'p> {
     targets: Vec<Vec<Option<usize>>>,
 }
 
-#[derive(Deserialize)]
-struct SubgraphResponse<'a> {
-    #[serde(default, borrow)]
-    data: Option<Value<'a>>,
-    #[serde(default)]
-    errors: Option<Vec<serde_json::Value>>,
+/// What a request's response tree borrows from, kept until the response is written: the
+/// parsed subgraph responses and the trees the planner's output rewrites produced.
+#[derive(Default)]
+pub struct Arena<'a> {
+    responses: elsa::sync::FrozenVec<std::sync::Arc<ParsedResponse>>,
+    rewritten: elsa::sync::FrozenVec<Box<Value<'a>>>,
+}
+
+impl<'a> Arena<'a> {
+    fn keep(&'a self, response: std::sync::Arc<ParsedResponse>) -> &'a SubgraphResponse<'a> {
+        self.responses.push_get(response).get()
+    }
+
+    fn keep_tree(&'a self, value: Value<'a>) -> &'a Value<'a> {
+        self.rewritten.push_get(Box::new(value))
+    }
 }
 
 pub struct Executor<'a> {
@@ -56,8 +65,7 @@ pub struct Executor<'a> {
     client: &'a SubgraphClient,
     headers: client::Headers,
     variables: &'a Map<String, serde_json::Value>,
-    /// Subgraph response bodies; the response tree borrows its strings from them.
-    bodies: &'a Bodies,
+    arena: &'a Arena<'a>,
     data: Mutex<Value<'a>>,
     errors: Mutex<Vec<GraphQLError>>,
 }
@@ -69,14 +77,14 @@ impl<'a> Executor<'a> {
         variables: &'a Map<String, serde_json::Value>,
         initial_data: Object<'a>,
         headers: client::Headers,
-        bodies: &'a Bodies,
+        arena: &'a Arena<'a>,
     ) -> Self {
         Self {
             schema,
             client,
             headers,
             variables,
-            bodies,
+            arena,
             data: Mutex::new(Value::Object(initial_data)),
             errors: Mutex::new(Vec::new()),
         }
@@ -93,6 +101,19 @@ impl<'a> Executor<'a> {
 
     fn types(&self) -> &SchemaIndex {
         &self.schema.supergraph_types
+    }
+
+    /// A subgraph's data with the planner's output rewrites applied (a rewritten copy is kept
+    /// in the arena; without rewrites the parsed tree itself is used).
+    fn rewritten(&self, data: &'a Value<'a>, rewrites: Option<&[FetchRewrite]>) -> &'a Value<'a> {
+        let Some(rewrites) = rewrites.filter(|r| !r.is_empty()) else {
+            return data;
+        };
+        let mut copy = data.clone();
+        for rewrite in rewrites {
+            rewrites::apply(&mut copy, rewrite, self.types());
+        }
+        self.arena.keep_tree(copy)
     }
 
     fn node<'b>(&'b self, node: &'b PlanNode) -> BoxFuture<'b, ()> {
@@ -183,7 +204,7 @@ impl<'a> Executor<'a> {
         variables: &Map<String, serde_json::Value>,
         representations: &[(&str, &[Vec<u8>])],
         kind: Option<&OperationKind>,
-    ) -> Option<SubgraphResponse<'a>> {
+    ) -> Option<&'a SubgraphResponse<'a>> {
         let Some(url) = self.schema.subgraph_urls.get(service) else {
             self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
             return None;
@@ -196,18 +217,7 @@ impl<'a> Executor<'a> {
             .post(service, url, body, &self.headers, is_query)
             .await
         {
-            Ok(bytes) => match serde_json::from_slice::<SubgraphResponse>(
-                self.bodies.push_get(Vec::from(bytes)),
-            ) {
-                Ok(response) => Some(response),
-                Err(e) => {
-                    self.fetch_failed(
-                        service,
-                        &format!("HTTP fetch failed from '{service}': invalid JSON response: {e}"),
-                    );
-                    None
-                }
-            },
+            Ok(response) => Some(self.arena.keep(response)),
             Err(message) => {
                 self.fetch_failed(service, &message);
                 None
@@ -232,8 +242,8 @@ impl<'a> Executor<'a> {
         let service = fetch.service_name.as_str();
         let errors: Vec<GraphQLError> = response
             .errors
-            .unwrap_or_default()
             .iter()
+            .flatten()
             .map(|e| {
                 let mut error = GraphQLError::from_subgraph(e, service);
                 error.path = e
@@ -244,10 +254,8 @@ impl<'a> Executor<'a> {
             })
             .collect();
         self.push_errors(errors);
-        if let Some(mut data) = response.data.filter(Value::is_object) {
-            for rewrite in fetch.output_rewrites.iter().flatten() {
-                rewrites::apply(&mut data, rewrite, self.types());
-            }
+        if let Some(data) = response.data.as_ref().filter(|d| d.is_object()) {
+            let data = self.rewritten(data, fetch.output_rewrites.as_deref());
             let mut root = self.data.lock().unwrap_or_else(|e| e.into_inner());
             merge(&mut root, data, self.types());
         }
@@ -278,8 +286,7 @@ impl<'a> Executor<'a> {
         else {
             return;
         };
-        let mut data = response.data.unwrap_or(Value::Null);
-        let entities = data.get_mut("_entities").map(Value::take);
+        let entities = response.data.as_ref().and_then(|d| d.get("_entities"));
         self.merge_entities(
             &fetch.service_name,
             "_entities",
@@ -323,8 +330,8 @@ impl<'a> Executor<'a> {
         else {
             return;
         };
-        let mut data = response.data.unwrap_or(Value::Null);
-        let errors = response.errors.unwrap_or_default();
+        let data = response.data.as_ref();
+        let errors = response.errors.as_deref().unwrap_or_default();
         for (i, (alias, entities)) in batch
             .entity_batch
             .aliases
@@ -332,7 +339,7 @@ impl<'a> Executor<'a> {
             .zip(&collected)
             .enumerate()
         {
-            let values = data.get_mut(&alias.alias).map(Value::take);
+            let values = data.and_then(|d| d.get(&alias.alias));
             // Errors without a path are reported once, with the first alias.
             let alias_errors: Vec<serde_json::Value> = errors
                 .iter()
@@ -462,7 +469,7 @@ impl<'a> Executor<'a> {
         service: &str,
         field: &str,
         batch: &EntityBatch<'_>,
-        entities: Option<Value<'a>>,
+        entities: Option<&'a Value<'a>>,
         output_rewrites: Option<&[FetchRewrite]>,
         errors: &[serde_json::Value],
     ) {
@@ -487,20 +494,12 @@ impl<'a> Executor<'a> {
             .collect();
         self.push_errors(mapped);
 
-        let Some(Value::Array(mut values)) = entities else {
+        let Some(entities) = entities else {
             return;
         };
-        for value in &mut values {
-            for rewrite in output_rewrites.into_iter().flatten() {
-                rewrites::apply(value, rewrite, types);
-            }
-        }
-        let mut remaining = vec![0usize; values.len()];
-        for index in batch.targets.iter().flatten().flatten() {
-            if let Some(count) = remaining.get_mut(*index) {
-                *count += 1;
-            }
-        }
+        let Value::Array(values) = self.rewritten(entities, output_rewrites).resolve() else {
+            return;
+        };
         let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         for (path, targets) in batch.paths.iter().zip(&batch.targets) {
             // Ordinals only depend on keys and lists, which merges never remove; a mismatch
@@ -530,17 +529,8 @@ impl<'a> Executor<'a> {
                     let Some(Some(index)) = targets.get(n) else {
                         return;
                     };
-                    let Some(count) = remaining.get_mut(*index) else {
-                        return;
-                    };
-                    *count -= 1;
-                    // The last target of an entity takes the value; earlier ones get copies.
-                    let entity = if *count == 0 {
-                        values.get_mut(*index).map(Value::take)
-                    } else {
-                        values.get(*index).cloned()
-                    };
-                    if let Some(Value::Object(entity)) = entity {
+                    // Every target of an entity shares its fields; see `Value::make_mut`.
+                    if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve) {
                         merge_object(object, entity, types);
                     }
                 },
@@ -584,7 +574,7 @@ fn walk<'v, 'a>(
     ordinal: &mut usize,
     f: &mut dyn FnMut(bool, &'v Object<'a>),
 ) {
-    match (path.split_first(), value) {
+    match (path.split_first(), value.resolve()) {
         (_, Value::Array(items)) => {
             // Lists are walked whether or not the path marks them with `@`.
             let rest = match path.split_first() {
@@ -609,23 +599,23 @@ fn walk<'v, 'a>(
             Value::Object(object),
         ) => {
             let matched = matched && matches_condition(object, conditions, types);
-            walk(value, rest, types, matched, ordinal, f);
+            walk(value.resolve(), rest, types, matched, ordinal, f);
         }
         (Some((FlattenNodePathSegment::List, rest)), Value::Object(_)) => {
-            walk(value, rest, types, matched, ordinal, f);
+            walk(value.resolve(), rest, types, matched, ordinal, f);
         }
         _ => {}
     }
 }
 
-/// `walk` for merging: same objects, same order, mutable.
+/// `walk` for merging: same objects, same order, made writable on the way down.
 fn walk_mut<'a>(
     value: &mut Value<'a>,
     path: &[FlattenNodePathSegment],
     ordinal: &mut usize,
     f: &mut dyn FnMut(usize, &mut Object<'a>),
 ) {
-    match (path.split_first(), value) {
+    match (path.split_first(), value.make_mut()) {
         (_, Value::Array(items)) => {
             let rest = match path.split_first() {
                 Some((FlattenNodePathSegment::List, rest)) => rest,
@@ -657,7 +647,7 @@ fn walk_locations<'p>(
     ordinal: &mut usize,
     f: &mut dyn FnMut(usize, &[Loc<'p>]),
 ) {
-    match (path.split_first(), value) {
+    match (path.split_first(), value.resolve()) {
         (_, Value::Array(items)) => {
             let rest = match path.split_first() {
                 Some((FlattenNodePathSegment::List, rest)) => rest,
@@ -680,7 +670,9 @@ fn walk_locations<'p>(
                 loc.pop();
             }
         }
-        (Some((_, rest)), Value::Object(_)) => walk_locations(value, rest, loc, ordinal, f),
+        (Some((_, rest)), object @ Value::Object(_)) => {
+            walk_locations(object, rest, loc, ordinal, f)
+        }
         _ => {}
     }
 }
@@ -785,7 +777,7 @@ fn write_representation_value(
     selections: &PlanSelectionSet,
     types: &SchemaIndex,
 ) -> Option<()> {
-    match value {
+    match value.resolve() {
         Value::Object(object) if !selections.items.is_empty() => {
             write_representation(out, object, selections, types)
         }
@@ -856,7 +848,7 @@ fn nested_representation<'a>(
     selections: &PlanSelectionSet,
     types: &SchemaIndex,
 ) -> Option<Value<'a>> {
-    match value {
+    match value.resolve() {
         Value::Object(object) => {
             let mut out = Object::default();
             collect_representation(object, selections, types, &mut out)?;
@@ -874,8 +866,8 @@ fn nested_representation<'a>(
 /// Deep-merges a subgraph's object into one in the response tree. A concrete `__typename`
 /// already there wins over an interface name (an `@interfaceObject` subgraph only knows the
 /// interface).
-fn merge_object<'a>(into: &mut Object<'a>, from: Object<'a>, types: &SchemaIndex) {
-    for (key, value) in from {
+fn merge_object<'a>(into: &mut Object<'a>, from: &'a Object<'a>, types: &SchemaIndex) {
+    for (key, value) in from.entries() {
         if key == "__typename" {
             let keep = into
                 .get("__typename")
@@ -885,22 +877,29 @@ fn merge_object<'a>(into: &mut Object<'a>, from: Object<'a>, types: &SchemaIndex
                 continue;
             }
         }
-        match into.get_mut(&key) {
+        match into.get_mut(key) {
             Some(existing) => merge(existing, value, types),
-            None => into.push(key, value),
+            None => into.push(key.clone(), Value::shared(value)),
         }
     }
 }
 
-/// Deep-merges a subgraph's result into the response tree.
-fn merge<'a>(target: &mut Value<'a>, source: Value<'a>, types: &SchemaIndex) {
-    match (target, source) {
-        (Value::Object(into), Value::Object(from)) => merge_object(into, from, types),
-        (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
-            for (existing, value) in into.iter_mut().zip(from) {
-                merge(existing, value, types);
+/// Deep-merges a subgraph's result into the response tree, sharing what it does not change.
+fn merge<'a>(target: &mut Value<'a>, source: &'a Value<'a>, types: &SchemaIndex) {
+    let source = source.resolve();
+    match (target.resolve(), source) {
+        (Value::Object(_), Value::Object(from)) => {
+            if let Value::Object(into) = target.make_mut() {
+                merge_object(into, from, types);
             }
         }
-        (target, source) => *target = source,
+        (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
+            if let Value::Array(into) = target.make_mut() {
+                for (existing, value) in into.iter_mut().zip(from) {
+                    merge(existing, value, types);
+                }
+            }
+        }
+        _ => *target = Value::shared(source),
     }
 }

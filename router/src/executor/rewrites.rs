@@ -31,6 +31,7 @@ fn type_matches(
 }
 
 fn set_value(value: &mut Value<'_>, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
+    let value = value.make_mut();
     let Some((segment, rest)) = path.split_first() else {
         *value = Value::String(to.to_string().into());
         return;
@@ -56,6 +57,7 @@ fn set_value(value: &mut Value<'_>, path: &[FetchNodePathSegment], to: &str, typ
 }
 
 fn rename_key(value: &mut Value<'_>, path: &[FetchNodePathSegment], to: &str, types: &SchemaIndex) {
+    let value = value.make_mut();
     let Some((segment, rest)) = path.split_first() else {
         return;
     };

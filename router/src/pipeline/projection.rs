@@ -297,7 +297,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 
     fn value(&mut self, value: Option<&'p Data<'_>>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
-        let value = value.filter(|v| !v.is_null());
+        let value = value.map(Data::resolve).filter(|v| !v.is_null());
         if let TypeRef::NonNull(inner) = ty {
             let Some(value) = value else {
                 self.null_error(field);
