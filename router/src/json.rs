@@ -121,13 +121,12 @@ impl<'a> Value<'a> {
         if let Value::Ref(shared) = *self {
             *self = match shared.resolve_shared() {
                 Value::Array(items) => Value::Array(items.iter().map(Value::shared).collect()),
-                Value::Object(object) => Value::Object(Object(
-                    object
-                        .0
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::shared(v)))
-                        .collect(),
-                )),
+                Value::Object(object) => {
+                    // Room for the fields that merges are about to add.
+                    let mut entries = Vec::with_capacity(object.len() + 4);
+                    entries.extend(object.0.iter().map(|(k, v)| (k.clone(), Value::shared(v))));
+                    Value::Object(Object(entries))
+                }
                 scalar => scalar.clone(),
             };
         }

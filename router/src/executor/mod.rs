@@ -378,6 +378,7 @@ impl<'a> Executor<'a> {
         let rewrites = input_rewrites.unwrap_or_default();
         let mut seen: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         let mut buffer = Vec::with_capacity(128);
+        let mut written = Vec::new();
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
             let mut path_targets = Vec::new();
@@ -395,7 +396,8 @@ impl<'a> Executor<'a> {
                     }
                     buffer.clear();
                     let written = if rewrites.is_empty() {
-                        write_representation(&mut buffer, object, requires, types).is_some()
+                        write_representation(&mut buffer, object, requires, types, &mut written)
+                            .is_some()
                     } else {
                         // Rewrites edit the representation as a tree; the rare slow path.
                         representation(object, requires, types).is_some_and(|mut rep| {
@@ -721,15 +723,17 @@ fn request_body(
 }
 
 /// Serializes an object's representation straight to JSON (the hot path: no tree is built).
-fn write_representation(
+/// `written` is scratch space for the keys written so far.
+fn write_representation<'s>(
     out: &mut Vec<u8>,
     object: &Object<'_>,
-    requires: &PlanSelectionSet,
+    requires: &'s PlanSelectionSet,
     types: &SchemaIndex,
+    written: &mut Vec<&'s str>,
 ) -> Option<()> {
     out.push(b'{');
-    let mut written: Vec<&str> = Vec::new();
-    write_representation_fields(out, object, requires, types, &mut written)?;
+    written.clear();
+    write_representation_fields(out, object, requires, types, written)?;
     out.push(b'}');
     Some(())
 }
@@ -779,7 +783,7 @@ fn write_representation_value(
 ) -> Option<()> {
     match value.resolve() {
         Value::Object(object) if !selections.items.is_empty() => {
-            write_representation(out, object, selections, types)
+            write_representation(out, object, selections, types, &mut Vec::new())
         }
         Value::Array(items) if !selections.items.is_empty() => {
             out.push(b'[');

@@ -28,6 +28,8 @@ pub struct SelectionPlan {
 #[derive(Debug)]
 pub struct FieldPlan {
     key: String,
+    /// `"key":`, written as is.
+    key_json: Box<[u8]>,
     parent: String,
     name: String,
     ty: TypeRef,
@@ -154,9 +156,14 @@ impl<'d> Compiler<'d> {
             line: first.position.line,
             column: first.position.column,
         };
+        let mut key_json = Vec::with_capacity(key.len() + 3);
+        write_json_string(&mut key_json, key);
+        key_json.push(b':');
+        let key_json = key_json.into_boxed_slice();
         if first.name == "__typename" {
             return Some(FieldPlan {
                 key: key.to_string(),
+                key_json,
                 parent: concrete.to_string(),
                 name: first.name.clone(),
                 ty: TypeRef::NonNull(Box::new(TypeRef::Named("String".into()))),
@@ -186,6 +193,7 @@ impl<'d> Compiler<'d> {
         };
         Some(FieldPlan {
             key: key.to_string(),
+            key_json,
             parent: concrete.to_string(),
             name: first.name.clone(),
             ty: def.ty.clone(),
@@ -263,22 +271,28 @@ impl<'a, 'p> Writer<'a, 'p> {
         plan: &'p SelectionPlan,
         static_type: &'p str,
     ) -> bool {
-        let typename = data
-            .get("__typename")
-            .and_then(Data::as_str)
-            .filter(|t| plan.by_type.contains_key(*t))
-            .unwrap_or(static_type);
-        let Some(fields) = plan.by_type.get(typename) else {
-            self.out.extend_from_slice(b"{}");
-            return true;
+        let (typename, fields) = match plan.by_type.iter().next() {
+            // A concrete type (the only entry): no need to read `__typename`.
+            Some((name, fields)) if plan.by_type.len() == 1 => (name.as_str(), fields),
+            _ => {
+                let typename = data
+                    .get("__typename")
+                    .and_then(Data::as_str)
+                    .filter(|t| plan.by_type.contains_key(*t))
+                    .unwrap_or(static_type);
+                let Some(fields) = plan.by_type.get(typename) else {
+                    self.out.extend_from_slice(b"{}");
+                    return true;
+                };
+                (typename, fields)
+            }
         };
         self.out.push(b'{');
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
-            write_json_string(self.out, &field.key);
-            self.out.push(b':');
+            self.out.extend_from_slice(&field.key_json);
             self.path.push(Seg::Key(&field.key));
             let ok = match field.kind {
                 FieldKind::Typename => {
