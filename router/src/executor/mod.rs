@@ -33,8 +33,22 @@ enum Loc<'p> {
     Index(usize),
 }
 
+/// The response tree being assembled.
+struct Tree<'a> {
+    root: Value<'a>,
+    /// How many times merges added, removed or replaced a list or object: the changes that
+    /// can change which objects a path reaches, and so the ordinals of collected entities.
+    reshaped: u64,
+}
+
+fn is_container(value: &Value<'_>) -> bool {
+    matches!(value, Value::Array(_) | Value::Object(_))
+}
+
 /// Entities to fetch for one `_entities` field: representations and where results go.
 struct EntityBatch<'p> {
+    /// [`Tree::reshaped`] when the objects were collected.
+    reshaped_at: u64,
     paths: &'p [FlattenNodePath],
     /// Serialized representations, deduplicated by their bytes.
     representations: Vec<Vec<u8>>,
@@ -66,7 +80,7 @@ pub struct Executor<'a> {
     headers: client::Headers,
     variables: &'a Map<String, serde_json::Value>,
     arena: &'a Arena<'a>,
-    data: Mutex<Value<'a>>,
+    data: Mutex<Tree<'a>>,
     errors: Mutex<Vec<GraphQLError>>,
 }
 
@@ -85,7 +99,10 @@ impl<'a> Executor<'a> {
             headers,
             variables,
             arena,
-            data: Mutex::new(Value::Object(initial_data)),
+            data: Mutex::new(Tree {
+                root: Value::Object(initial_data),
+                reshaped: 0,
+            }),
             errors: Mutex::new(Vec::new()),
         }
     }
@@ -94,7 +111,7 @@ impl<'a> Executor<'a> {
         if let Some(node) = plan.and_then(|p| p.node.as_ref()) {
             self.node(node).await;
         }
-        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner());
+        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner()).root;
         let errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
         (data, errors)
     }
@@ -256,8 +273,9 @@ impl<'a> Executor<'a> {
         self.push_errors(errors);
         if let Some(data) = response.data.as_ref().filter(|d| d.is_object()) {
             let data = self.rewritten(data, fetch.output_rewrites.as_deref());
-            let mut root = self.data.lock().unwrap_or_else(|e| e.into_inner());
-            merge(&mut root, data, self.types());
+            let mut tree = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            let Tree { root, reshaped } = &mut *tree;
+            merge(root, data, self.types(), reshaped);
         }
     }
 
@@ -384,7 +402,7 @@ impl<'a> Executor<'a> {
             let mut path_targets = Vec::new();
             let mut ordinal = 0;
             walk(
-                &data,
+                &data.root,
                 path.as_slice(),
                 types,
                 true,
@@ -431,6 +449,7 @@ impl<'a> Executor<'a> {
             representations[index] = bytes;
         }
         EntityBatch {
+            reshaped_at: data.reshaped,
             paths,
             representations,
             targets,
@@ -453,7 +472,7 @@ impl<'a> Executor<'a> {
         let mut found = None;
         let mut counter = 0;
         walk_locations(
-            &data,
+            &data.root,
             path.as_slice(),
             &mut Vec::new(),
             &mut counter,
@@ -502,19 +521,25 @@ impl<'a> Executor<'a> {
         let Value::Array(values) = self.rewritten(entities, output_rewrites).resolve() else {
             return;
         };
-        let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tree = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let Tree { root, reshaped } = &mut *tree;
+        let recheck = *reshaped != batch.reshaped_at;
         for (path, targets) in batch.paths.iter().zip(&batch.targets) {
-            // Ordinals only depend on keys and lists, which merges never remove; a mismatch
-            // would mean the tree changed shape, and then nothing is merged rather than misplaced.
-            let mut reached = 0;
-            walk(
-                &data,
-                path.as_slice(),
-                types,
-                true,
-                &mut reached,
-                &mut |_, _| {},
-            );
+            // Ordinals only depend on keys and lists, which merges never remove, only replace;
+            // after a replacement the objects are counted again, and if they changed, nothing
+            // is merged rather than misplaced.
+            let mut reached = targets.len();
+            if recheck {
+                reached = 0;
+                walk(
+                    root,
+                    path.as_slice(),
+                    types,
+                    true,
+                    &mut reached,
+                    &mut |_, _| {},
+                );
+            }
             if reached != targets.len() {
                 debug!(
                     service,
@@ -524,7 +549,7 @@ impl<'a> Executor<'a> {
             }
             let mut ordinal = 0;
             walk_mut(
-                &mut data,
+                root,
                 path.as_slice(),
                 &mut ordinal,
                 &mut |n, object| {
@@ -533,7 +558,7 @@ impl<'a> Executor<'a> {
                     };
                     // Every target of an entity shares its fields; see `Value::make_mut`.
                     if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve) {
-                        merge_object(object, entity, types);
+                        merge_object(object, entity, types, reshaped);
                     }
                 },
             );
@@ -870,7 +895,12 @@ fn nested_representation<'a>(
 /// Deep-merges a subgraph's object into one in the response tree. A concrete `__typename`
 /// already there wins over an interface name (an `@interfaceObject` subgraph only knows the
 /// interface).
-fn merge_object<'a>(into: &mut Object<'a>, from: &'a Object<'a>, types: &SchemaIndex) {
+fn merge_object<'a>(
+    into: &mut Object<'a>,
+    from: &'a Object<'a>,
+    types: &SchemaIndex,
+    reshaped: &mut u64,
+) {
     for (key, value) in from.entries() {
         if key == "__typename" {
             let keep = into
@@ -882,28 +912,44 @@ fn merge_object<'a>(into: &mut Object<'a>, from: &'a Object<'a>, types: &SchemaI
             }
         }
         match into.get_mut(key) {
-            Some(existing) => merge(existing, value, types),
-            None => into.push(key.clone(), Value::shared(value)),
+            Some(existing) => merge(existing, value, types, reshaped),
+            None => {
+                if is_container(value.resolve()) {
+                    *reshaped += 1;
+                }
+                into.push(key.clone(), Value::shared(value));
+            }
         }
     }
 }
 
 /// Deep-merges a subgraph's result into the response tree, sharing what it does not change.
-fn merge<'a>(target: &mut Value<'a>, source: &'a Value<'a>, types: &SchemaIndex) {
+/// Counts in `reshaped` each list or object it replaces instead of merging into.
+fn merge<'a>(
+    target: &mut Value<'a>,
+    source: &'a Value<'a>,
+    types: &SchemaIndex,
+    reshaped: &mut u64,
+) {
     let source = source.resolve();
     match (target.resolve(), source) {
         (Value::Object(_), Value::Object(from)) => {
             if let Value::Object(into) = target.make_mut() {
-                merge_object(into, from, types);
+                merge_object(into, from, types, reshaped);
             }
         }
         (Value::Array(into), Value::Array(from)) if into.len() == from.len() => {
             if let Value::Array(into) = target.make_mut() {
                 for (existing, value) in into.iter_mut().zip(from) {
-                    merge(existing, value, types);
+                    merge(existing, value, types, reshaped);
                 }
             }
         }
-        _ => *target = Value::shared(source),
+        (existing, _) => {
+            if is_container(existing) || is_container(source) {
+                *reshaped += 1;
+            }
+            *target = Value::shared(source);
+        }
     }
 }
