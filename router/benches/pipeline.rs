@@ -1,6 +1,8 @@
 //! Per-request cost of the router's own work on the benchmark query: planning (parse,
-//! validate, normalize, plan), a plan-cache hit, response shaping of the ~88 KB result, and a
-//! whole request through in-process subgraphs.
+//! validate, normalize, plan), a plan-cache hit, response shaping of the ~88 KB result, a
+//! whole request through in-process subgraphs, and a whole request whose subgraphs answer from
+//! a cache of their own responses (so the time is the router's: HTTP to subgraphs, merging,
+//! shaping).
 //!
 //! Run with: `cargo bench -p commerce-router --bench pipeline`
 
@@ -8,12 +10,14 @@
 #[allow(dead_code)]
 mod products;
 
+use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql_axum::GraphQL;
-use axum::{Router, routing::post_service};
+use axum::body::Bytes;
+use axum::{Router, routing::post, routing::post_service};
 use commerce_router::pipeline::{PlanningOptions, prepare};
 use commerce_router::supergraph::SchemaState;
 use commerce_router::{Config, GraphQLRequest, Outcome, RouterState};
@@ -36,6 +40,41 @@ where
     S: async_graphql::SubscriptionType + 'static,
 {
     let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    format!("http://{addr}/graphql")
+}
+
+/// A subgraph that executes each distinct request body once and then answers it from memory.
+async fn spawn_cached<Q, M, S>(schema: async_graphql::Schema<Q, M, S>) -> String
+where
+    Q: async_graphql::ObjectType + 'static,
+    M: async_graphql::ObjectType + 'static,
+    S: async_graphql::SubscriptionType + 'static,
+{
+    let answers: Arc<Mutex<HashMap<Bytes, Bytes>>> = Arc::default();
+    let app = Router::new().route(
+        "/graphql",
+        post(move |body: Bytes| {
+            let schema = schema.clone();
+            let answers = answers.clone();
+            async move {
+                let cached = answers.lock().expect("cache").get(&body).cloned();
+                if let Some(answer) = cached {
+                    return answer;
+                }
+                let request: async_graphql::Request =
+                    serde_json::from_slice(&body).expect("a GraphQL request");
+                let response = schema.execute(request).await;
+                let answer = Bytes::from(serde_json::to_vec(&response).expect("json"));
+                answers.lock().expect("cache").insert(body, answer.clone());
+                answer
+            }
+        }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -101,6 +140,30 @@ fn execution(c: &mut Criterion) {
         })
     });
     println!("response size: {size} bytes");
+
+    let cached_config = runtime.block_on(async {
+        Config::default()
+            .with_subgraph_url(
+                "accounts",
+                spawn_cached(products::accounts(data.clone())).await,
+            )
+            .with_subgraph_url(
+                "products",
+                spawn_cached(products::products(data.clone())).await,
+            )
+            .with_subgraph_url("inventory", spawn_cached(products::inventory()).await)
+            .with_subgraph_url(
+                "reviews",
+                spawn_cached(products::reviews(data.clone())).await,
+            )
+    });
+    let cached = RouterState::from_sdl(&supergraph(), cached_config).expect("router state");
+    c.bench_function("whole request, subgraphs answering from a cache", |b| {
+        b.iter(|| {
+            let outcome = runtime.block_on(cached.execute(request.clone(), true));
+            assert!(matches!(outcome, Outcome::Executed(_)));
+        })
+    });
 
     // Response shaping alone, on the merged data of one real execution.
     let schema = state.schema();

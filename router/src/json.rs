@@ -54,6 +54,11 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Makes room for `additional` more members.
+    pub fn reserve(&mut self, additional: usize) {
+        self.0.reserve_exact(additional);
+    }
+
     /// Appends without looking for an existing key (the caller knows it is new).
     pub fn push(&mut self, key: Str<'a>, value: Value<'a>) {
         self.0.push((key, value));
@@ -109,21 +114,29 @@ impl<'a> Value<'a> {
 
     /// A value for `source` inside another tree: containers are shared, scalars copied.
     pub fn shared(source: &'a Value<'a>) -> Value<'a> {
-        match source.resolve_shared() {
-            container @ (Value::Array(_) | Value::Object(_)) => Value::Ref(container),
-            scalar => scalar.clone(),
+        match source {
+            Value::Ref(shared) => Value::shared(shared),
+            Value::Array(_) | Value::Object(_) => Value::Ref(source),
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) => Value::Number(n.clone()),
+            Value::String(s) => Value::String(s.clone()),
         }
     }
 
     /// This value made writable: a shared container becomes an owned one whose members still
     /// share (one level is copied, so writing deep into a tree copies only the path to it).
     pub fn make_mut(&mut self) -> &mut Value<'a> {
+        self.make_mut_with_room(0)
+    }
+
+    /// [`Value::make_mut`], leaving room for `room` more members when it copies an object.
+    pub fn make_mut_with_room(&mut self, room: usize) -> &mut Value<'a> {
         if let Value::Ref(shared) = *self {
             *self = match shared.resolve_shared() {
                 Value::Array(items) => Value::Array(items.iter().map(Value::shared).collect()),
                 Value::Object(object) => {
-                    // Room for the fields that merges are about to add.
-                    let mut entries = Vec::with_capacity(object.len() + 4);
+                    let mut entries = Vec::with_capacity(object.len() + room);
                     entries.extend(object.0.iter().map(|(k, v)| (k.clone(), Value::shared(v))));
                     Value::Object(Object(entries))
                 }
@@ -250,15 +263,43 @@ fn write_number(out: &mut Vec<u8>, n: &serde_json::Number) {
 
 /// Writes a JSON string literal; serde_json's escaping is the reference.
 pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        write_json_raw_string(out, s);
-    } else {
+    if needs_escape(s.as_bytes()) {
         let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        write_json_raw_string(out, s);
     }
 }
 
-/// Writes a string known to need no escaping.
-fn write_json_raw_string(out: &mut Vec<u8>, s: &str) {
+/// Whether a string has a control character, `"` or `\\`; eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero exactly when the high bit of its byte in `zero_bytes(x)` is set.
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Bytes below 0x20 (ASCII only: bytes >= 0x80 are UTF-8 and never escaped).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        if control
+            | zero_bytes(x ^ (ONES * u64::from(b'"')))
+            | zero_bytes(x ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Writes a string known to need no escaping (a GraphQL name, or a string a body carried
+/// without escapes).
+pub fn write_json_raw_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     out.extend_from_slice(s.as_bytes());
@@ -375,11 +416,35 @@ mod tests {
         let body = br#"{"a":1,"b":[true,null,-2,1.5],"c":{"d":"x\"y","e":"plain"},"f":18446744073709551615}"#;
         let value: Value = serde_json::from_slice(body).unwrap();
         let c = value.get("c").unwrap();
-        assert!(matches!(c.get("e"), Some(Value::String(Cow::Borrowed("plain")))));
+        assert!(matches!(
+            c.get("e"),
+            Some(Value::String(Cow::Borrowed("plain")))
+        ));
         assert_eq!(c.get("d").and_then(Value::as_str), Some("x\"y"));
         let mut out = Vec::new();
         value.write_json(&mut out);
         assert_eq!(out, body.to_vec());
+    }
+
+    #[test]
+    fn escapes_exactly_what_serde_json_escapes() {
+        let samples = [
+            "",
+            "plain",
+            "exactly8",
+            "sixteen bytes ok",
+            "quote\" at 6",
+            "0123456789abcde\\",
+            "tab\tinside a longer string",
+            "\u{1f}",
+            "ünïcödé über alles",
+            "\u{7f} is not escaped",
+        ];
+        for sample in samples {
+            let mut ours = Vec::new();
+            write_json_string(&mut ours, sample);
+            assert_eq!(ours, serde_json::to_vec(sample).unwrap(), "{sample:?}");
+        }
     }
 
     #[test]
@@ -400,6 +465,9 @@ mod tests {
         let json = serde_json::json!({"x": [1, "two", {"y": null}]});
         let mut out = Vec::new();
         Value::from_json(json.clone()).write_json(&mut out);
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&out).unwrap(), json);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap(),
+            json
+        );
     }
 }

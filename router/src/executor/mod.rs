@@ -111,7 +111,11 @@ impl<'a> Executor<'a> {
         if let Some(node) = plan.and_then(|p| p.node.as_ref()) {
             self.node(node).await;
         }
-        let data = self.data.into_inner().unwrap_or_else(|e| e.into_inner()).root;
+        let data = self
+            .data
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .root;
         let errors = self.errors.into_inner().unwrap_or_else(|e| e.into_inner());
         (data, errors)
     }
@@ -190,12 +194,10 @@ impl<'a> Executor<'a> {
 
     fn fetch_failed(&self, service: &str, message: &str) {
         let mut error = GraphQLError::with_code(message, codes::SUBGRAPH_REQUEST_FAILED);
-        error
-            .extensions
-            .insert(
-                "serviceName".into(),
-                serde_json::Value::String(service.to_string()),
-            );
+        error.extensions.insert(
+            "serviceName".into(),
+            serde_json::Value::String(service.to_string()),
+        );
         self.push_errors([error]);
     }
 
@@ -263,10 +265,7 @@ impl<'a> Executor<'a> {
             .flatten()
             .map(|e| {
                 let mut error = GraphQLError::from_subgraph(e, service);
-                error.path = e
-                    .get("path")
-                    .and_then(serde_json::Value::as_array)
-                    .cloned();
+                error.path = e.get("path").and_then(serde_json::Value::as_array).cloned();
                 error
             })
             .collect();
@@ -399,7 +398,7 @@ impl<'a> Executor<'a> {
         let mut written = Vec::new();
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
-            let mut path_targets = Vec::new();
+            let mut path_targets = Vec::with_capacity(64);
             let mut ordinal = 0;
             walk(
                 &data.root,
@@ -457,11 +456,7 @@ impl<'a> Executor<'a> {
     }
 
     /// The client path of the first object that sent representation `index`.
-    fn entity_path(
-        &self,
-        batch: &EntityBatch<'_>,
-        index: usize,
-    ) -> Option<Vec<serde_json::Value>> {
+    fn entity_path(&self, batch: &EntityBatch<'_>, index: usize) -> Option<Vec<serde_json::Value>> {
         let (path_index, ordinal) = batch.targets.iter().enumerate().find_map(|(p, t)| {
             t.iter()
                 .position(|slot| *slot == Some(index))
@@ -548,20 +543,15 @@ impl<'a> Executor<'a> {
                 continue;
             }
             let mut ordinal = 0;
-            walk_mut(
-                root,
-                path.as_slice(),
-                &mut ordinal,
-                &mut |n, object| {
-                    let Some(Some(index)) = targets.get(n) else {
-                        return;
-                    };
-                    // Every target of an entity shares its fields; see `Value::make_mut`.
-                    if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve) {
-                        merge_object(object, entity, types, reshaped);
-                    }
-                },
-            );
+            walk_mut(root, path.as_slice(), &mut ordinal, &mut |n, object| {
+                let Some(Some(index)) = targets.get(n) else {
+                    return;
+                };
+                // Every target of an entity shares its fields; see `Value::make_mut`.
+                if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve) {
+                    merge_object(object, entity, types, reshaped);
+                }
+            });
         }
     }
 }
@@ -642,7 +632,9 @@ fn walk_mut<'a>(
     ordinal: &mut usize,
     f: &mut dyn FnMut(usize, &mut Object<'a>),
 ) {
-    match (path.split_first(), value.make_mut()) {
+    // The objects at the end of the path are about to receive an entity's fields.
+    let room = if path.is_empty() { 4 } else { 0 };
+    match (path.split_first(), value.make_mut_with_room(room)) {
         (_, Value::Array(items)) => {
             let rest = match path.split_first() {
                 Some((FlattenNodePathSegment::List, rest)) => rest,
@@ -790,7 +782,8 @@ fn write_representation_fields<'s>(
                     out.push(b',');
                 }
                 written.push(output_key);
-                crate::json::write_json_string(out, output_key);
+                // A GraphQL name: nothing in it needs escaping.
+                crate::json::write_json_raw_string(out, output_key);
                 out.push(b':');
                 write_representation_value(out, value, &field.selections, types)?;
             }
@@ -901,12 +894,15 @@ fn merge_object<'a>(
     types: &SchemaIndex,
     reshaped: &mut u64,
 ) {
+    into.reserve(from.len());
     for (key, value) in from.entries() {
         if key == "__typename" {
             let keep = into
                 .get("__typename")
                 .and_then(Value::as_str)
-                .is_some_and(|t| types.get(t).is_some_and(|d| !d.is_abstract()));
+                .is_some_and(|t| {
+                    value.as_str() == Some(t) || types.get(t).is_some_and(|d| !d.is_abstract())
+                });
             if keep {
                 continue;
             }
@@ -951,5 +947,108 @@ fn merge<'a>(
             }
             *target = Value::shared(source);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Value<'_> {
+        serde_json::from_str(json).expect("test JSON")
+    }
+
+    fn json(value: &Value<'_>) -> String {
+        let mut out = Vec::new();
+        value.write_json(&mut out);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn merging_into_one_position_leaves_other_sharers_and_the_source_alone() {
+        let source = parse(r#"{"a":{"x":1,"inner":{"z":0}}}"#);
+        let entity = parse(r#"{"y":2,"inner":{"w":3}}"#);
+        let shared = source.get("a").expect("a");
+        let types = SchemaIndex::default();
+        let mut reshaped = 0;
+        let mut tree = Value::Array(vec![Value::shared(shared), Value::shared(shared)]);
+        walk_mut(&mut tree, &[], &mut 0, &mut |n, object| {
+            if n == 0 {
+                merge_object(
+                    object,
+                    entity.as_object().expect("object"),
+                    &types,
+                    &mut reshaped,
+                );
+            }
+        });
+        assert_eq!(
+            json(&tree),
+            r#"[{"x":1,"inner":{"z":0,"w":3},"y":2},{"x":1,"inner":{"z":0}}]"#
+        );
+        assert_eq!(json(&source), r#"{"a":{"x":1,"inner":{"z":0}}}"#);
+    }
+
+    #[test]
+    fn walks_through_shared_subtrees_and_copies_only_the_path_it_writes() {
+        let source = parse(r#"{"items":[{"p":{"id":1}},{"p":{"id":2}}],"other":{"big":[1,2,3]}}"#);
+        let entity = parse(r#"{"name":"n"}"#);
+        let types = SchemaIndex::default();
+        let mut reshaped = 0;
+        let mut tree = Value::shared(&source);
+        let path = [
+            FlattenNodePathSegment::Field("items".into()),
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::Field("p".into()),
+        ];
+        let mut reached = Vec::new();
+        walk_mut(&mut tree, &path, &mut 0, &mut |n, object| {
+            reached.push(n);
+            merge_object(
+                object,
+                entity.as_object().expect("object"),
+                &types,
+                &mut reshaped,
+            );
+        });
+        assert_eq!(reached, [0, 1]);
+        assert_eq!(
+            json(&tree),
+            r#"{"items":[{"p":{"id":1,"name":"n"}},{"p":{"id":2,"name":"n"}}],"other":{"big":[1,2,3]}}"#
+        );
+        // The untouched member is still the parsed one, not a copy.
+        let other = tree
+            .as_object()
+            .and_then(|o| o.get("other"))
+            .expect("other");
+        assert!(
+            matches!(other, Value::Ref(r) if std::ptr::eq(*r, source.get("other").expect("other")))
+        );
+    }
+
+    #[test]
+    fn counts_the_merges_that_can_move_collected_objects() {
+        let same_shape = parse(r#"{"list":[{"extra":true}],"s":"x"}"#);
+        let longer_list = parse(r#"{"list":[{"id":1},{"id":2}]}"#);
+        let object_for_null = parse(r#"{"n":{"id":3}}"#);
+        let new_object = parse(r#"{"o":{"id":4}}"#);
+        let types = SchemaIndex::default();
+        let mut reshaped = 0;
+        let mut tree = parse(r#"{"list":[{"id":1}],"n":null}"#);
+        merge(&mut tree, &same_shape, &types, &mut reshaped);
+        assert_eq!(
+            reshaped, 0,
+            "a list of the same length and a scalar move nothing"
+        );
+        merge(&mut tree, &longer_list, &types, &mut reshaped);
+        assert_eq!(reshaped, 1);
+        merge(&mut tree, &object_for_null, &types, &mut reshaped);
+        assert_eq!(reshaped, 2);
+        merge(&mut tree, &new_object, &types, &mut reshaped);
+        assert_eq!(reshaped, 3);
+        assert_eq!(
+            json(&tree),
+            r#"{"list":[{"id":1},{"id":2}],"n":{"id":3},"s":"x","o":{"id":4}}"#
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The planner's fetch rewrites: `ValueSetter` (e.g. an `@interfaceObject` subgraph expects the
 //! interface's name as `__typename`) and `KeyRenamer` (internal aliases back to client keys).
 
-use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite};
 use crate::json::Value;
+use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite};
 
 use crate::schema::SchemaIndex;
 

@@ -310,7 +310,12 @@ impl<'a, 'p> Writer<'a, 'p> {
         true
     }
 
-    fn value(&mut self, value: Option<&'p Data<'_>>, ty: &'p TypeRef, field: &'p FieldPlan) -> bool {
+    fn value(
+        &mut self,
+        value: Option<&'p Data<'_>>,
+        ty: &'p TypeRef,
+        field: &'p FieldPlan,
+    ) -> bool {
         let value = value.map(Data::resolve).filter(|v| !v.is_null());
         if let TypeRef::NonNull(inner) = ty {
             let Some(value) = value else {
