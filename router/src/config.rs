@@ -46,6 +46,7 @@ pub struct Config {
     pub body_limit: usize,
     pub cors: CorsConfig,
     pub dedupe: DedupeConfig,
+    pub persisted_queries: PersistedQueriesConfig,
     pub graphiql: bool,
     pub introspection: bool,
     /// Watch the supergraph file and swap in valid new versions.
@@ -83,6 +84,24 @@ pub struct DedupeConfig {
     pub inbound: bool,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersistedQueriesConfig {
+    /// Automatic persisted queries (Apollo's APQ protocol).
+    pub enabled: bool,
+    /// Total size of the stored documents (in memory, per router instance).
+    pub max_bytes: u64,
+}
+
+impl Default for PersistedQueriesConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -94,6 +113,7 @@ impl Default for Config {
             body_limit: 2 * 1024 * 1024,
             cors: CorsConfig::default(),
             dedupe: DedupeConfig::default(),
+            persisted_queries: PersistedQueriesConfig::default(),
             graphiql: true,
             introspection: true,
             hot_reload: true,
@@ -177,6 +197,9 @@ impl Config {
                 "SUBGRAPH_DEDUPE" => self.dedupe.subgraph = parse_bool(&key, &value)?,
                 "INTROSPECTION" => self.introspection = parse_bool(&key, &value)?,
                 "GRAPHIQL" => self.graphiql = parse_bool(&key, &value)?,
+                "PERSISTED_QUERIES" => {
+                    self.persisted_queries.enabled = parse_bool(&key, &value)?;
+                }
                 "HOT_RELOAD" => self.hot_reload = parse_bool(&key, &value)?,
                 other => {
                     if let Some(subgraph) = other.strip_prefix("SUBGRAPH_URL_") {

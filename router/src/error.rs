@@ -18,6 +18,9 @@ pub mod codes {
     pub const QUERY_PLANNING_TIMEOUT: &str = "QUERY_PLANNING_TIMEOUT";
     pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
+    pub const PERSISTED_QUERY_HASH_MISMATCH: &str = "PERSISTED_QUERY_HASH_MISMATCH";
 }
 
 /// A position in the client's document (1-based, as the spec requires).

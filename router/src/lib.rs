@@ -2,6 +2,7 @@
 //! supergraph, plans operations with `hive-router-query-planner`, executes the plans against
 //! the subgraphs and answers over GraphQL-over-HTTP.
 
+pub mod apq;
 pub mod config;
 pub mod error;
 pub mod executor;
@@ -45,6 +46,7 @@ pub struct RouterState {
     config: Config,
     planning: PlanningOptions,
     inbound: Mutex<HashMap<u64, SharedResponse>>,
+    persisted: apq::PersistedQueries,
 }
 
 type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
@@ -57,6 +59,8 @@ pub struct GraphQLRequest {
     pub variables: Map<String, Value>,
     /// Client headers to pass on to subgraphs (see `Config::forward_headers`).
     pub forward_headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
+    /// `extensions.persistedQuery`: `query` may then be empty (see [`apq`]).
+    pub persisted_query: Option<apq::PersistedQuery>,
 }
 
 /// The result of handling a request, which the HTTP layer maps to a status code.
@@ -97,9 +101,13 @@ impl RouterState {
         Self {
             schema: ArcSwap::from_pointee(schema),
             client,
-            config,
             planning,
             inbound: Mutex::new(HashMap::new()),
+            persisted: apq::PersistedQueries::new(
+                config.persisted_queries.enabled,
+                config.persisted_queries.max_bytes,
+            ),
+            config,
         }
     }
 
@@ -122,9 +130,16 @@ impl RouterState {
     /// Handles one request. `allow_mutations` is false for GET.
     pub async fn execute(
         self: &Arc<Self>,
-        request: GraphQLRequest,
+        mut request: GraphQLRequest,
         allow_mutations: bool,
     ) -> Outcome {
+        if let Some(persisted) = &request.persisted_query {
+            let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
+            match self.persisted.resolve(persisted, sent) {
+                Ok(query) => request.query = query,
+                Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[error]))),
+            }
+        }
         let schema = self.schema();
         let prepared = match prepare(
             &schema,

@@ -21,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tracing::info_span;
 
+use crate::apq::PersistedQuery;
 use crate::error::{GraphQLError, codes, errors_body};
 use crate::{GraphQLRequest, Outcome, RouterState};
 
@@ -169,14 +170,6 @@ async fn graphql_get(
     if wants_html && param("query").is_none() && state.config().graphiql {
         return graphiql::page();
     }
-    let Some(query) = param("query").filter(|q| !q.is_empty()) else {
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            media,
-            "Missing query: send the `query` parameter",
-            codes::BAD_REQUEST,
-        );
-    };
     let variables = match param("variables") {
         None | Some("") => Map::new(),
         Some(raw) => match serde_json::from_str::<Value>(raw) {
@@ -192,26 +185,43 @@ async fn graphql_get(
             }
         },
     };
-    if let Some(raw) = param("extensions").filter(|e| !e.is_empty())
-        && !matches!(
-            serde_json::from_str::<Value>(raw),
-            Ok(Value::Object(_) | Value::Null)
-        )
-    {
+    let extensions = match param("extensions").filter(|e| !e.is_empty()) {
+        None => Value::Null,
+        Some(raw) => match serde_json::from_str::<Value>(raw) {
+            Ok(value @ (Value::Object(_) | Value::Null)) => value,
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    "Invalid extensions: `extensions` must be a JSON object",
+                    codes::BAD_REQUEST,
+                );
+            }
+        },
+    };
+    let persisted_query = match PersistedQuery::from_extensions(&extensions) {
+        Ok(persisted) => persisted,
+        Err(message) => {
+            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+        }
+    };
+    let query = param("query").filter(|q| !q.is_empty());
+    if query.is_none() && persisted_query.is_none() {
         return request_error(
             StatusCode::BAD_REQUEST,
             media,
-            "Invalid extensions: `extensions` must be a JSON object",
+            "Missing query: send the `query` parameter",
             codes::BAD_REQUEST,
         );
     }
     let request = GraphQLRequest {
-        query: query.to_string(),
+        query: query.unwrap_or_default().to_string(),
         operation_name: param("operationName")
             .filter(|n| !n.is_empty())
             .map(str::to_string),
         variables,
         forward_headers: forwarded(&state, &headers),
+        persisted_query,
     };
     outcome_response(state.execute(request, false).await, media)
 }
@@ -279,8 +289,15 @@ fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
     let Value::Object(mut body) = value else {
         return Err("Invalid request body: expected a JSON object".to_string());
     };
+    let persisted_query = match body.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(extensions @ Value::Object(_)) => PersistedQuery::from_extensions(&extensions)?,
+        Some(_) => return Err("Invalid extensions: `extensions` must be a JSON object".to_string()),
+    };
     let query = match body.remove("query") {
         Some(Value::String(q)) if !q.is_empty() => q,
+        // With a persisted query the router may know the document by its hash.
+        None | Some(Value::Null) if persisted_query.is_some() => String::new(),
         None | Some(Value::Null) | Some(Value::String(_)) => {
             return Err("Missing query: the body must contain a `query` string".to_string());
         }
@@ -296,15 +313,12 @@ fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
         Some(Value::Object(map)) => map,
         Some(_) => return Err("Invalid variables: `variables` must be a JSON object".to_string()),
     };
-    match body.remove("extensions") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(_) => return Err("Invalid extensions: `extensions` must be a JSON object".to_string()),
-    }
     Ok(GraphQLRequest {
         query,
         operation_name,
         variables,
         forward_headers: Vec::new(),
+        persisted_query,
     })
 }
 

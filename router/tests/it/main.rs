@@ -14,5 +14,6 @@ mod inaccessible;
 mod introspection;
 mod keys;
 mod overrides;
+mod persisted_queries;
 mod reload;
 mod values;
