@@ -64,20 +64,20 @@ impl PersistedQueries {
         &self,
         persisted: &PersistedQuery,
         query: Option<String>,
-    ) -> Result<String, GraphQLError> {
+    ) -> Result<String, Box<GraphQLError>> {
         let Some(store) = &self.store else {
-            return Err(GraphQLError::with_code(
+            return Err(Box::new(GraphQLError::with_code(
                 "PersistedQueryNotSupported",
                 codes::PERSISTED_QUERY_NOT_SUPPORTED,
-            ));
+            )));
         };
         match query {
             Some(query) => {
                 if hex::encode(Sha256::digest(query.as_bytes())) != persisted.sha256_hash {
-                    return Err(GraphQLError::with_code(
+                    return Err(Box::new(GraphQLError::with_code(
                         "provided sha does not match query",
                         codes::PERSISTED_QUERY_HASH_MISMATCH,
-                    ));
+                    )));
                 }
                 store.insert(persisted.sha256_hash.clone(), Arc::from(query.as_str()));
                 Ok(query)
@@ -87,10 +87,10 @@ impl PersistedQueries {
                 .map(|query| query.to_string())
                 .ok_or_else(|| {
                     // The message is what Apollo clients look for before retrying with the query.
-                    GraphQLError::with_code(
+                    Box::new(GraphQLError::with_code(
                         "PersistedQueryNotFound",
                         codes::PERSISTED_QUERY_NOT_FOUND,
-                    )
+                    ))
                 }),
         }
     }

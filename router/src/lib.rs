@@ -137,7 +137,7 @@ impl RouterState {
             let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
             match self.persisted.resolve(persisted, sent) {
                 Ok(query) => request.query = query,
-                Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[error]))),
+                Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
             }
         }
         let schema = self.schema();
