@@ -90,6 +90,7 @@ fn planning(c: &mut Criterion) {
     let options = PlanningOptions {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
+        limits: Default::default(),
     };
     let mut n = 0u64;
     c.bench_function(
@@ -170,6 +171,7 @@ fn execution(c: &mut Criterion) {
     let options = PlanningOptions {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
+        limits: Default::default(),
     };
     let prepared = runtime
         .block_on(prepare(&schema, QUERY, None, &options))

@@ -47,6 +47,7 @@ pub struct Config {
     pub cors: CorsConfig,
     pub dedupe: DedupeConfig,
     pub persisted_queries: PersistedQueriesConfig,
+    pub limits: crate::pipeline::limits::OperationLimits,
     pub graphiql: bool,
     pub introspection: bool,
     /// Watch the supergraph file and swap in valid new versions.
@@ -114,6 +115,7 @@ impl Default for Config {
             cors: CorsConfig::default(),
             dedupe: DedupeConfig::default(),
             persisted_queries: PersistedQueriesConfig::default(),
+            limits: Default::default(),
             graphiql: true,
             introspection: true,
             hot_reload: true,

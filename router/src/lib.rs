@@ -97,6 +97,7 @@ impl RouterState {
                 .iter()
                 .cloned()
                 .collect::<HashSet<_>>(),
+            limits: config.limits,
         };
         Self {
             schema: ArcSwap::from_pointee(schema),

@@ -2,6 +2,7 @@
 //! normalize → plan, cached per (document hash, operation name, override bucket) inside
 //! the schema it was planned for, with a planning timeout.
 
+pub mod limits;
 pub mod projection;
 
 use std::collections::{HashMap, HashSet};
@@ -145,6 +146,8 @@ impl OperationCache {
 pub struct PlanningOptions {
     pub timeout: Duration,
     pub override_flags: HashSet<String>,
+    /// Operations over these limits are refused before planning.
+    pub limits: limits::OperationLimits,
 }
 
 pub fn document_hash(query: &str) -> u128 {
@@ -224,6 +227,10 @@ async fn prepare_uncached(
         }
     };
     let fragments = fragments(&document);
+    let over_limits = options.limits.check(selection_set, &fragments);
+    if !over_limits.is_empty() {
+        return Err(PipelineError::Validation(over_limits));
+    }
     let introspection = selects_introspection(selection_set, &fragments, &mut HashSet::new());
     let needs_plan = selects_subgraph_fields(selection_set, &fragments, &mut HashSet::new());
     let mut condition_variables = Vec::new();

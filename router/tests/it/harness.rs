@@ -199,6 +199,7 @@ impl TestRouter {
         let options = commerce_router::pipeline::PlanningOptions {
             timeout: std::time::Duration::from_secs(10),
             override_flags: Default::default(),
+            limits: Default::default(),
         };
         let schema = self.state.schema();
         let prepared = commerce_router::pipeline::prepare(&schema, query, None, &options)

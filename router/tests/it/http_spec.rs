@@ -449,3 +449,21 @@ async fn answers_malformed_documents_with_request_errors_never_a_crash() {
     ]
     "#);
 }
+
+#[tokio::test]
+async fn refuses_operations_over_the_limits_before_planning() {
+    let router = products_router().await;
+    let fields: String = (0..130)
+        .map(|i| format!("p{i}: topProducts {{ upc }} "))
+        .collect();
+    let body = serde_json::to_string(&json!({ "query": format!("{{ {fields} }}") })).expect("json");
+    let response = post(&router, Some("application/json"), Some(GRAPHQL_JSON), &body).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    let codes: Vec<&str> = response.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["MAX_ALIASES_EXCEEDED", "MAX_ROOT_FIELDS_EXCEEDED"]);
+}
