@@ -168,12 +168,16 @@ async fn send(
             .await
             .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?;
         let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?
-            .to_bytes();
+        let mut body = response.into_body();
+        // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
+        let expected = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(expected);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?;
+            if let Some(data) = frame.data_ref() {
+                bytes.extend_from_slice(data);
+            }
+        }
         // GraphQL-over-HTTP subgraphs may answer 4xx with a GraphQL body; keep it if it is JSON.
         if !status.is_success() && !bytes.starts_with(b"{") {
             return Err(format!("HTTP fetch failed from '{subgraph}': {status}"));
@@ -189,7 +193,7 @@ async fn send(
             )));
         }
     };
-    Yoke::try_attach_to_cart(Vec::from(body), |bytes| serde_json::from_slice(bytes))
+    Yoke::try_attach_to_cart(body, |bytes| serde_json::from_slice(bytes))
         .map(Arc::new)
         .map_err(|e| {
             FetchError::from(format!(

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use graphql_tools::parser::query::{self as q, Selection};
 use indexmap::IndexMap;
@@ -51,6 +52,9 @@ enum FieldKind {
 pub struct Projection {
     root_type: String,
     root: SelectionPlan,
+    /// The size of the last response written with this shape: the next one's buffer starts
+    /// that large instead of doubling its way there.
+    last_size: AtomicUsize,
 }
 
 struct Compiler<'d> {
@@ -86,6 +90,7 @@ impl Projection {
         Projection {
             root_type: root_type.to_string(),
             root,
+            last_size: AtomicUsize::new(4096),
         }
     }
 
@@ -428,7 +433,8 @@ pub fn write_response(
     data: &json::Value<'_>,
     mut errors: Vec<GraphQLError>,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
+    let capacity = projection.map_or(4096, |p| p.last_size.load(Ordering::Relaxed));
+    let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(b"{\"data\":");
     match projection {
         Some(p) => p.write_data(data, &mut errors, &mut out),
@@ -439,5 +445,8 @@ pub fn write_response(
         let _ = serde_json::to_writer(&mut out, &errors);
     }
     let _ = out.write_all(b"}");
+    if let Some(p) = projection {
+        p.last_size.store(out.len(), Ordering::Relaxed);
+    }
     out
 }
