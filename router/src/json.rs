@@ -69,13 +69,9 @@ impl<'a> Object<'a> {
         Some(self.0.remove(index).1)
     }
 
-    /// Keys and values, borrowed with the object's own lifetime (for sharing its members).
+    /// Keys and values in order.
     pub fn entries(&self) -> impl Iterator<Item = (&Str<'a>, &Value<'a>)> {
         self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value<'a>)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     pub fn len(&self) -> usize {
@@ -84,15 +80,6 @@ impl<'a> Object<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-}
-
-impl<'a> IntoIterator for Object<'a> {
-    type Item = (Str<'a>, Value<'a>);
-    type IntoIter = std::vec::IntoIter<(Str<'a>, Value<'a>)>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
     }
 }
 
@@ -185,10 +172,6 @@ impl<'a> Value<'a> {
         self.as_object_mut()?.get_mut(key)
     }
 
-    pub fn take(&mut self) -> Value<'a> {
-        std::mem::take(self)
-    }
-
     /// Writes compact JSON.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         match self.resolve() {
@@ -211,7 +194,7 @@ impl<'a> Value<'a> {
             }
             Value::Object(object) => {
                 out.push(b'{');
-                for (i, (key, value)) in object.iter().enumerate() {
+                for (i, (key, value)) in object.entries().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
@@ -455,7 +438,7 @@ mod tests {
         object.insert("a".into(), Value::Bool(false));
         object.insert("c".into(), Value::Null);
         assert_eq!(object.remove("b"), Some(Value::Null));
-        let keys: Vec<&str> = object.iter().map(|(k, _)| k).collect();
+        let keys: Vec<&str> = object.entries().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["a", "c"]);
         assert_eq!(object.get("a"), Some(&Value::Bool(false)));
     }
