@@ -39,7 +39,11 @@ where
     M: async_graphql::ObjectType + 'static,
     S: async_graphql::SubscriptionType + 'static,
 {
-    let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    serve(Router::new().route("/graphql", post_service(GraphQL::new(schema)))).await
+}
+
+/// Serves `app` on a port-0 listener; returns its GraphQL URL.
+async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -75,12 +79,7 @@ where
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    format!("http://{addr}/graphql")
+    serve(app).await
 }
 
 fn planning(c: &mut Criterion) {
