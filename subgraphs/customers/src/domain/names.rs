@@ -2,13 +2,14 @@
 
 use super::CustomerError;
 
-/// Permissions the subgraphs check today. Roles may hold others of the same `area:action`
-/// shape, so a new subgraph needs no change here.
+/// Permissions the subgraphs check, and `orders:*` for the orders subgraph to come. Roles may
+/// hold others of the same `area:action` shape, so a new subgraph needs no change here.
 pub const KNOWN_PERMISSIONS: &[&str] = &[
     "catalog:write",
     "inventory:write",
     "pricing:read",
     "pricing:write",
+    "pricing:redeem",
     "orders:read",
     "orders:write",
     "customers:read",
