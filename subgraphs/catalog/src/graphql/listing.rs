@@ -152,7 +152,7 @@ impl ProductListExtras {
 
 #[derive(SimpleObject)]
 pub struct ProductFacets {
-    /// Largest first; counts products filed directly under each category.
+    /// Largest first; a category counts the matching products of its whole subtree.
     pub categories: Vec<CategoryFacet>,
     /// By attribute name; values largest first.
     pub attributes: Vec<AttributeFacet>,

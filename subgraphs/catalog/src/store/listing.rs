@@ -84,15 +84,21 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<
     row.map_or(Ok(0), |row| row.try_get("", "n"))
 }
 
-/// Facet counts for the products matching `filter`: two grouped queries.
+/// Facet counts for the products matching `filter`: two grouped queries. A category counts
+/// the products of its whole subtree (a product under Shirts also counts for Clothing).
 pub async fn facets(
     db: &impl ConnectionTrait,
     filter: &ProductFilter,
 ) -> Result<FacetCounts, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT p.category_id AS id, COUNT(*) AS n");
-    push_from_where(&mut sql, filter, "");
-    sql.push(" AND p.category_id IS NOT NULL GROUP BY p.category_id ORDER BY n DESC, id");
+    sql.push("SELECT c.id AS id, COUNT(*) AS n");
+    push_from_where(
+        &mut sql,
+        filter,
+        " JOIN categories pc ON pc.id = p.category_id \
+         JOIN categories c ON pc.path LIKE c.path || '%'",
+    );
+    sql.push(" GROUP BY c.id ORDER BY n DESC, c.id");
     let categories = db
         .query_all(sql.build())
         .await?
