@@ -91,14 +91,19 @@ pub async fn facets(
     filter: &ProductFilter,
 ) -> Result<FacetCounts, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT c.id AS id, COUNT(*) AS n");
-    push_from_where(
-        &mut sql,
-        filter,
-        " JOIN categories pc ON pc.id = p.category_id \
-         JOIN categories c ON pc.path LIKE c.path || '%'",
+    // Count per category first (one pass over the products), then add each count to the
+    // category's ancestors (a join over categories only).
+    sql.push(
+        "SELECT c.id AS id, CAST(SUM(t.n) AS BIGINT) AS n \
+         FROM (SELECT p.category_id AS category_id, COUNT(*) AS n",
     );
-    sql.push(" GROUP BY c.id ORDER BY n DESC, c.id");
+    push_from_where(&mut sql, filter, "");
+    sql.push(
+        " AND p.category_id IS NOT NULL GROUP BY p.category_id) t \
+         JOIN categories pc ON pc.id = t.category_id \
+         JOIN categories c ON pc.path LIKE c.path || '%' \
+         GROUP BY c.id ORDER BY n DESC, c.id",
+    );
     let categories = db
         .query_all(sql.build())
         .await?
