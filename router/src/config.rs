@@ -57,6 +57,8 @@ pub struct Config {
     pub override_flags: Vec<String>,
     /// Client request headers passed on to subgraphs (case-insensitive names).
     pub forward_headers: Vec<String>,
+    /// PEM certificates trusted for `https://` subgraphs besides the public roots (a private CA).
+    pub subgraph_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -123,6 +125,7 @@ impl Default for Config {
             override_flags: Vec::new(),
             // Subgraphs verify the viewer's token themselves and rate-limit by client address.
             forward_headers: vec!["authorization".to_string(), "x-forwarded-for".to_string()],
+            subgraph_ca_file: None,
         }
     }
 }
@@ -227,6 +230,19 @@ impl Config {
             .iter()
             .filter_map(|(name, s)| s.url.clone().map(|url| (name.clone(), url)))
             .collect()
+    }
+
+    /// The certificates of `subgraph_ca_file`, if one is configured.
+    pub fn subgraph_roots(
+        &self,
+    ) -> anyhow::Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+        use rustls::pki_types::pem::PemObject;
+        let Some(path) = &self.subgraph_ca_file else {
+            return Ok(Vec::new());
+        };
+        rustls::pki_types::CertificateDer::pem_file_iter(path)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .with_context(|| format!("reading subgraph CA certificates from {}", path.display()))
     }
 
     pub fn subgraph_timeouts(&self) -> HashMap<String, Duration> {

@@ -81,15 +81,16 @@ impl RouterState {
     /// those in the supergraph.
     pub fn from_sdl(sdl: &str, config: Config) -> anyhow::Result<Arc<Self>> {
         let schema = SchemaState::from_sdl(sdl, &config.url_overrides())?;
-        Ok(Arc::new(Self::new(schema, config)))
+        Ok(Arc::new(Self::new(schema, config)?))
     }
 
-    fn new(schema: SchemaState, config: Config) -> Self {
+    fn new(schema: SchemaState, config: Config) -> anyhow::Result<Self> {
         let client = SubgraphClient::new(
             Duration::from_millis(config.subgraph_timeout_ms),
             config.subgraph_timeouts(),
             config.dedupe.subgraph,
-        );
+            config.subgraph_roots()?,
+        )?;
         let planning = PlanningOptions {
             timeout: Duration::from_millis(config.planning_timeout_ms),
             override_flags: config
@@ -99,7 +100,7 @@ impl RouterState {
                 .collect::<HashSet<_>>(),
             limits: config.limits,
         };
-        Self {
+        Ok(Self {
             schema: ArcSwap::from_pointee(schema),
             client,
             planning,
@@ -109,7 +110,7 @@ impl RouterState {
                 config.persisted_queries.max_bytes,
             ),
             config,
-        }
+        })
     }
 
     pub fn config(&self) -> &Config {

@@ -1,4 +1,4 @@
-//! The subgraph HTTP client: one pooled keep-alive connection pool for all subgraphs,
+//! The subgraph HTTP(S) client: one pooled keep-alive connection pool for all subgraphs,
 //! a timeout per subgraph, and deduplication of identical in-flight query fetches. Responses
 //! are parsed once, inside the shared fetch, so deduplicated requests share the parsed tree.
 
@@ -14,6 +14,7 @@ use http::{Method, Request, Uri, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use yoke::Yoke;
 
@@ -41,8 +42,10 @@ type FetchResult = Result<Arc<ParsedResponse>, FetchError>;
 
 type SharedFetch = Shared<BoxFuture<'static, FetchResult>>;
 
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 pub struct SubgraphClient {
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Client<Connector, Full<Bytes>>,
     timeouts: HashMap<String, Duration>,
     default_timeout: Duration,
     dedupe: bool,
@@ -50,25 +53,45 @@ pub struct SubgraphClient {
 }
 
 impl SubgraphClient {
+    /// `extra_roots` are trusted for `https://` subgraphs besides the public web PKI roots
+    /// (a private CA's certificates).
     pub fn new(
         default_timeout: Duration,
         timeouts: HashMap<String, Duration>,
         dedupe: bool,
-    ) -> Self {
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> anyhow::Result<Self> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.enforce_http(false);
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for certificate in extra_roots {
+            roots.add(certificate)?;
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let http = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .build(connector);
-        Self {
+        Ok(Self {
             http,
             timeouts,
             default_timeout,
             dedupe,
             inflight: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// POSTs a GraphQL request body; identical concurrent query bodies to the same URL share
@@ -144,7 +167,7 @@ impl Drop for InflightGuard<'_> {
 }
 
 async fn send(
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Client<Connector, Full<Bytes>>,
     url: Uri,
     body: Bytes,
     headers: Headers,
@@ -166,14 +189,15 @@ async fn send(
         let response = http
             .request(request)
             .await
-            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?;
+            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {}", with_causes(&e)))?;
         let status = response.status();
         let mut body = response.into_body();
         // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
         let expected = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
         let mut bytes = Vec::with_capacity(expected);
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| format!("HTTP fetch failed from '{subgraph}': {e}"))?;
+            let frame = frame
+                .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {}", with_causes(&e)))?;
             if let Some(data) = frame.data_ref() {
                 bytes.extend_from_slice(data);
             }
@@ -200,4 +224,17 @@ async fn send(
                 "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
             ))
         })
+}
+
+/// An error with its chain of causes ("client error (Connect): invalid peer certificate: ..."):
+/// hyper's own message alone does not say why a connection failed.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }

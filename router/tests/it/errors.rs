@@ -191,14 +191,14 @@ async fn a_down_subgraph_nulls_only_its_fields() {
         },
         "errors": [
           {
-            "message": "HTTP fetch failed from 'inventory': client error (Connect)",
+            "message": "HTTP fetch failed from 'inventory': client error (Connect): tcp connect error: Connection refused (os error 111)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "inventory"
             }
           },
           {
-            "message": "HTTP fetch failed from 'accounts': client error (Connect)",
+            "message": "HTTP fetch failed from 'accounts': client error (Connect): tcp connect error: Connection refused (os error 111)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "accounts"
@@ -217,7 +217,7 @@ async fn a_down_subgraph_nulls_only_its_fields() {
         },
         "errors": [
           {
-            "message": "HTTP fetch failed from 'accounts': client error (Connect)",
+            "message": "HTTP fetch failed from 'accounts': client error (Connect): tcp connect error: Connection refused (os error 111)",
             "extensions": {
               "code": "SUBGRAPH_REQUEST_FAILED",
               "serviceName": "accounts"

@@ -16,4 +16,5 @@ mod keys;
 mod overrides;
 mod persisted_queries;
 mod reload;
+mod tls;
 mod values;
