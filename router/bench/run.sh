@@ -64,7 +64,13 @@ PY
 
 run_router() { # label extra-args...
   local label="$1"; shift
-  "$ROUTER_BIN" --supergraph "$BENCH/supergraph.graphql" --listen 127.0.0.1:5100 "$@" >/dev/null 2>&1 &
+  # The conformance suite's products supergraph, pointed at the benchmark's subgraphs.
+  COMMERCE_ROUTER_SUBGRAPH_URL_ACCOUNTS=http://127.0.0.1:5101/graphql \
+  COMMERCE_ROUTER_SUBGRAPH_URL_INVENTORY=http://127.0.0.1:5102/graphql \
+  COMMERCE_ROUTER_SUBGRAPH_URL_PRODUCTS=http://127.0.0.1:5103/graphql \
+  COMMERCE_ROUTER_SUBGRAPH_URL_REVIEWS=http://127.0.0.1:5104/graphql \
+    "$ROUTER_BIN" --supergraph router/tests/fixtures/products.graphql --listen 127.0.0.1:5100 "$@" \
+    >/dev/null 2>&1 &
   local pid=$!
   pids+=("$pid")
   wait_port 5100

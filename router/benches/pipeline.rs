@@ -28,7 +28,7 @@ const QUERY: &str = "fragment User on User { id username name } fragment Review 
 fn supergraph() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/bench/supergraph.graphql"
+        "/tests/fixtures/products.graphql"
     ))
     .expect("bench supergraph")
 }
