@@ -41,6 +41,8 @@ pub struct FieldPlan {
 #[derive(Debug)]
 enum FieldKind {
     Typename,
+    /// A scalar that is not in a list: a scalar value is written as the subgraph sent it.
+    Scalar,
     Leaf,
     /// An enum: values the API schema does not know (e.g. `@inaccessible` ones) become null.
     Enum(Arc<HashSet<String>>),
@@ -194,6 +196,7 @@ impl<'d> Compiler<'d> {
                     .clone();
                 FieldKind::Enum(values)
             }
+            _ if !is_list(&def.ty) => FieldKind::Scalar,
             _ => FieldKind::Leaf,
         };
         Some(FieldPlan {
@@ -256,6 +259,15 @@ impl<'d> Compiler<'d> {
     }
 }
 
+/// Whether values of `ty` are lists (looking through non-null).
+fn is_list(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::List(_) => true,
+        TypeRef::NonNull(inner) => is_list(inner),
+        TypeRef::Named(_) => false,
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Seg<'a> {
     Key(&'a str),
@@ -298,6 +310,14 @@ impl<'a, 'p> Writer<'a, 'p> {
                 self.out.push(b',');
             }
             self.out.extend_from_slice(&field.key_json);
+            // The common case needs no null or type checks, so no path either.
+            if let FieldKind::Scalar = field.kind
+                && let Some(value @ (Data::String(_) | Data::Number(_) | Data::Bool(_))) =
+                    data.get(&field.key).map(Data::resolve)
+            {
+                value.write_json(self.out);
+                continue;
+            }
             self.path.push(Seg::Key(&field.key));
             let ok = match field.kind {
                 FieldKind::Typename => {
