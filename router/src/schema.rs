@@ -58,6 +58,15 @@ impl TypeRef {
     pub fn is_non_null(&self) -> bool {
         matches!(self, TypeRef::NonNull(_))
     }
+
+    /// Whether values of this type are lists (looking through non-null).
+    pub fn is_list(&self) -> bool {
+        match self {
+            TypeRef::List(_) => true,
+            TypeRef::NonNull(inner) => inner.is_list(),
+            TypeRef::Named(_) => false,
+        }
+    }
 }
 
 impl std::fmt::Display for TypeRef {

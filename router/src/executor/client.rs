@@ -186,18 +186,24 @@ async fn send(
         .body(Full::new(body))
         .map_err(|e| FetchError::from(format!("invalid request to subgraph '{subgraph}': {e}")))?;
     let call = async {
-        let response = http
-            .request(request)
-            .await
-            .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {}", with_causes(&e)))?;
+        let response = http.request(request).await.map_err(|e| {
+            format!(
+                "HTTP fetch failed from '{subgraph}': {:#}",
+                anyhow::Error::new(e)
+            )
+        })?;
         let status = response.status();
         let mut body = response.into_body();
         // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
         let expected = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
         let mut bytes = Vec::with_capacity(expected);
         while let Some(frame) = body.frame().await {
-            let frame = frame
-                .map_err(|e| format!("HTTP fetch failed from '{subgraph}': {}", with_causes(&e)))?;
+            let frame = frame.map_err(|e| {
+                format!(
+                    "HTTP fetch failed from '{subgraph}': {:#}",
+                    anyhow::Error::new(e)
+                )
+            })?;
             if let Some(data) = frame.data_ref() {
                 bytes.extend_from_slice(data);
             }
@@ -224,17 +230,4 @@ async fn send(
                 "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
             ))
         })
-}
-
-/// An error with its chain of causes ("client error (Connect): invalid peer certificate: ..."):
-/// hyper's own message alone does not say why a connection failed.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }

@@ -196,7 +196,7 @@ impl<'d> Compiler<'d> {
                     .clone();
                 FieldKind::Enum(values)
             }
-            _ if !is_list(&def.ty) => FieldKind::Scalar,
+            _ if !def.ty.is_list() => FieldKind::Scalar,
             _ => FieldKind::Leaf,
         };
         Some(FieldPlan {
@@ -256,15 +256,6 @@ impl<'d> Compiler<'d> {
                 }
             }
         }
-    }
-}
-
-/// Whether values of `ty` are lists (looking through non-null).
-fn is_list(ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::List(_) => true,
-        TypeRef::NonNull(inner) => is_list(inner),
-        TypeRef::Named(_) => false,
     }
 }
 
