@@ -395,7 +395,7 @@ impl<'a> Executor<'a> {
         let rewrites = input_rewrites.unwrap_or_default();
         let mut seen: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         let mut buffer = Vec::with_capacity(128);
-        let mut written = Vec::new();
+        let mut writer = RepresentationWriter::new(types);
         let mut targets = Vec::with_capacity(paths.len());
         for path in paths {
             let mut path_targets = Vec::with_capacity(64);
@@ -413,8 +413,7 @@ impl<'a> Executor<'a> {
                     }
                     buffer.clear();
                     let written = if rewrites.is_empty() {
-                        write_representation(&mut buffer, object, requires, types, &mut written)
-                            .is_some()
+                        writer.write(&mut buffer, object, requires).is_some()
                     } else {
                         // Rewrites edit the representation as a tree; the rare slow path.
                         representation(object, requires, types).is_some_and(|mut rep| {
@@ -543,12 +542,14 @@ impl<'a> Executor<'a> {
                 continue;
             }
             let mut ordinal = 0;
-            walk_mut(root, path.as_slice(), &mut ordinal, &mut |n, object| {
+            walk_mut(root, path.as_slice(), &mut ordinal, &mut |n, target| {
                 let Some(Some(index)) = targets.get(n) else {
                     return;
                 };
                 // Every target of an entity shares its fields; see `Value::make_mut`.
-                if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve) {
+                if let Some(Value::Object(entity)) = values.get(*index).map(Value::resolve)
+                    && let Value::Object(object) = target.make_mut_with_room(2 * entity.len())
+                {
                     merge_object(object, entity, types, reshaped);
                 }
             });
@@ -625,16 +626,26 @@ fn walk<'v, 'a>(
     }
 }
 
-/// `walk` for merging: same objects, same order, made writable on the way down.
+/// `walk` for merging: same objects, same order, made writable on the way down. The objects
+/// themselves are handed over as they are: `f` makes them writable with room for what it adds.
 fn walk_mut<'a>(
     value: &mut Value<'a>,
     path: &[FlattenNodePathSegment],
     ordinal: &mut usize,
-    f: &mut dyn FnMut(usize, &mut Object<'a>),
+    f: &mut dyn FnMut(usize, &mut Value<'a>),
 ) {
-    // The objects at the end of the path are about to receive an entity's fields.
-    let room = if path.is_empty() { 4 } else { 0 };
-    match (path.split_first(), value.make_mut_with_room(room)) {
+    if path.is_empty() {
+        if value.is_object() {
+            f(*ordinal, value);
+            *ordinal += 1;
+        } else if let Value::Array(items) = value.make_mut() {
+            for item in items {
+                walk_mut(item, path, ordinal, f);
+            }
+        }
+        return;
+    }
+    match (path.split_first(), value.make_mut()) {
         (_, Value::Array(items)) => {
             let rest = match path.split_first() {
                 Some((FlattenNodePathSegment::List, rest)) => rest,
@@ -643,10 +654,6 @@ fn walk_mut<'a>(
             for item in items {
                 walk_mut(item, rest, ordinal, f);
             }
-        }
-        (None, Value::Object(object)) => {
-            f(*ordinal, object);
-            *ordinal += 1;
         }
         (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
             if let Some(child) = object.get_mut(key) {
@@ -739,84 +746,144 @@ fn request_body(
     out
 }
 
-/// Serializes an object's representation straight to JSON (the hot path: no tree is built).
-/// `written` is scratch space for the keys written so far.
-fn write_representation<'s>(
-    out: &mut Vec<u8>,
-    object: &Object<'_>,
-    requires: &'s PlanSelectionSet,
-    types: &SchemaIndex,
-    written: &mut Vec<&'s str>,
-) -> Option<()> {
-    out.push(b'{');
-    written.clear();
-    write_representation_fields(out, object, requires, types, written)?;
-    out.push(b'}');
-    Some(())
+/// Serializes representations straight to JSON (the hot path: no tree is built). Per selection
+/// set and `__typename`, the fields that apply are flattened once (fragments resolved,
+/// repeated keys dropped, `"key":` bytes prepared), so each object costs only its lookups.
+struct RepresentationWriter<'s> {
+    types: &'s SchemaIndex,
+    compiled: Vec<CompiledSelection<'s>>,
 }
 
-fn write_representation_fields<'s>(
-    out: &mut Vec<u8>,
-    object: &Object<'_>,
+struct CompiledSelection<'s> {
+    selections: *const PlanSelectionSet,
+    typename: Option<String>,
+    fields: Vec<RepresentationField<'s>>,
+}
+
+struct RepresentationField<'s> {
+    name: &'s str,
+    output_key: &'s str,
+    key_json: Vec<u8>,
     selections: &'s PlanSelectionSet,
-    types: &SchemaIndex,
-    written: &mut Vec<&'s str>,
-) -> Option<()> {
-    let typename = object.get("__typename").and_then(Value::as_str);
-    for item in &selections.items {
-        match item {
-            SelectionItem::InlineFragment(fragment) => {
-                let applies =
-                    typename.is_none_or(|t| types.does_type_apply(&fragment.type_condition, t));
-                if applies {
-                    write_representation_fields(out, object, &fragment.selections, types, written)?;
-                }
-            }
-            SelectionItem::Field(field) => {
-                let output_key = field.alias.as_deref().unwrap_or(&field.name);
-                let value = object.get(&field.name).or_else(|| object.get(output_key))?;
-                if written.contains(&output_key) {
-                    continue;
-                }
-                if !written.is_empty() {
-                    out.push(b',');
-                }
-                written.push(output_key);
-                // A GraphQL name: nothing in it needs escaping.
-                crate::json::write_json_raw_string(out, output_key);
-                out.push(b':');
-                write_representation_value(out, value, &field.selections, types)?;
-            }
-            SelectionItem::FragmentSpread(_) => {}
+}
+
+impl<'s> RepresentationWriter<'s> {
+    fn new(types: &'s SchemaIndex) -> Self {
+        Self {
+            types,
+            compiled: Vec::new(),
         }
     }
-    Some(())
-}
 
-fn write_representation_value(
-    out: &mut Vec<u8>,
-    value: &Value<'_>,
-    selections: &PlanSelectionSet,
-    types: &SchemaIndex,
-) -> Option<()> {
-    match value.resolve() {
-        Value::Object(object) if !selections.items.is_empty() => {
-            write_representation(out, object, selections, types, &mut Vec::new())
-        }
-        Value::Array(items) if !selections.items.is_empty() => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_representation_value(out, item, selections, types)?;
+    /// Writes `object` projected through `selections`; `None` when a selected field is
+    /// missing (its owner failed), so the entity is not sent with a partial key.
+    fn write(
+        &mut self,
+        out: &mut Vec<u8>,
+        object: &Object<'_>,
+        selections: &'s PlanSelectionSet,
+    ) -> Option<()> {
+        let typename = object.get("__typename").and_then(Value::as_str);
+        let set = self.compiled(selections, typename);
+        out.push(b'{');
+        for i in 0..self.compiled[set].fields.len() {
+            let field = &self.compiled[set].fields[i];
+            let nested = field.selections;
+            let value = object
+                .get(field.name)
+                .or_else(|| object.get(field.output_key))?;
+            if i > 0 {
+                out.push(b',');
             }
-            out.push(b']');
-            Some(())
+            out.extend_from_slice(&field.key_json);
+            self.value(out, value, nested)?;
         }
-        other => {
-            other.write_json(out);
-            Some(())
+        out.push(b'}');
+        Some(())
+    }
+
+    fn value(
+        &mut self,
+        out: &mut Vec<u8>,
+        value: &Value<'_>,
+        selections: &'s PlanSelectionSet,
+    ) -> Option<()> {
+        match value.resolve() {
+            Value::Object(object) if !selections.items.is_empty() => {
+                self.write(out, object, selections)
+            }
+            Value::Array(items) if !selections.items.is_empty() => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.value(out, item, selections)?;
+                }
+                out.push(b']');
+                Some(())
+            }
+            other => {
+                other.write_json(out);
+                Some(())
+            }
+        }
+    }
+
+    /// The index of `selections` flattened for objects of `typename`, compiled on first use.
+    fn compiled(&mut self, selections: &'s PlanSelectionSet, typename: Option<&str>) -> usize {
+        let address = std::ptr::from_ref(selections);
+        if let Some(index) = self
+            .compiled
+            .iter()
+            .position(|c| c.selections == address && c.typename.as_deref() == typename)
+        {
+            return index;
+        }
+        let mut fields = Vec::new();
+        self.flatten(selections, typename, &mut fields);
+        self.compiled.push(CompiledSelection {
+            selections: address,
+            typename: typename.map(str::to_string),
+            fields,
+        });
+        self.compiled.len() - 1
+    }
+
+    fn flatten(
+        &self,
+        selections: &'s PlanSelectionSet,
+        typename: Option<&str>,
+        out: &mut Vec<RepresentationField<'s>>,
+    ) {
+        for item in &selections.items {
+            match item {
+                SelectionItem::InlineFragment(fragment) => {
+                    // Objects without a typename are assumed to match: their static type did.
+                    let applies = typename
+                        .is_none_or(|t| self.types.does_type_apply(&fragment.type_condition, t));
+                    if applies {
+                        self.flatten(&fragment.selections, typename, out);
+                    }
+                }
+                SelectionItem::Field(field) => {
+                    let output_key = field.alias.as_deref().unwrap_or(&field.name);
+                    if out.iter().any(|f| f.output_key == output_key) {
+                        continue;
+                    }
+                    // A GraphQL name: nothing in it needs escaping.
+                    let mut key_json = Vec::with_capacity(output_key.len() + 3);
+                    crate::json::write_json_raw_string(&mut key_json, output_key);
+                    key_json.push(b':');
+                    out.push(RepresentationField {
+                        name: &field.name,
+                        output_key,
+                        key_json,
+                        selections: &field.selections,
+                    });
+                }
+                SelectionItem::FragmentSpread(_) => {}
+            }
         }
     }
 }
@@ -975,7 +1042,7 @@ mod tests {
         walk_mut(&mut tree, &[], &mut 0, &mut |n, object| {
             if n == 0 {
                 merge_object(
-                    object,
+                    object.as_object_mut().expect("object"),
                     entity.as_object().expect("object"),
                     &types,
                     &mut reshaped,
@@ -1005,7 +1072,7 @@ mod tests {
         walk_mut(&mut tree, &path, &mut 0, &mut |n, object| {
             reached.push(n);
             merge_object(
-                object,
+                object.as_object_mut().expect("object"),
                 entity.as_object().expect("object"),
                 &types,
                 &mut reshaped,
