@@ -100,6 +100,7 @@ impl PreparedOperation {
             .unwrap_or(&state.api.query_type);
         let projection = Arc::new(Projection::compile(
             &state.api,
+            &state.supergraph_types,
             &self.document,
             root,
             selection_set,

@@ -44,9 +44,19 @@ enum FieldKind {
     /// A scalar that is not in a list: a scalar value is written as the subgraph sent it.
     Scalar,
     Leaf,
-    /// An enum: values the API schema does not know (e.g. `@inaccessible` ones) become null.
-    Enum(Arc<HashSet<String>>),
+    /// An enum: values the API schema does not know become null (see [`EnumValues`]).
+    Enum(Arc<EnumValues>),
     Composite(SelectionPlan),
+}
+
+/// The values of an enum as a client may see them.
+#[derive(Debug)]
+pub struct EnumValues {
+    visible: HashSet<String>,
+    /// `@inaccessible` values: valid in the supergraph, so a subgraph may return one, but
+    /// hidden from clients. They read as null, like a field the client cannot see; any other
+    /// unknown value is an error.
+    hidden: HashSet<String>,
 }
 
 /// A compiled response shape for one operation and one set of `@skip`/`@include` values.
@@ -61,14 +71,17 @@ pub struct Projection {
 
 struct Compiler<'d> {
     schema: &'d SchemaIndex,
+    /// Every supergraph type, for the `@inaccessible` enum values the API schema leaves out.
+    supergraph: &'d SchemaIndex,
     fragments: Fragments<'d>,
     variables: &'d Map<String, Value>,
-    enums: RefCell<HashMap<String, Arc<HashSet<String>>>>,
+    enums: RefCell<HashMap<String, Arc<EnumValues>>>,
 }
 
 impl Projection {
     pub fn compile(
         schema: &SchemaIndex,
+        supergraph: &SchemaIndex,
         document: &q::Document<'static, String>,
         root_type: &str,
         selection_set: &q::SelectionSet<'static, String>,
@@ -84,6 +97,7 @@ impl Projection {
             .collect();
         let compiler = Compiler {
             schema,
+            supergraph,
             fragments,
             variables,
             enums: RefCell::new(HashMap::new()),
@@ -191,7 +205,18 @@ impl<'d> Compiler<'d> {
                     .borrow_mut()
                     .entry(t.name.clone())
                     .or_insert_with(|| {
-                        Arc::new(t.enum_values.iter().map(|v| v.name.clone()).collect())
+                        let visible: HashSet<String> =
+                            t.enum_values.iter().map(|v| v.name.clone()).collect();
+                        let hidden = self
+                            .supergraph
+                            .get(&t.name)
+                            .map(|s| &s.enum_values[..])
+                            .unwrap_or_default()
+                            .iter()
+                            .filter(|v| !visible.contains(&v.name))
+                            .map(|v| v.name.clone())
+                            .collect();
+                        Arc::new(EnumValues { visible, hidden })
                     })
                     .clone();
                 FieldKind::Enum(values)
@@ -255,6 +280,16 @@ impl<'d> Compiler<'d> {
                     }
                 }
             }
+        }
+    }
+}
+
+impl FieldPlan {
+    /// Whether `value` is an `@inaccessible` value of this field's enum type.
+    fn hides(&self, value: &Data<'_>) -> bool {
+        match (&self.kind, value) {
+            (FieldKind::Enum(values), Data::String(v)) => values.hidden.contains(v.as_ref()),
+            _ => false,
         }
     }
 }
@@ -332,7 +367,9 @@ impl<'a, 'p> Writer<'a, 'p> {
         ty: &'p TypeRef,
         field: &'p FieldPlan,
     ) -> bool {
-        let value = value.map(Data::resolve).filter(|v| !v.is_null());
+        let value = value
+            .map(Data::resolve)
+            .filter(|v| !v.is_null() && !field.hides(v));
         if let TypeRef::NonNull(inner) = ty {
             let Some(value) = value else {
                 self.null_error(field);
@@ -384,7 +421,9 @@ impl<'a, 'p> Writer<'a, 'p> {
                     self.null_error(field);
                     false
                 }
-                (FieldKind::Enum(values), Data::String(v)) if !values.contains(v.as_ref()) => {
+                (FieldKind::Enum(values), Data::String(v))
+                    if !values.visible.contains(v.as_ref()) =>
+                {
                     self.enum_error(field, v);
                     false
                 }

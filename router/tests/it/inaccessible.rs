@@ -102,10 +102,45 @@ async fn hides_inaccessible_fields_and_enum_values_from_introspection() {
             },
             {
               "name": "echo"
+            },
+            {
+              "name": "roles"
+            },
+            {
+              "name": "requiredRole"
             }
           ]
         }
       }
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn an_inaccessible_enum_value_from_a_subgraph_reads_as_null() {
+    let router = router().await;
+    // Valid in the subgraph, hidden from clients: null, as for a field they cannot see.
+    let nullable = router.query("{ roles }", json!({})).await;
+    assert_eq!(nullable, json!({ "data": { "roles": ["ADMIN", null] } }));
+    // In a non-null position that null propagates with the spec's error.
+    let required = router.query("{ requiredRole }", json!({})).await;
+    assert_json_snapshot!(required, @r#"
+    {
+      "data": null,
+      "errors": [
+        {
+          "message": "Cannot return null for non-nullable field Query.requiredRole.",
+          "locations": [
+            {
+              "line": 1,
+              "column": 3
+            }
+          ],
+          "path": [
+            "requiredRole"
+          ]
+        }
+      ]
     }
     "#);
 }

@@ -112,6 +112,13 @@ impl ShopQuery {
     async fn internal_users(&self) -> Vec<User> {
         users()
     }
+    /// Includes a value that is `@inaccessible` in the supergraph.
+    async fn roles(&self) -> Vec<Option<Role>> {
+        vec![Some(Role::Admin), Some(Role::Secret)]
+    }
+    async fn required_role(&self) -> Role {
+        Role::Secret
+    }
     #[graphql(entity)]
     async fn find_user_by_id(&self, id: ID) -> Option<User> {
         users().into_iter().find(|u| u.id.to_string() == id.0)
