@@ -1,7 +1,7 @@
 //! Loading a supergraph: the planner, the API schema (what clients see) and subgraph URLs.
 //! One `SchemaState` is immutable; a reload builds a new one and swaps it in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use graphql_tools::parser::schema as schema_ast;
 use graphql_tools::validation::rules::default_rules_validation_plan;
 use graphql_tools::validation::validate::ValidationPlan;
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
+use hive_router_query_planner::state::supergraph_state::SupergraphState;
 use http::Uri;
 
 use crate::pipeline::OperationCache;
@@ -27,6 +28,9 @@ pub struct SchemaState {
     /// Every type of the supergraph, including inaccessible ones, for the executor's type checks.
     pub supergraph_types: SchemaIndex,
     pub subgraph_urls: HashMap<String, Uri>,
+    /// (type, field) pairs whose value can never exist, with the subgraphs that resolve them:
+    /// see [`unimplemented_fields`].
+    pub unimplemented_fields: HashMap<(String, String), HashSet<String>>,
     pub validation_plan: ValidationPlan,
     /// Sorted percentages of progressive `@override` labels (scaled as the planner scales them).
     pub override_percentages: Vec<u64>,
@@ -63,6 +67,7 @@ impl SchemaState {
         let api_document = planner.consumer_schema.document.clone();
         let api = SchemaIndex::build(&api_document);
         let supergraph_types = SchemaIndex::build(&document);
+        let unimplemented_fields = unimplemented_fields(&planner.supergraph, &supergraph_types);
 
         let mut subgraph_urls = HashMap::new();
         for (name, url) in &planner.supergraph.subgraph_endpoint_map {
@@ -101,6 +106,7 @@ impl SchemaState {
             api,
             supergraph_types,
             subgraph_urls,
+            unimplemented_fields,
             validation_plan: default_rules_validation_plan(),
             override_percentages,
             operations: OperationCache::new(),
@@ -112,6 +118,34 @@ impl SchemaState {
         names.sort_unstable();
         names
     }
+}
+
+/// Fields of an interface or union type that no object type implements, where every subgraph
+/// that resolves the field knows the type only as that (not as an `@interfaceObject`, whose
+/// objects stand in for the interface's). Such a field can never hold a value, and no other
+/// subgraph can resolve fields below it (there is no entity to call): the planner is only
+/// asked for what the field's own subgraphs can answer, and the field reads as null.
+fn unimplemented_fields(
+    supergraph: &SupergraphState,
+    types: &SchemaIndex,
+) -> HashMap<(String, String), HashSet<String>> {
+    let mut fields = HashMap::new();
+    for (type_name, definition) in &supergraph.definitions {
+        for (field_name, field) in definition.fields() {
+            let target = field.field_type.inner_type();
+            let unimplemented = types
+                .get(target)
+                .is_some_and(|t| t.is_abstract() && t.possible_types.is_empty());
+            let graphs = field.resolvable_in_graphs(definition);
+            let stood_in = graphs
+                .iter()
+                .any(|graph| supergraph.is_interface_object_in_subgraph(target, graph));
+            if unimplemented && !stood_in {
+                fields.insert((type_name.clone(), field_name.clone()), graphs);
+            }
+        }
+    }
+    fields
 }
 
 pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -413,16 +413,18 @@ impl<'a> Executor<'a> {
                     }
                     buffer.clear();
                     let written = if rewrites.is_empty() {
-                        writer.write(&mut buffer, object, requires).is_some()
+                        writer.write_entity(&mut buffer, object, requires).is_some()
                     } else {
                         // Rewrites edit the representation as a tree; the rare slow path.
-                        representation(object, requires, types).is_some_and(|mut rep| {
-                            for rewrite in rewrites {
-                                rewrites::apply(&mut rep, rewrite, types);
-                            }
-                            rep.write_json(&mut buffer);
-                            true
-                        })
+                        representation(object, requires, types)
+                            .filter(|rep| rep.as_object().is_some_and(|o| !o.is_empty()))
+                            .is_some_and(|mut rep| {
+                                for rewrite in rewrites {
+                                    rewrites::apply(&mut rep, rewrite, types);
+                                }
+                                rep.write_json(&mut buffer);
+                                true
+                            })
                     };
                     if !written {
                         return;
@@ -773,6 +775,22 @@ impl<'s> RepresentationWriter<'s> {
             types,
             compiled: Vec::new(),
         }
+    }
+
+    /// Writes an entity's representation; `None` when it has none: the selection applies
+    /// to none of its fields (its type matches none of the selection's type conditions).
+    fn write_entity(
+        &mut self,
+        out: &mut Vec<u8>,
+        object: &Object<'_>,
+        requires: &'s PlanSelectionSet,
+    ) -> Option<()> {
+        let typename = object.get("__typename").and_then(Value::as_str);
+        let set = self.compiled(requires, typename);
+        if self.compiled[set].fields.is_empty() {
+            return None;
+        }
+        self.write(out, object, requires)
     }
 
     /// Writes `object` projected through `selections`; `None` when a selected field is

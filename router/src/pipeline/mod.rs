@@ -99,8 +99,7 @@ impl PreparedOperation {
             .root_type(self.kind)
             .unwrap_or(&state.api.query_type);
         let projection = Arc::new(Projection::compile(
-            &state.api,
-            &state.supergraph_types,
+            state,
             &self.document,
             root,
             selection_set,
@@ -238,7 +237,8 @@ async fn prepare_uncached(
     collect_condition_variables(&document, &mut condition_variables);
 
     let plan = if needs_plan {
-        let planning_document = strip_introspection(&document);
+        let mut planning_document = strip_introspection(&document);
+        prune_unimplemented(&mut planning_document, state);
         Some(
             plan(
                 state.clone(),
@@ -517,6 +517,107 @@ fn collect_condition_variables(document: &Document, out: &mut Vec<String>) {
     }
 }
 
+fn typename_selection(
+    span: (graphql_tools::parser::Pos, graphql_tools::parser::Pos),
+) -> Selection<'static, String> {
+    Selection::Field(q::Field {
+        position: span.0,
+        alias: None,
+        name: "__typename".to_string(),
+        arguments: Vec::new(),
+        directives: Vec::new(),
+        selection_set: q::SelectionSet {
+            span,
+            items: Vec::new(),
+        },
+    })
+}
+
+/// Below a field that can never hold a value (see `SchemaState::unimplemented_fields`), only
+/// what its own subgraphs resolve is planned; if that is nothing, the field is not planned at
+/// all. The response shows such fields as null.
+fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
+    /// Whether `field` of `type_name` resolves in one of `graphs`.
+    fn resolves_in(
+        state: &SchemaState,
+        type_name: &str,
+        field: &str,
+        graphs: &HashSet<String>,
+    ) -> bool {
+        let supergraph = &state.planner.supergraph;
+        field == "__typename"
+            || supergraph.definitions.get(type_name).is_some_and(|def| {
+                def.fields().get(field).is_some_and(|f| {
+                    f.resolvable_in_graphs(def)
+                        .iter()
+                        .any(|g| graphs.contains(g))
+                })
+            })
+    }
+    fn prune(set: &mut q::SelectionSet<'static, String>, parent: &str, state: &SchemaState) {
+        let before = set.items.len();
+        for selection in &mut set.items {
+            match selection {
+                Selection::Field(field) if !field.selection_set.items.is_empty() => {
+                    let Some(def) = state.api.field(parent, &field.name) else {
+                        continue;
+                    };
+                    let ty = def.ty.named();
+                    let key = (parent.to_string(), field.name.clone());
+                    match state.unimplemented_fields.get(&key) {
+                        Some(graphs) => field.selection_set.items.retain(|s| match s {
+                            Selection::Field(f) => resolves_in(state, ty, &f.name, graphs),
+                            Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
+                        }),
+                        None => prune(&mut field.selection_set, ty, state),
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let parent = match &inline.type_condition {
+                        Some(q::TypeCondition::On(condition)) => condition.as_str(),
+                        None => parent,
+                    };
+                    prune(&mut inline.selection_set, parent, state);
+                }
+                Selection::Field(_) | Selection::FragmentSpread(_) => {}
+            }
+        }
+        // A field left with nothing to select is not asked for at all.
+        set.items.retain(|s| match s {
+            Selection::Field(f) => {
+                !f.selection_set.items.is_empty()
+                    || !state
+                        .unimplemented_fields
+                        .contains_key(&(parent.to_string(), f.name.clone()))
+            }
+            Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
+        });
+        if set.items.is_empty() && before > 0 {
+            set.items.push(typename_selection(set.span));
+        }
+    }
+    for definition in &mut document.definitions {
+        match definition {
+            Definition::Operation(op) => {
+                let Some(root) = state.api.root_type(operation_type(op)).map(str::to_string) else {
+                    continue;
+                };
+                let set = match op {
+                    OperationDefinition::SelectionSet(s) => s,
+                    OperationDefinition::Query(q) => &mut q.selection_set,
+                    OperationDefinition::Mutation(m) => &mut m.selection_set,
+                    OperationDefinition::Subscription(s) => &mut s.selection_set,
+                };
+                prune(set, &root, state);
+            }
+            Definition::Fragment(f) => {
+                let q::TypeCondition::On(condition) = f.type_condition.clone();
+                prune(&mut f.selection_set, &condition, state);
+            }
+        }
+    }
+}
+
 /// The planner only knows subgraph fields: drop `__schema`/`__type`, keeping selection sets
 /// non-empty with `__typename`.
 fn strip_introspection(document: &Document) -> Document {
@@ -532,17 +633,7 @@ fn strip_introspection(document: &Document) -> Document {
             }
         }
         if set.items.is_empty() && before > 0 {
-            set.items.push(Selection::Field(q::Field {
-                position: set.span.0,
-                alias: None,
-                name: "__typename".to_string(),
-                arguments: Vec::new(),
-                directives: Vec::new(),
-                selection_set: q::SelectionSet {
-                    span: set.span,
-                    items: Vec::new(),
-                },
-            }));
+            set.items.push(typename_selection(set.span));
         }
     }
     let mut document = document.clone();

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::error::{GraphQLError, Location};
 use crate::json::{self, Object, Value as Data, write_json_string};
 use crate::schema::{SchemaIndex, TypeRef};
+use crate::supergraph::SchemaState;
 use crate::value::is_selected;
 
 type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
@@ -24,6 +25,9 @@ type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>
 #[derive(Debug, Default)]
 pub struct SelectionPlan {
     by_type: FxHashMap<String, Vec<FieldPlan>>,
+    /// `@inaccessible` object types of an abstract type: a subgraph may return one, but
+    /// clients cannot see it, so it reads as null (like an `@inaccessible` enum value).
+    hidden: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -46,6 +50,9 @@ enum FieldKind {
     Leaf,
     /// An enum: values the API schema does not know become null (see [`EnumValues`]).
     Enum(Arc<EnumValues>),
+    /// A field that can never hold a value (see `SchemaState::unimplemented_fields`): whatever
+    /// a subgraph sent reads as null.
+    Unimplemented,
     Composite(SelectionPlan),
 }
 
@@ -73,6 +80,7 @@ struct Compiler<'d> {
     schema: &'d SchemaIndex,
     /// Every supergraph type, for the `@inaccessible` enum values the API schema leaves out.
     supergraph: &'d SchemaIndex,
+    unimplemented_fields: &'d HashMap<(String, String), HashSet<String>>,
     fragments: Fragments<'d>,
     variables: &'d Map<String, Value>,
     enums: RefCell<HashMap<String, Arc<EnumValues>>>,
@@ -80,8 +88,7 @@ struct Compiler<'d> {
 
 impl Projection {
     pub fn compile(
-        schema: &SchemaIndex,
-        supergraph: &SchemaIndex,
+        state: &SchemaState,
         document: &q::Document<'static, String>,
         root_type: &str,
         selection_set: &q::SelectionSet<'static, String>,
@@ -96,8 +103,9 @@ impl Projection {
             })
             .collect();
         let compiler = Compiler {
-            schema,
-            supergraph,
+            schema: &state.api,
+            supergraph: &state.supergraph_types,
+            unimplemented_fields: &state.unimplemented_fields,
             fragments,
             variables,
             enums: RefCell::new(HashMap::new()),
@@ -142,6 +150,15 @@ impl<'d> Compiler<'d> {
         if parent_def.is_abstract() {
             // Used when a subgraph hands back an object without a usable `__typename`.
             types.push(parent);
+            plan.hidden = self
+                .supergraph
+                .get(parent)
+                .map(|s| &s.possible_types[..])
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| self.schema.get(t).is_none())
+                .cloned()
+                .collect();
         }
         for concrete in types {
             let fields = self.plan_for_type(sets, concrete);
@@ -195,6 +212,12 @@ impl<'d> Compiler<'d> {
         let def = self.schema.field(concrete, &first.name)?;
         let return_type = def.ty.named();
         let kind = match self.schema.get(return_type) {
+            _ if self
+                .unimplemented_fields
+                .contains_key(&(concrete.to_string(), first.name.clone())) =>
+            {
+                FieldKind::Unimplemented
+            }
             Some(t) if t.is_composite() => {
                 let sets: Vec<_> = fields.iter().map(|f| &f.selection_set).collect();
                 FieldKind::Composite(self.plan(&sets, return_type))
@@ -285,10 +308,16 @@ impl<'d> Compiler<'d> {
 }
 
 impl FieldPlan {
-    /// Whether `value` is an `@inaccessible` value of this field's enum type.
+    /// Whether a value a subgraph sent reads as null to the client: an `@inaccessible` enum
+    /// value or object type, or anything in a field of an unimplemented abstract type.
     fn hides(&self, value: &Data<'_>) -> bool {
         match (&self.kind, value) {
             (FieldKind::Enum(values), Data::String(v)) => values.hidden.contains(v.as_ref()),
+            (FieldKind::Composite(plan), Data::Object(object)) if !plan.hidden.is_empty() => object
+                .get("__typename")
+                .and_then(Data::as_str)
+                .is_some_and(|t| plan.hidden.iter().any(|h| h == t)),
+            (FieldKind::Unimplemented, _) => true,
             _ => false,
         }
     }
