@@ -1112,6 +1112,37 @@ mod tests {
     }
 
     #[test]
+    fn an_entity_whose_type_matches_no_fragment_of_the_key_selection_is_not_sent() {
+        let sdl = "interface Account { id: ID! } type Admin implements Account { id: ID! } \
+                   type Regular implements Account { id: ID! } type Query { a: Account }";
+        let schema = graphql_tools::parser::parse_schema::<String>(sdl).expect("schema");
+        let types = SchemaIndex::build(&schema);
+        let query =
+            graphql_tools::parser::parse_query::<String>("{ ... on Admin { __typename id } }")
+                .expect("query");
+        let graphql_tools::parser::query::Definition::Operation(
+            graphql_tools::parser::query::OperationDefinition::SelectionSet(set),
+        ) = query.definitions.into_iter().next().expect("operation")
+        else {
+            panic!("a selection set")
+        };
+        let requires = PlanSelectionSet::from(set);
+        let admin = parse(r#"{"__typename":"Admin","id":"u1","name":"Alice"}"#);
+        let regular = parse(r#"{"__typename":"Regular","id":"u3"}"#);
+        let mut writer = RepresentationWriter::new(&types);
+        let mut out = Vec::new();
+        let admin = admin.as_object().expect("object");
+        assert!(writer.write_entity(&mut out, admin, &requires).is_some());
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"__typename":"Admin","id":"u1"}"#
+        );
+        out.clear();
+        let regular = regular.as_object().expect("object");
+        assert!(writer.write_entity(&mut out, regular, &requires).is_none());
+    }
+
+    #[test]
     fn counts_the_merges_that_can_move_collected_objects() {
         let same_shape = parse(r#"{"list":[{"extra":true}],"s":"x"}"#);
         let longer_list = parse(r#"{"list":[{"id":1},{"id":2}]}"#);

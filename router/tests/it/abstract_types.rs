@@ -147,3 +147,29 @@ async fn non_matching_fragments_leave_empty_objects() {
     }
     "#);
 }
+
+#[tokio::test]
+async fn an_inaccessible_member_of_a_union_reads_as_null() {
+    let router = router().await;
+    let response = router
+        .query(
+            "{ featured { __typename ... on Book { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response,
+        json!({ "data": { "featured": [{ "__typename": "Book", "title": "Dune" }, null] } })
+    );
+}
+
+#[tokio::test]
+async fn a_field_of_an_interface_nobody_implements_reads_as_null() {
+    let router = router().await;
+    // Whatever the owning subgraph sends, nothing can be an `Orphan`.
+    let own_fields = router.query("{ orphan { id } }", json!({})).await;
+    assert_eq!(own_fields, json!({ "data": { "orphan": null } }));
+    // Fields no subgraph can resolve for it are not planned (the planner finds no path).
+    let elsewhere = router.query("{ orphan { note } }", json!({})).await;
+    assert_eq!(elsewhere, json!({ "data": { "orphan": null } }));
+}

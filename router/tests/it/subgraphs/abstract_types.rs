@@ -27,6 +27,17 @@ pub enum Node {
     Movie(Movie),
 }
 
+#[derive(SimpleObject, Clone)]
+pub struct Draft {
+    id: ID,
+}
+
+#[derive(Union, Clone)]
+pub enum Featured {
+    Book(Book),
+    Draft(Draft),
+}
+
 #[derive(Union, Clone)]
 pub enum SearchResult {
     Book(Book),
@@ -71,6 +82,23 @@ impl MediaQuery {
                 Node::Movie(m) => SearchResult::Movie(m),
             })
             .collect()
+    }
+    async fn featured(&self) -> Vec<Option<Featured>> {
+        let draft = Featured::Draft(Draft {
+            id: ID("d1".into()),
+        });
+        match find("b1") {
+            Some(Node::Book(book)) => vec![Some(Featured::Book(book)), Some(draft)],
+            _ => vec![Some(draft)],
+        }
+    }
+    /// The supergraph types this `Orphan`, which no object implements: the router must never
+    /// show what this returns.
+    async fn orphan(&self) -> Option<Book> {
+        match find("b1") {
+            Some(Node::Book(book)) => Some(book),
+            _ => None,
+        }
     }
     #[graphql(entity)]
     async fn find_node_by_id(&self, id: ID) -> Option<Node> {
