@@ -8,6 +8,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -27,6 +31,9 @@ pub enum Value<'a> {
     /// A subtree of an immutable parsed response, shared instead of copied. Only arrays and
     /// objects are shared this way; readers look through it with [`Value::resolve`].
     Ref(&'a Value<'a>),
+    /// One of several identical subtrees of a parsed response, stored once (see
+    /// [`share_repeated_subtrees`]). Readers look through it like through [`Value::Ref`].
+    Shared(Arc<Value<'a>>),
 }
 
 /// A JSON object in key order. Duplicate keys in a body are kept; lookups see the first.
@@ -88,6 +95,7 @@ impl<'a> Value<'a> {
     pub fn resolve(&self) -> &Value<'a> {
         match self {
             Value::Ref(shared) => shared.resolve_shared(),
+            Value::Shared(shared) => shared.resolve(),
             other => other,
         }
     }
@@ -95,6 +103,7 @@ impl<'a> Value<'a> {
     fn resolve_shared(&'a self) -> &'a Value<'a> {
         match self {
             Value::Ref(shared) => shared.resolve_shared(),
+            Value::Shared(shared) => shared.resolve_shared(),
             other => other,
         }
     }
@@ -103,6 +112,7 @@ impl<'a> Value<'a> {
     pub fn shared(source: &'a Value<'a>) -> Value<'a> {
         match source {
             Value::Ref(shared) => Value::shared(shared),
+            Value::Shared(shared) => Value::shared(shared),
             Value::Array(_) | Value::Object(_) => Value::Ref(source),
             Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(*b),
@@ -119,6 +129,11 @@ impl<'a> Value<'a> {
 
     /// [`Value::make_mut`], leaving room for `room` more members when it copies an object.
     pub fn make_mut_with_room(&mut self, room: usize) -> &mut Value<'a> {
+        if let Value::Shared(shared) = self {
+            // Owned (a cloned parsed tree): the content is copied, as its members may not
+            // borrow from an `Arc` this value is about to let go of.
+            *self = Value::clone(shared);
+        }
         if let Value::Ref(shared) = *self {
             *self = match shared.resolve_shared() {
                 Value::Array(items) => Value::Array(items.iter().map(Value::shared).collect()),
@@ -204,7 +219,9 @@ impl<'a> Value<'a> {
                 }
                 out.push(b'}');
             }
-            Value::Ref(_) => unreachable!("resolve() looks through references"),
+            Value::Ref(_) | Value::Shared(_) => {
+                unreachable!("resolve() looks through references")
+            }
         }
     }
 
@@ -230,6 +247,125 @@ impl Object<'static> {
                 .map(|(k, v)| (Cow::Owned(k), Value::from_json(v)))
                 .collect(),
         )
+    }
+}
+
+/// Stores each repeated subtree of a parsed response once: every later object or list with
+/// the same content becomes a [`Value::Shared`] of the first. GraphQL responses repeat
+/// themselves (the same author under each of their reviews, the same product under each
+/// review), and the executor does its work once per shared subtree, not once per position.
+/// Subtrees are matched by a structural hash and then compared in full, so distinct content
+/// is never merged, whatever the strings in it.
+pub fn share_repeated_subtrees(root: &mut Value<'_>) {
+    let mut shapes = Vec::new();
+    hash_subtrees(root, &mut shapes);
+    let mut seen: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut repeated = false;
+    for (hash, _) in &shapes {
+        let count = seen.entry(*hash).or_default();
+        *count += 1;
+        repeated |= *count > 1;
+    }
+    if repeated {
+        let mut sharing = Sharing {
+            shapes: &shapes,
+            counts: &seen,
+            next: 0,
+            stored: FxHashMap::default(),
+        };
+        sharing.share(root);
+    }
+}
+
+/// Hashes a subtree's content; records `(hash, container count)` per container in pre-order.
+fn hash_subtrees(value: &Value<'_>, shapes: &mut Vec<(u64, usize)>) -> u64 {
+    let mut hasher = FxHasher::default();
+    match value.resolve() {
+        Value::Null => 0u8.hash(&mut hasher),
+        Value::Bool(b) => (1u8, b).hash(&mut hasher),
+        Value::Number(n) => (2u8, n).hash(&mut hasher),
+        Value::String(s) => (3u8, s).hash(&mut hasher),
+        container => {
+            let slot = shapes.len();
+            shapes.push((0, 0));
+            match container {
+                Value::Array(items) => {
+                    (4u8, items.len()).hash(&mut hasher);
+                    for item in items {
+                        hash_subtrees(item, shapes).hash(&mut hasher);
+                    }
+                }
+                Value::Object(object) => {
+                    (5u8, object.len()).hash(&mut hasher);
+                    for (key, member) in &object.0 {
+                        key.hash(&mut hasher);
+                        hash_subtrees(member, shapes).hash(&mut hasher);
+                    }
+                }
+                _ => unreachable!("scalars are handled above"),
+            }
+            let hash = hasher.finish();
+            shapes[slot] = (hash, shapes.len() - slot);
+            return hash;
+        }
+    }
+    hasher.finish()
+}
+
+struct Sharing<'s, 'a> {
+    shapes: &'s [(u64, usize)],
+    counts: &'s FxHashMap<u64, u32>,
+    /// The next container's index in `shapes` (pre-order, as `hash_subtrees` recorded them).
+    next: usize,
+    stored: FxHashMap<u64, Vec<Arc<Value<'a>>>>,
+}
+
+impl<'a> Sharing<'_, 'a> {
+    fn share(&mut self, value: &mut Value<'a>) {
+        if !matches!(value, Value::Array(_) | Value::Object(_)) {
+            return;
+        }
+        let (hash, size) = self.shapes[self.next];
+        let repeated = self.counts.get(&hash).is_some_and(|c| *c > 1);
+        if repeated {
+            let same = self
+                .stored
+                .get(&hash)
+                .and_then(|stored| stored.iter().find(|s| same_content(s, value)));
+            if let Some(stored) = same {
+                *value = Value::Shared(stored.clone());
+                self.next += size;
+                return;
+            }
+        }
+        self.next += 1;
+        match value {
+            Value::Array(items) => items.iter_mut().for_each(|item| self.share(item)),
+            Value::Object(object) => object.0.iter_mut().for_each(|(_, v)| self.share(v)),
+            _ => {}
+        }
+        if repeated {
+            let stored = Arc::new(std::mem::take(value));
+            self.stored.entry(hash).or_default().push(stored.clone());
+            *value = Value::Shared(stored);
+        }
+    }
+}
+
+/// Deep equality that looks through shared subtrees.
+fn same_content(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a.resolve(), b.resolve()) {
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_content(a, b))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.0
+                    .iter()
+                    .zip(&b.0)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_content(va, vb))
+        }
+        (a, b) => a == b,
     }
 }
 
@@ -407,6 +543,29 @@ mod tests {
         let mut out = Vec::new();
         value.write_json(&mut out);
         assert_eq!(out, body.to_vec());
+    }
+
+    #[test]
+    fn repeated_subtrees_are_stored_once_and_read_back_the_same() {
+        let json = r#"{"a":[{"x":1,"y":{"z":"s"}},{"x":1,"y":{"z":"s"}},{"x":2,"y":{"z":"s"}}],"b":{"z":"t"}}"#;
+        let mut value: Value<'_> = serde_json::from_str(json).expect("json");
+        share_repeated_subtrees(&mut value);
+        let mut out = Vec::new();
+        value.write_json(&mut out);
+        assert_eq!(String::from_utf8(out).expect("utf-8"), json);
+        let address = |v: &Value<'_>| std::ptr::from_ref(v.resolve()) as usize;
+        let Some(Value::Array(items)) = value.get("a") else {
+            panic!("a list")
+        };
+        assert_eq!(address(&items[0]), address(&items[1]), "identical items");
+        assert_ne!(address(&items[0]), address(&items[2]), "different items");
+        let y = |i: usize| address(items[i].get("y").expect("y"));
+        assert_eq!(y(0), y(2), "identical members of different items");
+        assert_ne!(
+            y(0),
+            address(value.get("b").expect("b")),
+            "same shape, other content"
+        );
     }
 
     #[test]

@@ -223,11 +223,18 @@ async fn send(
             )));
         }
     };
-    Yoke::try_attach_to_cart(body, |bytes| serde_json::from_slice(bytes))
-        .map(Arc::new)
-        .map_err(|e| {
-            FetchError::from(format!(
-                "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
-            ))
+    Yoke::try_attach_to_cart(body, |bytes| {
+        serde_json::from_slice(bytes).map(|mut response: SubgraphResponse<'_>| {
+            if let Some(data) = &mut response.data {
+                crate::json::share_repeated_subtrees(data);
+            }
+            response
         })
+    })
+    .map(Arc::new)
+    .map_err(|e| {
+        FetchError::from(format!(
+            "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
+        ))
+    })
 }

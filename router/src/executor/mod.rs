@@ -5,7 +5,7 @@
 pub mod client;
 mod rewrites;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -54,6 +54,8 @@ struct EntityBatch<'p> {
     representations: Vec<Vec<u8>>,
     /// Per path, per object the path reaches (in walk order): the representation it sent.
     targets: Vec<Vec<Option<usize>>>,
+    /// Per path, the shared subtrees it reached more than once (see [`SharedWalks`]).
+    repeated: Vec<FxHashSet<SubtreeKey>>,
 }
 
 /// What a request's response tree borrows from, kept until the response is written: the
@@ -397,16 +399,24 @@ impl<'a> Executor<'a> {
         let mut buffer = Vec::with_capacity(128);
         let mut writer = RepresentationWriter::new(types);
         let mut targets = Vec::with_capacity(paths.len());
+        let mut repeated = Vec::with_capacity(paths.len());
         for path in paths {
-            let mut path_targets = Vec::with_capacity(64);
-            let mut ordinal = 0;
+            let mut path_targets: Vec<Option<usize>> = Vec::with_capacity(64);
+            let mut shared = SharedWalks::default();
             walk(
                 &data.root,
                 path.as_slice(),
                 types,
                 true,
-                &mut ordinal,
-                &mut |matched, object| {
+                &mut shared,
+                &mut |reached| {
+                    let (matched, object) = match reached {
+                        Reached::Again { first, count } => {
+                            path_targets.extend_from_within(first..first + count);
+                            return;
+                        }
+                        Reached::Object(matched, object) => (matched, object),
+                    };
                     path_targets.push(None);
                     if !matched {
                         return;
@@ -443,6 +453,7 @@ impl<'a> Executor<'a> {
                 },
             );
             targets.push(path_targets);
+            repeated.push(shared.repeated);
         }
         let mut representations = vec![Vec::new(); seen.len()];
         for (bytes, index) in seen {
@@ -453,6 +464,7 @@ impl<'a> Executor<'a> {
             paths,
             representations,
             targets,
+            repeated,
         }
     }
 
@@ -520,21 +532,16 @@ impl<'a> Executor<'a> {
         let mut tree = self.data.lock().unwrap_or_else(|e| e.into_inner());
         let Tree { root, reshaped } = &mut *tree;
         let recheck = *reshaped != batch.reshaped_at;
-        for (path, targets) in batch.paths.iter().zip(&batch.targets) {
+        let paths = batch.paths.iter().zip(&batch.targets).zip(&batch.repeated);
+        for ((path, targets), repeated) in paths {
             // Ordinals only depend on keys and lists, which merges never remove, only replace;
             // after a replacement the objects are counted again, and if they changed, nothing
             // is merged rather than misplaced.
             let mut reached = targets.len();
             if recheck {
-                reached = 0;
-                walk(
-                    root,
-                    path.as_slice(),
-                    types,
-                    true,
-                    &mut reached,
-                    &mut |_, _| {},
-                );
+                let mut shared = SharedWalks::default();
+                walk(root, path.as_slice(), types, true, &mut shared, &mut |_| {});
+                reached = shared.ordinal;
             }
             if reached != targets.len() {
                 debug!(
@@ -543,8 +550,8 @@ impl<'a> Executor<'a> {
                 );
                 continue;
             }
-            let mut ordinal = 0;
-            walk_mut(root, path.as_slice(), &mut ordinal, &mut |n, target| {
+            let mut merges = SharedMerges::new(targets, repeated, self.arena);
+            merges.walk(root, path.as_slice(), &mut |n, target| {
                 let Some(Some(index)) = targets.get(n) else {
                     return;
                 };
@@ -583,16 +590,74 @@ fn matches_condition(
     }
 }
 
-/// Walks `path` from `value` and calls `f(matched, object)` for every object it reaches, in
-/// document order. Type conditions never stop the walk, they only clear `matched`: which objects
-/// are reached then depends on keys and lists alone, so a later walk reaches the same ones.
+/// A shared subtree reached during a walk: its address (shared subtrees are immutable, and
+/// a response stores each repeated subtree once, so one address is one content) and how
+/// much of the path is left below it.
+type SubtreeKey = (usize, usize);
+
+fn is_shared(value: &Value<'_>) -> bool {
+    matches!(value, Value::Ref(_) | Value::Shared(_))
+}
+
+fn subtree_key(value: &Value<'_>, path: &[FlattenNodePathSegment]) -> SubtreeKey {
+    (std::ptr::from_ref(value.resolve()) as usize, path.len())
+}
+
+/// What [`walk`] reports for each object it reaches.
+enum Reached<'v, 'a> {
+    /// An object, and whether the path's type conditions matched on the way to it.
+    Object(bool, &'v Object<'a>),
+    /// `count` objects of a shared subtree walked before: the same objects as those from
+    /// ordinal `first` on, so they get the same representations.
+    Again { first: usize, count: usize },
+}
+
+/// One walk's memory of the shared subtrees it went through. An entity result merged into
+/// many positions, or a subtree a response repeats, is shared by all its positions, and a
+/// path below it reaches the same objects from each: they are walked once and reported as
+/// [`Reached::Again`] after that.
+#[derive(Default)]
+struct SharedWalks {
+    /// Objects reached so far.
+    ordinal: usize,
+    /// (subtree, whether type conditions matched above it) -> (first ordinal, object count).
+    walked: FxHashMap<(SubtreeKey, bool), (usize, usize)>,
+    /// The subtrees reached more than once.
+    repeated: FxHashSet<SubtreeKey>,
+}
+
+/// Walks `path` from `value` and reports every object it reaches, in document order. Type
+/// conditions never stop the walk, they only clear `matched`: which objects are reached then
+/// depends on keys and lists alone, so a later walk reaches the same ones.
 fn walk<'v, 'a>(
     value: &'v Value<'a>,
     path: &[FlattenNodePathSegment],
     types: &SchemaIndex,
     matched: bool,
-    ordinal: &mut usize,
-    f: &mut dyn FnMut(bool, &'v Object<'a>),
+    shared: &mut SharedWalks,
+    f: &mut dyn FnMut(Reached<'v, 'a>),
+) {
+    if !is_shared(value) {
+        return walk_value(value, path, types, matched, shared, f);
+    }
+    let key = (subtree_key(value, path), matched);
+    if let Some(&(first, count)) = shared.walked.get(&key) {
+        shared.repeated.insert(key.0);
+        shared.ordinal += count;
+        return f(Reached::Again { first, count });
+    }
+    let first = shared.ordinal;
+    walk_value(value.resolve(), path, types, matched, shared, f);
+    shared.walked.insert(key, (first, shared.ordinal - first));
+}
+
+fn walk_value<'v, 'a>(
+    value: &'v Value<'a>,
+    path: &[FlattenNodePathSegment],
+    types: &SchemaIndex,
+    matched: bool,
+    shared: &mut SharedWalks,
+    f: &mut dyn FnMut(Reached<'v, 'a>),
 ) {
     match (path.split_first(), value.resolve()) {
         (_, Value::Array(items)) => {
@@ -602,16 +667,16 @@ fn walk<'v, 'a>(
                 _ => path,
             };
             for item in items {
-                walk(item, rest, types, matched, ordinal, f);
+                walk(item, rest, types, matched, shared, f);
             }
         }
         (None, Value::Object(object)) => {
-            *ordinal += 1;
-            f(matched, object);
+            shared.ordinal += 1;
+            f(Reached::Object(matched, object));
         }
         (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
             if let Some(child) = object.get(key) {
-                walk(child, rest, types, matched, ordinal, f);
+                walk(child, rest, types, matched, shared, f);
             }
         }
         (
@@ -619,51 +684,110 @@ fn walk<'v, 'a>(
             Value::Object(object),
         ) => {
             let matched = matched && matches_condition(object, conditions, types);
-            walk(value.resolve(), rest, types, matched, ordinal, f);
+            walk_value(value, rest, types, matched, shared, f);
         }
         (Some((FlattenNodePathSegment::List, rest)), Value::Object(_)) => {
-            walk(value.resolve(), rest, types, matched, ordinal, f);
+            walk_value(value, rest, types, matched, shared, f);
         }
         _ => {}
     }
 }
 
-/// `walk` for merging: same objects, same order, made writable on the way down. The objects
-/// themselves are handed over as they are: `f` makes them writable with room for what it adds.
-fn walk_mut<'a>(
-    value: &mut Value<'a>,
-    path: &[FlattenNodePathSegment],
-    ordinal: &mut usize,
-    f: &mut dyn FnMut(usize, &mut Value<'a>),
-) {
-    if path.is_empty() {
-        if value.is_object() {
-            f(*ordinal, value);
-            *ordinal += 1;
-        } else if let Value::Array(items) = value.make_mut() {
-            for item in items {
-                walk_mut(item, path, ordinal, f);
-            }
+/// Merges entity results along one path: `f(ordinal, object)` for the objects [`walk`]
+/// reached, in the same order, made writable on the way down (the objects themselves are
+/// handed over as they are: `f` makes them writable with room for what it adds). A shared
+/// subtree that the collecting walk reached more than once is merged once: the merged copy
+/// goes into the arena, and every other position that shared the subtree, and sent the same
+/// representations from below it, shares the copy.
+struct SharedMerges<'m, 'a> {
+    targets: &'m [Option<usize>],
+    repeated: &'m FxHashSet<SubtreeKey>,
+    arena: &'a Arena<'a>,
+    ordinal: usize,
+    /// subtree -> (first ordinal, object count, merged copy).
+    merged: FxHashMap<SubtreeKey, (usize, usize, &'a Value<'a>)>,
+}
+
+impl<'m, 'a> SharedMerges<'m, 'a> {
+    fn new(
+        targets: &'m [Option<usize>],
+        repeated: &'m FxHashSet<SubtreeKey>,
+        arena: &'a Arena<'a>,
+    ) -> Self {
+        Self {
+            targets,
+            repeated,
+            arena,
+            ordinal: 0,
+            merged: FxHashMap::default(),
         }
-        return;
     }
-    match (path.split_first(), value.make_mut()) {
-        (_, Value::Array(items)) => {
-            let rest = match path.split_first() {
-                Some((FlattenNodePathSegment::List, rest)) => rest,
-                _ => path,
-            };
-            for item in items {
-                walk_mut(item, rest, ordinal, f);
-            }
+
+    fn walk(
+        &mut self,
+        value: &mut Value<'a>,
+        path: &[FlattenNodePathSegment],
+        f: &mut dyn FnMut(usize, &mut Value<'a>),
+    ) {
+        if !is_shared(value) {
+            return self.walk_value(value, path, f);
         }
-        (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
-            if let Some(child) = object.get_mut(key) {
-                walk_mut(child, rest, ordinal, f);
-            }
+        let key = subtree_key(value, path);
+        if !self.repeated.contains(&key) {
+            return self.walk_value(value, path, f);
         }
-        (Some((_, rest)), value @ Value::Object(_)) => walk_mut(value, rest, ordinal, f),
-        _ => {}
+        let start = self.ordinal;
+        if let Some(&(first, count, merged)) = self.merged.get(&key) {
+            let same = self.targets.get(first..first + count);
+            if same.is_some() && same == self.targets.get(start..start + count) {
+                *value = Value::Ref(merged);
+                self.ordinal += count;
+                return;
+            }
+            return self.walk_value(value, path, f);
+        }
+        self.walk_value(value, path, f);
+        let merged = self.arena.keep_tree(std::mem::take(value));
+        *value = Value::Ref(merged);
+        self.merged
+            .insert(key, (start, self.ordinal - start, merged));
+    }
+
+    fn walk_value(
+        &mut self,
+        value: &mut Value<'a>,
+        path: &[FlattenNodePathSegment],
+        f: &mut dyn FnMut(usize, &mut Value<'a>),
+    ) {
+        if path.is_empty() {
+            if value.is_object() {
+                f(self.ordinal, value);
+                self.ordinal += 1;
+            } else if let Value::Array(items) = value.make_mut() {
+                for item in items {
+                    self.walk(item, path, f);
+                }
+            }
+            return;
+        }
+        match (path.split_first(), value.make_mut()) {
+            (_, Value::Array(items)) => {
+                let rest = match path.split_first() {
+                    Some((FlattenNodePathSegment::List, rest)) => rest,
+                    _ => path,
+                };
+                for item in items {
+                    self.walk(item, rest, f);
+                }
+            }
+            (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
+                if let Some(child) = object.get_mut(key) {
+                    self.walk(child, rest, f);
+                }
+            }
+            (Some((_, rest)), value @ Value::Object(_)) => self.walk_value(value, rest, f),
+            _ => {}
+        }
     }
 }
 
@@ -1057,7 +1181,10 @@ mod tests {
         let types = SchemaIndex::default();
         let mut reshaped = 0;
         let mut tree = Value::Array(vec![Value::shared(shared), Value::shared(shared)]);
-        walk_mut(&mut tree, &[], &mut 0, &mut |n, object| {
+        let arena = Arena::default();
+        let no_repeats = FxHashSet::default();
+        let mut merges = SharedMerges::new(&[], &no_repeats, &arena);
+        merges.walk(&mut tree, &[], &mut |n, object| {
             if n == 0 {
                 merge_object(
                     object.as_object_mut().expect("object"),
@@ -1087,7 +1214,10 @@ mod tests {
             FlattenNodePathSegment::Field("p".into()),
         ];
         let mut reached = Vec::new();
-        walk_mut(&mut tree, &path, &mut 0, &mut |n, object| {
+        let arena = Arena::default();
+        let no_repeats = FxHashSet::default();
+        let mut merges = SharedMerges::new(&[], &no_repeats, &arena);
+        merges.walk(&mut tree, &path, &mut |n, object| {
             reached.push(n);
             merge_object(
                 object.as_object_mut().expect("object"),
@@ -1140,6 +1270,128 @@ mod tests {
         out.clear();
         let regular = regular.as_object().expect("object");
         assert!(writer.write_entity(&mut out, regular, &requires).is_none());
+    }
+
+    /// Collects and merges along `path` as an entity fetch does; an object's `id` is the
+    /// index of its entity. Returns each ordinal's target and how many subtrees repeated.
+    fn collect_and_merge<'a>(
+        tree: &mut Value<'a>,
+        path: &[FlattenNodePathSegment],
+        arena: &'a Arena<'a>,
+        entities: &'a [Value<'a>],
+    ) -> (Vec<Option<usize>>, usize) {
+        let types = SchemaIndex::default();
+        let mut targets = Vec::new();
+        let mut shared = SharedWalks::default();
+        walk(
+            tree,
+            path,
+            &types,
+            true,
+            &mut shared,
+            &mut |reached| match reached {
+                Reached::Again { first, count } => targets.extend_from_within(first..first + count),
+                Reached::Object(_, object) => {
+                    let id = object.get("id").and_then(Value::as_str).expect("id");
+                    targets.push(Some(id.parse().expect("index")));
+                }
+            },
+        );
+        let mut merges = SharedMerges::new(&targets, &shared.repeated, arena);
+        let mut reshaped = 0;
+        merges.walk(tree, path, &mut |n, target| {
+            if let Some(Some(index)) = targets.get(n) {
+                let entity = entities[*index].as_object().expect("object");
+                let object = target.as_object_mut().expect("object");
+                merge_object(object, entity, &types, &mut reshaped);
+            }
+        });
+        (targets, shared.repeated.len())
+    }
+
+    fn user_reviews_path() -> [FlattenNodePathSegment; 4] {
+        [
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::Field("reviews".into()),
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::Field("product".into()),
+        ]
+    }
+
+    #[test]
+    fn a_shared_subtree_is_walked_and_merged_once_for_all_its_positions() {
+        let user = parse(r#"{"reviews":[{"product":{"id":"0"}},{"product":{"id":"1"}}]}"#);
+        let entities = [parse(r#"{"name":"zero"}"#), parse(r#"{"name":"one"}"#)];
+        let arena = Arena::default();
+        let mut tree = Value::Array(vec![Value::shared(&user); 3]);
+        let (targets, repeated) =
+            collect_and_merge(&mut tree, &user_reviews_path(), &arena, &entities);
+        assert_eq!(targets, [0, 1, 0, 1, 0, 1].map(Some));
+        assert_eq!(repeated, 1, "the user subtree, reached three times");
+        let merged = r#"{"reviews":[{"product":{"id":"0","name":"zero"}},{"product":{"id":"1","name":"one"}}]}"#;
+        assert_eq!(json(&tree), format!("[{merged},{merged},{merged}]"));
+        let Value::Array(items) = &tree else {
+            panic!("a list")
+        };
+        let copies: Vec<_> = items
+            .iter()
+            .map(|item| match item {
+                Value::Ref(copy) => std::ptr::from_ref(*copy),
+                other => panic!("a position holds its own copy: {other:?}"),
+            })
+            .collect();
+        assert!(copies.iter().all(|c| *c == copies[0]), "one merged copy");
+        assert_eq!(
+            json(&user),
+            r#"{"reviews":[{"product":{"id":"0"}},{"product":{"id":"1"}}]}"#
+        );
+    }
+
+    #[test]
+    fn repeated_subtrees_of_a_response_are_merged_once() {
+        // Two users with the same reviews, as a response stores them: one shared subtree.
+        let mut response =
+            parse(r#"[{"reviews":[{"product":{"id":"0"}}]},{"reviews":[{"product":{"id":"0"}}]}]"#);
+        crate::json::share_repeated_subtrees(&mut response);
+        let entities = [parse(r#"{"name":"zero"}"#)];
+        let arena = Arena::default();
+        let mut tree = Value::shared(&response);
+        let (targets, repeated) =
+            collect_and_merge(&mut tree, &user_reviews_path(), &arena, &entities);
+        assert_eq!(targets, [Some(0), Some(0)]);
+        assert!(repeated > 0);
+        let merged = r#"{"reviews":[{"product":{"id":"0","name":"zero"}}]}"#;
+        assert_eq!(json(&tree), format!("[{merged},{merged}]"));
+    }
+
+    #[test]
+    fn positions_sharing_a_subtree_but_not_its_results_are_merged_apart() {
+        let user = parse(r#"{"product":{"id":"0"}}"#);
+        let entities = [parse(r#"{"name":"zero"}"#)];
+        let arena = Arena::default();
+        let mut tree = Value::Array(vec![Value::shared(&user), Value::shared(&user)]);
+        let types = SchemaIndex::default();
+        let path = [
+            FlattenNodePathSegment::List,
+            FlattenNodePathSegment::Field("product".into()),
+        ];
+        let mut shared = SharedWalks::default();
+        walk(&tree, &path, &types, true, &mut shared, &mut |_| {});
+        // As when the second position's representation could not be built.
+        let targets = [Some(0), None];
+        let mut merges = SharedMerges::new(&targets, &shared.repeated, &arena);
+        let mut reshaped = 0;
+        merges.walk(&mut tree, &path, &mut |n, target| {
+            if let Some(Some(index)) = targets.get(n) {
+                let entity = entities[*index].as_object().expect("object");
+                let object = target.as_object_mut().expect("object");
+                merge_object(object, entity, &types, &mut reshaped);
+            }
+        });
+        assert_eq!(
+            json(&tree),
+            r#"[{"product":{"id":"0","name":"zero"}},{"product":{"id":"0"}}]"#
+        );
     }
 
     #[test]
