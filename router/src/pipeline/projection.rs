@@ -127,6 +127,8 @@ impl Projection {
             errors,
             out,
             path: Vec::new(),
+            written: FxHashMap::default(),
+            checks: 0,
         };
         let start = writer.out.len();
         if !writer.object(object, &self.root, &self.root_type) {
@@ -333,6 +335,13 @@ struct Writer<'a, 'p> {
     errors: &'a mut Vec<GraphQLError>,
     out: &'a mut Vec<u8>,
     path: Vec<Seg<'p>>,
+    /// Shared subtrees already written, by (subtree address, type position in the plan):
+    /// the bytes they produced in `out`. A subtree shared by many positions (see
+    /// `json::share_repeated_subtrees`) is shaped once and copied after that.
+    written: FxHashMap<(usize, usize), (usize, usize)>,
+    /// How many nulls and enum values were checked against the schema: a subtree whose
+    /// writing checked any is not reused, as its errors carry their own path.
+    checks: usize,
 }
 
 impl<'a, 'p> Writer<'a, 'p> {
@@ -396,6 +405,40 @@ impl<'a, 'p> Writer<'a, 'p> {
         ty: &'p TypeRef,
         field: &'p FieldPlan,
     ) -> bool {
+        let Some(shared @ (Data::Ref(_) | Data::Shared(_))) = value else {
+            return self.value_in_place(value, ty, field);
+        };
+        if !matches!(field.kind, FieldKind::Composite(_)) {
+            return self.value_in_place(value, ty, field);
+        }
+        let key = (
+            std::ptr::from_ref(shared.resolve()) as usize,
+            std::ptr::from_ref(ty) as usize,
+        );
+        if let Some(&(start, end)) = self.written.get(&key) {
+            self.out.extend_from_within(start..end);
+            return true;
+        }
+        let (start, checks) = (self.out.len(), self.checks);
+        let ok = self.value_in_place(value, ty, field);
+        if ok && self.checks == checks {
+            self.written.insert(key, (start, self.out.len()));
+        }
+        ok
+    }
+
+    /// Drops what was written from `start` on, and the reusable subtrees within it.
+    fn truncate(&mut self, start: usize) {
+        self.out.truncate(start);
+        self.written.retain(|_, (_, end)| *end <= start);
+    }
+
+    fn value_in_place(
+        &mut self,
+        value: Option<&'p Data<'_>>,
+        ty: &'p TypeRef,
+        field: &'p FieldPlan,
+    ) -> bool {
         let value = value
             .map(Data::resolve)
             .filter(|v| !v.is_null() && !field.hides(v));
@@ -412,7 +455,7 @@ impl<'a, 'p> Writer<'a, 'p> {
         };
         let start = self.out.len();
         if !self.non_null(value, ty, field) {
-            self.out.truncate(start);
+            self.truncate(start);
             self.out.extend_from_slice(b"null");
         }
         true
@@ -476,6 +519,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 
     fn enum_error(&mut self, field: &FieldPlan, value: &str) {
+        self.checks += 1;
         let mut error = GraphQLError::new(format!(
             "Enum \"{}\" cannot represent value: \"{value}\"",
             field.ty.named()
@@ -488,6 +532,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     /// Adds the spec's error for a null in a non-null position, unless a subgraph error
     /// already explains this null (an error at this path or below it).
     fn null_error(&mut self, field: &FieldPlan) {
+        self.checks += 1;
         let path = self.current_path();
         let explained = self.errors.iter().any(|e| match &e.path {
             Some(p) => p.len() >= path.len() && p[..path.len()] == path[..],
@@ -528,4 +573,73 @@ pub fn write_response(
         p.last_size.store(out.len(), Ordering::Relaxed);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(query: &str, data: &Data<'_>) -> (String, Vec<GraphQLError>) {
+        let sdl = include_str!("../../tests/fixtures/products.graphql");
+        let state = SchemaState::from_sdl(sdl, &HashMap::new()).expect("supergraph");
+        let document = graphql_tools::parser::parse_query::<String>(query)
+            .expect("query")
+            .into_static();
+        let Some(q::Definition::Operation(q::OperationDefinition::SelectionSet(set))) =
+            document.definitions.first()
+        else {
+            panic!("one anonymous query")
+        };
+        let projection = Projection::compile(&state, &document, "Query", set, &Map::new());
+        let (mut errors, mut out) = (Vec::new(), Vec::new());
+        projection.write_data(data, &mut errors, &mut out);
+        (String::from_utf8(out).expect("utf-8"), errors)
+    }
+
+    #[test]
+    fn a_shared_subtree_is_written_once_per_position_with_its_own_errors() {
+        let authors: Data<'_> = serde_json::from_str(
+            r#"[{"__typename":"User","id":"1","name":"Ada"},{"__typename":"User","id":null}]"#,
+        )
+        .expect("json");
+        let Data::Array(authors) = &authors else {
+            panic!("a list")
+        };
+        // Each author object shared by two reviews, as after `share_repeated_subtrees`.
+        let mut reviews = Vec::new();
+        for author in [&authors[0], &authors[0], &authors[1], &authors[1]] {
+            let mut object = Object::default();
+            object.push("author".into(), Data::shared(author));
+            reviews.push(Data::Object(object));
+        }
+        let mut product = Object::default();
+        product.push("reviews".into(), Data::Array(reviews));
+        let mut root = Object::default();
+        root.push(
+            "topProducts".into(),
+            Data::Array(vec![Data::Object(product)]),
+        );
+        let (json, errors) = shape(
+            "{ topProducts { reviews { author { id name } } } }",
+            &Data::Object(root),
+        );
+        let ada = r#"{"author":{"id":"1","name":"Ada"}}"#;
+        let none = r#"{"author":null}"#;
+        assert_eq!(
+            json,
+            format!(r#"{{"topProducts":[{{"reviews":[{ada},{ada},{none},{none}]}}]}}"#)
+        );
+        let paths: Vec<_> = errors.iter().map(|e| e.path.clone()).collect();
+        let path = |i: usize| {
+            Some(vec![
+                Value::from("topProducts"),
+                Value::from(0),
+                Value::from("reviews"),
+                Value::from(i),
+                Value::from("author"),
+                Value::from("id"),
+            ])
+        };
+        assert_eq!(paths, [path(2), path(3)], "one error per position");
+    }
 }
