@@ -190,6 +190,29 @@ fn execution(c: &mut Criterion) {
             out
         })
     });
+    // As the executor's trees are: each repeated subtree stored once and shared.
+    let mut shared = merged.clone();
+    commerce_router::json::share_repeated_subtrees(&mut shared);
+    let written = |data: &commerce_router::json::Value| {
+        let mut out = Vec::new();
+        projection.write_data(data, &mut Vec::new(), &mut out);
+        out
+    };
+    assert!(
+        written(&merged) == written(&shared),
+        "sharing changes no byte"
+    );
+    c.bench_function(
+        "shape and serialize the ~88 KB response, repeated subtrees shared",
+        |b| {
+            b.iter(|| {
+                let mut out = Vec::with_capacity(128 * 1024);
+                let mut errors = Vec::new();
+                projection.write_data(black_box(&shared), &mut errors, &mut out);
+                out
+            })
+        },
+    );
 }
 
 criterion_group!(benches, planning, execution);
