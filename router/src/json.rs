@@ -317,7 +317,9 @@ struct Sharing<'s, 'a> {
     counts: &'s FxHashMap<u64, u32>,
     /// The next container's index in `shapes` (pre-order, as `hash_subtrees` recorded them).
     next: usize,
-    stored: FxHashMap<u64, Vec<Arc<Value<'a>>>>,
+    /// The first subtree stored per hash. Only that one is shared: content that merely
+    /// collides with it is kept as it is, so crafted collisions cost one comparison each.
+    stored: FxHashMap<u64, Arc<Value<'a>>>,
 }
 
 impl<'a> Sharing<'_, 'a> {
@@ -328,10 +330,7 @@ impl<'a> Sharing<'_, 'a> {
         let (hash, size) = self.shapes[self.next];
         let repeated = self.counts.get(&hash).is_some_and(|c| *c > 1);
         if repeated {
-            let same = self
-                .stored
-                .get(&hash)
-                .and_then(|stored| stored.iter().find(|s| same_content(s, value)));
+            let same = self.stored.get(&hash).filter(|s| same_content(s, value));
             if let Some(stored) = same {
                 *value = Value::Shared(stored.clone());
                 self.next += size;
@@ -344,9 +343,9 @@ impl<'a> Sharing<'_, 'a> {
             Value::Object(object) => object.0.iter_mut().for_each(|(_, v)| self.share(v)),
             _ => {}
         }
-        if repeated {
+        if repeated && !self.stored.contains_key(&hash) {
             let stored = Arc::new(std::mem::take(value));
-            self.stored.entry(hash).or_default().push(stored.clone());
+            self.stored.insert(hash, stored.clone());
             *value = Value::Shared(stored);
         }
     }
@@ -566,6 +565,35 @@ mod tests {
             address(value.get("b").expect("b")),
             "same shape, other content"
         );
+    }
+
+    #[test]
+    fn colliding_hashes_never_share_different_content() {
+        let json = r#"[{"a":1},{"a":2},{"a":1}]"#;
+        let mut value: Value<'_> = serde_json::from_str(json).expect("json");
+        let mut shapes = Vec::new();
+        hash_subtrees(&value, &mut shapes);
+        // Every container hashes alike, as crafted collisions would.
+        for shape in &mut shapes {
+            shape.0 = 7;
+        }
+        let counts = FxHashMap::from_iter([(7, 4)]);
+        let mut sharing = Sharing {
+            shapes: &shapes,
+            counts: &counts,
+            next: 0,
+            stored: FxHashMap::default(),
+        };
+        sharing.share(&mut value);
+        let mut out = Vec::new();
+        value.write_json(&mut out);
+        assert_eq!(String::from_utf8(out).expect("utf-8"), json);
+        let Value::Array(items) = &value else {
+            panic!("a list")
+        };
+        assert!(matches!(items[1], Value::Object(_)), "kept as it is");
+        let address = |v: &Value<'_>| std::ptr::from_ref(v.resolve()) as usize;
+        assert_eq!(address(&items[0]), address(&items[2]));
     }
 
     #[test]
