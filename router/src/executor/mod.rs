@@ -402,56 +402,49 @@ impl<'a> Executor<'a> {
         let mut repeated = Vec::with_capacity(paths.len());
         for path in paths {
             let mut path_targets: Vec<Option<usize>> = Vec::with_capacity(64);
-            let mut shared = SharedWalks::default();
-            walk(
-                &data.root,
-                path.as_slice(),
-                types,
-                true,
-                &mut shared,
-                &mut |reached| {
-                    let (matched, object) = match reached {
-                        Reached::Again { first, count } => {
-                            path_targets.extend_from_within(first..first + count);
-                            return;
-                        }
-                        Reached::Object(matched, object) => (matched, object),
-                    };
-                    path_targets.push(None);
-                    if !matched {
+            let mut shared = SharedWalks::new(types);
+            shared.walk(&data.root, path.as_slice(), true, &mut |reached| {
+                let (matched, object) = match reached {
+                    Reached::Again { first, count } => {
+                        path_targets.extend_from_within(first..first + count);
                         return;
                     }
-                    buffer.clear();
-                    let written = if rewrites.is_empty() {
-                        writer.write_entity(&mut buffer, object, requires).is_some()
-                    } else {
-                        // Rewrites edit the representation as a tree; the rare slow path.
-                        representation(object, requires, types)
-                            .filter(|rep| rep.as_object().is_some_and(|o| !o.is_empty()))
-                            .is_some_and(|mut rep| {
-                                for rewrite in rewrites {
-                                    rewrites::apply(&mut rep, rewrite, types);
-                                }
-                                rep.write_json(&mut buffer);
-                                true
-                            })
-                    };
-                    if !written {
-                        return;
+                    Reached::Object(matched, object) => (matched, object),
+                };
+                path_targets.push(None);
+                if !matched {
+                    return;
+                }
+                buffer.clear();
+                let written = if rewrites.is_empty() {
+                    writer.write_entity(&mut buffer, object, requires).is_some()
+                } else {
+                    // Rewrites edit the representation as a tree; the rare slow path.
+                    representation(object, requires, types)
+                        .filter(|rep| rep.as_object().is_some_and(|o| !o.is_empty()))
+                        .is_some_and(|mut rep| {
+                            for rewrite in rewrites {
+                                rewrites::apply(&mut rep, rewrite, types);
+                            }
+                            rep.write_json(&mut buffer);
+                            true
+                        })
+                };
+                if !written {
+                    return;
+                }
+                let next = seen.len();
+                let index = match seen.get(buffer.as_slice()) {
+                    Some(index) => *index,
+                    None => {
+                        seen.insert(buffer.clone(), next);
+                        next
                     }
-                    let next = seen.len();
-                    let index = match seen.get(buffer.as_slice()) {
-                        Some(index) => *index,
-                        None => {
-                            seen.insert(buffer.clone(), next);
-                            next
-                        }
-                    };
-                    if let Some(slot) = path_targets.last_mut() {
-                        *slot = Some(index);
-                    }
-                },
-            );
+                };
+                if let Some(slot) = path_targets.last_mut() {
+                    *slot = Some(index);
+                }
+            });
             targets.push(path_targets);
             repeated.push(shared.repeated);
         }
@@ -539,8 +532,8 @@ impl<'a> Executor<'a> {
             // is merged rather than misplaced.
             let mut reached = targets.len();
             if recheck {
-                let mut shared = SharedWalks::default();
-                walk(root, path.as_slice(), types, true, &mut shared, &mut |_| {});
+                let mut shared = SharedWalks::new(types);
+                shared.walk(root, path.as_slice(), true, &mut |_| {});
                 reached = shared.ordinal;
             }
             if reached != targets.len() {
@@ -603,7 +596,15 @@ fn subtree_key(value: &Value<'_>, path: &[FlattenNodePathSegment]) -> SubtreeKey
     (std::ptr::from_ref(value.resolve()) as usize, path.len())
 }
 
-/// What [`walk`] reports for each object it reaches.
+/// The path below a list: lists are walked whether or not the path marks them with `@`.
+fn below_list(path: &[FlattenNodePathSegment]) -> &[FlattenNodePathSegment] {
+    match path.split_first() {
+        Some((FlattenNodePathSegment::List, rest)) => rest,
+        _ => path,
+    }
+}
+
+/// What [`SharedWalks`] reports for each object it reaches.
 enum Reached<'v, 'a> {
     /// An object, and whether the path's type conditions matched on the way to it.
     Object(bool, &'v Object<'a>),
@@ -612,12 +613,16 @@ enum Reached<'v, 'a> {
     Again { first: usize, count: usize },
 }
 
-/// One walk's memory of the shared subtrees it went through. An entity result merged into
-/// many positions, or a subtree a response repeats, is shared by all its positions, and a
-/// path below it reaches the same objects from each: they are walked once and reported as
+/// Walks a path from the root and reports every object it reaches, in document order. Type
+/// conditions never stop the walk, they only clear `matched`: which objects are reached then
+/// depends on keys and lists alone, so a later walk reaches the same ones.
+///
+/// A walk remembers the shared subtrees it went through. An entity result merged into many
+/// positions, or a subtree a response repeats, is shared by all its positions, and a path below
+/// it reaches the same objects from each: they are walked once and reported as
 /// [`Reached::Again`] after that.
-#[derive(Default)]
-struct SharedWalks {
+struct SharedWalks<'t> {
+    types: &'t SchemaIndex,
     /// Objects reached so far.
     ordinal: usize,
     /// (subtree, whether type conditions matched above it) -> (first ordinal, object count).
@@ -626,74 +631,76 @@ struct SharedWalks {
     repeated: FxHashSet<SubtreeKey>,
 }
 
-/// Walks `path` from `value` and reports every object it reaches, in document order. Type
-/// conditions never stop the walk, they only clear `matched`: which objects are reached then
-/// depends on keys and lists alone, so a later walk reaches the same ones.
-fn walk<'v, 'a>(
-    value: &'v Value<'a>,
-    path: &[FlattenNodePathSegment],
-    types: &SchemaIndex,
-    matched: bool,
-    shared: &mut SharedWalks,
-    f: &mut dyn FnMut(Reached<'v, 'a>),
-) {
-    if !is_shared(value) {
-        return walk_value(value, path, types, matched, shared, f);
+impl<'t> SharedWalks<'t> {
+    fn new(types: &'t SchemaIndex) -> Self {
+        Self {
+            types,
+            ordinal: 0,
+            walked: FxHashMap::default(),
+            repeated: FxHashSet::default(),
+        }
     }
-    let key = (subtree_key(value, path), matched);
-    if let Some(&(first, count)) = shared.walked.get(&key) {
-        shared.repeated.insert(key.0);
-        shared.ordinal += count;
-        return f(Reached::Again { first, count });
+
+    fn walk<'v, 'a>(
+        &mut self,
+        value: &'v Value<'a>,
+        path: &[FlattenNodePathSegment],
+        matched: bool,
+        f: &mut dyn FnMut(Reached<'v, 'a>),
+    ) {
+        if !is_shared(value) {
+            return self.walk_value(value, path, matched, f);
+        }
+        let key = (subtree_key(value, path), matched);
+        if let Some(&(first, count)) = self.walked.get(&key) {
+            self.repeated.insert(key.0);
+            self.ordinal += count;
+            return f(Reached::Again { first, count });
+        }
+        let first = self.ordinal;
+        self.walk_value(value.resolve(), path, matched, f);
+        self.walked.insert(key, (first, self.ordinal - first));
     }
-    let first = shared.ordinal;
-    walk_value(value.resolve(), path, types, matched, shared, f);
-    shared.walked.insert(key, (first, shared.ordinal - first));
+
+    fn walk_value<'v, 'a>(
+        &mut self,
+        value: &'v Value<'a>,
+        path: &[FlattenNodePathSegment],
+        matched: bool,
+        f: &mut dyn FnMut(Reached<'v, 'a>),
+    ) {
+        match (path.split_first(), value.resolve()) {
+            (_, Value::Array(items)) => {
+                let rest = below_list(path);
+                for item in items {
+                    self.walk(item, rest, matched, f);
+                }
+            }
+            (None, Value::Object(object)) => {
+                self.ordinal += 1;
+                f(Reached::Object(matched, object));
+            }
+            (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
+                if let Some(child) = object.get(key) {
+                    self.walk(child, rest, matched, f);
+                }
+            }
+            (
+                Some((FlattenNodePathSegment::TypeCondition(conditions), rest)),
+                Value::Object(object),
+            ) => {
+                let matched = matched && matches_condition(object, conditions, self.types);
+                self.walk_value(value, rest, matched, f);
+            }
+            (Some((FlattenNodePathSegment::List, rest)), Value::Object(_)) => {
+                self.walk_value(value, rest, matched, f);
+            }
+            _ => {}
+        }
+    }
 }
 
-fn walk_value<'v, 'a>(
-    value: &'v Value<'a>,
-    path: &[FlattenNodePathSegment],
-    types: &SchemaIndex,
-    matched: bool,
-    shared: &mut SharedWalks,
-    f: &mut dyn FnMut(Reached<'v, 'a>),
-) {
-    match (path.split_first(), value.resolve()) {
-        (_, Value::Array(items)) => {
-            // Lists are walked whether or not the path marks them with `@`.
-            let rest = match path.split_first() {
-                Some((FlattenNodePathSegment::List, rest)) => rest,
-                _ => path,
-            };
-            for item in items {
-                walk(item, rest, types, matched, shared, f);
-            }
-        }
-        (None, Value::Object(object)) => {
-            shared.ordinal += 1;
-            f(Reached::Object(matched, object));
-        }
-        (Some((FlattenNodePathSegment::Field(key), rest)), Value::Object(object)) => {
-            if let Some(child) = object.get(key) {
-                walk(child, rest, types, matched, shared, f);
-            }
-        }
-        (
-            Some((FlattenNodePathSegment::TypeCondition(conditions), rest)),
-            Value::Object(object),
-        ) => {
-            let matched = matched && matches_condition(object, conditions, types);
-            walk_value(value, rest, types, matched, shared, f);
-        }
-        (Some((FlattenNodePathSegment::List, rest)), Value::Object(_)) => {
-            walk_value(value, rest, types, matched, shared, f);
-        }
-        _ => {}
-    }
-}
-
-/// Merges entity results along one path: `f(ordinal, object)` for the objects [`walk`]
+/// Merges entity results along one path: `f(ordinal, object)` for the objects [`SharedWalks`]
 /// reached, in the same order, made writable on the way down (the objects themselves are
 /// handed over as they are: `f` makes them writable with room for what it adds). A shared
 /// subtree that the collecting walk reached more than once is merged once: the merged copy
@@ -772,10 +779,7 @@ impl<'m, 'a> SharedMerges<'m, 'a> {
         }
         match (path.split_first(), value.make_mut()) {
             (_, Value::Array(items)) => {
-                let rest = match path.split_first() {
-                    Some((FlattenNodePathSegment::List, rest)) => rest,
-                    _ => path,
-                };
+                let rest = below_list(path);
                 for item in items {
                     self.walk(item, rest, f);
                 }
@@ -801,10 +805,7 @@ fn walk_locations<'p>(
 ) {
     match (path.split_first(), value.resolve()) {
         (_, Value::Array(items)) => {
-            let rest = match path.split_first() {
-                Some((FlattenNodePathSegment::List, rest)) => rest,
-                _ => path,
-            };
+            let rest = below_list(path);
             for (i, item) in items.iter().enumerate() {
                 loc.push(Loc::Index(i));
                 walk_locations(item, rest, loc, ordinal, f);
@@ -909,24 +910,16 @@ impl<'s> RepresentationWriter<'s> {
         object: &Object<'_>,
         requires: &'s PlanSelectionSet,
     ) -> Option<()> {
-        let typename = object.get("__typename").and_then(Value::as_str);
-        let set = self.compiled(requires, typename);
+        let set = self.compiled(requires, object);
         if self.compiled[set].fields.is_empty() {
             return None;
         }
-        self.write(out, object, requires)
+        self.write_compiled(out, object, set)
     }
 
-    /// Writes `object` projected through `selections`; `None` when a selected field is
-    /// missing (its owner failed), so the entity is not sent with a partial key.
-    fn write(
-        &mut self,
-        out: &mut Vec<u8>,
-        object: &Object<'_>,
-        selections: &'s PlanSelectionSet,
-    ) -> Option<()> {
-        let typename = object.get("__typename").and_then(Value::as_str);
-        let set = self.compiled(selections, typename);
+    /// Writes `object` projected through the compiled selection `set`; `None` when a selected
+    /// field is missing (its owner failed), so the entity is not sent with a partial key.
+    fn write_compiled(&mut self, out: &mut Vec<u8>, object: &Object<'_>, set: usize) -> Option<()> {
         out.push(b'{');
         for i in 0..self.compiled[set].fields.len() {
             let field = &self.compiled[set].fields[i];
@@ -952,7 +945,8 @@ impl<'s> RepresentationWriter<'s> {
     ) -> Option<()> {
         match value.resolve() {
             Value::Object(object) if !selections.items.is_empty() => {
-                self.write(out, object, selections)
+                let set = self.compiled(selections, object);
+                self.write_compiled(out, object, set)
             }
             Value::Array(items) if !selections.items.is_empty() => {
                 out.push(b'[');
@@ -972,8 +966,9 @@ impl<'s> RepresentationWriter<'s> {
         }
     }
 
-    /// The index of `selections` flattened for objects of `typename`, compiled on first use.
-    fn compiled(&mut self, selections: &'s PlanSelectionSet, typename: Option<&str>) -> usize {
+    /// The index of `selections` flattened for the type of `object`, compiled on first use.
+    fn compiled(&mut self, selections: &'s PlanSelectionSet, object: &Object<'_>) -> usize {
+        let typename = object.get("__typename").and_then(Value::as_str);
         let address = std::ptr::from_ref(selections);
         if let Some(index) = self
             .compiled
@@ -1282,21 +1277,14 @@ mod tests {
     ) -> (Vec<Option<usize>>, usize) {
         let types = SchemaIndex::default();
         let mut targets = Vec::new();
-        let mut shared = SharedWalks::default();
-        walk(
-            tree,
-            path,
-            &types,
-            true,
-            &mut shared,
-            &mut |reached| match reached {
-                Reached::Again { first, count } => targets.extend_from_within(first..first + count),
-                Reached::Object(_, object) => {
-                    let id = object.get("id").and_then(Value::as_str).expect("id");
-                    targets.push(Some(id.parse().expect("index")));
-                }
-            },
-        );
+        let mut shared = SharedWalks::new(&types);
+        shared.walk(tree, path, true, &mut |reached| match reached {
+            Reached::Again { first, count } => targets.extend_from_within(first..first + count),
+            Reached::Object(_, object) => {
+                let id = object.get("id").and_then(Value::as_str).expect("id");
+                targets.push(Some(id.parse().expect("index")));
+            }
+        });
         let mut merges = SharedMerges::new(&targets, &shared.repeated, arena);
         let mut reshaped = 0;
         merges.walk(tree, path, &mut |n, target| {
@@ -1375,8 +1363,8 @@ mod tests {
             FlattenNodePathSegment::List,
             FlattenNodePathSegment::Field("product".into()),
         ];
-        let mut shared = SharedWalks::default();
-        walk(&tree, &path, &types, true, &mut shared, &mut |_| {});
+        let mut shared = SharedWalks::new(&types);
+        shared.walk(&tree, &path, true, &mut |_| {});
         // As when the second position's representation could not be built.
         let targets = [Some(0), None];
         let mut merges = SharedMerges::new(&targets, &shared.repeated, &arena);
