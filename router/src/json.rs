@@ -108,12 +108,13 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// A value for `source` inside another tree: containers are shared, scalars copied.
+    /// A value for `source` inside another tree: containers are shared, scalars copied. A
+    /// reference to a [`Value::Shared`] node keeps pointing at that node, so readers can tell
+    /// content that repeats (see [`Value::is_repeated`]).
     pub fn shared(source: &'a Value<'a>) -> Value<'a> {
         match source {
             Value::Ref(shared) => Value::shared(shared),
-            Value::Shared(shared) => Value::shared(shared),
-            Value::Array(_) | Value::Object(_) => Value::Ref(source),
+            Value::Shared(_) | Value::Array(_) | Value::Object(_) => Value::Ref(source),
             Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(*b),
             Value::Number(n) => Value::Number(n.clone()),
@@ -146,6 +147,16 @@ impl<'a> Value<'a> {
             };
         }
         self
+    }
+
+    /// Whether this is content stored once for several positions: a repeated subtree of a
+    /// response, or a copy merged once for several positions. Work on it is worth reusing.
+    pub fn is_repeated(&self) -> bool {
+        match self {
+            Value::Shared(_) => true,
+            Value::Ref(target) => target.is_repeated(),
+            _ => false,
+        }
     }
 
     pub fn as_str(&self) -> Option<&str> {

@@ -5,7 +5,7 @@
 pub mod client;
 mod rewrites;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -54,8 +54,6 @@ struct EntityBatch<'p> {
     representations: Vec<Vec<u8>>,
     /// Per path, per object the path reaches (in walk order): the representation it sent.
     targets: Vec<Vec<Option<usize>>>,
-    /// Per path, the shared subtrees it reached more than once (see [`SharedWalks`]).
-    repeated: Vec<FxHashSet<SubtreeKey>>,
 }
 
 /// What a request's response tree borrows from, kept until the response is written: the
@@ -399,7 +397,6 @@ impl<'a> Executor<'a> {
         let mut buffer = Vec::with_capacity(128);
         let mut writer = RepresentationWriter::new(types);
         let mut targets = Vec::with_capacity(paths.len());
-        let mut repeated = Vec::with_capacity(paths.len());
         for path in paths {
             let mut path_targets: Vec<Option<usize>> = Vec::with_capacity(64);
             let mut shared = SharedWalks::new(types);
@@ -446,7 +443,6 @@ impl<'a> Executor<'a> {
                 }
             });
             targets.push(path_targets);
-            repeated.push(shared.repeated);
         }
         let mut representations = vec![Vec::new(); seen.len()];
         for (bytes, index) in seen {
@@ -457,7 +453,6 @@ impl<'a> Executor<'a> {
             paths,
             representations,
             targets,
-            repeated,
         }
     }
 
@@ -525,8 +520,7 @@ impl<'a> Executor<'a> {
         let mut tree = self.data.lock().unwrap_or_else(|e| e.into_inner());
         let Tree { root, reshaped } = &mut *tree;
         let recheck = *reshaped != batch.reshaped_at;
-        let paths = batch.paths.iter().zip(&batch.targets).zip(&batch.repeated);
-        for ((path, targets), repeated) in paths {
+        for (path, targets) in batch.paths.iter().zip(&batch.targets) {
             // Ordinals only depend on keys and lists, which merges never remove, only replace;
             // after a replacement the objects are counted again, and if they changed, nothing
             // is merged rather than misplaced.
@@ -543,7 +537,7 @@ impl<'a> Executor<'a> {
                 );
                 continue;
             }
-            let mut merges = SharedMerges::new(targets, repeated, self.arena);
+            let mut merges = SharedMerges::new(targets, self.arena);
             merges.walk(root, path.as_slice(), &mut |n, target| {
                 let Some(Some(index)) = targets.get(n) else {
                     return;
@@ -588,10 +582,6 @@ fn matches_condition(
 /// much of the path is left below it.
 type SubtreeKey = (usize, usize);
 
-fn is_shared(value: &Value<'_>) -> bool {
-    matches!(value, Value::Ref(_) | Value::Shared(_))
-}
-
 fn subtree_key(value: &Value<'_>, path: &[FlattenNodePathSegment]) -> SubtreeKey {
     (std::ptr::from_ref(value.resolve()) as usize, path.len())
 }
@@ -627,8 +617,6 @@ struct SharedWalks<'t> {
     ordinal: usize,
     /// (subtree, whether type conditions matched above it) -> (first ordinal, object count).
     walked: FxHashMap<(SubtreeKey, bool), (usize, usize)>,
-    /// The subtrees reached more than once.
-    repeated: FxHashSet<SubtreeKey>,
 }
 
 impl<'t> SharedWalks<'t> {
@@ -637,7 +625,6 @@ impl<'t> SharedWalks<'t> {
             types,
             ordinal: 0,
             walked: FxHashMap::default(),
-            repeated: FxHashSet::default(),
         }
     }
 
@@ -648,12 +635,11 @@ impl<'t> SharedWalks<'t> {
         matched: bool,
         f: &mut dyn FnMut(Reached<'v, 'a>),
     ) {
-        if !is_shared(value) {
+        if !value.is_repeated() {
             return self.walk_value(value, path, matched, f);
         }
         let key = (subtree_key(value, path), matched);
         if let Some(&(first, count)) = self.walked.get(&key) {
-            self.repeated.insert(key.0);
             self.ordinal += count;
             return f(Reached::Again { first, count });
         }
@@ -702,13 +688,12 @@ impl<'t> SharedWalks<'t> {
 
 /// Merges entity results along one path: `f(ordinal, object)` for the objects [`SharedWalks`]
 /// reached, in the same order, made writable on the way down (the objects themselves are
-/// handed over as they are: `f` makes them writable with room for what it adds). A shared
-/// subtree that the collecting walk reached more than once is merged once: the merged copy
-/// goes into the arena, and every other position that shared the subtree, and sent the same
-/// representations from below it, shares the copy.
+/// handed over as they are: `f` makes them writable with room for what it adds). Repeated
+/// content (see [`Value::is_repeated`]) is merged once: the merged copy goes into the arena as
+/// repeated content itself, and every other position that shared the subtree, and sent the
+/// same representations from below it, shares the copy.
 struct SharedMerges<'m, 'a> {
     targets: &'m [Option<usize>],
-    repeated: &'m FxHashSet<SubtreeKey>,
     arena: &'a Arena<'a>,
     ordinal: usize,
     /// subtree -> (first ordinal, object count, merged copy).
@@ -716,14 +701,9 @@ struct SharedMerges<'m, 'a> {
 }
 
 impl<'m, 'a> SharedMerges<'m, 'a> {
-    fn new(
-        targets: &'m [Option<usize>],
-        repeated: &'m FxHashSet<SubtreeKey>,
-        arena: &'a Arena<'a>,
-    ) -> Self {
+    fn new(targets: &'m [Option<usize>], arena: &'a Arena<'a>) -> Self {
         Self {
             targets,
-            repeated,
             arena,
             ordinal: 0,
             merged: FxHashMap::default(),
@@ -736,13 +716,10 @@ impl<'m, 'a> SharedMerges<'m, 'a> {
         path: &[FlattenNodePathSegment],
         f: &mut dyn FnMut(usize, &mut Value<'a>),
     ) {
-        if !is_shared(value) {
+        if !value.is_repeated() {
             return self.walk_value(value, path, f);
         }
         let key = subtree_key(value, path);
-        if !self.repeated.contains(&key) {
-            return self.walk_value(value, path, f);
-        }
         let start = self.ordinal;
         if let Some(&(first, count, merged)) = self.merged.get(&key) {
             let same = self.targets.get(first..first + count);
@@ -754,7 +731,9 @@ impl<'m, 'a> SharedMerges<'m, 'a> {
             return self.walk_value(value, path, f);
         }
         self.walk_value(value, path, f);
-        let merged = self.arena.keep_tree(std::mem::take(value));
+        // Stored as shared content: positions below a later fetch see it repeat.
+        let merged = Value::Shared(std::sync::Arc::new(std::mem::take(value)));
+        let merged = self.arena.keep_tree(merged);
         *value = Value::Ref(merged);
         self.merged
             .insert(key, (start, self.ordinal - start, merged));
@@ -1177,8 +1156,7 @@ mod tests {
         let mut reshaped = 0;
         let mut tree = Value::Array(vec![Value::shared(shared), Value::shared(shared)]);
         let arena = Arena::default();
-        let no_repeats = FxHashSet::default();
-        let mut merges = SharedMerges::new(&[], &no_repeats, &arena);
+        let mut merges = SharedMerges::new(&[], &arena);
         merges.walk(&mut tree, &[], &mut |n, object| {
             if n == 0 {
                 merge_object(
@@ -1210,8 +1188,7 @@ mod tests {
         ];
         let mut reached = Vec::new();
         let arena = Arena::default();
-        let no_repeats = FxHashSet::default();
-        let mut merges = SharedMerges::new(&[], &no_repeats, &arena);
+        let mut merges = SharedMerges::new(&[], &arena);
         merges.walk(&mut tree, &path, &mut |n, object| {
             reached.push(n);
             merge_object(
@@ -1268,7 +1245,8 @@ mod tests {
     }
 
     /// Collects and merges along `path` as an entity fetch does; an object's `id` is the
-    /// index of its entity. Returns each ordinal's target and how many subtrees repeated.
+    /// index of its entity. Returns each ordinal's target and how many times a shared subtree
+    /// was reached again instead of walked.
     fn collect_and_merge<'a>(
         tree: &mut Value<'a>,
         path: &[FlattenNodePathSegment],
@@ -1277,15 +1255,19 @@ mod tests {
     ) -> (Vec<Option<usize>>, usize) {
         let types = SchemaIndex::default();
         let mut targets = Vec::new();
+        let mut again = 0;
         let mut shared = SharedWalks::new(&types);
         shared.walk(tree, path, true, &mut |reached| match reached {
-            Reached::Again { first, count } => targets.extend_from_within(first..first + count),
+            Reached::Again { first, count } => {
+                again += 1;
+                targets.extend_from_within(first..first + count);
+            }
             Reached::Object(_, object) => {
                 let id = object.get("id").and_then(Value::as_str).expect("id");
                 targets.push(Some(id.parse().expect("index")));
             }
         });
-        let mut merges = SharedMerges::new(&targets, &shared.repeated, arena);
+        let mut merges = SharedMerges::new(&targets, arena);
         let mut reshaped = 0;
         merges.walk(tree, path, &mut |n, target| {
             if let Some(Some(index)) = targets.get(n) {
@@ -1294,7 +1276,7 @@ mod tests {
                 merge_object(object, entity, &types, &mut reshaped);
             }
         });
-        (targets, shared.repeated.len())
+        (targets, again)
     }
 
     fn user_reviews_path() -> [FlattenNodePathSegment; 4] {
@@ -1308,14 +1290,20 @@ mod tests {
 
     #[test]
     fn a_shared_subtree_is_walked_and_merged_once_for_all_its_positions() {
-        let user = parse(r#"{"reviews":[{"product":{"id":"0"}},{"product":{"id":"1"}}]}"#);
+        // Content a response stores once for several positions.
+        let user = Value::Shared(std::sync::Arc::new(parse(
+            r#"{"reviews":[{"product":{"id":"0"}},{"product":{"id":"1"}}]}"#,
+        )));
         let entities = [parse(r#"{"name":"zero"}"#), parse(r#"{"name":"one"}"#)];
         let arena = Arena::default();
         let mut tree = Value::Array(vec![Value::shared(&user); 3]);
-        let (targets, repeated) =
+        let (targets, again) =
             collect_and_merge(&mut tree, &user_reviews_path(), &arena, &entities);
         assert_eq!(targets, [0, 1, 0, 1, 0, 1].map(Some));
-        assert_eq!(repeated, 1, "the user subtree, reached three times");
+        assert_eq!(
+            again, 2,
+            "the user subtree, walked once for three positions"
+        );
         let merged = r#"{"reviews":[{"product":{"id":"0","name":"zero"}},{"product":{"id":"1","name":"one"}}]}"#;
         assert_eq!(json(&tree), format!("[{merged},{merged},{merged}]"));
         let Value::Array(items) = &tree else {
@@ -1344,17 +1332,17 @@ mod tests {
         let entities = [parse(r#"{"name":"zero"}"#)];
         let arena = Arena::default();
         let mut tree = Value::shared(&response);
-        let (targets, repeated) =
+        let (targets, again) =
             collect_and_merge(&mut tree, &user_reviews_path(), &arena, &entities);
         assert_eq!(targets, [Some(0), Some(0)]);
-        assert!(repeated > 0);
+        assert_eq!(again, 1, "the second user is the first one, stored once");
         let merged = r#"{"reviews":[{"product":{"id":"0","name":"zero"}}]}"#;
         assert_eq!(json(&tree), format!("[{merged},{merged}]"));
     }
 
     #[test]
     fn positions_sharing_a_subtree_but_not_its_results_are_merged_apart() {
-        let user = parse(r#"{"product":{"id":"0"}}"#);
+        let user = Value::Shared(std::sync::Arc::new(parse(r#"{"product":{"id":"0"}}"#)));
         let entities = [parse(r#"{"name":"zero"}"#)];
         let arena = Arena::default();
         let mut tree = Value::Array(vec![Value::shared(&user), Value::shared(&user)]);
@@ -1367,7 +1355,7 @@ mod tests {
         shared.walk(&tree, &path, true, &mut |_| {});
         // As when the second position's representation could not be built.
         let targets = [Some(0), None];
-        let mut merges = SharedMerges::new(&targets, &shared.repeated, &arena);
+        let mut merges = SharedMerges::new(&targets, &arena);
         let mut reshaped = 0;
         merges.walk(&mut tree, &path, &mut |n, target| {
             if let Some(Some(index)) = targets.get(n) {

@@ -405,7 +405,7 @@ impl<'a, 'p> Writer<'a, 'p> {
         ty: &'p TypeRef,
         field: &'p FieldPlan,
     ) -> bool {
-        let Some(shared @ (Data::Ref(_) | Data::Shared(_))) = value else {
+        let Some(shared) = value.filter(|v| v.is_repeated()) else {
             return self.value_in_place(value, ty, field);
         };
         if !matches!(field.kind, FieldKind::Composite(_)) {
@@ -605,7 +605,12 @@ mod tests {
         let Data::Array(authors) = &authors else {
             panic!("a list")
         };
-        // Each author object shared by two reviews, as after `share_repeated_subtrees`.
+        // Each author stored once and shared by two reviews, as `share_repeated_subtrees`
+        // leaves them.
+        let authors: Vec<Data<'_>> = authors
+            .iter()
+            .map(|a| Data::Shared(std::sync::Arc::new(a.clone())))
+            .collect();
         let mut reviews = Vec::new();
         for author in [&authors[0], &authors[0], &authors[1], &authors[1]] {
             let mut object = Object::default();
