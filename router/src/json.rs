@@ -578,6 +578,36 @@ mod tests {
         );
     }
 
+    /// JSON from a small alphabet of keys and values, so that subtrees repeat often.
+    fn repetitive_json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            (0i64..3).prop_map(serde_json::Value::from),
+            "[ab\"]{0,2}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(5, 96, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::vec(("[ab]", inner), 0..3)
+                    .prop_map(|members| serde_json::Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sharing_repeated_subtrees_keeps_every_byte(json in repetitive_json()) {
+            let text = serde_json::to_string(&json).expect("json");
+            let mut value: Value<'_> = serde_json::from_str(&text).expect("parses");
+            share_repeated_subtrees(&mut value);
+            let mut out = Vec::new();
+            value.write_json(&mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).expect("utf-8"), text);
+        }
+    }
+
     #[test]
     fn colliding_hashes_never_share_different_content() {
         let json = r#"[{"a":1},{"a":2},{"a":1}]"#;

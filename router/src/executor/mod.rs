@@ -1340,6 +1340,48 @@ mod tests {
         assert_eq!(json(&tree), format!("[{merged},{merged}]"));
     }
 
+    proptest::proptest! {
+        /// Users with reviews of products, many of them repeated: merging into the response as
+        /// `share_repeated_subtrees` leaves it gives the same tree as merging into every
+        /// position of an unshared copy.
+        #[test]
+        fn merging_into_shared_subtrees_matches_merging_into_copies(
+            users in proptest::collection::vec(
+                proptest::collection::vec(0usize..3, 0..4), 1..6,
+            ),
+        ) {
+            let text = serde_json::to_string(&serde_json::json!(users
+                .iter()
+                .map(|reviews| serde_json::json!({
+                    "reviews": reviews
+                        .iter()
+                        .map(|id| serde_json::json!({ "product": { "id": id.to_string() } }))
+                        .collect::<Vec<_>>(),
+                }))
+                .collect::<Vec<_>>()))
+            .expect("json");
+            let entities = [
+                parse(r#"{"name":"zero","tags":["a"]}"#),
+                parse(r#"{"name":"one"}"#),
+                parse(r#"{"name":"two","tags":[]}"#),
+            ];
+            let mut repeated = parse(&text);
+            crate::json::share_repeated_subtrees(&mut repeated);
+            let copies = parse(&text);
+            let arena = Arena::default();
+            let mut shared_tree = Value::shared(&repeated);
+            let mut copied_tree = Value::shared(&copies);
+            let path = user_reviews_path();
+            let (shared_targets, _) =
+                collect_and_merge(&mut shared_tree, &path, &arena, &entities);
+            let (copied_targets, again) =
+                collect_and_merge(&mut copied_tree, &path, &arena, &entities);
+            proptest::prop_assert_eq!(again, 0, "nothing repeats in the unshared copy");
+            proptest::prop_assert_eq!(shared_targets, copied_targets);
+            proptest::prop_assert_eq!(json(&shared_tree), json(&copied_tree));
+        }
+    }
+
     #[test]
     fn positions_sharing_a_subtree_but_not_its_results_are_merged_apart() {
         let user = Value::Shared(std::sync::Arc::new(parse(r#"{"product":{"id":"0"}}"#)));
