@@ -136,11 +136,14 @@ fn unimplemented_fields(
             let unimplemented = types
                 .get(target)
                 .is_some_and(|t| t.is_abstract() && t.possible_types.is_empty());
+            if !unimplemented {
+                continue;
+            }
             let graphs = field.resolvable_in_graphs(definition);
             let stood_in = graphs
                 .iter()
                 .any(|graph| supergraph.is_interface_object_in_subgraph(target, graph));
-            if unimplemented && !stood_in {
+            if !stood_in {
                 fields.insert((type_name.clone(), field_name.clone()), graphs);
             }
         }

@@ -413,22 +413,20 @@ impl<'a> Executor<'a> {
                     return;
                 }
                 buffer.clear();
-                let written = if rewrites.is_empty() {
-                    writer.write_entity(&mut buffer, object, requires).is_some()
-                } else {
-                    // Rewrites edit the representation as a tree; the rare slow path.
-                    representation(object, requires, types)
-                        .filter(|rep| rep.as_object().is_some_and(|o| !o.is_empty()))
-                        .is_some_and(|mut rep| {
-                            for rewrite in rewrites {
-                                rewrites::apply(&mut rep, rewrite, types);
-                            }
-                            rep.write_json(&mut buffer);
-                            true
-                        })
-                };
-                if !written {
+                if writer.write_entity(&mut buffer, object, requires).is_none() {
                     return;
+                }
+                if !rewrites.is_empty() {
+                    // Rewrites edit the representation as a tree; the rare slow path.
+                    let Ok(written) = serde_json::from_slice(&buffer) else {
+                        return;
+                    };
+                    let mut rep = Value::from_json(written);
+                    for rewrite in rewrites {
+                        rewrites::apply(&mut rep, rewrite, types);
+                    }
+                    buffer.clear();
+                    rep.write_json(&mut buffer);
                 }
                 let next = seen.len();
                 let index = match seen.get(buffer.as_slice()) {
@@ -861,7 +859,7 @@ struct RepresentationWriter<'s> {
 }
 
 struct CompiledSelection<'s> {
-    selections: *const PlanSelectionSet,
+    selections: &'s PlanSelectionSet,
     typename: Option<String>,
     fields: Vec<RepresentationField<'s>>,
 }
@@ -948,18 +946,15 @@ impl<'s> RepresentationWriter<'s> {
     /// The index of `selections` flattened for the type of `object`, compiled on first use.
     fn compiled(&mut self, selections: &'s PlanSelectionSet, object: &Object<'_>) -> usize {
         let typename = object.get("__typename").and_then(Value::as_str);
-        let address = std::ptr::from_ref(selections);
-        if let Some(index) = self
-            .compiled
-            .iter()
-            .position(|c| c.selections == address && c.typename.as_deref() == typename)
-        {
+        if let Some(index) = self.compiled.iter().position(|c| {
+            std::ptr::eq(c.selections, selections) && c.typename.as_deref() == typename
+        }) {
             return index;
         }
         let mut fields = Vec::new();
         self.flatten(selections, typename, &mut fields);
         self.compiled.push(CompiledSelection {
-            selections: address,
+            selections,
             typename: typename.map(str::to_string),
             fields,
         });
@@ -1001,70 +996,6 @@ impl<'s> RepresentationWriter<'s> {
                 SelectionItem::FragmentSpread(_) => {}
             }
         }
-    }
-}
-
-/// Projects an object through a `@key`/`@requires` selection; `None` when a required field
-/// is missing (its owner failed), so the entity is not sent with a partial key.
-fn representation<'a>(
-    object: &Object<'a>,
-    requires: &PlanSelectionSet,
-    types: &SchemaIndex,
-) -> Option<Value<'a>> {
-    let mut out = Object::default();
-    collect_representation(object, requires, types, &mut out)?;
-    Some(Value::Object(out))
-}
-
-fn collect_representation<'a>(
-    object: &Object<'a>,
-    selections: &PlanSelectionSet,
-    types: &SchemaIndex,
-    out: &mut Object<'a>,
-) -> Option<()> {
-    let typename = object.get("__typename").and_then(Value::as_str);
-    for item in &selections.items {
-        match item {
-            SelectionItem::InlineFragment(fragment) => {
-                let applies =
-                    typename.is_none_or(|t| types.does_type_apply(&fragment.type_condition, t));
-                if applies {
-                    collect_representation(object, &fragment.selections, types, out)?;
-                }
-            }
-            SelectionItem::Field(field) => {
-                let output_key = field.alias.as_deref().unwrap_or(&field.name);
-                let value = object.get(&field.name).or_else(|| object.get(output_key))?;
-                let projected = if field.selections.items.is_empty() {
-                    value.clone()
-                } else {
-                    nested_representation(value, &field.selections, types)?
-                };
-                out.insert(output_key.to_string().into(), projected);
-            }
-            SelectionItem::FragmentSpread(_) => {}
-        }
-    }
-    Some(())
-}
-
-fn nested_representation<'a>(
-    value: &Value<'a>,
-    selections: &PlanSelectionSet,
-    types: &SchemaIndex,
-) -> Option<Value<'a>> {
-    match value.resolve() {
-        Value::Object(object) => {
-            let mut out = Object::default();
-            collect_representation(object, selections, types, &mut out)?;
-            Some(Value::Object(out))
-        }
-        Value::Array(items) => items
-            .iter()
-            .map(|item| nested_representation(item, selections, types))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        other => Some(other.clone()),
     }
 }
 

@@ -556,50 +556,46 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
     }
     fn prune(set: &mut q::SelectionSet<'static, String>, parent: &str, state: &SchemaState) {
         let before = set.items.len();
-        for selection in &mut set.items {
-            match selection {
-                Selection::Field(field) if !field.selection_set.items.is_empty() => {
-                    let Some(def) = state.api.field(parent, &field.name) else {
-                        continue;
-                    };
-                    let ty = def.ty.named();
-                    let key = (parent.to_string(), field.name.clone());
-                    match state.unimplemented_fields.get(&key) {
-                        Some(graphs) => field.selection_set.items.retain(|s| match s {
-                            Selection::Field(f) => resolves_in(state, ty, &f.name, graphs),
-                            Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
-                        }),
-                        None => prune(&mut field.selection_set, ty, state),
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    let parent = match &inline.type_condition {
-                        Some(q::TypeCondition::On(condition)) => condition.as_str(),
-                        None => parent,
-                    };
-                    prune(&mut inline.selection_set, parent, state);
-                }
-                Selection::Field(_) | Selection::FragmentSpread(_) => {}
+        set.items.retain_mut(|selection| match selection {
+            Selection::Field(field) if !field.selection_set.items.is_empty() => {
+                let Some(def) = state.api.field(parent, &field.name) else {
+                    return true;
+                };
+                let ty = def.ty.named();
+                let key = (parent.to_string(), field.name.clone());
+                let Some(graphs) = state.unimplemented_fields.get(&key) else {
+                    prune(&mut field.selection_set, ty, state);
+                    return true;
+                };
+                field.selection_set.items.retain(|s| match s {
+                    Selection::Field(f) => resolves_in(state, ty, &f.name, graphs),
+                    Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
+                });
+                // A field left with nothing to select is not asked for at all.
+                !field.selection_set.items.is_empty()
             }
-        }
-        // A field left with nothing to select is not asked for at all.
-        set.items.retain(|s| match s {
-            Selection::Field(f) => {
-                !f.selection_set.items.is_empty()
-                    || !state
-                        .unimplemented_fields
-                        .contains_key(&(parent.to_string(), f.name.clone()))
+            Selection::InlineFragment(inline) => {
+                let parent = match &inline.type_condition {
+                    Some(q::TypeCondition::On(condition)) => condition.as_str(),
+                    None => parent,
+                };
+                prune(&mut inline.selection_set, parent, state);
+                true
             }
-            Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
+            Selection::Field(_) | Selection::FragmentSpread(_) => true,
         });
         if set.items.is_empty() && before > 0 {
             set.items.push(typename_selection(set.span));
         }
     }
+    // Most supergraphs have no such field: nothing to walk.
+    if state.unimplemented_fields.is_empty() {
+        return;
+    }
     for definition in &mut document.definitions {
         match definition {
             Definition::Operation(op) => {
-                let Some(root) = state.api.root_type(operation_type(op)).map(str::to_string) else {
+                let Some(root) = state.api.root_type(operation_type(op)) else {
                     continue;
                 };
                 let set = match op {
@@ -608,11 +604,11 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                     OperationDefinition::Mutation(m) => &mut m.selection_set,
                     OperationDefinition::Subscription(s) => &mut s.selection_set,
                 };
-                prune(set, &root, state);
+                prune(set, root, state);
             }
             Definition::Fragment(f) => {
-                let q::TypeCondition::On(condition) = f.type_condition.clone();
-                prune(&mut f.selection_set, &condition, state);
+                let q::TypeCondition::On(condition) = &f.type_condition;
+                prune(&mut f.selection_set, condition, state);
             }
         }
     }
