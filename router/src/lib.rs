@@ -274,7 +274,15 @@ async fn run_operation(
         json::Object::default()
     };
     let arena = executor::Arena::default();
-    let executor = Executor::new(&schema, &state.client, &variables, initial, headers, &arena);
+    let executor = Executor::new(
+        &schema,
+        &state.client,
+        &variables,
+        initial,
+        headers,
+        &arena,
+        prepared.schedule(),
+    );
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
     Bytes::from(pipeline::projection::write_response(

@@ -4,12 +4,15 @@
 
 pub mod client;
 mod rewrites;
+pub mod schedule;
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
-use futures::future::{BoxFuture, join_all};
+use futures::StreamExt;
+use futures::future::{BoxFuture, FutureExt, join_all};
+use futures::stream::FuturesUnordered;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet as PlanSelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
@@ -25,6 +28,7 @@ use crate::json::{Object, Value};
 use crate::schema::SchemaIndex;
 use crate::supergraph::SchemaState;
 use client::{ParsedResponse, SubgraphClient, SubgraphResponse};
+use schedule::Schedule;
 
 /// One step of a location in the response tree.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +84,7 @@ pub struct Executor<'a> {
     headers: client::Headers,
     variables: &'a Map<String, serde_json::Value>,
     arena: &'a Arena<'a>,
+    schedule: &'a Schedule,
     data: Mutex<Tree<'a>>,
     errors: Mutex<Vec<GraphQLError>>,
 }
@@ -92,6 +97,7 @@ impl<'a> Executor<'a> {
         initial_data: Object<'a>,
         headers: client::Headers,
         arena: &'a Arena<'a>,
+        schedule: &'a Schedule,
     ) -> Self {
         Self {
             schema,
@@ -99,6 +105,7 @@ impl<'a> Executor<'a> {
             headers,
             variables,
             arena,
+            schedule,
             data: Mutex::new(Tree {
                 root: Value::Object(initial_data),
                 reshaped: 0,
@@ -140,11 +147,14 @@ impl<'a> Executor<'a> {
     fn node<'b>(&'b self, node: &'b PlanNode) -> BoxFuture<'b, ()> {
         Box::pin(async move {
             match node {
-                PlanNode::Sequence(seq) => {
-                    for child in &seq.nodes {
-                        self.node(child).await;
+                PlanNode::Sequence(seq) => match self.schedule.units(seq) {
+                    Some(units) => self.units(&seq.nodes, units).await,
+                    None => {
+                        for child in &seq.nodes {
+                            self.node(child).await;
+                        }
                     }
-                }
+                },
                 PlanNode::Parallel(par) => {
                     join_all(par.nodes.iter().map(|child| self.node(child))).await;
                 }
@@ -183,6 +193,25 @@ impl<'a> Executor<'a> {
                 }
             }
         })
+    }
+
+    /// Runs a Sequence's units, each once the units it waits for are done (see [`Schedule`]).
+    async fn units(&self, steps: &[PlanNode], units: &[schedule::Unit]) {
+        let mut done = vec![false; units.len()];
+        let mut started = vec![false; units.len()];
+        let mut running = FuturesUnordered::new();
+        loop {
+            for (index, unit) in units.iter().enumerate() {
+                if !started[index] && unit.waits.iter().all(|&earlier| done[earlier]) {
+                    started[index] = true;
+                    running.push(self.node(unit.node(steps)).map(move |()| index));
+                }
+            }
+            match running.next().await {
+                Some(index) => done[index] = true,
+                None => break,
+            }
+        }
     }
 
     fn push_errors(&self, errors: impl IntoIterator<Item = GraphQLError>) {

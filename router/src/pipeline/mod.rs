@@ -7,7 +7,7 @@ pub mod projection;
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use graphql_tools::parser::query::{self as q, Definition, OperationDefinition, Selection};
@@ -19,6 +19,7 @@ use hive_router_query_planner::utils::cancellation::CancellationToken;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphQLError, codes};
+use crate::executor::schedule::Schedule;
 use crate::schema::OperationType;
 use crate::supergraph::{SchemaState, panic_message};
 use projection::Projection;
@@ -62,6 +63,9 @@ pub struct PreparedOperation {
     /// Variables that `@skip`/`@include` read; the response shape depends on their values.
     condition_variables: Vec<String>,
     projections: Mutex<HashMap<Vec<Option<bool>>, Arc<Projection>>>,
+    /// Built on first use, once the plan has its final address (the schedule refers to its
+    /// nodes by address).
+    schedule: OnceLock<Schedule>,
 }
 
 impl PreparedOperation {
@@ -76,6 +80,14 @@ impl PreparedOperation {
             // The index always points at an operation: it was found by `select_operation`.
             Definition::Fragment(f) => (&f.selection_set, &[]),
         }
+    }
+
+    /// When each step of the plan's Sequences may start.
+    pub fn schedule(&self) -> &Schedule {
+        self.schedule.get_or_init(|| match &self.plan {
+            Some(plan) => Schedule::new(plan, self.kind == OperationType::Query),
+            None => Schedule::default(),
+        })
     }
 
     /// The response shape for these variable values (compiled once per distinct set).
@@ -260,6 +272,7 @@ async fn prepare_uncached(
         introspection,
         condition_variables,
         projections: Mutex::new(HashMap::new()),
+        schedule: OnceLock::new(),
     }))
 }
 

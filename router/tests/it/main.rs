@@ -16,5 +16,6 @@ mod keys;
 mod overrides;
 mod persisted_queries;
 mod reload;
+mod scheduling;
 mod tls;
 mod values;
