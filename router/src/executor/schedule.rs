@@ -14,7 +14,8 @@ use hive_router_query_planner::ast::operation::SubgraphFetchOperation;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
-    FetchNode, FlattenNodePath, FlattenNodePathSegment, PlanNode, QueryPlan, SequenceNode,
+    ConditionNode, FetchNode, FlattenNodePath, FlattenNodePathSegment, PlanNode, QueryPlan,
+    SequenceNode,
 };
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 
@@ -30,8 +31,8 @@ pub struct Schedule {
 /// apart, so a later step waits only for the branches it needs).
 #[derive(Debug)]
 pub struct Unit {
-    pub step: usize,
-    pub branch: Option<usize>,
+    step: usize,
+    branch: Option<usize>,
     /// Indexes of earlier units that must be done before this one starts.
     pub waits: Vec<usize>,
     /// Whether this waits for every unit of the step before (as a strict Sequence would).
@@ -121,12 +122,7 @@ impl Schedule {
             PlanNode::Parallel(parallel) => parallel.nodes.iter().for_each(|n| self.visit(n)),
             PlanNode::Flatten(flatten) => self.visit(&flatten.node),
             PlanNode::Condition(condition) => {
-                for branch in [&condition.if_clause, &condition.else_clause]
-                    .into_iter()
-                    .flatten()
-                {
-                    self.visit(branch);
-                }
+                branches(condition).for_each(|branch| self.visit(branch));
             }
             PlanNode::Defer(defer) => {
                 let deferred = defer.deferred.iter().filter_map(|d| d.node.as_deref());
@@ -137,6 +133,13 @@ impl Schedule {
             PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Subscription(_) => {}
         }
     }
+}
+
+fn branches(condition: &ConditionNode) -> impl Iterator<Item = &PlanNode> {
+    [&condition.if_clause, &condition.else_clause]
+        .into_iter()
+        .flatten()
+        .map(|branch| &**branch)
 }
 
 fn key(sequence: &SequenceNode) -> usize {
@@ -168,12 +171,7 @@ impl<'p> Footprint<'p> {
             PlanNode::Sequence(sequence) => sequence.nodes.iter().for_each(|n| self.add(n)),
             PlanNode::Parallel(parallel) => parallel.nodes.iter().for_each(|n| self.add(n)),
             PlanNode::Condition(condition) => {
-                for branch in [&condition.if_clause, &condition.else_clause]
-                    .into_iter()
-                    .flatten()
-                {
-                    self.add(branch);
-                }
+                branches(condition).for_each(|branch| self.add(branch));
             }
             PlanNode::Fetch(fetch) => self.fetch(fetch, None),
             PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
