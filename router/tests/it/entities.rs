@@ -1,6 +1,7 @@
 //! Entities across subgraphs: `@key`, `@requires`, `@provides`, nested entity chains, and
 //! the response shape (aliases, fragments, `__typename`, `@skip`/`@include`).
 
+use commerce_router::Config;
 use insta::assert_json_snapshot;
 use serde_json::json;
 
@@ -13,14 +14,12 @@ pub async fn products_router() -> TestRouter {
     let products_url = spawn_subgraph(products::products(data.clone())).await;
     let inventory = spawn_subgraph(products::inventory()).await;
     let reviews = spawn_subgraph(products::reviews(data)).await;
-    TestRouter::new(
-        "products.graphql",
-        &[
-            ("accounts", &accounts),
-            ("products", &products_url),
-            ("inventory", &inventory),
-            ("reviews", &reviews),
-        ],
+    TestRouter::products(
+        &accounts,
+        &products_url,
+        &inventory,
+        &reviews,
+        Config::default(),
     )
 }
 

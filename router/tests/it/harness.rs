@@ -17,13 +17,17 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let app = Router::new().route("/graphql", post_service(GraphQL::new(schema)));
+    serve_app(Router::new().route("/graphql", post_service(GraphQL::new(schema)))).await
+}
+
+/// Serves `app` on a free port; returns the URL of its `/graphql`.
+pub async fn serve_app(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind subgraph listener");
-    let addr = listener.local_addr().expect("subgraph address");
+        .expect("bind a test server");
+    let addr = listener.local_addr().expect("test server address");
     tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("subgraph server");
+        axum::serve(listener, app).await.expect("test server");
     });
     format!("http://{addr}/graphql")
 }
@@ -56,6 +60,23 @@ impl TestRouter {
     /// Builds a router for a fixture supergraph with subgraph URLs replaced.
     pub fn new(supergraph: &str, urls: &[(&str, &str)]) -> Self {
         Self::with_config(supergraph, urls, Config::default())
+    }
+
+    /// The benchmark's products supergraph in front of these four subgraphs.
+    pub fn products(
+        accounts: &str,
+        products: &str,
+        inventory: &str,
+        reviews: &str,
+        config: Config,
+    ) -> Self {
+        let urls = [
+            ("accounts", accounts),
+            ("products", products),
+            ("inventory", inventory),
+            ("reviews", reviews),
+        ];
+        Self::with_config("products.graphql", &urls, config)
     }
 
     pub fn with_config(supergraph: &str, urls: &[(&str, &str)], mut config: Config) -> Self {
@@ -135,15 +156,7 @@ pub async fn spawn_canned(status: u16, body: &'static str, delay: std::time::Dur
             body,
         )
     };
-    let app = Router::new().route("/graphql", axum::routing::post(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind canned listener");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("canned server");
-    });
-    format!("http://{addr}/graphql")
+    serve_app(Router::new().route("/graphql", axum::routing::post(handler))).await
 }
 
 /// A fake subgraph answering `{ me { name } }` with the `authorization` header it received.
@@ -156,15 +169,7 @@ pub async fn spawn_header_echo() -> String {
             .unwrap_or(Value::Null);
         axum::Json(serde_json::json!({ "data": { "me": { "name": auth } } }))
     };
-    let app = Router::new().route("/graphql", axum::routing::post(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind echo listener");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("echo server");
-    });
-    format!("http://{addr}/graphql")
+    serve_app(Router::new().route("/graphql", axum::routing::post(handler))).await
 }
 
 /// A fake subgraph that counts its requests and answers `{ me { name } }` after `delay`.
@@ -182,15 +187,8 @@ pub async fn spawn_counting(
             axum::Json(serde_json::json!({ "data": { "me": { "name": "Ada" } } }))
         }
     };
-    let app = Router::new().route("/graphql", axum::routing::post(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind counting listener");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("counting server");
-    });
-    (format!("http://{addr}/graphql"), hits)
+    let url = serve_app(Router::new().route("/graphql", axum::routing::post(handler))).await;
+    (url, hits)
 }
 
 impl TestRouter {

@@ -14,7 +14,7 @@ use commerce_router::Config;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::harness::{TestRouter, spawn_subgraph};
+use crate::harness::{TestRouter, serve_app, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 /// Serves `schema` behind `gate`, a middleware run before every request.
@@ -35,14 +35,7 @@ where
                 next.run(request).await
             }
         }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind gated listener");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("gated subgraph");
-    });
-    format!("http://{addr}/graphql")
+    serve_app(app).await
 }
 
 #[tokio::test]
@@ -75,16 +68,7 @@ async fn a_fetch_does_not_wait_for_a_parallel_branch_it_does_not_read() {
         subgraph_timeout_ms: 2_000,
         ..Config::default()
     };
-    let router = TestRouter::with_config(
-        "products.graphql",
-        &[
-            ("accounts", &accounts),
-            ("products", &products_url),
-            ("inventory", &inventory),
-            ("reviews", &reviews),
-        ],
-        config,
-    );
+    let router = TestRouter::products(&accounts, &products_url, &inventory, &reviews, config);
     let query = "{ topProducts { shippingEstimate reviews { author { name reviews { product { shippingEstimate } } } } } }";
     let plan = router.plan(query).await;
     assert!(

@@ -91,16 +91,7 @@ async fn router_with_tls_products(config: Config) -> TestRouter {
     let products_url = spawn_tls_subgraph(products::products(data.clone())).await;
     let inventory = spawn_subgraph(products::inventory()).await;
     let reviews = spawn_subgraph(products::reviews(data)).await;
-    TestRouter::with_config(
-        "products.graphql",
-        &[
-            ("accounts", &accounts),
-            ("products", &products_url),
-            ("inventory", &inventory),
-            ("reviews", &reviews),
-        ],
-        config,
-    )
+    TestRouter::products(&accounts, &products_url, &inventory, &reviews, config)
 }
 
 const QUERY: &str = "{ topProducts(first: 2) { upc name shippingEstimate } }";
