@@ -2,13 +2,19 @@
 //! document in `extensions.persistedQuery`; the router runs the document it stored under that
 //! hash, or answers `PERSISTED_QUERY_NOT_FOUND`, and the client retries with hash and document,
 //! which the router checks and stores. Clients stop resending large documents, and queries can
-//! go over GET (and through HTTP caches) with short URLs.
+//! go over GET (and through HTTP caches) with short URLs. With Redis configured, documents are
+//! also shared between router instances: a document registered through one is served by hash
+//! through every other.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use crate::error::{GraphQLError, codes};
 
@@ -39,13 +45,15 @@ impl PersistedQuery {
     }
 }
 
-/// The store of persisted documents, bounded by their total size.
+/// The store of persisted documents: in memory, bounded by their total size, in front of an
+/// optional Redis shared by every router instance.
 pub struct PersistedQueries {
     store: Option<Cache<String, Arc<str>>>,
+    shared: Option<SharedStore>,
 }
 
 impl PersistedQueries {
-    /// `max_bytes` bounds the stored documents; `enabled: false` refuses APQ requests.
+    /// `max_bytes` bounds the documents kept in memory; `enabled: false` refuses APQ requests.
     pub fn new(enabled: bool, max_bytes: u64) -> Self {
         let store = enabled.then(|| {
             Cache::builder()
@@ -55,12 +63,28 @@ impl PersistedQueries {
                 .max_capacity(max_bytes)
                 .build()
         });
-        Self { store }
+        Self {
+            store,
+            shared: None,
+        }
+    }
+
+    /// Also keeps documents in the Redis at `url` for `ttl`, shared with other instances. The
+    /// connection is made on first use, so a Redis that is down delays nothing at startup.
+    pub fn with_redis(mut self, url: &str, ttl: Duration) -> anyhow::Result<Self> {
+        self.shared = Some(SharedStore {
+            client: redis::Client::open(url)
+                .map_err(|e| anyhow::anyhow!("invalid persisted query Redis URL: {e}"))?,
+            connection: OnceCell::new(),
+            down_until: Mutex::new(None),
+            ttl_secs: ttl.as_secs().max(1),
+        });
+        Ok(self)
     }
 
     /// The document to run: `query` when it matches the hash (and is then remembered), else the
-    /// one remembered under the hash.
-    pub fn resolve(
+    /// one remembered under the hash, here or in the shared store.
+    pub async fn resolve(
         &self,
         persisted: &PersistedQuery,
         query: Option<String>,
@@ -79,19 +103,114 @@ impl PersistedQueries {
                         codes::PERSISTED_QUERY_HASH_MISMATCH,
                     )));
                 }
+                if store.get(&persisted.sha256_hash).is_none()
+                    && let Some(shared) = &self.shared
+                {
+                    shared.set(&persisted.sha256_hash, &query).await;
+                }
                 store.insert(persisted.sha256_hash.clone(), Arc::from(query.as_str()));
                 Ok(query)
             }
-            None => store
-                .get(&persisted.sha256_hash)
-                .map(|query| query.to_string())
-                .ok_or_else(|| {
+            None => {
+                if let Some(query) = store.get(&persisted.sha256_hash) {
+                    return Ok(query.to_string());
+                }
+                let shared = match &self.shared {
+                    Some(shared) => shared.get(&persisted.sha256_hash).await,
+                    None => None,
+                };
+                match shared {
+                    Some(query) => {
+                        store.insert(persisted.sha256_hash.clone(), Arc::from(query.as_str()));
+                        Ok(query)
+                    }
                     // The message is what Apollo clients look for before retrying with the query.
-                    Box::new(GraphQLError::with_code(
+                    None => Err(Box::new(GraphQLError::with_code(
                         "PersistedQueryNotFound",
                         codes::PERSISTED_QUERY_NOT_FOUND,
-                    ))
-                }),
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// How long one Redis call may take before the router goes on without it (the client then
+/// simply sends its document again).
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+/// After a failed connection, how long requests skip Redis instead of each waiting on it.
+const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Persisted documents in Redis, under `commerce-router:apq:<sha256>`.
+struct SharedStore {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+    /// Until when to skip Redis after a failed connection.
+    down_until: Mutex<Option<Instant>>,
+    ttl_secs: u64,
+}
+
+impl SharedStore {
+    fn key(hash: &str) -> String {
+        format!("commerce-router:apq:{hash}")
+    }
+
+    /// The connection, made on first use; after a failure, tried again only a while later.
+    async fn connection(&self) -> Option<ConnectionManager> {
+        if let Some(connection) = self.connection.get() {
+            return Some(connection.clone());
+        }
+        let now = Instant::now();
+        if self.down_until().is_some_and(|until| now < until) {
+            return None;
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(REDIS_TIMEOUT)
+            .set_response_timeout(REDIS_TIMEOUT)
+            .set_number_of_retries(0);
+        let connect = ConnectionManager::new_with_config(self.client.clone(), config);
+        match self.connection.get_or_try_init(|| connect).await {
+            Ok(connection) => Some(connection.clone()),
+            Err(error) => {
+                tracing::warn!(%error, "persisted query Redis unreachable; using this instance's store");
+                *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(now + REDIS_RETRY_AFTER);
+                None
+            }
+        }
+    }
+
+    fn down_until(&self) -> Option<Instant> {
+        *self.down_until.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The document stored under `hash`, if it is there and matches the hash (anything else
+    /// in a shared store is ignored rather than run under a hash it does not have).
+    async fn get(&self, hash: &str) -> Option<String> {
+        let mut connection = self.connection().await?;
+        let query = match connection.get::<_, Option<String>>(Self::key(hash)).await {
+            Ok(query) => query?,
+            Err(error) => {
+                tracing::warn!(%error, "persisted query Redis read failed");
+                return None;
+            }
+        };
+        if hex::encode(Sha256::digest(query.as_bytes())) != hash {
+            tracing::warn!(%hash, "persisted query in Redis does not match its hash; ignored");
+            return None;
+        }
+        Some(query)
+    }
+
+    async fn set(&self, hash: &str, query: &str) {
+        let Some(mut connection) = self.connection().await else {
+            return;
+        };
+        let written = connection
+            .set_ex::<_, _, ()>(Self::key(hash), query, self.ttl_secs)
+            .await;
+        if let Err(error) = written {
+            tracing::warn!(%error, "persisted query Redis write failed");
         }
     }
 }
@@ -112,27 +231,48 @@ mod tests {
         }
     }
 
-    #[test]
-    fn registers_a_matching_document_then_serves_it_by_hash() {
+    #[tokio::test]
+    async fn registers_a_matching_document_then_serves_it_by_hash() {
         let apq = PersistedQueries::new(true, 1 << 20);
-        let err = apq.resolve(&hash(QUERY), None).unwrap_err();
+        let err = apq.resolve(&hash(QUERY), None).await.unwrap_err();
         assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
         assert_eq!(
-            apq.resolve(&hash(QUERY), Some(QUERY.into())).unwrap(),
+            apq.resolve(&hash(QUERY), Some(QUERY.into())).await.unwrap(),
             QUERY
         );
-        assert_eq!(apq.resolve(&hash(QUERY), None).unwrap(), QUERY);
+        assert_eq!(apq.resolve(&hash(QUERY), None).await.unwrap(), QUERY);
     }
 
-    #[test]
-    fn refuses_a_document_that_does_not_match_its_hash() {
+    #[tokio::test]
+    async fn refuses_a_document_that_does_not_match_its_hash() {
         let apq = PersistedQueries::new(true, 1 << 20);
         let err = apq
             .resolve(&hash("{ other }"), Some(QUERY.into()))
+            .await
             .unwrap_err();
         assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_HASH_MISMATCH));
-        let err = apq.resolve(&hash("{ other }"), None).unwrap_err();
+        let err = apq.resolve(&hash("{ other }"), None).await.unwrap_err();
         assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+    }
+
+    #[tokio::test]
+    async fn works_alone_when_its_redis_is_down() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("redis://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let apq = PersistedQueries::new(true, 1 << 20)
+            .with_redis(&url, Duration::from_secs(60))
+            .unwrap();
+        let err = apq.resolve(&hash(QUERY), None).await.unwrap_err();
+        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        // Later requests skip the unreachable Redis for a while instead of each waiting on it.
+        let shared = apq.shared.as_ref().unwrap();
+        assert!(shared.down_until().is_some_and(|t| t > Instant::now()));
+        assert_eq!(
+            apq.resolve(&hash(QUERY), Some(QUERY.into())).await.unwrap(),
+            QUERY
+        );
+        assert_eq!(apq.resolve(&hash(QUERY), None).await.unwrap(), QUERY);
     }
 
     #[test]
@@ -157,10 +297,13 @@ mod tests {
         assert!(PersistedQuery::from_extensions(&short).is_err());
     }
 
-    #[test]
-    fn refuses_apq_when_switched_off() {
+    #[tokio::test]
+    async fn refuses_apq_when_switched_off() {
         let apq = PersistedQueries::new(false, 0);
-        let err = apq.resolve(&hash(QUERY), Some(QUERY.into())).unwrap_err();
+        let err = apq
+            .resolve(&hash(QUERY), Some(QUERY.into()))
+            .await
+            .unwrap_err();
         assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_SUPPORTED));
     }
 }

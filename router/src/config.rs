@@ -94,6 +94,10 @@ pub struct PersistedQueriesConfig {
     pub enabled: bool,
     /// Total size of the stored documents (in memory, per router instance).
     pub max_bytes: u64,
+    /// A Redis that every router instance shares documents through (`REDIS_URL` by default).
+    pub redis_url: Option<String>,
+    /// How long a document stays in Redis after it was registered.
+    pub redis_ttl_secs: u64,
 }
 
 impl Default for PersistedQueriesConfig {
@@ -101,6 +105,8 @@ impl Default for PersistedQueriesConfig {
         Self {
             enabled: true,
             max_bytes: 32 * 1024 * 1024,
+            redis_url: None,
+            redis_ttl_secs: 7 * 24 * 60 * 60,
         }
     }
 }
@@ -159,6 +165,10 @@ impl Config {
             None => Self::default(),
         };
         config.apply_env(std::env::vars())?;
+        // The project-wide switch for Redis, as the subgraphs read it.
+        if config.persisted_queries.redis_url.is_none() {
+            config.persisted_queries.redis_url = std::env::var("REDIS_URL").ok();
+        }
         if let Some(path) = cli.supergraph {
             config.supergraph = Some(path);
         }
@@ -204,6 +214,9 @@ impl Config {
                 "GRAPHIQL" => self.graphiql = parse_bool(&key, &value)?,
                 "PERSISTED_QUERIES" => {
                     self.persisted_queries.enabled = parse_bool(&key, &value)?;
+                }
+                "PERSISTED_QUERIES_REDIS_URL" => {
+                    self.persisted_queries.redis_url = Some(value.clone());
                 }
                 "HOT_RELOAD" => self.hot_reload = parse_bool(&key, &value)?,
                 other => {
@@ -271,10 +284,11 @@ mod tests {
     #[test]
     fn yaml_overrides_defaults_and_env_overrides_yaml() {
         let mut config: Config = serde_yaml::from_str(
-            "listen: 0.0.0.0:5000\nsubgraphs:\n  products:\n    url: http://p:1/graphql\n    timeout_ms: 50\ndedupe:\n  inbound: true\n",
+            "listen: 0.0.0.0:5000\nsubgraphs:\n  products:\n    url: http://p:1/graphql\n    timeout_ms: 50\ndedupe:\n  inbound: true\npersisted_queries:\n  redis_ttl_secs: 60\n",
         )
         .expect("valid yaml");
         assert_eq!(config.listen.port(), 5000);
+        assert_eq!(config.persisted_queries.redis_ttl_secs, 60);
         assert!(config.dedupe.inbound);
         assert!(config.dedupe.subgraph, "unset keys keep their default");
         config
@@ -284,9 +298,17 @@ mod tests {
                     "http://r/graphql".to_string(),
                 ),
                 ("COMMERCE_ROUTER_BODY_LIMIT".to_string(), "10".to_string()),
+                (
+                    "COMMERCE_ROUTER_PERSISTED_QUERIES_REDIS_URL".to_string(),
+                    "redis://cache:6379".to_string(),
+                ),
             ])
             .expect("valid env");
         assert_eq!(config.body_limit, 10);
+        assert_eq!(
+            config.persisted_queries.redis_url.as_deref(),
+            Some("redis://cache:6379")
+        );
         let overrides = config.url_overrides();
         assert_eq!(overrides["reviews"], "http://r/graphql");
         assert_eq!(overrides["products"], "http://p:1/graphql");

@@ -100,15 +100,17 @@ impl RouterState {
                 .collect::<HashSet<_>>(),
             limits: config.limits,
         };
+        let apq = &config.persisted_queries;
+        let mut persisted = apq::PersistedQueries::new(apq.enabled, apq.max_bytes);
+        if let Some(url) = apq.redis_url.as_deref().filter(|_| apq.enabled) {
+            persisted = persisted.with_redis(url, Duration::from_secs(apq.redis_ttl_secs))?;
+        }
         Ok(Self {
             schema: ArcSwap::from_pointee(schema),
             client,
             planning,
             inbound: Mutex::new(HashMap::new()),
-            persisted: apq::PersistedQueries::new(
-                config.persisted_queries.enabled,
-                config.persisted_queries.max_bytes,
-            ),
+            persisted,
             config,
         })
     }
@@ -137,7 +139,7 @@ impl RouterState {
     ) -> Outcome {
         if let Some(persisted) = &request.persisted_query {
             let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
-            match self.persisted.resolve(persisted, sent) {
+            match self.persisted.resolve(persisted, sent).await {
                 Ok(query) => request.query = query,
                 Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
             }

@@ -106,11 +106,14 @@ pub struct Subgraphs {
     pub reviews: commerce_reviews::AppState,
     pub pricing: commerce_pricing::AppState,
     pub customers: commerce_customers::AppState,
+    /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
+    pub redis_url: Option<String>,
 }
 
 impl Subgraphs {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
         Ok(Self {
+            redis_url: config.redis_url.clone(),
             catalog: commerce_catalog::state(config)
                 .await
                 .context("starting catalog")?,
@@ -154,6 +157,7 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
+    let redis_url = subgraphs.redis_url.clone();
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
     tasks.spawn({
@@ -186,7 +190,7 @@ pub async fn start(
             shutdown.clone().cancelled_owned(),
         ));
     }
-    let router = start_router(listen, &addresses, &mut tasks, shutdown).await?;
+    let router = start_router(listen, &addresses, redis_url, &mut tasks, shutdown).await?;
     Ok(Stack {
         router,
         subgraphs: addresses,
@@ -197,6 +201,7 @@ pub async fn start(
 async fn start_router(
     listen: SocketAddr,
     subgraphs: &[(&'static str, SocketAddr)],
+    redis_url: Option<String>,
     tasks: &mut JoinSet<anyhow::Result<()>>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<SocketAddr> {
@@ -214,6 +219,11 @@ async fn start_router(
         listen,
         subgraphs: overrides,
         hot_reload: false,
+        // Router instances share persisted queries through the subgraphs' Redis.
+        persisted_queries: commerce_router::config::PersistedQueriesConfig {
+            redis_url,
+            ..Default::default()
+        },
         ..commerce_router::Config::default()
     };
     let state = commerce_router::RouterState::from_sdl(SUPERGRAPH, config)

@@ -9,18 +9,16 @@ use crate::harness::{TestRouter, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 pub async fn products_router() -> TestRouter {
+    products_router_with(Config::default()).await
+}
+
+pub async fn products_router_with(config: Config) -> TestRouter {
     let data = Dataset::generate(3, 3, 2);
     let accounts = spawn_subgraph(products::accounts(data.clone())).await;
     let products_url = spawn_subgraph(products::products(data.clone())).await;
     let inventory = spawn_subgraph(products::inventory()).await;
     let reviews = spawn_subgraph(products::reviews(data)).await;
-    TestRouter::products(
-        &accounts,
-        &products_url,
-        &inventory,
-        &reviews,
-        Config::default(),
-    )
+    TestRouter::products(&accounts, &products_url, &inventory, &reviews, config)
 }
 
 #[tokio::test]

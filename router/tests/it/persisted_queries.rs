@@ -6,7 +6,10 @@ use http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::entities::products_router;
+use commerce_router::Config;
+use redis::AsyncCommands;
+
+use crate::entities::{products_router, products_router_with};
 use crate::harness::{TestResponse, TestRouter};
 
 const QUERY: &str = "{ topProducts(first: 1) { upc } }";
@@ -95,4 +98,64 @@ async fn rejects_malformed_persisted_query_extensions() {
     .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(code(&response), "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn router_instances_sharing_a_redis_serve_each_others_documents() {
+    let redis = commerce_testkit::redis_url().await;
+    let config = || {
+        let mut config = Config::default();
+        config.persisted_queries.redis_url = Some(redis.clone());
+        config
+    };
+    let (first, second) = (
+        products_router_with(config()).await,
+        products_router_with(config()).await,
+    );
+    // Unique per run: the Redis may be shared with earlier runs of this test.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    let query = format!("{{ run{nanos}: topProducts(first: 1) {{ upc }} }}");
+    let by_hash = json!({"extensions": extensions(&query)});
+
+    let miss = post(&second, "application/json", by_hash.clone()).await;
+    assert_eq!(code(&miss), "PERSISTED_QUERY_NOT_FOUND");
+    let register = post(
+        &first,
+        "application/json",
+        json!({"query": query, "extensions": extensions(&query)}),
+    )
+    .await;
+    let expected = register.body["data"].clone();
+    assert!(
+        expected[format!("run{nanos}")][0]["upc"].is_string(),
+        "{expected}"
+    );
+    let hit = post(&second, "application/json", by_hash).await;
+    assert_eq!(hit.body, json!({"data": expected}));
+
+    // A document in Redis that does not match its key is never run under that hash.
+    let forged = format!("{{ forged{nanos}: topProducts(first: 1) {{ upc }} }}");
+    let client = redis::Client::open(redis.as_str()).expect("redis url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let key = format!(
+        "commerce-router:apq:{}",
+        hex::encode(Sha256::digest(&forged))
+    );
+    let () = connection
+        .set(key, "{ __typename }")
+        .await
+        .expect("redis set");
+    let refused = post(
+        &second,
+        "application/json",
+        json!({"extensions": extensions(&forged)}),
+    )
+    .await;
+    assert_eq!(code(&refused), "PERSISTED_QUERY_NOT_FOUND");
 }

@@ -58,6 +58,7 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         },
         pricing: seeded.pricing,
         customers: seeded.customers,
+        redis_url: None,
     };
     let shutdown = CancellationToken::new();
     let stack = start(
