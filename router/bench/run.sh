@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gateway benchmark: router (inbound dedupe off, then on) vs the products subgraph directly.
+# Gateway benchmark: router (inbound dedupe off, then on) vs the products subgraph directly
+# (measured before and after the router runs).
 # Run with: router/bench/run.sh            (from the workspace root; needs `oha` on PATH)
 # Env: DURATION (default 20s), WARMUP (5s), CONNECTIONS (50), OUT (results file).
 set -euo pipefail
@@ -91,13 +92,28 @@ run_router() { # label extra-args...
   summary "$label" "$json" "$cpu" "$rss" "$hwm"
 }
 
+ceiling() { # label
+  warm http://127.0.0.1:5103/graphql "$BENCH/direct.json"
+  summary "$1" "$(load http://127.0.0.1:5103/graphql "$BENCH/direct.json")"
+}
+rps() { awk -F'|' '{gsub(/ /, "", $3); print $3}' <<<"$1"; }
+
+# The VM's speed drifts over minutes, so the ceiling is measured before and after the router
+# runs and each router run is compared with the mean of the two.
 {
   echo "Run on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $CONNECTIONS connections, $DURATION after $WARMUP warm-up."
   echo
   echo "| target | RPS | p50 ms | p95 ms | p99 ms | 200s | errors | router CPU | router RSS MB | router peak RSS MB |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  warm http://127.0.0.1:5103/graphql "$BENCH/direct.json"
-  summary "products subgraph direct (ceiling)" "$(load http://127.0.0.1:5103/graphql "$BENCH/direct.json")"
-  run_router "router, inbound dedupe off" --inbound-dedupe false
-  run_router "router, inbound dedupe on" --inbound-dedupe true
+  before=$(ceiling "products subgraph direct (ceiling, before)"); echo "$before"
+  off=$(run_router "router, inbound dedupe off" --inbound-dedupe false); echo "$off"
+  on=$(run_router "router, inbound dedupe on" --inbound-dedupe true); echo "$on"
+  after=$(ceiling "products subgraph direct (ceiling, after)"); echo "$after"
+  python3 - "$(rps "$before")" "$(rps "$after")" "$(rps "$off")" "$(rps "$on")" <<'PY'
+import sys
+before, after, off, on = map(float, sys.argv[1:])
+ceiling = (before + after) / 2
+print(f"\nRouter / ceiling (mean of {before:.0f} and {after:.0f}): "
+      f"dedupe off {100 * off / ceiling:.1f}%, dedupe on {100 * on / ceiling:.1f}%.")
+PY
 } | tee "$OUT"
