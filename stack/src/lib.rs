@@ -157,7 +157,7 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
-    let redis_url = subgraphs.redis_url.clone();
+    let redis_url = subgraphs.redis_url;
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
     tasks.spawn({

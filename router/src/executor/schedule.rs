@@ -14,8 +14,8 @@ use hive_router_query_planner::ast::operation::SubgraphFetchOperation;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
-    ConditionNode, FetchNode, FlattenNodePath, FlattenNodePathSegment, PlanNode, QueryPlan,
-    SequenceNode,
+    ConditionNode, FetchNode, FlattenNodePath, FlattenNodePathSegment, ParallelNode, PlanNode,
+    QueryPlan, SequenceNode,
 };
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 
@@ -35,8 +35,6 @@ pub struct Unit {
     branch: Option<usize>,
     /// Indexes of earlier units that must be done before this one starts.
     pub waits: Vec<usize>,
-    /// Whether this waits for every unit of the step before (as a strict Sequence would).
-    strict: bool,
 }
 
 impl Unit {
@@ -50,9 +48,11 @@ impl Unit {
     }
 }
 
-/// A Sequence's units, each waiting for the units of earlier steps its footprint overlaps.
-fn units(sequence: &SequenceNode) -> Vec<Unit> {
+/// A Sequence's units, each waiting for the units of earlier steps its footprint overlaps;
+/// `None` when every unit waits for the whole step before it (the strict order anyway).
+fn units(sequence: &SequenceNode) -> Option<Vec<Unit>> {
     let mut units: Vec<(Unit, Footprint<'_>)> = Vec::new();
+    let mut strict = true;
     for (step, node) in sequence.nodes.iter().enumerate() {
         let branches: Vec<(Option<usize>, &PlanNode)> = match node {
             PlanNode::Parallel(parallel) => parallel
@@ -74,7 +74,7 @@ fn units(sequence: &SequenceNode) -> Vec<Unit> {
                 })
                 .map(|(index, _)| index)
                 .collect();
-            let strict = units
+            strict &= units
                 .iter()
                 .enumerate()
                 .filter(|(_, (earlier, _))| earlier.step + 1 == step)
@@ -84,13 +84,12 @@ fn units(sequence: &SequenceNode) -> Vec<Unit> {
                     step,
                     branch,
                     waits,
-                    strict,
                 },
                 footprint,
             ));
         }
     }
-    units.into_iter().map(|(unit, _)| unit).collect()
+    (!strict).then(|| units.into_iter().map(|(unit, _)| unit).collect())
 }
 
 impl Schedule {
@@ -113,8 +112,7 @@ impl Schedule {
     fn visit(&mut self, node: &PlanNode) {
         match node {
             PlanNode::Sequence(sequence) => {
-                let units = units(sequence);
-                if units.iter().any(|unit| !unit.strict) {
+                if let Some(units) = units(sequence) {
                     self.units.insert(key(sequence), units);
                 }
                 sequence.nodes.iter().for_each(|step| self.visit(step));
@@ -168,8 +166,10 @@ struct Access<'p> {
 impl<'p> Footprint<'p> {
     fn add(&mut self, node: &'p PlanNode) {
         match node {
-            PlanNode::Sequence(sequence) => sequence.nodes.iter().for_each(|n| self.add(n)),
-            PlanNode::Parallel(parallel) => parallel.nodes.iter().for_each(|n| self.add(n)),
+            PlanNode::Sequence(SequenceNode { nodes })
+            | PlanNode::Parallel(ParallelNode { nodes }) => {
+                nodes.iter().for_each(|n| self.add(n));
+            }
             PlanNode::Condition(condition) => {
                 branches(condition).for_each(|branch| self.add(branch));
             }
