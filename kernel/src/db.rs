@@ -17,11 +17,30 @@ pub async fn connect_and_migrate<M: MigratorTrait>(
     config: &Config,
     domain: &str,
 ) -> anyhow::Result<DatabaseConnection> {
-    let db = connect(config, domain).await?;
-    M::up(&db, None)
+    let migrating = connect_for_migrations(config, domain).await?;
+    M::up(&migrating, None)
         .await
         .with_context(|| format!("migrating the {domain} database"))?;
-    Ok(db)
+    migrating
+        .close()
+        .await
+        .context("closing the migration connection")?;
+    connect(config, domain).await
+}
+
+/// Connects to `domain`'s database over a single connection, for running migrations.
+///
+/// Spread over a pool, a migration can fail on SQLite: a pooled connection whose last read has
+/// not been reset yet still sees the schema from before the previous statement.
+pub async fn connect_for_migrations(
+    config: &Config,
+    domain: &str,
+) -> anyhow::Result<DatabaseConnection> {
+    let config = Config {
+        db_max_connections: 1,
+        ..config.clone()
+    };
+    connect(&config, domain).await
 }
 
 /// Connects to `domain`'s database without migrating.
