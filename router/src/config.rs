@@ -59,6 +59,45 @@ pub struct Config {
     pub forward_headers: Vec<String>,
     /// PEM certificates trusted for `https://` subgraphs besides the public roots (a private CA).
     pub subgraph_ca_file: Option<PathBuf>,
+    pub authentication: AuthenticationConfig,
+    pub authorization: AuthorizationConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthenticationConfig {
+    /// Bearer JWTs; without it every request is unauthenticated.
+    pub jwt: Option<crate::auth::jwt::JwtConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthorizationConfig {
+    /// Enforce the supergraph's `@authenticated`, `@requiresScopes` and `@policy`.
+    pub directives: bool,
+    pub unauthorized: UnauthorizedMode,
+    /// Refuse (401) requests without a valid token.
+    pub require_authentication: bool,
+}
+
+impl Default for AuthorizationConfig {
+    fn default() -> Self {
+        Self {
+            directives: true,
+            unauthorized: UnauthorizedMode::Filter,
+            require_authentication: false,
+        }
+    }
+}
+
+/// What happens to an operation that selects fields the caller may not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnauthorizedMode {
+    /// Run the rest; those fields read as null, each with an error.
+    Filter,
+    /// Refuse the whole operation.
+    Reject,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -132,6 +171,8 @@ impl Default for Config {
             // Subgraphs verify the viewer's token themselves and rate-limit by client address.
             forward_headers: vec!["authorization".to_string(), "x-forwarded-for".to_string()],
             subgraph_ca_file: None,
+            authentication: AuthenticationConfig::default(),
+            authorization: AuthorizationConfig::default(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the subgraphs and answers over GraphQL-over-HTTP.
 
 pub mod apq;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod executor;
@@ -31,6 +32,7 @@ use tracing::info;
 pub use config::Config;
 pub use http::app;
 
+use config::UnauthorizedMode;
 use error::{GraphQLError, codes, errors_body};
 use executor::Executor;
 use executor::client::{Headers, SubgraphClient};
@@ -47,6 +49,7 @@ pub struct RouterState {
     planning: PlanningOptions,
     inbound: Mutex<HashMap<u64, SharedResponse>>,
     persisted: apq::PersistedQueries,
+    authenticator: Option<Arc<auth::jwt::Authenticator>>,
 }
 
 type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
@@ -61,6 +64,8 @@ pub struct GraphQLRequest {
     pub forward_headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
     /// `extensions.persistedQuery`: `query` may then be empty (see [`apq`]).
     pub persisted_query: Option<apq::PersistedQuery>,
+    /// Who is asking (see [`RouterState::authenticate`]).
+    pub auth: auth::AuthContext,
 }
 
 /// The result of handling a request, which the HTTP layer maps to a status code.
@@ -74,6 +79,8 @@ pub enum Outcome {
     MethodNotAllowed(Bytes),
     /// The router failed to plan: 500.
     ServerError(Bytes),
+    /// The request's token did not verify, or one is required: 401.
+    Unauthenticated(Bytes),
 }
 
 impl RouterState {
@@ -105,7 +112,12 @@ impl RouterState {
         if let Some(url) = apq.redis_url.as_deref().filter(|_| apq.enabled) {
             persisted = persisted.with_redis(url, Duration::from_secs(apq.redis_ttl_secs))?;
         }
+        let authenticator = match &config.authentication.jwt {
+            Some(jwt) => Some(auth::jwt::Authenticator::new(jwt.clone(), client.http())?),
+            None => None,
+        };
         Ok(Self {
+            authenticator,
             schema: ArcSwap::from_pointee(schema),
             client,
             planning,
@@ -129,6 +141,29 @@ impl RouterState {
         let schema = SchemaState::from_sdl(sdl, &self.config.url_overrides())?;
         self.schema.store(Arc::new(schema));
         Ok(())
+    }
+
+    /// Who the request's headers say is asking, or the 401 outcome for a token that does not
+    /// verify (or a missing one, when authentication is required).
+    pub fn authenticate(&self, headers: &::http::HeaderMap) -> Result<auth::AuthContext, Outcome> {
+        let unauthenticated = |message: String| {
+            Outcome::Unauthenticated(Bytes::from(errors_body(&[GraphQLError::with_code(
+                message,
+                codes::UNAUTHENTICATED,
+            )])))
+        };
+        let context = match &self.authenticator {
+            Some(authenticator) => authenticator
+                .authenticate(headers)
+                .map_err(|reason| unauthenticated(format!("Unauthenticated: {reason}")))?,
+            None => auth::AuthContext::default(),
+        };
+        if self.config.authorization.require_authentication && !context.authenticated {
+            return Err(unauthenticated(
+                "Unauthenticated: this router requires a valid token".into(),
+            ));
+        }
+        Ok(context)
     }
 
     /// Handles one request. `allow_mutations` is false for GET.
@@ -181,6 +216,33 @@ impl RouterState {
                 codes::VALIDATION_FAILED,
             )])));
         }
+        let prepared = if self.config.authorization.directives {
+            let (authorized, denied) = match prepared
+                .authorized(&schema, &request.auth, &self.planning)
+                .await
+            {
+                Ok(result) => result,
+                Err(e) => return pipeline_outcome(&e),
+            };
+            if !denied.is_empty()
+                && self.config.authorization.unauthorized == UnauthorizedMode::Reject
+            {
+                let errors: Vec<GraphQLError> = denied
+                    .iter()
+                    .map(|guard| {
+                        GraphQLError::with_code(
+                            format!("Unauthorized field or type: {}", guard.name),
+                            codes::UNAUTHORIZED_FIELD,
+                        )
+                        .at(guard.position.line, guard.position.column)
+                    })
+                    .collect();
+                return Outcome::RequestError(Bytes::from(errors_body(&errors)));
+            }
+            authorized
+        } else {
+            prepared
+        };
         let (_, definitions) = prepared.operation();
         let variables = match value::coerce_variables(definitions, &request.variables, &schema.api)
         {
@@ -209,7 +271,8 @@ impl RouterState {
             request.operation_name.as_deref(),
             &variables,
             &headers,
-        ) ^ schema.version;
+        ) ^ schema.version
+            ^ prepared.denied_hash().rotate_left(17);
         let (shared, leader) = {
             let mut inflight = self.inbound.lock().unwrap_or_else(|e| e.into_inner());
             match inflight.get(&key) {

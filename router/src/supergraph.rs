@@ -14,6 +14,7 @@ use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::state::supergraph_state::SupergraphState;
 use http::Uri;
 
+use crate::auth::AuthRules;
 use crate::pipeline::OperationCache;
 use crate::schema::SchemaIndex;
 
@@ -35,6 +36,8 @@ pub struct SchemaState {
     /// Sorted percentages of progressive `@override` labels (scaled as the planner scales them).
     pub override_percentages: Vec<u64>,
     pub operations: OperationCache,
+    /// `@authenticated`, `@requiresScopes` and `@policy`, by type and field.
+    pub auth: AuthRules,
 }
 
 impl SchemaState {
@@ -68,6 +71,7 @@ impl SchemaState {
         let api = SchemaIndex::build(&api_document);
         let supergraph_types = SchemaIndex::build(&document);
         let unimplemented_fields = unimplemented_fields(&planner.supergraph, &supergraph_types);
+        let auth = AuthRules::from_supergraph(&document);
 
         let mut subgraph_urls = HashMap::new();
         for (name, url) in &planner.supergraph.subgraph_endpoint_map {
@@ -110,6 +114,7 @@ impl SchemaState {
             validation_plan: default_rules_validation_plan(),
             override_percentages,
             operations: OperationCache::new(),
+            auth,
         })
     }
 

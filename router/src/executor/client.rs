@@ -44,8 +44,11 @@ type SharedFetch = Shared<BoxFuture<'static, FetchResult>>;
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
+/// The pooled HTTP(S) client, with the subgraphs' trust roots.
+pub type HttpClient = Client<Connector, Full<Bytes>>;
+
 pub struct SubgraphClient {
-    http: Client<Connector, Full<Bytes>>,
+    http: HttpClient,
     timeouts: HashMap<String, Duration>,
     default_timeout: Duration,
     dedupe: bool,
@@ -92,6 +95,11 @@ impl SubgraphClient {
             dedupe,
             inflight: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The underlying client, for the router's other outbound calls (JWKS).
+    pub fn http(&self) -> HttpClient {
+        self.http.clone()
     }
 
     /// POSTs a GraphQL request body; identical concurrent query bodies to the same URL share

@@ -148,6 +148,7 @@ fn outcome_response(outcome: Outcome, media: Media) -> Response {
             response
         }
         Outcome::ServerError(body) => respond(StatusCode::INTERNAL_SERVER_ERROR, media, body),
+        Outcome::Unauthenticated(body) => respond(StatusCode::UNAUTHORIZED, media, body),
     }
 }
 
@@ -214,6 +215,10 @@ async fn graphql_get(
             codes::BAD_REQUEST,
         );
     }
+    let auth = match state.authenticate(&headers) {
+        Ok(auth) => auth,
+        Err(outcome) => return outcome_response(outcome, media),
+    };
     let request = GraphQLRequest {
         query: query.unwrap_or_default().to_string(),
         operation_name: param("operationName")
@@ -222,6 +227,7 @@ async fn graphql_get(
         variables,
         forward_headers: forwarded(&state, &headers),
         persisted_query,
+        auth,
     };
     outcome_response(state.execute(request, false).await, media)
 }
@@ -270,9 +276,14 @@ async fn graphql_post(
             );
         }
     };
+    let auth = match state.authenticate(&headers) {
+        Ok(auth) => auth,
+        Err(outcome) => return outcome_response(outcome, media),
+    };
     let request = match parse_post_body(&bytes) {
         Ok(request) => GraphQLRequest {
             forward_headers: forwarded(&state, &headers),
+            auth,
             ..request
         },
         Err(message) => {
@@ -317,8 +328,8 @@ fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
         query,
         operation_name,
         variables,
-        forward_headers: Vec::new(),
         persisted_query,
+        ..GraphQLRequest::default()
     })
 }
 

@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use graphql_tools::parser::Pos;
 use graphql_tools::parser::query::{self as q, Definition, OperationDefinition, Selection};
 use graphql_tools::validation::validate::validate;
 use hive_router_query_planner::ast::normalization::normalize_operation;
@@ -18,6 +19,7 @@ use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use serde_json::{Map, Value};
 
+use crate::auth;
 use crate::error::{GraphQLError, codes};
 use crate::executor::schedule::Schedule;
 use crate::schema::OperationType;
@@ -66,6 +68,15 @@ pub struct PreparedOperation {
     /// Built on first use, once the plan has its final address (the schedule refers to its
     /// nodes by address).
     schedule: OnceLock<Schedule>,
+    /// Field selections that the supergraph's authorization directives guard.
+    guards: Vec<auth::Guard>,
+    /// Field selections left out of the plan for this caller; they read as null.
+    denied: HashSet<Pos>,
+    operation_name: Option<String>,
+    /// The progressive-override draw the plan was made with, for variants of it.
+    draw: u64,
+    /// This operation planned without the selections a caller may not make, per denied set.
+    variants: Mutex<HashMap<Vec<Pos>, Arc<PreparedOperation>>>,
 }
 
 impl PreparedOperation {
@@ -88,6 +99,79 @@ impl PreparedOperation {
             Some(plan) => Schedule::new(plan, self.kind == OperationType::Query),
             None => Schedule::default(),
         })
+    }
+
+    /// This operation as `context` may run it: itself when every guarded selection is allowed,
+    /// else a variant planned without the denied ones (built once per denied set). The denied
+    /// selections come back too, for `reject` mode.
+    pub async fn authorized(
+        self: &Arc<Self>,
+        state: &Arc<SchemaState>,
+        context: &auth::AuthContext,
+        options: &PlanningOptions,
+    ) -> Result<(Arc<PreparedOperation>, Vec<&auth::Guard>), PipelineError> {
+        let denied: Vec<&auth::Guard> = self
+            .guards
+            .iter()
+            .filter(|g| !g.requirement.allows(context))
+            .collect();
+        if denied.is_empty() {
+            return Ok((self.clone(), denied));
+        }
+        let key: Vec<Pos> = denied.iter().map(|g| g.position).collect();
+        let cached = self
+            .variants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(variant) = cached {
+            return Ok((variant, denied));
+        }
+        let denied_set: HashSet<Pos> = key.iter().copied().collect();
+        let plan = plan_document(
+            state,
+            &self.document,
+            &denied_set,
+            self.operation_name.as_deref(),
+            options,
+            self.draw,
+        )
+        .await?;
+        let variant = Arc::new(PreparedOperation {
+            document: self.document.clone(),
+            op_index: self.op_index,
+            kind: self.kind,
+            plan,
+            introspection: self.introspection,
+            condition_variables: self.condition_variables.clone(),
+            projections: Mutex::new(HashMap::new()),
+            schedule: OnceLock::new(),
+            guards: Vec::new(),
+            denied: denied_set,
+            operation_name: self.operation_name.clone(),
+            draw: self.draw,
+            variants: Mutex::new(HashMap::new()),
+        });
+        let mut variants = self.variants.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: each entry is one combination of denied selections.
+        if variants.len() < 16 {
+            variants.insert(key, variant.clone());
+        }
+        Ok((variant, denied))
+    }
+
+    /// A hash of the selections this variant leaves out (0 for none): requests that share an
+    /// execution must be allowed the same selections.
+    pub fn denied_hash(&self) -> u64 {
+        let mut positions: Vec<(usize, usize)> =
+            self.denied.iter().map(|p| (p.line, p.column)).collect();
+        positions.sort_unstable();
+        if positions.is_empty() {
+            0
+        } else {
+            xxhash_rust::xxh3::xxh3_64(format!("{positions:?}").as_bytes())
+        }
     }
 
     /// The response shape for these variable values (compiled once per distinct set).
@@ -116,6 +200,7 @@ impl PreparedOperation {
             root,
             selection_set,
             variables,
+            &self.denied,
         ));
         // Bounded: each entry is one combination of boolean variables a client sent.
         if cache.len() < 64 {
@@ -249,21 +334,20 @@ async fn prepare_uncached(
     collect_condition_variables(&document, &mut condition_variables);
 
     let plan = if needs_plan {
-        let mut planning_document = strip_introspection(&document);
-        prune_unimplemented(&mut planning_document, state);
-        Some(
-            plan(
-                state.clone(),
-                planning_document,
-                operation_name.map(str::to_string),
-                options,
-                draw,
-            )
-            .await?,
+        plan_document(
+            state,
+            &document,
+            &HashSet::new(),
+            operation_name,
+            options,
+            draw,
         )
+        .await?
     } else {
         None
     };
+    let root = state.api.root_type(kind).unwrap_or(&state.api.query_type);
+    let guards = auth::guards(&state.auth, &state.api, &document, selection_set, root);
     Ok(Arc::new(PreparedOperation {
         document,
         op_index,
@@ -273,7 +357,45 @@ async fn prepare_uncached(
         condition_variables,
         projections: Mutex::new(HashMap::new()),
         schedule: OnceLock::new(),
+        guards,
+        denied: HashSet::new(),
+        operation_name: operation_name.map(str::to_string),
+        draw,
+        variants: Mutex::new(HashMap::new()),
     }))
+}
+
+/// Plans `document` without its introspection fields, its fields that can never hold a value
+/// and the `denied` selections; `None` when nothing is left for a subgraph to answer.
+async fn plan_document(
+    state: &Arc<SchemaState>,
+    document: &Document,
+    denied: &HashSet<Pos>,
+    operation_name: Option<&str>,
+    options: &PlanningOptions,
+    draw: u64,
+) -> Result<Option<QueryPlan>, PipelineError> {
+    let mut planning_document = strip_introspection(document);
+    prune_unimplemented(&mut planning_document, state);
+    if !denied.is_empty() {
+        auth::prune_denied(&mut planning_document, denied);
+        let op_index = select_operation(&planning_document, operation_name)?;
+        let fragments = fragments(&planning_document);
+        if let Definition::Operation(op) = &planning_document.definitions[op_index]
+            && !selects_subgraph_fields(operation_parts(op).0, &fragments, &mut HashSet::new())
+        {
+            return Ok(None);
+        }
+    }
+    plan(
+        state.clone(),
+        planning_document,
+        operation_name.map(str::to_string),
+        options,
+        draw,
+    )
+    .await
+    .map(Some)
 }
 
 /// Deeper documents are refused before parsing: parser, validation, planner and projection
@@ -385,6 +507,17 @@ pub fn operation_type(op: &OperationDefinition<'static, String>) -> OperationTyp
         }
         OperationDefinition::Mutation(_) => OperationType::Mutation,
         OperationDefinition::Subscription(_) => OperationType::Subscription,
+    }
+}
+
+pub(crate) fn selection_set_mut<'d>(
+    op: &'d mut OperationDefinition<'static, String>,
+) -> &'d mut q::SelectionSet<'static, String> {
+    match op {
+        OperationDefinition::SelectionSet(s) => s,
+        OperationDefinition::Query(q) => &mut q.selection_set,
+        OperationDefinition::Mutation(m) => &mut m.selection_set,
+        OperationDefinition::Subscription(s) => &mut s.selection_set,
     }
 }
 
@@ -530,7 +663,7 @@ fn collect_condition_variables(document: &Document, out: &mut Vec<String>) {
     }
 }
 
-fn typename_selection(
+pub(crate) fn typename_selection(
     span: (graphql_tools::parser::Pos, graphql_tools::parser::Pos),
 ) -> Selection<'static, String> {
     Selection::Field(q::Field {
@@ -611,13 +744,7 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                 let Some(root) = state.api.root_type(operation_type(op)) else {
                     continue;
                 };
-                let set = match op {
-                    OperationDefinition::SelectionSet(s) => s,
-                    OperationDefinition::Query(q) => &mut q.selection_set,
-                    OperationDefinition::Mutation(m) => &mut m.selection_set,
-                    OperationDefinition::Subscription(s) => &mut s.selection_set,
-                };
-                prune(set, root, state);
+                prune(selection_set_mut(op), root, state);
             }
             Definition::Fragment(f) => {
                 let q::TypeCondition::On(condition) = &f.type_condition;
@@ -648,12 +775,7 @@ fn strip_introspection(document: &Document) -> Document {
     let mut document = document.clone();
     for definition in &mut document.definitions {
         match definition {
-            Definition::Operation(op) => match op {
-                OperationDefinition::SelectionSet(s) => strip(s),
-                OperationDefinition::Query(q) => strip(&mut q.selection_set),
-                OperationDefinition::Mutation(m) => strip(&mut m.selection_set),
-                OperationDefinition::Subscription(s) => strip(&mut s.selection_set),
-            },
+            Definition::Operation(op) => strip(selection_set_mut(op)),
             Definition::Fragment(f) => strip(&mut f.selection_set),
         }
     }

@@ -8,12 +8,13 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use graphql_tools::parser::Pos;
 use graphql_tools::parser::query::{self as q, Selection};
 use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
-use crate::error::{GraphQLError, Location};
+use crate::error::{GraphQLError, Location, codes};
 use crate::json::{self, Object, Value as Data, write_json_string};
 use crate::schema::{SchemaIndex, TypeRef};
 use crate::supergraph::SchemaState;
@@ -53,6 +54,8 @@ enum FieldKind {
     /// A field that can never hold a value (see `SchemaState::unimplemented_fields`): whatever
     /// a subgraph sent reads as null.
     Unimplemented,
+    /// A field the caller may not select (see [`crate::auth`]): null, with an error.
+    Denied,
     Composite(SelectionPlan),
 }
 
@@ -84,6 +87,7 @@ struct Compiler<'d> {
     fragments: Fragments<'d>,
     variables: &'d Map<String, Value>,
     enums: RefCell<HashMap<String, Arc<EnumValues>>>,
+    denied: &'d HashSet<Pos>,
 }
 
 impl Projection {
@@ -93,6 +97,7 @@ impl Projection {
         root_type: &str,
         selection_set: &q::SelectionSet<'static, String>,
         variables: &Map<String, Value>,
+        denied: &HashSet<Pos>,
     ) -> Self {
         let fragments = document
             .definitions
@@ -109,6 +114,7 @@ impl Projection {
             fragments,
             variables,
             enums: RefCell::new(HashMap::new()),
+            denied,
         };
         let root = compiler.plan(&[selection_set], root_type);
         Projection {
@@ -214,6 +220,7 @@ impl<'d> Compiler<'d> {
         let def = self.schema.field(concrete, &first.name)?;
         let return_type = def.ty.named();
         let kind = match self.schema.get(return_type) {
+            _ if fields.iter().all(|f| self.denied.contains(&f.position)) => FieldKind::Denied,
             _ if self
                 .unimplemented_fields
                 .contains_key(&(concrete.to_string(), first.name.clone())) =>
@@ -388,6 +395,7 @@ impl<'a, 'p> Writer<'a, 'p> {
                     write_json_string(self.out, typename);
                     true
                 }
+                FieldKind::Denied => self.denied(field),
                 _ => self.value(data.get(&field.key), &field.ty, field),
             };
             self.path.pop();
@@ -518,6 +526,22 @@ impl<'a, 'p> Writer<'a, 'p> {
             .collect()
     }
 
+    /// Writes a denied field as null with its error; `false` when it is non-null, so that its
+    /// parent is null instead (the error explains that null too).
+    fn denied(&mut self, field: &FieldPlan) -> bool {
+        self.checks += 1;
+        let mut error =
+            GraphQLError::with_code("Unauthorized field or type", codes::UNAUTHORIZED_FIELD)
+                .path(self.current_path());
+        error.locations.push(field.location);
+        self.errors.push(error);
+        if field.ty.is_non_null() {
+            return false;
+        }
+        self.out.extend_from_slice(b"null");
+        true
+    }
+
     fn enum_error(&mut self, field: &FieldPlan, value: &str) {
         self.checks += 1;
         let mut error = GraphQLError::new(format!(
@@ -590,7 +614,14 @@ mod tests {
         else {
             panic!("one anonymous query")
         };
-        let projection = Projection::compile(&state, &document, "Query", set, &Map::new());
+        let projection = Projection::compile(
+            &state,
+            &document,
+            "Query",
+            set,
+            &Map::new(),
+            &HashSet::new(),
+        );
         let (mut errors, mut out) = (Vec::new(), Vec::new());
         projection.write_data(data, &mut errors, &mut out);
         (String::from_utf8(out).expect("utf-8"), errors)

@@ -5,6 +5,7 @@ mod harness;
 mod subgraphs;
 
 mod abstract_types;
+mod authorization;
 mod committed_supergraph;
 mod dedupe;
 mod entities;

@@ -1,0 +1,227 @@
+//! Bearer JWTs checked against JSON Web Key Sets: files read at start, URLs fetched at start
+//! and again every `jwks_refresh_secs` (a failed refresh keeps the keys it had).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use http::{HeaderMap, Uri};
+use http_body_util::BodyExt;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+use super::AuthContext;
+use crate::executor::client::HttpClient;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    pub jwks_files: Vec<PathBuf>,
+    pub jwks_urls: Vec<String>,
+    pub jwks_refresh_secs: u64,
+    /// Accepted `iss` values; empty accepts any.
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values; empty accepts any.
+    pub audiences: Vec<String>,
+    pub header_name: String,
+    /// What precedes the token in the header (`Bearer`); empty for the bare token.
+    pub header_prefix: String,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            jwks_files: Vec::new(),
+            jwks_urls: Vec::new(),
+            jwks_refresh_secs: 300,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            header_name: "authorization".into(),
+            header_prefix: "Bearer".into(),
+        }
+    }
+}
+
+struct Key {
+    id: Option<String>,
+    /// The algorithm the key is for, when its JWK says.
+    algorithm: Option<Algorithm>,
+    key: DecodingKey,
+}
+
+fn keys(set: &JwkSet) -> Vec<Key> {
+    set.keys
+        .iter()
+        .filter_map(|jwk: &Jwk| {
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            let algorithm = jwk
+                .common
+                .key_algorithm
+                .and_then(|a| a.to_string().parse::<Algorithm>().ok());
+            Some(Key {
+                id: jwk.common.key_id.clone(),
+                algorithm,
+                key,
+            })
+        })
+        .collect()
+}
+
+pub struct Authenticator {
+    config: JwtConfig,
+    file_keys: Vec<Key>,
+    /// Per URL, the keys of its last successful fetch.
+    url_keys: Vec<ArcSwap<Vec<Key>>>,
+}
+
+impl Authenticator {
+    /// Reads the key files (a bad file is an error) and starts fetching the URLs.
+    pub fn new(config: JwtConfig, http: HttpClient) -> anyhow::Result<Arc<Self>> {
+        let mut file_keys = Vec::new();
+        for path in &config.jwks_files {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading JWKS {}", path.display()))?;
+            let set: JwkSet = serde_json::from_str(&text)
+                .with_context(|| format!("parsing JWKS {}", path.display()))?;
+            let found = keys(&set);
+            anyhow::ensure!(
+                !found.is_empty(),
+                "JWKS {} has no usable key",
+                path.display()
+            );
+            file_keys.extend(found);
+        }
+        let urls = config
+            .jwks_urls
+            .iter()
+            .map(|u| {
+                u.parse::<Uri>()
+                    .with_context(|| format!("invalid JWKS URL {u:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(
+            !file_keys.is_empty() || !urls.is_empty(),
+            "authentication.jwt needs jwks_files or jwks_urls"
+        );
+        let authenticator = Arc::new(Self {
+            url_keys: urls
+                .iter()
+                .map(|_| ArcSwap::from_pointee(Vec::new()))
+                .collect(),
+            file_keys,
+            config,
+        });
+        if !urls.is_empty() {
+            let runtime = tokio::runtime::Handle::try_current()
+                .context("fetching JWKS URLs needs a Tokio runtime")?;
+            let weak = Arc::downgrade(&authenticator);
+            let every = Duration::from_secs(authenticator.config.jwks_refresh_secs.max(1));
+            runtime.spawn(async move {
+                loop {
+                    let Some(authenticator) = weak.upgrade() else {
+                        return;
+                    };
+                    for (url, slot) in urls.iter().zip(&authenticator.url_keys) {
+                        match fetch(&http, url).await {
+                            Ok(set) => slot.store(Arc::new(keys(&set))),
+                            Err(reason) => {
+                                tracing::warn!(%url, %reason, "JWKS fetch failed; keeping the keys it had");
+                            }
+                        }
+                    }
+                    drop(authenticator);
+                    tokio::time::sleep(every).await;
+                }
+            });
+        }
+        Ok(authenticator)
+    }
+
+    /// Who the request's token says is asking: unauthenticated without a token, an error for a
+    /// token that does not verify.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<AuthContext, String> {
+        let Some(value) = headers.get(self.config.header_name.as_str()) else {
+            return Ok(AuthContext::default());
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| "the authorization header is not text".to_string())?
+            .trim();
+        let prefix = self.config.header_prefix.as_str();
+        let token = if prefix.is_empty() {
+            value
+        } else {
+            match value.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case(prefix) => token.trim(),
+                _ => return Err(format!("expected '{prefix} <token>'")),
+            }
+        };
+        let claims = self.verify(token)?;
+        let scopes = match claims.get("scope") {
+            Some(serde_json::Value::String(s)) => s.split_whitespace().map(String::from).collect(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect(),
+            _ => Default::default(),
+        };
+        Ok(AuthContext {
+            authenticated: true,
+            scopes,
+        })
+    }
+
+    fn verify(&self, token: &str) -> Result<serde_json::Value, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| format!("invalid JWT: {e}"))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_required_spec_claims(&["exp"]);
+        if self.config.issuers.is_empty() {
+            validation.iss = None;
+        } else {
+            validation.set_issuer(&self.config.issuers);
+        }
+        if self.config.audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&self.config.audiences);
+        }
+        let url_keys: Vec<_> = self.url_keys.iter().map(ArcSwap::load_full).collect();
+        let candidates = self
+            .file_keys
+            .iter()
+            .chain(url_keys.iter().flat_map(|k| k.iter()))
+            .filter(|k| header.kid.is_none() || k.id == header.kid)
+            .filter(|k| k.algorithm.is_none_or(|a| a == header.alg));
+        let mut last = "no key matches the token".to_string();
+        for key in candidates {
+            match jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) => last = format!("invalid JWT: {e}"),
+            }
+        }
+        Err(last)
+    }
+}
+
+async fn fetch(http: &HttpClient, url: &Uri) -> Result<JwkSet, String> {
+    let request = http::Request::get(url.clone())
+        .body(Default::default())
+        .map_err(|e| e.to_string())?;
+    let response = tokio::time::timeout(Duration::from_secs(10), http.request(request))
+        .await
+        .map_err(|_| "timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    serde_json::from_slice(&body).map_err(|e| format!("not a JWKS: {e}"))
+}
