@@ -360,6 +360,23 @@ mod tests {
     }
 
     #[test]
+    fn reads_authentication_and_authorization() {
+        let config: Config = serde_yaml::from_str(
+            "authentication:\n  jwt:\n    jwks_urls: [https://idp.example/.well-known/jwks.json]\n    issuers: [https://idp.example]\nauthorization:\n  unauthorized: reject\n  require_authentication: true\n",
+        )
+        .expect("valid yaml");
+        let jwt = config.authentication.jwt.expect("jwt");
+        assert_eq!(jwt.issuers, ["https://idp.example"]);
+        assert_eq!(jwt.header_prefix, "Bearer", "unset keys keep their default");
+        assert_eq!(config.authorization.unauthorized, UnauthorizedMode::Reject);
+        assert!(config.authorization.require_authentication);
+        assert!(config.authorization.directives);
+        assert!(
+            serde_yaml::from_str::<Config>("authorization:\n  unauthorized: ignore\n").is_err()
+        );
+    }
+
+    #[test]
     fn rejects_unknown_yaml_keys_and_bad_env_values() {
         assert!(serde_yaml::from_str::<Config>("listne: 1").is_err());
         let mut config = Config::default();

@@ -145,7 +145,10 @@ impl RouterState {
 
     /// Who the request's headers say is asking, or the 401 outcome for a token that does not
     /// verify (or a missing one, when authentication is required).
-    pub fn authenticate(&self, headers: &::http::HeaderMap) -> Result<auth::AuthContext, Outcome> {
+    pub async fn authenticate(
+        &self,
+        headers: &::http::HeaderMap,
+    ) -> Result<auth::AuthContext, Outcome> {
         let unauthenticated = |message: String| {
             Outcome::Unauthenticated(Bytes::from(errors_body(&[GraphQLError::with_code(
                 message,
@@ -155,6 +158,7 @@ impl RouterState {
         let context = match &self.authenticator {
             Some(authenticator) => authenticator
                 .authenticate(headers)
+                .await
                 .map_err(|reason| unauthenticated(format!("Unauthenticated: {reason}")))?,
             None => auth::AuthContext::default(),
         };

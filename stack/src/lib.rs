@@ -215,10 +215,20 @@ async fn start_router(
             ((*name).to_owned(), subgraph)
         })
         .collect();
+    // The router checks tokens against the keys the customers subgraph signs them with, so
+    // forged and expired ones stop at the edge (subgraphs still check issuer and audience).
+    let jwt = subgraphs
+        .iter()
+        .find(|(name, _)| *name == "customers")
+        .map(|(_, addr)| commerce_router::auth::jwt::JwtConfig {
+            jwks_urls: vec![format!("http://{addr}/.well-known/jwks.json")],
+            ..Default::default()
+        });
     let config = commerce_router::Config {
         listen,
         subgraphs: overrides,
         hot_reload: false,
+        authentication: commerce_router::config::AuthenticationConfig { jwt },
         // Router instances share persisted queries through the subgraphs' Redis.
         persisted_queries: commerce_router::config::PersistedQueriesConfig {
             redis_url,

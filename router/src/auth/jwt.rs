@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
@@ -73,12 +73,26 @@ fn keys(set: &JwkSet) -> Vec<Key> {
 pub struct Authenticator {
     config: JwtConfig,
     file_keys: Vec<Key>,
+    urls: Vec<Uri>,
     /// Per URL, the keys of its last successful fetch.
     url_keys: Vec<ArcSwap<Vec<Key>>>,
+    http: HttpClient,
+    /// When the URLs were last fetched; held while fetching, so fetches never overlap.
+    fetched_at: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// How soon after a fetch a token with an unknown key may cause another (key rotation).
+const UNKNOWN_KEY_REFETCH: Duration = Duration::from_secs(5);
+
+enum Rejection {
+    /// No key has the token's `kid` (or, without one, its algorithm).
+    UnknownKey,
+    Invalid(String),
 }
 
 impl Authenticator {
-    /// Reads the key files (a bad file is an error) and starts fetching the URLs.
+    /// Reads the key files (a bad file is an error) and starts fetching the URLs: at once, then
+    /// every `jwks_refresh_secs`, and every 5 s while a fetch fails.
     pub fn new(config: JwtConfig, http: HttpClient) -> anyhow::Result<Arc<Self>> {
         let mut file_keys = Vec::new();
         for path in &config.jwks_files {
@@ -111,10 +125,13 @@ impl Authenticator {
                 .iter()
                 .map(|_| ArcSwap::from_pointee(Vec::new()))
                 .collect(),
+            urls,
             file_keys,
+            http,
+            fetched_at: tokio::sync::Mutex::new(None),
             config,
         });
-        if !urls.is_empty() {
+        if !authenticator.urls.is_empty() {
             let runtime = tokio::runtime::Handle::try_current()
                 .context("fetching JWKS URLs needs a Tokio runtime")?;
             let weak = Arc::downgrade(&authenticator);
@@ -124,25 +141,45 @@ impl Authenticator {
                     let Some(authenticator) = weak.upgrade() else {
                         return;
                     };
-                    for (url, slot) in urls.iter().zip(&authenticator.url_keys) {
-                        match fetch(&http, url).await {
-                            Ok(set) => slot.store(Arc::new(keys(&set))),
-                            Err(reason) => {
-                                tracing::warn!(%url, %reason, "JWKS fetch failed; keeping the keys it had");
-                            }
-                        }
-                    }
+                    let fetched = authenticator.fetch_keys(Duration::ZERO).await;
                     drop(authenticator);
-                    tokio::time::sleep(every).await;
+                    let retry = if fetched {
+                        every
+                    } else {
+                        every.min(UNKNOWN_KEY_REFETCH)
+                    };
+                    tokio::time::sleep(retry).await;
                 }
             });
         }
         Ok(authenticator)
     }
 
+    /// Fetches every URL unless that was done less than `min_age` ago; `false` when one failed
+    /// (its previous keys stay).
+    async fn fetch_keys(&self, min_age: Duration) -> bool {
+        let mut fetched_at = self.fetched_at.lock().await;
+        if fetched_at.is_some_and(|at| at.elapsed() < min_age) {
+            return true;
+        }
+        let mut all = true;
+        for (url, slot) in self.urls.iter().zip(&self.url_keys) {
+            match fetch(&self.http, url).await {
+                Ok(set) => slot.store(Arc::new(keys(&set))),
+                Err(reason) => {
+                    all = false;
+                    tracing::warn!(%url, %reason, "JWKS fetch failed; keeping the keys it had");
+                }
+            }
+        }
+        *fetched_at = Some(Instant::now());
+        all
+    }
+
     /// Who the request's token says is asking: unauthenticated without a token, an error for a
-    /// token that does not verify.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<AuthContext, String> {
+    /// token that does not verify. A token signed with a key not seen yet (the first request
+    /// after a start, or a rotation) waits for the URLs to be fetched again.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<AuthContext, String> {
         let Some(value) = headers.get(self.config.header_name.as_str()) else {
             return Ok(AuthContext::default());
         };
@@ -159,7 +196,17 @@ impl Authenticator {
                 _ => return Err(format!("expected '{prefix} <token>'")),
             }
         };
-        let claims = self.verify(token)?;
+        let verified = match self.verify(token) {
+            Err(Rejection::UnknownKey) if !self.urls.is_empty() => {
+                self.fetch_keys(UNKNOWN_KEY_REFETCH).await;
+                self.verify(token)
+            }
+            other => other,
+        };
+        let claims = verified.map_err(|rejection| match rejection {
+            Rejection::UnknownKey => "no key matches the token".to_string(),
+            Rejection::Invalid(reason) => reason,
+        })?;
         let scopes = match claims.get("scope") {
             Some(serde_json::Value::String(s)) => s.split_whitespace().map(String::from).collect(),
             Some(serde_json::Value::Array(items)) => items
@@ -174,8 +221,9 @@ impl Authenticator {
         })
     }
 
-    fn verify(&self, token: &str) -> Result<serde_json::Value, String> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| format!("invalid JWT: {e}"))?;
+    fn verify(&self, token: &str) -> Result<serde_json::Value, Rejection> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| Rejection::Invalid(format!("invalid JWT: {e}")))?;
         let mut validation = Validation::new(header.alg);
         validation.set_required_spec_claims(&["exp"]);
         if self.config.issuers.is_empty() {
@@ -195,14 +243,14 @@ impl Authenticator {
             .chain(url_keys.iter().flat_map(|k| k.iter()))
             .filter(|k| header.kid.is_none() || k.id == header.kid)
             .filter(|k| k.algorithm.is_none_or(|a| a == header.alg));
-        let mut last = "no key matches the token".to_string();
+        let mut rejection = Rejection::UnknownKey;
         for key in candidates {
             match jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation) {
                 Ok(data) => return Ok(data.claims),
-                Err(e) => last = format!("invalid JWT: {e}"),
+                Err(e) => rejection = Rejection::Invalid(format!("invalid JWT: {e}")),
             }
         }
-        Err(last)
+        Err(rejection)
     }
 }
 

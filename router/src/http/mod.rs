@@ -215,7 +215,7 @@ async fn graphql_get(
             codes::BAD_REQUEST,
         );
     }
-    let auth = match state.authenticate(&headers) {
+    let auth = match state.authenticate(&headers).await {
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
     };
@@ -276,7 +276,7 @@ async fn graphql_post(
             );
         }
     };
-    let auth = match state.authenticate(&headers) {
+    let auth = match state.authenticate(&headers).await {
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
     };

@@ -173,3 +173,48 @@ async fn a_page_of_products_costs_the_same_statements_for_10_and_50_items_on_sql
 async fn a_page_of_products_costs_the_same_statements_for_10_and_50_items_on_postgres() {
     statement_count_does_not_depend_on_page_size(Backend::Postgres).await;
 }
+
+/// POSTs with a bearer token; returns the status and the JSON body.
+async fn post_with_token(router: SocketAddr, query: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("http://{router}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("router answers JSON"))
+}
+
+#[tokio::test]
+async fn the_router_accepts_tokens_the_customers_subgraph_issues_and_stops_forged_ones() {
+    let stack = test_stack(Backend::Sqlite, 1).await;
+    let login = post(
+        stack.router,
+        "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { ... on AuthPayload { accessToken } } }",
+        json!({ "email": "ada@example.com", "password": commerce_customers::demo::CUSTOMER_PASSWORD }),
+    )
+    .await;
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a session: {login}"))
+        .to_owned();
+
+    let (status, body) = post_with_token(stack.router, "{ viewer { kind } }", &token).await;
+    assert_eq!(
+        (status, &body),
+        (
+            200,
+            &json!({ "data": { "viewer": { "kind": "CUSTOMER" } } })
+        )
+    );
+
+    // Another signature on the same claims: refused by the router itself (a subgraph would
+    // answer 200 with its own error).
+    let (head, _) = token.rsplit_once('.').expect("a JWT");
+    let forged = format!("{head}.{}", "A".repeat(86));
+    let (status, body) = post_with_token(stack.router, "{ viewer { kind } }", &forged).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
