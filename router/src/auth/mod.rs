@@ -350,7 +350,7 @@ mod tests {
         type Query { me: User @authenticated  posts: [Post] node: Node }
         interface Node { id: ID! }
         type User implements Node { id: ID! email: String @scopes(scopes: [["read:email"], ["admin"]]) }
-        type Post implements Node { id: ID! title: String draft: Draft }
+        type Post implements Node { id: ID! @authenticated title: String draft: Draft }
         type Draft @authenticated { text: String }
     "#;
 
@@ -385,6 +385,13 @@ mod tests {
         assert!(email.allows(&context(true, &["read:email"])));
         assert!(email.allows(&context(true, &["admin", "other"])));
         assert!(rules.field_requirement(&schema, "Post", "title").is_empty());
+        // Through an interface, an implementation's guarded field guards the interface's.
+        assert!(
+            !rules
+                .field_requirement(&schema, "Node", "id")
+                .allows(&context(false, &[]))
+        );
+        assert!(rules.field_requirement(&schema, "User", "id").is_empty());
     }
 
     #[test]

@@ -332,3 +332,28 @@ async fn without_authentication_configured_guarded_fields_stay_closed() {
     );
     assert_eq!(setup.calls.count(), 0);
 }
+
+#[tokio::test]
+async fn variables_used_only_by_denied_fields_do_not_break_planning() {
+    let setup = setup(|_| {}).await;
+    let request = json!({
+        "query": "query($withEmail: Boolean!) { users { name email @include(if: $withEmail) } }",
+        "variables": { "withEmail": true },
+    });
+    let response = setup
+        .router
+        .send(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .body(Body::from(request.to_string()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        response.body["data"],
+        json!({ "users": [{ "name": "User 1", "email": null }, { "name": "User 2", "email": null }] }),
+        "{}",
+        response.body
+    );
+    assert_eq!(setup.calls.count(), 0);
+}
