@@ -61,6 +61,24 @@ pub struct Config {
     pub subgraph_ca_file: Option<PathBuf>,
     pub authentication: AuthenticationConfig,
     pub authorization: AuthorizationConfig,
+    pub telemetry: TelemetryConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// Serve Prometheus metrics at `metrics_path` on the router's own address.
+    pub metrics: bool,
+    pub metrics_path: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            metrics: true,
+            metrics_path: "/metrics".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -173,6 +191,7 @@ impl Default for Config {
             subgraph_ca_file: None,
             authentication: AuthenticationConfig::default(),
             authorization: AuthorizationConfig::default(),
+            telemetry: TelemetryConfig::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod reload;
 pub mod schema;
 pub mod supergraph;
+pub mod telemetry;
 pub mod value;
 
 use std::collections::{HashMap, HashSet};
@@ -50,6 +51,7 @@ pub struct RouterState {
     inbound: Mutex<HashMap<u64, SharedResponse>>,
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
+    metrics: Arc<telemetry::Metrics>,
 }
 
 type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
@@ -92,11 +94,13 @@ impl RouterState {
     }
 
     fn new(schema: SchemaState, config: Config) -> anyhow::Result<Self> {
+        let metrics = Arc::new(telemetry::Metrics::new());
         let client = SubgraphClient::new(
             Duration::from_millis(config.subgraph_timeout_ms),
             config.subgraph_timeouts(),
             config.dedupe.subgraph,
             config.subgraph_roots()?,
+            metrics.clone(),
         )?;
         let planning = PlanningOptions {
             timeout: Duration::from_millis(config.planning_timeout_ms),
@@ -118,6 +122,7 @@ impl RouterState {
         };
         Ok(Self {
             authenticator,
+            metrics,
             schema: ArcSwap::from_pointee(schema),
             client,
             planning,
@@ -129,6 +134,10 @@ impl RouterState {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    pub fn metrics(&self) -> &telemetry::Metrics {
+        &self.metrics
     }
 
     /// The schema currently served.
@@ -295,6 +304,7 @@ impl RouterState {
                 }
             }
         };
+        self.metrics.inbound_dedupe(!leader);
         let _guard = leader.then(|| InboundGuard { state: self, key });
         shared.await
     }

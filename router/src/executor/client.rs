@@ -19,6 +19,7 @@ use serde::Deserialize;
 use yoke::Yoke;
 
 use crate::json::Value;
+use crate::telemetry::Metrics;
 
 /// Why a subgraph fetch produced no usable response (the message reaches clients).
 pub type FetchError = Arc<str>;
@@ -53,6 +54,7 @@ pub struct SubgraphClient {
     default_timeout: Duration,
     dedupe: bool,
     inflight: Mutex<HashMap<u64, SharedFetch>>,
+    metrics: Arc<Metrics>,
 }
 
 impl SubgraphClient {
@@ -63,6 +65,7 @@ impl SubgraphClient {
         timeouts: HashMap<String, Duration>,
         dedupe: bool,
         extra_roots: Vec<CertificateDer<'static>>,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
@@ -94,6 +97,7 @@ impl SubgraphClient {
             default_timeout,
             dedupe,
             inflight: Mutex::new(HashMap::new()),
+            metrics,
         })
     }
 
@@ -124,6 +128,7 @@ impl SubgraphClient {
             headers.clone(),
             timeout,
             subgraph.to_string(),
+            self.metrics.clone(),
         );
         if !(self.dedupe && is_query) {
             return fetch.await;
@@ -181,7 +186,9 @@ async fn send(
     headers: Headers,
     timeout: Duration,
     subgraph: String,
+    metrics: Arc<Metrics>,
 ) -> FetchResult {
+    let started = std::time::Instant::now();
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(url)
@@ -223,24 +230,30 @@ async fn send(
         Ok(bytes)
     };
     let body = match tokio::time::timeout(timeout, call).await {
-        Ok(result) => result.map_err(FetchError::from)?,
+        Ok(Ok(body)) => body,
+        Ok(Err(message)) => {
+            metrics.subgraph_request(&subgraph, "error", started.elapsed());
+            return Err(FetchError::from(message));
+        }
         Err(_) => {
+            metrics.subgraph_request(&subgraph, "timeout", started.elapsed());
             return Err(FetchError::from(format!(
                 "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
                 timeout.as_millis()
             )));
         }
     };
-    Yoke::try_attach_to_cart(body, |bytes| {
+    let parsed = Yoke::try_attach_to_cart(body, |bytes| {
         serde_json::from_slice(bytes).map(|mut response: SubgraphResponse<'_>| {
             if let Some(data) = &mut response.data {
                 crate::json::share_repeated_subtrees(data);
             }
             response
         })
-    })
-    .map(Arc::new)
-    .map_err(|e| {
+    });
+    let outcome = if parsed.is_ok() { "ok" } else { "error" };
+    metrics.subgraph_request(&subgraph, outcome, started.elapsed());
+    parsed.map(Arc::new).map_err(|e| {
         FetchError::from(format!(
             "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
         ))

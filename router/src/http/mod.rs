@@ -31,11 +31,15 @@ const APPLICATION_JSON: &str = "application/json; charset=utf-8";
 /// The router's HTTP application; bind it to any listener, or drive it with `oneshot`.
 pub fn app(state: Arc<RouterState>) -> Router {
     let config = state.config().clone();
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), measure))
         .route("/health", get(health))
-        .route("/ready", get(ready))
-        .with_state(state);
+        .route("/ready", get(ready));
+    if config.telemetry.metrics {
+        router = router.route(&config.telemetry.metrics_path, get(metrics));
+    }
+    let router = router.with_state(state);
     let router = if config.cors.enabled {
         router.layer(cors(&config.cors))
     } else {
@@ -150,6 +154,31 @@ fn outcome_response(outcome: Outcome, media: Media) -> Response {
         Outcome::ServerError(body) => respond(StatusCode::INTERNAL_SERVER_ERROR, media, body),
         Outcome::Unauthenticated(body) => respond(StatusCode::UNAUTHORIZED, media, body),
     }
+}
+
+/// Counts and times each GraphQL request by its status.
+async fn measure(
+    State(state): State<Arc<RouterState>>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics()
+        .http_request(response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn metrics(State(state): State<Arc<RouterState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics().render(),
+    )
+        .into_response()
 }
 
 async fn graphql_get(

@@ -18,5 +18,6 @@ mod overrides;
 mod persisted_queries;
 mod reload;
 mod scheduling;
+mod telemetry;
 mod tls;
 mod values;

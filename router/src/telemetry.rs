@@ -1,0 +1,137 @@
+//! Prometheus metrics of one router: its GraphQL requests, its subgraph calls and how inbound
+//! deduplication shares executions. Each `RouterState` has its own registry (an embedding
+//! process may run several routers), rendered in the text format at `/metrics`.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// Latency buckets in seconds: 1 ms to 10 s.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_duration: HistogramVec,
+    subgraph_requests: IntCounterVec,
+    subgraph_duration: HistogramVec,
+    inbound_dedupe: IntCounterVec,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let counter = IntCounterVec::new(Opts::new(name, help), labels)
+                .expect("a valid metric definition");
+            registry
+                .register(Box::new(counter.clone()))
+                .expect("a metric registered once");
+            counter
+        };
+        let histogram = |name: &str, help: &str, labels: &[&str]| {
+            let opts = HistogramOpts::new(name, help).buckets(BUCKETS.to_vec());
+            let histogram = HistogramVec::new(opts, labels).expect("a valid metric definition");
+            registry
+                .register(Box::new(histogram.clone()))
+                .expect("a metric registered once");
+            histogram
+        };
+        Self {
+            requests: counter(
+                "router_http_requests_total",
+                "GraphQL HTTP requests, by response status",
+                &["status"],
+            ),
+            request_duration: histogram(
+                "router_http_request_duration_seconds",
+                "Time to answer a GraphQL HTTP request (until the response starts)",
+                &["status"],
+            ),
+            subgraph_requests: counter(
+                "router_subgraph_requests_total",
+                "Requests sent to subgraphs (shared in-flight fetches count once), by outcome",
+                &["subgraph", "outcome"],
+            ),
+            subgraph_duration: histogram(
+                "router_subgraph_request_duration_seconds",
+                "Time for a subgraph to answer, body read and parsed",
+                &["subgraph"],
+            ),
+            inbound_dedupe: counter(
+                "router_inbound_dedupe_total",
+                "Deduplicated queries: `executed` ran the operation, `joined` shared its result",
+                &["role"],
+            ),
+            registry,
+        }
+    }
+
+    pub fn http_request(&self, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        self.requests.with_label_values(&[&status]).inc();
+        self.request_duration
+            .with_label_values(&[&status])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// `outcome` is `ok`, `error` (a transport, status or body failure) or `timeout`.
+    pub fn subgraph_request(&self, subgraph: &str, outcome: &str, elapsed: Duration) {
+        self.subgraph_requests
+            .with_label_values(&[subgraph, outcome])
+            .inc();
+        self.subgraph_duration
+            .with_label_values(&[subgraph])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn inbound_dedupe(&self, joined: bool) {
+        let role = if joined { "joined" } else { "executed" };
+        self.inbound_dedupe.with_label_values(&[role]).inc();
+    }
+
+    /// Every metric in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("the text encoder writes to memory");
+        String::from_utf8(out).expect("the text format is UTF-8")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_what_was_recorded() {
+        let metrics = Metrics::new();
+        metrics.http_request(200, Duration::from_millis(3));
+        metrics.http_request(200, Duration::from_millis(30));
+        metrics.subgraph_request("products", "timeout", Duration::from_secs(2));
+        metrics.inbound_dedupe(true);
+        let text = metrics.render();
+        assert!(
+            text.contains("router_http_requests_total{status=\"200\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "router_subgraph_requests_total{outcome=\"timeout\",subgraph=\"products\"} 1"
+        ));
+        assert!(text.contains(
+            "router_http_request_duration_seconds_bucket{status=\"200\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains("router_inbound_dedupe_total{role=\"joined\"} 1"));
+    }
+}

@@ -1,0 +1,79 @@
+//! Prometheus metrics at `/metrics`: requests by status, subgraph calls by outcome.
+
+use axum::body::Body;
+use commerce_router::Config;
+use http::{Request, StatusCode};
+use serde_json::json;
+
+use crate::harness::{TestRouter, dead_url, spawn_subgraph};
+use crate::subgraphs::products::{self, Dataset};
+
+async fn metrics(router: &TestRouter) -> String {
+    let response = router
+        .send(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    response.body.as_str().expect("text").to_owned()
+}
+
+#[tokio::test]
+async fn counts_requests_and_subgraph_calls_by_outcome() {
+    let data = Dataset::generate(3, 3, 2);
+    let products_url = spawn_subgraph(products::products(data.clone())).await;
+    let reviews = spawn_subgraph(products::reviews(data)).await;
+    let down = dead_url().await;
+    let router = TestRouter::products(&down, &products_url, &down, &reviews, Config::default());
+    router
+        .query("{ topProducts(first: 1) { name inStock } }", json!({}))
+        .await;
+    router
+        .query("{ topProducts(first: 1) { upc } }", json!({}))
+        .await;
+    let refused = router
+        .send(
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("accept", "application/graphql-response+json")
+                .body(Body::from(r#"{"query": "{ nope }"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+
+    let text = metrics(&router).await;
+    for line in [
+        r#"router_http_requests_total{status="200"} 2"#,
+        r#"router_http_requests_total{status="400"} 1"#,
+        r#"router_subgraph_requests_total{outcome="ok",subgraph="products"} 2"#,
+        r#"router_subgraph_requests_total{outcome="error",subgraph="inventory"} 1"#,
+        r#"router_http_request_duration_seconds_count{status="200"} 2"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("subgraph=\"reviews\""),
+        "reviews was never called:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_can_be_switched_off() {
+    let mut config = Config::default();
+    config.telemetry.metrics = false;
+    let router = crate::entities::products_router_with(config).await;
+    let response = router
+        .send(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+}
