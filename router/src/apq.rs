@@ -6,17 +6,16 @@
 //! also shared between router instances: a document registered through one is served by hash
 //! through every other.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use moka::sync::Cache;
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
 
 use crate::error::{GraphQLError, codes};
+use crate::redis_link::SharedRedis;
 
 /// The `persistedQuery` request extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,10 +72,7 @@ impl PersistedQueries {
     /// connection is made on first use, so a Redis that is down delays nothing at startup.
     pub fn with_redis(mut self, url: &str, ttl: Duration) -> anyhow::Result<Self> {
         self.shared = Some(SharedStore {
-            client: redis::Client::open(url)
-                .map_err(|e| anyhow::anyhow!("invalid persisted query Redis URL: {e}"))?,
-            connection: OnceCell::new(),
-            down_until: Mutex::new(None),
+            redis: SharedRedis::open(url, "persisted query")?,
             ttl_secs: ttl.as_secs().max(1),
         });
         Ok(self)
@@ -135,18 +131,9 @@ impl PersistedQueries {
     }
 }
 
-/// How long one Redis call may take before the router goes on without it (the client then
-/// simply sends its document again).
-const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
-/// After a failed connection, how long requests skip Redis instead of each waiting on it.
-const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
-
 /// Persisted documents in Redis, under `commerce-router:apq:<sha256>`.
 struct SharedStore {
-    client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
-    /// Until when to skip Redis after a failed connection.
-    down_until: Mutex<Option<Instant>>,
+    redis: SharedRedis,
     ttl_secs: u64,
 }
 
@@ -155,33 +142,8 @@ impl SharedStore {
         format!("commerce-router:apq:{hash}")
     }
 
-    /// The connection, made on first use; after a failure, tried again only a while later.
-    async fn connection(&self) -> Option<ConnectionManager> {
-        if let Some(connection) = self.connection.get() {
-            return Some(connection.clone());
-        }
-        let now = Instant::now();
-        if self.down_until().is_some_and(|until| now < until) {
-            return None;
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(REDIS_TIMEOUT)
-            .set_response_timeout(REDIS_TIMEOUT)
-            .set_number_of_retries(0);
-        let connect = ConnectionManager::new_with_config(self.client.clone(), config);
-        match self.connection.get_or_try_init(|| connect).await {
-            Ok(connection) => Some(connection.clone()),
-            Err(error) => {
-                tracing::warn!(%error, "persisted query Redis unreachable; using this instance's store");
-                *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(now + REDIS_RETRY_AFTER);
-                None
-            }
-        }
-    }
-
-    fn down_until(&self) -> Option<Instant> {
-        *self.down_until.lock().unwrap_or_else(|e| e.into_inner())
+    async fn connection(&self) -> Option<redis::aio::ConnectionManager> {
+        self.redis.connection().await
     }
 
     /// The document stored under `hash`, if it is there and matches the hash (anything else
@@ -217,6 +179,8 @@ impl SharedStore {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     const QUERY: &str = "{ __typename }";
@@ -267,7 +231,12 @@ mod tests {
         assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
         // Later requests skip the unreachable Redis for a while instead of each waiting on it.
         let shared = apq.shared.as_ref().unwrap();
-        assert!(shared.down_until().is_some_and(|t| t > Instant::now()));
+        assert!(
+            shared
+                .redis
+                .down_until()
+                .is_some_and(|t| t > Instant::now())
+        );
         assert_eq!(
             apq.resolve(&hash(QUERY), Some(QUERY.into())).await.unwrap(),
             QUERY

@@ -62,6 +62,7 @@ pub struct Config {
     pub authentication: AuthenticationConfig,
     pub authorization: AuthorizationConfig,
     pub telemetry: TelemetryConfig,
+    pub rate_limit: crate::rate_limit::RateLimitConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -192,6 +193,7 @@ impl Default for Config {
             authentication: AuthenticationConfig::default(),
             authorization: AuthorizationConfig::default(),
             telemetry: TelemetryConfig::default(),
+            rate_limit: Default::default(),
         }
     }
 }
@@ -226,8 +228,12 @@ impl Config {
         };
         config.apply_env(std::env::vars())?;
         // The project-wide switch for Redis, as the subgraphs read it.
+        let redis_url = std::env::var("REDIS_URL").ok();
         if config.persisted_queries.redis_url.is_none() {
-            config.persisted_queries.redis_url = std::env::var("REDIS_URL").ok();
+            config.persisted_queries.redis_url.clone_from(&redis_url);
+        }
+        if config.rate_limit.redis_url.is_none() {
+            config.rate_limit.redis_url = redis_url;
         }
         if let Some(path) = cli.supergraph {
             config.supergraph = Some(path);

@@ -11,6 +11,8 @@ pub mod http;
 pub mod introspection;
 pub mod json;
 pub mod pipeline;
+pub mod rate_limit;
+pub mod redis_link;
 pub mod reload;
 pub mod schema;
 pub mod supergraph;
@@ -52,6 +54,7 @@ pub struct RouterState {
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
     metrics: Arc<telemetry::Metrics>,
+    rate_limiter: Option<rate_limit::RateLimiter>,
 }
 
 type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
@@ -121,6 +124,7 @@ impl RouterState {
             None => None,
         };
         Ok(Self {
+            rate_limiter: rate_limit::RateLimiter::new(&config.rate_limit)?,
             authenticator,
             metrics,
             schema: ArcSwap::from_pointee(schema),
@@ -138,6 +142,10 @@ impl RouterState {
 
     pub fn metrics(&self) -> &telemetry::Metrics {
         &self.metrics
+    }
+
+    pub fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {
+        self.rate_limiter.as_ref()
     }
 
     /// The schema currently served.
@@ -383,6 +391,8 @@ pub async fn serve(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // The peer address is the client a rate limit counts against (unless a proxy forwards it).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -33,6 +33,7 @@ pub fn app(state: Arc<RouterState>) -> Router {
     let config = state.config().clone();
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), measure))
         .route("/health", get(health))
         .route("/ready", get(ready));
@@ -167,6 +168,39 @@ async fn measure(
     state
         .metrics()
         .http_request(response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Answers 429 (with `Retry-After`) when the client is over its rate limit.
+async fn limit(
+    State(state): State<Arc<RouterState>>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(limiter) = state.rate_limiter() else {
+        return next.run(request).await;
+    };
+    let key = limiter.client_key(request.headers(), request.extensions().get());
+    let Err(wait) = limiter.check(&key).await else {
+        return next.run(request).await;
+    };
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut error = GraphQLError::with_code(
+        format!("Too many requests: retry in {seconds} s"),
+        codes::RATE_LIMITED,
+    );
+    error
+        .extensions
+        .insert("retryAfterSeconds".into(), Value::from(seconds));
+    let body = Bytes::from(errors_body(&[error]));
+    let mut response = respond(
+        StatusCode::TOO_MANY_REQUESTS,
+        negotiate(request.headers()),
+        body,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

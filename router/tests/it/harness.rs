@@ -88,6 +88,10 @@ impl TestRouter {
         Self { state, app }
     }
 
+    pub fn state(&self) -> std::sync::Arc<RouterState> {
+        self.state.clone()
+    }
+
     /// POSTs a query with variables and returns the JSON body (asserting a 200).
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let body = serde_json::json!({ "query": query, "variables": variables });

@@ -16,6 +16,7 @@ mod introspection;
 mod keys;
 mod overrides;
 mod persisted_queries;
+mod rate_limits;
 mod reload;
 mod scheduling;
 mod telemetry;
