@@ -5,7 +5,7 @@ use commerce_router::Config;
 use http::{Request, StatusCode};
 use serde_json::json;
 
-use crate::harness::{TestRouter, dead_url, spawn_subgraph};
+use crate::harness::{TestResponse, TestRouter, dead_url, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 async fn metrics(router: &TestRouter) -> String {
