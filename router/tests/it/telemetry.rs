@@ -8,14 +8,18 @@ use serde_json::json;
 use crate::harness::{TestResponse, TestRouter, dead_url, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
-async fn metrics(router: &TestRouter) -> String {
-    let response = router
+async fn get_metrics(router: &TestRouter) -> TestResponse {
+    router
         .send(
             Request::get("/metrics")
                 .body(Body::empty())
                 .expect("request"),
         )
-        .await;
+        .await
+}
+
+async fn metrics(router: &TestRouter) -> String {
+    let response = get_metrics(router).await;
     assert_eq!(response.status, StatusCode::OK);
     response.body.as_str().expect("text").to_owned()
 }
@@ -68,12 +72,5 @@ async fn metrics_can_be_switched_off() {
     let mut config = Config::default();
     config.telemetry.metrics = false;
     let router = crate::entities::products_router_with(config).await;
-    let response = router
-        .send(
-            Request::get("/metrics")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(get_metrics(&router).await.status, StatusCode::NOT_FOUND);
 }
