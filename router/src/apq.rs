@@ -6,8 +6,13 @@
 //! also shared between router instances: a document registered through one is served by hash
 //! through every other.
 
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
 
 use moka::sync::Cache;
 use redis::AsyncCommands;
@@ -45,10 +50,94 @@ impl PersistedQuery {
 }
 
 /// The store of persisted documents: in memory, bounded by their total size, in front of an
-/// optional Redis shared by every router instance.
+/// optional Redis shared by every router instance; and the trusted documents of a manifest.
 pub struct PersistedQueries {
     store: Option<Cache<String, Arc<str>>>,
     shared: Option<SharedStore>,
+    trusted: TrustedDocuments,
+}
+
+/// The operations the clients ship with, from a persisted query manifest: served by their id
+/// (sent as `sha256Hash`), and with `safelist` the only documents that may run.
+#[derive(Default)]
+pub struct TrustedDocuments {
+    by_id: HashMap<String, Arc<str>>,
+    /// SHA-256 of each document, for documents sent in full.
+    hashes: HashSet<String>,
+    safelist: bool,
+}
+
+/// Apollo's `apollo-persisted-query-manifest` (what `generate-persisted-query-manifest` writes).
+#[derive(Deserialize)]
+struct ApolloManifest {
+    format: String,
+    operations: Vec<ManifestOperation>,
+}
+
+#[derive(Deserialize)]
+struct ManifestOperation {
+    id: String,
+    body: String,
+}
+
+impl TrustedDocuments {
+    pub fn load(path: &Path, safelist: bool) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the persisted query manifest {}", path.display()))?;
+        let invalid = || format!("{} is not a persisted query manifest", path.display());
+        let value: serde_json::Value = serde_json::from_str(&text).with_context(invalid)?;
+        // Apollo's format says so; anything else must be `{ "<id>": "<document>" }`, as
+        // GraphQL Codegen and Relay write them.
+        let operations: Vec<(String, String)> = if value.get("format").is_some() {
+            let manifest: ApolloManifest = serde_json::from_value(value).with_context(invalid)?;
+            anyhow::ensure!(
+                manifest.format == "apollo-persisted-query-manifest",
+                "{}: unknown manifest format {:?}",
+                path.display(),
+                manifest.format
+            );
+            manifest
+                .operations
+                .into_iter()
+                .map(|op| (op.id, op.body))
+                .collect()
+        } else {
+            serde_json::from_value::<HashMap<String, String>>(value)
+                .with_context(invalid)?
+                .into_iter()
+                .collect()
+        };
+        let mut trusted = Self {
+            safelist,
+            ..Self::default()
+        };
+        for (id, body) in operations {
+            trusted.hashes.insert(sha256_hex(&body));
+            trusted
+                .by_id
+                .insert(id.to_ascii_lowercase(), Arc::from(body));
+        }
+        Ok(trusted)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn not_in_list() -> Box<GraphQLError> {
+    Box::new(GraphQLError::with_code(
+        "This operation is not in the persisted query list",
+        codes::PERSISTED_QUERY_NOT_IN_LIST,
+    ))
 }
 
 impl PersistedQueries {
@@ -65,7 +154,23 @@ impl PersistedQueries {
         Self {
             store,
             shared: None,
+            trusted: TrustedDocuments::default(),
         }
+    }
+
+    /// Serves the documents of a manifest by id; with `safelist`, only they may run.
+    pub fn with_trusted(mut self, trusted: TrustedDocuments) -> Self {
+        self.trusted = trusted;
+        self
+    }
+
+    /// Whether a document sent in full (without a persisted query hash) may run: always,
+    /// unless a safelist is on and the document is not in it.
+    pub fn admits(&self, query: &str) -> Result<(), Box<GraphQLError>> {
+        if self.trusted.safelist && !self.trusted.hashes.contains(&sha256_hex(query)) {
+            return Err(not_in_list());
+        }
+        Ok(())
     }
 
     /// Also keeps documents in the Redis at `url` for `ttl`, shared with other instances. The
@@ -85,6 +190,16 @@ impl PersistedQueries {
         persisted: &PersistedQuery,
         query: Option<String>,
     ) -> Result<String, Box<GraphQLError>> {
+        if let Some(document) = self.trusted.by_id.get(&persisted.sha256_hash) {
+            return Ok(document.to_string());
+        }
+        if self.trusted.safelist {
+            // Registering new documents would defeat the list.
+            return match query {
+                Some(query) if self.trusted.hashes.contains(&sha256_hex(&query)) => Ok(query),
+                _ => Err(not_in_list()),
+            };
+        }
         let Some(store) = &self.store else {
             return Err(Box::new(GraphQLError::with_code(
                 "PersistedQueryNotSupported",
@@ -242,6 +357,32 @@ mod tests {
             QUERY
         );
         assert_eq!(apq.resolve(&hash(QUERY), None).await.unwrap(), QUERY);
+    }
+
+    #[tokio::test]
+    async fn serves_a_manifests_documents_by_id_in_either_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = "ab".repeat(32);
+        let path = dir.path().join("map.json");
+        std::fs::write(
+            &path,
+            serde_json::json!({ id.to_uppercase(): QUERY }).to_string(),
+        )
+        .unwrap();
+        // Without a safelist, other documents still run and APQ still registers them.
+        let apq = PersistedQueries::new(true, 1 << 20)
+            .with_trusted(TrustedDocuments::load(&path, false).unwrap());
+        let persisted = PersistedQuery { sha256_hash: id };
+        assert_eq!(apq.resolve(&persisted, None).await.unwrap(), QUERY);
+        assert!(apq.admits("{ other }").is_ok());
+        assert_eq!(
+            apq.resolve(&hash("{ other }"), Some("{ other }".into()))
+                .await
+                .unwrap(),
+            "{ other }"
+        );
+        std::fs::write(&path, r#"{"format": "apollo-persisted-query-manifest"}"#).unwrap();
+        assert!(TrustedDocuments::load(&path, true).is_err());
     }
 
     #[test]

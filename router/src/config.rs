@@ -156,6 +156,11 @@ pub struct PersistedQueriesConfig {
     pub redis_url: Option<String>,
     /// How long a document stays in Redis after it was registered.
     pub redis_ttl_secs: u64,
+    /// A persisted query manifest (Apollo's format, or an id → document map) whose documents
+    /// are served by id.
+    pub manifest: Option<PathBuf>,
+    /// Run only the manifest's documents (by id, or sent in full); needs `manifest`.
+    pub safelist: bool,
 }
 
 impl Default for PersistedQueriesConfig {
@@ -165,6 +170,8 @@ impl Default for PersistedQueriesConfig {
             max_bytes: 32 * 1024 * 1024,
             redis_url: None,
             redis_ttl_secs: 7 * 24 * 60 * 60,
+            manifest: None,
+            safelist: false,
         }
     }
 }

@@ -119,6 +119,21 @@ impl RouterState {
         if let Some(url) = apq.redis_url.as_deref().filter(|_| apq.enabled) {
             persisted = persisted.with_redis(url, Duration::from_secs(apq.redis_ttl_secs))?;
         }
+        match &apq.manifest {
+            Some(path) => {
+                let trusted = apq::TrustedDocuments::load(path, apq.safelist)?;
+                info!(
+                    documents = trusted.len(),
+                    safelist = apq.safelist,
+                    "persisted query manifest loaded"
+                );
+                persisted = persisted.with_trusted(trusted);
+            }
+            None => anyhow::ensure!(
+                !apq.safelist,
+                "persisted_queries.safelist needs persisted_queries.manifest"
+            ),
+        }
         let authenticator = match &config.authentication.jwt {
             Some(jwt) => Some(auth::jwt::Authenticator::new(jwt.clone(), client.http())?),
             None => None,
@@ -199,6 +214,8 @@ impl RouterState {
                 Ok(query) => request.query = query,
                 Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
             }
+        } else if let Err(error) = self.persisted.admits(&request.query) {
+            return Outcome::RequestError(Bytes::from(errors_body(&[*error])));
         }
         let schema = self.schema();
         let prepared = match prepare(

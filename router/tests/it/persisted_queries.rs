@@ -159,3 +159,60 @@ async fn router_instances_sharing_a_redis_serve_each_others_documents() {
     .await;
     assert_eq!(code(&refused), "PERSISTED_QUERY_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn with_a_safelist_only_the_manifests_operations_run() {
+    const LISTED: &str = "query Top { topProducts(first: 1) { upc } }";
+    let manifest = tempfile::NamedTempFile::new().expect("temp file");
+    let id = hex::encode(Sha256::digest(LISTED.as_bytes()));
+    let apollo_manifest = json!({
+        "format": "apollo-persisted-query-manifest",
+        "version": 1,
+        "operations": [{ "id": id, "name": "Top", "type": "query", "body": LISTED }],
+    });
+    std::fs::write(manifest.path(), apollo_manifest.to_string()).expect("write manifest");
+    let mut config = Config::default();
+    config.persisted_queries.manifest = Some(manifest.path().to_path_buf());
+    config.persisted_queries.safelist = true;
+    let router = products_router_with(config).await;
+
+    let by_id = post(
+        &router,
+        "application/json",
+        json!({"extensions": extensions(LISTED)}),
+    )
+    .await;
+    let in_full = post(&router, "application/json", json!({"query": LISTED})).await;
+    for response in [&by_id, &in_full] {
+        assert_eq!(
+            response.body["data"]["topProducts"][0]["upc"], "1",
+            "{}",
+            response.body
+        );
+    }
+
+    let other = "{ topProducts(first: 2) { upc } }";
+    let unlisted = post(
+        &router,
+        "application/graphql-response+json",
+        json!({"query": other}),
+    )
+    .await;
+    assert_eq!(unlisted.status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&unlisted), "PERSISTED_QUERY_NOT_IN_LIST");
+    // Nor can a client register it through APQ and then run it by hash.
+    let register = post(
+        &router,
+        "application/json",
+        json!({"query": other, "extensions": extensions(other)}),
+    )
+    .await;
+    assert_eq!(code(&register), "PERSISTED_QUERY_NOT_IN_LIST");
+    let by_hash = post(
+        &router,
+        "application/json",
+        json!({"extensions": extensions(other)}),
+    )
+    .await;
+    assert_eq!(code(&by_hash), "PERSISTED_QUERY_NOT_IN_LIST");
+}
