@@ -63,6 +63,24 @@ pub struct Config {
     pub authorization: AuthorizationConfig,
     pub telemetry: TelemetryConfig,
     pub rate_limit: crate::rate_limit::RateLimitConfig,
+    pub batching: BatchingConfig,
+}
+
+/// Several operations in one POST (a JSON array), as Apollo Client's `BatchHttpLink` sends.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchingConfig {
+    pub enabled: bool,
+    pub max_size: usize,
+}
+
+impl Default for BatchingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            max_size: 32,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -201,6 +219,7 @@ impl Default for Config {
             authorization: AuthorizationConfig::default(),
             telemetry: TelemetryConfig::default(),
             rate_limit: Default::default(),
+            batching: BatchingConfig::default(),
         }
     }
 }

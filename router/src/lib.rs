@@ -88,6 +88,19 @@ pub enum Outcome {
     Unauthenticated(Bytes),
 }
 
+impl Outcome {
+    /// The response body, whatever the status.
+    pub fn into_body(self) -> Bytes {
+        match self {
+            Outcome::Executed(body)
+            | Outcome::RequestError(body)
+            | Outcome::MethodNotAllowed(body)
+            | Outcome::ServerError(body)
+            | Outcome::Unauthenticated(body) => body,
+        }
+    }
+}
+
 impl RouterState {
     /// Builds the state for a supergraph SDL; subgraph URLs in `config.subgraphs` win over
     /// those in the supergraph.

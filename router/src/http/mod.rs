@@ -343,9 +343,20 @@ async fn graphql_post(
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
     };
-    let request = match parse_post_body(&bytes) {
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(e) => {
+            let message = format!("Invalid JSON body: {e}");
+            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+        }
+    };
+    let forward_headers = forwarded(&state, &headers);
+    if let Value::Array(operations) = value {
+        return graphql_batch(&state, operations, forward_headers, auth).await;
+    }
+    let request = match parse_request(value) {
         Ok(request) => GraphQLRequest {
-            forward_headers: forwarded(&state, &headers),
+            forward_headers,
             auth,
             ..request
         },
@@ -356,10 +367,63 @@ async fn graphql_post(
     outcome_response(state.execute(request, true).await, media)
 }
 
-/// Reads the spec's POST body: `{query, operationName?, variables?, extensions?}`.
-fn parse_post_body(bytes: &[u8]) -> Result<GraphQLRequest, String> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("Invalid JSON body: {e}"))?;
+/// A JSON array of requests (Apollo Client's `BatchHttpLink`), when batching is on: they run
+/// concurrently and the answer is the array of their responses, in order (always 200).
+async fn graphql_batch(
+    state: &Arc<RouterState>,
+    operations: Vec<Value>,
+    forward_headers: Vec<(http::HeaderName, HeaderValue)>,
+    auth: crate::auth::AuthContext,
+) -> Response {
+    let batching = &state.config().batching;
+    if !batching.enabled {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            Media::Json,
+            "Batched requests are not enabled: send one operation per request",
+            codes::BAD_REQUEST,
+        );
+    }
+    if operations.is_empty() || operations.len() > batching.max_size {
+        let message = format!("A batch holds 1 to {} operations", batching.max_size);
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            Media::Json,
+            &message,
+            codes::BAD_REQUEST,
+        );
+    }
+    let responses = futures::future::join_all(operations.into_iter().map(|operation| {
+        let request = parse_request(operation).map(|request| GraphQLRequest {
+            forward_headers: forward_headers.clone(),
+            auth: auth.clone(),
+            ..request
+        });
+        async move {
+            match request {
+                Ok(request) => state.execute(request, true).await.into_body(),
+                Err(message) => Bytes::from(errors_body(&[GraphQLError::with_code(
+                    message,
+                    codes::BAD_REQUEST,
+                )])),
+            }
+        }
+    }))
+    .await;
+    let mut body = Vec::with_capacity(responses.iter().map(|r| r.len() + 1).sum::<usize>() + 1);
+    body.push(b'[');
+    for (i, response) in responses.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(response);
+    }
+    body.push(b']');
+    respond(StatusCode::OK, Media::Json, Bytes::from(body))
+}
+
+/// Reads one request of a POST body: `{query, operationName?, variables?, extensions?}`.
+fn parse_request(value: Value) -> Result<GraphQLRequest, String> {
     let Value::Object(mut body) = value else {
         return Err("Invalid request body: expected a JSON object".to_string());
     };
@@ -416,12 +480,13 @@ mod tests {
 
     #[test]
     fn post_body_rejects_non_object_variables_and_missing_query() {
-        assert!(parse_post_body(br#"{"query":"{a}","variables":[1]}"#).is_err());
-        assert!(parse_post_body(br#"{"variables":{}}"#).is_err());
-        assert!(parse_post_body(br#"{"query":1}"#).is_err());
-        assert!(parse_post_body(b"[]").is_err());
-        let ok = parse_post_body(br#"{"query":"{a}","operationName":null,"variables":null}"#)
-            .expect("valid body");
+        let parse = |body: &str| parse_request(serde_json::from_str(body).expect("JSON"));
+        assert!(parse(r#"{"query":"{a}","variables":[1]}"#).is_err());
+        assert!(parse(r#"{"variables":{}}"#).is_err());
+        assert!(parse(r#"{"query":1}"#).is_err());
+        assert!(parse("[]").is_err());
+        let ok =
+            parse(r#"{"query":"{a}","operationName":null,"variables":null}"#).expect("valid body");
         assert_eq!(ok.query, "{a}");
         assert!(ok.operation_name.is_none());
     }

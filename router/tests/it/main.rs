@@ -6,6 +6,7 @@ mod subgraphs;
 
 mod abstract_types;
 mod authorization;
+mod batching;
 mod committed_supergraph;
 mod dedupe;
 mod entities;
