@@ -410,6 +410,18 @@ mod tests {
         );
     }
 
+    /// The README's configuration example is a valid configuration (unknown keys are
+    /// rejected), so it cannot drift from the code.
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```yaml\n").expect("a YAML block") + "```yaml\n".len();
+        let end = start + readme[start..].find("```").expect("the end of the block");
+        let config: Config = serde_yaml::from_str(&readme[start..end]).expect("valid example");
+        assert_eq!(config.rate_limit.key_header.as_deref(), Some("x-api-key"));
+        assert!(config.authentication.jwt.is_some());
+    }
+
     #[test]
     fn reads_authentication_and_authorization() {
         let config: Config = serde_yaml::from_str(
