@@ -66,21 +66,20 @@ pub struct AuthRules {
     fields: HashMap<(String, String), Requirement>,
 }
 
-/// The directive names a supergraph uses: `@link(url: ".../authenticated/v0.1", as: "auth")`
-/// renames one; without a link the spec names apply.
+/// The directive names a supergraph uses, from its `@link`s to the specs
+/// (`@link(url: "https://specs.apollo.dev/authenticated/v0.1", as: "auth")` names it `@auth`).
+/// A spec the supergraph does not link has no name: a directive of its own that happens to be
+/// called `@policy` is not the spec's.
+#[derive(Default)]
 struct DirectiveNames {
-    authenticated: String,
-    requires_scopes: String,
-    policy: String,
+    authenticated: Option<String>,
+    requires_scopes: Option<String>,
+    policy: Option<String>,
 }
 
 impl DirectiveNames {
     fn of(document: &ast::Document<'static, String>) -> Self {
-        let mut names = DirectiveNames {
-            authenticated: "authenticated".into(),
-            requires_scopes: "requiresScopes".into(),
-            policy: "policy".into(),
-        };
+        let mut names = DirectiveNames::default();
         let links = document.definitions.iter().flat_map(|d| match d {
             ast::Definition::SchemaDefinition(s) => s.directives.iter(),
             _ => [].iter(),
@@ -93,12 +92,11 @@ impl DirectiveNames {
                 })
             };
             let Some(url) = argument("url") else { continue };
-            let spec = url
-                .trim_end_matches('/')
-                .rsplit('/')
-                .nth(1)
-                .unwrap_or_default();
-            let name = argument("as").unwrap_or_else(|| spec.to_string());
+            let Some(path) = url.split("specs.apollo.dev/").nth(1) else {
+                continue;
+            };
+            let spec = path.split('/').next().unwrap_or_default();
+            let name = Some(argument("as").unwrap_or_else(|| spec.to_string()));
             match spec {
                 "authenticated" => names.authenticated = name,
                 "requiresScopes" => names.requires_scopes = name,
@@ -109,12 +107,16 @@ impl DirectiveNames {
         names
     }
 
+    fn is(name: &Option<String>, directive: &str) -> bool {
+        name.as_deref() == Some(directive)
+    }
+
     fn requirement(&self, directives: &[ast::Directive<'static, String>]) -> Requirement {
         let mut requirement = Requirement::default();
         for directive in directives {
-            if directive.name == self.authenticated {
+            if Self::is(&self.authenticated, &directive.name) {
                 requirement.authenticated = true;
-            } else if directive.name == self.requires_scopes {
+            } else if Self::is(&self.requires_scopes, &directive.name) {
                 let scopes = directive
                     .arguments
                     .iter()
@@ -122,7 +124,7 @@ impl DirectiveNames {
                     .map(|(_, value)| string_lists(value))
                     .unwrap_or_default();
                 requirement.scopes.push(scopes);
-            } else if directive.name == self.policy {
+            } else if Self::is(&self.policy, &directive.name) {
                 requirement.policy = true;
             }
         }
@@ -352,6 +354,9 @@ mod tests {
         type User implements Node { id: ID! email: String @scopes(scopes: [["read:email"], ["admin"]]) }
         type Post implements Node { id: ID! @authenticated title: String draft: Draft }
         type Draft @authenticated { text: String }
+        "A directive of the schema's own, not the unlinked policy spec's."
+        type Note @policy { text: String }
+        directive @policy on OBJECT
     "#;
 
     fn rules() -> (AuthRules, SchemaIndex) {
@@ -385,6 +390,7 @@ mod tests {
         assert!(email.allows(&context(true, &["read:email"])));
         assert!(email.allows(&context(true, &["admin", "other"])));
         assert!(rules.field_requirement(&schema, "Post", "title").is_empty());
+        assert!(rules.types.get("Note").is_none());
         // Through an interface, an implementation's guarded field guards the interface's.
         assert!(
             !rules
