@@ -1,5 +1,6 @@
-//! Bearer JWTs checked against JSON Web Key Sets: files read at start, URLs fetched at start
-//! and again every `jwks_refresh_secs` (a failed refresh keeps the keys it had).
+//! Bearer JWTs checked against JSON Web Key Sets: files read at start; URLs fetched at start,
+//! every `jwks_refresh_secs`, every 5 s while a fetch fails (keeping the keys they had), and
+//! when a token names a key not seen yet.
 
 use std::path::PathBuf;
 use std::sync::Arc;
