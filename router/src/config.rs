@@ -311,6 +311,30 @@ impl Config {
                     self.persisted_queries.redis_url = Some(value.clone());
                 }
                 "HOT_RELOAD" => self.hot_reload = parse_bool(&key, &value)?,
+                "PERSISTED_QUERIES_MANIFEST" => {
+                    self.persisted_queries.manifest = Some(PathBuf::from(&value));
+                }
+                "SAFELIST" => self.persisted_queries.safelist = parse_bool(&key, &value)?,
+                "JWKS_URLS" => {
+                    let urls = value.split(',').map(str::trim).filter(|u| !u.is_empty());
+                    self.authentication
+                        .jwt
+                        .get_or_insert_with(Default::default)
+                        .jwks_urls = urls.map(String::from).collect();
+                }
+                "REQUIRE_AUTHENTICATION" => {
+                    self.authorization.require_authentication = parse_bool(&key, &value)?;
+                }
+                "RATE_LIMIT_RPS" => {
+                    self.rate_limit.requests_per_second =
+                        u32::try_from(parse_u64()?).context("rate limit too large")?;
+                }
+                "RATE_LIMIT_BURST" => {
+                    self.rate_limit.burst =
+                        u32::try_from(parse_u64()?).context("burst too large")?;
+                }
+                "METRICS" => self.telemetry.metrics = parse_bool(&key, &value)?,
+                "BATCHING" => self.batching.enabled = parse_bool(&key, &value)?,
                 other => {
                     if let Some(subgraph) = other.strip_prefix("SUBGRAPH_URL_") {
                         self.subgraphs
@@ -394,8 +418,27 @@ mod tests {
                     "COMMERCE_ROUTER_PERSISTED_QUERIES_REDIS_URL".to_string(),
                     "redis://cache:6379".to_string(),
                 ),
+                (
+                    "COMMERCE_ROUTER_JWKS_URLS".to_string(),
+                    "https://a/jwks.json, https://b/jwks.json".to_string(),
+                ),
+                (
+                    "COMMERCE_ROUTER_RATE_LIMIT_RPS".to_string(),
+                    "50".to_string(),
+                ),
+                ("COMMERCE_ROUTER_SAFELIST".to_string(), "true".to_string()),
             ])
             .expect("valid env");
+        assert_eq!(
+            config
+                .authentication
+                .jwt
+                .as_ref()
+                .map(|j| j.jwks_urls.len()),
+            Some(2)
+        );
+        assert_eq!(config.rate_limit.requests_per_second, 50);
+        assert!(config.persisted_queries.safelist);
         assert_eq!(config.body_limit, 10);
         assert_eq!(
             config.persisted_queries.redis_url.as_deref(),
