@@ -261,6 +261,18 @@ impl Object<'static> {
     }
 }
 
+/// Writes `[a,b,...]` from items that are JSON already.
+pub fn write_raw_array<T: AsRef<[u8]>>(out: &mut Vec<u8>, items: &[T]) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item.as_ref());
+    }
+    out.push(b']');
+}
+
 /// Stores each repeated subtree of a parsed response once: every later object or list with
 /// the same content becomes a [`Value::Shared`] of the first. GraphQL responses repeat
 /// themselves (the same author under each of their reviews, the same product under each

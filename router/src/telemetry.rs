@@ -77,11 +77,11 @@ impl Metrics {
         }
     }
 
-    pub fn http_request(&self, status: u16, elapsed: Duration) {
-        let status = status.to_string();
-        self.requests.with_label_values(&[&status]).inc();
+    pub fn http_request(&self, status: http::StatusCode, elapsed: Duration) {
+        let status = [status.as_str()];
+        self.requests.with_label_values(&status).inc();
         self.request_duration
-            .with_label_values(&[&status])
+            .with_label_values(&status)
             .observe(elapsed.as_secs_f64());
     }
 
@@ -117,8 +117,8 @@ mod tests {
     #[test]
     fn renders_what_was_recorded() {
         let metrics = Metrics::new();
-        metrics.http_request(200, Duration::from_millis(3));
-        metrics.http_request(200, Duration::from_millis(30));
+        metrics.http_request(http::StatusCode::OK, Duration::from_millis(3));
+        metrics.http_request(http::StatusCode::OK, Duration::from_millis(30));
         metrics.subgraph_request("products", "timeout", Duration::from_secs(2));
         metrics.inbound_dedupe(true);
         let text = metrics.render();

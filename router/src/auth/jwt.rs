@@ -78,6 +78,9 @@ pub struct Authenticator {
     /// Per URL, the keys of its last successful fetch.
     url_keys: Vec<ArcSwap<Vec<Key>>>,
     http: HttpClient,
+    /// Claims every token must have (`exp`, and `iss`/`aud` when configured); the algorithm
+    /// is each token's, checked against its key.
+    validation: Validation,
     /// When the URLs were last fetched; held while fetching, so fetches never overlap.
     fetched_at: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -121,7 +124,20 @@ impl Authenticator {
             !file_keys.is_empty() || !urls.is_empty(),
             "authentication.jwt needs jwks_files or jwks_urls"
         );
+        let mut validation = Validation::default();
+        validation.set_required_spec_claims(&["exp"]);
+        if config.issuers.is_empty() {
+            validation.iss = None;
+        } else {
+            validation.set_issuer(&config.issuers);
+        }
+        if config.audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&config.audiences);
+        }
         let authenticator = Arc::new(Self {
+            validation,
             url_keys: urls
                 .iter()
                 .map(|_| ArcSwap::from_pointee(Vec::new()))
@@ -225,18 +241,8 @@ impl Authenticator {
     fn verify(&self, token: &str) -> Result<serde_json::Value, Rejection> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| Rejection::Invalid(format!("invalid JWT: {e}")))?;
-        let mut validation = Validation::new(header.alg);
-        validation.set_required_spec_claims(&["exp"]);
-        if self.config.issuers.is_empty() {
-            validation.iss = None;
-        } else {
-            validation.set_issuer(&self.config.issuers);
-        }
-        if self.config.audiences.is_empty() {
-            validation.validate_aud = false;
-        } else {
-            validation.set_audience(&self.config.audiences);
-        }
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![header.alg];
         let url_keys: Vec<_> = self.url_keys.iter().map(ArcSwap::load_full).collect();
         let candidates = self
             .file_keys

@@ -857,14 +857,8 @@ fn request_body(
         }
         first = false;
         let _ = serde_json::to_writer(&mut out, name);
-        out.extend_from_slice(b":[");
-        for (i, rep) in reps.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(rep);
-        }
-        out.push(b']');
+        out.push(b':');
+        crate::json::write_raw_array(&mut out, reps);
     }
     for (name, value) in variables {
         if !first {

@@ -167,7 +167,7 @@ async fn measure(
     let response = next.run(request).await;
     state
         .metrics()
-        .http_request(response.status().as_u16(), started.elapsed());
+        .http_request(response.status(), started.elapsed());
     response
 }
 
@@ -411,14 +411,7 @@ async fn graphql_batch(
     }))
     .await;
     let mut body = Vec::with_capacity(responses.iter().map(|r| r.len() + 1).sum::<usize>() + 1);
-    body.push(b'[');
-    for (i, response) in responses.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(response);
-    }
-    body.push(b']');
+    crate::json::write_raw_array(&mut body, &responses);
     respond(StatusCode::OK, Media::Json, Bytes::from(body))
 }
 

@@ -72,6 +72,7 @@ pub struct PreparedOperation {
     guards: Vec<auth::Guard>,
     /// Field selections left out of the plan for this caller; they read as null.
     denied: HashSet<Pos>,
+    denied_hash: u64,
     operation_name: Option<String>,
     /// The progressive-override draw the plan was made with, for variants of it.
     draw: u64,
@@ -149,6 +150,7 @@ impl PreparedOperation {
             schedule: OnceLock::new(),
             guards: Vec::new(),
             denied: denied_set,
+            denied_hash: xxhash_rust::xxh3::xxh3_64(format!("{key:?}").as_bytes()),
             operation_name: self.operation_name.clone(),
             draw: self.draw,
             variants: Mutex::new(HashMap::new()),
@@ -164,14 +166,7 @@ impl PreparedOperation {
     /// A hash of the selections this variant leaves out (0 for none): requests that share an
     /// execution must be allowed the same selections.
     pub fn denied_hash(&self) -> u64 {
-        let mut positions: Vec<(usize, usize)> =
-            self.denied.iter().map(|p| (p.line, p.column)).collect();
-        positions.sort_unstable();
-        if positions.is_empty() {
-            0
-        } else {
-            xxhash_rust::xxh3::xxh3_64(format!("{positions:?}").as_bytes())
-        }
+        self.denied_hash
     }
 
     /// The response shape for these variable values (compiled once per distinct set).
@@ -359,6 +354,7 @@ async fn prepare_uncached(
         schedule: OnceLock::new(),
         guards,
         denied: HashSet::new(),
+        denied_hash: 0,
         operation_name: operation_name.map(str::to_string),
         draw,
         variants: Mutex::new(HashMap::new()),
