@@ -91,6 +91,7 @@ fn planning(c: &mut Criterion) {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
+        fetch_nested_entities_by_key: true,
     };
     let mut n = 0u64;
     c.bench_function(
@@ -172,6 +173,7 @@ fn execution(c: &mut Criterion) {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
+        fetch_nested_entities_by_key: true,
     };
     let prepared = runtime
         .block_on(prepare(&schema, QUERY, None, &options))

@@ -42,6 +42,9 @@ pub struct Config {
     /// Default timeout for one subgraph request, in milliseconds.
     pub subgraph_timeout_ms: u64,
     pub planning_timeout_ms: u64,
+    /// Fetch an entity's fan-out once per distinct entity instead of under each of its
+    /// positions (one more subgraph round trip; see the router README).
+    pub fetch_nested_entities_by_key: bool,
     /// Maximum request body size in bytes.
     pub body_limit: usize,
     pub cors: CorsConfig,
@@ -202,6 +205,7 @@ impl Default for Config {
             subgraphs: HashMap::new(),
             subgraph_timeout_ms: 30_000,
             planning_timeout_ms: 10_000,
+            fetch_nested_entities_by_key: true,
             body_limit: 2 * 1024 * 1024,
             cors: CorsConfig::default(),
             dedupe: DedupeConfig::default(),
@@ -297,6 +301,9 @@ impl Config {
             match name {
                 "SUBGRAPH_TIMEOUT_MS" => self.subgraph_timeout_ms = parse_u64()?,
                 "PLANNING_TIMEOUT_MS" => self.planning_timeout_ms = parse_u64()?,
+                "FETCH_NESTED_ENTITIES_BY_KEY" => {
+                    self.fetch_nested_entities_by_key = parse_bool(&key, &value)?;
+                }
                 "BODY_LIMIT" => {
                     self.body_limit =
                         usize::try_from(parse_u64()?).context("body limit too large")?

@@ -126,6 +126,7 @@ impl RouterState {
                 .cloned()
                 .collect::<HashSet<_>>(),
             limits: config.limits,
+            fetch_nested_entities_by_key: config.fetch_nested_entities_by_key,
         };
         let apq = &config.persisted_queries;
         let mut persisted = apq::PersistedQueries::new(apq.enabled, apq.max_bytes);

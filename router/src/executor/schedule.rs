@@ -360,6 +360,8 @@ mod tests {
             timeout: Duration::from_secs(10),
             override_flags: Default::default(),
             limits: Default::default(),
+            // The planner's own plans: these tests are about scheduling them.
+            fetch_nested_entities_by_key: false,
         };
         prepare(&state, query, None, &options).await.expect("plans")
     }

@@ -3,6 +3,7 @@
 //! the schema it was planned for, with a planning timeout.
 
 pub mod limits;
+mod nested_entities;
 pub mod projection;
 
 use std::collections::{HashMap, HashSet};
@@ -240,6 +241,9 @@ pub struct PlanningOptions {
     pub override_flags: HashSet<String>,
     /// Operations over these limits are refused before planning.
     pub limits: limits::OperationLimits,
+    /// Whether fans-out under repeated entities are fetched once per entity
+    /// ([`nested_entities`]).
+    pub fetch_nested_entities_by_key: bool,
 }
 
 pub fn document_hash(query: &str) -> u128 {
@@ -787,6 +791,7 @@ async fn plan(
 ) -> Result<QueryPlan, PipelineError> {
     let timeout = options.timeout;
     let flags = options.override_flags.clone();
+    let by_key = options.fetch_nested_entities_by_key;
     // Planning is CPU-bound and may be slow on pathological documents: run it off the async
     // workers, bounded by a deadline the planner checks cooperatively.
     let task = tokio::task::spawn_blocking(move || {
@@ -809,6 +814,16 @@ async fn plan(
                     )))
                 }
                 other => planning_error(&format!("Query planning failed: {other}")),
+            })
+            .map(|mut plan| {
+                if by_key {
+                    nested_entities::fetch_by_key(
+                        &mut plan,
+                        &state.planner.supergraph,
+                        &state.supergraph_types,
+                    );
+                }
+                plan
             })
     });
     match task.await {

@@ -18,6 +18,7 @@ async fn plans_every_argument_free_root_field_of_the_committed_supergraph() {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
+        fetch_nested_entities_by_key: true,
     };
     let query_type = state.api.get(&state.api.query_type).expect("query type");
     let mut planned = 0;

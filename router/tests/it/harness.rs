@@ -202,6 +202,7 @@ impl TestRouter {
             timeout: std::time::Duration::from_secs(10),
             override_flags: Default::default(),
             limits: Default::default(),
+            fetch_nested_entities_by_key: true,
         };
         let schema = self.state.schema();
         let prepared = commerce_router::pipeline::prepare(&schema, query, None, &options)

@@ -1,0 +1,497 @@
+//! Fetching nested entities once per distinct entity: a rewrite of the planner's plan.
+//!
+//! The planner answers `reviews { author { reviews { … } } }` from one subgraph with one
+//! fetch, so the subgraph resolves each author's reviews under every review the author wrote:
+//! an author with ten reviews is resolved, serialized, sent and parsed ten times. When an
+//! entity sits under a list in a fetch and its selection there fans out into a list again,
+//! the rewrite leaves only the entity's key (and what the subgraph cannot resolve by key,
+//! such as `@provides` fields) in that fetch, and adds an `_entities` fetch to the same
+//! subgraph right after it. The executor sends each distinct representation once and merges
+//! the answer into every position, so the subgraph's work and the bytes on the wire grow
+//! with the distinct entities instead of with their positions. The price is one more round
+//! trip to that subgraph on the plan's critical path, hence the narrow trigger; the
+//! `fetch_nested_entities_by_key` setting switches it off.
+//!
+//! Federation's contract makes this safe: an entity's field resolved through `_entities`
+//! with its key is the same field the subgraph resolves in place. Fields that the subgraph
+//! only resolves in place (external, `@requires`, overridden) stay where they are, and so
+//! does anything the rewrite cannot prove simple (abstract types, compound keys, conditional
+//! fragments, rewrites for interface objects).
+
+use std::collections::{BTreeSet, HashMap};
+
+use hive_router_query_planner::ast::document::Document;
+use hive_router_query_planner::ast::minification::minify_operation;
+use hive_router_query_planner::ast::operation::{
+    OperationDefinition, SubgraphFetchOperation, VariableDefinition,
+};
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::{
+    FieldSelection, InlineFragmentSelection, SelectionSet,
+};
+use hive_router_query_planner::ast::value::Value;
+use hive_router_query_planner::planner::plan_nodes::{
+    FetchNode, FlattenNode, FlattenNodePath, FlattenNodePathSegment, ParallelNode, PlanNode,
+    QueryPlan, SequenceNode,
+};
+use hive_router_query_planner::state::supergraph_state::{
+    OperationKind, SupergraphDefinition, SupergraphState, TypeNode,
+};
+
+use crate::schema::{SchemaIndex, TypeRef};
+
+/// Rewrites `plan` in place (see the module documentation).
+pub fn fetch_by_key(plan: &mut QueryPlan, supergraph: &SupergraphState, types: &SchemaIndex) {
+    let graph_ids = supergraph
+        .known_subgraphs
+        .iter()
+        .map(|(id, name)| (name.as_str(), id.as_str()))
+        .collect();
+    let rewriter = Rewriter {
+        supergraph,
+        types,
+        graph_ids,
+    };
+    if let Some(node) = plan.node.as_mut() {
+        rewriter.node(node);
+    }
+}
+
+struct Rewriter<'s> {
+    supergraph: &'s SupergraphState,
+    types: &'s SchemaIndex,
+    /// Subgraph name (as fetch nodes name it) to its `join__Graph` value.
+    graph_ids: HashMap<&'s str, &'s str>,
+}
+
+/// A part of a fetch's selection moved into an `_entities` fetch of its own.
+struct Moved {
+    /// Where the entities are, from the response's root.
+    path: Vec<FlattenNodePathSegment>,
+    type_name: String,
+    key_fields: Vec<String>,
+    selections: SelectionSet,
+}
+
+impl Rewriter<'_> {
+    fn node(&self, node: &mut PlanNode) {
+        match node {
+            PlanNode::Sequence(SequenceNode { nodes })
+            | PlanNode::Parallel(ParallelNode { nodes }) => {
+                nodes.iter_mut().for_each(|child| self.node(child));
+            }
+            PlanNode::Condition(condition) => {
+                for branch in [&mut condition.if_clause, &mut condition.else_clause] {
+                    if let Some(branch) = branch.as_deref_mut() {
+                        self.node(branch);
+                    }
+                }
+            }
+            PlanNode::Defer(defer) => {
+                if let Some(primary) = defer.primary.node.as_deref_mut() {
+                    self.node(primary);
+                }
+                for deferred in &mut defer.deferred {
+                    if let Some(node) = deferred.node.as_deref_mut() {
+                        self.node(node);
+                    }
+                }
+            }
+            PlanNode::Fetch(fetch) => {
+                let is_query = matches!(fetch.operation_kind, None | Some(OperationKind::Query));
+                if is_query && let Some(then) = self.split(fetch, &[]) {
+                    *node = followed_by(node, then);
+                }
+            }
+            PlanNode::Flatten(flatten) => {
+                let base = flatten.path.as_slice().to_vec();
+                if let PlanNode::Fetch(fetch) = flatten.node.as_mut()
+                    && let Some(then) = self.split(fetch, &base)
+                {
+                    *node = followed_by(node, then);
+                }
+            }
+            // Batched entity calls and subscriptions are left as planned.
+            PlanNode::BatchFetch(_) | PlanNode::Subscription(_) => {}
+        }
+    }
+
+    /// Moves the parts of `fetch` that fan out under repeated entities into `_entities`
+    /// fetches, and returns those fetches (already rewritten themselves), to run after it.
+    fn split(&self, fetch: &mut FetchNode, base: &[FlattenNodePathSegment]) -> Option<PlanNode> {
+        let has_rewrites = |r: &Option<Vec<_>>| r.as_ref().is_some_and(|r| !r.is_empty());
+        if has_rewrites(&fetch.input_rewrites) || has_rewrites(&fetch.output_rewrites) {
+            return None;
+        }
+        let graph = *self.graph_ids.get(fetch.service_name.as_str())?;
+        let document = &fetch.operation.document;
+        let mut selection = document
+            .operation
+            .selection_set
+            .inline_fragment_spreads(&document.fragments)
+            .ok()?;
+        let mut moved = Vec::new();
+        if fetch.requires.is_some() {
+            let [SelectionItem::Field(entities)] = selection.items.as_mut_slice() else {
+                return None;
+            };
+            let several = entities.selections.items.len() > 1;
+            for item in &mut entities.selections.items {
+                let SelectionItem::InlineFragment(fragment) = item else {
+                    return None;
+                };
+                let mut path = base.to_vec();
+                if several {
+                    path.push(FlattenNodePathSegment::TypeCondition(BTreeSet::from([
+                        fragment.type_condition.clone(),
+                    ])));
+                }
+                let type_name = fragment.type_condition.clone();
+                self.walk(
+                    graph,
+                    &type_name,
+                    &mut fragment.selections,
+                    &path,
+                    false,
+                    &mut moved,
+                );
+            }
+        } else {
+            let root = self.types.query_type.clone();
+            self.walk(graph, &root, &mut selection, base, false, &mut moved);
+        }
+        if moved.is_empty() {
+            return None;
+        }
+
+        let declared = document
+            .operation
+            .variable_definitions
+            .clone()
+            .unwrap_or_default();
+        let operation = OperationDefinition {
+            name: None,
+            operation_kind: document.operation.operation_kind.clone(),
+            variable_definitions: Some(used_definitions(&declared, &selection)),
+            selection_set: selection,
+        };
+        fetch.operation = self.operation(operation)?;
+        fetch.variable_usages = client_variables(&fetch.operation.document);
+
+        let mut then = Vec::with_capacity(moved.len());
+        for part in moved {
+            let mut entity_fetch = self.entity_fetch(fetch, &declared, &part)?;
+            let follow_up = self.split(&mut entity_fetch, &part.path);
+            let path: FlattenNodePath = path_from(&part.path)?;
+            let flatten = PlanNode::Flatten(FlattenNode {
+                path,
+                node: Box::new(PlanNode::Fetch(entity_fetch)),
+            });
+            then.push(match follow_up {
+                Some(follow_up) => PlanNode::Sequence(SequenceNode {
+                    nodes: vec![flatten, follow_up],
+                }),
+                None => flatten,
+            });
+        }
+        Some(match then.len() {
+            1 => then.pop()?,
+            _ => PlanNode::Parallel(ParallelNode { nodes: then }),
+        })
+    }
+
+    /// Walks one selection set of `type_name`, moving out what qualifies (see [`Self::moved`]).
+    fn walk(
+        &self,
+        graph: &str,
+        type_name: &str,
+        selections: &mut SelectionSet,
+        path: &[FlattenNodePathSegment],
+        under_list: bool,
+        moved: &mut Vec<Moved>,
+    ) {
+        for item in &mut selections.items {
+            match item {
+                SelectionItem::Field(field) => {
+                    let Some(field_type) = self
+                        .types
+                        .get(type_name)
+                        .and_then(|t| t.fields.get(&field.name))
+                        .map(|f| &f.ty)
+                    else {
+                        continue;
+                    };
+                    let target = field_type.named();
+                    if !self.types.get(target).is_some_and(|t| t.is_composite()) {
+                        continue;
+                    }
+                    let mut field_path = path.to_vec();
+                    field_path.push(FlattenNodePathSegment::Field(response_key(field).into()));
+                    field_path
+                        .extend((0..list_depth(field_type)).map(|_| FlattenNodePathSegment::List));
+                    if under_list && let Some(part) = self.moved(graph, target, field, &field_path)
+                    {
+                        moved.push(part);
+                    }
+                    let below_list = under_list || field_type.is_list();
+                    self.walk(
+                        graph,
+                        target,
+                        &mut field.selections,
+                        &field_path,
+                        below_list,
+                        moved,
+                    );
+                }
+                SelectionItem::InlineFragment(fragment) => {
+                    if fragment.skip_if.is_some() || fragment.include_if.is_some() {
+                        continue;
+                    }
+                    let condition = fragment.type_condition.clone();
+                    let mut inner_path = path.to_vec();
+                    if condition != type_name {
+                        inner_path.push(FlattenNodePathSegment::TypeCondition(BTreeSet::from([
+                            condition.clone(),
+                        ])));
+                    }
+                    self.walk(
+                        graph,
+                        &condition,
+                        &mut fragment.selections,
+                        &inner_path,
+                        under_list,
+                        moved,
+                    );
+                }
+                SelectionItem::FragmentSpread(_) => {}
+            }
+        }
+    }
+
+    /// Moves the selection of entity `field` (of type `type_name`) out of the fetch when it
+    /// fans out: the subgraph resolves a list of objects on it that it can resolve by key.
+    fn moved(
+        &self,
+        graph: &str,
+        type_name: &str,
+        field: &mut FieldSelection,
+        path: &[FlattenNodePathSegment],
+    ) -> Option<Moved> {
+        let definition = self.supergraph.definitions.get(type_name)?;
+        let SupergraphDefinition::Object(object) = definition else {
+            return None;
+        };
+        let key_fields = object.join_type.iter().find_map(|join| {
+            let simple = join.graph_id == graph && join.resolvable && !join.is_interface_object;
+            simple.then(|| simple_key(join.key.as_deref()?)).flatten()
+        })?;
+        let type_def = self.types.get(type_name)?;
+        let only_fields = field
+            .selections
+            .items
+            .iter()
+            .all(|item| matches!(item, SelectionItem::Field(_)));
+        if !only_fields {
+            return None;
+        }
+
+        let (mut moved, mut kept): (Vec<_>, Vec<_>) = std::mem::take(&mut field.selections.items)
+            .into_iter()
+            .partition(|item| {
+                let SelectionItem::Field(inner) = item else {
+                    return false;
+                };
+                !inner.name.starts_with("__")
+                    && !key_fields.contains(&inner.name)
+                    && object.fields.get(&inner.name).is_some_and(|f| {
+                        f.resolvable_in_graphs(definition).contains(graph)
+                            && !f.join_field.iter().any(|j| {
+                                j.graph_id.as_deref() == Some(graph) && j.requires.is_some()
+                            })
+                    })
+            });
+        let fans_out = moved.iter().any(|item| {
+            let SelectionItem::Field(inner) = item else {
+                return false;
+            };
+            type_def.fields.get(&inner.name).is_some_and(|f| {
+                f.ty.is_list()
+                    && self
+                        .types
+                        .get(f.ty.named())
+                        .is_some_and(|t| t.is_composite())
+            })
+        });
+        // The representation needs `__typename` and the key under their own names.
+        let needed: Vec<&str> = std::iter::once("__typename")
+            .chain(key_fields.iter().map(String::as_str))
+            .collect();
+        let clash = kept.iter().any(|item| match item {
+            SelectionItem::Field(f) => {
+                needed.contains(&response_key(f))
+                    && (f.alias.is_some()
+                        || f.arguments.is_some()
+                        || f.skip_if.is_some()
+                        || f.include_if.is_some())
+            }
+            _ => false,
+        });
+        if !fans_out || clash {
+            kept.append(&mut moved);
+            field.selections.items = kept;
+            return None;
+        }
+        for name in &needed {
+            let present = kept
+                .iter()
+                .any(|item| matches!(item, SelectionItem::Field(f) if response_key(f) == *name));
+            if !present {
+                kept.push(SelectionItem::Field(plain_field(name)));
+            }
+        }
+        field.selections.items = kept;
+        Some(Moved {
+            path: path.to_vec(),
+            type_name: type_name.to_string(),
+            key_fields,
+            selections: SelectionSet { items: moved },
+        })
+    }
+
+    /// The `_entities` fetch for a moved part of `parent`.
+    fn entity_fetch(
+        &self,
+        parent: &FetchNode,
+        declared: &[VariableDefinition],
+        part: &Moved,
+    ) -> Option<FetchNode> {
+        let fragment = |selections: SelectionSet| SelectionSet {
+            items: vec![SelectionItem::InlineFragment(InlineFragmentSelection {
+                type_condition: part.type_name.clone(),
+                selections,
+                skip_if: None,
+                include_if: None,
+            })],
+        };
+        let key = SelectionSet {
+            items: std::iter::once("__typename")
+                .chain(part.key_fields.iter().map(String::as_str))
+                .map(|name| SelectionItem::Field(plain_field(name)))
+                .collect(),
+        };
+        let entities = FieldSelection {
+            name: "_entities".into(),
+            arguments: Some(
+                (
+                    "representations".to_string(),
+                    Value::Variable("representations".into()),
+                )
+                    .into(),
+            ),
+            selections: fragment(part.selections.clone()),
+            ..Default::default()
+        };
+        let selection_set = SelectionSet {
+            items: vec![SelectionItem::Field(entities)],
+        };
+        let mut variables = vec![VariableDefinition {
+            name: "representations".into(),
+            variable_type: TypeNode::NonNull(Box::new(TypeNode::List(Box::new(
+                TypeNode::NonNull(Box::new(TypeNode::Named("_Any".into()))),
+            )))),
+            default_value: None,
+        }];
+        variables.extend(used_definitions(declared, &part.selections));
+        let operation = self.operation(OperationDefinition {
+            name: None,
+            operation_kind: Some(OperationKind::Query),
+            variable_definitions: Some(variables),
+            selection_set,
+        })?;
+        Some(FetchNode {
+            id: parent.id,
+            service_name: parent.service_name.clone(),
+            variable_usages: client_variables(&operation.document),
+            operation_kind: Some(OperationKind::Query),
+            operation,
+            custom_scalar_paths: None,
+            requires: Some(fragment(key)),
+            input_rewrites: None,
+            output_rewrites: None,
+        })
+    }
+
+    fn operation(&self, operation: OperationDefinition) -> Option<SubgraphFetchOperation> {
+        let document: Document = minify_operation(operation, self.supergraph).ok()?;
+        Some(SubgraphFetchOperation::from_anonymous_operation(document))
+    }
+}
+
+/// `node` (a fetch, possibly under a flatten) followed by `then`.
+fn followed_by(node: &mut PlanNode, then: PlanNode) -> PlanNode {
+    let first = std::mem::replace(node, PlanNode::Sequence(SequenceNode { nodes: Vec::new() }));
+    PlanNode::Sequence(SequenceNode {
+        nodes: vec![first, then],
+    })
+}
+
+fn response_key(field: &FieldSelection) -> &str {
+    field.alias.as_deref().unwrap_or(&field.name)
+}
+
+fn plain_field(name: &str) -> FieldSelection {
+    FieldSelection {
+        name: name.to_string(),
+        ..Default::default()
+    }
+}
+
+fn list_depth(ty: &TypeRef) -> usize {
+    match ty {
+        TypeRef::Named(_) => 0,
+        TypeRef::NonNull(inner) => list_depth(inner),
+        TypeRef::List(inner) => 1 + list_depth(inner),
+    }
+}
+
+/// The field names of a key made of top-level fields only (`"id"`, `"sku region"`).
+fn simple_key(key: &str) -> Option<Vec<String>> {
+    let fields: Vec<String> = key.split_whitespace().map(str::to_string).collect();
+    let is_name = |f: &String| {
+        f.chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+            && f.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+    };
+    (!fields.is_empty() && fields.iter().all(is_name)).then_some(fields)
+}
+
+/// The definitions of the variables `selections` uses (a subgraph rejects unused ones).
+fn used_definitions(
+    declared: &[VariableDefinition],
+    selections: &SelectionSet,
+) -> Vec<VariableDefinition> {
+    let used = selections.variable_usages();
+    declared
+        .iter()
+        .filter(|d| used.contains(&d.name))
+        .cloned()
+        .collect()
+}
+
+/// The client's variables a fetch document uses (its representations are the router's).
+fn client_variables(document: &Document) -> Option<BTreeSet<String>> {
+    let mut used = document.operation.selection_set.variable_usages();
+    for fragment in &document.fragments {
+        used.extend(fragment.selection_set.variable_usages());
+    }
+    used.remove("representations");
+    (!used.is_empty()).then_some(used)
+}
+
+/// A flatten path from segments (the path type keeps its segments private; its serialized
+/// form is public).
+fn path_from(segments: &[FlattenNodePathSegment]) -> Option<FlattenNodePath> {
+    let json = serde_json::to_value(segments).ok()?;
+    serde_json::from_value(json).ok()
+}
