@@ -74,51 +74,106 @@ struct Moved {
 }
 
 impl Rewriter<'_> {
+    /// Rewrites the fetches in `node`. The `_entities` fetches a split adds run as steps of
+    /// their own right after the step they came from, where the enclosing Sequence's
+    /// schedule lets each wait only for what it reads (see [`crate::executor::schedule`]).
     fn node(&self, node: &mut PlanNode) {
         match node {
-            PlanNode::Sequence(SequenceNode { nodes })
-            | PlanNode::Parallel(ParallelNode { nodes }) => {
-                nodes.iter_mut().for_each(|child| self.node(child));
+            PlanNode::Sequence(SequenceNode { nodes }) => {
+                let mut step = 0;
+                while step < nodes.len() {
+                    let then = self.step(&mut nodes[step]);
+                    let added = then.len();
+                    nodes.splice(step + 1..step + 1, then);
+                    step += 1 + added;
+                }
             }
             PlanNode::Condition(condition) => {
                 for branch in [&mut condition.if_clause, &mut condition.else_clause] {
                     if let Some(branch) = branch.as_deref_mut() {
-                        self.node(branch);
+                        self.node_in_place(branch);
                     }
                 }
             }
             PlanNode::Defer(defer) => {
                 if let Some(primary) = defer.primary.node.as_deref_mut() {
-                    self.node(primary);
+                    self.node_in_place(primary);
                 }
                 for deferred in &mut defer.deferred {
                     if let Some(node) = deferred.node.as_deref_mut() {
-                        self.node(node);
+                        self.node_in_place(node);
                     }
                 }
             }
-            PlanNode::Fetch(fetch) => {
-                let is_query = matches!(fetch.operation_kind, None | Some(OperationKind::Query));
-                if is_query && let Some(then) = self.split(fetch, &[]) {
-                    *node = followed_by(node, then);
-                }
-            }
-            PlanNode::Flatten(flatten) => {
-                let base = flatten.path.as_slice().to_vec();
-                if let PlanNode::Fetch(fetch) = flatten.node.as_mut()
-                    && let Some(then) = self.split(fetch, &base)
-                {
-                    *node = followed_by(node, then);
-                }
+            PlanNode::Fetch(_) | PlanNode::Flatten(_) | PlanNode::Parallel(_) => {
+                self.node_in_place(node);
             }
             // Batched entity calls and subscriptions are left as planned.
             PlanNode::BatchFetch(_) | PlanNode::Subscription(_) => {}
         }
     }
 
+    /// Rewrites `node` where it is not a step of a Sequence: what it adds runs after it.
+    fn node_in_place(&self, node: &mut PlanNode) {
+        if matches!(
+            node,
+            PlanNode::Sequence(_) | PlanNode::Condition(_) | PlanNode::Defer(_)
+        ) {
+            return self.node(node);
+        }
+        let then = self.step(node);
+        if !then.is_empty() {
+            let first =
+                std::mem::replace(node, PlanNode::Sequence(SequenceNode { nodes: Vec::new() }));
+            *node = PlanNode::Sequence(SequenceNode {
+                nodes: std::iter::once(first).chain(then).collect(),
+            });
+        }
+    }
+
+    /// Rewrites one step of a Sequence; returns the steps to run right after it.
+    fn step(&self, node: &mut PlanNode) -> Vec<PlanNode> {
+        match node {
+            PlanNode::Fetch(fetch) => {
+                let is_query = matches!(fetch.operation_kind, None | Some(OperationKind::Query));
+                if is_query {
+                    return self.split(fetch, &[]);
+                }
+                Vec::new()
+            }
+            PlanNode::Flatten(flatten) => {
+                let base = flatten.path.as_slice().to_vec();
+                match flatten.node.as_mut() {
+                    PlanNode::Fetch(fetch) => self.split(fetch, &base),
+                    other => {
+                        self.node_in_place(other);
+                        Vec::new()
+                    }
+                }
+            }
+            PlanNode::Parallel(ParallelNode { nodes }) => nodes
+                .iter_mut()
+                .flat_map(|branch| self.step(branch))
+                .collect(),
+            other => {
+                self.node(other);
+                Vec::new()
+            }
+        }
+    }
+
     /// Moves the parts of `fetch` that fan out under repeated entities into `_entities`
-    /// fetches, and returns those fetches (already rewritten themselves), to run after it.
-    fn split(&self, fetch: &mut FetchNode, base: &[FlattenNodePathSegment]) -> Option<PlanNode> {
+    /// fetches, and returns those fetches (and theirs, recursively) as steps to run after
+    /// it, each after the fetch it came from. Leaves `fetch` alone when nothing qualifies.
+    fn split(&self, fetch: &mut FetchNode, base: &[FlattenNodePathSegment]) -> Vec<PlanNode> {
+        self.try_split(fetch, base).unwrap_or_default()
+    }
+
+    fn try_split(
+        &self,
+        fetch: &mut FetchNode,
+        base: &[FlattenNodePathSegment],
+    ) -> Option<Vec<PlanNode>> {
         let has_rewrites = |r: &Option<Vec<_>>| r.as_ref().is_some_and(|r| !r.is_empty());
         if has_rewrites(&fetch.input_rewrites) || has_rewrites(&fetch.output_rewrites) {
             return None;
@@ -164,40 +219,41 @@ impl Rewriter<'_> {
             return None;
         }
 
+        // Everything is built before `fetch` changes, so a part that cannot be built leaves
+        // the fetch as planned.
         let declared = document
             .operation
             .variable_definitions
             .clone()
             .unwrap_or_default();
-        let operation = OperationDefinition {
+        let operation = self.operation(OperationDefinition {
             name: None,
             operation_kind: document.operation.operation_kind.clone(),
             variable_definitions: Some(used_definitions(&declared, &selection)),
             selection_set: selection,
-        };
-        fetch.operation = self.operation(operation)?;
-        fetch.variable_usages = client_variables(&fetch.operation.document);
+        })?;
+        let mut entity_fetches = moved
+            .iter()
+            .map(|part| {
+                Some((
+                    self.entity_fetch(fetch, &declared, part)?,
+                    path_from(&part.path)?,
+                ))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        fetch.variable_usages = client_variables(&operation.document);
+        fetch.operation = operation;
 
-        let mut then = Vec::with_capacity(moved.len());
-        for part in moved {
-            let mut entity_fetch = self.entity_fetch(fetch, &declared, &part)?;
-            let follow_up = self.split(&mut entity_fetch, &part.path);
-            let path: FlattenNodePath = path_from(&part.path)?;
-            let flatten = PlanNode::Flatten(FlattenNode {
+        let mut steps = Vec::new();
+        for ((mut entity_fetch, path), part) in entity_fetches.drain(..).zip(&moved) {
+            let follow_ups = self.split(&mut entity_fetch, &part.path);
+            steps.push(PlanNode::Flatten(FlattenNode {
                 path,
                 node: Box::new(PlanNode::Fetch(entity_fetch)),
-            });
-            then.push(match follow_up {
-                Some(follow_up) => PlanNode::Sequence(SequenceNode {
-                    nodes: vec![flatten, follow_up],
-                }),
-                None => flatten,
-            });
+            }));
+            steps.extend(follow_ups);
         }
-        Some(match then.len() {
-            1 => then.pop()?,
-            _ => PlanNode::Parallel(ParallelNode { nodes: then }),
-        })
+        Some(steps)
     }
 
     /// Walks one selection set of `type_name`, moving out what qualifies (see [`Self::moved`]).
@@ -425,14 +481,6 @@ impl Rewriter<'_> {
         let document: Document = minify_operation(operation, self.supergraph).ok()?;
         Some(SubgraphFetchOperation::from_anonymous_operation(document))
     }
-}
-
-/// `node` (a fetch, possibly under a flatten) followed by `then`.
-fn followed_by(node: &mut PlanNode, then: PlanNode) -> PlanNode {
-    let first = std::mem::replace(node, PlanNode::Sequence(SequenceNode { nodes: Vec::new() }));
-    PlanNode::Sequence(SequenceNode {
-        nodes: vec![first, then],
-    })
 }
 
 fn response_key(field: &FieldSelection) -> &str {

@@ -48,6 +48,7 @@ pub fn fixture(name: &str) -> String {
 pub struct TestRouter {
     state: std::sync::Arc<RouterState>,
     app: Router,
+    fetch_nested_entities_by_key: bool,
 }
 
 pub struct TestResponse {
@@ -83,9 +84,14 @@ impl TestRouter {
         for (name, url) in urls {
             config = config.with_subgraph_url(name, *url);
         }
+        let fetch_nested_entities_by_key = config.fetch_nested_entities_by_key;
         let state = RouterState::from_sdl(&fixture(supergraph), config).expect("valid supergraph");
         let app = commerce_router::app(state.clone());
-        Self { state, app }
+        Self {
+            state,
+            app,
+            fetch_nested_entities_by_key,
+        }
     }
 
     pub fn state(&self) -> std::sync::Arc<RouterState> {
@@ -202,7 +208,7 @@ impl TestRouter {
             timeout: std::time::Duration::from_secs(10),
             override_flags: Default::default(),
             limits: Default::default(),
-            fetch_nested_entities_by_key: true,
+            fetch_nested_entities_by_key: self.fetch_nested_entities_by_key,
         };
         let schema = self.state.schema();
         let prepared = commerce_router::pipeline::prepare(&schema, query, None, &options)

@@ -15,6 +15,7 @@ mod http_spec;
 mod inaccessible;
 mod introspection;
 mod keys;
+mod nested_entities;
 mod overrides;
 mod persisted_queries;
 mod rate_limits;
