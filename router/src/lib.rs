@@ -224,7 +224,9 @@ impl RouterState {
     ) -> Outcome {
         if let Some(persisted) = &request.persisted_query {
             let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
-            match self.persisted.resolve(persisted, sent).await {
+            // Boxed: the Redis lookup's state is large, and every request's future would
+            // otherwise carry (and copy) it.
+            match self.persisted.resolve(persisted, sent).boxed().await {
                 Ok(query) => request.query = query,
                 Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
             }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
+use futures::FutureExt;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use http::HeaderMap;
@@ -110,23 +111,33 @@ impl RateLimiter {
     }
 
     /// `Err(wait)` when `key` is over its limit.
-    pub async fn check(&self, key: &str) -> Result<(), Duration> {
-        if let Some((redis, script)) = &self.shared
-            && let Some(mut connection) = redis.connection().await
-        {
-            let wait = script
-                .key(format!("commerce-router:rate:{key}"))
-                .arg(self.interval_us)
-                .arg(self.tolerance_us)
-                .invoke_async::<u64>(&mut connection)
-                .await;
-            match wait {
-                Ok(0) => return Ok(()),
-                Ok(micros) => return Err(Duration::from_micros(micros)),
-                Err(error) => {
-                    tracing::warn!(%error, "rate limit Redis call failed; limiting locally")
-                }
+    /// The shared bucket's verdict, or `None` when Redis cannot answer.
+    async fn check_shared(&self, key: &str) -> Option<Result<(), Duration>> {
+        let (redis, script) = self.shared.as_ref()?;
+        let mut connection = redis.connection().await?;
+        let wait = script
+            .key(format!("commerce-router:rate:{key}"))
+            .arg(self.interval_us)
+            .arg(self.tolerance_us)
+            .invoke_async::<u64>(&mut connection)
+            .await;
+        match wait {
+            Ok(0) => Some(Ok(())),
+            Ok(micros) => Some(Err(Duration::from_micros(micros))),
+            Err(error) => {
+                tracing::warn!(%error, "rate limit Redis call failed; limiting locally");
+                None
             }
+        }
+    }
+
+    pub async fn check(&self, key: &str) -> Result<(), Duration> {
+        // Boxed: the Redis call's state is large, and the middleware's future (allocated
+        // and moved on every request) would carry it even when Redis is not configured.
+        if self.shared.is_some()
+            && let Some(verdict) = self.check_shared(key).boxed().await
+        {
+            return verdict;
         }
         // Buckets of clients that have been idle long enough are full again: drop them now
         // and then, so the map holds only recent clients.
