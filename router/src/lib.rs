@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod executor;
 pub mod http;
+pub mod inflight;
 pub mod introspection;
 pub mod json;
 pub mod pipeline;
@@ -19,15 +20,14 @@ pub mod supergraph;
 pub mod telemetry;
 pub mod value;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use tracing::info;
@@ -50,14 +50,12 @@ pub struct RouterState {
     client: SubgraphClient,
     config: Config,
     planning: PlanningOptions,
-    inbound: Mutex<HashMap<u64, SharedResponse>>,
+    inbound: inflight::InFlight<Outcome>,
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
     metrics: Arc<telemetry::Metrics>,
     rate_limiter: Option<rate_limit::RateLimiter>,
 }
-
-type SharedResponse = Shared<BoxFuture<'static, Outcome>>;
 
 /// One GraphQL request, transport-independent.
 #[derive(Debug, Clone, Default)]
@@ -159,7 +157,7 @@ impl RouterState {
             schema: ArcSwap::from_pointee(schema),
             client,
             planning,
-            inbound: Mutex::new(HashMap::new()),
+            inbound: inflight::InFlight::default(),
             persisted,
             config,
         })
@@ -327,42 +325,15 @@ impl RouterState {
             &headers,
         ) ^ schema.version
             ^ prepared.denied_hash().rotate_left(17);
-        let (shared, leader) = {
-            let mut inflight = self.inbound.lock().unwrap_or_else(|e| e.into_inner());
-            match inflight.get(&key) {
-                Some(existing) => (existing.clone(), false),
-                None => {
-                    let state = self.clone();
-                    let future = async move {
-                        Outcome::Executed(
-                            run_operation(state, schema, prepared, variables, headers).await,
-                        )
-                    }
-                    .boxed()
-                    .shared();
-                    inflight.insert(key, future.clone());
-                    (future, true)
-                }
-            }
-        };
-        self.metrics.inbound_dedupe(!leader);
-        let _guard = leader.then(|| InboundGuard { state: self, key });
-        shared.await
-    }
-}
-
-struct InboundGuard<'a> {
-    state: &'a RouterState,
-    key: u64,
-}
-
-impl Drop for InboundGuard<'_> {
-    fn drop(&mut self) {
-        self.state
+        let state = self.clone();
+        let (outcome, joined) = self
             .inbound
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+            .run(key, move || async move {
+                Outcome::Executed(run_operation(state, schema, prepared, variables, headers).await)
+            })
+            .await;
+        self.metrics.inbound_dedupe(joined);
+        outcome
     }
 }
 

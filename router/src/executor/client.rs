@@ -4,12 +4,10 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use http::{Method, Request, Uri, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
@@ -18,6 +16,7 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use yoke::Yoke;
 
+use crate::inflight::InFlight;
 use crate::json::Value;
 use crate::telemetry::Metrics;
 
@@ -41,8 +40,6 @@ pub type ParsedResponse = Yoke<SubgraphResponse<'static>, Vec<u8>>;
 
 type FetchResult = Result<Arc<ParsedResponse>, FetchError>;
 
-type SharedFetch = Shared<BoxFuture<'static, FetchResult>>;
-
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// The pooled HTTP(S) client, with the subgraphs' trust roots.
@@ -53,7 +50,7 @@ pub struct SubgraphClient {
     timeouts: HashMap<String, Duration>,
     default_timeout: Duration,
     dedupe: bool,
-    inflight: Mutex<HashMap<u64, SharedFetch>>,
+    inflight: InFlight<FetchResult>,
     metrics: Arc<Metrics>,
 }
 
@@ -96,7 +93,7 @@ impl SubgraphClient {
             timeouts,
             default_timeout,
             dedupe,
-            inflight: Mutex::new(HashMap::new()),
+            inflight: InFlight::default(),
             metrics,
         })
     }
@@ -144,38 +141,7 @@ impl SubgraphClient {
             }
             hasher.finish()
         };
-        let (shared, leader) = {
-            let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            match inflight.get(&key) {
-                Some(existing) => (existing.clone(), false),
-                None => {
-                    let shared = fetch.boxed().shared();
-                    inflight.insert(key, shared.clone());
-                    (shared, true)
-                }
-            }
-        };
-        // The leader clears the entry even when its request is cancelled mid-flight, so a
-        // finished result is never served to a later, unrelated request.
-        let _guard = leader.then(|| InflightGuard {
-            map: &self.inflight,
-            key,
-        });
-        shared.await
-    }
-}
-
-struct InflightGuard<'a> {
-    map: &'a Mutex<HashMap<u64, SharedFetch>>,
-    key: u64,
-}
-
-impl Drop for InflightGuard<'_> {
-    fn drop(&mut self) {
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
+        self.inflight.run(key, move || fetch).await.0
     }
 }
 
