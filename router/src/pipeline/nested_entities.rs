@@ -342,6 +342,14 @@ impl Rewriter<'_> {
             simple.then(|| simple_key(join.key.as_deref()?)).flatten()
         })?;
         let type_def = self.types.get(type_name)?;
+        // An entity without its whole key has no representation: everything moved would be
+        // lost for it.
+        let key_non_null = key_fields
+            .iter()
+            .all(|k| type_def.fields.get(k).is_some_and(|f| f.ty.is_non_null()));
+        if !key_non_null {
+            return None;
+        }
         let only_fields = field
             .selections
             .items
@@ -359,12 +367,7 @@ impl Rewriter<'_> {
                 };
                 !inner.name.starts_with("__")
                     && !key_fields.contains(&inner.name)
-                    && object.fields.get(&inner.name).is_some_and(|f| {
-                        f.resolvable_in_graphs(definition).contains(graph)
-                            && !f.join_field.iter().any(|j| {
-                                j.graph_id.as_deref() == Some(graph) && j.requires.is_some()
-                            })
-                    })
+                    && self.resolvable_by_key(graph, type_name, inner)
             });
         let fans_out = moved.iter().any(|item| {
             let SelectionItem::Field(inner) = item else {
@@ -411,6 +414,54 @@ impl Rewriter<'_> {
             type_name: type_name.to_string(),
             key_fields,
             selections: SelectionSet { items: moved },
+        })
+    }
+
+    /// Whether the subgraph resolves `field` of `type_name`, and everything selected below
+    /// it, wherever the type appears: not external (provided only on some paths), not
+    /// overridden, not `@requires`.
+    fn resolvable_by_key(&self, graph: &str, type_name: &str, field: &FieldSelection) -> bool {
+        if field.name.starts_with("__") {
+            return true;
+        }
+        let Some(definition) = self.supergraph.definitions.get(type_name) else {
+            return false;
+        };
+        let Some(supergraph_field) = definition.fields().get(&field.name) else {
+            return false;
+        };
+        let resolvable = supergraph_field
+            .resolvable_in_graphs(definition)
+            .contains(graph)
+            && !supergraph_field
+                .join_field
+                .iter()
+                .any(|j| j.graph_id.as_deref() == Some(graph) && j.requires.is_some());
+        let Some(target) = self
+            .types
+            .get(type_name)
+            .and_then(|t| t.fields.get(&field.name))
+            .map(|f| f.ty.named())
+        else {
+            return false;
+        };
+        resolvable && self.selection_resolvable_by_key(graph, target, &field.selections)
+    }
+
+    fn selection_resolvable_by_key(
+        &self,
+        graph: &str,
+        type_name: &str,
+        selections: &SelectionSet,
+    ) -> bool {
+        selections.items.iter().all(|item| match item {
+            SelectionItem::Field(field) => self.resolvable_by_key(graph, type_name, field),
+            SelectionItem::InlineFragment(fragment) => self.selection_resolvable_by_key(
+                graph,
+                &fragment.type_condition,
+                &fragment.selections,
+            ),
+            SelectionItem::FragmentSpread(_) => false,
         })
     }
 
