@@ -434,8 +434,13 @@ mod tests {
                     "50".to_string(),
                 ),
                 ("COMMERCE_ROUTER_SAFELIST".to_string(), "true".to_string()),
+                (
+                    "COMMERCE_ROUTER_FETCH_NESTED_ENTITIES_BY_KEY".to_string(),
+                    "false".to_string(),
+                ),
             ])
             .expect("valid env");
+        assert!(!config.fetch_nested_entities_by_key);
         assert_eq!(
             config
                 .authentication
