@@ -87,26 +87,32 @@ fn planning(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let state =
         Arc::new(SchemaState::from_sdl(&supergraph(), &Default::default()).expect("schema"));
-    let options = PlanningOptions {
+    let options = |fetch_nested_entities_by_key| PlanningOptions {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
-        fetch_nested_entities_by_key: true,
+        fetch_nested_entities_by_key,
     };
     let mut n = 0u64;
-    c.bench_function(
-        "plan (parse + validate + normalize + plan, cache miss)",
-        |b| {
-            b.iter(|| {
-                n += 1;
-                // A distinct comment makes a distinct document: every iteration misses the cache.
-                let query = format!("{QUERY} # {n}");
-                runtime
-                    .block_on(prepare(&state, &query, None, &options))
-                    .expect("plan")
-            })
-        },
-    );
+    // The planner's plan alone is the baseline of the rewrite's cost.
+    for (by_key, label) in [(true, ""), (false, ", planner's plan as is")] {
+        let options = options(by_key);
+        c.bench_function(
+            &format!("plan (parse + validate + normalize + plan, cache miss{label})"),
+            |b| {
+                b.iter(|| {
+                    n += 1;
+                    // A distinct comment makes a distinct document: every iteration misses the
+                    // cache.
+                    let query = format!("{QUERY} # {n}");
+                    runtime
+                        .block_on(prepare(&state, &query, None, &options))
+                        .expect("plan")
+                })
+            },
+        );
+    }
+    let options = options(true);
     c.bench_function("prepare (plan cache hit)", |b| {
         b.iter(|| {
             runtime
@@ -126,21 +132,31 @@ fn execution(c: &mut Criterion) {
             .with_subgraph_url("inventory", spawn(products::inventory()).await)
             .with_subgraph_url("reviews", spawn(products::reviews(data.clone())).await)
     });
+    let as_planned = Config {
+        fetch_nested_entities_by_key: false,
+        ..config.clone()
+    };
     let state = RouterState::from_sdl(&supergraph(), config).expect("router state");
     let request = GraphQLRequest {
         query: QUERY.to_string(),
         ..Default::default()
     };
     let mut size = 0;
-    c.bench_function("whole request through in-process subgraphs", |b| {
-        b.iter(|| {
-            let outcome = runtime.block_on(state.execute(request.clone(), true));
-            let Outcome::Executed(body) = outcome else {
-                panic!("execution failed");
-            };
-            size = body.len();
-        })
-    });
+    let as_planned = RouterState::from_sdl(&supergraph(), as_planned).expect("router state");
+    for (state, label) in [(&state, ""), (&as_planned, ", planner's plan as is")] {
+        c.bench_function(
+            &format!("whole request through in-process subgraphs{label}"),
+            |b| {
+                b.iter(|| {
+                    let outcome = runtime.block_on(state.execute(request.clone(), true));
+                    let Outcome::Executed(body) = outcome else {
+                        panic!("execution failed");
+                    };
+                    size = body.len();
+                })
+            },
+        );
+    }
     println!("response size: {size} bytes");
 
     let cached_config = runtime.block_on(async {
