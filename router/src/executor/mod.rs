@@ -7,6 +7,7 @@ mod rewrites;
 pub mod schedule;
 
 use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -87,6 +88,9 @@ pub struct Executor<'a> {
     schedule: &'a Schedule,
     data: Mutex<Tree<'a>>,
     errors: Mutex<Vec<GraphQLError>>,
+    /// Entities this execution already fetched, by the fetch's shape and the representation
+    /// sent (see [`Executor::entity_fetch`]).
+    fetched: Mutex<FxHashMap<u64, FxHashMap<Vec<u8>, &'a Value<'a>>>>,
 }
 
 impl<'a> Executor<'a> {
@@ -111,6 +115,7 @@ impl<'a> Executor<'a> {
                 reshaped: 0,
             }),
             errors: Mutex::new(Vec::new()),
+            fetched: Mutex::new(FxHashMap::default()),
         }
     }
 
@@ -307,6 +312,10 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// An `_entities` fetch. A query's execution never asks a subgraph the same entity
+    /// question twice: plans reach the same entities by several paths, and when every
+    /// representation of a fetch was already answered, without errors, by a fetch of the same
+    /// shape (subgraph and selection), those answers are merged instead.
     async fn entity_fetch(&self, fetch: &FetchNode, path: &FlattenNodePath) {
         let Some(requires) = &fetch.requires else {
             return self.root_fetch(fetch).await;
@@ -318,6 +327,20 @@ impl<'a> Executor<'a> {
         );
         if batch.representations.is_empty() {
             return;
+        }
+        let shape = self.fetch_shape(fetch);
+        if let Some(shape) = shape
+            && let Some(known) = self.already_fetched(shape, &batch.representations)
+        {
+            let entities = self.arena.keep_tree(Value::Array(known));
+            return self.merge_entities(
+                &fetch.service_name,
+                "_entities",
+                &batch,
+                Some(entities),
+                None,
+                &[],
+            );
         }
         let variables = self.used_variables(fetch.variable_usages.as_ref());
         let Some(response) = self
@@ -333,6 +356,19 @@ impl<'a> Executor<'a> {
             return;
         };
         let entities = response.data.as_ref().and_then(|d| d.get("_entities"));
+        if let Some(shape) = shape
+            && response.errors.as_ref().is_none_or(Vec::is_empty)
+            && let Some(Value::Array(values)) = entities.map(Value::resolve)
+            && values.len() == batch.representations.len()
+        {
+            let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+            let answers = fetched.entry(shape).or_default();
+            for (representation, value) in batch.representations.iter().zip(values) {
+                if matches!(value.resolve(), Value::Object(_)) {
+                    answers.insert(representation.clone(), value);
+                }
+            }
+        }
         self.merge_entities(
             &fetch.service_name,
             "_entities",
@@ -341,6 +377,61 @@ impl<'a> Executor<'a> {
             fetch.output_rewrites.as_deref(),
             response.errors.as_deref().unwrap_or_default(),
         );
+    }
+
+    /// What makes two entity fetches ask the same question of the same entity: the subgraph
+    /// and the selection, its fields in any order. `None` when answers must not be reused: a
+    /// mutation's plan (data changes between its fetches) or the planner's rewrites.
+    fn fetch_shape(&self, fetch: &FetchNode) -> Option<u64> {
+        let rewritten = |r: &Option<Vec<FetchRewrite>>| r.as_ref().is_some_and(|r| !r.is_empty());
+        if !self.schedule.is_query()
+            || rewritten(&fetch.input_rewrites)
+            || rewritten(&fetch.output_rewrites)
+        {
+            return None;
+        }
+        let document = &fetch.operation.document;
+        let entities = document.operation.selection_set.entities_field()?;
+        let mut printed: Vec<String> = Vec::new();
+        for item in &entities.selections.items {
+            let SelectionItem::InlineFragment(fragment) = item else {
+                return None;
+            };
+            let mut fields: Vec<String> = fragment
+                .selections
+                .items
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            fields.sort_unstable();
+            printed.push(format!(
+                "{}{{{}}}",
+                fragment.type_condition,
+                fields.join(" ")
+            ));
+        }
+        printed.sort_unstable();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        fetch.service_name.hash(&mut hasher);
+        printed.hash(&mut hasher);
+        for fragment in &document.fragments {
+            fragment.to_string().hash(&mut hasher);
+        }
+        Some(hasher.finish())
+    }
+
+    /// The answers to every representation, when this execution already has them all.
+    fn already_fetched(&self, shape: u64, representations: &[Vec<u8>]) -> Option<Vec<Value<'a>>> {
+        let fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        let answers = fetched.get(&shape)?;
+        representations
+            .iter()
+            .map(|representation| {
+                answers
+                    .get(representation.as_slice())
+                    .map(|v| Value::Ref(v))
+            })
+            .collect()
     }
 
     async fn batch_fetch(&self, batch: &BatchFetchNode) {
@@ -976,6 +1067,9 @@ impl<'s> RepresentationWriter<'s> {
         }
         let mut fields = Vec::new();
         self.flatten(selections, typename, &mut fields);
+        // One order whatever the selection's: representations of the same entity for
+        // different fetches are then the same bytes (see `Executor::entity_fetch`).
+        fields.sort_by_key(|f| (f.output_key != "__typename", f.output_key));
         self.compiled.push(CompiledSelection {
             selections,
             typename: typename.map(str::to_string),

@@ -25,6 +25,7 @@ use hive_router_query_planner::state::supergraph_state::OperationKind;
 pub struct Schedule {
     /// Keyed by the Sequence node's address: plans are immutable once prepared.
     units: FxHashMap<usize, Vec<Unit>>,
+    is_query: bool,
 }
 
 /// A step of a Sequence, or one branch of a step that is a Parallel (branches are scheduled
@@ -97,11 +98,19 @@ impl Schedule {
     /// field runs after the previous one has finished, per the GraphQL spec), so they get an
     /// empty schedule.
     pub fn new(plan: &QueryPlan, is_query: bool) -> Self {
-        let mut schedule = Schedule::default();
+        let mut schedule = Schedule {
+            is_query,
+            ..Schedule::default()
+        };
         if is_query && let Some(node) = &plan.node {
             schedule.visit(node);
         }
         schedule
+    }
+
+    /// Whether the plan is a query's (nothing it fetches changes data).
+    pub fn is_query(&self) -> bool {
+        self.is_query
     }
 
     /// The units `sequence` runs as; `None` means its steps run one after another.

@@ -5,7 +5,7 @@ use commerce_router::Config;
 use insta::assert_json_snapshot;
 use serde_json::json;
 
-use crate::harness::{TestRouter, spawn_subgraph};
+use crate::harness::{TestRouter, spawn_recording, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 pub async fn products_router() -> TestRouter {
@@ -345,4 +345,62 @@ async fn batches_entity_fetches_to_one_subgraph_from_different_paths() {
       }
     }
     "#);
+}
+
+/// An execution never asks a subgraph the same entity question twice: the plan reaches the
+/// products again below the reviews' authors, and their `inStock`/`shippingEstimate` come
+/// from the first inventory answer unless a product is new there.
+#[tokio::test]
+async fn an_execution_asks_for_the_same_entities_once() {
+    // Two users reviewing two products twice each: every author reviewed both products.
+    let data = Dataset::generate(2, 2, 2);
+    let accounts = spawn_subgraph(products::accounts(data.clone())).await;
+    let products_url = spawn_subgraph(products::products(data.clone())).await;
+    let reviews = spawn_subgraph(products::reviews(data)).await;
+    let (inventory, inventory_requests) = spawn_recording(axum::Router::new().route(
+        "/graphql",
+        axum::routing::post_service(async_graphql_axum::GraphQL::new(products::inventory())),
+    ))
+    .await;
+    let router = TestRouter::products(
+        &accounts,
+        &products_url,
+        &inventory,
+        &reviews,
+        Config::default(),
+    );
+    let stock = |first: u8| {
+        format!(
+            "{{ topProducts(first: {first}) {{ upc inStock shippingEstimate reviews {{ author {{ reviews {{ product {{ upc inStock shippingEstimate }} }} }} }} }} }}"
+        )
+    };
+
+    // Both products at the top: the nested ones are all known.
+    let response = router.query(&stock(2), json!({})).await;
+    assert_eq!(response.get("errors"), None, "{response}");
+    let nested = &response["data"]["topProducts"][0]["reviews"][0]["author"]["reviews"];
+    for review in nested.as_array().expect("reviews") {
+        let product = &review["product"];
+        let top = response["data"]["topProducts"]
+            .as_array()
+            .and_then(|top| top.iter().find(|p| p["upc"] == product["upc"]))
+            .expect("the same product at the top");
+        assert_eq!(product["shippingEstimate"], top["shippingEstimate"]);
+        assert_eq!(product["inStock"], top["inStock"]);
+    }
+    let requests = std::mem::take(&mut *inventory_requests.lock().expect("lock"));
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+
+    // One product at the top: the second is new below, so inventory is asked again (for both:
+    // a fetch is reused only whole).
+    let response = router.query(&stock(1), json!({})).await;
+    assert_eq!(response.get("errors"), None, "{response}");
+    let requests = std::mem::take(&mut *inventory_requests.lock().expect("lock"));
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(
+        requests[1]["variables"]["representations"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }

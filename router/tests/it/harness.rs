@@ -1,9 +1,12 @@
 //! Test harness: start subgraphs on port 0, build the router in-process, send requests.
 
+use std::sync::{Arc, Mutex};
+
 use async_graphql::{ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::GraphQL;
 use axum::Router;
 use axum::body::Body;
+use axum::middleware::{self, Next};
 use axum::routing::post_service;
 use commerce_router::{Config, RouterState};
 use http::{HeaderMap, Request, StatusCode};
@@ -220,4 +223,27 @@ impl TestRouter {
             .map(|p| p.to_string())
             .unwrap_or_default()
     }
+}
+
+/// The request bodies a subgraph received, in order.
+pub type Recorded = Arc<Mutex<Vec<Value>>>;
+
+/// Serves `app` and records every request body it receives.
+pub async fn spawn_recording(app: Router) -> (String, Recorded) {
+    let recorded = Recorded::default();
+    let sink = recorded.clone();
+    let app = app.layer(middleware::from_fn(
+        move |request: Request<Body>, next: Next| {
+            let sink = sink.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+                let json = serde_json::from_slice(&bytes).expect("a JSON request");
+                sink.lock().expect("lock").push(json);
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+        },
+    ));
+    (serve_app(app).await, recorded)
 }

@@ -2,41 +2,15 @@
 //! (`fetch_nested_entities_by_key`): the subgraph is asked for each author's reviews once,
 //! not under every review the author wrote, and clients see the same response either way.
 
-use std::sync::{Arc, Mutex};
-
 use async_graphql_axum::GraphQL;
 use axum::Router;
-use axum::body::Body;
-use axum::extract::Request;
-use axum::middleware::{self, Next};
 use axum::routing::post_service;
 use commerce_router::Config;
 use insta::assert_snapshot;
 use serde_json::{Value, json};
 
-use crate::harness::{TestRouter, serve_app, spawn_subgraph};
+use crate::harness::{Recorded, TestRouter, spawn_recording, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
-
-/// The request bodies a subgraph received, in order.
-type Recorded = Arc<Mutex<Vec<Value>>>;
-
-/// Serves `app` and records every request body it receives.
-async fn spawn_recording(app: Router) -> (String, Recorded) {
-    let recorded = Recorded::default();
-    let sink = recorded.clone();
-    let app = app.layer(middleware::from_fn(move |request: Request, next: Next| {
-        let sink = sink.clone();
-        async move {
-            let (parts, body) = request.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
-            let json = serde_json::from_slice(&bytes).expect("a JSON request");
-            sink.lock().expect("lock").push(json);
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-    }));
-    (serve_app(app).await, recorded)
-}
 
 struct Setup {
     /// The same subgraphs behind a router with the rewrite and one without it.

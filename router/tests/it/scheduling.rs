@@ -43,8 +43,10 @@ async fn a_fetch_does_not_wait_for_a_parallel_branch_it_does_not_read() {
     // Plan: products → reviews → Parallel[products (price, weight), accounts (name)] →
     // inventory (shippingEstimate, which requires price and weight). Accounts answers only
     // once inventory has been asked the second time, so a router that runs the Sequence
-    // strictly waits on accounts until its timeout and reports an error.
-    let data = Dataset::generate(2, 1, 2);
+    // strictly waits on accounts until its timeout and reports an error. The authors also
+    // reviewed a product outside the top one, so the second inventory fetch has an entity the
+    // first did not answer, and is sent.
+    let data = Dataset::generate(2, 2, 2);
     let (opened, open) = watch::channel(false);
     let inventory_calls = Arc::new(AtomicUsize::new(0));
     let inventory = spawn_gated(products::inventory(), move || {
@@ -69,7 +71,7 @@ async fn a_fetch_does_not_wait_for_a_parallel_branch_it_does_not_read() {
         ..Config::default()
     };
     let router = TestRouter::products(&accounts, &products_url, &inventory, &reviews, config);
-    let query = "{ topProducts { shippingEstimate reviews { author { name reviews { product { shippingEstimate } } } } } }";
+    let query = "{ topProducts(first: 1) { shippingEstimate reviews { author { name reviews { product { shippingEstimate } } } } } }";
     let plan = router.plan(query).await;
     assert!(
         plan.contains("Parallel") && plan.matches("service: \"inventory\"").count() == 2,
