@@ -404,3 +404,47 @@ async fn an_execution_asks_for_the_same_entities_once() {
         Some(2)
     );
 }
+
+/// An answer that came with errors is never reused: the second inventory fetch is sent again
+/// (and both errors reach the client at their paths).
+#[tokio::test]
+async fn answers_that_came_with_errors_are_not_reused() {
+    let data = Dataset::generate(2, 2, 2);
+    let accounts = spawn_subgraph(products::accounts(data.clone())).await;
+    let products_url = spawn_subgraph(products::products(data.clone())).await;
+    let reviews = spawn_subgraph(products::reviews(data)).await;
+    // Every inventory answer: both products in stock, the first one's estimate failed.
+    let canned = || async {
+        axum::Json(json!({
+            "data": { "_entities": [
+                { "inStock": true, "shippingEstimate": null },
+                { "inStock": true, "shippingEstimate": 7 },
+            ] },
+            "errors": [{ "message": "estimate unavailable", "path": ["_entities", 0, "shippingEstimate"] }],
+        }))
+    };
+    let (inventory, inventory_requests) =
+        spawn_recording(axum::Router::new().route("/graphql", axum::routing::post(canned))).await;
+    let router = TestRouter::products(
+        &accounts,
+        &products_url,
+        &inventory,
+        &reviews,
+        Config::default(),
+    );
+    let query = "{ topProducts(first: 2) { upc shippingEstimate reviews { author { reviews { product { upc shippingEstimate } } } } } }";
+    let response = router.query(query, json!({})).await;
+    assert_eq!(
+        inventory_requests.lock().expect("lock").len(),
+        2,
+        "{response}"
+    );
+    let errors = response["errors"].as_array().expect("errors");
+    assert!(errors.len() >= 2, "{response}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["message"] == "estimate unavailable"),
+        "{response}"
+    );
+}
