@@ -325,11 +325,15 @@ impl RouterState {
             &headers,
         ) ^ schema.version
             ^ prepared.denied_hash().rotate_left(17);
-        let state = self.clone();
         let (outcome, joined) = self
             .inbound
-            .run(key, move || async move {
-                Outcome::Executed(run_operation(state, schema, prepared, variables, headers).await)
+            .run(key, || {
+                let state = self.clone();
+                async move {
+                    Outcome::Executed(
+                        run_operation(state, schema, prepared, variables, headers).await,
+                    )
+                }
             })
             .await;
         self.metrics.inbound_dedupe(joined);

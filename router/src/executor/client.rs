@@ -118,17 +118,20 @@ impl SubgraphClient {
             .get(subgraph)
             .copied()
             .unwrap_or(self.default_timeout);
-        let fetch = send(
-            self.http.clone(),
-            url.clone(),
-            body.clone(),
-            headers.clone(),
-            timeout,
-            subgraph.to_string(),
-            self.metrics.clone(),
-        );
+        // Built only by the call that sends: the others share its answer.
+        let fetch = || {
+            send(
+                self.http.clone(),
+                url.clone(),
+                body.clone(),
+                headers.clone(),
+                timeout,
+                subgraph.to_string(),
+                self.metrics.clone(),
+            )
+        };
         if !(self.dedupe && is_query) {
-            return fetch.await;
+            return fetch().await;
         }
         let key = {
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -141,7 +144,7 @@ impl SubgraphClient {
             }
             hasher.finish()
         };
-        self.inflight.run(key, move || fetch).await.0
+        self.inflight.run(key, fetch).await.0
     }
 }
 

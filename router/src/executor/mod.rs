@@ -3,11 +3,10 @@
 //! result into one response tree at its path, placing subgraph errors on client paths.
 
 pub mod client;
-mod rewrites;
+pub(crate) mod rewrites;
 pub mod schedule;
 
 use rustc_hash::FxHashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -328,7 +327,7 @@ impl<'a> Executor<'a> {
         if batch.representations.is_empty() {
             return;
         }
-        let shape = self.fetch_shape(fetch);
+        let shape = self.schedule.entity_shape(fetch);
         if let Some(shape) = shape
             && let Some(known) = self.already_fetched(shape, &batch.representations)
         {
@@ -377,47 +376,6 @@ impl<'a> Executor<'a> {
             fetch.output_rewrites.as_deref(),
             response.errors.as_deref().unwrap_or_default(),
         );
-    }
-
-    /// What makes two entity fetches ask the same question of the same entity: the subgraph
-    /// and the selection, its fields in any order. `None` when answers must not be reused: a
-    /// mutation's plan (data changes between its fetches) or the planner's rewrites.
-    fn fetch_shape(&self, fetch: &FetchNode) -> Option<u64> {
-        let rewritten = |r: &Option<Vec<FetchRewrite>>| r.as_ref().is_some_and(|r| !r.is_empty());
-        if !self.schedule.is_query()
-            || rewritten(&fetch.input_rewrites)
-            || rewritten(&fetch.output_rewrites)
-        {
-            return None;
-        }
-        let document = &fetch.operation.document;
-        let entities = document.operation.selection_set.entities_field()?;
-        let mut printed: Vec<String> = Vec::new();
-        for item in &entities.selections.items {
-            let SelectionItem::InlineFragment(fragment) = item else {
-                return None;
-            };
-            let mut fields: Vec<String> = fragment
-                .selections
-                .items
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            fields.sort_unstable();
-            printed.push(format!(
-                "{}{{{}}}",
-                fragment.type_condition,
-                fields.join(" ")
-            ));
-        }
-        printed.sort_unstable();
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        fetch.service_name.hash(&mut hasher);
-        printed.hash(&mut hasher);
-        for fragment in &document.fragments {
-            fragment.to_string().hash(&mut hasher);
-        }
-        Some(hasher.finish())
     }
 
     /// The answers to every representation, when this execution already has them all.

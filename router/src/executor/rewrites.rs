@@ -2,9 +2,17 @@
 //! interface's name as `__typename`) and `KeyRenamer` (internal aliases back to client keys).
 
 use crate::json::Value;
-use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite};
+use hive_router_query_planner::planner::plan_nodes::{
+    FetchNode, FetchNodePathSegment, FetchRewrite,
+};
 
 use crate::schema::SchemaIndex;
+
+/// Whether the planner rewrites `fetch`'s input or output (interface objects and the like).
+pub fn any(fetch: &FetchNode) -> bool {
+    let some = |r: &Option<Vec<FetchRewrite>>| r.as_ref().is_some_and(|r| !r.is_empty());
+    some(&fetch.input_rewrites) || some(&fetch.output_rewrites)
+}
 
 pub fn apply(value: &mut Value<'_>, rewrite: &FetchRewrite, types: &SchemaIndex) {
     match rewrite {

@@ -8,6 +8,8 @@
 //! or nested non-fetch nodes) waits for everything before it, and everything after waits
 //! for it.
 
+use std::hash::{Hash, Hasher};
+
 use rustc_hash::FxHashMap;
 
 use hive_router_query_planner::ast::operation::SubgraphFetchOperation;
@@ -20,12 +22,14 @@ use hive_router_query_planner::planner::plan_nodes::{
 use hive_router_query_planner::state::supergraph_state::OperationKind;
 
 /// For the Sequences of one plan whose steps need not run strictly one after another, the
-/// units they run as and what each waits for.
+/// units they run as and what each waits for; and the shape of each entity fetch, under
+/// which an execution keeps the answers it got (see `Executor::entity_fetch`).
 #[derive(Debug, Default)]
 pub struct Schedule {
     /// Keyed by the Sequence node's address: plans are immutable once prepared.
     units: FxHashMap<usize, Vec<Unit>>,
-    is_query: bool,
+    /// Keyed by the fetch node's address.
+    entity_shapes: FxHashMap<usize, u64>,
 }
 
 /// A step of a Sequence, or one branch of a step that is a Parallel (branches are scheduled
@@ -95,22 +99,21 @@ fn units(sequence: &SequenceNode) -> Option<Vec<Unit>> {
 
 impl Schedule {
     /// The schedule of a query's plan. Mutations keep their strict order (each mutation
-    /// field runs after the previous one has finished, per the GraphQL spec), so they get an
-    /// empty schedule.
+    /// field runs after the previous one has finished, per the GraphQL spec) and reuse no
+    /// answer (data changes between their fetches), so they get an empty schedule.
     pub fn new(plan: &QueryPlan, is_query: bool) -> Self {
-        let mut schedule = Schedule {
-            is_query,
-            ..Schedule::default()
-        };
+        let mut schedule = Schedule::default();
         if is_query && let Some(node) = &plan.node {
             schedule.visit(node);
         }
         schedule
     }
 
-    /// Whether the plan is a query's (nothing it fetches changes data).
-    pub fn is_query(&self) -> bool {
-        self.is_query
+    /// The shape of an entity fetch of this plan; `None` when its answers must not be reused.
+    pub fn entity_shape(&self, fetch: &FetchNode) -> Option<u64> {
+        self.entity_shapes
+            .get(&(std::ptr::from_ref(fetch) as usize))
+            .copied()
     }
 
     /// The units `sequence` runs as; `None` means its steps run one after another.
@@ -127,7 +130,15 @@ impl Schedule {
                 sequence.nodes.iter().for_each(|step| self.visit(step));
             }
             PlanNode::Parallel(parallel) => parallel.nodes.iter().for_each(|n| self.visit(n)),
-            PlanNode::Flatten(flatten) => self.visit(&flatten.node),
+            PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                PlanNode::Fetch(fetch) => {
+                    if let Some(shape) = entity_shape(fetch) {
+                        self.entity_shapes
+                            .insert(std::ptr::from_ref(fetch) as usize, shape);
+                    }
+                }
+                other => self.visit(other),
+            },
             PlanNode::Condition(condition) => {
                 branches(condition).for_each(|branch| self.visit(branch));
             }
@@ -140,6 +151,43 @@ impl Schedule {
             PlanNode::Fetch(_) | PlanNode::BatchFetch(_) | PlanNode::Subscription(_) => {}
         }
     }
+}
+
+/// What makes two entity fetches ask the same question of the same entity: the subgraph and
+/// the selection, its fields in any order. `None` when answers must not be reused: the
+/// planner's rewrites.
+fn entity_shape(fetch: &FetchNode) -> Option<u64> {
+    if fetch.requires.is_none() || super::rewrites::any(fetch) {
+        return None;
+    }
+    let document = &fetch.operation.document;
+    let entities = document.operation.selection_set.entities_field()?;
+    let mut printed: Vec<String> = Vec::new();
+    for item in &entities.selections.items {
+        let SelectionItem::InlineFragment(fragment) = item else {
+            return None;
+        };
+        let mut fields: Vec<String> = fragment
+            .selections
+            .items
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        fields.sort_unstable();
+        printed.push(format!(
+            "{}{{{}}}",
+            fragment.type_condition,
+            fields.join(" ")
+        ));
+    }
+    printed.sort_unstable();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    fetch.service_name.hash(&mut hasher);
+    printed.hash(&mut hasher);
+    for fragment in &document.fragments {
+        fragment.to_string().hash(&mut hasher);
+    }
+    Some(hasher.finish())
 }
 
 fn branches(condition: &ConditionNode) -> impl Iterator<Item = &PlanNode> {

@@ -76,7 +76,8 @@ struct Moved {
 impl Rewriter<'_> {
     /// Rewrites the fetches in `node`. The `_entities` fetches a split adds run as steps of
     /// their own right after the step they came from, where the enclosing Sequence's
-    /// schedule lets each wait only for what it reads (see [`crate::executor::schedule`]).
+    /// schedule lets each wait only for what it reads (see [`crate::executor::schedule`]);
+    /// outside a Sequence, the node becomes one.
     fn node(&self, node: &mut PlanNode) {
         match node {
             PlanNode::Sequence(SequenceNode { nodes }) => {
@@ -91,43 +92,34 @@ impl Rewriter<'_> {
             PlanNode::Condition(condition) => {
                 for branch in [&mut condition.if_clause, &mut condition.else_clause] {
                     if let Some(branch) = branch.as_deref_mut() {
-                        self.node_in_place(branch);
+                        self.node(branch);
                     }
                 }
             }
             PlanNode::Defer(defer) => {
                 if let Some(primary) = defer.primary.node.as_deref_mut() {
-                    self.node_in_place(primary);
+                    self.node(primary);
                 }
                 for deferred in &mut defer.deferred {
                     if let Some(node) = deferred.node.as_deref_mut() {
-                        self.node_in_place(node);
+                        self.node(node);
                     }
                 }
             }
             PlanNode::Fetch(_) | PlanNode::Flatten(_) | PlanNode::Parallel(_) => {
-                self.node_in_place(node);
+                let then = self.step(node);
+                if !then.is_empty() {
+                    let first = std::mem::replace(
+                        node,
+                        PlanNode::Sequence(SequenceNode { nodes: Vec::new() }),
+                    );
+                    *node = PlanNode::Sequence(SequenceNode {
+                        nodes: std::iter::once(first).chain(then).collect(),
+                    });
+                }
             }
             // Batched entity calls and subscriptions are left as planned.
             PlanNode::BatchFetch(_) | PlanNode::Subscription(_) => {}
-        }
-    }
-
-    /// Rewrites `node` where it is not a step of a Sequence: what it adds runs after it.
-    fn node_in_place(&self, node: &mut PlanNode) {
-        if matches!(
-            node,
-            PlanNode::Sequence(_) | PlanNode::Condition(_) | PlanNode::Defer(_)
-        ) {
-            return self.node(node);
-        }
-        let then = self.step(node);
-        if !then.is_empty() {
-            let first =
-                std::mem::replace(node, PlanNode::Sequence(SequenceNode { nodes: Vec::new() }));
-            *node = PlanNode::Sequence(SequenceNode {
-                nodes: std::iter::once(first).chain(then).collect(),
-            });
         }
     }
 
@@ -146,7 +138,7 @@ impl Rewriter<'_> {
                 match flatten.node.as_mut() {
                     PlanNode::Fetch(fetch) => self.split(fetch, &base),
                     other => {
-                        self.node_in_place(other);
+                        self.node(other);
                         Vec::new()
                     }
                 }
@@ -174,8 +166,7 @@ impl Rewriter<'_> {
         fetch: &mut FetchNode,
         base: &[FlattenNodePathSegment],
     ) -> Option<Vec<PlanNode>> {
-        let has_rewrites = |r: &Option<Vec<_>>| r.as_ref().is_some_and(|r| !r.is_empty());
-        if has_rewrites(&fetch.input_rewrites) || has_rewrites(&fetch.output_rewrites) {
+        if crate::executor::rewrites::any(fetch) {
             return None;
         }
         let graph = *self.graph_ids.get(fetch.service_name.as_str())?;

@@ -8,11 +8,11 @@ use axum::body::Body;
 use commerce_router::Config;
 use commerce_router::auth::jwt::JwtConfig;
 use commerce_router::config::UnauthorizedMode;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
-use crate::harness::{TestResponse, TestRouter, serve_app, spawn_subgraph};
+use crate::harness::{TestResponse, TestRouter, graphql_post, serve_app, spawn_subgraph};
 use crate::subgraphs::auth::{self as sg, GuardedCalls};
 
 const SECRET: &[u8] = b"router-test-secret-0123456789abcdef";
@@ -64,7 +64,7 @@ async fn setup(configure: impl FnOnce(&mut Config)) -> Setup {
 }
 
 async fn post(router: &TestRouter, query: &str, bearer: Option<&str>) -> TestResponse {
-    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    let mut request = graphql_post();
     if let Some(token) = bearer {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -340,15 +340,7 @@ async fn variables_used_only_by_denied_fields_do_not_break_planning() {
         "query": "query($withEmail: Boolean!) { users { name email @include(if: $withEmail) } }",
         "variables": { "withEmail": true },
     });
-    let response = setup
-        .router
-        .send(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(Body::from(request.to_string()))
-                .expect("request"),
-        )
-        .await;
+    let response = setup.router.post_json(&request).await;
     assert_eq!(
         response.body["data"],
         json!({ "users": [{ "name": "User 1", "email": null }, { "name": "User 2", "email": null }] }),

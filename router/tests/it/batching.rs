@@ -1,25 +1,12 @@
 //! Batched requests (a JSON array of operations, as Apollo Client's `BatchHttpLink` sends):
 //! answered in order, each with its own errors; refused when off or too large.
 
-use axum::body::Body;
 use commerce_router::Config;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use insta::assert_json_snapshot;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::entities::products_router_with;
-use crate::harness::{TestResponse, TestRouter};
-
-async fn post(router: &TestRouter, body: Value) -> TestResponse {
-    router
-        .send(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(Body::from(body.to_string()))
-                .expect("request"),
-        )
-        .await
-}
 
 fn batching(max_size: usize) -> Config {
     let mut config = Config::default();
@@ -31,15 +18,13 @@ fn batching(max_size: usize) -> Config {
 #[tokio::test]
 async fn a_batch_is_answered_in_order_with_each_operations_own_errors() {
     let router = products_router_with(batching(3)).await;
-    let response = post(
-        &router,
-        json!([
+    let response = router
+        .post_json(&json!([
             { "query": "query($n: Int) { topProducts(first: $n) { upc } }", "variables": { "n": 1 } },
             { "query": "{ nope }" },
             { "variables": {} },
-        ]),
-    )
-    .await;
+        ]))
+        .await;
     assert_eq!(response.status, StatusCode::OK);
     assert_json_snapshot!(response.body, @r#"
     [
@@ -92,7 +77,7 @@ async fn batches_are_refused_when_off_empty_or_too_large() {
         (&small, json!([])),
         (&small, json!([one, one, one])),
     ] {
-        let response = post(router, body).await;
+        let response = router.post_json(&body).await;
         assert_eq!(
             response.status,
             StatusCode::BAD_REQUEST,

@@ -5,7 +5,7 @@ use commerce_router::Config;
 use insta::assert_json_snapshot;
 use serde_json::json;
 
-use crate::harness::{TestRouter, spawn_recording, spawn_subgraph};
+use crate::harness::{Recorded, TestRouter, spawn_recording, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 pub async fn products_router() -> TestRouter {
@@ -236,14 +236,7 @@ async fn selects_the_named_operation() {
         "query": "query A { me { name } } query B { users { id } }",
         "operationName": "B",
     });
-    let response = router
-        .send(
-            http::Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(body.to_string()))
-                .expect("request"),
-        )
-        .await;
+    let response = router.post_json(&body).await;
     assert_json_snapshot!(response.body, @r#"
     {
       "data": {
@@ -347,21 +340,15 @@ async fn batches_entity_fetches_to_one_subgraph_from_different_paths() {
     "#);
 }
 
-/// An execution never asks a subgraph the same entity question twice: the plan reaches the
-/// products again below the reviews' authors, and their `inStock`/`shippingEstimate` come
-/// from the first inventory answer unless a product is new there.
-#[tokio::test]
-async fn an_execution_asks_for_the_same_entities_once() {
-    // Two users reviewing two products twice each: every author reviewed both products.
+/// The products supergraph, inventory served by `inventory` (its requests recorded), over
+/// two users reviewing two products twice each: every author reviewed both products.
+async fn with_recorded_inventory(inventory: axum::routing::MethodRouter) -> (TestRouter, Recorded) {
     let data = Dataset::generate(2, 2, 2);
     let accounts = spawn_subgraph(products::accounts(data.clone())).await;
     let products_url = spawn_subgraph(products::products(data.clone())).await;
     let reviews = spawn_subgraph(products::reviews(data)).await;
-    let (inventory, inventory_requests) = spawn_recording(axum::Router::new().route(
-        "/graphql",
-        axum::routing::post_service(async_graphql_axum::GraphQL::new(products::inventory())),
-    ))
-    .await;
+    let (inventory, requests) =
+        spawn_recording(axum::Router::new().route("/graphql", inventory)).await;
     let router = TestRouter::products(
         &accounts,
         &products_url,
@@ -369,6 +356,18 @@ async fn an_execution_asks_for_the_same_entities_once() {
         &reviews,
         Config::default(),
     );
+    (router, requests)
+}
+
+/// An execution never asks a subgraph the same entity question twice: the plan reaches the
+/// products again below the reviews' authors, and their `inStock`/`shippingEstimate` come
+/// from the first inventory answer unless a product is new there.
+#[tokio::test]
+async fn an_execution_asks_for_the_same_entities_once() {
+    let (router, inventory_requests) = with_recorded_inventory(axum::routing::post_service(
+        async_graphql_axum::GraphQL::new(products::inventory()),
+    ))
+    .await;
     let stock = |first: u8| {
         format!(
             "{{ topProducts(first: {first}) {{ upc inStock shippingEstimate reviews {{ author {{ reviews {{ product {{ upc inStock shippingEstimate }} }} }} }} }} }}"
@@ -409,10 +408,6 @@ async fn an_execution_asks_for_the_same_entities_once() {
 /// (and both errors reach the client at their paths).
 #[tokio::test]
 async fn answers_that_came_with_errors_are_not_reused() {
-    let data = Dataset::generate(2, 2, 2);
-    let accounts = spawn_subgraph(products::accounts(data.clone())).await;
-    let products_url = spawn_subgraph(products::products(data.clone())).await;
-    let reviews = spawn_subgraph(products::reviews(data)).await;
     // Every inventory answer: both products in stock, the first one's estimate failed.
     let canned = || async {
         axum::Json(json!({
@@ -423,15 +418,7 @@ async fn answers_that_came_with_errors_are_not_reused() {
             "errors": [{ "message": "estimate unavailable", "path": ["_entities", 0, "shippingEstimate"] }],
         }))
     };
-    let (inventory, inventory_requests) =
-        spawn_recording(axum::Router::new().route("/graphql", axum::routing::post(canned))).await;
-    let router = TestRouter::products(
-        &accounts,
-        &products_url,
-        &inventory,
-        &reviews,
-        Config::default(),
-    );
+    let (router, inventory_requests) = with_recorded_inventory(axum::routing::post(canned)).await;
     let query = "{ topProducts(first: 2) { upc shippingEstimate reviews { author { reviews { product { upc shippingEstimate } } } } } }";
     let response = router.query(query, json!({})).await;
     assert_eq!(

@@ -35,6 +35,18 @@ pub async fn serve_app(app: Router) -> String {
     format!("http://{addr}/graphql")
 }
 
+/// A POST to `/graphql` with a JSON content type, to add headers to before its body.
+pub fn graphql_post() -> http::request::Builder {
+    Request::post("/graphql").header("content-type", "application/json")
+}
+
+/// A POST of `body` as JSON to `/graphql`.
+pub fn json_post(body: &Value) -> Request<Body> {
+    graphql_post()
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
 /// A URL where nothing listens, for subgraph-down cases.
 pub async fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -104,16 +116,14 @@ impl TestRouter {
     /// POSTs a query with variables and returns the JSON body (asserting a 200).
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let body = serde_json::json!({ "query": query, "variables": variables });
-        let response = self
-            .send(
-                Request::post("/graphql")
-                    .header("content-type", "application/json")
-                    .body(Body::from(body.to_string()))
-                    .expect("request"),
-            )
-            .await;
+        let response = self.post_json(&body).await;
         assert_eq!(response.status, StatusCode::OK, "body: {}", response.body);
         response.body
+    }
+
+    /// POSTs `body` as JSON to `/graphql`.
+    pub async fn post_json(&self, body: &Value) -> TestResponse {
+        self.send(json_post(body)).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
@@ -144,12 +154,7 @@ impl TestRouter {
         let response = self
             .app
             .clone()
-            .oneshot(
-                Request::post("/graphql")
-                    .header("content-type", "application/json")
-                    .body(Body::from(body.to_string()))
-                    .expect("request"),
-            )
+            .oneshot(json_post(&body))
             .await
             .expect("router response");
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -4,12 +4,12 @@
 use axum::body::Body;
 use commerce_router::Config;
 use commerce_router::rate_limit::RateLimitConfig;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::entities::products_router_with;
-use crate::harness::{TestResponse, TestRouter};
+use crate::harness::{TestResponse, TestRouter, graphql_post};
 
 fn limited(per_second: u32, burst: u32) -> Config {
     Config {
@@ -27,8 +27,7 @@ async fn post(router: &TestRouter, api_key: &str) -> TestResponse {
     let body = json!({ "query": "{ topProducts(first: 1) { upc } }" }).to_string();
     router
         .send(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
+            graphql_post()
                 .header("x-api-key", api_key)
                 .body(Body::from(body))
                 .expect("request"),

@@ -5,7 +5,7 @@ use commerce_router::Config;
 use http::{Request, StatusCode};
 use serde_json::json;
 
-use crate::harness::{TestResponse, TestRouter, dead_url, spawn_subgraph};
+use crate::harness::{TestResponse, TestRouter, dead_url, graphql_post, spawn_subgraph};
 use crate::subgraphs::products::{self, Dataset};
 
 async fn get_metrics(router: &TestRouter) -> TestResponse {
@@ -39,8 +39,7 @@ async fn counts_requests_and_subgraph_calls_by_outcome() {
         .await;
     let refused = router
         .send(
-            Request::post("/graphql")
-                .header("content-type", "application/json")
+            graphql_post()
                 .header("accept", "application/graphql-response+json")
                 .body(Body::from(r#"{"query": "{ nope }"}"#))
                 .expect("request"),
