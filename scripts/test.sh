@@ -12,6 +12,13 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 install_missing
+log "no data/ folder in git"
+# data/ holds generated local state such as the development signing key; .gitignore keeps it
+# out, and this catches a forced add.
+if git ls-files | grep -E '(^|/)data/'; then
+  echo "files under a data/ folder are tracked: git rm --cached them" >&2
+  exit 1
+fi
 log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy"
