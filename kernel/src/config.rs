@@ -3,7 +3,8 @@
 //!
 //! - file: `commerce.toml` in the working directory, or the path in `COMMERCE_CONFIG`
 //! - environment: `COMMERCE_<KEY>` (e.g. `COMMERCE_LOG_FORMAT=json`), plus the conventional
-//!   `DATABASE_URL` and `REDIS_URL`
+//!   `DATABASE_URL` and `REDIS_URL`; `COMMERCE_ROUTER_*` and `COMMERCE_STACK_*` belong to the
+//!   router and the all-in-one binary, which read them themselves
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -81,11 +82,18 @@ pub fn load() -> Result<Config, ConfigError> {
     load_from(&file)
 }
 
+/// Namespaces under `COMMERCE_` that other loaders own: without skipping them, a shell that
+/// configures the router or the stack would make every service reject its own configuration.
+const FOREIGN_NAMESPACES: [&str; 2] = ["router_", "stack_"];
+
 /// Loads with an explicit file path (which may not exist) layered under the environment.
 pub fn load_from(file: &Path) -> Result<Config, ConfigError> {
+    let own_keys = Env::prefixed("COMMERCE_")
+        .ignore(&["config"])
+        .filter(|key| !FOREIGN_NAMESPACES.iter().any(|ns| key.starts_with(ns)));
     Figment::from(Serialized::defaults(Config::default()))
         .merge(Toml::file(file))
-        .merge(Env::prefixed("COMMERCE_").ignore(&["config"]))
+        .merge(own_keys)
         .merge(Env::raw().only(&["database_url", "redis_url"]))
         .extract()
         .map_err(|error| ConfigError(error.to_string()))
@@ -127,6 +135,20 @@ mod tests {
             jail.set_env("COMMERCE_DATABSE_URL", "typo");
             let error = load_from(Path::new("commerce.toml")).expect_err("unknown key");
             assert!(error.to_string().contains("databse_url"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    // As above: `Jail` fixes the closure's error type.
+    #[allow(clippy::result_large_err)]
+    fn leaves_the_router_and_stack_variables_to_their_own_loaders() {
+        Jail::expect_with(|jail| {
+            jail.set_env("COMMERCE_ROUTER_LISTEN", "127.0.0.1:4100");
+            jail.set_env("COMMERCE_STACK_DEMO_DATA", "none");
+            jail.set_env("COMMERCE_LOG_FILTER", "warn");
+            let config = load_from(Path::new("commerce.toml")).expect("valid config");
+            assert_eq!(config.log_filter, "warn");
             Ok(())
         });
     }

@@ -37,14 +37,21 @@ impl DemoData {
     }
 }
 
+/// The stack's own variables are `COMMERCE_STACK_*`: the kernel skips that namespace, while any
+/// other `COMMERCE_<KEY>` is a kernel key and an unknown one is rejected.
 #[derive(Debug, Parser)]
 #[command(about = "Run every commerce subgraph and the router in one process")]
 pub struct Cli {
     /// Demo data to load on first start (skipped when the shop already has products).
-    #[arg(long, value_enum, default_value = "shop", env = "COMMERCE_DEMO_DATA")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "shop",
+        env = "COMMERCE_STACK_DEMO_DATA"
+    )]
     pub demo: DemoData,
     /// Where the router listens; subgraphs take the next ports (4001, 4002, ...).
-    #[arg(long, default_value = "127.0.0.1:4000", env = "COMMERCE_ROUTER_LISTEN")]
+    #[arg(long, default_value = "127.0.0.1:4000", env = "COMMERCE_STACK_LISTEN")]
     pub listen: SocketAddr,
     /// Load the demo data, then exit (for benchmarks).
     #[arg(long)]
@@ -66,12 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let shutdown = CancellationToken::new();
     let stack = start(subgraphs, cli.listen, shutdown.clone()).await?;
-    println!("\nCommerce graph is up:");
-    println!("  router GraphiQL     http://{}/graphql", stack.router);
-    for (name, addr) in &stack.subgraphs {
-        println!("  {name:<10} GraphiQL http://{addr}/graphql");
-    }
-    println!("Ctrl-C stops everything.\n");
+    println!("{}", banner(&stack, cli.demo));
     tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
@@ -80,6 +82,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     });
     stack.wait().await
+}
+
+/// Where to point a browser, and with --demo the accounts to sign in with.
+fn banner(stack: &Stack, demo: DemoData) -> String {
+    use std::fmt::Write;
+    let mut text = format!(
+        "\nCommerce graph is up:\n  router GraphiQL     http://{}/graphql\n",
+        stack.router
+    );
+    for (name, addr) in &stack.subgraphs {
+        let _ = writeln!(text, "  {name:<10} GraphiQL http://{addr}/graphql");
+    }
+    if demo != DemoData::None {
+        use commerce_customers::demo::{ADMIN_EMAIL, ADMIN_PASSWORD, CUSTOMER_PASSWORD, CUSTOMERS};
+        let customers: Vec<String> = CUSTOMERS
+            .iter()
+            .map(|(email, .., group)| match group {
+                Some(group) => format!("{email} ({group})"),
+                None => (*email).to_owned(),
+            })
+            .collect();
+        let _ = writeln!(
+            text,
+            "Demo logins:\n  staff (staffLogin)  {ADMIN_EMAIL} / {ADMIN_PASSWORD}\n  \
+             customers (login)   {} / {CUSTOMER_PASSWORD}",
+            customers.join(", ")
+        );
+    }
+    text.push_str("Ctrl-C stops everything.\n");
+    text
 }
 
 /// A running stack: where each part listens, and the tasks serving them.

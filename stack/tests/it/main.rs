@@ -1,3 +1,5 @@
-//! Whole-graph tests: the real subgraphs behind the real router, on SQLite and PostgreSQL.
+//! Whole-graph tests: the real subgraphs behind the real router, on SQLite and PostgreSQL;
+//! and the binary started from its documented environment.
 
+mod environment;
 mod whole_graph;

@@ -25,8 +25,8 @@ const GROUPS: &[(&str, &str)] = &[
     ("wholesale", "Wholesale"),
 ];
 
-/// Named customers and their group.
-const CUSTOMERS: &[(&str, &str, &str, Option<&str>)] = &[
+/// Named customers and their group: (email, first name, last name, group).
+pub const CUSTOMERS: &[(&str, &str, &str, Option<&str>)] = &[
     ("ada@example.com", "Ada", "Lovelace", Some("b2b")),
     ("grace@example.com", "Grace", "Hopper", Some("vip")),
     ("alan@example.com", "Alan", "Turing", None),
