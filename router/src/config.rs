@@ -42,6 +42,9 @@ pub struct Config {
     /// Default timeout for one subgraph request, in milliseconds.
     pub subgraph_timeout_ms: u64,
     pub planning_timeout_ms: u64,
+    /// Deadline for executing a planned operation (every subgraph fetch, merge and the
+    /// response), in milliseconds; 0 switches it off.
+    pub execution_timeout_ms: u64,
     /// Fetch an entity's fan-out once per distinct entity instead of under each of its
     /// positions (one more subgraph round trip; see the router README).
     pub fetch_nested_entities_by_key: bool,
@@ -205,6 +208,7 @@ impl Default for Config {
             subgraphs: HashMap::new(),
             subgraph_timeout_ms: 30_000,
             planning_timeout_ms: 10_000,
+            execution_timeout_ms: 60_000,
             fetch_nested_entities_by_key: true,
             body_limit: 2 * 1024 * 1024,
             cors: CorsConfig::default(),
@@ -301,6 +305,15 @@ impl Config {
             match name {
                 "SUBGRAPH_TIMEOUT_MS" => self.subgraph_timeout_ms = parse_u64()?,
                 "PLANNING_TIMEOUT_MS" => self.planning_timeout_ms = parse_u64()?,
+                "EXECUTION_TIMEOUT_MS" => self.execution_timeout_ms = parse_u64()?,
+                "LIMITS_MAX_DEPTH" => self.limits.max_depth = parse_u64()?,
+                "LIMITS_MAX_ALIASES" => self.limits.max_aliases = parse_u64()?,
+                "LIMITS_MAX_ROOT_FIELDS" => self.limits.max_root_fields = parse_u64()?,
+                "LIMITS_MAX_TOKENS" => self.limits.max_tokens = parse_u64()?,
+                "LIMITS_MAX_EXPANDED_FIELDS" => self.limits.max_expanded_fields = parse_u64()?,
+                "LIMITS_MAX_FRAGMENTS" => self.limits.max_fragments = parse_u64()?,
+                "LIMITS_MAX_DIRECTIVES" => self.limits.max_directives = parse_u64()?,
+                "LIMITS_MAX_ARGUMENTS" => self.limits.max_arguments = parse_u64()?,
                 "FETCH_NESTED_ENTITIES_BY_KEY" => {
                     self.fetch_nested_entities_by_key = parse_bool(&key, &value)?;
                 }

@@ -28,6 +28,12 @@ pub mod codes {
     pub const MAX_DEPTH_EXCEEDED: &str = "MAX_DEPTH_EXCEEDED";
     pub const MAX_ALIASES_EXCEEDED: &str = "MAX_ALIASES_EXCEEDED";
     pub const MAX_ROOT_FIELDS_EXCEEDED: &str = "MAX_ROOT_FIELDS_EXCEEDED";
+    pub const MAX_TOKENS_EXCEEDED: &str = "MAX_TOKENS_EXCEEDED";
+    pub const MAX_EXPANDED_FIELDS_EXCEEDED: &str = "MAX_EXPANDED_FIELDS_EXCEEDED";
+    pub const MAX_FRAGMENTS_EXCEEDED: &str = "MAX_FRAGMENTS_EXCEEDED";
+    pub const MAX_DIRECTIVES_EXCEEDED: &str = "MAX_DIRECTIVES_EXCEEDED";
+    pub const MAX_ARGUMENTS_EXCEEDED: &str = "MAX_ARGUMENTS_EXCEEDED";
+    pub const EXECUTION_TIMEOUT: &str = "EXECUTION_TIMEOUT";
 }
 
 /// A position in the client's document (1-based, as the spec requires).

@@ -84,6 +84,8 @@ pub enum Outcome {
     ServerError(Bytes),
     /// The request's token did not verify, or one is required: 401.
     Unauthenticated(Bytes),
+    /// Execution passed its deadline and was stopped: 504.
+    Timeout(Bytes),
 }
 
 impl Outcome {
@@ -94,7 +96,8 @@ impl Outcome {
             | Outcome::RequestError(body)
             | Outcome::MethodNotAllowed(body)
             | Outcome::ServerError(body)
-            | Outcome::Unauthenticated(body) => body,
+            | Outcome::Unauthenticated(body)
+            | Outcome::Timeout(body) => body,
         }
     }
 }
@@ -307,7 +310,7 @@ impl RouterState {
                 .execute_deduplicated(schema, prepared, &request, variables, headers)
                 .await;
         }
-        Outcome::Executed(run_operation(self.clone(), schema, prepared, variables, headers).await)
+        run_within_deadline(self.clone(), schema, prepared, variables, headers).await
     }
 
     async fn execute_deduplicated(
@@ -329,11 +332,7 @@ impl RouterState {
             .inbound
             .run(key, || {
                 let state = self.clone();
-                async move {
-                    Outcome::Executed(
-                        run_operation(state, schema, prepared, variables, headers).await,
-                    )
-                }
+                run_within_deadline(state, schema, prepared, variables, headers)
             })
             .await;
         self.metrics.inbound_dedupe(joined);
@@ -347,6 +346,29 @@ fn pipeline_outcome(error: &PipelineError) -> Outcome {
         Outcome::RequestError(body)
     } else {
         Outcome::ServerError(body)
+    }
+}
+
+/// Runs the operation, stopped at the execution deadline: dropping its future cancels the
+/// subgraph fetches in flight and everything after them, so nothing keeps working on it.
+async fn run_within_deadline(
+    state: Arc<RouterState>,
+    schema: Arc<SchemaState>,
+    prepared: Arc<PreparedOperation>,
+    variables: Map<String, Value>,
+    headers: Headers,
+) -> Outcome {
+    let deadline = state.config.execution_timeout_ms;
+    let run = run_operation(state, schema, prepared, variables, headers);
+    if deadline == 0 {
+        return Outcome::Executed(run.await);
+    }
+    match tokio::time::timeout(Duration::from_millis(deadline), run).await {
+        Ok(body) => Outcome::Executed(body),
+        Err(_) => Outcome::Timeout(Bytes::from(errors_body(&[GraphQLError::with_code(
+            format!("The operation did not finish within its {deadline} ms deadline"),
+            codes::EXECUTION_TIMEOUT,
+        )]))),
     }
 }
 

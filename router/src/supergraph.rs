@@ -111,7 +111,7 @@ impl SchemaState {
             supergraph_types,
             subgraph_urls,
             unimplemented_fields,
-            validation_plan: default_rules_validation_plan(),
+            validation_plan: validation_plan(),
             override_percentages,
             operations: OperationCache::new(),
             auth,
@@ -162,4 +162,13 @@ pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// graphql-tools' rules, but for field merging, which the pipeline checks itself in linear
+/// time (`pipeline::overlapping`): graphql-tools' pairwise check is quadratic in repeated fields.
+fn validation_plan() -> ValidationPlan {
+    let mut plan = default_rules_validation_plan();
+    plan.rules
+        .retain(|rule| rule.error_code() != "OverlappingFieldsCanBeMerged");
+    plan
 }

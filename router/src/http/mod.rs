@@ -157,6 +157,7 @@ fn outcome_response(outcome: Outcome, media: Media) -> Response {
         }
         Outcome::ServerError(body) => respond(StatusCode::INTERNAL_SERVER_ERROR, media, body),
         Outcome::Unauthenticated(body) => respond(StatusCode::UNAUTHORIZED, media, body),
+        Outcome::Timeout(body) => respond(StatusCode::GATEWAY_TIMEOUT, media, body),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod limits;
 mod nested_entities;
+mod overlapping;
 pub mod projection;
 
 use std::collections::{HashMap, HashSet};
@@ -297,7 +298,12 @@ async fn prepare_uncached(
     options: &PlanningOptions,
     draw: u64,
 ) -> Result<Arc<PreparedOperation>, PipelineError> {
-    let document = parse(query)?;
+    let document = parse(query, &options.limits)?;
+    // Before any work that grows with the expanded document: validation included.
+    let over_limits = options.limits.check_document(&document);
+    if !over_limits.is_empty() {
+        return Err(PipelineError::Validation(over_limits));
+    }
     let mut errors = validate(&state.api_document, &document, &state.validation_plan)
         .into_iter()
         .map(|e| {
@@ -308,6 +314,7 @@ async fn prepare_uncached(
             error
         })
         .collect::<Vec<_>>();
+    errors.extend(overlapping::check(&state.api, &document));
     errors.extend(check_root_types(&document, state));
     if !errors.is_empty() {
         return Err(PipelineError::Validation(errors));
@@ -323,10 +330,6 @@ async fn prepare_uncached(
         }
     };
     let fragments = fragments(&document);
-    let over_limits = options.limits.check(selection_set, &fragments);
-    if !over_limits.is_empty() {
-        return Err(PipelineError::Validation(over_limits));
-    }
     let introspection = selects_introspection(selection_set, &fragments, &mut HashSet::new());
     let needs_plan = selects_subgraph_fields(selection_set, &fragments, &mut HashSet::new());
     let mut condition_variables = Vec::new();
@@ -398,53 +401,11 @@ async fn plan_document(
     .map(Some)
 }
 
-/// Deeper documents are refused before parsing: parser, validation, planner and projection
-/// recurse per level, and a stack overflow would abort the whole process.
-const MAX_NESTING: usize = 128;
-
-/// The deepest `{`/`(`/`[` nesting outside strings and comments.
-fn nesting_depth(query: &str) -> usize {
-    let bytes = query.as_bytes();
-    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 2;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    max
-}
-
-fn parse(query: &str) -> Result<Document, PipelineError> {
-    if nesting_depth(query) > MAX_NESTING {
-        return Err(PipelineError::Parse(vec![GraphQLError::with_code(
-            format!("Syntax Error: the document is nested deeper than {MAX_NESTING} levels"),
-            codes::PARSE_FAILED,
-        )]));
-    }
+/// Parses `query` once its raw text is within the token and nesting limits.
+fn parse(query: &str, limits: &limits::OperationLimits) -> Result<Document, PipelineError> {
+    limits
+        .check_text(query)
+        .map_err(|error| PipelineError::Parse(vec![error]))?;
     match q::parse_query::<String>(query) {
         Ok(doc) => Ok(doc.into_static()),
         Err(e) => {
@@ -793,9 +754,12 @@ async fn plan(
     let flags = options.override_flags.clone();
     let by_key = options.fetch_nested_entities_by_key;
     // Planning is CPU-bound and may be slow on pathological documents: run it off the async
-    // workers, bounded by a deadline the planner checks cooperatively.
+    // workers, bounded by a deadline the planner checks cooperatively. A caller that stops
+    // waiting (a client gone, a request deadline) cancels it too, so no thread keeps planning
+    // for nobody.
+    let token = Arc::new(CancellationToken::with_timeout(timeout));
+    let _cancel_when_dropped = CancelOnDrop(token.clone());
     let task = tokio::task::spawn_blocking(move || {
-        let token = CancellationToken::with_timeout(timeout);
         let normalized = normalize_operation(
             &state.planner.supergraph,
             &document,
@@ -839,6 +803,15 @@ async fn plan(
     }
 }
 
+/// Cancels the planning of a caller that is dropped before the plan is done.
+struct CancelOnDrop(Arc<CancellationToken>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 fn planning_error(message: &str) -> PipelineError {
     PipelineError::Planning(Box::new(GraphQLError::with_code(
         message,
@@ -864,23 +837,4 @@ pub fn request_hash(
         value.as_bytes().hash(&mut hasher);
     }
     hasher.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::nesting_depth;
-
-    #[test]
-    fn measures_nesting_outside_strings_and_comments() {
-        assert_eq!(nesting_depth("{ a { b(x: [1]) } }"), 4);
-        assert_eq!(
-            nesting_depth(
-                r#"{ a(s: "{{{{", t: """ {{{ \""" """) # {{{{
-        }"#
-            ),
-            2
-        );
-        let deep = format!("{}{}", "{ a ".repeat(500), "}".repeat(500));
-        assert_eq!(nesting_depth(&deep), 500);
-    }
 }
