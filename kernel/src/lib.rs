@@ -1,6 +1,6 @@
 //! Domain-free building blocks shared by every subgraph. Holds no domain entity and depends on
 //! no subgraph: money, opaque ids, Relay pagination, error codes, config, database, cache,
-//! telemetry and the HTTP server.
+//! telemetry, the HTTP server and the skeleton every subgraph is built on.
 
 pub mod auth;
 pub mod cache;
@@ -12,9 +12,12 @@ pub mod id;
 pub mod money;
 pub mod pagination;
 pub mod server;
+pub mod subgraph;
 pub mod telemetry;
 pub mod viewer;
 
-pub use error::{ClientResultExt, ErrorCode, GraphqlResultExt, KernelError};
+pub use error::{
+    ClientResultExt, DomainError, ErrorCode, GraphqlResultExt, KernelError, ValidationError,
+};
 pub use id::GlobalId;
 pub use money::{Currency, Money, MoneyError};

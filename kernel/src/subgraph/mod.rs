@@ -1,0 +1,63 @@
+//! The skeleton every subgraph shares: its schema builder (Federation v2 and the operation
+//! limits), its SDL export, and running it as its own process. A subgraph's `lib.rs` exports
+//! `state(config)`, `schema(state)`, `sdl()`, `router(state)` and `run(config)` on top of these.
+
+mod limits;
+
+use std::future::Future;
+
+use anyhow::Context as _;
+use async_graphql::{EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder};
+use axum::Router;
+
+use crate::config::Config;
+use crate::{server, telemetry};
+
+pub use limits::{Limits, LimitsExtension, codes};
+
+/// A subgraph's schema builder: Federation v2 with the kernel's operation [`Limits`]. The
+/// subgraph registers its `ErrorResult` interface (only union members implement it, so no
+/// field would make the schema include it), its extensions and its data.
+pub fn schema_builder<Q, M>(query: Q, mutation: M) -> SchemaBuilder<Q, M, EmptySubscription>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+{
+    Limits::default().apply(Schema::build(query, mutation, EmptySubscription).enable_federation())
+}
+
+/// The Federation v2 SDL of the schema `builder` makes, as committed in
+/// `schema/subgraphs/<domain>.graphql`. The shape does not depend on data, so a builder
+/// without any does.
+pub fn sdl<Q, M>(builder: SchemaBuilder<Q, M, EmptySubscription>) -> String
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+{
+    builder
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+}
+
+/// Runs a subgraph as its own process until SIGTERM or Ctrl-C: logging, then `serve` (which
+/// builds the state and starts any background work) on the configured address or
+/// `default_port`.
+pub async fn run<F>(
+    config: Config,
+    name: &str,
+    default_port: u16,
+    serve: impl FnOnce(Config) -> F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = anyhow::Result<Router>>,
+{
+    telemetry::init(&config);
+    let address = config.listen_or(default_port);
+    let app = serve(config).await?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {address}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!("{name} subgraph: GraphiQL at http://{local}/graphql");
+    server::serve(listener, app).await
+}

@@ -1,0 +1,3 @@
+//! Kernel integration tests: a small subgraph built on the kernel's skeleton, driven over HTTP.
+
+mod limits;
