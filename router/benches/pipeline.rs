@@ -7,10 +7,6 @@
 //!
 //! Run with: `cargo bench -p commerce-router --bench pipeline`
 
-#[path = "../tests/it/subgraphs/products.rs"]
-#[allow(dead_code)]
-mod products;
-
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -22,6 +18,7 @@ use axum::{Router, routing::post, routing::post_service};
 use commerce_router::pipeline::{PlanningOptions, prepare};
 use commerce_router::supergraph::SchemaState;
 use commerce_router::{Config, GraphQLRequest, Outcome, RouterState};
+use commerce_router_test_subgraphs::products;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const QUERY: &str = "fragment User on User { id username name } fragment Review on Review { id body } fragment Product on Product { inStock name price shippingEstimate upc weight } query TopProducts { topProducts { ...Product reviews { ...Review author { ...User reviews { ...Review product { ...Product } } } } } }";

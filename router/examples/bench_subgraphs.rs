@@ -3,13 +3,10 @@
 //! Run with: `cargo run --release -p commerce-router --example bench_subgraphs -- 5101`
 //! (ports 5101..=5104; `router/bench/run.sh` starts it for you).
 
-#[path = "../tests/it/subgraphs/products.rs"]
-#[allow(dead_code)]
-mod products;
-
 use async_graphql::{ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::GraphQL;
 use axum::{Router, routing::post_service};
+use commerce_router_test_subgraphs::products;
 
 async fn serve<Q, M, S>(port: u16, schema: Schema<Q, M, S>) -> anyhow::Result<()>
 where

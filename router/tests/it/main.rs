@@ -2,7 +2,9 @@
 //! hand-written supergraph per federation feature, responses checked with insta snapshots.
 
 mod harness;
-mod subgraphs;
+// The subgraphs are a crate of their own so benches and examples use them too; the alias keeps
+// `crate::subgraphs::...` paths.
+use commerce_router_test_subgraphs as subgraphs;
 
 mod abstract_types;
 mod authorization;
