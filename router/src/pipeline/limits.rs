@@ -139,22 +139,22 @@ pub fn scan(query: &str, max_tokens: u64) -> TextMeasure {
 
 impl OperationLimits {
     /// Refuses a raw document over the token or nesting limit, before it is parsed.
-    pub fn check_text(&self, query: &str) -> Result<(), GraphQLError> {
+    pub fn check_text(&self, query: &str) -> Result<(), Box<GraphQLError>> {
         let measure = scan(query, self.max_tokens);
         if self.max_tokens > 0 && measure.tokens > self.max_tokens {
-            return Err(GraphQLError::with_code(
+            return Err(Box::new(GraphQLError::with_code(
                 format!(
                     "The document has more tokens than the limit of {}",
                     self.max_tokens
                 ),
                 codes::MAX_TOKENS_EXCEEDED,
-            ));
+            )));
         }
         if measure.nesting > MAX_NESTING {
-            return Err(GraphQLError::with_code(
+            return Err(Box::new(GraphQLError::with_code(
                 format!("Syntax Error: the document is nested deeper than {MAX_NESTING} levels"),
                 codes::PARSE_FAILED,
-            ));
+            )));
         }
         Ok(())
     }
@@ -376,7 +376,7 @@ mod tests {
 
     fn errors(limits: OperationLimits, query: &str) -> Vec<String> {
         if let Err(error) = limits.check_text(query) {
-            return vec![error.message];
+            return vec![error.message.clone()];
         }
         let document = graphql_tools::parser::parse_query::<String>(query)
             .expect("query")

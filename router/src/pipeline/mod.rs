@@ -405,7 +405,7 @@ async fn plan_document(
 fn parse(query: &str, limits: &limits::OperationLimits) -> Result<Document, PipelineError> {
     limits
         .check_text(query)
-        .map_err(|error| PipelineError::Parse(vec![error]))?;
+        .map_err(|error| PipelineError::Parse(vec![*error]))?;
     match q::parse_query::<String>(query) {
         Ok(doc) => Ok(doc.into_static()),
         Err(e) => {

@@ -149,16 +149,6 @@ impl<'d> Rule<'d> {
     }
 
     fn group_can_merge(&mut self, group: &[Selected<'d>]) {
-        let first = group[0];
-        for other in &group[1..] {
-            if let (Some(a), Some(b)) = (self.field_type(&first), self.field_type(other))
-                && !self.same_shape(a, b)
-            {
-                let reason = format!("they return conflicting types \"{a}\" and \"{b}\"");
-                self.conflict(&first, other, &reason);
-                return;
-            }
-        }
         // Fields on one object type, or any field on an abstract type, must be the same field
         // with the same arguments; fields on different object types need not be.
         let (on_abstract, by_object) = self.classes(group);
@@ -180,6 +170,16 @@ impl<'d> Rule<'d> {
                     self.conflict(&representative, other, &reason);
                     return;
                 }
+            }
+        }
+        let first = group[0];
+        for other in &group[1..] {
+            if let (Some(a), Some(b)) = (self.field_type(&first), self.field_type(other))
+                && !self.same_shape(a, b)
+            {
+                let reason = format!("they return conflicting types \"{a}\" and \"{b}\"");
+                self.conflict(&first, other, &reason);
+                return;
             }
         }
         if merge_classes.len() > 1 {
@@ -345,4 +345,129 @@ fn meta_field_type(name: &str) -> Option<&'static TypeRef> {
         ])
     })
     .get(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use graphql_tools::validation::rules::OverlappingFieldsCanBeMerged;
+    use graphql_tools::validation::validate::{ValidationPlan, validate};
+
+    use super::*;
+
+    const SDL: &str = r#"
+        schema { query: Query }
+        type Query { pet: Pet node(id: ID): Node dog: Dog search: [Result] }
+        interface Pet { name: String nickname: String }
+        interface Node { id: ID! }
+        type Dog implements Pet & Node { id: ID! name: String nickname: String barks: Boolean
+            size(unit: String): Int owner: Human friends: [Pet] }
+        type Cat implements Pet & Node { id: ID! name: String nickname: String meows: Boolean
+            size(unit: String): String owner: Human friends: [Pet] }
+        type Human implements Node { id: ID! name: String pets: [Pet] }
+        union Result = Dog | Cat | Human
+    "#;
+
+    fn schema() -> (
+        graphql_tools::parser::schema::Document<'static, String>,
+        SchemaIndex,
+    ) {
+        let doc = graphql_tools::parser::schema::parse_schema::<String>(SDL)
+            .expect("schema")
+            .into_static();
+        let index = SchemaIndex::build(&doc);
+        (doc, index)
+    }
+
+    fn ours(query: &str) -> Vec<String> {
+        let (_, index) = schema();
+        let document = graphql_tools::parser::parse_query::<String>(query)
+            .expect("query")
+            .into_static();
+        check(&index, &document)
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
+    }
+
+    /// graphql-tools' pairwise rule, the reference.
+    fn reference(query: &str) -> bool {
+        let (doc, _) = schema();
+        let document = graphql_tools::parser::parse_query::<String>(query)
+            .expect("query")
+            .into_static();
+        let plan = ValidationPlan::from(vec![Box::new(OverlappingFieldsCanBeMerged::new())]);
+        validate(&doc, &document, &plan).is_empty()
+    }
+
+    #[test]
+    fn decides_as_the_spec_and_the_pairwise_rule_do() {
+        let mergeable = [
+            "{ dog { name name } }",
+            "{ dog { n: name n: name } }",
+            "{ dog { size(unit: \"cm\") size(unit: \"cm\") } }",
+            "{ dog { ...A ...A } } fragment A on Dog { name owner { name } }",
+            "{ pet { ... on Dog { x: barks } ... on Cat { x: meows } } }",
+            "{ pet { ... on Dog { owner { name } } ... on Cat { owner { id } } } }",
+            "{ pet { name ... on Dog { name } ... on Cat { name } } }",
+            "{ dog { owner { name } owner { id } } }",
+            "{ search { ... on Dog { f: friends { name } } ... on Cat { f: friends { nickname } } } }",
+        ];
+        let conflicting = [
+            "{ dog { x: name x: nickname } }",
+            "{ dog { size(unit: \"cm\") size(unit: \"in\") } }",
+            "{ dog { size(unit: \"cm\") size } }",
+            "{ pet { ... on Dog { x: barks } ... on Cat { x: meows } x: name } }",
+            "{ dog { owner { x: name } owner { x: id } } }",
+            "{ dog { ...A } dog { ...B } } fragment A on Dog { x: name } fragment B on Dog { x: barks }",
+            "fragment A on Dog { x: name x: barks } { dog { name } }",
+            "{ search { ... on Node { x: id } ... on Dog { x: name } } }",
+            "{ node { ... on Human { p: pets { n: name } } p: id } }",
+        ];
+        for (queries, expected) in [(&mergeable[..], true), (&conflicting[..], false)] {
+            for query in queries {
+                let found = ours(query);
+                assert_eq!(found.is_empty(), expected, "{query}: {found:?}");
+                assert_eq!(reference(query), expected, "graphql-tools on {query}");
+            }
+        }
+        // Different shapes on different object types: a conflict by the spec
+        // (SameResponseShape holds for every pair) and graphql-js, which graphql-tools misses.
+        for query in [
+            "{ pet { ... on Dog { s: size } ... on Cat { s: size } } }",
+            "{ pet { ... on Dog { x: size } ... on Cat { x: meows } } }",
+            "{ pet { ... on Dog { o: owner { n: name } } ... on Cat { o: owner { n: id } } } }",
+            "{ pet { ... on Dog { o: owner { n: name } } ... on Cat { o: owner { n: pets { name } } } } }",
+        ] {
+            assert_eq!(ours(query).len(), 1, "{query}");
+            assert!(reference(query), "graphql-tools now catches {query}");
+        }
+    }
+
+    #[test]
+    fn names_the_conflict_and_both_fields() {
+        let (_, index) = schema();
+        let document =
+            graphql_tools::parser::parse_query::<String>("{ dog { x: name\n x: barks } }")
+                .expect("query")
+                .into_static();
+        let errors = check(&index, &document);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "Fields \"x\" conflict because \"name\" and \"barks\" are different fields. Use \
+             different aliases on the fields to fetch both if this was intentional."
+        );
+        assert_eq!(errors[0].locations.len(), 2);
+    }
+
+    #[test]
+    fn checks_thousands_of_repeated_fields_in_linear_time() {
+        let repeated = vec!["name"; 20_000].join(" ");
+        let started = std::time::Instant::now();
+        assert!(ours(&format!("{{ dog {{ {repeated} }} }}")).is_empty());
+        let conflict = format!("{{ dog {{ {repeated} name: barks }} }}");
+        assert_eq!(ours(&conflict).len(), 1);
+        // The pairwise rule takes minutes on this; generous for a debug build on a busy machine.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }

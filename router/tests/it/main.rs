@@ -1,6 +1,7 @@
 //! The router's conformance suite: async-graphql subgraphs on port-0 listeners, one
 //! hand-written supergraph per federation feature, responses checked with insta snapshots.
 
+mod cost;
 mod harness;
 // The subgraphs are a crate of their own so benches and examples use them too; the alias keeps
 // `crate::subgraphs::...` paths.
@@ -13,6 +14,7 @@ mod committed_supergraph;
 mod dedupe;
 mod entities;
 mod errors;
+mod hostile;
 mod http_spec;
 mod inaccessible;
 mod introspection;
