@@ -12,6 +12,7 @@ pub mod inflight;
 pub mod introspection;
 pub mod json;
 pub mod pipeline;
+pub mod plan;
 pub mod rate_limit;
 pub mod redis_link;
 pub mod reload;

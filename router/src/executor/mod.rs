@@ -3,8 +3,6 @@
 //! result into one response tree at its path, placing subgraph errors on client paths.
 
 pub mod client;
-pub(crate) mod rewrites;
-pub mod schedule;
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
@@ -28,7 +26,8 @@ use crate::json::{Object, Value};
 use crate::schema::SchemaIndex;
 use crate::supergraph::SchemaState;
 use client::{ParsedResponse, SubgraphClient, SubgraphResponse};
-use schedule::Schedule;
+use crate::plan::rewrites;
+use crate::plan::schedule::{self, Schedule};
 
 /// One step of a location in the response tree.
 #[derive(Debug, Clone, Copy)]

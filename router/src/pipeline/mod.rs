@@ -3,7 +3,6 @@
 //! the schema it was planned for, with a planning timeout.
 
 pub mod limits;
-mod nested_entities;
 mod overlapping;
 pub mod projection;
 
@@ -23,7 +22,8 @@ use serde_json::{Map, Value};
 
 use crate::auth;
 use crate::error::{GraphQLError, codes};
-use crate::executor::schedule::Schedule;
+use crate::plan::nested_entities;
+use crate::plan::schedule::Schedule;
 use crate::schema::OperationType;
 use crate::supergraph::{SchemaState, panic_message};
 use projection::Projection;

@@ -76,7 +76,7 @@ struct Moved {
 impl Rewriter<'_> {
     /// Rewrites the fetches in `node`. The `_entities` fetches a split adds run as steps of
     /// their own right after the step they came from, where the enclosing Sequence's
-    /// schedule lets each wait only for what it reads (see [`crate::executor::schedule`]);
+    /// schedule lets each wait only for what it reads (see [`super::schedule`]);
     /// outside a Sequence, the node becomes one.
     fn node(&self, node: &mut PlanNode) {
         match node {
@@ -166,7 +166,7 @@ impl Rewriter<'_> {
         fetch: &mut FetchNode,
         base: &[FlattenNodePathSegment],
     ) -> Option<Vec<PlanNode>> {
-        if crate::executor::rewrites::any(fetch) {
+        if super::rewrites::any(fetch) {
             return None;
         }
         let graph = *self.graph_ids.get(fetch.service_name.as_str())?;
