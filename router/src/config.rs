@@ -50,6 +50,8 @@ pub struct Config {
     pub fetch_nested_entities_by_key: bool,
     /// Maximum request body size in bytes.
     pub body_limit: usize,
+    /// Client connections: timeouts and caps against slow and flooding clients.
+    pub server: ServerConfig,
     pub cors: CorsConfig,
     pub dedupe: DedupeConfig,
     pub persisted_queries: PersistedQueriesConfig,
@@ -70,6 +72,49 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub rate_limit: crate::rate_limit::RateLimitConfig,
     pub batching: BatchingConfig,
+}
+
+/// What the router lets one client connection or request hold. Timeouts and caps of 0 are off.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Time for a request's headers to arrive. hyper starts the clock when it starts waiting
+    /// for a request, so this is also how long a keep-alive connection may sit idle.
+    pub header_read_timeout_ms: u64,
+    /// Time for a request's whole body to arrive, from the end of its headers (then 408).
+    pub body_read_timeout_ms: u64,
+    /// Open client connections; a connection past it is answered 503 and closed.
+    pub max_connections: usize,
+    /// Requests being processed once their body is in; past it 503 with `Retry-After`.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            // Apollo Router's default; behind a load balancer whose idle timeout is longer,
+            // raise it above that one so the balancer never reuses a connection being closed.
+            header_read_timeout_ms: 10_000,
+            // A 2 MB body at 70 KB/s; real operations are a few KB.
+            body_read_timeout_ms: 30_000,
+            max_connections: 10_000,
+            max_concurrent_requests: 1_024,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn header_read_timeout(&self) -> Option<Duration> {
+        millis(self.header_read_timeout_ms)
+    }
+
+    pub fn body_read_timeout(&self) -> Option<Duration> {
+        millis(self.body_read_timeout_ms)
+    }
+}
+
+fn millis(ms: u64) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms))
 }
 
 /// Several operations in one POST (a JSON array), as Apollo Client's `BatchHttpLink` sends.
@@ -211,6 +256,7 @@ impl Default for Config {
             execution_timeout_ms: 60_000,
             fetch_nested_entities_by_key: true,
             body_limit: 2 * 1024 * 1024,
+            server: ServerConfig::default(),
             cors: CorsConfig::default(),
             dedupe: DedupeConfig::default(),
             persisted_queries: PersistedQueriesConfig::default(),
@@ -320,6 +366,16 @@ impl Config {
                 "BODY_LIMIT" => {
                     self.body_limit =
                         usize::try_from(parse_u64()?).context("body limit too large")?
+                }
+                "HEADER_READ_TIMEOUT_MS" => self.server.header_read_timeout_ms = parse_u64()?,
+                "BODY_READ_TIMEOUT_MS" => self.server.body_read_timeout_ms = parse_u64()?,
+                "MAX_CONNECTIONS" => {
+                    self.server.max_connections =
+                        usize::try_from(parse_u64()?).context("connection cap too large")?;
+                }
+                "MAX_CONCURRENT_REQUESTS" => {
+                    self.server.max_concurrent_requests =
+                        usize::try_from(parse_u64()?).context("request cap too large")?;
                 }
                 "SUBGRAPH_DEDUPE" => self.dedupe.subgraph = parse_bool(&key, &value)?,
                 "INTROSPECTION" => self.introspection = parse_bool(&key, &value)?,
@@ -435,6 +491,14 @@ mod tests {
                 ),
                 ("COMMERCE_ROUTER_BODY_LIMIT".to_string(), "10".to_string()),
                 (
+                    "COMMERCE_ROUTER_BODY_READ_TIMEOUT_MS".to_string(),
+                    "0".to_string(),
+                ),
+                (
+                    "COMMERCE_ROUTER_MAX_CONNECTIONS".to_string(),
+                    "300".to_string(),
+                ),
+                (
                     "COMMERCE_ROUTER_PERSISTED_QUERIES_REDIS_URL".to_string(),
                     "redis://cache:6379".to_string(),
                 ),
@@ -465,6 +529,13 @@ mod tests {
         assert_eq!(config.rate_limit.requests_per_second, 50);
         assert!(config.persisted_queries.safelist);
         assert_eq!(config.body_limit, 10);
+        assert_eq!(config.server.body_read_timeout(), None);
+        assert_eq!(config.server.max_connections, 300);
+        assert_eq!(
+            config.server.header_read_timeout(),
+            Some(Duration::from_secs(10)),
+            "unset keys keep their default"
+        );
         assert_eq!(
             config.persisted_queries.redis_url.as_deref(),
             Some("redis://cache:6379")

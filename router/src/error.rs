@@ -25,6 +25,8 @@ pub mod codes {
     pub const UNAUTHORIZED_FIELD: &str = "UNAUTHORIZED_FIELD_OR_TYPE";
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+    pub const SERVICE_OVERLOADED: &str = "SERVICE_OVERLOADED";
     pub const MAX_DEPTH_EXCEEDED: &str = "MAX_DEPTH_EXCEEDED";
     pub const MAX_ALIASES_EXCEEDED: &str = "MAX_ALIASES_EXCEEDED";
     pub const MAX_ROOT_FIELDS_EXCEEDED: &str = "MAX_ROOT_FIELDS_EXCEEDED";

@@ -56,6 +56,8 @@ pub struct RouterState {
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
     metrics: Arc<telemetry::Metrics>,
     rate_limiter: Option<rate_limit::RateLimiter>,
+    /// One permit per request being processed (`server.max_concurrent_requests`).
+    requests: tokio::sync::Semaphore,
 }
 
 /// One GraphQL request, transport-independent.
@@ -154,8 +156,13 @@ impl RouterState {
             Some(jwt) => Some(auth::jwt::Authenticator::new(jwt.clone(), client.http())?),
             None => None,
         };
+        let requests = match config.server.max_concurrent_requests {
+            0 => tokio::sync::Semaphore::MAX_PERMITS,
+            cap => cap,
+        };
         Ok(Self {
             rate_limiter: rate_limit::RateLimiter::new(&config.rate_limit)?,
+            requests: tokio::sync::Semaphore::new(requests),
             authenticator,
             metrics,
             schema: ArcSwap::from_pointee(schema),
@@ -177,6 +184,12 @@ impl RouterState {
 
     pub fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {
         self.rate_limiter.as_ref()
+    }
+
+    /// A place among the requests being processed, held until the response is built; `None`
+    /// when `server.max_concurrent_requests` are, and the request should be shed.
+    pub fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.requests.try_acquire().ok()
     }
 
     /// The schema currently served.
@@ -417,17 +430,9 @@ pub async fn serve(
     state: Arc<RouterState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = app(state);
-    // Responses go out in one write; Nagle would only add latency to small ones.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    // The peer address is the client a rate limit counts against (unless a proxy forwards it).
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("router server failed")
+    let server = state.config().server.clone();
+    http::server::serve(listener, app(state), &server, shutdown).await;
+    Ok(())
 }
 
 /// Runs the router as the binary does: load the supergraph, watch it, serve until Ctrl-C.

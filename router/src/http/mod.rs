@@ -2,6 +2,7 @@
 //! `/ready`, body limits, CORS, compression and a request id on every response.
 
 mod graphiql;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -189,23 +190,118 @@ async fn limit(
         return next.run(request).await;
     };
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut error = GraphQLError::with_code(
-        format!("Too many requests: retry in {seconds} s"),
+    retry_later(
+        StatusCode::TOO_MANY_REQUESTS,
+        negotiate(request.headers()),
+        &format!("Too many requests: retry in {seconds} s"),
         codes::RATE_LIMITED,
-    );
+        seconds,
+    )
+}
+
+/// An error that tells the client when to try again (`extensions.retryAfterSeconds`).
+fn retry_error(message: &str, code: &str, seconds: u64) -> GraphQLError {
+    let mut error = GraphQLError::with_code(message, code);
     error
         .extensions
         .insert("retryAfterSeconds".into(), Value::from(seconds));
-    let body = Bytes::from(errors_body(&[error]));
-    let mut response = respond(
-        StatusCode::TOO_MANY_REQUESTS,
-        negotiate(request.headers()),
-        body,
-    );
+    error
+}
+
+/// An answer that tells the client when to try again, in `Retry-After` too.
+fn retry_later(
+    status: StatusCode,
+    media: Media,
+    message: &str,
+    code: &str,
+    seconds: u64,
+) -> Response {
+    let error = retry_error(message, code, seconds);
+    let mut response = respond(status, media, Bytes::from(errors_body(&[error])));
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
+}
+
+/// The answer to a request past `server.max_concurrent_requests`: shed at once, so a burst
+/// costs the router almost nothing instead of queueing work nobody will wait for.
+fn overloaded(media: Media) -> Response {
+    retry_later(
+        StatusCode::SERVICE_UNAVAILABLE,
+        media,
+        "The router is at its limit of concurrent requests: retry in 1 s",
+        codes::SERVICE_OVERLOADED,
+        1,
+    )
+}
+
+/// Tells hyper to close the connection after this response: the rest of the request body
+/// was not read.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Reads a POST body within `body_limit` and `server.body_read_timeout_ms`. A declared
+/// length over the limit is refused before any of the body is read, and a body without one
+/// once it passes the limit, so an oversized body is never buffered whole.
+async fn read_body(
+    config: &crate::Config,
+    headers: &HeaderMap,
+    body: Body,
+    media: Media,
+) -> Result<Bytes, Response> {
+    let limit = config.body_limit;
+    let too_large = || {
+        let message = format!("Request body larger than the {limit}-byte limit");
+        let response = request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            &message,
+            codes::PAYLOAD_TOO_LARGE,
+        );
+        closing(response)
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let read = axum::body::to_bytes(body, limit);
+    let read = match config.server.body_read_timeout() {
+        Some(deadline) => tokio::time::timeout(deadline, read).await.map_err(|_| {
+            let message = format!(
+                "Request body not received within {} ms",
+                deadline.as_millis()
+            );
+            closing(request_error(
+                StatusCode::REQUEST_TIMEOUT,
+                media,
+                &message,
+                codes::REQUEST_TIMEOUT,
+            ))
+        })?,
+        None => read.await,
+    };
+    read.map_err(|error| {
+        if error.into_inner().is::<http_body_util::LengthLimitError>() {
+            too_large()
+        } else {
+            // The client went away or sent a malformed body (chunked encoding).
+            let message = "Failed to read the request body";
+            closing(request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                message,
+                codes::BAD_REQUEST,
+            ))
+        }
+    })
 }
 
 async fn metrics(State(state): State<Arc<RouterState>>) -> Response {
@@ -282,6 +378,9 @@ async fn graphql_get(
             codes::BAD_REQUEST,
         );
     }
+    let Some(_admitted) = state.admit() else {
+        return overloaded(media);
+    };
     let auth = match state.authenticate(&headers).await {
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
@@ -331,17 +430,12 @@ async fn graphql_post(
             codes::UNSUPPORTED_MEDIA_TYPE,
         );
     }
-    let limit = state.config().body_limit;
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let bytes = match read_body(state.config(), &headers, body, media).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return request_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                media,
-                &format!("Request body larger than the {limit}-byte limit"),
-                codes::PAYLOAD_TOO_LARGE,
-            );
-        }
+        Err(refusal) => return refusal,
+    };
+    let Some(_admitted) = state.admit() else {
+        return overloaded(media);
     };
     let auth = match state.authenticate(&headers).await {
         Ok(auth) => auth,

@@ -27,4 +27,5 @@ mod reload;
 mod scheduling;
 mod telemetry;
 mod tls;
+mod transport;
 mod values;
