@@ -1,17 +1,16 @@
 //! Answers `__schema` and `__type` from the API schema, so clients never see the
 //! supergraph's `join__`/`link` machinery or `@inaccessible` parts.
 
-use std::collections::HashMap;
-
 use graphql_tools::parser::query::{self as q, Selection};
 use serde_json::{Map, Value};
 
+use crate::ast::to_json as ast_to_json;
 use crate::schema::{
     DirectiveDef, EnumValueDef, FieldDef, InputValueDef, SchemaIndex, TypeDef, TypeKind, TypeRef,
 };
-use crate::value::{ast_to_json, is_selected};
+use crate::value::is_selected;
 
-type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
+use crate::ast::Fragments;
 
 struct Ctx<'a> {
     schema: &'a SchemaIndex,
@@ -55,14 +54,7 @@ pub fn resolve_root(
     selection_set: &q::SelectionSet<'static, String>,
     variables: &Map<String, Value>,
 ) -> Map<String, Value> {
-    let fragments = document
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            q::Definition::Fragment(f) => Some((f.name.as_str(), f)),
-            q::Definition::Operation(_) => None,
-        })
-        .collect();
+    let fragments = crate::ast::fragments(document);
     let ctx = Ctx {
         schema,
         fragments,

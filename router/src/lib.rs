@@ -3,6 +3,7 @@
 //! the subgraphs and answers over GraphQL-over-HTTP.
 
 pub mod apq;
+pub mod ast;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -36,12 +37,12 @@ use tracing::info;
 pub use config::Config;
 pub use http::app;
 
+use ast::OperationType;
 use config::UnauthorizedMode;
 use error::{GraphQLError, codes, errors_body};
 use executor::Executor;
 use executor::client::{Headers, SubgraphClient};
 use pipeline::{PipelineError, PlanningOptions, PreparedOperation, prepare};
-use schema::OperationType;
 use supergraph::SchemaState;
 
 /// Everything a running router shares across requests. The schema is swapped atomically on

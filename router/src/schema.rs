@@ -194,10 +194,7 @@ fn input_value(value: &ast::InputValue<'static, String>) -> InputValueDef {
         description: value.description.clone(),
         ty: TypeRef::from_ast(&value.value_type),
         default_value: value.default_value.as_ref().map(|v| v.to_string()),
-        default_json: value
-            .default_value
-            .as_ref()
-            .map(crate::value::ast_const_to_json),
+        default_json: value.default_value.as_ref().map(crate::ast::const_to_json),
         deprecation: deprecation(&value.directives),
     }
 }
@@ -384,11 +381,11 @@ impl SchemaIndex {
             .is_some_and(|t| t.is_abstract() && t.possible_types.iter().any(|p| p == concrete))
     }
 
-    pub fn root_type(&self, kind: OperationType) -> Option<&str> {
+    pub fn root_type(&self, kind: crate::ast::OperationType) -> Option<&str> {
         match kind {
-            OperationType::Query => Some(&self.query_type),
-            OperationType::Mutation => self.mutation_type.as_deref(),
-            OperationType::Subscription => self.subscription_type.as_deref(),
+            crate::ast::OperationType::Query => Some(&self.query_type),
+            crate::ast::OperationType::Mutation => self.mutation_type.as_deref(),
+            crate::ast::OperationType::Subscription => self.subscription_type.as_deref(),
         }
     }
 
@@ -400,22 +397,5 @@ impl SchemaIndex {
             .filter(|t| t.kind == TypeKind::Object)
             .map(|t| t.name.as_str())
             .collect()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OperationType {
-    Query,
-    Mutation,
-    Subscription,
-}
-
-impl OperationType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OperationType::Query => "query",
-            OperationType::Mutation => "mutation",
-            OperationType::Subscription => "subscription",
-        }
     }
 }

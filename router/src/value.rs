@@ -1,41 +1,11 @@
 //! GraphQL literal ⇄ JSON conversion and coercion of the client's variables against the schema.
 
-use graphql_tools::parser::query::{self as q, Value as AstValue};
-use serde_json::{Map, Number, Value};
+use graphql_tools::parser::query as q;
+use serde_json::{Map, Value};
 
+use crate::ast::{self, to_json as ast_to_json};
 use crate::error::{GraphQLError, codes};
 use crate::schema::{SchemaIndex, TypeKind, TypeRef};
-
-type Ast = AstValue<'static, String>;
-
-/// Converts a literal without variables (schema defaults) to JSON.
-pub fn ast_const_to_json(value: &Ast) -> Value {
-    ast_to_json(value, &Map::new())
-}
-
-/// Converts a literal to JSON, substituting variables (absent variables become null).
-pub fn ast_to_json(value: &Ast, variables: &Map<String, Value>) -> Value {
-    match value {
-        AstValue::Variable(name) => variables.get(name).cloned().unwrap_or(Value::Null),
-        AstValue::Int(n) => n.as_i64().map(Value::from).unwrap_or(Value::Null),
-        AstValue::Float(f) => Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        AstValue::String(s) => Value::String(s.clone()),
-        AstValue::Boolean(b) => Value::Bool(*b),
-        AstValue::Null => Value::Null,
-        AstValue::Enum(e) => Value::String(e.clone()),
-        AstValue::List(items) => {
-            Value::Array(items.iter().map(|v| ast_to_json(v, variables)).collect())
-        }
-        AstValue::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), ast_to_json(v, variables)))
-                .collect(),
-        ),
-    }
-}
 
 /// Coerces the request's variables per the spec ("CoerceVariableValues"): defaults applied,
 /// required ones present, every value of the declared type. Errors are request errors.
@@ -52,7 +22,7 @@ pub fn coerce_variables(
         match provided.get(name.as_str()) {
             None => {
                 if let Some(default) = &def.default_value {
-                    coerced.insert(name.clone(), ast_const_to_json(default));
+                    coerced.insert(name.clone(), ast::const_to_json(default));
                 } else if ty.is_non_null() {
                     errors.push(variable_error(
                         name,

@@ -239,7 +239,7 @@ pub fn guards(
     struct Walk<'d> {
         rules: &'d AuthRules,
         schema: &'d SchemaIndex,
-        fragments: HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>,
+        fragments: crate::ast::Fragments<'d>,
         visited: HashSet<&'d str>,
         guards: Vec<Guard>,
     }
@@ -292,14 +292,7 @@ pub fn guards(
     let mut walk = Walk {
         rules,
         schema,
-        fragments: document
-            .definitions
-            .iter()
-            .filter_map(|d| match d {
-                Definition::Fragment(f) => Some((f.name.as_str(), f)),
-                Definition::Operation(_) => None,
-            })
-            .collect(),
+        fragments: crate::ast::fragments(document),
         visited: HashSet::new(),
         guards: Vec::new(),
     };
@@ -327,13 +320,12 @@ pub fn prune_denied(document: &mut q::Document<'static, String>, denied: &HashSe
             Selection::FragmentSpread(_) => true,
         });
         if set.items.is_empty() && before > 0 {
-            set.items
-                .push(crate::pipeline::typename_selection(set.span));
+            set.items.push(crate::ast::typename_selection(set.span));
         }
     }
     for definition in &mut document.definitions {
         match definition {
-            Definition::Operation(op) => prune(crate::pipeline::selection_set_mut(op), denied),
+            Definition::Operation(op) => prune(crate::ast::selection_set_mut(op), denied),
             Definition::Fragment(f) => prune(&mut f.selection_set, denied),
         }
     }

@@ -23,11 +23,11 @@ use tracing::debug;
 
 use crate::error::{GraphQLError, codes};
 use crate::json::{Object, Value};
+use crate::plan::rewrites;
+use crate::plan::schedule::{self, Schedule};
 use crate::schema::SchemaIndex;
 use crate::supergraph::SchemaState;
 use client::{ParsedResponse, SubgraphClient, SubgraphResponse};
-use crate::plan::rewrites;
-use crate::plan::schedule::{self, Schedule};
 
 /// One step of a location in the response tree.
 #[derive(Debug, Clone, Copy)]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use graphql_tools::parser::query::{self as q, Definition, Selection};
 use serde::Deserialize;
 
-use super::{Document, operation_parts};
+use crate::ast::{Document, Fragments, operation_parts};
 use crate::error::{GraphQLError, codes};
 
 /// The largest operation the router handles. A limit of 0 switches that check off.
@@ -318,14 +318,14 @@ struct Measure {
 /// Measures selection sets, each fragment once: a spread adds its fragment's memoized
 /// measure, so the walk is linear in the document however often fragments spread each other.
 struct Measurer<'d> {
-    fragments: HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>,
+    fragments: Fragments<'d>,
     memo: HashMap<&'d str, Measure>,
 }
 
 impl<'d> Measurer<'d> {
     fn new(document: &'d Document) -> Self {
         Self {
-            fragments: super::fragments(document),
+            fragments: crate::ast::fragments(document),
             memo: HashMap::new(),
         }
     }

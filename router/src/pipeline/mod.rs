@@ -20,15 +20,16 @@ use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use serde_json::{Map, Value};
 
+use crate::ast::{
+    Document, Fragments, OperationType, fragments, operation_name, operation_parts, operation_type,
+    selection_set_mut, typename_selection,
+};
 use crate::auth;
 use crate::error::{GraphQLError, codes};
 use crate::plan::nested_entities;
 use crate::plan::schedule::Schedule;
-use crate::schema::OperationType;
 use crate::supergraph::{SchemaState, panic_message};
 use projection::Projection;
-
-type Document = q::Document<'static, String>;
 
 /// Why a request never reached execution; each maps to a status and stable code.
 #[derive(Debug, Clone)]
@@ -461,50 +462,6 @@ fn check_root_types(document: &Document, state: &SchemaState) -> Vec<GraphQLErro
         .collect()
 }
 
-pub fn operation_type(op: &OperationDefinition<'static, String>) -> OperationType {
-    match op {
-        OperationDefinition::SelectionSet(_) | OperationDefinition::Query(_) => {
-            OperationType::Query
-        }
-        OperationDefinition::Mutation(_) => OperationType::Mutation,
-        OperationDefinition::Subscription(_) => OperationType::Subscription,
-    }
-}
-
-pub(crate) fn selection_set_mut<'d>(
-    op: &'d mut OperationDefinition<'static, String>,
-) -> &'d mut q::SelectionSet<'static, String> {
-    match op {
-        OperationDefinition::SelectionSet(s) => s,
-        OperationDefinition::Query(q) => &mut q.selection_set,
-        OperationDefinition::Mutation(m) => &mut m.selection_set,
-        OperationDefinition::Subscription(s) => &mut s.selection_set,
-    }
-}
-
-fn operation_parts<'d>(
-    op: &'d OperationDefinition<'static, String>,
-) -> (
-    &'d q::SelectionSet<'static, String>,
-    &'d [q::VariableDefinition<'static, String>],
-) {
-    match op {
-        OperationDefinition::SelectionSet(s) => (s, &[]),
-        OperationDefinition::Query(q) => (&q.selection_set, &q.variable_definitions),
-        OperationDefinition::Mutation(m) => (&m.selection_set, &m.variable_definitions),
-        OperationDefinition::Subscription(s) => (&s.selection_set, &s.variable_definitions),
-    }
-}
-
-fn operation_name<'d>(op: &'d OperationDefinition<'static, String>) -> Option<&'d str> {
-    match op {
-        OperationDefinition::SelectionSet(_) => None,
-        OperationDefinition::Query(q) => q.name.as_deref(),
-        OperationDefinition::Mutation(m) => m.name.as_deref(),
-        OperationDefinition::Subscription(s) => s.name.as_deref(),
-    }
-}
-
 fn select_operation(document: &Document, name: Option<&str>) -> Result<usize, PipelineError> {
     let operations: Vec<usize> = document
         .definitions
@@ -535,19 +492,6 @@ fn select_operation(document: &Document, name: Option<&str>) -> Result<usize, Pi
             ),
         },
     }
-}
-
-type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
-
-fn fragments(document: &Document) -> Fragments<'_> {
-    document
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            Definition::Fragment(f) => Some((f.name.as_str(), f)),
-            Definition::Operation(_) => None,
-        })
-        .collect()
 }
 
 fn any_root_field<'d>(
@@ -622,22 +566,6 @@ fn collect_condition_variables(document: &Document, out: &mut Vec<String>) {
             Definition::Fragment(f) => walk(&f.selection_set, out),
         }
     }
-}
-
-pub(crate) fn typename_selection(
-    span: (graphql_tools::parser::Pos, graphql_tools::parser::Pos),
-) -> Selection<'static, String> {
-    Selection::Field(q::Field {
-        position: span.0,
-        alias: None,
-        name: "__typename".to_string(),
-        arguments: Vec::new(),
-        directives: Vec::new(),
-        selection_set: q::SelectionSet {
-            span,
-            items: Vec::new(),
-        },
-    })
 }
 
 /// Below a field that can never hold a value (see `SchemaState::unimplemented_fields`), only

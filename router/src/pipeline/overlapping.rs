@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use graphql_tools::parser::query::{self as q, Definition, Selection};
 use indexmap::IndexMap;
 
-use super::{Document, Fragments, operation_parts, operation_type};
+use crate::ast::{Document, Fragments, fragments, operation_parts, operation_type};
 use crate::error::{GraphQLError, codes};
 use crate::schema::{SchemaIndex, TypeKind, TypeRef};
 
@@ -27,7 +27,7 @@ const VISIT_BUDGET: usize = 200_000;
 pub fn check(api: &SchemaIndex, document: &Document) -> Vec<GraphQLError> {
     let mut rule = Rule {
         api,
-        fragments: super::fragments(document),
+        fragments: fragments(document),
         errors: Vec::new(),
         reported: HashSet::new(),
         visits: 0,

@@ -20,7 +20,7 @@ use crate::schema::{SchemaIndex, TypeRef};
 use crate::supergraph::SchemaState;
 use crate::value::is_selected;
 
-type Fragments<'d> = HashMap<&'d str, &'d q::FragmentDefinition<'static, String>>;
+use crate::ast::Fragments;
 
 /// The fields to write for one selection set, per concrete object type.
 #[derive(Debug, Default)]
@@ -99,14 +99,7 @@ impl Projection {
         variables: &Map<String, Value>,
         denied: &HashSet<Pos>,
     ) -> Self {
-        let fragments = document
-            .definitions
-            .iter()
-            .filter_map(|d| match d {
-                q::Definition::Fragment(f) => Some((f.name.as_str(), f)),
-                q::Definition::Operation(_) => None,
-            })
-            .collect();
+        let fragments = crate::ast::fragments(document);
         let compiler = Compiler {
             schema: &state.api,
             supergraph: &state.supergraph_types,
