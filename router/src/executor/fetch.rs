@@ -1,0 +1,280 @@
+//! Subgraph requests: root fetches, `_entities` fetches (reusing answers this execution already
+//! has), batch fetches, and their request bodies.
+
+use bytes::Bytes;
+use hive_router_query_planner::planner::plan_nodes::{BatchFetchNode, FetchNode, FlattenNodePath};
+use hive_router_query_planner::state::supergraph_state::OperationKind;
+use serde_json::Map;
+use tracing::debug;
+
+use super::client::SubgraphResponse;
+use super::merge::merge;
+use super::{Executor, Tree};
+use crate::error::GraphQLError;
+use crate::json::Value;
+
+impl<'a> Executor<'a> {
+    fn used_variables(
+        &self,
+        usages: Option<&std::collections::BTreeSet<String>>,
+    ) -> Map<String, serde_json::Value> {
+        let mut vars = Map::new();
+        for name in usages.into_iter().flatten() {
+            if let Some(value) = self.variables.get(name) {
+                vars.insert(name.clone(), value.clone());
+            }
+        }
+        vars
+    }
+
+    /// Sends one subgraph request and decodes its GraphQL response. `representations` are
+    /// already-serialized lists written into `variables` under their names.
+    async fn send(
+        &self,
+        service: &str,
+        query: &str,
+        variables: &Map<String, serde_json::Value>,
+        representations: &[(&str, &[Vec<u8>])],
+        kind: Option<&OperationKind>,
+    ) -> Option<&'a SubgraphResponse<'a>> {
+        let Some(url) = self.schema.subgraph_urls.get(service) else {
+            self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
+            return None;
+        };
+        let body = Bytes::from(request_body(query, variables, representations));
+        let is_query = !matches!(kind, Some(OperationKind::Mutation));
+        debug!(service, "subgraph fetch");
+        match self
+            .client
+            .post(service, url, body, &self.headers, is_query)
+            .await
+        {
+            Ok(response) => Some(self.arena.keep(response)),
+            Err(message) => {
+                self.fetch_failed(service, &message);
+                None
+            }
+        }
+    }
+
+    pub(super) async fn root_fetch(&self, fetch: &FetchNode) {
+        let variables = self.used_variables(fetch.variable_usages.as_ref());
+        let Some(response) = self
+            .send(
+                &fetch.service_name,
+                &fetch.operation.document_str,
+                &variables,
+                &[],
+                fetch.operation_kind.as_ref(),
+            )
+            .await
+        else {
+            return;
+        };
+        let service = fetch.service_name.as_str();
+        let errors: Vec<GraphQLError> = response
+            .errors
+            .iter()
+            .flatten()
+            .map(|e| {
+                let mut error = GraphQLError::from_subgraph(e, service);
+                error.path = e.get("path").and_then(serde_json::Value::as_array).cloned();
+                error
+            })
+            .collect();
+        self.push_errors(errors);
+        if let Some(data) = response.data.as_ref().filter(|d| d.is_object()) {
+            let data = self.rewritten(data, fetch.output_rewrites.as_deref());
+            let mut tree = self.data.lock().unwrap_or_else(|e| e.into_inner());
+            let Tree { root, reshaped } = &mut *tree;
+            merge(root, data, self.types(), reshaped);
+        }
+    }
+
+    /// An `_entities` fetch. A query's execution never asks a subgraph the same entity
+    /// question twice: plans reach the same entities by several paths, and when every
+    /// representation of a fetch was already answered, without errors, by a fetch of the same
+    /// shape (subgraph and selection), those answers are merged instead.
+    pub(super) async fn entity_fetch(&self, fetch: &FetchNode, path: &FlattenNodePath) {
+        let Some(requires) = &fetch.requires else {
+            return self.root_fetch(fetch).await;
+        };
+        let batch = self.collect_entities(
+            std::slice::from_ref(path),
+            requires,
+            fetch.input_rewrites.as_deref(),
+        );
+        if batch.representations.is_empty() {
+            return;
+        }
+        let shape = self.schedule.entity_shape(fetch);
+        if let Some(shape) = shape
+            && let Some(known) = self.already_fetched(shape, &batch.representations)
+        {
+            let entities = self.arena.keep_tree(Value::Array(known));
+            return self.merge_entities(
+                &fetch.service_name,
+                "_entities",
+                &batch,
+                Some(entities),
+                None,
+                &[],
+            );
+        }
+        let variables = self.used_variables(fetch.variable_usages.as_ref());
+        let Some(response) = self
+            .send(
+                &fetch.service_name,
+                &fetch.operation.document_str,
+                &variables,
+                &[("representations", &batch.representations)],
+                None,
+            )
+            .await
+        else {
+            return;
+        };
+        let entities = response.data.as_ref().and_then(|d| d.get("_entities"));
+        if let Some(shape) = shape
+            && response.errors.as_ref().is_none_or(Vec::is_empty)
+            && let Some(Value::Array(values)) = entities.map(Value::resolve)
+            && values.len() == batch.representations.len()
+        {
+            let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+            let answers = fetched.entry(shape).or_default();
+            for (representation, value) in batch.representations.iter().zip(values) {
+                if matches!(value.resolve(), Value::Object(_)) {
+                    answers.insert(representation.clone(), value);
+                }
+            }
+        }
+        self.merge_entities(
+            &fetch.service_name,
+            "_entities",
+            &batch,
+            entities,
+            fetch.output_rewrites.as_deref(),
+            response.errors.as_deref().unwrap_or_default(),
+        );
+    }
+
+    /// The answers to every representation, when this execution already has them all.
+    fn already_fetched(&self, shape: u64, representations: &[Vec<u8>]) -> Option<Vec<Value<'a>>> {
+        let fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        let answers = fetched.get(&shape)?;
+        representations
+            .iter()
+            .map(|representation| {
+                answers
+                    .get(representation.as_slice())
+                    .map(|v| Value::Ref(v))
+            })
+            .collect()
+    }
+
+    pub(super) async fn batch_fetch(&self, batch: &BatchFetchNode) {
+        let variables = self.used_variables(batch.variable_usages.as_ref());
+        let mut collected = Vec::with_capacity(batch.entity_batch.aliases.len());
+        for alias in &batch.entity_batch.aliases {
+            collected.push(self.collect_entities(
+                &alias.merge_paths,
+                &alias.requires,
+                alias.input_rewrites.as_deref(),
+            ));
+        }
+        if collected.iter().all(|c| c.representations.is_empty()) {
+            return;
+        }
+        // Aliases may share one representations variable; it is written once.
+        let mut lists: Vec<(&str, &[Vec<u8>])> = Vec::new();
+        for (alias, entities) in batch.entity_batch.aliases.iter().zip(&collected) {
+            let name = alias.representations_variable_name.as_str();
+            if !lists.iter().any(|(n, _)| *n == name) {
+                lists.push((name, &entities.representations));
+            }
+        }
+        let Some(response) = self
+            .send(
+                &batch.service_name,
+                &batch.operation.document_str,
+                &variables,
+                &lists,
+                None,
+            )
+            .await
+        else {
+            return;
+        };
+        let data = response.data.as_ref();
+        let errors = response.errors.as_deref().unwrap_or_default();
+        for (i, (alias, entities)) in batch
+            .entity_batch
+            .aliases
+            .iter()
+            .zip(&collected)
+            .enumerate()
+        {
+            let values = data.and_then(|d| d.get(&alias.alias));
+            // Errors without a path are reported once, with the first alias.
+            let alias_errors: Vec<serde_json::Value> = errors
+                .iter()
+                .filter(|e| {
+                    match e
+                        .get("path")
+                        .and_then(|p| p.get(0))
+                        .and_then(serde_json::Value::as_str)
+                    {
+                        Some(first) => first == alias.alias,
+                        None => i == 0,
+                    }
+                })
+                .cloned()
+                .collect();
+            self.merge_entities(
+                &batch.service_name,
+                &alias.alias,
+                entities,
+                values,
+                alias.output_rewrites.as_deref(),
+                &alias_errors,
+            );
+        }
+    }
+}
+
+/// Writes the body `{"query":…,"variables":{…}}` with pre-serialized representation lists.
+fn request_body(
+    query: &str,
+    variables: &Map<String, serde_json::Value>,
+    representations: &[(&str, &[Vec<u8>])],
+) -> Vec<u8> {
+    let size: usize = representations
+        .iter()
+        .flat_map(|(_, reps)| reps.iter().map(|r| r.len() + 1))
+        .sum();
+    let mut out = Vec::with_capacity(query.len() + size + 64);
+    out.extend_from_slice(b"{\"query\":");
+    let _ = serde_json::to_writer(&mut out, query);
+    out.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    for (name, reps) in representations {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        crate::json::write_raw_array(&mut out, reps);
+    }
+    for (name, value) in variables {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.extend_from_slice(b"}}");
+    out
+}
