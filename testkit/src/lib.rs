@@ -1,12 +1,23 @@
 //! Test support shared by every crate: a fresh database per test on SQLite or a real
-//! PostgreSQL, a real Redis, and SQL statement counting for N+1 tests.
+//! PostgreSQL, a real Redis, SQL statement counting for N+1 tests, scenarios declared once for
+//! both backends (`on_both_backends!`), SDL golden files, viewers and ids, and operations
+//! executed as a viewer.
 //!
 //! PostgreSQL and Redis come from `TESTKIT_POSTGRES_URL` / `TESTKIT_REDIS_URL` (not under the
 //! `COMMERCE_` prefix, which the configuration owns and checks for unknown keys)
 //! (started once by `scripts/test.sh`). When unset, the first test of a process starts its own
 //! throwaway server in a temporary directory, which stops when the process exits.
 
+mod graphql;
+mod scenario;
+mod sdl;
 mod servers;
+mod viewers;
+
+pub use graphql::{error_code, execute_as};
+pub use scenario::{Runtime, run_scenario};
+pub use sdl::{assert_composes, assert_sdl_matches};
+pub use viewers::{customer, ids, staff};
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -14,6 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use commerce_kernel::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm_migration::MigratorTrait;
 use tokio::sync::OnceCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +73,29 @@ pub async fn test_config(backend: Backend) -> TestConfig {
     TestConfig {
         config,
         _data_dir: data_dir,
+    }
+}
+
+/// A fresh database of one domain, migrated, with its statements counted.
+pub struct TestDatabase {
+    /// The connection; clone it into the application state after the counter is attached.
+    pub db: DatabaseConnection,
+    pub statements: SqlCounter,
+    /// Keeps the database's directory for the test's life.
+    pub config: TestConfig,
+}
+
+/// A fresh `domain` database on `backend`, migrated by `M`, with a statement counter.
+pub async fn migrated_database<M: MigratorTrait>(backend: Backend, domain: &str) -> TestDatabase {
+    let config = test_config(backend).await;
+    let mut db = commerce_kernel::db::connect_and_migrate::<M>(&config, domain)
+        .await
+        .expect("connects and migrates");
+    let statements = SqlCounter::attach(&mut db);
+    TestDatabase {
+        db,
+        statements,
+        config,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `priceCart`: the pure pricing function behind GraphQL, with stored prices, promotions,
 //! coupons and taxes.
 
+use commerce_kernel::viewer::Viewer;
 use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, app, execute, on_both_backends, price, staff_ok, variant};
@@ -61,11 +62,17 @@ async fn carts_get_every_amount_with_reasons_in_inclusive_and_exclusive_currenci
     let app = app(backend).await;
     shop(&app).await;
     let lines = json!([{ "variantId": variant(1), "quantity": 2 }, { "variantId": variant(2), "quantity": 1 }]);
-    let eur = execute(&app, None, PRICE_CART, cart(lines, "EUR", "DE", None)).await;
+    let eur = execute(
+        &app,
+        Viewer::Anonymous,
+        PRICE_CART,
+        cart(lines, "EUR", "DE", None),
+    )
+    .await;
     let usd_lines = json!([{ "variantId": variant(2), "quantity": 1 }]);
     let usd = execute(
         &app,
-        None,
+        Viewer::Anonymous,
         PRICE_CART,
         cart(usd_lines, "USD", "us", Some("ca")),
     )
@@ -82,24 +89,48 @@ async fn unpriced_variants_and_bad_quantities_are_reported_as_data(backend: Back
     let app = app(backend).await;
     shop(&app).await;
     let unpriced = json!([{ "variantId": variant(1), "quantity": 1 }, { "variantId": variant(3), "quantity": 1 }]);
-    let missing = execute(&app, None, PRICE_CART, cart(unpriced, "EUR", "DE", None)).await;
+    let missing = execute(
+        &app,
+        Viewer::Anonymous,
+        PRICE_CART,
+        cart(unpriced, "EUR", "DE", None),
+    )
+    .await;
     assert_eq!(
         missing["data"]["priceCart"]["variantIds"],
         json!([variant(3)]),
         "{missing}"
     );
     let zero = json!([{ "variantId": variant(1), "quantity": 0 }]);
-    let zero = execute(&app, None, PRICE_CART, cart(zero, "EUR", "DE", None)).await;
+    let zero = execute(
+        &app,
+        Viewer::Anonymous,
+        PRICE_CART,
+        cart(zero, "EUR", "DE", None),
+    )
+    .await;
     assert_eq!(
         zero["data"]["priceCart"]["field"], "lines.quantity",
         "{zero}"
     );
-    let no_lines = execute(&app, None, PRICE_CART, cart(json!([]), "EUR", "DE", None)).await;
+    let no_lines = execute(
+        &app,
+        Viewer::Anonymous,
+        PRICE_CART,
+        cart(json!([]), "EUR", "DE", None),
+    )
+    .await;
     assert_eq!(
         no_lines["data"]["priceCart"]["__typename"], "InvalidPricingInput",
         "{no_lines}"
     );
-    let bad_currency = execute(&app, None, PRICE_CART, cart(json!([]), "XXX", "DE", None)).await;
+    let bad_currency = execute(
+        &app,
+        Viewer::Anonymous,
+        PRICE_CART,
+        cart(json!([]), "XXX", "DE", None),
+    )
+    .await;
     assert_eq!(
         bad_currency["data"]["priceCart"]["field"], "currency",
         "{bad_currency}"
@@ -124,7 +155,7 @@ async fn pricing_a_cart_costs_the_same_statements_whatever_its_size(backend: Bac
             app.statements.reset();
             let response = execute(
                 app,
-                Some(crate::support::customer(&["b2b"])),
+                crate::support::customer(&["b2b"]),
                 PRICE_CART,
                 variables,
             )

@@ -1,5 +1,6 @@
 //! Demo data: deterministic, idempotent, and priced the way the brief describes.
 
+use commerce_kernel::viewer::Viewer;
 use serde_json::json;
 
 use crate::support::{Backend, app, customer, execute, staff_ok, variant};
@@ -26,8 +27,8 @@ async fn demo_seed_is_idempotent_and_prices_b2b_tiers_and_the_welcome_coupon() {
         __typename ... on PricedCart { lines { unitPrice { amount } listUnitPrice { amount } } coupons { applied } } } }"#;
     let input = json!({ "input": { "lines": [{ "variantId": variant(1), "quantity": 60 }], "currency": "EUR",
                                     "couponCodes": ["WELCOME10"], "country": "FR" } });
-    let b2b = execute(&app, Some(customer(&["b2b"])), cart, input.clone()).await;
-    let anonymous = execute(&app, None, cart, input).await;
+    let b2b = execute(&app, customer(&["b2b"]), cart, input.clone()).await;
+    let anonymous = execute(&app, Viewer::Anonymous, cart, input).await;
     let unit = |v: &serde_json::Value| {
         v["data"]["priceCart"]["lines"][0]["listUnitPrice"]["amount"].clone()
     };

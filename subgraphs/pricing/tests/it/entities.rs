@@ -2,6 +2,8 @@
 //! from `@requires`, and a constant number of statements per `_entities` batch.
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::viewer::Viewer;
+use commerce_testkit::error_code;
 use serde_json::{Value, json};
 
 use crate::support::{
@@ -77,14 +79,14 @@ async fn variant_prices_follow_the_viewer_group_quantity_and_category_promotions
     ]);
     let anonymous = execute(
         &app,
-        None,
+        Viewer::Anonymous,
         VARIANT_PRICES,
         json!({ "representations": representations, "quantity": 1 }),
     )
     .await;
     let b2b = execute(
         &app,
-        Some(customer(&["b2b"])),
+        customer(&["b2b"]),
         VARIANT_PRICES,
         json!({ "representations": representations, "quantity": 10 }),
     )
@@ -109,7 +111,7 @@ async fn product_price_ranges_span_their_variants(backend: Backend) {
     ]);
     let ranges = execute(
         &app,
-        None,
+        Viewer::Anonymous,
         PRICE_RANGES,
         json!({ "representations": representations }),
     )
@@ -123,7 +125,7 @@ async fn product_price_ranges_span_their_variants(backend: Backend) {
 /// Statements run for `query`, after the setup.
 async fn statements_for(app: &TestApp, query: &str, variables: Value) -> usize {
     app.statements.reset();
-    let response = execute(app, Some(customer(&["b2b"])), query, variables).await;
+    let response = execute(app, customer(&["b2b"]), query, variables).await;
     assert!(response.get("errors").is_none(), "{response:#}");
     app.statements.count()
 }
@@ -173,22 +175,16 @@ async fn bad_currencies_and_quantities_are_bad_user_input() {
     let representations = json!([{ "__typename": "ProductVariant", "id": variant(1) }]);
     for (currency, quantity) in [("XXX", 1), ("EUR", 0), ("EUR", -3)] {
         let variables = json!({ "representations": representations, "currency": currency, "quantity": quantity });
-        let response = execute(&app, None, query, variables).await;
-        assert_eq!(
-            response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{response}"
-        );
+        let response = execute(&app, Viewer::Anonymous, query, variables).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
     }
     let not_a_variant = json!([{ "__typename": "ProductVariant", "id": product(1) }]);
     let response = execute(
         &app,
-        None,
+        Viewer::Anonymous,
         query,
         json!({ "representations": not_a_variant, "currency": "EUR", "quantity": 1 }),
     )
     .await;
-    assert_eq!(
-        response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-        "{response}"
-    );
+    assert_eq!(error_code(&response), "BAD_USER_INPUT", "{response}");
 }

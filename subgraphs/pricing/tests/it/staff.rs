@@ -1,5 +1,7 @@
 //! Staff mutations: permissions, validation errors as data, unknown ids as top-level errors.
 
+use commerce_kernel::viewer::Viewer;
+use commerce_testkit::error_code;
 use serde_json::{Value, json};
 
 use crate::support::{
@@ -124,36 +126,20 @@ async fn tax_rates_need_a_category_and_a_sane_percentage(backend: Backend) {
     assert_eq!(rates, json!({ "taxRates": [{ "ratePercent": "7.5" }] }));
 }
 
-fn code(response: &Value) -> &Value {
-    &response["errors"][0]["extensions"]["code"]
-}
-
 #[tokio::test]
 async fn customers_are_forbidden_and_anonymous_callers_unauthenticated() {
     let app = app(Backend::Sqlite).await;
     let variables = json!({ "input": { "variantId": variant(1), "prices": [] } });
-    let as_customer = execute(
-        &app,
-        Some(customer(&["b2b"])),
-        SET_PRICES,
-        variables.clone(),
-    )
-    .await;
-    assert_eq!(code(&as_customer), "FORBIDDEN", "{as_customer}");
-    let anonymous = execute(&app, None, SET_PRICES, variables).await;
-    assert_eq!(code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
-    let lists = execute(
-        &app,
-        Some(customer(&[])),
-        "{ priceLists { id } }",
-        json!({}),
-    )
-    .await;
-    assert_eq!(code(&lists), "FORBIDDEN", "{lists}");
+    let as_customer = execute(&app, customer(&["b2b"]), SET_PRICES, variables.clone()).await;
+    assert_eq!(error_code(&as_customer), "FORBIDDEN", "{as_customer}");
+    let anonymous = execute(&app, Viewer::Anonymous, SET_PRICES, variables).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
+    let lists = execute(&app, customer(&[]), "{ priceLists { id } }", json!({})).await;
+    assert_eq!(error_code(&lists), "FORBIDDEN", "{lists}");
     let redeem =
         r#"mutation { redeemCoupons(orderRef: "o1", couponCodes: ["WELCOME10"]) { redeemed } }"#;
-    let redeem = execute(&app, Some(customer(&[])), redeem, json!({})).await;
-    assert_eq!(code(&redeem), "FORBIDDEN", "{redeem}");
+    let redeem = execute(&app, customer(&[]), redeem, json!({})).await;
+    assert_eq!(error_code(&redeem), "FORBIDDEN", "{redeem}");
 }
 
 #[tokio::test]
@@ -163,23 +149,23 @@ async fn unknown_and_malformed_ids_are_clear_errors() {
     let missing = commerce_kernel::GlobalId::encode("PriceList", 999);
     let missing = execute(
         &app,
-        Some(crate::support::staff()),
+        crate::support::staff(),
         update,
         json!({ "id": missing }),
     )
     .await;
-    assert_eq!(code(&missing), "NOT_FOUND", "{missing}");
+    assert_eq!(error_code(&missing), "NOT_FOUND", "{missing}");
     let wrong_type = execute(
         &app,
-        Some(crate::support::staff()),
+        crate::support::staff(),
         update,
         json!({ "id": variant(1) }),
     )
     .await;
-    assert_eq!(code(&wrong_type), "BAD_USER_INPUT", "{wrong_type}");
+    assert_eq!(error_code(&wrong_type), "BAD_USER_INPUT", "{wrong_type}");
     let lookup = execute(
         &app,
-        Some(crate::support::staff()),
+        crate::support::staff(),
         r#"query($id: ID!) { priceList(id: $id) { id } }"#,
         json!({ "id": commerce_kernel::GlobalId::encode("PriceList", 5) }),
     )
@@ -187,7 +173,7 @@ async fn unknown_and_malformed_ids_are_clear_errors() {
     assert_eq!(lookup["data"]["priceList"], Value::Null, "{lookup}");
     let bad_variant = execute(
         &app,
-        Some(crate::support::staff()),
+        crate::support::staff(),
         SET_PRICES,
         json!({ "input": { "variantId": "nope", "prices": [] } }),
     )

@@ -1,0 +1,33 @@
+//! Who a test asks as, and the opaque ids other subgraphs hand out.
+
+use commerce_kernel::GlobalId;
+use commerce_kernel::viewer::Viewer;
+
+/// A staff member (`StaffMember` 1, as the customers subgraph issues) holding `permissions`.
+pub fn staff(permissions: &[&str]) -> Viewer {
+    Viewer::Staff {
+        id: GlobalId::encode("StaffMember", 1),
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
+/// The signed-in customer `n`, a member of `groups`.
+pub fn customer(n: i64, groups: &[&str]) -> Viewer {
+    Viewer::Customer {
+        id: GlobalId::encode("Customer", n),
+        groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+    }
+}
+
+/// Global ids of other subgraphs' entities, as they arrive in representations and inputs.
+pub mod ids {
+    use commerce_kernel::GlobalId;
+
+    pub fn product(n: i64) -> String {
+        GlobalId::encode("Product", n)
+    }
+
+    pub fn variant(n: i64) -> String {
+        GlobalId::encode("ProductVariant", n)
+    }
+}
