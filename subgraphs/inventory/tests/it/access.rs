@@ -8,7 +8,9 @@ use commerce_kernel::viewer::Viewer;
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, TestApp, app, execute_as, key, on_both_backends, staff, variant};
+use crate::support::{
+    Backend, TestApp, app, describe_error, execute_as, key, on_both_backends, staff, variant,
+};
 
 on_both_backends!(
     customers_staff_without_the_permission_and_anonymous_callers_change_nothing,
@@ -109,12 +111,7 @@ async fn books(app: &TestApp) -> Value {
 }
 
 fn first_error(response: &Value) -> Value {
-    let error = &response["errors"][0];
-    json!(format!(
-        "{}: {}",
-        error["extensions"]["code"].as_str().unwrap_or("-"),
-        error["message"].as_str().unwrap_or("-")
-    ))
+    describe_error(&response["errors"][0])
 }
 
 async fn customers_staff_without_the_permission_and_anonymous_callers_change_nothing(
@@ -123,19 +120,10 @@ async fn customers_staff_without_the_permission_and_anonymous_callers_change_not
     let (app, north) = seeded(backend).await;
     let before = books(&app).await;
     let callers = [
-        (
-            "customer",
-            Viewer::Customer {
-                id: "customer-1".into(),
-                groups: vec!["vip".into()],
-            },
-        ),
+        ("customer", commerce_testkit::customer(1, &["vip"])),
         (
             "staff without inventory:write",
-            Viewer::Staff {
-                id: "staff-2".into(),
-                permissions: vec!["catalog:write".into(), "orders:write".into()],
-            },
+            commerce_testkit::staff(&["catalog:write", "orders:write"]),
         ),
         ("anonymous", Viewer::Anonymous),
     ];

@@ -3,7 +3,7 @@
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, app, execute, execute_as_staff, product_id, variant};
+use crate::support::{Backend, app, describe_error, execute, execute_as_staff, product, variant};
 
 const ENTITIES: &str = r#"query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -15,14 +15,7 @@ const ENTITIES: &str = r#"query($representations: [_Any!]!) {
 
 fn codes(response: &Value) -> Vec<Value> {
     let errors = response["errors"].as_array().cloned().unwrap_or_default();
-    let describe = |e: &Value| {
-        json!(format!(
-            "{}: {}",
-            e["extensions"]["code"].as_str().unwrap_or("-"),
-            e["message"].as_str().unwrap_or("-")
-        ))
-    };
-    errors.iter().map(describe).collect()
+    errors.iter().map(describe_error).collect()
 }
 
 #[tokio::test]
@@ -38,7 +31,7 @@ async fn entities_extend_variants_and_products_with_stock() {
             .iter()
             .map(|&i| json!({ "id": variant(i).as_str() }))
             .collect();
-        json!({ "__typename": "Product", "id": product_id(n), "variants": variants })
+        json!({ "__typename": "Product", "id": product(n), "variants": variants })
     };
     let representations = json!([v(1), v(2), p(1, &[2, 1]), p(2, &[3]), p(3, &[])]);
     let response = execute(
@@ -340,7 +333,7 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
     let unknown_warehouse = commerce_kernel::GlobalId::encode("Warehouse", 999);
     let cases = [
         ("invalid variant id", set("nope", &north, 1, "k")),
-        ("product id as variant", set(&product_id(1), &north, 1, "k")),
+        ("product id as variant", set(&product(1), &north, 1, "k")),
         ("negative quantity", set(v1.as_str(), &north, -1, "k")),
         (
             "unknown warehouse",
@@ -378,7 +371,7 @@ async fn bad_input_gets_a_clear_error_with_a_stable_code() {
             "variant entity with a product id",
             format!(
                 r#"{{ _entities(representations: [{{ __typename: "ProductVariant", id: "{}" }}]) {{ __typename }} }}"#,
-                product_id(1)
+                product(1)
             ),
         ),
     ];

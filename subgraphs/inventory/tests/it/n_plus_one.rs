@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, TestApp, app, execute, on_both_backends, product_id, variant};
+use crate::support::{Backend, TestApp, app, execute, on_both_backends, product, variant};
 
 const VARIANTS: &str = r#"query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -43,7 +43,7 @@ async fn entity_batches_cost_one_query_per_type_whatever_their_size(backend: Bac
                 let ids: Vec<Value> = (1..=3)
                     .map(|i| json!({ "id": variant(p * 3 + i).as_str() }))
                     .collect();
-                json!({ "__typename": "Product", "id": product_id(p + 1), "variants": ids })
+                json!({ "__typename": "Product", "id": product(p + 1), "variants": ids })
             })
             .collect()
     };

@@ -7,37 +7,18 @@ use commerce_inventory::domain::{
     IdempotencyKey, OnHand, VariantId, WarehouseCode, WarehouseId, WarehouseName,
 };
 use commerce_inventory::service::{Clock, Inventory, NewWarehouse, SetStock};
-use commerce_kernel::GlobalId;
 use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::viewer::Viewer;
-pub use commerce_testkit::Backend;
-use commerce_testkit::{SqlCounter, TestConfig, test_config};
-
-/// Runs one async test body on SQLite and on PostgreSQL, as two tests named after the backend.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    super::$name($crate::support::Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    super::$name($crate::support::Backend::Postgres).await;
-                }
-            }
-        )*
-    };
-}
-pub(crate) use on_both_backends;
+pub use commerce_testkit::ids::product;
+pub use commerce_testkit::{Backend, on_both_backends};
+use commerce_testkit::{SqlCounter, TestDatabase, migrated_database};
+use serde_json::{Value, json};
 
 pub struct TestApp {
     pub state: AppState,
     pub clock: Clock,
     pub statements: SqlCounter,
-    _config: TestConfig,
+    _database: TestDatabase,
 }
 
 impl TestApp {
@@ -94,27 +75,24 @@ impl TestApp {
 }
 
 pub async fn app(backend: Backend) -> TestApp {
-    let config = test_config(backend).await;
-    let mut db =
-        commerce_kernel::db::connect_and_migrate::<commerce_migrations::inventory::Migrator>(
-            &config,
-            "inventory",
-        )
-        .await
-        .expect("connects and migrates");
-    let statements = SqlCounter::attach(&mut db);
+    let database =
+        migrated_database::<commerce_migrations::inventory::Migrator>(backend, "inventory").await;
     let clock = Clock::system();
-    let state = AppState::new(db, Arc::new(MemoryCache::new(100)), clock.clone());
+    let state = AppState::new(
+        database.db.clone(),
+        Arc::new(MemoryCache::new(100)),
+        clock.clone(),
+    );
     TestApp {
         state,
         clock,
-        statements,
-        _config: config,
+        statements: database.statements.clone(),
+        _database: database,
     }
 }
 
 pub fn variant(n: i64) -> VariantId {
-    VariantId::parse(&GlobalId::encode("ProductVariant", n)).expect("a variant id")
+    VariantId::parse(&commerce_testkit::ids::variant(n)).expect("a variant id")
 }
 
 pub fn key(value: &str) -> IdempotencyKey {
@@ -122,46 +100,31 @@ pub fn key(value: &str) -> IdempotencyKey {
 }
 
 /// Runs an operation as an anonymous caller and returns the whole response as JSON.
-pub async fn execute(
-    app: &TestApp,
-    query: &str,
-    variables: serde_json::Value,
-) -> serde_json::Value {
+pub async fn execute(app: &TestApp, query: &str, variables: Value) -> Value {
     execute_as(app, Viewer::Anonymous, query, variables).await
 }
 
 /// Runs an operation as staff holding `inventory:write` (how staff and checkout call).
-pub async fn execute_as_staff(
-    app: &TestApp,
-    query: &str,
-    variables: serde_json::Value,
-) -> serde_json::Value {
+pub async fn execute_as_staff(app: &TestApp, query: &str, variables: Value) -> Value {
     execute_as(app, staff(), query, variables).await
 }
 
 /// Runs an operation as `viewer` and returns the whole response as JSON.
-pub async fn execute_as(
-    app: &TestApp,
-    viewer: Viewer,
-    query: &str,
-    variables: serde_json::Value,
-) -> serde_json::Value {
+pub async fn execute_as(app: &TestApp, viewer: Viewer, query: &str, variables: Value) -> Value {
     let schema = commerce_inventory::schema(app.state.clone());
-    let request = async_graphql::Request::new(query)
-        .variables(async_graphql::Variables::from_json(variables))
-        .data(viewer);
-    let response = schema.execute(request).await;
-    serde_json::to_value(&response).expect("responses serialize")
+    commerce_testkit::execute_as(&schema, viewer, query, variables).await
 }
 
 /// A staff member holding `inventory:write`.
 pub fn staff() -> Viewer {
-    Viewer::Staff {
-        id: "staff-1".into(),
-        permissions: vec!["inventory:write".into()],
-    }
+    commerce_testkit::staff(&["inventory:write"])
 }
 
-pub fn product_id(n: i64) -> String {
-    GlobalId::encode("Product", n)
+/// An error as `CODE: message`, for snapshots.
+pub fn describe_error(error: &Value) -> Value {
+    json!(format!(
+        "{}: {}",
+        error["extensions"]["code"].as_str().unwrap_or("-"),
+        error["message"].as_str().unwrap_or("-")
+    ))
 }
