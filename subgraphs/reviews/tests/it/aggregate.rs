@@ -2,10 +2,9 @@
 //! any sequence of submissions and moderations, sequential or concurrent.
 
 use commerce_reviews::domain::{ModerationAction, ReviewError, ReviewId};
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 use proptest::prelude::*;
 
-use crate::on_both_backends;
 use crate::support::{TestApp, product};
 
 #[derive(Debug, Clone)]

@@ -2,10 +2,9 @@
 //! small number of SQL statements whatever its size.
 
 use commerce_kernel::GlobalId;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::on_both_backends;
 use crate::support::{TestApp, product};
 
 const PRODUCTS_WITH_REVIEWS: &str = r#"

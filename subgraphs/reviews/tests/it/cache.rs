@@ -7,9 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use commerce_kernel::cache::RedisCache;
 use commerce_reviews::ReviewService;
 use commerce_reviews::domain::ModerationAction;
-use commerce_testkit::{Backend, SqlCounter, test_config};
+use commerce_testkit::{Backend, SqlCounter, on_both_backends, test_config};
 
-use crate::on_both_backends;
 use crate::support::{new_review, product};
 
 async fn rating_cache_is_shared_and_invalidated_across_instances(backend: Backend) {

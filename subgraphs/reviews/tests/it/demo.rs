@@ -1,9 +1,8 @@
 //! Demo data: deterministic, idempotent, and with ratings that match its reviews.
 
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 use serde_json::json;
 
-use crate::on_both_backends;
 use crate::support::{TestApp, product};
 
 const FIRST_REVIEWS: &str = r#"

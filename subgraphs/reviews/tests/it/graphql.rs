@@ -2,12 +2,11 @@
 //! `_entities`, pagination, and the shape of every expected and unexpected failure.
 
 use commerce_kernel::GlobalId;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, customer, on_both_backends};
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};
 
-use crate::on_both_backends;
-use crate::support::{TestApp, customer, moderator, product};
+use crate::support::{TestApp, moderator, product};
 
 const SUBMIT: &str = r#"
 mutation ($input: SubmitReviewInput!) {
@@ -65,7 +64,7 @@ async fn approve(app: &TestApp, id: &str) -> Value {
 }
 
 async fn submit(app: &TestApp, variables: Value) -> Value {
-    app.execute_as(customer(9), SUBMIT, variables).await
+    app.execute_as(customer(9, &[]), SUBMIT, variables).await
 }
 
 async fn product_page(app: &TestApp, variables: Value) -> Value {
@@ -541,11 +540,11 @@ async fn only_customers_submit_and_only_moderators_moderate_or_see_unapproved(ba
     let id = json!({ "id": pending });
     let responses = json!({
         "anonymousSubmits": app.execute(SUBMIT, input(json!({}))).await,
-        "customerApproves": app.execute_as(customer(1), MODERATE, id.clone()).await,
-        "customerReadsQueue": app.execute_as(customer(1), QUEUE, json!({})).await,
+        "customerApproves": app.execute_as(customer(1, &[]), MODERATE, id.clone()).await,
+        "customerReadsQueue": app.execute_as(customer(1, &[]), QUEUE, json!({})).await,
         "anonymousReadsPending": app.execute(REVIEW, id.clone()).await,
-        "otherCustomerReadsPending": app.execute_as(customer(2), REVIEW, id.clone()).await,
-        "authorReadsPending": app.execute_as(customer(1), REVIEW, id.clone()).await,
+        "otherCustomerReadsPending": app.execute_as(customer(2, &[]), REVIEW, id.clone()).await,
+        "authorReadsPending": app.execute_as(customer(1, &[]), REVIEW, id.clone()).await,
         "moderatorReadsPending": app.execute_as(moderator(), REVIEW, id.clone()).await,
     });
     assert_json_snapshot!(responses, @r#"

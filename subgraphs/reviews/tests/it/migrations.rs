@@ -2,10 +2,9 @@
 
 use commerce_migrations::reviews::Migrator;
 use commerce_migrations::sea_orm_migration::MigratorTrait;
-use commerce_testkit::{Backend, test_config};
+use commerce_testkit::{Backend, on_both_backends, test_config};
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::on_both_backends;
 use crate::support::{TestApp, product};
 
 async fn migrations_roll_back_and_reapply(backend: Backend) {

@@ -1,9 +1,8 @@
 //! One review per customer and product, even when a client retries a submission concurrently.
 
 use commerce_reviews::domain::ReviewError;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 
-use crate::on_both_backends;
 use crate::support::{TestApp, new_review, product};
 
 async fn concurrent_duplicate_submissions_store_exactly_one_review(backend: Backend) {
