@@ -1,19 +1,17 @@
 //! The public reads published products; only catalog editors write or see drafts.
 
 use commerce_kernel::viewer::Viewer;
+use commerce_testkit::{error_code, on_both_backends};
 use serde_json::json;
 
-use crate::support::{app, error_code, names, on_both_backends, shop};
+use crate::support::{app, names, shop};
 
-on_both_backends!(only_catalog_editors_write_and_see_drafts);
+on_both_backends!(current_thread: only_catalog_editors_write_and_see_drafts);
 
 async fn only_catalog_editors_write_and_see_drafts(backend: commerce_testkit::Backend) {
     let app = app(backend).await;
     let shop = shop(&app).await;
-    let customer = Viewer::Customer {
-        id: "c-1".into(),
-        groups: vec![],
-    };
+    let customer = commerce_testkit::customer(1, &[]);
     let create = "mutation { createCategory(input: { slug: \"x\", name: \"X\" }) { __typename } }";
     let anonymous = app.execute_as(Viewer::Anonymous, create, json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous:#}");

@@ -1,10 +1,11 @@
 //! Federation entities and lists cost one query per type, whatever the batch or page size.
 
+use commerce_testkit::on_both_backends;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, app, on_both_backends};
+use crate::support::{TestApp, app};
 
-on_both_backends!(
+on_both_backends!(current_thread:
     resolves_entity_batches_with_one_query_per_type,
     pages_of_products_with_nested_lists_cost_a_constant_number_of_queries,
 );

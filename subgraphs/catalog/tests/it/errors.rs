@@ -1,10 +1,11 @@
 //! Bad input gets a clear error with a stable `extensions.code`, never a panic.
 
+use commerce_testkit::{error_code, on_both_backends};
 use serde_json::json;
 
-use crate::support::{app, error_code, on_both_backends, shop};
+use crate::support::{app, shop};
 
-on_both_backends!(rejects_bad_input_with_stable_codes);
+on_both_backends!(current_thread: rejects_bad_input_with_stable_codes);
 
 async fn rejects_bad_input_with_stable_codes(backend: commerce_testkit::Backend) {
     let app = app(backend).await;

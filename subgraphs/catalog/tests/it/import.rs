@@ -1,10 +1,11 @@
 //! Bulk import: good rows land, bad rows are reported and leave nothing behind.
 
+use commerce_testkit::on_both_backends;
 use serde_json::json;
 
-use crate::support::{app, names, on_both_backends, shop};
+use crate::support::{app, names, shop};
 
-on_both_backends!(imports_good_rows_and_reports_bad_ones_without_partial_writes);
+on_both_backends!(current_thread: imports_good_rows_and_reports_bad_ones_without_partial_writes);
 
 const IMPORT: &str = "mutation($format: ImportFormat!, $data: String!) {
     importProducts(format: $format, data: $data) { createdCount errors { line message } } }";

@@ -1,8 +1,9 @@
 //! `products(...)`: keyset pages in every order, filters, search, counts and facets.
 
+use commerce_testkit::on_both_backends;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, app, names, on_both_backends, shop};
+use crate::support::{TestApp, app, names, shop};
 
 const PRODUCTS: &str = "query($first: Int, $after: String, $last: Int, $before: String,
     $filter: ProductFilterInput, $sort: ProductSort) {
@@ -17,7 +18,7 @@ async fn products(app: &TestApp, variables: Value) -> Value {
     app.data(PRODUCTS, variables).await["products"].clone()
 }
 
-on_both_backends!(
+on_both_backends!(current_thread:
     lists_published_products_newest_first_with_their_total,
     pages_forward_and_backward_by_name,
     filters_by_category_subtree_collection_attributes_and_status,

@@ -1,10 +1,11 @@
 //! Staff writes: conflicts as data, category moves, updates, deletes and cache invalidation.
 
+use commerce_testkit::{error_code, on_both_backends};
 use serde_json::json;
 
-use crate::support::{app, error_code, names, on_both_backends, shop};
+use crate::support::{app, names, shop};
 
-on_both_backends!(
+on_both_backends!(current_thread:
     reports_taken_slugs_and_skus_as_error_results,
     moves_a_category_with_its_subtree_and_refuses_cycles,
     updates_and_deletes_products_and_variants,

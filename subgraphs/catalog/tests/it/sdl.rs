@@ -2,19 +2,7 @@
 
 #[test]
 fn committed_sdl_matches_the_code() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../schema/subgraphs/catalog.graphql"
-    );
-    let sdl = commerce_catalog::sdl();
-    if std::env::var_os("UPDATE_SDL").is_some() {
-        std::fs::write(path, &sdl).expect("writing the SDL");
-    }
-    let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        committed == sdl,
-        "schema/subgraphs/catalog.graphql is out of date: run `UPDATE_SDL=1 cargo test -p commerce-catalog sdl`"
-    );
+    commerce_testkit::assert_sdl_matches("catalog", &commerce_catalog::sdl());
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The demo seed is deterministic and idempotent.
 
 use commerce_catalog::demo;
+use commerce_testkit::on_both_backends;
 use serde_json::json;
 
-use crate::support::{app, on_both_backends};
+use crate::support::app;
 
-on_both_backends!(seeds_once_and_returns_the_same_products_again);
+on_both_backends!(current_thread: seeds_once_and_returns_the_same_products_again);
 
 async fn seeds_once_and_returns_the_same_products_again(backend: commerce_testkit::Backend) {
     let app = app(backend).await;

@@ -2,65 +2,33 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Request, Variables};
 use commerce_catalog::{AppState, CatalogSchema};
 use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::viewer::Viewer;
-use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
+use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database};
 use serde_json::{Value, json};
-
-/// Declares `mod name { sqlite, postgres }` tests that run `async fn name(Backend)`. They run
-/// on one thread, so a DataLoader batch always collects every key of a level before its
-/// timer fires (on a busy multi-threaded runtime a slow debug build may split a batch).
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$name(commerce_testkit::Backend::Sqlite).await
-                }
-
-                #[tokio::test]
-                async fn postgres() {
-                    super::$name(commerce_testkit::Backend::Postgres).await
-                }
-            }
-        )*
-    };
-}
-pub(crate) use on_both_backends;
 
 /// A staff member allowed to edit the catalog.
 pub fn staff() -> Viewer {
-    Viewer::Staff {
-        id: "staff-1".to_owned(),
-        permissions: vec!["catalog:write".to_owned()],
-    }
+    commerce_testkit::staff(&["catalog:write"])
 }
 
 pub struct TestApp {
-    _config: TestConfig,
+    _database: TestDatabase,
     pub state: AppState,
     pub schema: CatalogSchema,
     pub statements: SqlCounter,
 }
 
 pub async fn app(backend: Backend) -> TestApp {
-    let config = test_config(backend).await;
-    let mut db =
-        commerce_kernel::db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(
-            &config, "catalog",
-        )
-        .await
-        .expect("connects and migrates");
-    let statements = SqlCounter::attach(&mut db);
-    let state = AppState::new(db, Arc::new(MemoryCache::new(10_000)));
+    let database =
+        migrated_database::<commerce_migrations::catalog::Migrator>(backend, "catalog").await;
+    let state = AppState::new(database.db.clone(), Arc::new(MemoryCache::new(10_000)));
     TestApp {
-        _config: config,
         schema: commerce_catalog::schema(state.clone()),
         state,
-        statements,
+        statements: database.statements.clone(),
+        _database: database,
     }
 }
 
@@ -71,11 +39,7 @@ impl TestApp {
     }
 
     pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
-        let request = Request::new(query)
-            .variables(Variables::from_json(variables))
-            .data(viewer);
-        let response = self.schema.execute(request).await;
-        serde_json::to_value(&response).expect("responses serialize")
+        commerce_testkit::execute_as(&self.schema, viewer, query, variables).await
     }
 
     /// `data` of a response that must have no errors.
@@ -202,11 +166,4 @@ pub fn names(connection: &Value) -> Vec<String> {
         .iter()
         .map(|edge| edge["node"]["name"].as_str().expect("a name").to_owned())
         .collect()
-}
-
-/// The `extensions.code` of the first error.
-pub fn error_code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<none>")
 }
