@@ -2,11 +2,10 @@
 //! may see of a customer through federation.
 
 use commerce_kernel::GlobalId;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, error_code, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::on_both_backends;
-use crate::support::{TestApp, error_code};
+use crate::support::TestApp;
 
 on_both_backends!(
     keeps_an_address_book_with_default_shipping_and_billing,

@@ -1,11 +1,10 @@
 //! Staff: permissions gate every staff operation, groups flow into customers' tokens, and
 //! lists cost a fixed number of queries.
 
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, error_code, on_both_backends};
 use serde_json::json;
 
-use crate::on_both_backends;
-use crate::support::{PASSWORD, TestApp, error_code, tokens};
+use crate::support::{PASSWORD, TestApp, tokens};
 
 on_both_backends!(
     a_customer_token_cannot_call_a_staff_mutation,

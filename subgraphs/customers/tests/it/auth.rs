@@ -1,10 +1,9 @@
 //! Sign-up and sign-in: the happy path, no account enumeration, password policy.
 
 use commerce_customers::service::mailer::Mail;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 use serde_json::json;
 
-use crate::on_both_backends;
 use crate::support::{PASSWORD, TestApp};
 
 on_both_backends!(

@@ -1,10 +1,9 @@
 //! Demo accounts load once and can sign in.
 
 use commerce_customers::demo;
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, on_both_backends};
 use serde_json::json;
 
-use crate::on_both_backends;
 use crate::support::{TestApp, tokens};
 
 on_both_backends!(seeds_demo_accounts_once_with_their_groups);

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use commerce_customers::{LoginLimits, Settings};
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, error_code};
 use serde_json::{Value, json};
 
 use crate::support::{PASSWORD, TestApp, test_settings};
@@ -83,7 +83,7 @@ async fn limits_attempts_per_account_and_per_address(redis: bool) {
         );
     }
     let sprayed = login_from(&app, "someone@example.com", "wrong passphrase!", &ip).await;
-    assert_eq!(sprayed["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert_eq!(error_code(&sprayed), "RATE_LIMITED");
 }
 
 fn rand_octet() -> u8 {
@@ -110,7 +110,7 @@ async fn limits_sign_in_attempts_in_redis_across_instances() {
         );
     }
     let blocked = login_from(&second, &email, "wrong passphrase!", "192.0.2.2").await;
-    assert_eq!(blocked["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert_eq!(error_code(&blocked), "RATE_LIMITED");
 }
 
 #[tokio::test]

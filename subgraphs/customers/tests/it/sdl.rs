@@ -1,21 +1,8 @@
 //! The committed SDL must be what the code exports.
 
-use std::path::PathBuf;
-
 #[test]
 fn committed_sdl_matches_the_code() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/subgraphs/customers.graphql");
-    let sdl = commerce_customers::sdl();
-    if std::env::var_os("UPDATE_SDL").is_some() {
-        std::fs::write(&path, &sdl).expect("writes the SDL file");
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == sdl,
-        "{} is out of date with the code; run `UPDATE_SDL=1 cargo test -p commerce-customers sdl` and commit it",
-        path.display()
-    );
+    commerce_testkit::assert_sdl_matches("customers", &commerce_customers::sdl());
 }
 
 #[test]

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use commerce_customers::Settings;
 use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind, Verifier};
-use commerce_testkit::Backend;
+use commerce_testkit::{Backend, error_code, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::on_both_backends;
-use crate::support::{PASSWORD, TestApp, error_code, test_settings, tokens};
+use crate::support::{PASSWORD, TestApp, test_settings, tokens};
 
 on_both_backends!(
     changing_the_password_checks_the_current_one_and_ends_every_session,
