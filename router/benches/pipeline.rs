@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_graphql_axum::GraphQL;
 use axum::body::Bytes;
 use axum::{Router, routing::post, routing::post_service};
-use commerce_router::pipeline::{PlanningOptions, prepare};
+use commerce_router::pipeline::{Pipeline, PlanningOptions};
 use commerce_router::supergraph::SchemaState;
 use commerce_router::{Config, GraphQLRequest, Outcome, RouterState};
 use commerce_router_test_subgraphs::products;
@@ -84,16 +84,18 @@ fn planning(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let state =
         Arc::new(SchemaState::from_sdl(&supergraph(), &Default::default()).expect("schema"));
-    let options = |fetch_nested_entities_by_key| PlanningOptions {
-        timeout: Duration::from_secs(10),
-        override_flags: Default::default(),
-        limits: Default::default(),
-        fetch_nested_entities_by_key,
+    let pipeline = |fetch_nested_entities_by_key| {
+        Pipeline::new(PlanningOptions {
+            timeout: Duration::from_secs(10),
+            override_flags: Default::default(),
+            limits: Default::default(),
+            fetch_nested_entities_by_key,
+        })
     };
     let mut n = 0u64;
     // The planner's plan alone is the baseline of the rewrite's cost.
     for (by_key, label) in [(true, ""), (false, ", planner's plan as is")] {
-        let options = options(by_key);
+        let pipeline = pipeline(by_key);
         c.bench_function(
             &format!("plan (parse + validate + normalize + plan, cache miss{label})"),
             |b| {
@@ -103,17 +105,17 @@ fn planning(c: &mut Criterion) {
                     // cache.
                     let query = format!("{QUERY} # {n}");
                     runtime
-                        .block_on(prepare(&state, &query, None, &options))
+                        .block_on(pipeline.prepare(&state, &query, None))
                         .expect("plan")
                 })
             },
         );
     }
-    let options = options(true);
+    let pipeline = pipeline(true);
     c.bench_function("prepare (plan cache hit)", |b| {
         b.iter(|| {
             runtime
-                .block_on(prepare(&state, black_box(QUERY), None, &options))
+                .block_on(pipeline.prepare(&state, black_box(QUERY), None))
                 .expect("plan")
         })
     });
@@ -182,14 +184,14 @@ fn execution(c: &mut Criterion) {
 
     // Response shaping alone, on the merged data of one real execution.
     let schema = state.schema();
-    let options = PlanningOptions {
+    let pipeline = Pipeline::new(PlanningOptions {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
         fetch_nested_entities_by_key: true,
-    };
+    });
     let prepared = runtime
-        .block_on(prepare(&schema, QUERY, None, &options))
+        .block_on(pipeline.prepare(&schema, QUERY, None))
         .expect("plan");
     let Outcome::Executed(body) = runtime.block_on(state.execute(request.clone(), true)) else {
         panic!("execution failed");

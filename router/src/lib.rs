@@ -29,7 +29,6 @@ use std::time::Duration;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use futures::FutureExt;
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use tracing::info;
@@ -37,12 +36,9 @@ use tracing::info;
 pub use config::Config;
 pub use http::app;
 
-use ast::OperationType;
-use config::UnauthorizedMode;
 use error::{GraphQLError, codes, errors_body};
-use executor::Executor;
-use executor::client::{Headers, SubgraphClient};
-use pipeline::{PipelineError, PlanningOptions, PreparedOperation, prepare};
+use executor::client::SubgraphClient;
+use pipeline::{Pipeline, PlanningOptions};
 use supergraph::SchemaState;
 
 /// Everything a running router shares across requests. The schema is swapped atomically on
@@ -51,7 +47,7 @@ pub struct RouterState {
     schema: ArcSwap<SchemaState>,
     client: SubgraphClient,
     config: Config,
-    planning: PlanningOptions,
+    pipeline: Pipeline,
     inbound: inflight::InFlight<Outcome>,
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
@@ -168,7 +164,7 @@ impl RouterState {
             metrics,
             schema: ArcSwap::from_pointee(schema),
             client,
-            planning,
+            pipeline: Pipeline::new(planning),
             inbound: inflight::InFlight::default(),
             persisted,
             config,
@@ -202,6 +198,7 @@ impl RouterState {
     pub fn reload_sdl(&self, sdl: &str) -> anyhow::Result<()> {
         let schema = SchemaState::from_sdl(sdl, &self.config.url_overrides())?;
         self.schema.store(Arc::new(schema));
+        self.pipeline.clear();
         Ok(())
     }
 
@@ -231,197 +228,6 @@ impl RouterState {
         }
         Ok(context)
     }
-
-    /// Handles one request. `allow_mutations` is false for GET.
-    pub async fn execute(
-        self: &Arc<Self>,
-        mut request: GraphQLRequest,
-        allow_mutations: bool,
-    ) -> Outcome {
-        if let Some(persisted) = &request.persisted_query {
-            let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
-            // Boxed: the Redis lookup's state is large, and every request's future would
-            // otherwise carry (and copy) it.
-            match self.persisted.resolve(persisted, sent).boxed().await {
-                Ok(query) => request.query = query,
-                Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
-            }
-        } else if let Err(error) = self.persisted.admits(&request.query) {
-            return Outcome::RequestError(Bytes::from(errors_body(&[*error])));
-        }
-        let schema = self.schema();
-        let prepared = match prepare(
-            &schema,
-            &request.query,
-            request.operation_name.as_deref(),
-            &self.planning,
-        )
-        .await
-        {
-            Ok(prepared) => prepared,
-            Err(e) => return pipeline_outcome(&e),
-        };
-        match prepared.kind {
-            OperationType::Mutation if !allow_mutations => {
-                return Outcome::MethodNotAllowed(Bytes::from(errors_body(&[
-                    GraphQLError::with_code(
-                        "Mutations can only be sent over HTTP POST",
-                        codes::METHOD_NOT_ALLOWED,
-                    ),
-                ])));
-            }
-            OperationType::Subscription => {
-                return Outcome::RequestError(Bytes::from(errors_body(&[
-                    GraphQLError::with_code(
-                        "Subscriptions are not supported over this transport",
-                        codes::BAD_REQUEST,
-                    ),
-                ])));
-            }
-            _ => {}
-        }
-        if prepared.introspection && !self.config.introspection {
-            return Outcome::RequestError(Bytes::from(errors_body(&[GraphQLError::with_code(
-                "Introspection is disabled",
-                codes::VALIDATION_FAILED,
-            )])));
-        }
-        let prepared = if self.config.authorization.directives {
-            let (authorized, denied) = match prepared
-                .authorized(&schema, &request.auth, &self.planning)
-                .await
-            {
-                Ok(result) => result,
-                Err(e) => return pipeline_outcome(&e),
-            };
-            if !denied.is_empty()
-                && self.config.authorization.unauthorized == UnauthorizedMode::Reject
-            {
-                let errors: Vec<GraphQLError> = denied
-                    .iter()
-                    .map(|guard| {
-                        GraphQLError::with_code(
-                            format!("Unauthorized field or type: {}", guard.name),
-                            codes::UNAUTHORIZED_FIELD,
-                        )
-                        .at(guard.position.line, guard.position.column)
-                    })
-                    .collect();
-                return Outcome::RequestError(Bytes::from(errors_body(&errors)));
-            }
-            authorized
-        } else {
-            prepared
-        };
-        let (_, definitions) = prepared.operation();
-        let variables = match value::coerce_variables(definitions, &request.variables, &schema.api)
-        {
-            Ok(v) => v,
-            Err(errors) => return Outcome::RequestError(Bytes::from(errors_body(&errors))),
-        };
-        let headers: Headers = request.forward_headers.clone().into();
-        if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
-            return self
-                .execute_deduplicated(schema, prepared, &request, variables, headers)
-                .await;
-        }
-        run_within_deadline(self.clone(), schema, prepared, variables, headers).await
-    }
-
-    async fn execute_deduplicated(
-        self: &Arc<Self>,
-        schema: Arc<SchemaState>,
-        prepared: Arc<PreparedOperation>,
-        request: &GraphQLRequest,
-        variables: Map<String, Value>,
-        headers: Headers,
-    ) -> Outcome {
-        let key = pipeline::request_hash(
-            &request.query,
-            request.operation_name.as_deref(),
-            &variables,
-            &headers,
-        ) ^ schema.version
-            ^ prepared.denied_hash().rotate_left(17);
-        let (outcome, joined) = self
-            .inbound
-            .run(key, || {
-                let state = self.clone();
-                run_within_deadline(state, schema, prepared, variables, headers)
-            })
-            .await;
-        self.metrics.inbound_dedupe(joined);
-        outcome
-    }
-}
-
-fn pipeline_outcome(error: &PipelineError) -> Outcome {
-    let body = Bytes::from(errors_body(&error.errors()));
-    if error.is_client_error() {
-        Outcome::RequestError(body)
-    } else {
-        Outcome::ServerError(body)
-    }
-}
-
-/// Runs the operation, stopped at the execution deadline: dropping its future cancels the
-/// subgraph fetches in flight and everything after them, so nothing keeps working on it.
-async fn run_within_deadline(
-    state: Arc<RouterState>,
-    schema: Arc<SchemaState>,
-    prepared: Arc<PreparedOperation>,
-    variables: Map<String, Value>,
-    headers: Headers,
-) -> Outcome {
-    let deadline = state.config.execution_timeout_ms;
-    let run = run_operation(state, schema, prepared, variables, headers);
-    if deadline == 0 {
-        return Outcome::Executed(run.await);
-    }
-    match tokio::time::timeout(Duration::from_millis(deadline), run).await {
-        Ok(body) => Outcome::Executed(body),
-        Err(_) => Outcome::Timeout(Bytes::from(errors_body(&[GraphQLError::with_code(
-            format!("The operation did not finish within its {deadline} ms deadline"),
-            codes::EXECUTION_TIMEOUT,
-        )]))),
-    }
-}
-
-async fn run_operation(
-    state: Arc<RouterState>,
-    schema: Arc<SchemaState>,
-    prepared: Arc<PreparedOperation>,
-    variables: Map<String, Value>,
-    headers: Headers,
-) -> Bytes {
-    let (selection_set, _) = prepared.operation();
-    let initial = if prepared.introspection {
-        json::Object::from_json(introspection::resolve_root(
-            &schema.api,
-            &prepared.document,
-            selection_set,
-            &variables,
-        ))
-    } else {
-        json::Object::default()
-    };
-    let arena = executor::Arena::default();
-    let executor = Executor::new(
-        &schema,
-        &state.client,
-        &variables,
-        initial,
-        headers,
-        &arena,
-        prepared.schedule(),
-    );
-    let (data, errors) = executor.run(prepared.plan.as_ref()).await;
-    let projection = prepared.projection(&schema, &variables);
-    Bytes::from(pipeline::projection::write_response(
-        Some(&projection),
-        &data,
-        errors,
-    ))
 }
 
 /// Serves the router on an already-bound listener until `shutdown` resolves. This is what an

@@ -15,7 +15,6 @@ use hive_router_query_planner::state::supergraph_state::SupergraphState;
 use http::Uri;
 
 use crate::auth::AuthRules;
-use crate::pipeline::OperationCache;
 use crate::schema::SchemaIndex;
 
 pub struct SchemaState {
@@ -35,7 +34,6 @@ pub struct SchemaState {
     pub validation_plan: ValidationPlan,
     /// Sorted percentages of progressive `@override` labels (scaled as the planner scales them).
     pub override_percentages: Vec<u64>,
-    pub operations: OperationCache,
     /// `@authenticated`, `@requiresScopes` and `@policy`, by type and field.
     pub auth: AuthRules,
 }
@@ -113,7 +111,6 @@ impl SchemaState {
             unimplemented_fields,
             validation_plan: validation_plan(),
             override_percentages,
-            operations: OperationCache::new(),
             auth,
         })
     }

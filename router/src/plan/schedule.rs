@@ -406,7 +406,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::pipeline::{PlanningOptions, PreparedOperation, prepare};
+    use crate::pipeline::{Pipeline, PlanningOptions, PreparedOperation};
     use crate::supergraph::SchemaState;
 
     async fn prepared(fixture: &str, query: &str) -> Arc<PreparedOperation> {
@@ -420,7 +420,10 @@ mod tests {
             // The planner's own plans: these tests are about scheduling them.
             fetch_nested_entities_by_key: false,
         };
-        prepare(&state, query, None, &options).await.expect("plans")
+        Pipeline::new(options)
+            .prepare(&state, query, None)
+            .await
+            .expect("plans")
     }
 
     fn service(node: &PlanNode) -> &str {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use commerce_router::pipeline::{PlanningOptions, prepare};
+use commerce_router::pipeline::{Pipeline, PlanningOptions};
 use commerce_router::schema::TypeKind;
 use commerce_router::supergraph::SchemaState;
 
@@ -14,12 +14,12 @@ async fn plans_every_argument_free_root_field_of_the_committed_supergraph() {
         return; // Not composed yet in this checkout.
     };
     let state = Arc::new(SchemaState::from_sdl(&sdl, &Default::default()).expect("loads"));
-    let options = PlanningOptions {
+    let pipeline = Pipeline::new(PlanningOptions {
         timeout: Duration::from_secs(10),
         override_flags: Default::default(),
         limits: Default::default(),
         fetch_nested_entities_by_key: true,
-    };
+    });
     let query_type = state.api.get(&state.api.query_type).expect("query type");
     let mut planned = 0;
     for field in query_type.fields.values() {
@@ -35,7 +35,7 @@ async fn plans_every_argument_free_root_field_of_the_committed_supergraph() {
         } else {
             format!("{{ {} }}", field.name)
         };
-        let prepared = prepare(&state, &query, None, &options).await;
+        let prepared = pipeline.prepare(&state, &query, None).await;
         assert!(prepared.is_ok(), "{query}: {:?}", prepared.err());
         planned += 1;
     }

@@ -219,7 +219,8 @@ impl TestRouter {
             fetch_nested_entities_by_key: self.fetch_nested_entities_by_key,
         };
         let schema = self.state.schema();
-        let prepared = commerce_router::pipeline::prepare(&schema, query, None, &options)
+        let prepared = commerce_router::pipeline::Pipeline::new(options)
+            .prepare(&schema, query, None)
             .await
             .expect("plans");
         prepared

@@ -14,13 +14,12 @@ use indexmap::IndexMap;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use crate::ast::Fragments;
 use crate::error::{GraphQLError, Location, codes};
 use crate::json::{self, Object, Value as Data, write_json_string};
 use crate::schema::{SchemaIndex, TypeRef};
 use crate::supergraph::SchemaState;
 use crate::value::is_selected;
-
-use crate::ast::Fragments;
 
 /// The fields to write for one selection set, per concrete object type.
 #[derive(Debug, Default)]
@@ -590,6 +589,43 @@ pub fn write_response(
         p.last_size.store(out.len(), Ordering::Relaxed);
     }
     out
+}
+
+impl super::PreparedOperation {
+    /// The response shape for these variable values (compiled once per distinct set).
+    pub fn projection(
+        &self,
+        state: &SchemaState,
+        variables: &Map<String, Value>,
+    ) -> Arc<Projection> {
+        let key: Vec<Option<bool>> = self
+            .condition_variables
+            .iter()
+            .map(|v| variables.get(v).and_then(Value::as_bool))
+            .collect();
+        let mut cache = self.projections.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&key) {
+            return p.clone();
+        }
+        let (selection_set, _) = self.operation();
+        let root = state
+            .api
+            .root_type(self.kind)
+            .unwrap_or(&state.api.query_type);
+        let projection = Arc::new(Projection::compile(
+            state,
+            &self.document,
+            root,
+            selection_set,
+            variables,
+            &self.denied,
+        ));
+        // Bounded: each entry is one combination of boolean variables a client sent.
+        if cache.len() < 64 {
+            cache.insert(key, projection.clone());
+        }
+        projection
+    }
 }
 
 #[cfg(test)]
