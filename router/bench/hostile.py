@@ -156,7 +156,7 @@ def row(label, answer, attack_file, probe, base_p95, ticks, hz, t0, t1, rss0_kb,
     p95 = probe["p95"]
     ratio = f"{p95 / float(base_p95):.2f}" if p95 else "-"
     print(f"| {label} | {answer} | {outcome} | {100 * cpu / (t1 - t0):.0f}% | {per} | "
-          f"{hwm_kb / 1024:.1f} (+{(hwm_kb - rss0_kb) / 1024:.1f}) | {p95 or 0:.2f} | **{ratio}** | "
+          f"{hwm_kb / 1024:.1f} ({(hwm_kb - rss0_kb) / 1024:+.1f}) | {p95 or 0:.2f} | **{ratio}** | "
           f"{probe['failures']}/{probe['requests']} |")
 
 

@@ -98,7 +98,7 @@ BASE_P95=$(python3 "$BENCH/hostile.py" field p95 "$baseline_before")
   echo "unless said; ${SECONDS_PER_SHAPE} s per request shape, $SLOW_SECONDS s per slow shape."
   echo "Without an attack, before them: $(python3 "$BENCH/hostile.py" summary "$baseline_before")."
   echo
-  echo "| shape | router's answer | attack outcome | router CPU | router CPU per refusal | router peak RSS MB (+ over its RSS before) | well-behaved p95 ms | p95 / p95 without attack | well-behaved failures |"
+  echo "| shape | router's answer | attack outcome | router CPU | router CPU per refusal | router peak RSS MB (change from its RSS before) | well-behaved p95 ms | p95 / p95 without attack | well-behaved failures |"
   echo "|---|---|---|---|---|---|---|---|---|"
   for fixture in $FIXTURES; do
     [ -e "$fixture" ] || continue
