@@ -19,7 +19,7 @@ use redis::AsyncCommands;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::redis_link::SharedRedis;
 
 /// The `persistedQuery` request extension.
@@ -136,7 +136,7 @@ fn sha256_hex(text: &str) -> String {
 fn not_in_list() -> Box<GraphQLError> {
     Box::new(GraphQLError::with_code(
         "This operation is not in the persisted query list",
-        codes::PERSISTED_QUERY_NOT_IN_LIST,
+        ErrorCode::PersistedQueryNotInList,
     ))
 }
 
@@ -203,7 +203,7 @@ impl PersistedQueries {
         let Some(store) = &self.store else {
             return Err(Box::new(GraphQLError::with_code(
                 "PersistedQueryNotSupported",
-                codes::PERSISTED_QUERY_NOT_SUPPORTED,
+                ErrorCode::PersistedQueryNotSupported,
             )));
         };
         match query {
@@ -211,7 +211,7 @@ impl PersistedQueries {
                 if hex::encode(Sha256::digest(query.as_bytes())) != persisted.sha256_hash {
                     return Err(Box::new(GraphQLError::with_code(
                         "provided sha does not match query",
-                        codes::PERSISTED_QUERY_HASH_MISMATCH,
+                        ErrorCode::PersistedQueryHashMismatch,
                     )));
                 }
                 if store.get(&persisted.sha256_hash).is_none()
@@ -238,7 +238,7 @@ impl PersistedQueries {
                     // The message is what Apollo clients look for before retrying with the query.
                     None => Err(Box::new(GraphQLError::with_code(
                         "PersistedQueryNotFound",
-                        codes::PERSISTED_QUERY_NOT_FOUND,
+                        ErrorCode::PersistedQueryNotFound,
                     ))),
                 }
             }
@@ -314,7 +314,7 @@ mod tests {
     async fn registers_a_matching_document_then_serves_it_by_hash() {
         let apq = PersistedQueries::new(true, 1 << 20);
         let err = apq.resolve(&hash(QUERY), None).await.unwrap_err();
-        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotFound.as_str()));
         assert_eq!(
             apq.resolve(&hash(QUERY), Some(QUERY.into())).await.unwrap(),
             QUERY
@@ -329,9 +329,9 @@ mod tests {
             .resolve(&hash("{ other }"), Some(QUERY.into()))
             .await
             .unwrap_err();
-        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_HASH_MISMATCH));
+        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryHashMismatch.as_str()));
         let err = apq.resolve(&hash("{ other }"), None).await.unwrap_err();
-        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotFound.as_str()));
     }
 
     #[tokio::test]
@@ -343,7 +343,7 @@ mod tests {
             .with_redis(&url, Duration::from_secs(60))
             .unwrap();
         let err = apq.resolve(&hash(QUERY), None).await.unwrap_err();
-        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotFound.as_str()));
         // Later requests skip the unreachable Redis for a while instead of each waiting on it.
         let shared = apq.shared.as_ref().unwrap();
         assert!(
@@ -414,6 +414,6 @@ mod tests {
             .resolve(&hash(QUERY), Some(QUERY.into()))
             .await
             .unwrap_err();
-        assert_eq!(code(&err), Some(codes::PERSISTED_QUERY_NOT_SUPPORTED));
+        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotSupported.as_str()));
     }
 }

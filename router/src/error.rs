@@ -1,41 +1,121 @@
 //! GraphQL errors as they appear in responses, and the stable `extensions.code` values.
 
+use http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Stable codes clients can branch on; never rename one, only add.
-pub mod codes {
-    pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-    pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-    pub const BAD_REQUEST: &str = "BAD_REQUEST";
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-    pub const OPERATION_NOT_FOUND: &str = "OPERATION_RESOLUTION_FAILURE";
-    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
-    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-    pub const SUBGRAPH_REQUEST_FAILED: &str = "SUBGRAPH_REQUEST_FAILED";
-    pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
-    pub const QUERY_PLANNING_TIMEOUT: &str = "QUERY_PLANNING_TIMEOUT";
-    pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
-    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
-    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
-    pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
-    pub const PERSISTED_QUERY_HASH_MISMATCH: &str = "PERSISTED_QUERY_HASH_MISMATCH";
-    pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
-    pub const UNAUTHORIZED_FIELD: &str = "UNAUTHORIZED_FIELD_OR_TYPE";
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-    pub const RATE_LIMITED: &str = "RATE_LIMITED";
-    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
-    pub const SERVICE_OVERLOADED: &str = "SERVICE_OVERLOADED";
-    pub const MAX_DEPTH_EXCEEDED: &str = "MAX_DEPTH_EXCEEDED";
-    pub const MAX_ALIASES_EXCEEDED: &str = "MAX_ALIASES_EXCEEDED";
-    pub const MAX_ROOT_FIELDS_EXCEEDED: &str = "MAX_ROOT_FIELDS_EXCEEDED";
-    pub const MAX_TOKENS_EXCEEDED: &str = "MAX_TOKENS_EXCEEDED";
-    pub const MAX_EXPANDED_FIELDS_EXCEEDED: &str = "MAX_EXPANDED_FIELDS_EXCEEDED";
-    pub const MAX_FRAGMENTS_EXCEEDED: &str = "MAX_FRAGMENTS_EXCEEDED";
-    pub const MAX_DIRECTIVES_EXCEEDED: &str = "MAX_DIRECTIVES_EXCEEDED";
-    pub const MAX_ARGUMENTS_EXCEEDED: &str = "MAX_ARGUMENTS_EXCEEDED";
-    pub const EXECUTION_TIMEOUT: &str = "EXECUTION_TIMEOUT";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    ParseFailed,
+    ValidationFailed,
+    BadRequest,
+    BadUserInput,
+    OperationNotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    SubgraphRequestFailed,
+    QueryPlanningFailed,
+    QueryPlanningTimeout,
+    NotAcceptable,
+    InternalServerError,
+    PersistedQueryNotFound,
+    PersistedQueryNotSupported,
+    PersistedQueryHashMismatch,
+    PersistedQueryNotInList,
+    UnauthorizedField,
+    Unauthenticated,
+    RateLimited,
+    RequestTimeout,
+    ServiceOverloaded,
+    MaxDepthExceeded,
+    MaxAliasesExceeded,
+    MaxRootFieldsExceeded,
+    MaxTokensExceeded,
+    MaxExpandedFieldsExceeded,
+    MaxFragmentsExceeded,
+    MaxDirectivesExceeded,
+    MaxArgumentsExceeded,
+    ExecutionTimeout,
+}
+
+impl ErrorCode {
+    /// The code as clients see it in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::OperationNotFound => "OPERATION_RESOLUTION_FAILURE",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::SubgraphRequestFailed => "SUBGRAPH_REQUEST_FAILED",
+            ErrorCode::QueryPlanningFailed => "QUERY_PLANNING_FAILED",
+            ErrorCode::QueryPlanningTimeout => "QUERY_PLANNING_TIMEOUT",
+            ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ErrorCode::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            ErrorCode::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
+            ErrorCode::UnauthorizedField => "UNAUTHORIZED_FIELD_OR_TYPE",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
+            ErrorCode::ServiceOverloaded => "SERVICE_OVERLOADED",
+            ErrorCode::MaxDepthExceeded => "MAX_DEPTH_EXCEEDED",
+            ErrorCode::MaxAliasesExceeded => "MAX_ALIASES_EXCEEDED",
+            ErrorCode::MaxRootFieldsExceeded => "MAX_ROOT_FIELDS_EXCEEDED",
+            ErrorCode::MaxTokensExceeded => "MAX_TOKENS_EXCEEDED",
+            ErrorCode::MaxExpandedFieldsExceeded => "MAX_EXPANDED_FIELDS_EXCEEDED",
+            ErrorCode::MaxFragmentsExceeded => "MAX_FRAGMENTS_EXCEEDED",
+            ErrorCode::MaxDirectivesExceeded => "MAX_DIRECTIVES_EXCEEDED",
+            ErrorCode::MaxArgumentsExceeded => "MAX_ARGUMENTS_EXCEEDED",
+            ErrorCode::ExecutionTimeout => "EXECUTION_TIMEOUT",
+        }
+    }
+
+    /// The HTTP status of a response whose request failed with this code as a whole (with
+    /// `application/graphql-response+json`; see `http` for the legacy `application/json`
+    /// statuses). Codes that only ever mark one field of an executed response map to 200.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::ParseFailed => StatusCode::BAD_REQUEST,
+            ErrorCode::ValidationFailed => StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+            ErrorCode::OperationNotFound => StatusCode::BAD_REQUEST,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::SubgraphRequestFailed => StatusCode::OK,
+            ErrorCode::QueryPlanningFailed => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::QueryPlanningTimeout => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::PersistedQueryNotFound => StatusCode::BAD_REQUEST,
+            ErrorCode::PersistedQueryNotSupported => StatusCode::BAD_REQUEST,
+            ErrorCode::PersistedQueryHashMismatch => StatusCode::BAD_REQUEST,
+            ErrorCode::PersistedQueryNotInList => StatusCode::BAD_REQUEST,
+            ErrorCode::UnauthorizedField => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::ServiceOverloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::MaxDepthExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxAliasesExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxRootFieldsExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxTokensExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxExpandedFieldsExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxFragmentsExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxDirectivesExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::MaxArgumentsExceeded => StatusCode::BAD_REQUEST,
+            ErrorCode::ExecutionTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
 }
 
 /// A position in the client's document (1-based, as the spec requires).
@@ -67,13 +147,13 @@ impl GraphQLError {
         }
     }
 
-    pub fn with_code(message: impl Into<String>, code: &str) -> Self {
+    pub fn with_code(message: impl Into<String>, code: ErrorCode) -> Self {
         Self::new(message).code(code)
     }
 
-    pub fn code(mut self, code: &str) -> Self {
+    pub fn code(mut self, code: ErrorCode) -> Self {
         self.extensions
-            .insert("code".to_string(), Value::String(code.to_string()));
+            .insert("code".to_string(), Value::String(code.as_str().to_string()));
         self
     }
 

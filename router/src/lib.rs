@@ -36,7 +36,7 @@ use tracing::info;
 pub use config::Config;
 pub use http::app;
 
-use error::{GraphQLError, codes, errors_body};
+use error::{ErrorCode, GraphQLError, errors_body};
 use executor::client::SubgraphClient;
 use pipeline::{Pipeline, PlanningOptions};
 use supergraph::SchemaState;
@@ -211,7 +211,7 @@ impl RouterState {
         let unauthenticated = |message: String| {
             Outcome::Unauthenticated(Bytes::from(errors_body(&[GraphQLError::with_code(
                 message,
-                codes::UNAUTHENTICATED,
+                ErrorCode::Unauthenticated,
             )])))
         };
         let context = match &self.authenticator {

@@ -4,7 +4,7 @@ use graphql_tools::parser::query as q;
 use serde_json::{Map, Value};
 
 use crate::ast::{self, to_json as ast_to_json};
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::schema::{SchemaIndex, TypeKind, TypeRef};
 
 /// Coerces the request's variables per the spec ("CoerceVariableValues"): defaults applied,
@@ -53,7 +53,7 @@ pub fn coerce_variables(
 fn variable_error(name: &str, what: &str, pos: graphql_tools::parser::Pos) -> GraphQLError {
     GraphQLError::with_code(
         format!("Variable \"${name}\" {what}"),
-        codes::BAD_USER_INPUT,
+        ErrorCode::BadUserInput,
     )
     .at(pos.line, pos.column)
 }

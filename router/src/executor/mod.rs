@@ -27,7 +27,7 @@ use futures::stream::FuturesUnordered;
 use hive_router_query_planner::planner::plan_nodes::{PlanNode, QueryPlan};
 use serde_json::Map;
 
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::json::{Object, Value};
 use crate::plan::schedule::{self, Schedule};
 use crate::schema::SchemaIndex;
@@ -195,7 +195,7 @@ impl<'a> Executor<'a> {
     }
 
     fn fetch_failed(&self, service: &str, message: &str) {
-        let mut error = GraphQLError::with_code(message, codes::SUBGRAPH_REQUEST_FAILED);
+        let mut error = GraphQLError::with_code(message, ErrorCode::SubgraphRequestFailed);
         error.extensions.insert(
             "serviceName".into(),
             serde_json::Value::String(service.to_string()),

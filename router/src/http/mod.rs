@@ -23,7 +23,7 @@ use tower_http::trace::TraceLayer;
 use tracing::info_span;
 
 use crate::apq::PersistedQuery;
-use crate::error::{GraphQLError, codes, errors_body};
+use crate::error::{ErrorCode, GraphQLError, errors_body};
 use crate::{GraphQLRequest, Outcome, RouterState};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -133,9 +133,10 @@ fn respond(status: StatusCode, media: Media, body: Bytes) -> Response {
     (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-fn request_error(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+/// The one answer to a request that failed as a whole: its status comes from its code.
+fn request_error(media: Media, message: &str, code: ErrorCode) -> Response {
     let body = errors_body(&[GraphQLError::with_code(message, code)]);
-    respond(status, media, Bytes::from(body))
+    respond(code.status(), media, Bytes::from(body))
 }
 
 fn outcome_response(outcome: Outcome, media: Media) -> Response {
@@ -191,16 +192,15 @@ async fn limit(
     };
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     retry_later(
-        StatusCode::TOO_MANY_REQUESTS,
         negotiate(request.headers()),
         &format!("Too many requests: retry in {seconds} s"),
-        codes::RATE_LIMITED,
+        ErrorCode::RateLimited,
         seconds,
     )
 }
 
 /// An error that tells the client when to try again (`extensions.retryAfterSeconds`).
-fn retry_error(message: &str, code: &str, seconds: u64) -> GraphQLError {
+fn retry_error(message: &str, code: ErrorCode, seconds: u64) -> GraphQLError {
     let mut error = GraphQLError::with_code(message, code);
     error
         .extensions
@@ -209,15 +209,9 @@ fn retry_error(message: &str, code: &str, seconds: u64) -> GraphQLError {
 }
 
 /// An answer that tells the client when to try again, in `Retry-After` too.
-fn retry_later(
-    status: StatusCode,
-    media: Media,
-    message: &str,
-    code: &str,
-    seconds: u64,
-) -> Response {
+fn retry_later(media: Media, message: &str, code: ErrorCode, seconds: u64) -> Response {
     let error = retry_error(message, code, seconds);
-    let mut response = respond(status, media, Bytes::from(errors_body(&[error])));
+    let mut response = respond(code.status(), media, Bytes::from(errors_body(&[error])));
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -228,10 +222,9 @@ fn retry_later(
 /// costs the router almost nothing instead of queueing work nobody will wait for.
 fn overloaded(media: Media) -> Response {
     retry_later(
-        StatusCode::SERVICE_UNAVAILABLE,
         media,
         "The router is at its limit of concurrent requests: retry in 1 s",
-        codes::SERVICE_OVERLOADED,
+        ErrorCode::ServiceOverloaded,
         1,
     )
 }
@@ -257,12 +250,7 @@ async fn read_body(
     let limit = config.body_limit;
     let too_large = || {
         let message = format!("Request body larger than the {limit}-byte limit");
-        let response = request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            media,
-            &message,
-            codes::PAYLOAD_TOO_LARGE,
-        );
+        let response = request_error(media, &message, ErrorCode::PayloadTooLarge);
         closing(response)
     };
     let declared = headers
@@ -279,12 +267,7 @@ async fn read_body(
                 "Request body not received within {} ms",
                 deadline.as_millis()
             );
-            closing(request_error(
-                StatusCode::REQUEST_TIMEOUT,
-                media,
-                &message,
-                codes::REQUEST_TIMEOUT,
-            ))
+            closing(request_error(media, &message, ErrorCode::RequestTimeout))
         })?,
         None => read.await,
     };
@@ -294,12 +277,7 @@ async fn read_body(
         } else {
             // The client went away or sent a malformed body (chunked encoding).
             let message = "Failed to read the request body";
-            closing(request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                message,
-                codes::BAD_REQUEST,
-            ))
+            closing(request_error(media, message, ErrorCode::BadRequest))
         }
     })
 }
@@ -341,10 +319,9 @@ async fn graphql_get(
             Ok(Value::Null) => Map::new(),
             _ => {
                 return request_error(
-                    StatusCode::BAD_REQUEST,
                     media,
                     "Invalid variables: `variables` must be a JSON object",
-                    codes::BAD_REQUEST,
+                    ErrorCode::BadRequest,
                 );
             }
         },
@@ -355,10 +332,9 @@ async fn graphql_get(
             Ok(value @ (Value::Object(_) | Value::Null)) => value,
             _ => {
                 return request_error(
-                    StatusCode::BAD_REQUEST,
                     media,
                     "Invalid extensions: `extensions` must be a JSON object",
-                    codes::BAD_REQUEST,
+                    ErrorCode::BadRequest,
                 );
             }
         },
@@ -366,16 +342,15 @@ async fn graphql_get(
     let persisted_query = match PersistedQuery::from_extensions(&extensions) {
         Ok(persisted) => persisted,
         Err(message) => {
-            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+            return request_error(media, &message, ErrorCode::BadRequest);
         }
     };
     let query = param("query").filter(|q| !q.is_empty());
     if query.is_none() && persisted_query.is_none() {
         return request_error(
-            StatusCode::BAD_REQUEST,
             media,
             "Missing query: send the `query` parameter",
-            codes::BAD_REQUEST,
+            ErrorCode::BadRequest,
         );
     }
     let Some(_admitted) = state.admit() else {
@@ -416,18 +391,16 @@ async fn graphql_post(
         .to_ascii_lowercase();
     if essence.is_empty() {
         return request_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             "Missing Content-Type: send `application/json`",
-            codes::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
         );
     }
     if essence != "application/json" && essence != "application/graphql-response+json" {
         return request_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             &format!("Unsupported Content-Type `{essence}`: send `application/json`"),
-            codes::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
         );
     }
     let bytes = match read_body(state.config(), &headers, body, media).await {
@@ -439,10 +412,9 @@ async fn graphql_post(
     let batch = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     if batch && !state.config().batching.enabled {
         return request_error(
-            StatusCode::BAD_REQUEST,
             Media::Json,
             "Batched requests are not enabled: send one operation per request",
-            codes::BAD_REQUEST,
+            ErrorCode::BadRequest,
         );
     }
     let Some(_admitted) = state.admit() else {
@@ -456,7 +428,7 @@ async fn graphql_post(
         Ok(value) => value,
         Err(e) => {
             let message = format!("Invalid JSON body: {e}");
-            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+            return request_error(media, &message, ErrorCode::BadRequest);
         }
     };
     let forward_headers = forwarded(&state, &headers);
@@ -470,7 +442,7 @@ async fn graphql_post(
             ..request
         },
         Err(message) => {
-            return request_error(StatusCode::BAD_REQUEST, media, &message, codes::BAD_REQUEST);
+            return request_error(media, &message, ErrorCode::BadRequest);
         }
     };
     outcome_response(state.execute(request, true).await, media)
@@ -487,12 +459,7 @@ async fn graphql_batch(
     let batching = &state.config().batching;
     if operations.is_empty() || operations.len() > batching.max_size {
         let message = format!("A batch holds 1 to {} operations", batching.max_size);
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            Media::Json,
-            &message,
-            codes::BAD_REQUEST,
-        );
+        return request_error(Media::Json, &message, ErrorCode::BadRequest);
     }
     let responses = futures::future::join_all(operations.into_iter().map(|operation| {
         let request = parse_request(operation).map(|request| GraphQLRequest {
@@ -505,7 +472,7 @@ async fn graphql_batch(
                 Ok(request) => state.execute(request, true).await.into_body(),
                 Err(message) => Bytes::from(errors_body(&[GraphQLError::with_code(
                     message,
-                    codes::BAD_REQUEST,
+                    ErrorCode::BadRequest,
                 )])),
             }
         }

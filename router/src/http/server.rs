@@ -17,7 +17,7 @@ use tracing::debug;
 
 use super::retry_error;
 use crate::config::ServerConfig;
-use crate::error::{codes, errors_body};
+use crate::error::{ErrorCode, errors_body};
 
 /// Serves `app` on `listener` until `shutdown` resolves, then waits for open connections to
 /// finish their requests. axum's own `serve` cannot set hyper's timeouts, hence this loop.
@@ -76,7 +76,7 @@ pub async fn serve(
 fn busy_response() -> Vec<u8> {
     let error = retry_error(
         "The router is at its limit of open connections: retry in 1 s",
-        codes::SERVICE_OVERLOADED,
+        ErrorCode::ServiceOverloaded,
         1,
     );
     let body = errors_body(&[error]);

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::{PipelineError, PreparedOperation};
 use crate::ast::OperationType;
 use crate::config::UnauthorizedMode;
-use crate::error::{GraphQLError, codes, errors_body};
+use crate::error::{ErrorCode, GraphQLError, errors_body};
 use crate::executor::client::Headers;
 use crate::executor::{self, Executor};
 use crate::supergraph::SchemaState;
@@ -51,7 +51,7 @@ impl RouterState {
                 return Outcome::MethodNotAllowed(Bytes::from(errors_body(&[
                     GraphQLError::with_code(
                         "Mutations can only be sent over HTTP POST",
-                        codes::METHOD_NOT_ALLOWED,
+                        ErrorCode::MethodNotAllowed,
                     ),
                 ])));
             }
@@ -59,7 +59,7 @@ impl RouterState {
                 return Outcome::RequestError(Bytes::from(errors_body(&[
                     GraphQLError::with_code(
                         "Subscriptions are not supported over this transport",
-                        codes::BAD_REQUEST,
+                        ErrorCode::BadRequest,
                     ),
                 ])));
             }
@@ -68,7 +68,7 @@ impl RouterState {
         if prepared.introspection && !self.config.introspection {
             return Outcome::RequestError(Bytes::from(errors_body(&[GraphQLError::with_code(
                 "Introspection is disabled",
-                codes::VALIDATION_FAILED,
+                ErrorCode::ValidationFailed,
             )])));
         }
         let prepared = if self.config.authorization.directives {
@@ -87,7 +87,7 @@ impl RouterState {
                     .map(|guard| {
                         GraphQLError::with_code(
                             format!("Unauthorized field or type: {}", guard.name),
-                            codes::UNAUTHORIZED_FIELD,
+                            ErrorCode::UnauthorizedField,
                         )
                         .at(guard.position.line, guard.position.column)
                     })
@@ -167,7 +167,7 @@ async fn run_within_deadline(
         Ok(body) => Outcome::Executed(body),
         Err(_) => Outcome::Timeout(Bytes::from(errors_body(&[GraphQLError::with_code(
             format!("The operation did not finish within its {deadline} ms deadline"),
-            codes::EXECUTION_TIMEOUT,
+            ErrorCode::ExecutionTimeout,
         )]))),
     }
 }

@@ -13,7 +13,7 @@ use graphql_tools::parser::query::{self as q, Definition, Selection};
 use serde::Deserialize;
 
 use crate::ast::{Document, Fragments, operation_parts};
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 
 /// The largest operation the router handles. A limit of 0 switches that check off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -147,13 +147,13 @@ impl OperationLimits {
                     "The document has more tokens than the limit of {}",
                     self.max_tokens
                 ),
-                codes::MAX_TOKENS_EXCEEDED,
+                ErrorCode::MaxTokensExceeded,
             )));
         }
         if measure.nesting > MAX_NESTING {
             return Err(Box::new(GraphQLError::with_code(
                 format!("Syntax Error: the document is nested deeper than {MAX_NESTING} levels"),
-                codes::PARSE_FAILED,
+                ErrorCode::ParseFailed,
             )));
         }
         Ok(())
@@ -163,7 +163,7 @@ impl OperationLimits {
     /// operation is checked, not only the one selected: validation visits them all.
     pub fn check_document(&self, document: &Document) -> Vec<GraphQLError> {
         let mut errors = Vec::new();
-        let mut exceeds = |value: u64, limit: u64, what: &str, code: &str| {
+        let mut exceeds = |value: u64, limit: u64, what: &str, code: ErrorCode| {
             if limit > 0 && value > limit {
                 errors.push(GraphQLError::with_code(
                     format!("The operation has {value} {what}; the limit is {limit}"),
@@ -178,17 +178,17 @@ impl OperationLimits {
             shape.fragments,
             self.max_fragments,
             "fragments",
-            codes::MAX_FRAGMENTS_EXCEEDED,
+            ErrorCode::MaxFragmentsExceeded,
         ) | exceeds(
             shape.directives,
             self.max_directives,
             "directives on one location",
-            codes::MAX_DIRECTIVES_EXCEEDED,
+            ErrorCode::MaxDirectivesExceeded,
         ) | exceeds(
             shape.arguments,
             self.max_arguments,
             "arguments on one field or directive",
-            codes::MAX_ARGUMENTS_EXCEEDED,
+            ErrorCode::MaxArgumentsExceeded,
         ) {
             return errors;
         }
@@ -212,7 +212,7 @@ impl OperationLimits {
             expanded,
             self.max_expanded_fields,
             "fields once its fragments are expanded",
-            codes::MAX_EXPANDED_FIELDS_EXCEEDED,
+            ErrorCode::MaxExpandedFieldsExceeded,
         ) {
             // The per-operation figures below are as large; one error says it all.
             return errors;
@@ -221,19 +221,19 @@ impl OperationLimits {
             worst.depth,
             self.max_depth,
             "depth",
-            codes::MAX_DEPTH_EXCEEDED,
+            ErrorCode::MaxDepthExceeded,
         );
         exceeds(
             worst.aliases,
             self.max_aliases,
             "aliases",
-            codes::MAX_ALIASES_EXCEEDED,
+            ErrorCode::MaxAliasesExceeded,
         );
         exceeds(
             worst.fields,
             self.max_root_fields,
             "root fields",
-            codes::MAX_ROOT_FIELDS_EXCEEDED,
+            ErrorCode::MaxRootFieldsExceeded,
         );
         errors
     }

@@ -25,7 +25,7 @@ pub use operation::PreparedOperation;
 
 use crate::ast::{fragments, operation_parts, operation_type};
 use crate::auth;
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::supergraph::SchemaState;
 use operation::{
     collect_condition_variables, select_operation, selects_introspection, selects_subgraph_fields,
@@ -168,7 +168,7 @@ async fn prepare_uncached(
         Definition::Fragment(_) => {
             return Err(PipelineError::Operation(Box::new(GraphQLError::with_code(
                 "Operation not found",
-                codes::OPERATION_NOT_FOUND,
+                ErrorCode::OperationNotFound,
             ))));
         }
     };

@@ -12,7 +12,7 @@ use super::PipelineError;
 use super::project::Projection;
 use crate::ast::{Document, Fragments, OperationType, operation_name, operation_parts};
 use crate::auth;
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::plan::schedule::Schedule;
 
 #[derive(Debug)]
@@ -84,7 +84,7 @@ pub(super) fn select_operation(
     let fail = |message: String| {
         Err(PipelineError::Operation(Box::new(GraphQLError::with_code(
             message,
-            codes::OPERATION_NOT_FOUND,
+            ErrorCode::OperationNotFound,
         ))))
     };
     match name {

@@ -15,7 +15,7 @@ use graphql_tools::parser::query::{self as q, Definition, Selection};
 use indexmap::IndexMap;
 
 use crate::ast::{Document, Fragments, fragments, operation_parts, operation_type};
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::schema::{SchemaIndex, TypeKind, TypeRef};
 
 /// Fields the rule may visit in one document: far above what a document inside the expanded
@@ -45,7 +45,7 @@ pub fn check(api: &SchemaIndex, document: &Document) -> Vec<GraphQLError> {
         if rule.visits > VISIT_BUDGET {
             return vec![GraphQLError::with_code(
                 "The operation selects too many overlapping fields to check",
-                codes::MAX_EXPANDED_FIELDS_EXCEEDED,
+                ErrorCode::MaxExpandedFieldsExceeded,
             )];
         }
     }
@@ -295,7 +295,7 @@ impl<'d> Rule<'d> {
                      fields to fetch both if this was intentional.",
                     a.response_name()
                 ),
-                codes::VALIDATION_FAILED,
+                ErrorCode::ValidationFailed,
             )
             .at(a.field.position.line, a.field.position.column)
             .at(b.field.position.line, b.field.position.column),

@@ -4,7 +4,7 @@ use graphql_tools::parser::query as q;
 
 use super::{PipelineError, limits};
 use crate::ast::Document;
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 
 /// Parses `query` once its raw text is within the token and nesting limits.
 pub(super) fn parse(
@@ -30,7 +30,7 @@ pub(super) fn parse(
                 format!("Syntax Error: {}", message.trim())
             };
             Err(PipelineError::Parse(vec![
-                GraphQLError::with_code(message, codes::PARSE_FAILED).at(pos.line, pos.column),
+                GraphQLError::with_code(message, ErrorCode::ParseFailed).at(pos.line, pos.column),
             ]))
         }
     }

@@ -18,7 +18,7 @@ use crate::ast::{
     Document, fragments, operation_parts, operation_type, selection_set_mut, typename_selection,
 };
 use crate::auth;
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::plan::nested_entities;
 use crate::supergraph::{SchemaState, panic_message};
 
@@ -189,7 +189,7 @@ async fn plan(
                 hive_router_query_planner::planner::PlannerError::CancellationError(_) => {
                     PipelineError::Planning(Box::new(GraphQLError::with_code(
                         "Query planning timed out",
-                        codes::QUERY_PLANNING_TIMEOUT,
+                        ErrorCode::QueryPlanningTimeout,
                     )))
                 }
                 other => planning_error(&format!("Query planning failed: {other}")),
@@ -230,6 +230,6 @@ impl Drop for CancelOnDrop {
 fn planning_error(message: &str) -> PipelineError {
     PipelineError::Planning(Box::new(GraphQLError::with_code(
         message,
-        codes::QUERY_PLANNING_FAILED,
+        ErrorCode::QueryPlanningFailed,
     )))
 }

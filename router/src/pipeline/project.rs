@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::ast::Fragments;
-use crate::error::{GraphQLError, Location, codes};
+use crate::error::{ErrorCode, GraphQLError, Location};
 use crate::json::{self, Object, Value as Data, write_json_string};
 use crate::schema::{SchemaIndex, TypeRef};
 use crate::supergraph::SchemaState;
@@ -523,7 +523,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     fn denied(&mut self, field: &FieldPlan) -> bool {
         self.checks += 1;
         let mut error =
-            GraphQLError::with_code("Unauthorized field or type", codes::UNAUTHORIZED_FIELD)
+            GraphQLError::with_code("Unauthorized field or type", ErrorCode::UnauthorizedField)
                 .path(self.current_path());
         error.locations.push(field.location);
         self.errors.push(error);

@@ -5,7 +5,7 @@ use graphql_tools::validation::validate::validate as graphql_tools_validate;
 
 use super::overlapping;
 use crate::ast::{Document, operation_type};
-use crate::error::{GraphQLError, codes};
+use crate::error::{ErrorCode, GraphQLError};
 use crate::supergraph::SchemaState;
 use graphql_tools::parser::query::{Definition, OperationDefinition};
 
@@ -14,7 +14,7 @@ pub(super) fn validate(document: &Document, state: &SchemaState) -> Vec<GraphQLE
     let mut errors = graphql_tools_validate(&state.api_document, document, &state.validation_plan)
         .into_iter()
         .map(|e| {
-            let mut error = GraphQLError::with_code(e.message, codes::VALIDATION_FAILED);
+            let mut error = GraphQLError::with_code(e.message, ErrorCode::ValidationFailed);
             for pos in e.locations {
                 error = error.at(pos.line, pos.column);
             }
@@ -49,7 +49,7 @@ fn check_root_types(document: &Document, state: &SchemaState) -> Vec<GraphQLErro
                             "The {} operation is not supported by the schema.",
                             kind.as_str()
                         ),
-                        codes::VALIDATION_FAILED,
+                        ErrorCode::ValidationFailed,
                     )
                     .at(pos.line, pos.column),
                 )
