@@ -329,7 +329,10 @@ mod tests {
             .resolve(&hash("{ other }"), Some(QUERY.into()))
             .await
             .unwrap_err();
-        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryHashMismatch.as_str()));
+        assert_eq!(
+            code(&err),
+            Some(ErrorCode::PersistedQueryHashMismatch.as_str())
+        );
         let err = apq.resolve(&hash("{ other }"), None).await.unwrap_err();
         assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotFound.as_str()));
     }
@@ -414,6 +417,9 @@ mod tests {
             .resolve(&hash(QUERY), Some(QUERY.into()))
             .await
             .unwrap_err();
-        assert_eq!(code(&err), Some(ErrorCode::PersistedQueryNotSupported.as_str()));
+        assert_eq!(
+            code(&err),
+            Some(ErrorCode::PersistedQueryNotSupported.as_str())
+        );
     }
 }
