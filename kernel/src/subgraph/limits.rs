@@ -29,7 +29,7 @@ pub mod codes {
     pub const MAX_COMPLEXITY_EXCEEDED: &str = "MAX_COMPLEXITY_EXCEEDED";
     pub const MAX_DIRECTIVES_EXCEEDED: &str = "MAX_DIRECTIVES_EXCEEDED";
     pub const MAX_FRAGMENTS_EXCEEDED: &str = "MAX_FRAGMENTS_EXCEEDED";
-    pub const MAX_SELECTIONS_EXCEEDED: &str = "MAX_SELECTIONS_EXCEEDED";
+    pub const MAX_EXPANDED_FIELDS_EXCEEDED: &str = "MAX_EXPANDED_FIELDS_EXCEEDED";
 }
 
 /// Bounds on one operation. The defaults let every operation of the storefront, the
@@ -149,7 +149,7 @@ impl Checks {
         let selections = expanded_selections(document);
         if selections > limits.selections as u64 {
             return Err(refusal(
-                codes::MAX_SELECTIONS_EXCEEDED,
+                codes::MAX_EXPANDED_FIELDS_EXCEEDED,
                 format!(
                     "The operation selects more than {} fields once its fragments are expanded",
                     limits.selections

@@ -140,13 +140,13 @@ async fn refuses_an_over_complex_operation() {
 
 #[tokio::test]
 async fn refuses_a_fragment_bomb_before_expanding_it() {
-    assert_refused(&fragment_bomb(30), codes::MAX_SELECTIONS_EXCEEDED).await;
+    assert_refused(&fragment_bomb(30), codes::MAX_EXPANDED_FIELDS_EXCEEDED).await;
 }
 
 #[tokio::test]
 async fn refuses_a_fragment_bomb_hidden_below_the_recursion_limit() {
     // 20 levels stay under the recursion limit, so only the expanded size refuses it.
-    assert_refused(&fragment_bomb(20), codes::MAX_SELECTIONS_EXCEEDED).await;
+    assert_refused(&fragment_bomb(20), codes::MAX_EXPANDED_FIELDS_EXCEEDED).await;
 }
 
 #[tokio::test]

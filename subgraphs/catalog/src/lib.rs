@@ -4,13 +4,12 @@
 
 pub mod demo;
 pub mod domain;
-pub mod graphql;
+mod graphql;
 pub mod service;
-pub mod store;
+mod store;
 
-use async_graphql::SDLExportOptions;
 use commerce_kernel::config::Config;
-use commerce_kernel::{cache, db, server, telemetry};
+use commerce_kernel::{cache, db, server, subgraph};
 use sea_orm::DatabaseConnection;
 
 pub use graphql::CatalogSchema;
@@ -45,15 +44,12 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
 }
 
 pub fn schema(state: AppState) -> CatalogSchema {
-    graphql::build_schema(state.catalog)
+    graphql::schema(state)
 }
 
 /// The Federation v2 SDL, as committed in `schema/subgraphs/catalog.graphql`.
 pub fn sdl() -> String {
-    // The schema's shape does not depend on data, so the SDL comes from a build without it.
-    graphql::builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    graphql::sdl()
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
@@ -64,13 +60,8 @@ pub fn router(state: AppState) -> axum::Router {
 
 /// Runs the catalog as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    telemetry::init(&config);
-    let state = state(&config).await?;
-    let address = config.listen_or(DEFAULT_PORT);
-    let listener = tokio::net::TcpListener::bind(address).await?;
-    tracing::info!(
-        "catalog GraphiQL at http://{}/graphql",
-        listener.local_addr()?
-    );
-    server::serve(listener, router(state)).await
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
 }

@@ -7,6 +7,7 @@ mod product;
 mod values;
 
 pub use category::{Category, CategoryPath, Collection};
+pub use commerce_kernel::ValidationError;
 pub use listing::{
     AttributeFilter, ListWindow, ProductFilter, ProductSort, SearchQuery, SortPosition,
 };
@@ -15,20 +16,3 @@ pub use product::{
     Variant, VariantPatch,
 };
 pub use values::{Attribute, ImageUrl, Sku, Slug, Text};
-
-/// An input that breaks a rule; `field` names the input field so clients can point at it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct ValidationError {
-    pub field: String,
-    pub message: String,
-}
-
-impl ValidationError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}

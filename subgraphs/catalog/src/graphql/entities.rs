@@ -10,11 +10,11 @@ use commerce_kernel::GlobalId;
 use commerce_kernel::entities::representation_ids;
 use tokio::sync::OnceCell;
 
-use super::errors::graphql_error;
 use super::loaders::PageBatch;
 use super::types::{PRODUCT, Product, ProductVariant, VARIANT};
 use crate::domain;
 use crate::service::Catalog;
+use commerce_kernel::error::top_level;
 
 /// Per-request state of the `_entities` batches.
 #[derive(Default)]
@@ -42,7 +42,7 @@ pub async fn product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option
         .products
         .get_or_try_init(|| async {
             let ids = representation_keys(ctx, PRODUCT);
-            let rows = catalog.products(&ids).await.map_err(graphql_error)?;
+            let rows = catalog.products(&ids).await.map_err(top_level)?;
             let page = Arc::new(PageBatch::new(catalog.clone(), ids));
             Ok::<_, async_graphql::Error>((page, rows.into_iter().map(|p| (p.id, p)).collect()))
         })
@@ -59,7 +59,7 @@ pub async fn variant(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option
         .variants
         .get_or_try_init(|| async {
             let ids = representation_keys(ctx, VARIANT);
-            let rows = catalog.variants(&ids).await.map_err(graphql_error)?;
+            let rows = catalog.variants(&ids).await.map_err(top_level)?;
             Ok::<_, async_graphql::Error>(rows.into_iter().map(|v| (v.id, v)).collect())
         })
         .await?;

@@ -8,11 +8,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use commerce_kernel::pagination::PageRequest;
 use commerce_kernel::{ClientResultExt, GlobalId};
 
-use super::errors::graphql_error;
 use super::loaders::PageBatch;
 use super::types::{CATEGORY, COLLECTION, Category, Product, ProductStatus};
 use crate::domain::{self, AttributeFilter, SearchQuery};
 use crate::service::Catalog;
+use commerce_kernel::error::top_level;
 
 /// Listing orders.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -67,14 +67,10 @@ impl ProductFilterInput {
             status: self.status.into(),
             category_id: decode(self.category_id, CATEGORY).or_client()?,
             collection_id: decode(self.collection_id, COLLECTION).or_client()?,
-            attributes: AttributeFilter::parse_all(attributes).map_err(invalid)?,
-            search: search.map_err(invalid)?.flatten(),
+            attributes: AttributeFilter::parse_all(attributes).map_err(top_level)?,
+            search: search.map_err(top_level)?.flatten(),
         })
     }
-}
-
-fn invalid(error: domain::ValidationError) -> async_graphql::Error {
-    graphql_error(error.into())
 }
 
 pub type ProductConnection = Connection<String, Product, ProductListExtras>;
@@ -92,7 +88,7 @@ pub async fn products_page(
     let page = catalog
         .list_products(&filter, sort, &page)
         .await
-        .map_err(graphql_error)?;
+        .map_err(top_level)?;
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
@@ -122,13 +118,13 @@ impl ProductListExtras {
         catalog
             .count_products(&self.filter)
             .await
-            .map_err(graphql_error)
+            .map_err(top_level)
     }
 
     /// Matching products per category and per attribute value.
     async fn facets(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductFacets> {
         let catalog = ctx.data_unchecked::<Catalog>();
-        let counts = catalog.facets(&self.filter).await.map_err(graphql_error)?;
+        let counts = catalog.facets(&self.filter).await.map_err(top_level)?;
         let mut attributes: Vec<AttributeFacet> = Vec::new();
         for (name, value, count) in counts.attributes {
             let value = AttributeValueCount { value, count };

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use async_graphql::dataloader::{DataLoader, Loader};
 use tokio::sync::OnceCell;
 
-use super::errors::graphql_error;
 use crate::domain::{Collection, Product, Variant};
 use crate::service::Catalog;
+use commerce_kernel::error::top_level;
 
 pub struct Loaders {
     pub products: DataLoader<ProductLoader>,
@@ -47,7 +47,7 @@ impl Loader<i64> for ProductLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Product>, Self::Error> {
-        let rows = self.0.products(keys).await.map_err(graphql_error)?;
+        let rows = self.0.products(keys).await.map_err(top_level)?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
     }
 }
@@ -57,7 +57,7 @@ impl Loader<i64> for VariantLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Variant>, Self::Error> {
-        let rows = self.0.variants(keys).await.map_err(graphql_error)?;
+        let rows = self.0.variants(keys).await.map_err(top_level)?;
         Ok(rows.into_iter().map(|v| (v.id, v)).collect())
     }
 }
@@ -67,11 +67,7 @@ impl Loader<i64> for VariantsByProductLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Variant>>, Self::Error> {
-        let rows = self
-            .0
-            .variants_of_products(keys)
-            .await
-            .map_err(graphql_error)?;
+        let rows = self.0.variants_of_products(keys).await.map_err(top_level)?;
         Ok(group(rows.into_iter().map(|v| (v.product_id, v))))
     }
 }
@@ -85,7 +81,7 @@ impl Loader<i64> for CollectionsByProductLoader {
             .0
             .collections_of_products(keys)
             .await
-            .map_err(graphql_error)?;
+            .map_err(top_level)?;
         Ok(group(rows))
     }
 }
@@ -122,7 +118,7 @@ impl PageBatch {
             .get_or_try_init(|| async {
                 let rows = self.catalog.variants_of_products(&self.ids).await;
                 Ok::<_, async_graphql::Error>(group(
-                    rows.map_err(graphql_error)?
+                    rows.map_err(top_level)?
                         .into_iter()
                         .map(|v| (v.product_id, v)),
                 ))
@@ -136,7 +132,7 @@ impl PageBatch {
             .collections
             .get_or_try_init(|| async {
                 let rows = self.catalog.collections_of_products(&self.ids).await;
-                Ok::<_, async_graphql::Error>(group(rows.map_err(graphql_error)?))
+                Ok::<_, async_graphql::Error>(group(rows.map_err(top_level)?))
             })
             .await?;
         Ok(all.get(&product_id).cloned().unwrap_or_default())

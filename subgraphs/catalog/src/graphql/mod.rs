@@ -3,41 +3,35 @@
 
 mod access;
 mod entities;
-mod errors;
 mod listing;
 mod loaders;
 mod mutation;
 mod query;
+mod results;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use commerce_kernel::entities::RequestScope;
+use commerce_kernel::subgraph;
 
-use crate::service::Catalog;
+use crate::AppState;
+use mutation::Mutation;
+use query::Query;
 
-pub use mutation::Mutation;
-pub use query::Query;
+pub type CatalogSchema = Schema<Query, Mutation, EmptySubscription>;
 
-pub type CatalogSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
-
-/// Deep enough for product → variants → product → category → ancestors, no deeper.
-const MAX_DEPTH: usize = 12;
-const MAX_COMPLEXITY: usize = 5_000;
-
-pub fn build_schema(catalog: Catalog) -> CatalogSchema {
+pub fn schema(state: AppState) -> CatalogSchema {
     builder()
-        .data(loaders::Loaders::new(&catalog))
-        .data(catalog)
+        .extension(RequestScope::<entities::EntityBatches>::default())
+        .data(loaders::Loaders::new(&state.catalog))
+        .data(state.catalog)
         .finish()
 }
 
-/// The schema's shape, without data (enough to export the SDL).
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        // Only union members implement it, so no field would make the schema include it.
-        .register_output_type::<errors::ErrorResult>()
-        .extension(RequestScope::<entities::EntityBatches>::default())
+pub fn sdl() -> String {
+    subgraph::sdl(builder())
+}
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    subgraph::schema_builder(Query, Mutation).register_output_type::<results::ErrorResult>()
 }

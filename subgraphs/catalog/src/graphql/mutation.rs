@@ -3,9 +3,11 @@
 //! unknown ids are top-level errors.
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use commerce_kernel::{ClientResultExt, GlobalId};
+use commerce_kernel::{ClientResultExt, GlobalId, result_union};
 
-use super::errors::{graphql_error, result_union};
+use commerce_kernel::error::top_level;
+
+use super::results::{CategoryHasChildren, ErrorResult, SkuTaken, SlugTaken};
 use super::types::{
     CATEGORY, COLLECTION, Category, Collection, DeletePayload, PRODUCT, Product, ProductStatus,
     ProductVariant, VARIANT,
@@ -14,27 +16,29 @@ use crate::domain::{
     self, Attribute, ImageUrl, NewCategory, NewCollection, NewProduct, NewVariant, Sku, Slug, Text,
     ValidationError,
 };
-use crate::service::{Catalog, CategoryChange, CollectionChange, ImportFormat as Format};
+use crate::service::{
+    Catalog, CatalogError, CategoryChange, CollectionChange, ImportFormat as Format,
+};
 
 result_union!(
     /// The product, or why it could not be saved.
-    ProductResult = Product | SlugTaken | SkuTaken
+    pub ProductResult(CatalogError => ErrorResult) = Product | SlugTaken | SkuTaken
 );
 result_union!(
     /// The variant, or why it could not be saved.
-    ProductVariantResult = ProductVariant | SkuTaken
+    pub ProductVariantResult(CatalogError => ErrorResult) = ProductVariant | SkuTaken
 );
 result_union!(
     /// The category, or why it could not be saved.
-    CategoryResult = Category | SlugTaken
+    pub CategoryResult(CatalogError => ErrorResult) = Category | SlugTaken
 );
 result_union!(
     /// The collection, or why it could not be saved.
-    CollectionResult = Collection | SlugTaken
+    pub CollectionResult(CatalogError => ErrorResult) = Collection | SlugTaken
 );
 result_union!(
     /// The deleted category's id, or why it could not be deleted.
-    DeleteCategoryResult = DeletePayload | CategoryHasChildren
+    pub DeleteCategoryResult(CatalogError => ErrorResult) = DeletePayload | CategoryHasChildren
 );
 
 #[derive(InputObject)]
@@ -153,7 +157,7 @@ pub struct ImportRowError {
 }
 
 fn valid<T>(result: Result<T, ValidationError>) -> async_graphql::Result<T> {
-    result.map_err(|error| graphql_error(error.into()))
+    result.map_err(top_level)
 }
 
 fn decode(id: &ID, kind: &str) -> async_graphql::Result<i64> {
@@ -265,7 +269,7 @@ fn deleted(
     id: ID,
     outcome: Result<(), crate::service::CatalogError>,
 ) -> async_graphql::Result<DeletePayload> {
-    outcome.map_err(graphql_error)?;
+    outcome.map_err(top_level)?;
     Ok(DeletePayload { deleted_id: id })
 }
 
@@ -279,7 +283,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProductResult> {
         let new = input.parse()?;
         let outcome = catalog(ctx).create_product(&new).await;
-        ProductResult::from_outcome(outcome.map(Product::from))
+        ProductResult::from_result(outcome.map(Product::from))
     }
 
     async fn update_product(
@@ -290,7 +294,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProductResult> {
         let (id, patch) = (decode(&id, PRODUCT)?, input.parse()?);
         let outcome = catalog(ctx).update_product(id, &patch).await;
-        ProductResult::from_outcome(outcome.map(Product::from))
+        ProductResult::from_result(outcome.map(Product::from))
     }
 
     /// Deletes a product with its variants.
@@ -312,7 +316,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProductVariantResult> {
         let (product_id, new) = (decode(&product_id, PRODUCT)?, new_variant("input", &input)?);
         let outcome = catalog(ctx).create_variant(product_id, &new).await;
-        ProductVariantResult::from_outcome(outcome.map(ProductVariant))
+        ProductVariantResult::from_result(outcome.map(ProductVariant))
     }
 
     async fn update_product_variant(
@@ -334,7 +338,7 @@ impl Mutation {
         let outcome = catalog(ctx)
             .update_variant(decode(&id, VARIANT)?, &patch)
             .await;
-        ProductVariantResult::from_outcome(outcome.map(ProductVariant))
+        ProductVariantResult::from_result(outcome.map(ProductVariant))
     }
 
     async fn delete_product_variant(
@@ -362,7 +366,7 @@ impl Mutation {
             position: input.position,
         };
         let outcome = catalog(ctx).create_category(&new).await;
-        CategoryResult::from_outcome(outcome.map(Category::from))
+        CategoryResult::from_result(outcome.map(Category::from))
     }
 
     /// Renames, reorders or moves a category (with everything below it).
@@ -385,7 +389,7 @@ impl Mutation {
         let outcome = catalog(ctx)
             .update_category(decode(&id, CATEGORY)?, &change)
             .await;
-        CategoryResult::from_outcome(outcome.map(Category::from))
+        CategoryResult::from_result(outcome.map(Category::from))
     }
 
     /// Deletes a category without subcategories; its products become uncategorised.
@@ -395,7 +399,7 @@ impl Mutation {
         id: ID,
     ) -> async_graphql::Result<DeleteCategoryResult> {
         let outcome = catalog(ctx).delete_category(decode(&id, CATEGORY)?).await;
-        DeleteCategoryResult::from_outcome(outcome.map(|()| DeletePayload { deleted_id: id }))
+        DeleteCategoryResult::from_result(outcome.map(|()| DeletePayload { deleted_id: id }))
     }
 
     async fn create_collection(
@@ -410,7 +414,7 @@ impl Mutation {
         };
         let product_ids = decode_all(&input.product_ids, PRODUCT)?;
         let outcome = catalog(ctx).create_collection(&new, &product_ids).await;
-        CollectionResult::from_outcome(outcome.map(Collection::from))
+        CollectionResult::from_result(outcome.map(Collection::from))
     }
 
     async fn update_collection(
@@ -429,7 +433,7 @@ impl Mutation {
         let outcome = catalog(ctx)
             .update_collection(decode(&id, COLLECTION)?, &change)
             .await;
-        CollectionResult::from_outcome(outcome.map(Collection::from))
+        CollectionResult::from_result(outcome.map(Collection::from))
     }
 
     async fn delete_collection(
@@ -478,7 +482,7 @@ impl Mutation {
         let report = catalog(ctx)
             .import_products(format, &data)
             .await
-            .map_err(graphql_error)?;
+            .map_err(top_level)?;
         let ids = report
             .created_ids
             .iter()
@@ -508,6 +512,6 @@ impl Mutation {
         let collection = catalog(ctx)
             .change_collection_products(id, &product_ids, add)
             .await;
-        Ok(collection.map_err(graphql_error)?.into())
+        Ok(collection.map_err(top_level)?.into())
     }
 }

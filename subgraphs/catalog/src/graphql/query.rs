@@ -7,7 +7,6 @@ use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId, KernelError};
 use serde_json::json;
 
 use super::access::{is_writer, require_writer};
-use super::errors::graphql_error;
 use super::listing::{ProductConnection, ProductFilterInput, ProductSort, products_page};
 use super::loaders::Loaders;
 use super::types::{
@@ -16,6 +15,7 @@ use super::types::{
 };
 use crate::domain::{self, ProductStatus};
 use crate::service::Catalog;
+use commerce_kernel::error::top_level;
 
 pub struct Query;
 
@@ -54,10 +54,7 @@ impl Query {
             Err(slug) => catalog(ctx).product_by_slug(slug.trim()).await,
         };
         let visible = |p: &domain::Product| p.status == ProductStatus::Published || is_writer(ctx);
-        Ok(found
-            .map_err(graphql_error)?
-            .filter(visible)
-            .map(Product::from))
+        Ok(found.map_err(top_level)?.filter(visible).map(Product::from))
     }
 
     /// Products, published ones unless the filter asks for drafts (staff only);
@@ -126,7 +123,7 @@ impl Query {
             }
             Err(slug) => catalog(ctx).collection_by_slug(slug.trim()).await,
         };
-        Ok(found.map_err(graphql_error)?.map(Collection::from))
+        Ok(found.map_err(top_level)?.map(Collection::from))
     }
 
     /// Collections in creation order.
@@ -142,7 +139,7 @@ impl Query {
         let page = catalog(ctx)
             .list_collections(&page)
             .await
-            .map_err(graphql_error)?;
+            .map_err(top_level)?;
         let mut connection = Connection::new(page.has_previous_page, page.has_next_page);
         connection
             .edges

@@ -8,11 +8,11 @@ use commerce_kernel::{ClientResultExt, GlobalId};
 
 use std::sync::Arc;
 
-use super::errors::graphql_error;
 use super::listing::{ProductConnection, ProductSort, products_page};
 use super::loaders::{Loaders, PageBatch};
 use crate::domain;
 use crate::service::{Catalog, CategoryTree};
+use commerce_kernel::error::top_level;
 
 pub const PRODUCT: &str = "Product";
 pub const VARIANT: &str = "ProductVariant";
@@ -91,7 +91,7 @@ impl From<domain::Product> for Product {
 /// The in-memory category tree.
 pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
     let catalog = ctx.data_unchecked::<Catalog>();
-    catalog.category_tree().await.map_err(graphql_error)
+    catalog.category_tree().await.map_err(top_level)
 }
 
 /// Something the shop sells; what is bought is one of its variants.

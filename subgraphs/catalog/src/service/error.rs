@@ -1,9 +1,8 @@
 //! The catalog's failures and the stable code each maps to.
 
-use commerce_kernel::{ErrorCode, KernelError};
+use commerce_kernel::{DomainError, ErrorCode, KernelError, ValidationError};
 use sea_orm::DbErr;
 
-use crate::domain::ValidationError;
 use crate::store::{UniqueKey, unique_violation};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +25,8 @@ pub enum CatalogError {
     Database(DbErr),
 }
 
-impl CatalogError {
-    pub fn code(&self) -> ErrorCode {
+impl DomainError for CatalogError {
+    fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) | Self::CategoryCycle => ErrorCode::BadUserInput,
             Self::Client(error) => error.code,

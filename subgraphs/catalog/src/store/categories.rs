@@ -47,17 +47,6 @@ pub async fn find_categories(
     Ok(rows.into_iter().map(Category::from).collect())
 }
 
-pub async fn find_category_by_slug(
-    db: &impl ConnectionTrait,
-    slug: &str,
-) -> Result<Option<Category>, DbErr> {
-    let row = category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .one(db)
-        .await?;
-    Ok(row.map(Category::from))
-}
-
 /// Inserts under `new.parent_id` (which the caller has checked exists); returns the id.
 pub async fn insert_category(
     db: &impl ConnectionTrait,

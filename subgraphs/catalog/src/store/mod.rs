@@ -14,8 +14,8 @@ use sea_orm::{DbErr, SqlErr};
 
 pub use bulk::{SeedCatalog, count_products, insert_seed, seeded_ids};
 pub use categories::{
-    all_categories, delete_category, find_categories, find_category_by_slug, has_children,
-    insert_category, move_category, product_ids_in_category, rename_category,
+    all_categories, delete_category, find_categories, has_children, insert_category, move_category,
+    product_ids_in_category, rename_category,
 };
 pub use collections::{
     add_to_collection, collections_of_products, delete_collection, find_collection_by_slug,
