@@ -11,7 +11,7 @@ pub mod service;
 mod store;
 
 use commerce_kernel::config::Config;
-use commerce_kernel::{server, telemetry};
+use commerce_kernel::{cache, db, server, subgraph};
 
 pub use graphql::ReviewsSchema;
 pub use service::ReviewService;
@@ -27,40 +27,33 @@ pub struct AppState {
 
 /// Connects to (and migrates) the reviews database and builds the cache.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
-    let db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::reviews::Migrator>(
-        config, DOMAIN,
-    )
-    .await?;
-    let cache = commerce_kernel::cache::from_config(config, DOMAIN).await?;
+    let db =
+        db::connect_and_migrate::<commerce_migrations::reviews::Migrator>(config, DOMAIN).await?;
+    let cache = cache::from_config(config, DOMAIN).await?;
     Ok(AppState {
         service: ReviewService::new(db, cache),
     })
 }
 
 pub fn schema(state: AppState) -> ReviewsSchema {
-    graphql::build(state.service)
+    graphql::schema(state)
 }
 
-/// The Federation v2 SDL of this subgraph, as committed in `schema/subgraphs/reviews.graphql`.
+/// The Federation v2 SDL, as committed in `schema/subgraphs/reviews.graphql`.
 pub fn sdl() -> String {
     graphql::sdl()
 }
 
-/// The HTTP routes (`/graphql`, GraphiQL, `/health`, `/ready`); binds no socket.
+/// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
 pub fn router(state: AppState) -> axum::Router {
     let db = state.service.db().clone();
     server::graphql_app(schema(state), db)
 }
 
-/// Runs the reviews subgraph until SIGTERM or Ctrl-C.
+/// Runs the reviews subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    telemetry::init(&config);
-    let state = state(&config).await?;
-    let address = config.listen_or(DEFAULT_PORT);
-    let listener = tokio::net::TcpListener::bind(address).await?;
-    tracing::info!(
-        "reviews GraphiQL: http://{}/graphql",
-        listener.local_addr()?
-    );
-    server::serve(listener, router(state)).await
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
 }

@@ -10,9 +10,10 @@ pub use review::{
     ReviewId, Title,
 };
 
-use commerce_kernel::{ErrorCode, KernelError};
+use commerce_kernel::KernelError;
 
-/// Everything a reviews use case can fail with; each variant maps to a stable [`ErrorCode`].
+/// Everything a reviews use case can fail with; each variant maps to a stable code
+/// (`service/error.rs`). Domain parsing fails with it too, so it is defined here.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error("rating must be between 1 and 5, got {value}")]
@@ -40,26 +41,4 @@ pub enum ReviewError {
     ConcurrentModeration { id: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-impl ReviewError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::InvalidRating { .. }
-            | Self::InvalidText { .. }
-            | Self::InvalidProductId { .. }
-            | Self::InvalidAuthorId { .. }
-            | Self::InvalidReviewId { .. } => ErrorCode::BadUserInput,
-            Self::InvalidPage(error) => error.code,
-            Self::ReviewNotFound { .. } => ErrorCode::NotFound,
-            Self::AlreadyReviewed { .. } | Self::ConcurrentModeration { .. } => ErrorCode::Conflict,
-            Self::Unexpected(_) => ErrorCode::InternalServerError,
-        }
-    }
-}
-
-impl From<sea_orm::DbErr> for ReviewError {
-    fn from(error: sea_orm::DbErr) -> Self {
-        Self::Unexpected(error.into())
-    }
 }

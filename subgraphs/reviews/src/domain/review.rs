@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::pagination::Cursor;
 
 use super::{ReviewError, Stars};
 
@@ -224,6 +225,16 @@ pub struct Review {
     pub status: ModerationStatus,
     pub created_at: DateTime<Utc>,
     pub moderated_at: Option<DateTime<Utc>>,
+}
+
+impl Review {
+    /// The review's position in a list: its creation time (microseconds) and its id.
+    pub fn cursor(&self) -> Cursor {
+        Cursor(vec![
+            self.created_at.timestamp_micros().into(),
+            self.id.0.into(),
+        ])
+    }
 }
 
 #[cfg(test)]

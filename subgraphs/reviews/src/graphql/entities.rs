@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::Context;
 use commerce_kernel::entities::{RequestScope, representation_ids};
+use commerce_kernel::error::top_level;
 use tokio::sync::OnceCell;
 
-use super::errors::top_level;
 use crate::domain::{ProductRef, RatingSummary, Review, ReviewId};
 use crate::service::ReviewService;
 

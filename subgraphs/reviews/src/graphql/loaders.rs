@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_graphql::dataloader::Loader;
+use commerce_kernel::error::top_level;
 
-use super::errors::top_level;
 use crate::domain::{RatingSummary, Review, ReviewId};
 use crate::service::ReviewService;
 

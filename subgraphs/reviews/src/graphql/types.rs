@@ -8,14 +8,13 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use commerce_kernel::ClientResultExt;
+use commerce_kernel::error::top_level;
 use commerce_kernel::pagination::{Direction, Page, PageRequest, TotalCount, connection};
 
 use super::entities::ProductBatch;
-use super::errors::top_level;
 use super::loaders::{LatestReviews, LatestReviewsLoader, RatingLoader};
 use super::service_of;
 use crate::domain::{self, ProductRef, RatingSummary, Stars};
-use crate::store::cursor_of;
 
 /// A customer's review of a product. Only approved reviews appear on products.
 #[derive(SimpleObject)]
@@ -57,7 +56,7 @@ impl Review {
 impl From<domain::Review> for Review {
     fn from(review: domain::Review) -> Self {
         Self {
-            cursor: cursor_of(&review),
+            cursor: review.cursor(),
             id: ID(review.id.global()),
             author_name: review.author_name,
             rating: i32::from(review.stars.get()),

@@ -25,14 +25,7 @@ pub enum Chronology {
     OldestFirst,
 }
 
-/// A review's position in a list: its creation time (microseconds) and its id.
-pub fn cursor_of(review: &Review) -> Cursor {
-    Cursor(vec![
-        review.created_at.timestamp_micros().into(),
-        review.id.0.into(),
-    ])
-}
-
+/// The inverse of [`Review::cursor`].
 fn decode_cursor(cursor: &Cursor) -> Result<(DateTime<Utc>, i64), ReviewError> {
     let micros = cursor.i64_at(0).map_err(ReviewError::InvalidPage)?;
     let id = cursor.i64_at(1).map_err(ReviewError::InvalidPage)?;

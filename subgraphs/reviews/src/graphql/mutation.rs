@@ -2,52 +2,29 @@
 //! of each mutation's result union.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use commerce_kernel::error::client_error;
+use commerce_kernel::error::top_level;
+use commerce_kernel::result_union;
 
-use super::errors::{
-    AlreadyReviewed, ErrorResult, Failure, InvalidProductId, InvalidRating, InvalidReviewText,
-    ModerationConflict, ReviewNotFound, top_level,
+use super::results::{
+    AlreadyReviewed, ErrorResult, InvalidProductId, InvalidRating, InvalidReviewText,
+    ModerationConflict, ReviewNotFound,
 };
 use super::types::{Product, Review};
 use super::{access, service_of};
-use crate::domain::{ModerationAction, NewReview, ReviewError, ReviewId};
-use crate::service::Moderated;
-
-/// Declares a result union of one success type and some `ErrorResult` members, with the
-/// conversion that keeps those failures as data and turns any other into a top-level error.
-macro_rules! result_union {
-    ($(#[$doc:meta])* $name:ident = $ok:ident $(| $error:ident)+) => {
-        $(#[$doc])*
-        #[derive(async_graphql::Union)]
-        pub enum $name {
-            $ok($ok),
-            $($error($error),)+
-        }
-
-        impl $name {
-            fn from_error(error: ReviewError) -> async_graphql::Result<Self> {
-                let (code, message) = (error.code(), error.to_string());
-                match Failure::from(error) {
-                    $(Failure::Expected(ErrorResult::$error(failure)) => Ok(Self::$error(failure)),)+
-                    Failure::Expected(_) => Err(client_error(code, message)),
-                    Failure::TopLevel(error) => Err(error),
-                }
-            }
-        }
-    };
-}
+use crate::domain::{ModerationAction, NewReview, ReviewId};
+use crate::service::{Moderated, ReviewError};
 
 result_union!(
     /// The stored (pending) review, or why it was refused.
-    SubmitReviewResult = Review | InvalidRating | InvalidReviewText | InvalidProductId | AlreadyReviewed
+    pub SubmitReviewResult(ReviewError => ErrorResult) = Review | InvalidRating | InvalidReviewText | InvalidProductId | AlreadyReviewed
 );
 result_union!(
     /// The review with its new status, or why it could not be moderated.
-    ModerateReviewResult = Review | ReviewNotFound | ModerationConflict
+    pub ModerateReviewResult(ReviewError => ErrorResult) = Review | ReviewNotFound | ModerationConflict
 );
 result_union!(
     /// Confirmation of the removal, or why it did not happen.
-    RemoveReviewResult = ReviewRemoved | ReviewNotFound | ModerationConflict
+    pub RemoveReviewResult(ReviewError => ErrorResult) = ReviewRemoved | ReviewNotFound | ModerationConflict
 );
 
 #[derive(InputObject)]
@@ -95,21 +72,19 @@ impl Mutation {
         input: SubmitReviewInput,
     ) -> async_graphql::Result<SubmitReviewResult> {
         let author_id = access::require_customer(ctx)?;
-        let review = match NewReview::parse(
+        let review = NewReview::parse(
             &input.product_id,
             &author_id,
             &input.author_name,
             input.rating,
             &input.title,
             &input.body,
-        ) {
-            Ok(review) => review,
-            Err(error) => return SubmitReviewResult::from_error(error),
+        );
+        let outcome = match review {
+            Ok(review) => service_of(ctx).submit(&review).await,
+            Err(error) => Err(error),
         };
-        match service_of(ctx).submit(&review).await {
-            Ok(review) => Ok(SubmitReviewResult::Review(review.into())),
-            Err(error) => SubmitReviewResult::from_error(error),
-        }
+        SubmitReviewResult::from_result(outcome)
     }
 
     /// Approves a review: it appears on its product and counts in the rating. Moderation
@@ -139,15 +114,14 @@ impl Mutation {
     ) -> async_graphql::Result<RemoveReviewResult> {
         access::require_moderator(ctx)?;
         let id = ReviewId::parse(&id).map_err(top_level)?;
-        match service_of(ctx).moderate(id, ModerationAction::Remove).await {
-            Ok(Moderated::Removed(review) | Moderated::Updated(review)) => {
-                Ok(RemoveReviewResult::ReviewRemoved(ReviewRemoved {
-                    review_id: ID(review.id.global()),
-                    product_id: review.product_id,
-                }))
+        let outcome = service_of(ctx).moderate(id, ModerationAction::Remove).await;
+        RemoveReviewResult::from_result(outcome.map(|moderated| {
+            let review = moderated.review();
+            ReviewRemoved {
+                review_id: ID(review.id.global()),
+                product_id: review.product_id,
             }
-            Err(error) => RemoveReviewResult::from_error(error),
-        }
+        }))
     }
 }
 
@@ -158,10 +132,6 @@ async fn moderate(
 ) -> async_graphql::Result<ModerateReviewResult> {
     access::require_moderator(ctx)?;
     let id = ReviewId::parse(id).map_err(top_level)?;
-    match service_of(ctx).moderate(id, action).await {
-        Ok(Moderated::Updated(review) | Moderated::Removed(review)) => {
-            Ok(ModerateReviewResult::Review(review.into()))
-        }
-        Err(error) => ModerateReviewResult::from_error(error),
-    }
+    let outcome = service_of(ctx).moderate(id, action).await;
+    ModerateReviewResult::from_result(outcome.map(Moderated::review))
 }

@@ -11,8 +11,12 @@ use futures::future::join_all;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tracing::instrument;
 
+mod error;
+
+pub use error::ReviewError;
+
 use crate::domain::{
-    ModerationAction, ModerationStatus, NewReview, RatingSummary, Review, ReviewError, ReviewId,
+    ModerationAction, ModerationStatus, NewReview, RatingSummary, Review, ReviewId,
 };
 use crate::store;
 
@@ -30,6 +34,15 @@ pub enum Moderated {
     Updated(Review),
     /// The review was deleted; this is how it was.
     Removed(Review),
+}
+
+impl Moderated {
+    /// The review as it is now, or as it was before it was removed.
+    pub fn review(self) -> Review {
+        match self {
+            Self::Updated(review) | Self::Removed(review) => review,
+        }
+    }
 }
 
 #[derive(Clone)]

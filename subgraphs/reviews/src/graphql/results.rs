@@ -2,18 +2,10 @@
 //! implementing `ErrorResult`; everything else becomes a top-level error with a stable code.
 
 use async_graphql::{ID, Interface, SimpleObject};
-use commerce_kernel::ErrorCode;
-use commerce_kernel::error::{client_error, internal_error};
+use commerce_kernel::error::ErrorResults;
+use commerce_kernel::{DomainError, ErrorCode};
 
-use crate::domain::ReviewError;
-
-/// A top-level error: the client's fault keeps its message and code, ours is masked.
-pub fn top_level(error: ReviewError) -> async_graphql::Error {
-    match error {
-        ReviewError::Unexpected(cause) => internal_error(cause.as_ref()),
-        other => client_error(other.code(), other.to_string()),
-    }
-}
+use crate::service::ReviewError;
 
 /// What every expected failure returned as data has in common.
 #[derive(Interface)]
@@ -80,58 +72,48 @@ pub struct ModerationConflict {
     pub review_id: ID,
 }
 
-/// A failure a result union can carry, or the top-level error for anything else.
-pub enum Failure {
-    Expected(ErrorResult),
-    TopLevel(async_graphql::Error),
-}
-
-impl From<ReviewError> for Failure {
-    fn from(error: ReviewError) -> Self {
+impl ErrorResults<ReviewError> for ErrorResult {
+    fn expected(error: ReviewError) -> Result<Self, ReviewError> {
         let code = error.code();
         let message = error.to_string();
-        Self::Expected(match error {
-            ReviewError::InvalidRating { value } => ErrorResult::InvalidRating(InvalidRating {
+        Ok(match error {
+            ReviewError::InvalidRating { value } => Self::InvalidRating(InvalidRating {
                 code,
                 message,
                 rating: value,
             }),
             ReviewError::InvalidText {
                 field, min, max, ..
-            } => ErrorResult::InvalidReviewText(InvalidReviewText {
+            } => Self::InvalidReviewText(InvalidReviewText {
                 code,
                 message,
                 field: field.to_owned(),
                 min_length: length(min),
                 max_length: length(max),
             }),
-            ReviewError::InvalidProductId { value } => {
-                ErrorResult::InvalidProductId(InvalidProductId {
-                    code,
-                    message,
-                    product_id: value,
-                })
-            }
-            ReviewError::AlreadyReviewed { product_id } => {
-                ErrorResult::AlreadyReviewed(AlreadyReviewed {
-                    code,
-                    message,
-                    product_id: ID(product_id),
-                })
-            }
-            ReviewError::ReviewNotFound { id } => ErrorResult::ReviewNotFound(ReviewNotFound {
+            ReviewError::InvalidProductId { value } => Self::InvalidProductId(InvalidProductId {
+                code,
+                message,
+                product_id: value,
+            }),
+            ReviewError::AlreadyReviewed { product_id } => Self::AlreadyReviewed(AlreadyReviewed {
+                code,
+                message,
+                product_id: ID(product_id),
+            }),
+            ReviewError::ReviewNotFound { id } => Self::ReviewNotFound(ReviewNotFound {
                 code,
                 message,
                 review_id: ID(id),
             }),
             ReviewError::ConcurrentModeration { id } => {
-                ErrorResult::ModerationConflict(ModerationConflict {
+                Self::ModerationConflict(ModerationConflict {
                     code,
                     message,
                     review_id: ID(id),
                 })
             }
-            other => return Self::TopLevel(top_level(other)),
+            other => return Err(other),
         })
     }
 }
