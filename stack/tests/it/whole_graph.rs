@@ -50,7 +50,6 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         catalog: commerce_catalog::AppState::new(catalog_db, cache()),
         inventory: commerce_inventory::AppState::new(
             inventory_db,
-            cache(),
             commerce_inventory::service::Clock::system(),
         ),
         reviews: commerce_reviews::AppState {

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::graphql_error;
 use crate::domain::{Availability, VariantId};
 use crate::service::Inventory;
+use commerce_kernel::error::top_level;
 
 pub struct AvailabilityLoader(pub Inventory);
 
@@ -19,6 +19,6 @@ impl Loader<VariantId> for AvailabilityLoader {
         &self,
         keys: &[VariantId],
     ) -> Result<HashMap<VariantId, Availability>, Self::Error> {
-        self.0.availability(keys).await.map_err(graphql_error)
+        self.0.availability(keys).await.map_err(top_level)
     }
 }

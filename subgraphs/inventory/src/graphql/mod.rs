@@ -2,31 +2,31 @@
 //! module that knows async-graphql; it maps service results onto schema types.
 
 mod access;
+mod entities;
 mod loaders;
 mod mutation;
 mod query;
 mod results;
-mod scope;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
-use commerce_kernel::ErrorCode;
-use commerce_kernel::error::{client_error, internal_error};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use commerce_kernel::subgraph;
 
 use crate::AppState;
-use crate::service::InventoryError;
+use mutation::Mutation;
+use query::Query;
 
-pub type InventorySchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type InventorySchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Entity batches and warehouses go through the per-request scope; other
 /// stock lookups through a loader that keeps no cache, so nothing is stale across requests.
 pub fn schema(state: AppState) -> InventorySchema {
-    let inventory = state.inventory.clone();
+    let inventory = state.inventory;
     builder()
-        .limit_depth(12)
-        .limit_complexity(2_000)
-        .extension(commerce_kernel::entities::RequestScope::<scope::RequestScope>::default())
+        .extension(commerce_kernel::entities::RequestScope::<
+            entities::RequestScope,
+        >::default())
         .data(DataLoader::new(
             loaders::AvailabilityLoader(inventory.clone()),
             tokio::spawn,
@@ -35,37 +35,12 @@ pub fn schema(state: AppState) -> InventorySchema {
         .finish()
 }
 
-/// The Federation v2 SDL this subgraph contributes to the supergraph.
 pub fn sdl() -> String {
-    builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    subgraph::sdl(builder())
 }
 
-fn builder() -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .enable_federation()
-        // Error members are reached through unions; the interface lists what they share.
-        .register_output_type::<results::ErrorResult>()
-}
-
-/// A top-level GraphQL error: client failures keep their message and code, the rest is masked.
-fn graphql_error(error: InventoryError) -> async_graphql::Error {
-    match error.code() {
-        ErrorCode::InternalServerError => internal_error(&error),
-        code => client_error(code, error.to_string()),
-    }
-}
-
-/// `?`-friendly conversion of service results.
-trait ServiceResultExt<T> {
-    fn or_graphql(self) -> async_graphql::Result<T>;
-}
-
-impl<T> ServiceResultExt<T> for Result<T, InventoryError> {
-    fn or_graphql(self) -> async_graphql::Result<T> {
-        self.map_err(graphql_error)
-    }
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    subgraph::schema_builder(Query, Mutation).register_output_type::<results::ErrorResult>()
 }
 
 /// GraphQL `Int` is 32-bit; counts are bounded far below that per row, and sums saturate.

@@ -8,8 +8,7 @@ use commerce_kernel::ClientResultExt;
 
 use super::access::require_writer;
 use super::results::{
-    CreateWarehouseResult, ReservationResult, ReserveStockResult, StockChangeResult, code_taken,
-    insufficient, into_result, reservation_closed,
+    CreateWarehouseResult, ReservationResult, ReserveStockResult, StockChangeResult,
 };
 use super::types::{Reservation, StockLevel, Warehouse};
 use crate::domain::{
@@ -83,11 +82,7 @@ impl Mutation {
             .data::<Inventory>()?
             .create_warehouse(&key(&idempotency_key)?, input)
             .await;
-        into_result(
-            outcome,
-            |w| CreateWarehouseResult::Warehouse(Warehouse(w)),
-            code_taken,
-        )
+        CreateWarehouseResult::from_result(outcome.map(Warehouse))
     }
 
     async fn set_stock(
@@ -167,11 +162,7 @@ impl Mutation {
             .data::<Inventory>()?
             .reserve(&key(&idempotency_key)?, lines, ttl)
             .await;
-        into_result(
-            outcome,
-            |r| ReserveStockResult::Reservation(Reservation(r)),
-            |e| insufficient(e).map(ReserveStockResult::InsufficientStock),
-        )
+        ReserveStockResult::from_result(outcome.map(Reservation))
     }
 
     /// Gives a reservation's units back; releasing twice is harmless.
@@ -200,19 +191,11 @@ impl Mutation {
 fn stock_change(
     outcome: Result<crate::domain::StockLevel, crate::service::InventoryError>,
 ) -> Result<StockChangeResult> {
-    into_result(
-        outcome,
-        |level| StockChangeResult::StockLevel(StockLevel(level)),
-        |e| insufficient(e).map(StockChangeResult::InsufficientStock),
-    )
+    StockChangeResult::from_result(outcome.map(StockLevel))
 }
 
 fn reservation_result(
     outcome: Result<crate::domain::Reservation, crate::service::InventoryError>,
 ) -> Result<ReservationResult> {
-    into_result(
-        outcome,
-        |r| ReservationResult::Reservation(Reservation(r)),
-        reservation_closed,
-    )
+    ReservationResult::from_result(outcome.map(Reservation))
 }

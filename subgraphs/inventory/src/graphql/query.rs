@@ -1,6 +1,6 @@
 //! Query root: warehouses, the movement log, reservations, and the federation entity
 //! resolvers. Entity resolvers read the whole batch's stock with one query on first use (see
-//! `scope`), so an `_entities` batch costs one stock query whatever its size.
+//! `entities`), so an `_entities` batch costs one stock query whatever its size.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -8,12 +8,12 @@ use commerce_kernel::error::client_error;
 use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
 use commerce_kernel::{ClientResultExt, ErrorCode, GlobalId};
 
-use super::ServiceResultExt;
 use super::access::require_writer;
-use super::scope::RequestScope;
+use super::entities::RequestScope;
 use super::types::{Product, ProductVariant, Reservation, StockMovement, Warehouse};
 use crate::domain::{VariantId, WarehouseId};
 use crate::service::{Inventory, MovementFilter};
+use commerce_kernel::error::top_level;
 
 pub struct Query;
 
@@ -28,7 +28,11 @@ pub struct VariantRepresentation {
 impl Query {
     /// Every warehouse, by code.
     async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
-        let warehouses = ctx.data::<Inventory>()?.warehouses().await.or_graphql()?;
+        let warehouses = ctx
+            .data::<Inventory>()?
+            .warehouses()
+            .await
+            .map_err(top_level)?;
         Ok(warehouses.into_iter().map(Warehouse).collect())
     }
 
@@ -65,7 +69,10 @@ impl Query {
         };
         let request = PageRequest::parse(first, after, last, before).or_client()?;
         let inventory = ctx.data::<Inventory>()?;
-        let (page, total) = inventory.movements(&filter, &request).await.or_graphql()?;
+        let (page, total) = inventory
+            .movements(&filter, &request)
+            .await
+            .map_err(top_level)?;
         Ok(connection(
             page.map(StockMovement),
             |movement| Cursor(vec![movement.0.id.into()]),
@@ -80,7 +87,7 @@ impl Query {
             .data::<Inventory>()?
             .reservation(&key)
             .await
-            .or_graphql()?;
+            .map_err(top_level)?;
         Ok(found.map(Reservation))
     }
 

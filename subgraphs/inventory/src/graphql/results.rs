@@ -1,11 +1,12 @@
 //! Mutation results: expected business failures are members of the result unions (each
 //! implementing `ErrorResult`); everything else becomes a top-level error with a code.
 
-use async_graphql::{ID, Interface, SimpleObject, Union};
-use commerce_kernel::ErrorCode;
+use async_graphql::{ID, Interface, SimpleObject};
+use commerce_kernel::error::ErrorResults;
+use commerce_kernel::{ErrorCode, result_union};
 
+use super::int;
 use super::types::{Reservation, StockLevel, Warehouse};
-use super::{graphql_error, int};
 use crate::service::InventoryError;
 
 /// What every expected failure carries.
@@ -48,84 +49,50 @@ pub struct ReservationClosed {
     pub reservation_key: String,
 }
 
-#[derive(Union)]
-pub enum CreateWarehouseResult {
-    Warehouse(Warehouse),
-    WarehouseCodeTaken(WarehouseCodeTaken),
-}
+result_union!(
+    pub CreateWarehouseResult(InventoryError => ErrorResult) = Warehouse | WarehouseCodeTaken
+);
+result_union!(
+    pub StockChangeResult(InventoryError => ErrorResult) = StockLevel | InsufficientStock
+);
+result_union!(
+    pub ReserveStockResult(InventoryError => ErrorResult) = Reservation | InsufficientStock
+);
+result_union!(
+    pub ReservationResult(InventoryError => ErrorResult) = Reservation | ReservationClosed
+);
 
-#[derive(Union)]
-pub enum StockChangeResult {
-    StockLevel(StockLevel),
-    InsufficientStock(InsufficientStock),
-}
-
-#[derive(Union)]
-pub enum ReserveStockResult {
-    Reservation(Reservation),
-    InsufficientStock(InsufficientStock),
-}
-
-#[derive(Union)]
-pub enum ReservationResult {
-    Reservation(Reservation),
-    ReservationClosed(ReservationClosed),
-}
-
-/// Turns a service outcome into a result union: `failure` picks the expected failures, the
-/// rest become top-level errors.
-pub fn into_result<T, R>(
-    outcome: Result<T, InventoryError>,
-    success: impl FnOnce(T) -> R,
-    failure: impl FnOnce(&InventoryError) -> Option<R>,
-) -> async_graphql::Result<R> {
-    match outcome {
-        Ok(value) => Ok(success(value)),
-        Err(error) => failure(&error).map_or_else(|| Err(graphql_error(error)), Ok),
-    }
-}
-
-/// The `InsufficientStock` member for the service error that means it.
-pub fn insufficient(error: &InventoryError) -> Option<InsufficientStock> {
-    match error {
-        InventoryError::InsufficientStock {
-            variant,
-            requested,
-            available,
-            ..
-        } => Some(InsufficientStock {
-            code: ErrorCode::InsufficientStock,
-            message: error.to_string(),
-            variant_id: variant.as_str().into(),
-            requested: int(*requested),
-            available: int(*available),
-        }),
-        _ => None,
-    }
-}
-
-pub fn code_taken(error: &InventoryError) -> Option<CreateWarehouseResult> {
-    match error {
-        InventoryError::WarehouseCodeTaken(code) => Some(
-            CreateWarehouseResult::WarehouseCodeTaken(WarehouseCodeTaken {
-                code: ErrorCode::Conflict,
-                message: error.to_string(),
-                warehouse_code: code.clone(),
+impl ErrorResults<InventoryError> for ErrorResult {
+    fn expected(error: InventoryError) -> Result<Self, InventoryError> {
+        let message = error.to_string();
+        Ok(match error {
+            InventoryError::InsufficientStock {
+                variant,
+                requested,
+                available,
+                ..
+            } => Self::InsufficientStock(InsufficientStock {
+                code: ErrorCode::InsufficientStock,
+                message,
+                variant_id: variant.as_str().into(),
+                requested: int(requested),
+                available: int(available),
             }),
-        ),
-        _ => None,
-    }
-}
-
-pub fn reservation_closed(error: &InventoryError) -> Option<ReservationResult> {
-    match error {
-        InventoryError::ReservationClosed { key, .. } => {
-            Some(ReservationResult::ReservationClosed(ReservationClosed {
-                code: ErrorCode::Conflict,
-                message: error.to_string(),
-                reservation_key: key.clone(),
-            }))
-        }
-        _ => None,
+            InventoryError::WarehouseCodeTaken(warehouse_code) => {
+                Self::WarehouseCodeTaken(WarehouseCodeTaken {
+                    code: ErrorCode::Conflict,
+                    message,
+                    warehouse_code,
+                })
+            }
+            InventoryError::ReservationClosed { key, .. } => {
+                Self::ReservationClosed(ReservationClosed {
+                    code: ErrorCode::Conflict,
+                    message,
+                    reservation_key: key,
+                })
+            }
+            other => return Err(other),
+        })
     }
 }

@@ -5,9 +5,9 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
+use super::entities::RequestScope;
 use super::int;
 use super::loaders::AvailabilityLoader;
-use super::scope::RequestScope;
 use crate::domain::{self, Availability, VariantId, WarehouseId};
 
 /// A place that holds stock.

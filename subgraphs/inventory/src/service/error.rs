@@ -1,6 +1,6 @@
 //! What can go wrong in a use case, each with the stable code clients see.
 
-use commerce_kernel::{ErrorCode, KernelError};
+use commerce_kernel::{DomainError, ErrorCode, KernelError};
 use sea_orm::{DbErr, RuntimeErr};
 
 use crate::domain::{ReservationStatus, VariantId, WarehouseId};
@@ -35,8 +35,8 @@ pub enum InventoryError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl InventoryError {
-    pub fn code(&self) -> ErrorCode {
+impl DomainError for InventoryError {
+    fn code(&self) -> ErrorCode {
         match self {
             Self::InvalidInput(error) => error.code,
             Self::WarehouseNotFound(_) | Self::ReservationNotFound(_) => ErrorCode::NotFound,
@@ -47,7 +47,9 @@ impl InventoryError {
             Self::Database(_) | Self::Unexpected(_) => ErrorCode::InternalServerError,
         }
     }
+}
 
+impl InventoryError {
     /// Lock conflicts that a fresh attempt of the whole transaction can get past: PostgreSQL
     /// serialization failures and deadlocks, SQLite busy/locked past its busy timeout.
     pub fn is_transient(&self) -> bool {

@@ -4,7 +4,7 @@ use commerce_inventory::domain::{
     Note, OnHand, Quantity, ReservationTtl, StockDelta, StockLevel, WarehouseId,
 };
 use commerce_inventory::service::{AdjustStock, InventoryError, ReserveLine, SetStock};
-use commerce_kernel::ErrorCode;
+use commerce_kernel::{DomainError, ErrorCode};
 
 use crate::support::{Backend, TestApp, app, key, on_both_backends, variant};
 

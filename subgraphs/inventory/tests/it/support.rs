@@ -1,13 +1,10 @@
 //! Test app: a fresh database per test, a movable clock, and small builders.
 
-use std::sync::Arc;
-
 use commerce_inventory::AppState;
 use commerce_inventory::domain::{
     IdempotencyKey, OnHand, VariantId, WarehouseCode, WarehouseId, WarehouseName,
 };
 use commerce_inventory::service::{Clock, Inventory, NewWarehouse, SetStock};
-use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::viewer::Viewer;
 pub use commerce_testkit::ids::product;
 pub use commerce_testkit::{Backend, on_both_backends};
@@ -78,11 +75,7 @@ pub async fn app(backend: Backend) -> TestApp {
     let database =
         migrated_database::<commerce_migrations::inventory::Migrator>(backend, "inventory").await;
     let clock = Clock::system();
-    let state = AppState::new(
-        database.db.clone(),
-        Arc::new(MemoryCache::new(100)),
-        clock.clone(),
-    );
+    let state = AppState::new(database.db.clone(), clock.clone());
     TestApp {
         state,
         clock,

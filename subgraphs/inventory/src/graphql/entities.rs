@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use async_graphql::{Context, Result, Value};
 use tokio::sync::OnceCell;
 
-use super::ServiceResultExt;
 use crate::domain::{Availability, VariantId, Warehouse, WarehouseId};
 use crate::service::Inventory;
+use commerce_kernel::error::top_level;
 
 /// Lives for one request; put there by the kernel's `entities::RequestScope` extension.
 #[derive(Default)]
@@ -35,7 +35,7 @@ impl RequestScope {
                 ctx.data::<Inventory>()?
                     .availability(&variants)
                     .await
-                    .or_graphql()
+                    .map_err(top_level)
             })
             .await
     }
@@ -45,7 +45,11 @@ impl RequestScope {
         let all = self
             .warehouses
             .get_or_try_init(|| async {
-                let all = ctx.data::<Inventory>()?.warehouses().await.or_graphql()?;
+                let all = ctx
+                    .data::<Inventory>()?
+                    .warehouses()
+                    .await
+                    .map_err(top_level)?;
                 Ok::<_, async_graphql::Error>(all.into_iter().map(|w| (w.id, w)).collect())
             })
             .await?;
