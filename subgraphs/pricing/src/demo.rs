@@ -9,12 +9,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::AppState;
+use crate::domain::VariantPricing;
 use crate::domain::{BasePrice, TaxCategoryCode, Tier, Tiers, VariantId};
 use crate::service::{
     ActionInput, ActionKind, ConditionsInput, CouponInput, MoneyInput, PriceListInput,
     PromotionInput, TargetsInput, TaxRateInput,
 };
-use crate::store::prices::{self, VariantPricing};
+use crate::store::prices;
 
 /// Seeds the demo shop's pricing for `variant_ids` (the catalog's global ids).
 pub async fn seed(state: &AppState, variant_ids: &[String], seed: u64) -> anyhow::Result<()> {

@@ -9,62 +9,62 @@ mod graphql;
 pub mod service;
 mod store;
 
-use anyhow::Context;
-use commerce_kernel::cache::SharedCache;
 use commerce_kernel::config::Config;
+use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
 
-pub use graphql::{PricingSchema, schema, sdl};
+pub use graphql::PricingSchema;
 use service::PricingService;
 
 /// Port the subgraph listens on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 4004;
+const DOMAIN: &str = "pricing";
 
 /// Everything a request needs.
 ///
-/// The kernel cache is not used yet: a batch of prices is six indexed queries, and price
-/// lists and promotions change by staff edits that would each need exact invalidation.
+/// No cache yet: a batch of prices is six indexed queries, and price lists and promotions
+/// change by staff edits that would each need exact invalidation.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub cache: SharedCache,
     pub service: PricingService,
 }
 
 impl AppState {
     /// Builds the state from an open, migrated connection (tests attach statement counters
     /// before handing it over).
-    pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
+    pub fn new(db: DatabaseConnection) -> Self {
         let service = PricingService::new(db.clone());
-        Self { db, cache, service }
+        Self { db, service }
     }
 }
 
-/// Connects to the pricing database (migrating it) and builds the cache.
+/// Connects to the pricing database (migrating it).
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
-    let db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::pricing::Migrator>(
-        config, "pricing",
-    )
-    .await?;
-    let cache = commerce_kernel::cache::from_config(config, "pricing").await?;
-    Ok(AppState::new(db, cache))
+    let db =
+        db::connect_and_migrate::<commerce_migrations::pricing::Migrator>(config, DOMAIN).await?;
+    Ok(AppState::new(db))
 }
 
-/// The subgraph's HTTP routes (no socket bound).
+pub fn schema(state: AppState) -> PricingSchema {
+    graphql::schema(state)
+}
+
+/// The Federation v2 SDL, as committed in `schema/subgraphs/pricing.graphql`.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
 pub fn router(state: AppState) -> axum::Router {
     let db = state.db.clone();
-    commerce_kernel::server::graphql_app(schema(state), db)
+    server::graphql_app(schema(state), db)
 }
 
-/// Serves the subgraph until SIGTERM or Ctrl-C.
+/// Runs the pricing subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    commerce_kernel::telemetry::init(&config);
-    let state = state(&config).await?;
-    let address = config.listen_or(DEFAULT_PORT);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| format!("binding {address}"))?;
-    let local = listener.local_addr().context("reading the bound address")?;
-    tracing::info!("pricing subgraph: GraphiQL at http://{local}/graphql");
-    commerce_kernel::server::serve(listener, router(state)).await
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
 }

@@ -65,6 +65,17 @@ impl CouponUsage {
     }
 }
 
+/// A coupon as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coupon {
+    pub id: i64,
+    pub code: CouponCode,
+    pub promotion_id: i64,
+    pub usage_limit: Option<u32>,
+    pub usage_limit_per_customer: Option<u32>,
+    pub times_used: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,14 +12,15 @@ pub use cart::{
     AppliedDiscount, CartInput, CouponOutcome, DiscountScope, LineInput, PricedCart, PricedLine,
     PricingError, ShippingCharge, TaxAmount, price_cart,
 };
-pub use coupon::{CouponCode, CouponUsage};
+pub use commerce_kernel::ValidationError;
+pub use coupon::{Coupon, CouponCode, CouponUsage};
 pub use price::{
-    BasePrice, PriceListOffer, PriceListRule, PriceSource, ResolvedPrice, Tier, Tiers,
-    resolve_unit_price,
+    BasePrice, PriceData, PriceListOffer, PriceListRule, PriceSource, ResolvedPrice, Tier, Tiers,
+    VariantPricing, resolve_unit_price,
 };
 pub use promotion::{
     Action, CatalogueDiscount, Conditions, LineFacts, Promotion, PromotionDraft, PromotionKind,
     PromotionRules, Targets, best_catalogue_discount,
 };
 pub use tax::{CountryCode, Destination, TaxCategoryCode, TaxMode, TaxRate, find_rate};
-pub use values::{BasisPoints, CustomerGroup, Percent, ValidationError, VariantId, Window};
+pub use values::{BasisPoints, CustomerGroup, Percent, VariantId, Window};

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use commerce_kernel::{Currency, Money};
 use serde::{Deserialize, Serialize};
 
-use super::{CustomerGroup, ValidationError, Window};
+use super::{CustomerGroup, TaxCategoryCode, ValidationError, VariantId, Window};
 
 /// The largest unit price accepted, in minor units: far above any real price, and small enough
 /// that a 999-unit line of 1000 lines never overflows `i64`.
@@ -252,6 +252,35 @@ pub fn resolve_unit_price(
             tiers: offer.tiers.clone(),
         },
     })
+}
+
+/// What pricing knows about a variant, with its base prices in every currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantPricing {
+    pub variant_id: VariantId,
+    pub product_id: Option<String>,
+    pub tax_category: TaxCategoryCode,
+    pub prices: Vec<BasePrice>,
+}
+
+/// Everything needed to price one variant in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceData {
+    pub product_id: Option<String>,
+    pub tax_category: TaxCategoryCode,
+    pub base: Option<BasePrice>,
+    pub offers: Vec<PriceListOffer>,
+}
+
+impl Default for PriceData {
+    fn default() -> Self {
+        Self {
+            product_id: None,
+            tax_category: TaxCategoryCode::standard(),
+            base: None,
+            offers: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

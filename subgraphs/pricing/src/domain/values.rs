@@ -2,24 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::ValidationError;
 use serde::{Deserialize, Serialize};
-
-/// A rejected input: which field, and why, in words a staff member can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct ValidationError {
-    pub field: String,
-    pub message: String,
-}
-
-impl ValidationError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
 
 /// A ratio in basis points (1/100 of a percent), from 0 to 100 %, as the kernel's
 /// `Money::percent_of` expects.

@@ -14,10 +14,10 @@ use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{Currency, ErrorCode};
 use tokio::sync::OnceCell;
 
-use super::graphql_error;
 use super::types::{Money, PriceRange, VariantPrice};
 use crate::domain::{LineFacts, TaxMode, VariantId};
 use crate::service::{PriceBatch, PricingService, ViewerPrice};
+use commerce_kernel::error::top_level;
 
 /// Per-request price state, put into every request by [`RequestScope`]: the variant ids of the
 /// `_entities` batch and, per currency, the one batch loaded for all of them.
@@ -50,7 +50,7 @@ impl RequestPrices {
             let batch = service
                 .price_batch(needed, currency)
                 .await
-                .map_err(graphql_error)?;
+                .map_err(top_level)?;
             return Ok(Arc::new(batch));
         };
         let cell = {
@@ -62,7 +62,7 @@ impl RequestPrices {
                 let batch = service
                     .price_batch(ids, currency)
                     .await
-                    .map_err(graphql_error)?;
+                    .map_err(top_level)?;
                 Ok::<_, async_graphql::Error>(Arc::new(batch))
             })
             .await?;

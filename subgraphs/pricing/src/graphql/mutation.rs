@@ -2,7 +2,9 @@
 //! `pricing:redeem`). Validation failures come back as `InvalidPricingInput` data.
 
 use async_graphql::{Context, ID, Object, Result};
+use commerce_kernel::error::top_level;
 
+use super::access::{require, viewer};
 use super::inputs::{
     CouponInput, PriceListInput, PriceTierInput, PromotionInput, SetVariantPricesInput,
     TaxRateInput,
@@ -15,7 +17,7 @@ use super::types::{
     COUPON, CouponRedemption, CurrencyTaxMode, PRICE_LIST, PROMOTION, PriceListEntry, PriceTier,
     TAX_RATE, TaxCategory,
 };
-use super::{ServiceResultExt, decode, require, service, viewer};
+use super::{decode, service};
 use crate::domain::TaxMode;
 use crate::service;
 
@@ -35,7 +37,7 @@ impl Mutation {
     ) -> Result<VariantPricingResult> {
         require_write(ctx)?;
         let input = service::VariantPricesInput::from(input);
-        VariantPricingResult::from_service(service(ctx)?.set_variant_prices(&input).await)
+        VariantPricingResult::from_result(service(ctx)?.set_variant_prices(&input).await)
     }
 
     /// Removes a variant's price in one currency; false when there was none.
@@ -49,7 +51,7 @@ impl Mutation {
         service(ctx)?
             .remove_price(&variant_id, &currency)
             .await
-            .or_graphql()
+            .map_err(top_level)
     }
 
     async fn create_price_list(
@@ -59,7 +61,7 @@ impl Mutation {
     ) -> Result<PriceListResult> {
         require_write(ctx)?;
         let input = service::PriceListInput::from(input);
-        PriceListResult::from_service(service(ctx)?.create_price_list(&input).await)
+        PriceListResult::from_result(service(ctx)?.create_price_list(&input).await)
     }
 
     /// Updates a list's name, group, dates and priority (its currency is fixed).
@@ -72,14 +74,17 @@ impl Mutation {
         require_write(ctx)?;
         let key = decode(&id, PRICE_LIST)?;
         let input = service::PriceListInput::from(input);
-        PriceListResult::from_service(service(ctx)?.update_price_list(key, &input).await)
+        PriceListResult::from_result(service(ctx)?.update_price_list(key, &input).await)
     }
 
     /// Deletes a list with its tiers; false when there was none.
     async fn delete_price_list(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         require_write(ctx)?;
         let key = decode(&id, PRICE_LIST)?;
-        service(ctx)?.delete_price_list(key).await.or_graphql()
+        service(ctx)?
+            .delete_price_list(key)
+            .await
+            .map_err(top_level)
     }
 
     /// Replaces a variant's volume tiers in a list (no tiers: removes the variant). Tiers may
@@ -97,7 +102,7 @@ impl Mutation {
         let saved = service(ctx)?
             .set_price_list_tiers(key, &variant_id, &tiers)
             .await;
-        PriceListEntryResult::from_service(saved.map(|tiers| PriceListEntry {
+        PriceListEntryResult::from_result(saved.map(|tiers| PriceListEntry {
             variant_id: variant_id.clone(),
             tiers: tiers.iter().map(PriceTier::from).collect(),
         }))
@@ -110,7 +115,7 @@ impl Mutation {
     ) -> Result<PromotionResult> {
         require_write(ctx)?;
         let input = service::PromotionInput::from(input);
-        PromotionResult::from_service(service(ctx)?.create_promotion(&input).await)
+        PromotionResult::from_result(service(ctx)?.create_promotion(&input).await)
     }
 
     /// Replaces every field of a promotion.
@@ -123,14 +128,14 @@ impl Mutation {
         require_write(ctx)?;
         let key = decode(&id, PROMOTION)?;
         let input = service::PromotionInput::from(input);
-        PromotionResult::from_service(service(ctx)?.update_promotion(key, &input).await)
+        PromotionResult::from_result(service(ctx)?.update_promotion(key, &input).await)
     }
 
     /// Deletes a promotion with its coupons; false when there was none.
     async fn delete_promotion(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         require_write(ctx)?;
         let key = decode(&id, PROMOTION)?;
-        service(ctx)?.delete_promotion(key).await.or_graphql()
+        service(ctx)?.delete_promotion(key).await.map_err(top_level)
     }
 
     async fn create_coupon(&self, ctx: &Context<'_>, input: CouponInput) -> Result<CouponResult> {
@@ -141,13 +146,13 @@ impl Mutation {
             usage_limit: input.usage_limit,
             usage_limit_per_customer: input.usage_limit_per_customer,
         };
-        CouponResult::from_service(service(ctx)?.create_coupon(&input).await)
+        CouponResult::from_result(service(ctx)?.create_coupon(&input).await)
     }
 
     async fn delete_coupon(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         require_write(ctx)?;
         let key = decode(&id, COUPON)?;
-        service(ctx)?.delete_coupon(key).await.or_graphql()
+        service(ctx)?.delete_coupon(key).await.map_err(top_level)
     }
 
     /// Creates or renames a tax category such as `standard` or `reduced`.
@@ -159,7 +164,7 @@ impl Mutation {
     ) -> Result<TaxCategoryResult> {
         require_write(ctx)?;
         let saved = service(ctx)?.create_tax_category(&code, &name).await;
-        TaxCategoryResult::from_service(saved.map(|code| TaxCategory {
+        TaxCategoryResult::from_result(saved.map(|code| TaxCategory {
             code: code.as_str().to_owned(),
             name: name.trim().to_owned(),
         }))
@@ -169,13 +174,13 @@ impl Mutation {
     async fn set_tax_rate(&self, ctx: &Context<'_>, input: TaxRateInput) -> Result<TaxRateResult> {
         require_write(ctx)?;
         let input = service::TaxRateInput::from(input);
-        TaxRateResult::from_service(service(ctx)?.set_tax_rate(&input).await)
+        TaxRateResult::from_result(service(ctx)?.set_tax_rate(&input).await)
     }
 
     async fn delete_tax_rate(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         require_write(ctx)?;
         let key = decode(&id, TAX_RATE)?;
-        service(ctx)?.delete_tax_rate(key).await.or_graphql()
+        service(ctx)?.delete_tax_rate(key).await.map_err(top_level)
     }
 
     /// Whether prices in a currency are entered with tax included.
@@ -187,7 +192,7 @@ impl Mutation {
     ) -> Result<CurrencyTaxModeResult> {
         require_write(ctx)?;
         let saved = service(ctx)?.set_tax_mode(&currency, tax_inclusive).await;
-        CurrencyTaxModeResult::from_service(saved.map(|mode| CurrencyTaxMode {
+        CurrencyTaxModeResult::from_result(saved.map(|mode| CurrencyTaxMode {
             currency: currency.trim().to_ascii_uppercase(),
             tax_inclusive: mode == TaxMode::Inclusive,
         }))
@@ -210,7 +215,7 @@ impl Mutation {
                 &coupon_codes,
             )
             .await
-            .or_graphql()?;
+            .map_err(top_level)?;
         Ok(outcomes
             .into_iter()
             .map(|(code, refusal)| CouponRedemption {

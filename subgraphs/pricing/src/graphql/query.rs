@@ -2,7 +2,9 @@
 //! entity resolvers.
 
 use async_graphql::{ComplexObject, Context, ID, Object, Result};
+use commerce_kernel::error::top_level;
 
+use super::access::{require, viewer};
 use super::entities::{
     CategoryRepresentation, IdRepresentation, PricedProduct, PricedVariant, ProductRepresentation,
     facts, product_id, remember_batch, variant_id,
@@ -13,7 +15,7 @@ use super::types::{
     Coupon, CurrencyTaxMode, PRICE_LIST, PROMOTION, PriceList, PriceListEntry, PriceTier,
     Promotion, TaxCategory, TaxRate, VariantPricing,
 };
-use super::{ServiceResultExt, decode, require, service, viewer};
+use super::{decode, service};
 use crate::domain::TaxMode;
 use crate::service::{CartRequest, ServiceError, Shopper};
 
@@ -32,7 +34,7 @@ fn require_read(ctx: &Context<'_>) -> Result<()> {
 fn found<T>(result: Result<T, ServiceError>) -> Result<Option<T>> {
     match result {
         Err(ServiceError::NotFound(_)) => Ok(None),
-        other => other.or_graphql().map(Some),
+        other => other.map_err(top_level).map(Some),
     }
 }
 
@@ -53,7 +55,7 @@ impl Query {
             customer_id: viewer.customer_id().map(str::to_owned),
         };
         let request = CartRequest::from(input);
-        PriceCartResult::from_service(service(ctx)?.price_cart(&request, &shopper).await)
+        PriceCartResult::from_result(service(ctx)?.price_cart(&request, &shopper).await)
     }
 
     /// Staff: what pricing stores for a variant (base prices in every currency).
@@ -70,7 +72,7 @@ impl Query {
     /// Staff: every price list, newest first.
     async fn price_lists(&self, ctx: &Context<'_>) -> Result<Vec<PriceList>> {
         require_read(ctx)?;
-        let lists = service(ctx)?.price_lists().await.or_graphql()?;
+        let lists = service(ctx)?.price_lists().await.map_err(top_level)?;
         Ok(lists.into_iter().map(Into::into).collect())
     }
 
@@ -83,7 +85,7 @@ impl Query {
     /// Staff: every promotion, newest first.
     async fn promotions(&self, ctx: &Context<'_>) -> Result<Vec<Promotion>> {
         require_read(ctx)?;
-        let promotions = service(ctx)?.promotions().await.or_graphql()?;
+        let promotions = service(ctx)?.promotions().await.map_err(top_level)?;
         Ok(promotions.into_iter().map(Into::into).collect())
     }
 
@@ -94,7 +96,7 @@ impl Query {
     }
 
     async fn tax_categories(&self, ctx: &Context<'_>) -> Result<Vec<TaxCategory>> {
-        let categories = service(ctx)?.tax_categories().await.or_graphql()?;
+        let categories = service(ctx)?.tax_categories().await.map_err(top_level)?;
         Ok(categories
             .into_iter()
             .map(|(code, name)| TaxCategory {
@@ -109,13 +111,13 @@ impl Query {
         let rates = service(ctx)?
             .tax_rates(country.as_deref())
             .await
-            .or_graphql()?;
+            .map_err(top_level)?;
         Ok(rates.into_iter().map(Into::into).collect())
     }
 
     /// Which currencies' prices include tax (unlisted currencies exclude it).
     async fn currency_tax_modes(&self, ctx: &Context<'_>) -> Result<Vec<CurrencyTaxMode>> {
-        let modes = service(ctx)?.tax_modes().await.or_graphql()?;
+        let modes = service(ctx)?.tax_modes().await.map_err(top_level)?;
         Ok(modes
             .into_iter()
             .map(|(currency, mode)| CurrencyTaxMode {
@@ -197,7 +199,7 @@ impl PriceList {
         let entries = service(ctx)?
             .price_list_entries(&self.rule, ids.as_deref(), first)
             .await
-            .or_graphql()?;
+            .map_err(top_level)?;
         Ok(entries
             .into_iter()
             .map(|(id, tiers)| PriceListEntry {
@@ -215,7 +217,7 @@ impl Promotion {
         let coupons = service(ctx)?
             .promotion_coupons(self.key)
             .await
-            .or_graphql()?;
+            .map_err(top_level)?;
         Ok(coupons.into_iter().map(Into::into).collect())
     }
 }

@@ -1,10 +1,10 @@
 //! Mutation and `priceCart` results: expected failures are union members implementing
 //! `ErrorResult`; unknown ids, permissions and infrastructure are top-level errors.
 
-use async_graphql::{ID, Interface, SimpleObject, Union};
-use commerce_kernel::ErrorCode;
+use async_graphql::{ID, Interface, SimpleObject};
+use commerce_kernel::error::ErrorResults;
+use commerce_kernel::{ErrorCode, result_union};
 
-use super::graphql_error;
 use super::types::{
     Coupon, CurrencyTaxMode, PriceList, PriceListEntry, PricedCartResult, Promotion, TaxCategory,
     TaxRate, VariantPricing,
@@ -51,108 +51,68 @@ pub struct MissingPrices {
     pub variant_ids: Vec<ID>,
 }
 
-/// Splits a service failure into an expected one (data) and the rest (a top-level error).
-fn expected(error: ServiceError) -> async_graphql::Result<InvalidPricingInput> {
-    match error {
-        ServiceError::Invalid(e) => Ok(e.into()),
-        ServiceError::Pricing(PricingError::NoPrice { .. }) => Err(graphql_error(error)),
-        ServiceError::Pricing(e) => Ok(InvalidPricingInput {
-            code: ErrorCode::BadUserInput,
-            message: e.to_string(),
-            field: "input".into(),
-        }),
-        other => Err(graphql_error(other)),
-    }
-}
-
-macro_rules! result_union {
-    ($name:ident, $member:ident, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Union)]
-        // Built once per response and never stored, so the size difference costs nothing.
-        #[allow(clippy::large_enum_variant)]
-        pub enum $name {
-            $member($member),
-            InvalidPricingInput(InvalidPricingInput),
-        }
-
-        impl $name {
-            pub fn from_service<T: Into<$member>>(
-                result: Result<T, ServiceError>,
-            ) -> async_graphql::Result<Self> {
-                match result {
-                    Ok(value) => Ok(Self::$member(value.into())),
-                    Err(error) => expected(error).map(Self::InvalidPricingInput),
-                }
-            }
-        }
-    };
-}
-
-result_union!(
-    VariantPricingResult,
-    VariantPricing,
-    "The saved prices, or why they were rejected."
-);
-result_union!(
-    PriceListResult,
-    PriceList,
-    "The price list, or why it was rejected."
-);
-result_union!(
-    PriceListEntryResult,
-    PriceListEntry,
-    "The variant's tiers in the list, or why they were rejected."
-);
-result_union!(
-    PromotionResult,
-    Promotion,
-    "The promotion, or why it was rejected."
-);
-result_union!(CouponResult, Coupon, "The coupon, or why it was rejected.");
-result_union!(
-    TaxCategoryResult,
-    TaxCategory,
-    "The tax category, or why it was rejected."
-);
-result_union!(
-    TaxRateResult,
-    TaxRate,
-    "The tax rate, or why it was rejected."
-);
-result_union!(
-    CurrencyTaxModeResult,
-    CurrencyTaxMode,
-    "The currency's tax mode, or why it was rejected."
-);
-
-/// A priced cart, or why it could not be priced.
-#[derive(Union)]
-// Built once per response and never stored, so the size difference costs nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum PriceCartResult {
-    PricedCart(PricedCartResult),
-    MissingPrices(MissingPrices),
-    InvalidPricingInput(InvalidPricingInput),
-}
-
-impl PriceCartResult {
-    pub fn from_service(
-        result: Result<crate::domain::PricedCart, ServiceError>,
-    ) -> async_graphql::Result<Self> {
-        match result {
-            Ok(cart) => Ok(Self::PricedCart(cart.into())),
-            Err(ServiceError::Pricing(PricingError::NoPrice { variant_ids })) => {
-                Ok(Self::MissingPrices(MissingPrices {
+impl ErrorResults<ServiceError> for ErrorResult {
+    fn expected(error: ServiceError) -> Result<Self, ServiceError> {
+        Ok(match error {
+            ServiceError::Invalid(e) => Self::InvalidPricingInput(e.into()),
+            ServiceError::Pricing(PricingError::NoPrice { variant_ids }) => {
+                Self::MissingPrices(MissingPrices {
                     code: ErrorCode::NotFound,
                     message: format!(
                         "{} variant(s) have no price in this currency",
                         variant_ids.len()
                     ),
                     variant_ids: variant_ids.into_iter().map(ID::from).collect(),
-                }))
+                })
             }
-            Err(error) => expected(error).map(Self::InvalidPricingInput),
-        }
+            ServiceError::Pricing(e) => Self::InvalidPricingInput(InvalidPricingInput {
+                code: ErrorCode::BadUserInput,
+                message: e.to_string(),
+                field: "input".into(),
+            }),
+            other => return Err(other),
+        })
     }
 }
+
+result_union!(
+    /// The saved prices, or why they were rejected.
+    pub VariantPricingResult(ServiceError => ErrorResult) = VariantPricing | InvalidPricingInput
+);
+result_union!(
+    /// The price list, or why it was rejected.
+    pub PriceListResult(ServiceError => ErrorResult) = PriceList | InvalidPricingInput
+);
+result_union!(
+    /// The variant's tiers in the list, or why they were rejected.
+    pub PriceListEntryResult(ServiceError => ErrorResult) = PriceListEntry | InvalidPricingInput
+);
+result_union!(
+    /// The promotion, or why it was rejected.
+    // Built once per response and never stored, so the size difference costs nothing.
+    #[allow(clippy::large_enum_variant)]
+    pub PromotionResult(ServiceError => ErrorResult) = Promotion | InvalidPricingInput
+);
+result_union!(
+    /// The coupon, or why it was rejected.
+    pub CouponResult(ServiceError => ErrorResult) = Coupon | InvalidPricingInput
+);
+result_union!(
+    /// The tax category, or why it was rejected.
+    pub TaxCategoryResult(ServiceError => ErrorResult) = TaxCategory | InvalidPricingInput
+);
+result_union!(
+    /// The tax rate, or why it was rejected.
+    pub TaxRateResult(ServiceError => ErrorResult) = TaxRate | InvalidPricingInput
+);
+result_union!(
+    /// The currency's tax mode, or why it was rejected.
+    pub CurrencyTaxModeResult(ServiceError => ErrorResult) = CurrencyTaxMode | InvalidPricingInput
+);
+result_union!(
+    /// A priced cart, or why it could not be priced.
+    // Built once per response and never stored, so the size difference costs nothing.
+    #[allow(clippy::large_enum_variant)]
+    pub PriceCartResult(ServiceError => ErrorResult) =
+        PricedCartResult | MissingPrices | InvalidPricingInput
+);

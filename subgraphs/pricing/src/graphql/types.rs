@@ -9,8 +9,7 @@ use crate::domain::{
     self, AppliedDiscount, CouponOutcome, DiscountScope as DomainScope, PriceListRule, PricedCart,
     PricedLine, Promotion as DomainPromotion, PromotionKind as DomainKind, TaxMode, Tier,
 };
-use crate::store::coupons::Coupon as StoredCoupon;
-use crate::store::prices::VariantPricing as StoredPricing;
+use crate::domain::{Coupon as StoredCoupon, VariantPricing as StoredPricing};
 
 pub const PRICE_LIST: &str = "PriceList";
 pub const PROMOTION: &str = "Promotion";

@@ -9,18 +9,7 @@ use sea_orm::{
 
 use super::entities::{coupon, coupon_customer_usage, coupon_redemption};
 use super::{StoreError, is_unique_violation, to_millis};
-use crate::domain::{CouponCode, CouponUsage, ValidationError};
-
-/// A coupon as staff see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Coupon {
-    pub id: i64,
-    pub code: CouponCode,
-    pub promotion_id: i64,
-    pub usage_limit: Option<u32>,
-    pub usage_limit_per_customer: Option<u32>,
-    pub times_used: u32,
-}
+use crate::domain::{Coupon, CouponCode, CouponUsage, ValidationError};
 
 fn to_u32(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)

@@ -17,38 +17,9 @@ use super::entities::{
 };
 use super::{StoreError, currency_from, money, to_millis, window_from};
 use crate::domain::{
-    BasePrice, CustomerGroup, PriceListOffer, PriceListRule, TaxCategoryCode, TaxMode, Tier, Tiers,
-    VariantId,
+    BasePrice, CustomerGroup, PriceData, PriceListOffer, PriceListRule, TaxCategoryCode, TaxMode,
+    Tier, Tiers, VariantId, VariantPricing,
 };
-
-/// What pricing knows about a variant, with its base prices in every currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariantPricing {
-    pub variant_id: VariantId,
-    pub product_id: Option<String>,
-    pub tax_category: TaxCategoryCode,
-    pub prices: Vec<BasePrice>,
-}
-
-/// Everything needed to price one variant in one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceData {
-    pub product_id: Option<String>,
-    pub tax_category: TaxCategoryCode,
-    pub base: Option<BasePrice>,
-    pub offers: Vec<PriceListOffer>,
-}
-
-impl Default for PriceData {
-    fn default() -> Self {
-        Self {
-            product_id: None,
-            tax_category: TaxCategoryCode::standard(),
-            base: None,
-            offers: Vec::new(),
-        }
-    }
-}
 
 /// Saves a variant's facts and upserts the given prices (other currencies stay).
 pub async fn save_variant_pricing(

@@ -1,8 +1,5 @@
 //! Test app: a fresh database per test on either backend, a statement counter, and viewers.
 
-use std::sync::Arc;
-
-use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::viewer::Viewer;
 use commerce_pricing::AppState;
 pub use commerce_testkit::ids::{product, variant};
@@ -19,7 +16,7 @@ pub struct TestApp {
 pub async fn app(backend: Backend) -> TestApp {
     let database =
         migrated_database::<commerce_migrations::pricing::Migrator>(backend, "pricing").await;
-    let state = AppState::new(database.db.clone(), Arc::new(MemoryCache::new(100)));
+    let state = AppState::new(database.db.clone());
     TestApp {
         state,
         statements: database.statements.clone(),

@@ -4,50 +4,22 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use commerce_kernel::{Currency, ErrorCode, Money};
+use commerce_kernel::{Currency, Money};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::{
     self, Action, BasePrice, BasisPoints, CartInput, Conditions, CountryCode, CouponCode,
     CustomerGroup, Destination, LineFacts, LineInput, Percent, PriceListRule, PricedCart,
-    PricingError, Promotion, PromotionDraft, PromotionKind, Targets, TaxCategoryCode, TaxMode,
-    TaxRate, Tier, Tiers, ValidationError, VariantId, Window,
+    Promotion, PromotionDraft, PromotionKind, Targets, TaxCategoryCode, TaxMode, TaxRate, Tier,
+    Tiers, ValidationError, VariantId, Window,
 };
-use crate::store::coupons::{self, Coupon, Refusal};
-use crate::store::prices::{self, PriceData, VariantPricing};
-use crate::store::{StoreError, promotions, taxes};
+use crate::domain::{Coupon, PriceData, VariantPricing};
+use crate::store::coupons::{self, Refusal};
+use crate::store::{prices, promotions, taxes};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error(transparent)]
-    Pricing(#[from] PricingError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
+mod error;
 
-impl ServiceError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::Invalid(_) | Self::Pricing(_) => ErrorCode::BadUserInput,
-            Self::NotFound(_) => ErrorCode::NotFound,
-            Self::Unexpected(_) => ErrorCode::InternalServerError,
-        }
-    }
-}
-
-impl From<StoreError> for ServiceError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Invalid(e) => Self::Invalid(e),
-            StoreError::NotFound(what) => Self::NotFound(what),
-            other => Self::Unexpected(anyhow::Error::new(other)),
-        }
-    }
-}
+pub use error::ServiceError;
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
