@@ -5,7 +5,7 @@
 
 pub mod demo;
 pub mod domain;
-pub mod graphql;
+mod graphql;
 pub mod service;
 mod store;
 
@@ -15,6 +15,7 @@ use std::time::Duration;
 use axum::routing::get;
 use commerce_kernel::auth::SigningKey;
 use commerce_kernel::config::Config;
+use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
 
 pub use domain::HashingParams;
@@ -25,6 +26,7 @@ use service::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use service::tokens::TokenIssuer;
 
 pub const DEFAULT_PORT: u16 = 4005;
+const DOMAIN: &str = "customers";
 
 /// Sign-in attempt limits, counted in fixed windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,13 +89,10 @@ pub async fn state_with(
     settings: Settings,
     mailer: Arc<dyn Mailer>,
 ) -> anyhow::Result<AppState> {
-    let db = commerce_kernel::db::connect_and_migrate::<commerce_migrations::customers::Migrator>(
-        config,
-        "customers",
-    )
-    .await?;
+    let db =
+        db::connect_and_migrate::<commerce_migrations::customers::Migrator>(config, DOMAIN).await?;
     let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
-        Some(url) => Arc::new(RedisRateLimiter::connect(url, "customers").await?),
+        Some(url) => Arc::new(RedisRateLimiter::connect(url, DOMAIN).await?),
         None => Arc::new(MemoryRateLimiter::default()),
     };
     let tokens = TokenIssuer::new(
@@ -114,10 +113,10 @@ pub async fn state_with(
 }
 
 pub fn schema(state: AppState) -> CustomersSchema {
-    graphql::build_schema(state)
+    graphql::schema(state)
 }
 
-/// The federation v2 SDL of this subgraph.
+/// The Federation v2 SDL, as committed in `schema/subgraphs/customers.graphql`.
 pub fn sdl() -> String {
     graphql::sdl()
 }
@@ -128,7 +127,7 @@ pub fn router(state: AppState) -> axum::Router {
     let verifier = state.tokens.verifier();
     let jwks = state.tokens.jwks();
     let db = state.db.clone();
-    commerce_kernel::server::graphql_app_with_auth(schema(state), db, verifier).route(
+    server::graphql_app_with_auth(schema(state), db, verifier).route(
         "/.well-known/jwks.json",
         get(move || {
             let jwks = jwks.clone();
@@ -137,15 +136,10 @@ pub fn router(state: AppState) -> axum::Router {
     )
 }
 
+/// Runs the customers subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    commerce_kernel::telemetry::init(&config);
-    let state = state(&config).await?;
-    let addr = config.listen_or(DEFAULT_PORT);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(
-        "customers subgraph: GraphiQL at http://{}/graphql, JWKS at http://{}/.well-known/jwks.json",
-        listener.local_addr()?,
-        listener.local_addr()?
-    );
-    commerce_kernel::server::serve(listener, router(state)).await
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
 }

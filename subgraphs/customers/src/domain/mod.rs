@@ -17,9 +17,10 @@ pub use records::{
 };
 pub use token::OpaqueToken;
 
-use commerce_kernel::{ErrorCode, KernelError};
+use commerce_kernel::KernelError;
 
-/// Everything a customers use case can fail with; each variant has a stable client code.
+/// Everything a customers use case can fail with; each variant has a stable client code
+/// (`service/error.rs`). Domain parsing fails with it too, so it is defined here.
 #[derive(Debug, thiserror::Error)]
 pub enum CustomerError {
     #[error("{0}")]
@@ -48,32 +49,11 @@ pub enum CustomerError {
 }
 
 impl CustomerError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::InvalidEmail(_)
-            | Self::WeakPassword(_)
-            | Self::InvalidResetToken
-            | Self::InvalidInput { .. } => ErrorCode::BadUserInput,
-            Self::InvalidCredentials | Self::InvalidRefreshToken => ErrorCode::Unauthenticated,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::NotFound { .. } => ErrorCode::NotFound,
-            Self::Conflict(_) => ErrorCode::Conflict,
-            Self::Kernel(error) => error.code,
-            Self::Unexpected(_) => ErrorCode::InternalServerError,
-        }
-    }
-
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidInput {
             field,
             reason: reason.into(),
         }
-    }
-}
-
-impl From<sea_orm::DbErr> for CustomerError {
-    fn from(error: sea_orm::DbErr) -> Self {
-        Self::Unexpected(error.into())
     }
 }
 

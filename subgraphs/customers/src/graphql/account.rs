@@ -1,9 +1,10 @@
 //! The signed-in customer's own account: profile, address book, wishlist.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use commerce_kernel::error::top_level;
 
 use super::types::{Address, AddressKind, Customer};
-use super::{signed_in_customer, state, top_level};
+use super::{signed_in_customer, state};
 use crate::domain::RawAddress;
 use crate::service::account::{self as service, Defaults, ProfileChanges};
 

@@ -1,9 +1,10 @@
 //! Staff mutations; each checks its permission first.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use commerce_kernel::error::top_level;
 
 use super::types::{Customer, CustomerGroup, StaffMember, StaffRole};
-use super::{require, state, top_level};
+use super::{require, state};
 use crate::service::admin::{self as service, NewStaff};
 
 #[derive(InputObject)]

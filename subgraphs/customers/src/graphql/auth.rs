@@ -1,15 +1,16 @@
 //! Sign-up, sign-in, sessions and password reset.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, Union};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use commerce_kernel::error::top_level;
+use commerce_kernel::result_union;
 use commerce_kernel::server::ClientAddress;
 
-use super::errors::{
-    ErrorResult, Failure, InvalidCredentials, InvalidEmail, InvalidField, InvalidResetToken,
-    WeakPassword,
+use super::results::{
+    ErrorResult, InvalidCredentials, InvalidEmail, InvalidField, InvalidResetToken, WeakPassword,
 };
 use super::types::AuthPayload;
-use super::{signed_in_customer, state, top_level, viewer};
-use crate::domain::CustomerError;
+use super::{signed_in_customer, state, viewer};
+use crate::service::CustomerError;
 use crate::service::auth::{self as service, Realm, Registration};
 
 #[derive(InputObject)]
@@ -28,19 +29,13 @@ pub struct RegistrationAccepted {
     pub message: String,
 }
 
-#[derive(Union)]
-pub enum RegisterResult {
-    RegistrationAccepted(RegistrationAccepted),
-    InvalidEmail(InvalidEmail),
-    WeakPassword(WeakPassword),
-    InvalidField(InvalidField),
-}
-
-#[derive(Union)]
-pub enum LoginResult {
-    AuthPayload(AuthPayload),
-    InvalidCredentials(InvalidCredentials),
-}
+result_union!(
+    pub RegisterResult(CustomerError => ErrorResult) =
+        RegistrationAccepted | InvalidEmail | WeakPassword | InvalidField
+);
+result_union!(
+    pub LoginResult(CustomerError => ErrorResult) = AuthPayload | InvalidCredentials
+);
 
 /// The password was changed; every session was signed out.
 #[derive(SimpleObject)]
@@ -48,33 +43,22 @@ pub struct PasswordChanged {
     pub message: String,
 }
 
-#[derive(Union)]
-pub enum ChangePasswordResult {
-    PasswordChanged(PasswordChanged),
-    InvalidCredentials(InvalidCredentials),
-    WeakPassword(WeakPassword),
-}
-
-#[derive(Union)]
-pub enum ResetPasswordResult {
-    PasswordChanged(PasswordChanged),
-    InvalidResetToken(InvalidResetToken),
-    WeakPassword(WeakPassword),
-}
-
-/// Maps the expected failures a union accepts; anything else becomes a top-level error.
-fn expected<T>(
-    error: CustomerError,
-    accept: impl FnOnce(ErrorResult) -> Option<T>,
-) -> async_graphql::Result<T> {
-    let (code, message) = (error.code(), error.to_string());
-    match Failure::from(error) {
-        Failure::Expected(failure) => {
-            accept(failure).ok_or_else(|| commerce_kernel::error::client_error(code, message))
+impl PasswordChanged {
+    fn signed_out() -> Self {
+        Self {
+            message: "password changed; sign in again".to_owned(),
         }
-        Failure::TopLevel(error) => Err(error),
     }
 }
+
+result_union!(
+    pub ChangePasswordResult(CustomerError => ErrorResult) =
+        PasswordChanged | InvalidCredentials | WeakPassword
+);
+result_union!(
+    pub ResetPasswordResult(CustomerError => ErrorResult) =
+        PasswordChanged | InvalidResetToken | WeakPassword
+);
 
 fn client_ip(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
     ctx.data_opt::<ClientAddress>()
@@ -87,13 +71,9 @@ async fn login_in(
     email: &str,
     password: &str,
 ) -> async_graphql::Result<LoginResult> {
-    match service::login(state(ctx), realm, email, password, client_ip(ctx)).await {
-        Ok(session) => Ok(LoginResult::AuthPayload(session.into())),
-        Err(error) => expected(error, |failure| match failure {
-            ErrorResult::InvalidCredentials(e) => Some(LoginResult::InvalidCredentials(e)),
-            _ => None,
-        }),
-    }
+    LoginResult::from_result(
+        service::login(state(ctx), realm, email, password, client_ip(ctx)).await,
+    )
 }
 
 #[derive(Default)]
@@ -113,17 +93,10 @@ impl AuthMutation {
             first_name: &input.first_name,
             last_name: &input.last_name,
         };
-        match service::register(state(ctx), registration).await {
-            Ok(()) => Ok(RegisterResult::RegistrationAccepted(RegistrationAccepted {
-                message: "registration accepted; sign in to continue".to_owned(),
-            })),
-            Err(error) => expected(error, |failure| match failure {
-                ErrorResult::InvalidEmail(e) => Some(RegisterResult::InvalidEmail(e)),
-                ErrorResult::WeakPassword(e) => Some(RegisterResult::WeakPassword(e)),
-                ErrorResult::InvalidField(e) => Some(RegisterResult::InvalidField(e)),
-                _ => None,
-            }),
-        }
+        let outcome = service::register(state(ctx), registration).await;
+        RegisterResult::from_result(outcome.map(|()| RegistrationAccepted {
+            message: "registration accepted; sign in to continue".to_owned(),
+        }))
     }
 
     /// Signs a customer in. Too many attempts for one email or from one address fail with a
@@ -206,18 +179,8 @@ impl AuthMutation {
         token: String,
         new_password: String,
     ) -> async_graphql::Result<ResetPasswordResult> {
-        match service::reset_password(state(ctx), &token, &new_password).await {
-            Ok(()) => Ok(ResetPasswordResult::PasswordChanged(PasswordChanged {
-                message: "password changed; sign in again".to_owned(),
-            })),
-            Err(error) => expected(error, |failure| match failure {
-                ErrorResult::InvalidResetToken(e) => {
-                    Some(ResetPasswordResult::InvalidResetToken(e))
-                }
-                ErrorResult::WeakPassword(e) => Some(ResetPasswordResult::WeakPassword(e)),
-                _ => None,
-            }),
-        }
+        let outcome = service::reset_password(state(ctx), &token, &new_password).await;
+        ResetPasswordResult::from_result(outcome.map(|()| PasswordChanged::signed_out()))
     }
 
     /// Changes the signed-in customer's password (the current one is checked and rate
@@ -229,18 +192,8 @@ impl AuthMutation {
         new_password: String,
     ) -> async_graphql::Result<ChangePasswordResult> {
         let customer = signed_in_customer(ctx)?;
-        match service::change_password(state(ctx), customer, &current_password, &new_password).await
-        {
-            Ok(()) => Ok(ChangePasswordResult::PasswordChanged(PasswordChanged {
-                message: "password changed; sign in again".to_owned(),
-            })),
-            Err(error) => expected(error, |failure| match failure {
-                ErrorResult::InvalidCredentials(e) => {
-                    Some(ChangePasswordResult::InvalidCredentials(e))
-                }
-                ErrorResult::WeakPassword(e) => Some(ChangePasswordResult::WeakPassword(e)),
-                _ => None,
-            }),
-        }
+        let outcome =
+            service::change_password(state(ctx), customer, &current_password, &new_password).await;
+        ChangePasswordResult::from_result(outcome.map(|()| PasswordChanged::signed_out()))
     }
 }

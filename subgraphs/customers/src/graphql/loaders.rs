@@ -8,7 +8,8 @@ use async_graphql::dataloader::Loader;
 
 use crate::AppState;
 use crate::domain::{Address, Customer, CustomerGroup};
-use crate::store;
+use crate::service::CustomerError;
+use crate::service::account;
 
 pub struct CustomerLoader(pub AppState);
 pub struct GroupsLoader(pub AppState);
@@ -16,28 +17,28 @@ pub struct AddressesLoader(pub AppState);
 
 impl Loader<i64> for CustomerLoader {
     type Value = Customer;
-    type Error = Arc<sea_orm::DbErr>;
+    type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Customer>, Self::Error> {
-        let customers = store::customers_by_ids(&self.0.db, keys).await?;
+        let customers = account::customers_by_ids(&self.0, keys).await?;
         Ok(customers.into_iter().map(|c| (c.id, c)).collect())
     }
 }
 
 impl Loader<i64> for GroupsLoader {
     type Value = Vec<CustomerGroup>;
-    type Error = Arc<sea_orm::DbErr>;
+    type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<CustomerGroup>>, Self::Error> {
-        Ok(store::groups_of(&self.0.db, keys).await?)
+        Ok(account::groups_of(&self.0, keys).await?)
     }
 }
 
 impl Loader<i64> for AddressesLoader {
     type Value = Vec<Address>;
-    type Error = Arc<sea_orm::DbErr>;
+    type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Address>>, Self::Error> {
-        Ok(store::addresses_of(&self.0.db, keys).await?)
+        Ok(account::addresses_of(&self.0, keys).await?)
     }
 }

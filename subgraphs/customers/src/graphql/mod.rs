@@ -4,18 +4,19 @@
 mod account;
 mod admin;
 mod auth;
-mod errors;
 mod loaders;
 mod query;
+mod results;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use commerce_kernel::error::top_level;
+use commerce_kernel::subgraph;
 use commerce_kernel::viewer::Viewer;
 
 use crate::AppState;
 use crate::service::{decode_id, ids};
-pub use errors::top_level;
 
 #[derive(MergedObject, Default)]
 pub struct Query(query::ViewerQuery, query::AdminQuery);
@@ -29,16 +30,7 @@ pub struct Mutation(
 
 pub type CustomersSchema = Schema<Query, Mutation, EmptySubscription>;
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        // Reached only through union members, so registered explicitly.
-        .register_output_type::<errors::ErrorResult>()
-        .limit_depth(12)
-        .limit_complexity(1_000)
-}
-
-pub fn build_schema(state: AppState) -> CustomersSchema {
+pub fn schema(state: AppState) -> CustomersSchema {
     // Loaders without a cache batch within a request and keep nothing across requests.
     let delay = state.settings.loader_delay;
     builder()
@@ -50,9 +42,12 @@ pub fn build_schema(state: AppState) -> CustomersSchema {
 }
 
 pub fn sdl() -> String {
-    builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+    subgraph::sdl(builder())
+}
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    subgraph::schema_builder(Query::default(), Mutation::default())
+        .register_output_type::<results::ErrorResult>()
 }
 
 fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

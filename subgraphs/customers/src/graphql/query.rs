@@ -3,13 +3,14 @@
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object};
+use commerce_kernel::error::top_level;
 use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{GlobalId, GraphqlResultExt};
 
 use super::loaders::CustomerLoader;
 use super::types::{Customer, CustomerGroup, StaffMember, StaffRole, ViewerInfo};
-use super::{require, state, top_level, viewer};
+use super::{require, state, viewer};
 use crate::service::{account, admin, decode_id, ids};
 
 #[derive(Default)]
@@ -83,8 +84,7 @@ impl AdminQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Connection<String, Customer, TotalCount>> {
         require(ctx, "customers:read")?;
-        let request =
-            PageRequest::parse(first, after, last, before).map_err(|e| top_level(e.into()))?;
+        let request = PageRequest::parse(first, after, last, before).map_err(top_level)?;
         let (page, total) = admin::customers(state(ctx), &request)
             .await
             .map_err(top_level)?;

@@ -4,12 +4,13 @@ use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use commerce_kernel::error::top_level;
 use commerce_kernel::pagination::{Cursor, PageRequest, TotalCount, connection};
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{GlobalId, GraphqlResultExt};
 
 use super::loaders::{AddressesLoader, GroupsLoader};
-use super::{state, top_level, viewer};
+use super::{state, viewer};
 use crate::domain;
 use crate::service::ids;
 use crate::service::tokens::Session;
@@ -140,8 +141,7 @@ impl Customer {
         before: Option<String>,
     ) -> async_graphql::Result<Connection<String, WishlistItem, TotalCount>> {
         self.guard(ctx)?;
-        let request =
-            PageRequest::parse(first, after, last, before).map_err(|e| top_level(e.into()))?;
+        let request = PageRequest::parse(first, after, last, before).map_err(top_level)?;
         let (page, total) = account::wishlist(state(ctx), self.record.id, &request)
             .await
             .map_err(top_level)?;

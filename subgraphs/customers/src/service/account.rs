@@ -1,5 +1,7 @@
 //! The signed-in customer's own account: profile, address book, wishlist.
 
+use std::collections::HashMap;
+
 use commerce_kernel::GlobalId;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::TransactionTrait;
@@ -7,8 +9,8 @@ use sea_orm::TransactionTrait;
 use super::{decode_id, ids};
 use crate::AppState;
 use crate::domain::{
-    Address, AddressInput, AddressKind, Customer, CustomerError, RawAddress, WishlistItem,
-    optional_text, required_text,
+    Address, AddressInput, AddressKind, Customer, CustomerError, CustomerGroup, RawAddress,
+    WishlistItem, optional_text, required_text,
 };
 use crate::store;
 
@@ -19,6 +21,30 @@ pub async fn customer(state: &AppState, id: i64) -> Result<Customer, CustomerErr
             what: "customer",
             id: GlobalId::encode(ids::CUSTOMER, id),
         })
+}
+
+/// Customers by id, in one query whatever the count (for the per-request loaders).
+pub async fn customers_by_ids(
+    state: &AppState,
+    ids: &[i64],
+) -> Result<Vec<Customer>, CustomerError> {
+    Ok(store::customers_by_ids(&state.db, ids).await?)
+}
+
+/// Each customer's groups, in one query whatever the count.
+pub async fn groups_of(
+    state: &AppState,
+    customer_ids: &[i64],
+) -> Result<HashMap<i64, Vec<CustomerGroup>>, CustomerError> {
+    Ok(store::groups_of(&state.db, customer_ids).await?)
+}
+
+/// Each customer's address book, in one query whatever the count.
+pub async fn addresses_of(
+    state: &AppState,
+    customer_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Address>>, CustomerError> {
+    Ok(store::addresses_of(&state.db, customer_ids).await?)
 }
 
 pub struct ProfileChanges<'a> {

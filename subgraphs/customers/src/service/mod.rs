@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+mod error;
 pub mod mailer;
 pub mod passwords;
 pub mod rate_limit;
@@ -12,7 +13,7 @@ pub mod tokens;
 
 use commerce_kernel::GlobalId;
 
-use crate::domain::CustomerError;
+pub use error::CustomerError;
 
 /// Global id type names this subgraph owns.
 pub mod ids {

@@ -2,24 +2,11 @@
 //! members of result unions implementing `ErrorResult`; everything else is a top-level error
 //! with a stable `extensions.code` (RATE_LIMITED also carries `retryAfterSeconds`).
 
-use async_graphql::{ErrorExtensions, Interface, SimpleObject};
-use commerce_kernel::ErrorCode;
-use commerce_kernel::error::{client_error, internal_error};
+use async_graphql::{Interface, SimpleObject};
+use commerce_kernel::error::ErrorResults;
+use commerce_kernel::{DomainError, ErrorCode};
 
-use crate::domain::CustomerError;
-
-/// A top-level error: the client's fault keeps its message and code, ours is masked.
-pub fn top_level(error: CustomerError) -> async_graphql::Error {
-    match error {
-        CustomerError::Unexpected(cause) => internal_error(cause.as_ref()),
-        CustomerError::RateLimited { retry_after_secs } => {
-            client_error(error.code(), error.to_string()).extend_with(|_, ext| {
-                ext.set("retryAfterSeconds", retry_after_secs);
-            })
-        }
-        other => client_error(other.code(), other.to_string()),
-    }
-}
+use crate::service::CustomerError;
 
 /// What every expected failure returned as data has in common.
 #[derive(Interface)]
@@ -72,35 +59,25 @@ pub struct InvalidResetToken {
     pub message: String,
 }
 
-/// A failure a result union can carry, or the top-level error for anything else.
-pub enum Failure {
-    Expected(ErrorResult),
-    TopLevel(async_graphql::Error),
-}
-
-impl From<CustomerError> for Failure {
-    fn from(error: CustomerError) -> Self {
+impl ErrorResults<CustomerError> for ErrorResult {
+    fn expected(error: CustomerError) -> Result<Self, CustomerError> {
         let code = error.code();
         let message = error.to_string();
-        Self::Expected(match error {
+        Ok(match error {
             CustomerError::InvalidCredentials => {
-                ErrorResult::InvalidCredentials(InvalidCredentials { code, message })
+                Self::InvalidCredentials(InvalidCredentials { code, message })
             }
-            CustomerError::InvalidEmail(_) => {
-                ErrorResult::InvalidEmail(InvalidEmail { code, message })
-            }
-            CustomerError::WeakPassword(_) => {
-                ErrorResult::WeakPassword(WeakPassword { code, message })
-            }
-            CustomerError::InvalidInput { field, .. } => ErrorResult::InvalidField(InvalidField {
+            CustomerError::InvalidEmail(_) => Self::InvalidEmail(InvalidEmail { code, message }),
+            CustomerError::WeakPassword(_) => Self::WeakPassword(WeakPassword { code, message }),
+            CustomerError::InvalidInput { field, .. } => Self::InvalidField(InvalidField {
                 code,
                 message,
                 field: field.to_owned(),
             }),
             CustomerError::InvalidResetToken => {
-                ErrorResult::InvalidResetToken(InvalidResetToken { code, message })
+                Self::InvalidResetToken(InvalidResetToken { code, message })
             }
-            other => return Self::TopLevel(top_level(other)),
+            other => return Err(other),
         })
     }
 }
