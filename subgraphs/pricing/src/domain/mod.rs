@@ -3,6 +3,7 @@
 
 pub mod cart;
 mod coupon;
+pub mod input;
 mod price;
 mod promotion;
 mod tax;
