@@ -13,7 +13,7 @@ use commerce_kernel::{cache, db, server, subgraph};
 use sea_orm::DatabaseConnection;
 
 pub use graphql::CatalogSchema;
-use service::Catalog;
+use service::CatalogService;
 
 pub const DEFAULT_PORT: u16 = 4001;
 const DOMAIN: &str = "catalog";
@@ -22,14 +22,14 @@ const DOMAIN: &str = "catalog";
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub catalog: Catalog,
+    pub catalog: CatalogService,
 }
 
 impl AppState {
     /// State over an open, migrated connection (tests attach statement counters first).
     pub fn new(db: DatabaseConnection, cache: cache::SharedCache) -> Self {
         Self {
-            catalog: Catalog::new(db.clone(), cache),
+            catalog: CatalogService::new(db.clone(), cache),
             db,
         }
     }

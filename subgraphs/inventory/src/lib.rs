@@ -15,7 +15,7 @@ use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
 
 pub use graphql::InventorySchema;
-use service::{Clock, Inventory};
+use service::{Clock, InventoryService};
 
 /// Port the subgraph listens on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 4002;
@@ -31,14 +31,14 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub inventory: Inventory,
+    pub inventory: InventoryService,
 }
 
 impl AppState {
     /// Builds the state from an open, migrated connection (tests attach statement counters
     /// before handing it over).
     pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
-        let inventory = Inventory::new(db.clone(), clock);
+        let inventory = InventoryService::new(db.clone(), clock);
         Self { db, inventory }
     }
 }

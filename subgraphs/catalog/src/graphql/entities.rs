@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use super::loaders::PageBatch;
 use super::types::{PRODUCT, Product, ProductVariant, VARIANT};
 use crate::domain;
-use crate::service::Catalog;
+use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
 
 /// Per-request state of the `_entities` batches.
@@ -37,7 +37,7 @@ fn batches<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EntityBatches> {
 }
 
 pub async fn product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<Product>> {
-    let catalog = ctx.data_unchecked::<Catalog>();
+    let catalog = ctx.data_unchecked::<CatalogService>();
     let (page, products) = batches(ctx)?
         .products
         .get_or_try_init(|| async {
@@ -54,7 +54,7 @@ pub async fn product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option
 }
 
 pub async fn variant(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Option<ProductVariant>> {
-    let catalog = ctx.data_unchecked::<Catalog>();
+    let catalog = ctx.data_unchecked::<CatalogService>();
     let variants = batches(ctx)?
         .variants
         .get_or_try_init(|| async {

@@ -11,7 +11,7 @@ use commerce_kernel::{ClientResultExt, GlobalId};
 use super::loaders::PageBatch;
 use super::types::{CATEGORY, COLLECTION, Category, Product, ProductStatus};
 use crate::domain::{self, AttributeFilter, SearchQuery};
-use crate::service::Catalog;
+use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
 
 /// Listing orders.
@@ -82,7 +82,7 @@ pub async fn products_page(
     filter: domain::ProductFilter,
     sort: Option<ProductSort>,
 ) -> async_graphql::Result<ProductConnection> {
-    let catalog = ctx.data_unchecked::<Catalog>();
+    let catalog = ctx.data_unchecked::<CatalogService>();
     let filter = Arc::new(filter);
     let sort = sort.map(domain::ProductSort::from);
     let page = catalog
@@ -114,7 +114,7 @@ pub struct ProductListExtras {
 impl ProductListExtras {
     /// How many products match the filter (may lag writes by a few seconds).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let catalog = ctx.data_unchecked::<Catalog>();
+        let catalog = ctx.data_unchecked::<CatalogService>();
         catalog
             .count_products(&self.filter)
             .await
@@ -123,7 +123,7 @@ impl ProductListExtras {
 
     /// Matching products per category and per attribute value.
     async fn facets(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductFacets> {
-        let catalog = ctx.data_unchecked::<Catalog>();
+        let catalog = ctx.data_unchecked::<CatalogService>();
         let counts = catalog.facets(&self.filter).await.map_err(top_level)?;
         let mut attributes: Vec<AttributeFacet> = Vec::new();
         for (name, value, count) in counts.attributes {

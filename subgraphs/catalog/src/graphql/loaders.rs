@@ -10,7 +10,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use tokio::sync::OnceCell;
 
 use crate::domain::{Collection, Product, Variant};
-use crate::service::Catalog;
+use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
 
 pub struct Loaders {
@@ -21,7 +21,7 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(catalog: &Catalog) -> Self {
+    pub fn new(catalog: &CatalogService) -> Self {
         Self {
             products: DataLoader::new(ProductLoader(catalog.clone()), tokio::spawn),
             variants: DataLoader::new(VariantLoader(catalog.clone()), tokio::spawn),
@@ -37,10 +37,10 @@ impl Loaders {
     }
 }
 
-pub struct ProductLoader(Catalog);
-pub struct VariantLoader(Catalog);
-pub struct VariantsByProductLoader(Catalog);
-pub struct CollectionsByProductLoader(Catalog);
+pub struct ProductLoader(CatalogService);
+pub struct VariantLoader(CatalogService);
+pub struct VariantsByProductLoader(CatalogService);
+pub struct CollectionsByProductLoader(CatalogService);
 
 impl Loader<i64> for ProductLoader {
     type Value = Product;
@@ -96,14 +96,14 @@ fn group<V>(pairs: impl IntoIterator<Item = (i64, V)>) -> HashMap<i64, Vec<V>> {
 
 /// The products of one page, whose nested lists are loaded together on first use.
 pub struct PageBatch {
-    catalog: Catalog,
+    catalog: CatalogService,
     ids: Vec<i64>,
     variants: OnceCell<HashMap<i64, Vec<Variant>>>,
     collections: OnceCell<HashMap<i64, Vec<Collection>>>,
 }
 
 impl PageBatch {
-    pub fn new(catalog: Catalog, ids: Vec<i64>) -> Self {
+    pub fn new(catalog: CatalogService, ids: Vec<i64>) -> Self {
         Self {
             catalog,
             ids,

@@ -17,7 +17,7 @@ use crate::domain::{
     ValidationError,
 };
 use crate::service::{
-    Catalog, CatalogError, CategoryChange, CollectionChange, ImportFormat as Format,
+    CatalogError, CatalogService, CategoryChange, CollectionChange, ImportFormat as Format,
 };
 
 result_union!(
@@ -261,8 +261,8 @@ impl UpdateProductInput {
 
 pub struct Mutation;
 
-fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
-    ctx.data_unchecked::<Catalog>()
+fn catalog<'a>(ctx: &Context<'a>) -> &'a CatalogService {
+    ctx.data_unchecked::<CatalogService>()
 }
 
 fn deleted(

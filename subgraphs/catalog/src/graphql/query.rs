@@ -14,13 +14,13 @@ use super::types::{
     category_tree,
 };
 use crate::domain::{self, ProductStatus};
-use crate::service::Catalog;
+use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
 
 pub struct Query;
 
-fn catalog<'a>(ctx: &Context<'a>) -> &'a Catalog {
-    ctx.data_unchecked::<Catalog>()
+fn catalog<'a>(ctx: &Context<'a>) -> &'a CatalogService {
+    ctx.data_unchecked::<CatalogService>()
 }
 
 /// Exactly one of `id` and `slug` must be given.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::listing::{ProductConnection, ProductSort, products_page};
 use super::loaders::{Loaders, PageBatch};
 use crate::domain;
-use crate::service::{Catalog, CategoryTree};
+use crate::service::{CatalogService, CategoryTree};
 use commerce_kernel::error::top_level;
 
 pub const PRODUCT: &str = "Product";
@@ -90,7 +90,7 @@ impl From<domain::Product> for Product {
 
 /// The in-memory category tree.
 pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
-    let catalog = ctx.data_unchecked::<Catalog>();
+    let catalog = ctx.data_unchecked::<CatalogService>();
     catalog.category_tree().await.map_err(top_level)
 }
 

@@ -9,7 +9,7 @@ use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use super::writes::insert_checked;
-use super::{Catalog, CatalogError};
+use super::{CatalogError, CatalogService};
 use crate::domain::{
     Attribute, ImageUrl, NewProduct, NewVariant, ProductStatus, Sku, Slug, Text, ValidationError,
 };
@@ -209,7 +209,7 @@ struct References {
 impl ImportRow {
     async fn into_new_product(
         self,
-        catalog: &Catalog,
+        catalog: &CatalogService,
         refs: &mut References,
     ) -> Result<NewProduct, CatalogError> {
         let name = Text::name("name", &self.name)?;
@@ -282,7 +282,11 @@ fn import_variant(
 }
 
 impl References {
-    async fn collection(&mut self, catalog: &Catalog, slug: &str) -> Result<i64, CatalogError> {
+    async fn collection(
+        &mut self,
+        catalog: &CatalogService,
+        slug: &str,
+    ) -> Result<i64, CatalogError> {
         if !self.collections.contains_key(slug) {
             let found = catalog.collection_by_slug(slug).await?.map(|c| c.id);
             self.collections.insert(slug.to_owned(), found);
@@ -293,7 +297,7 @@ impl References {
     }
 }
 
-impl Catalog {
+impl CatalogService {
     /// Imports every good row; bad rows are reported and leave nothing behind.
     pub async fn import_products(
         &self,

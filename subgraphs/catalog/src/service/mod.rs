@@ -34,7 +34,7 @@ const CATEGORY_TREE_TTL: Duration = Duration::from_secs(30);
 const AGGREGATE_TTL: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
-pub struct Catalog {
+pub struct CatalogService {
     db: DatabaseConnection,
     cache: SharedCache,
     /// Bumped by every write of this instance and part of count/facet keys.
@@ -74,7 +74,7 @@ impl CategoryTree {
     }
 }
 
-impl Catalog {
+impl CatalogService {
     pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
         Self {
             db,

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use super::{Catalog, CatalogError};
+use super::{CatalogError, CatalogService};
 use crate::domain::{
     Category, Collection, NewCategory, NewCollection, NewProduct, NewVariant, Product,
     ProductPatch, Slug, Text, Variant, VariantPatch,
@@ -28,7 +28,7 @@ pub struct CollectionChange {
     pub description: Option<Text>,
 }
 
-impl Catalog {
+impl CatalogService {
     pub async fn create_product(&self, new: &NewProduct) -> Result<Product, CatalogError> {
         new.check()?;
         let txn = self.db.begin().await?;

@@ -8,7 +8,7 @@ use async_graphql::{Context, Result, Value};
 use tokio::sync::OnceCell;
 
 use crate::domain::{Availability, VariantId, Warehouse, WarehouseId};
-use crate::service::Inventory;
+use crate::service::InventoryService;
 use commerce_kernel::error::top_level;
 
 /// Lives for one request; put there by the kernel's `entities::RequestScope` extension.
@@ -32,7 +32,7 @@ impl RequestScope {
         self.entity_stock
             .get_or_try_init(|| async {
                 let variants = variants_in_representations(ctx)?;
-                ctx.data::<Inventory>()?
+                ctx.data::<InventoryService>()?
                     .availability(&variants)
                     .await
                     .map_err(top_level)
@@ -46,7 +46,7 @@ impl RequestScope {
             .warehouses
             .get_or_try_init(|| async {
                 let all = ctx
-                    .data::<Inventory>()?
+                    .data::<InventoryService>()?
                     .warehouses()
                     .await
                     .map_err(top_level)?;

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 
 use crate::domain::{Availability, VariantId};
-use crate::service::Inventory;
+use crate::service::InventoryService;
 use commerce_kernel::error::top_level;
 
-pub struct AvailabilityLoader(pub Inventory);
+pub struct AvailabilityLoader(pub InventoryService);
 
 impl Loader<VariantId> for AvailabilityLoader {
     type Value = Availability;

@@ -15,7 +15,7 @@ use crate::domain::{
     IdempotencyKey, Note, OnHand, Quantity, ReservationTtl, StockDelta, VariantId, WarehouseCode,
     WarehouseId, WarehouseName,
 };
-use crate::service::{AdjustStock, Inventory, NewWarehouse, ReserveLine, SetStock};
+use crate::service::{AdjustStock, InventoryService, NewWarehouse, ReserveLine, SetStock};
 
 pub struct Mutation;
 
@@ -79,7 +79,7 @@ impl Mutation {
             name: WarehouseName::parse(&input.name).or_client()?,
         };
         let outcome = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .create_warehouse(&key(&idempotency_key)?, input)
             .await;
         CreateWarehouseResult::from_result(outcome.map(Warehouse))
@@ -103,7 +103,7 @@ impl Mutation {
             note: Note::parse(input.note.as_deref()).or_client()?,
         };
         let outcome = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .set_stock(&key(&idempotency_key)?, input)
             .await;
         stock_change(outcome)
@@ -127,7 +127,7 @@ impl Mutation {
             note: Note::parse(input.note.as_deref()).or_client()?,
         };
         let outcome = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .adjust_stock(&key(&idempotency_key)?, input)
             .await;
         stock_change(outcome)
@@ -159,7 +159,7 @@ impl Mutation {
             .or_client()?;
         let ttl = ReservationTtl::parse(i64::from(input.ttl_seconds)).or_client()?;
         let outcome = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .reserve(&key(&idempotency_key)?, lines, ttl)
             .await;
         ReserveStockResult::from_result(outcome.map(Reservation))
@@ -172,7 +172,7 @@ impl Mutation {
         key: String,
     ) -> Result<ReservationResult> {
         require_writer(ctx)?;
-        let outcome = ctx.data::<Inventory>()?.release(&key).await;
+        let outcome = ctx.data::<InventoryService>()?.release(&key).await;
         reservation_result(outcome)
     }
 
@@ -183,7 +183,7 @@ impl Mutation {
         key: String,
     ) -> Result<ReservationResult> {
         require_writer(ctx)?;
-        let outcome = ctx.data::<Inventory>()?.commit(&key).await;
+        let outcome = ctx.data::<InventoryService>()?.commit(&key).await;
         reservation_result(outcome)
     }
 }

@@ -12,7 +12,7 @@ use super::access::require_writer;
 use super::entities::RequestScope;
 use super::types::{Product, ProductVariant, Reservation, StockMovement, Warehouse};
 use crate::domain::{VariantId, WarehouseId};
-use crate::service::{Inventory, MovementFilter};
+use crate::service::{InventoryService, MovementFilter};
 use commerce_kernel::error::top_level;
 
 pub struct Query;
@@ -29,7 +29,7 @@ impl Query {
     /// Every warehouse, by code.
     async fn warehouses(&self, ctx: &Context<'_>) -> Result<Vec<Warehouse>> {
         let warehouses = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .warehouses()
             .await
             .map_err(top_level)?;
@@ -68,7 +68,7 @@ impl Query {
                 .or_client()?,
         };
         let request = PageRequest::parse(first, after, last, before).or_client()?;
-        let inventory = ctx.data::<Inventory>()?;
+        let inventory = ctx.data::<InventoryService>()?;
         let (page, total) = inventory
             .movements(&filter, &request)
             .await
@@ -84,7 +84,7 @@ impl Query {
     async fn reservation(&self, ctx: &Context<'_>, key: String) -> Result<Option<Reservation>> {
         require_writer(ctx)?;
         let found = ctx
-            .data::<Inventory>()?
+            .data::<InventoryService>()?
             .reservation(&key)
             .await
             .map_err(top_level)?;

@@ -26,12 +26,12 @@ use crate::store::{
 
 /// The inventory use cases over one database.
 #[derive(Clone)]
-pub struct Inventory {
+pub struct InventoryService {
     db: DatabaseConnection,
     clock: Clock,
 }
 
-impl Inventory {
+impl InventoryService {
     pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
         Self { db, clock }
     }

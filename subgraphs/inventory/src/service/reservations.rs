@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::error::retrying;
 use super::idempotent::request_hash;
-use super::{Inventory, InventoryError};
+use super::{InventoryError, InventoryService};
 use crate::domain::{
     Availability, IdempotencyKey, MovementKind, Quantity, Reservation, ReservationLine,
     ReservationStatus, ReservationTtl, VariantId, WarehouseId,
@@ -34,7 +34,7 @@ pub struct ReserveLine {
     pub quantity: Quantity,
 }
 
-impl Inventory {
+impl InventoryService {
     /// Reserves every line or nothing, for `ttl`. `key` makes retries safe: a replay returns
     /// the reservation it made; the same key with other lines is a conflict.
     pub async fn reserve(

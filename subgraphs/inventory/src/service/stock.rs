@@ -8,7 +8,7 @@ use sea_orm::{DatabaseTransaction, SqlErr};
 use serde::Serialize;
 
 use super::idempotent::run_once;
-use super::{Inventory, InventoryError};
+use super::{InventoryError, InventoryService};
 use crate::domain::{
     IdempotencyKey, MovementKind, Note, OnHand, StockDelta, StockLevel, VariantId, Warehouse,
     WarehouseCode, WarehouseId, WarehouseName,
@@ -40,7 +40,7 @@ pub struct AdjustStock {
     pub note: Option<Note>,
 }
 
-impl Inventory {
+impl InventoryService {
     pub async fn create_warehouse(
         &self,
         key: &IdempotencyKey,

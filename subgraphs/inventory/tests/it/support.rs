@@ -4,7 +4,7 @@ use commerce_inventory::AppState;
 use commerce_inventory::domain::{
     IdempotencyKey, OnHand, VariantId, WarehouseCode, WarehouseId, WarehouseName,
 };
-use commerce_inventory::service::{Clock, Inventory, NewWarehouse, SetStock};
+use commerce_inventory::service::{Clock, InventoryService, NewWarehouse, SetStock};
 use commerce_kernel::viewer::Viewer;
 pub use commerce_testkit::ids::product;
 pub use commerce_testkit::{Backend, on_both_backends};
@@ -19,7 +19,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    pub fn inventory(&self) -> &Inventory {
+    pub fn inventory(&self) -> &InventoryService {
         &self.state.inventory
     }
 
