@@ -252,7 +252,7 @@ async fn start_router(
     let jwt = subgraphs
         .iter()
         .find(|(name, _)| *name == "customers")
-        .map(|(_, addr)| commerce_router::auth::jwt::JwtConfig {
+        .map(|(_, addr)| commerce_router::config::JwtConfig {
             jwks_urls: vec![format!("http://{addr}/.well-known/jwks.json")],
             ..Default::default()
         });

@@ -2,7 +2,6 @@
 //! every `jwks_refresh_secs`, every 5 s while a fetch fails (keeping the keys they had), and
 //! when a token names a key not seen yet.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,39 +11,10 @@ use http::{HeaderMap, Uri};
 use http_body_util::BodyExt;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 
 use super::AuthContext;
+use crate::config::JwtConfig;
 use crate::executor::client::HttpClient;
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct JwtConfig {
-    pub jwks_files: Vec<PathBuf>,
-    pub jwks_urls: Vec<String>,
-    pub jwks_refresh_secs: u64,
-    /// Accepted `iss` values; empty accepts any.
-    pub issuers: Vec<String>,
-    /// Accepted `aud` values; empty accepts any.
-    pub audiences: Vec<String>,
-    pub header_name: String,
-    /// What precedes the token in the header (`Bearer`); empty for the bare token.
-    pub header_prefix: String,
-}
-
-impl Default for JwtConfig {
-    fn default() -> Self {
-        Self {
-            jwks_files: Vec::new(),
-            jwks_urls: Vec::new(),
-            jwks_refresh_secs: 300,
-            issuers: Vec::new(),
-            audiences: Vec::new(),
-            header_name: "authorization".into(),
-            header_prefix: "Bearer".into(),
-        }
-    }
-}
 
 struct Key {
     id: Option<String>,

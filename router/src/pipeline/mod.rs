@@ -63,7 +63,7 @@ pub struct PlanningOptions {
     pub timeout: Duration,
     pub override_flags: HashSet<String>,
     /// Operations over these limits are refused before planning.
-    pub limits: limits::OperationLimits,
+    pub limits: crate::config::OperationLimits,
     /// Whether fans-out under repeated entities are fetched once per entity
     /// ([`nested_entities`]).
     pub fetch_nested_entities_by_key: bool,

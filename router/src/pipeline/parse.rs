@@ -2,15 +2,13 @@
 
 use graphql_tools::parser::query as q;
 
-use super::{PipelineError, limits};
+use super::PipelineError;
 use crate::ast::Document;
+use crate::config::OperationLimits;
 use crate::error::{ErrorCode, GraphQLError};
 
 /// Parses `query` once its raw text is within the token and nesting limits.
-pub(super) fn parse(
-    query: &str,
-    limits: &limits::OperationLimits,
-) -> Result<Document, PipelineError> {
+pub(super) fn parse(query: &str, limits: &OperationLimits) -> Result<Document, PipelineError> {
     limits
         .check_text(query)
         .map_err(|error| PipelineError::Parse(vec![*error]))?;

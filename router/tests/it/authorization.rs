@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use commerce_router::Config;
-use commerce_router::auth::jwt::JwtConfig;
+use commerce_router::config::JwtConfig;
 use commerce_router::config::UnauthorizedMode;
 use http::StatusCode;
 use insta::assert_json_snapshot;

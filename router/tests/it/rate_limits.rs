@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use commerce_router::Config;
-use commerce_router::rate_limit::RateLimitConfig;
+use commerce_router::config::RateLimitConfig;
 use http::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
