@@ -154,5 +154,5 @@ async fn seed_admin(state: &AppState) -> anyhow::Result<()> {
 
 async fn hash(state: &AppState, email: &str, password: &str) -> anyhow::Result<String> {
     let password = Password::parse(password, &Email::parse(email)?)?;
-    state.passwords.hash(password).await
+    state.service.passwords.hash(password).await
 }

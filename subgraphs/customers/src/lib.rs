@@ -7,6 +7,8 @@ pub mod demo;
 pub mod domain;
 mod graphql;
 pub mod service;
+
+pub use service::CustomersService;
 mod store;
 
 use std::sync::Arc;
@@ -71,11 +73,7 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub(crate) tokens: Arc<TokenIssuer>,
-    pub(crate) passwords: Arc<Passwords>,
-    pub(crate) limiter: Arc<dyn RateLimiter>,
-    pub(crate) mailer: Arc<dyn Mailer>,
-    pub(crate) settings: Arc<Settings>,
+    pub service: CustomersService,
 }
 
 /// Connects, migrates and builds the state with the production settings.
@@ -102,14 +100,15 @@ pub async fn state_with(
         settings.access_ttl,
         settings.refresh_ttl,
     );
-    Ok(AppState {
-        db,
+    let service = CustomersService {
+        db: db.clone(),
         tokens: Arc::new(tokens),
         passwords: Arc::new(Passwords::new(settings.hashing)?),
         limiter,
         mailer,
         settings: Arc::new(settings),
-    })
+    };
+    Ok(AppState { db, service })
 }
 
 pub fn schema(state: AppState) -> CustomersSchema {
@@ -124,8 +123,8 @@ pub fn sdl() -> String {
 /// `/graphql` (verifying this service's own access tokens), `/health`, `/ready`, and the
 /// public keys at `/.well-known/jwks.json` for every other service.
 pub fn router(state: AppState) -> axum::Router {
-    let verifier = state.tokens.verifier();
-    let jwks = state.tokens.jwks();
+    let verifier = state.service.tokens.verifier();
+    let jwks = state.service.tokens.jwks();
     let db = state.db.clone();
     server::graphql_app_with_auth(schema(state), db, verifier).route(
         "/.well-known/jwks.json",

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, InputObject, Object};
 use commerce_kernel::error::top_level;
 
 use super::types::{Address, AddressKind, Customer};
-use super::{signed_in_customer, state};
+use super::{customers_service, signed_in_customer};
 use crate::domain::RawAddress;
-use crate::service::account::{self as service, Defaults, ProfileChanges};
+use crate::service::account::{Defaults, ProfileChanges};
 
 #[derive(InputObject)]
 pub struct ProfileInput {
@@ -52,7 +52,10 @@ impl AddressInput {
 pub struct AccountMutation;
 
 async fn me(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Customer> {
-    let record = service::customer(state(ctx), id).await.map_err(top_level)?;
+    let record = customers_service(ctx)
+        .customer(id)
+        .await
+        .map_err(top_level)?;
     Ok(Customer::new(record))
 }
 
@@ -70,7 +73,8 @@ impl AccountMutation {
             last_name: input.last_name.as_deref(),
             phone: input.phone.as_deref(),
         };
-        let record = service::update_profile(state(ctx), id, changes)
+        let record = customers_service(ctx)
+            .update_profile(id, changes)
             .await
             .map_err(top_level)?;
         Ok(Customer::new(record))
@@ -89,7 +93,8 @@ impl AccountMutation {
             shipping: default_shipping,
             billing: default_billing,
         };
-        service::add_address(state(ctx), id, &input.raw(), defaults)
+        customers_service(ctx)
+            .add_address(id, &input.raw(), defaults)
             .await
             .map(Address)
             .map_err(top_level)
@@ -109,7 +114,8 @@ impl AccountMutation {
             shipping: default_shipping,
             billing: default_billing,
         };
-        service::update_address(state(ctx), customer, &id, &input.raw(), defaults)
+        customers_service(ctx)
+            .update_address(customer, &id, &input.raw(), defaults)
             .await
             .map(Address)
             .map_err(top_level)
@@ -118,7 +124,8 @@ impl AccountMutation {
     /// Removes an address; a default that pointed at it is cleared.
     async fn remove_address(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let customer = signed_in_customer(ctx)?;
-        service::remove_address(state(ctx), customer, &id)
+        customers_service(ctx)
+            .remove_address(customer, &id)
             .await
             .map_err(top_level)?;
         Ok(true)
@@ -132,7 +139,8 @@ impl AccountMutation {
         kind: AddressKind,
     ) -> async_graphql::Result<Customer> {
         let customer = signed_in_customer(ctx)?;
-        let record = service::set_default_address(state(ctx), customer, &id, kind.into())
+        let record = customers_service(ctx)
+            .set_default_address(customer, &id, kind.into())
             .await
             .map_err(top_level)?;
         Ok(Customer::new(record))
@@ -145,7 +153,8 @@ impl AccountMutation {
         product_id: ID,
     ) -> async_graphql::Result<Customer> {
         let customer = signed_in_customer(ctx)?;
-        service::add_to_wishlist(state(ctx), customer, &product_id)
+        customers_service(ctx)
+            .add_to_wishlist(customer, &product_id)
             .await
             .map_err(top_level)?;
         me(ctx, customer).await
@@ -158,7 +167,8 @@ impl AccountMutation {
         product_id: ID,
     ) -> async_graphql::Result<Customer> {
         let customer = signed_in_customer(ctx)?;
-        service::remove_from_wishlist(state(ctx), customer, &product_id)
+        customers_service(ctx)
+            .remove_from_wishlist(customer, &product_id)
             .await
             .map_err(top_level)?;
         me(ctx, customer).await

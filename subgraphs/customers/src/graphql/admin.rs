@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, Object};
 use commerce_kernel::error::top_level;
 
 use super::types::{Customer, CustomerGroup, StaffMember, StaffRole};
-use super::{require, state};
-use crate::service::admin::{self as service, NewStaff};
+use super::{customers_service, require};
+use crate::service::admin::NewStaff;
 
 #[derive(InputObject)]
 pub struct StaffMemberInput {
@@ -30,7 +30,8 @@ impl AdminMutation {
         name: String,
     ) -> async_graphql::Result<CustomerGroup> {
         require(ctx, "customers:write")?;
-        service::create_group(state(ctx), &code, &name)
+        customers_service(ctx)
+            .create_group(&code, &name)
             .await
             .map(CustomerGroup)
             .map_err(top_level)
@@ -44,7 +45,8 @@ impl AdminMutation {
         group_code: String,
     ) -> async_graphql::Result<Customer> {
         require(ctx, "customers:write")?;
-        service::add_to_group(state(ctx), &customer_id, &group_code)
+        customers_service(ctx)
+            .add_to_group(&customer_id, &group_code)
             .await
             .map(Customer::new)
             .map_err(top_level)
@@ -58,7 +60,8 @@ impl AdminMutation {
         group_code: String,
     ) -> async_graphql::Result<Customer> {
         require(ctx, "customers:write")?;
-        service::remove_from_group(state(ctx), &customer_id, &group_code)
+        customers_service(ctx)
+            .remove_from_group(&customer_id, &group_code)
             .await
             .map(Customer::new)
             .map_err(top_level)
@@ -73,7 +76,8 @@ impl AdminMutation {
         permissions: Vec<String>,
     ) -> async_graphql::Result<StaffRole> {
         require(ctx, "staff:manage")?;
-        service::create_role(state(ctx), &code, &name, &permissions)
+        customers_service(ctx)
+            .create_role(&code, &name, &permissions)
             .await
             .map(StaffRole)
             .map_err(top_level)
@@ -92,7 +96,8 @@ impl AdminMutation {
             password: &input.password,
             roles: &input.roles,
         };
-        service::create_staff_member(state(ctx), new)
+        customers_service(ctx)
+            .create_staff_member(new)
             .await
             .map(StaffMember)
             .map_err(top_level)
@@ -107,7 +112,8 @@ impl AdminMutation {
         active: bool,
     ) -> async_graphql::Result<StaffMember> {
         require(ctx, "staff:manage")?;
-        service::set_staff_active(state(ctx), &id, active)
+        customers_service(ctx)
+            .set_staff_active(&id, active)
             .await
             .map(StaffMember)
             .map_err(top_level)

@@ -9,7 +9,7 @@ use super::results::{
     ErrorResult, InvalidCredentials, InvalidEmail, InvalidField, InvalidResetToken, WeakPassword,
 };
 use super::types::AuthPayload;
-use super::{signed_in_customer, state, viewer};
+use super::{customers_service, signed_in_customer, state, viewer};
 use crate::service::CustomerError;
 use crate::service::auth::{self as service, Realm, Registration};
 
@@ -72,7 +72,9 @@ async fn login_in(
     password: &str,
 ) -> async_graphql::Result<LoginResult> {
     LoginResult::from_result(
-        service::login(state(ctx), realm, email, password, client_ip(ctx)).await,
+        customers_service(ctx)
+            .login(realm, email, password, client_ip(ctx))
+            .await,
     )
 }
 
@@ -93,7 +95,7 @@ impl AuthMutation {
             first_name: &input.first_name,
             last_name: &input.last_name,
         };
-        let outcome = service::register(state(ctx), registration).await;
+        let outcome = customers_service(ctx).register(registration).await;
         RegisterResult::from_result(outcome.map(|()| RegistrationAccepted {
             message: "registration accepted; sign in to continue".to_owned(),
         }))
@@ -127,7 +129,8 @@ impl AuthMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
-        service::refresh(state(ctx), &refresh_token)
+        customers_service(ctx)
+            .refresh(&refresh_token)
             .await
             .map(Into::into)
             .map_err(top_level)
@@ -139,7 +142,8 @@ impl AuthMutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
-        service::logout(state(ctx), &refresh_token)
+        customers_service(ctx)
+            .logout(&refresh_token)
             .await
             .map_err(top_level)?;
         Ok(true)
@@ -149,7 +153,8 @@ impl AuthMutation {
     /// tokens already issued stay valid until they expire (minutes).
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let account = service::account_of(viewer(ctx)).map_err(top_level)?;
-        let revoked = service::logout_everywhere(state(ctx), account)
+        let revoked = customers_service(ctx)
+            .logout_everywhere(account)
             .await
             .map_err(top_level)?;
         Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
@@ -164,7 +169,7 @@ impl AuthMutation {
     ) -> async_graphql::Result<bool> {
         let state = state(ctx).clone();
         tokio::spawn(async move {
-            if let Err(error) = service::request_password_reset(&state, &email).await {
+            if let Err(error) = state.service.request_password_reset(&email).await {
                 tracing::error!(%error, "password reset request failed");
             }
         });
@@ -179,7 +184,9 @@ impl AuthMutation {
         token: String,
         new_password: String,
     ) -> async_graphql::Result<ResetPasswordResult> {
-        let outcome = service::reset_password(state(ctx), &token, &new_password).await;
+        let outcome = customers_service(ctx)
+            .reset_password(&token, &new_password)
+            .await;
         ResetPasswordResult::from_result(outcome.map(|()| PasswordChanged::signed_out()))
     }
 
@@ -192,8 +199,9 @@ impl AuthMutation {
         new_password: String,
     ) -> async_graphql::Result<ChangePasswordResult> {
         let customer = signed_in_customer(ctx)?;
-        let outcome =
-            service::change_password(state(ctx), customer, &current_password, &new_password).await;
+        let outcome = customers_service(ctx)
+            .change_password(customer, &current_password, &new_password)
+            .await;
         ChangePasswordResult::from_result(outcome.map(|()| PasswordChanged::signed_out()))
     }
 }

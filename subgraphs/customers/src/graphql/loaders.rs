@@ -6,21 +6,20 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 
-use crate::AppState;
 use crate::domain::{Address, Customer, CustomerGroup};
 use crate::service::CustomerError;
-use crate::service::account;
+use crate::service::CustomersService;
 
-pub struct CustomerLoader(pub AppState);
-pub struct GroupsLoader(pub AppState);
-pub struct AddressesLoader(pub AppState);
+pub struct CustomerLoader(pub CustomersService);
+pub struct GroupsLoader(pub CustomersService);
+pub struct AddressesLoader(pub CustomersService);
 
 impl Loader<i64> for CustomerLoader {
     type Value = Customer;
     type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Customer>, Self::Error> {
-        let customers = account::customers_by_ids(&self.0, keys).await?;
+        let customers = self.0.customers_by_ids(keys).await?;
         Ok(customers.into_iter().map(|c| (c.id, c)).collect())
     }
 }
@@ -30,7 +29,7 @@ impl Loader<i64> for GroupsLoader {
     type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<CustomerGroup>>, Self::Error> {
-        Ok(account::groups_of(&self.0, keys).await?)
+        Ok(self.0.groups_of(keys).await?)
     }
 }
 
@@ -39,6 +38,6 @@ impl Loader<i64> for AddressesLoader {
     type Error = Arc<CustomerError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Address>>, Self::Error> {
-        Ok(account::addresses_of(&self.0, keys).await?)
+        Ok(self.0.addresses_of(keys).await?)
     }
 }

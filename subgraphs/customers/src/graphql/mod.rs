@@ -16,6 +16,7 @@ use commerce_kernel::subgraph;
 use commerce_kernel::viewer::Viewer;
 
 use crate::AppState;
+use crate::service::CustomersService;
 use crate::service::{decode_id, ids};
 
 #[derive(MergedObject, Default)]
@@ -32,11 +33,23 @@ pub type CustomersSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub fn schema(state: AppState) -> CustomersSchema {
     // Loaders without a cache batch within a request and keep nothing across requests.
-    let delay = state.settings.loader_delay;
+    let delay = state.service.settings.loader_delay;
     builder()
-        .data(DataLoader::new(loaders::CustomerLoader(state.clone()), tokio::spawn).delay(delay))
-        .data(DataLoader::new(loaders::GroupsLoader(state.clone()), tokio::spawn).delay(delay))
-        .data(DataLoader::new(loaders::AddressesLoader(state.clone()), tokio::spawn).delay(delay))
+        .data(
+            DataLoader::new(loaders::CustomerLoader(state.service.clone()), tokio::spawn)
+                .delay(delay),
+        )
+        .data(
+            DataLoader::new(loaders::GroupsLoader(state.service.clone()), tokio::spawn)
+                .delay(delay),
+        )
+        .data(
+            DataLoader::new(
+                loaders::AddressesLoader(state.service.clone()),
+                tokio::spawn,
+            )
+            .delay(delay),
+        )
         .data(state)
         .finish()
 }
@@ -52,6 +65,10 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 
 fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
+}
+
+fn customers_service<'a>(ctx: &Context<'a>) -> &'a CustomersService {
+    &state(ctx).service
 }
 
 /// The request's viewer; a request that came without one (in-process tests) is anonymous.

@@ -10,8 +10,8 @@ use commerce_kernel::{GlobalId, GraphqlResultExt};
 
 use super::loaders::CustomerLoader;
 use super::types::{Customer, CustomerGroup, StaffMember, StaffRole, ViewerInfo};
-use super::{require, state, viewer};
-use crate::service::{account, admin, decode_id, ids};
+use super::{customers_service, require, viewer};
+use crate::service::{decode_id, ids};
 
 #[derive(Default)]
 pub struct ViewerQuery;
@@ -30,7 +30,10 @@ impl ViewerQuery {
         };
         let id = decode_id(id, ids::CUSTOMER).map_err(top_level)?;
         Ok(Some(Customer::new(
-            account::customer(state(ctx), id).await.map_err(top_level)?,
+            customers_service(ctx)
+                .customer(id)
+                .await
+                .map_err(top_level)?,
         )))
     }
 
@@ -40,7 +43,8 @@ impl ViewerQuery {
             return Ok(None);
         };
         let id = decode_id(id, ids::STAFF_MEMBER).map_err(top_level)?;
-        let member = admin::staff_member(state(ctx), id)
+        let member = customers_service(ctx)
+            .staff_member(id)
             .await
             .map_err(top_level)?;
         Ok(Some(StaffMember(member)))
@@ -85,7 +89,8 @@ impl AdminQuery {
     ) -> async_graphql::Result<Connection<String, Customer, TotalCount>> {
         require(ctx, "customers:read")?;
         let request = PageRequest::parse(first, after, last, before).map_err(top_level)?;
-        let (page, total) = admin::customers(state(ctx), &request)
+        let (page, total) = customers_service(ctx)
+            .customers(&request)
             .await
             .map_err(top_level)?;
         Ok(connection(
@@ -101,14 +106,14 @@ impl AdminQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<CustomerGroup>> {
         require(ctx, "customers:read")?;
-        let groups = admin::groups(state(ctx)).await.map_err(top_level)?;
+        let groups = customers_service(ctx).groups().await.map_err(top_level)?;
         Ok(groups.into_iter().map(CustomerGroup).collect())
     }
 
     /// Every staff role with its permissions (needs `staff:manage`).
     async fn staff_roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffRole>> {
         require(ctx, "staff:manage")?;
-        let roles = admin::roles(state(ctx)).await.map_err(top_level)?;
+        let roles = customers_service(ctx).roles().await.map_err(top_level)?;
         Ok(roles.into_iter().map(StaffRole).collect())
     }
 

@@ -10,11 +10,11 @@ use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{GlobalId, GraphqlResultExt};
 
 use super::loaders::{AddressesLoader, GroupsLoader};
-use super::{state, viewer};
+use super::{customers_service, viewer};
 use crate::domain;
+use crate::service::Account;
 use crate::service::ids;
 use crate::service::tokens::Session;
-use crate::service::{Account, account, admin};
 
 /// A shop customer. Name and id are public (reviews show an author); everything else only to
 /// the customer themself and to staff with `customers:read`.
@@ -142,7 +142,8 @@ impl Customer {
     ) -> async_graphql::Result<Connection<String, WishlistItem, TotalCount>> {
         self.guard(ctx)?;
         let request = PageRequest::parse(first, after, last, before).map_err(top_level)?;
-        let (page, total) = account::wishlist(state(ctx), self.record.id, &request)
+        let (page, total) = customers_service(ctx)
+            .wishlist(self.record.id, &request)
             .await
             .map_err(top_level)?;
         Ok(connection(
@@ -296,7 +297,8 @@ impl StaffMember {
         self.0.active
     }
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffRole>> {
-        let roles = admin::staff_roles(state(ctx), self.0.id)
+        let roles = customers_service(ctx)
+            .staff_roles(self.0.id)
             .await
             .map_err(top_level)?;
         Ok(roles.into_iter().map(StaffRole).collect())
@@ -358,7 +360,10 @@ impl AuthPayload {
         let Account::Customer(id) = self.account else {
             return Ok(None);
         };
-        let record = account::customer(state(ctx), id).await.map_err(top_level)?;
+        let record = customers_service(ctx)
+            .customer(id)
+            .await
+            .map_err(top_level)?;
         Ok(Some(Customer::for_owner(record)))
     }
 
@@ -367,7 +372,8 @@ impl AuthPayload {
         let Account::Staff(id) = self.account else {
             return Ok(None);
         };
-        let record = admin::staff_member(state(ctx), id)
+        let record = customers_service(ctx)
+            .staff_member(id)
             .await
             .map_err(top_level)?;
         Ok(Some(StaffMember(record)))

@@ -6,82 +6,19 @@ use commerce_kernel::GlobalId;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::TransactionTrait;
 
+use super::CustomersService;
 use super::{decode_id, ids};
-use crate::AppState;
 use crate::domain::{
     Address, AddressInput, AddressKind, Customer, CustomerError, CustomerGroup, RawAddress,
     WishlistItem, optional_text, required_text,
 };
 use crate::store;
 
-pub async fn customer(state: &AppState, id: i64) -> Result<Customer, CustomerError> {
-    store::find_customer(&state.db, id)
-        .await?
-        .ok_or_else(|| CustomerError::NotFound {
-            what: "customer",
-            id: GlobalId::encode(ids::CUSTOMER, id),
-        })
-}
-
-/// Customers by id, in one query whatever the count (for the per-request loaders).
-pub async fn customers_by_ids(
-    state: &AppState,
-    ids: &[i64],
-) -> Result<Vec<Customer>, CustomerError> {
-    Ok(store::customers_by_ids(&state.db, ids).await?)
-}
-
-/// Each customer's groups, in one query whatever the count.
-pub async fn groups_of(
-    state: &AppState,
-    customer_ids: &[i64],
-) -> Result<HashMap<i64, Vec<CustomerGroup>>, CustomerError> {
-    Ok(store::groups_of(&state.db, customer_ids).await?)
-}
-
-/// Each customer's address book, in one query whatever the count.
-pub async fn addresses_of(
-    state: &AppState,
-    customer_ids: &[i64],
-) -> Result<HashMap<i64, Vec<Address>>, CustomerError> {
-    Ok(store::addresses_of(&state.db, customer_ids).await?)
-}
-
 pub struct ProfileChanges<'a> {
     pub first_name: Option<&'a str>,
     pub last_name: Option<&'a str>,
     /// `Some("")` clears the phone number.
     pub phone: Option<&'a str>,
-}
-
-pub async fn update_profile(
-    state: &AppState,
-    customer_id: i64,
-    changes: ProfileChanges<'_>,
-) -> Result<Customer, CustomerError> {
-    let first_name = changes
-        .first_name
-        .map(|name| required_text("firstName", name, 100))
-        .transpose()?;
-    let last_name = changes
-        .last_name
-        .map(|name| required_text("lastName", name, 100))
-        .transpose()?;
-    let phone = changes
-        .phone
-        .map(|phone| optional_text("phone", Some(phone), 32))
-        .transpose()?;
-    store::update_profile(
-        &state.db,
-        customer_id,
-        store::ProfileUpdate {
-            first_name: first_name.as_deref(),
-            last_name: last_name.as_deref(),
-            phone: phone.as_ref().map(Option::as_deref),
-        },
-    )
-    .await?;
-    customer(state, customer_id).await
 }
 
 /// Which defaults a new or edited address should become.
@@ -100,78 +37,6 @@ impl Defaults {
         .into_iter()
         .flatten()
     }
-}
-
-pub async fn add_address(
-    state: &AppState,
-    customer_id: i64,
-    raw: &RawAddress<'_>,
-    defaults: Defaults,
-) -> Result<Address, CustomerError> {
-    let input = AddressInput::parse(raw)?;
-    let txn = state.db.begin().await?;
-    let address = store::insert_address(&txn, customer_id, &input).await?;
-    for kind in defaults.kinds() {
-        store::set_default_address(&txn, customer_id, kind, address.id).await?;
-    }
-    txn.commit().await?;
-    Ok(address)
-}
-
-pub async fn update_address(
-    state: &AppState,
-    customer_id: i64,
-    address_id: &str,
-    raw: &RawAddress<'_>,
-    defaults: Defaults,
-) -> Result<Address, CustomerError> {
-    let id = decode_id(address_id, ids::ADDRESS)?;
-    let input = AddressInput::parse(raw)?;
-    let txn = state.db.begin().await?;
-    if !store::update_address(&txn, customer_id, id, &input).await? {
-        return Err(address_not_found(address_id));
-    }
-    for kind in defaults.kinds() {
-        store::set_default_address(&txn, customer_id, kind, id).await?;
-    }
-    txn.commit().await?;
-    Ok(Address {
-        id,
-        customer_id,
-        fields: input,
-    })
-}
-
-pub async fn remove_address(
-    state: &AppState,
-    customer_id: i64,
-    address_id: &str,
-) -> Result<(), CustomerError> {
-    let id = decode_id(address_id, ids::ADDRESS)?;
-    let txn = state.db.begin().await?;
-    store::clear_defaults_for(&txn, customer_id, id).await?;
-    if !store::delete_address(&txn, customer_id, id).await? {
-        return Err(address_not_found(address_id));
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-pub async fn set_default_address(
-    state: &AppState,
-    customer_id: i64,
-    address_id: &str,
-    kind: AddressKind,
-) -> Result<Customer, CustomerError> {
-    let id = decode_id(address_id, ids::ADDRESS)?;
-    if store::find_address(&state.db, customer_id, id)
-        .await?
-        .is_none()
-    {
-        return Err(address_not_found(address_id));
-    }
-    store::set_default_address(&state.db, customer_id, kind, id).await?;
-    customer(state, customer_id).await
 }
 
 fn address_not_found(id: &str) -> CustomerError {
@@ -193,31 +58,154 @@ fn product_id(value: &str) -> Result<String, CustomerError> {
     Ok(value.trim().to_owned())
 }
 
-pub async fn add_to_wishlist(
-    state: &AppState,
-    customer_id: i64,
-    product: &str,
-) -> Result<(), CustomerError> {
-    let product = product_id(product)?;
-    Ok(store::add_to_wishlist(&state.db, customer_id, &product).await?)
-}
-
-/// Removes the product; `false` when it was not on the wishlist.
-pub async fn remove_from_wishlist(
-    state: &AppState,
-    customer_id: i64,
-    product: &str,
-) -> Result<bool, CustomerError> {
-    let product = product_id(product)?;
-    Ok(store::remove_from_wishlist(&state.db, customer_id, &product).await?)
-}
-
-pub async fn wishlist(
-    state: &AppState,
-    customer_id: i64,
-    request: &PageRequest,
-) -> Result<(Page<WishlistItem>, u64), CustomerError> {
-    let page = store::wishlist_page(&state.db, customer_id, request).await?;
-    let total = store::count_wishlist(&state.db, customer_id).await?;
-    Ok((page, total))
+impl CustomersService {
+    pub async fn customer(&self, id: i64) -> Result<Customer, CustomerError> {
+        store::find_customer(&self.db, id)
+            .await?
+            .ok_or_else(|| CustomerError::NotFound {
+                what: "customer",
+                id: GlobalId::encode(ids::CUSTOMER, id),
+            })
+    }
+    /// Customers by id, in one query whatever the count (for the per-request loaders).
+    pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<Customer>, CustomerError> {
+        Ok(store::customers_by_ids(&self.db, ids).await?)
+    }
+    /// Each customer's groups, in one query whatever the count.
+    pub async fn groups_of(
+        &self,
+        customer_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<CustomerGroup>>, CustomerError> {
+        Ok(store::groups_of(&self.db, customer_ids).await?)
+    }
+    /// Each customer's address book, in one query whatever the count.
+    pub async fn addresses_of(
+        &self,
+        customer_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<Address>>, CustomerError> {
+        Ok(store::addresses_of(&self.db, customer_ids).await?)
+    }
+    pub async fn update_profile(
+        &self,
+        customer_id: i64,
+        changes: ProfileChanges<'_>,
+    ) -> Result<Customer, CustomerError> {
+        let first_name = changes
+            .first_name
+            .map(|name| required_text("firstName", name, 100))
+            .transpose()?;
+        let last_name = changes
+            .last_name
+            .map(|name| required_text("lastName", name, 100))
+            .transpose()?;
+        let phone = changes
+            .phone
+            .map(|phone| optional_text("phone", Some(phone), 32))
+            .transpose()?;
+        store::update_profile(
+            &self.db,
+            customer_id,
+            store::ProfileUpdate {
+                first_name: first_name.as_deref(),
+                last_name: last_name.as_deref(),
+                phone: phone.as_ref().map(Option::as_deref),
+            },
+        )
+        .await?;
+        self.customer(customer_id).await
+    }
+    pub async fn add_address(
+        &self,
+        customer_id: i64,
+        raw: &RawAddress<'_>,
+        defaults: Defaults,
+    ) -> Result<Address, CustomerError> {
+        let input = AddressInput::parse(raw)?;
+        let txn = self.db.begin().await?;
+        let address = store::insert_address(&txn, customer_id, &input).await?;
+        for kind in defaults.kinds() {
+            store::set_default_address(&txn, customer_id, kind, address.id).await?;
+        }
+        txn.commit().await?;
+        Ok(address)
+    }
+    pub async fn update_address(
+        &self,
+        customer_id: i64,
+        address_id: &str,
+        raw: &RawAddress<'_>,
+        defaults: Defaults,
+    ) -> Result<Address, CustomerError> {
+        let id = decode_id(address_id, ids::ADDRESS)?;
+        let input = AddressInput::parse(raw)?;
+        let txn = self.db.begin().await?;
+        if !store::update_address(&txn, customer_id, id, &input).await? {
+            return Err(address_not_found(address_id));
+        }
+        for kind in defaults.kinds() {
+            store::set_default_address(&txn, customer_id, kind, id).await?;
+        }
+        txn.commit().await?;
+        Ok(Address {
+            id,
+            customer_id,
+            fields: input,
+        })
+    }
+    pub async fn remove_address(
+        &self,
+        customer_id: i64,
+        address_id: &str,
+    ) -> Result<(), CustomerError> {
+        let id = decode_id(address_id, ids::ADDRESS)?;
+        let txn = self.db.begin().await?;
+        store::clear_defaults_for(&txn, customer_id, id).await?;
+        if !store::delete_address(&txn, customer_id, id).await? {
+            return Err(address_not_found(address_id));
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+    pub async fn set_default_address(
+        &self,
+        customer_id: i64,
+        address_id: &str,
+        kind: AddressKind,
+    ) -> Result<Customer, CustomerError> {
+        let id = decode_id(address_id, ids::ADDRESS)?;
+        if store::find_address(&self.db, customer_id, id)
+            .await?
+            .is_none()
+        {
+            return Err(address_not_found(address_id));
+        }
+        store::set_default_address(&self.db, customer_id, kind, id).await?;
+        self.customer(customer_id).await
+    }
+    pub async fn add_to_wishlist(
+        &self,
+        customer_id: i64,
+        product: &str,
+    ) -> Result<(), CustomerError> {
+        let product = product_id(product)?;
+        Ok(store::add_to_wishlist(&self.db, customer_id, &product).await?)
+    }
+    /// Removes the product; `false` when it was not on the wishlist.
+    pub async fn remove_from_wishlist(
+        &self,
+        customer_id: i64,
+        product: &str,
+    ) -> Result<bool, CustomerError> {
+        let product = product_id(product)?;
+        Ok(store::remove_from_wishlist(&self.db, customer_id, &product).await?)
+    }
+    pub async fn wishlist(
+        &self,
+        customer_id: i64,
+        request: &PageRequest,
+    ) -> Result<(Page<WishlistItem>, u64), CustomerError> {
+        let page = store::wishlist_page(&self.db, customer_id, request).await?;
+        let total = store::count_wishlist(&self.db, customer_id).await?;
+        Ok((page, total))
+    }
 }

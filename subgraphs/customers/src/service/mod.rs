@@ -11,9 +11,29 @@ pub mod passwords;
 pub mod rate_limit;
 pub mod tokens;
 
+use std::sync::Arc;
+
 use commerce_kernel::GlobalId;
+use sea_orm::DatabaseConnection;
 
 pub use error::CustomerError;
+
+use crate::Settings;
+use mailer::Mailer;
+use passwords::Passwords;
+use rate_limit::RateLimiter;
+use tokens::TokenIssuer;
+
+/// The customers use cases over what they need; cheap to clone.
+#[derive(Clone)]
+pub struct CustomersService {
+    pub db: DatabaseConnection,
+    pub(crate) tokens: Arc<TokenIssuer>,
+    pub(crate) passwords: Arc<Passwords>,
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) settings: Arc<Settings>,
+}
 
 /// Global id type names this subgraph owns.
 pub mod ids {

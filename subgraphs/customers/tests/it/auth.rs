@@ -200,14 +200,15 @@ async fn raising_the_hash_cost_upgrades_each_hash_at_its_next_sign_in(backend: B
     let upgraded = commerce_customers::state_with(&app.config, stronger, mailer)
         .await
         .expect("a second instance");
-    let session = commerce_customers::service::auth::login(
-        &upgraded,
-        commerce_customers::service::auth::Realm::Customer,
-        "frances@example.com",
-        PASSWORD,
-        None,
-    )
-    .await;
+    let session = upgraded
+        .service
+        .login(
+            commerce_customers::service::auth::Realm::Customer,
+            "frances@example.com",
+            PASSWORD,
+            None,
+        )
+        .await;
     assert!(session.is_ok());
     let after = stored_hash(&app).await;
     assert!(after.contains("m=512,t=2,p=1"), "{after}");

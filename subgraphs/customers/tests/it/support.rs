@@ -47,7 +47,9 @@ impl TestApp {
         let mut state = commerce_customers::state_with(&config, settings, mailer.clone())
             .await
             .expect("builds the state");
-        let statements = SqlCounter::attach(&mut state.db);
+        // The use cases query through the service's connection.
+        let statements = SqlCounter::attach(&mut state.service.db);
+        state.db = state.service.db.clone();
         Self {
             app: commerce_customers::router(state.clone()),
             state,
