@@ -53,7 +53,7 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
             commerce_inventory::service::Clock::system(),
         ),
         reviews: commerce_reviews::AppState {
-            service: commerce_reviews::ReviewService::new(reviews_db, cache()),
+            service: commerce_reviews::ReviewsService::new(reviews_db, cache()),
         },
         pricing: seeded.pricing,
         customers: seeded.customers,

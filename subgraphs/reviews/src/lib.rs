@@ -14,7 +14,7 @@ use commerce_kernel::config::Config;
 use commerce_kernel::{cache, db, server, subgraph};
 
 pub use graphql::ReviewsSchema;
-pub use service::ReviewService;
+pub use service::ReviewsService;
 
 pub const DEFAULT_PORT: u16 = 4003;
 const DOMAIN: &str = "reviews";
@@ -22,7 +22,7 @@ const DOMAIN: &str = "reviews";
 /// Everything a running reviews subgraph holds: the service wraps the database and cache.
 #[derive(Clone)]
 pub struct AppState {
-    pub service: ReviewService,
+    pub service: ReviewsService,
 }
 
 /// Connects to (and migrates) the reviews database and builds the cache.
@@ -31,7 +31,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
         db::connect_and_migrate::<commerce_migrations::reviews::Migrator>(config, DOMAIN).await?;
     let cache = cache::from_config(config, DOMAIN).await?;
     Ok(AppState {
-        service: ReviewService::new(db, cache),
+        service: ReviewsService::new(db, cache),
     })
 }
 

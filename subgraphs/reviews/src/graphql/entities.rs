@@ -13,7 +13,7 @@ use commerce_kernel::error::top_level;
 use tokio::sync::OnceCell;
 
 use crate::domain::{ProductRef, RatingSummary, Review, ReviewId};
-use crate::service::ReviewService;
+use crate::service::ReviewsService;
 
 const PRODUCT: &str = "Product";
 
@@ -39,8 +39,8 @@ fn batches<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EntityBatches> {
     ctx.data::<EntityBatches>()
 }
 
-fn service<'a>(ctx: &Context<'a>) -> &'a ReviewService {
-    ctx.data_unchecked::<ReviewService>()
+fn service<'a>(ctx: &Context<'a>) -> &'a ReviewsService {
+    ctx.data_unchecked::<ReviewsService>()
 }
 
 /// The request's batch of products; call from the `Product` entity resolver.
@@ -61,7 +61,7 @@ pub fn product_batch(ctx: &Context<'_>) -> async_graphql::Result<Arc<ProductBatc
 
 /// Every `Product` representation of a request, and what its fields have loaded for all of them.
 pub struct ProductBatch {
-    service: ReviewService,
+    service: ReviewsService,
     ids: Vec<String>,
     ratings: Loaded<HashMap<String, RatingSummary>>,
     /// First pages by page size: requests may ask for several (aliases).
@@ -69,7 +69,7 @@ pub struct ProductBatch {
 }
 
 impl ProductBatch {
-    fn new(service: ReviewService, ids: Vec<String>) -> Self {
+    fn new(service: ReviewsService, ids: Vec<String>) -> Self {
         Self {
             service,
             ids,

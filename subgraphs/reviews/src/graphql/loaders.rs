@@ -8,10 +8,10 @@ use async_graphql::dataloader::Loader;
 use commerce_kernel::error::top_level;
 
 use crate::domain::{RatingSummary, Review, ReviewId};
-use crate::service::ReviewService;
+use crate::service::ReviewsService;
 
 /// Ratings by product id (cache first, then one query for the misses).
-pub struct RatingLoader(pub ReviewService);
+pub struct RatingLoader(pub ReviewsService);
 
 impl Loader<String> for RatingLoader {
     type Value = RatingSummary;
@@ -30,7 +30,7 @@ pub struct LatestReviews {
 }
 
 /// First pages of reviews: one window-function query per distinct page size in the batch.
-pub struct LatestReviewsLoader(pub ReviewService);
+pub struct LatestReviewsLoader(pub ReviewsService);
 
 impl Loader<LatestReviews> for LatestReviewsLoader {
     type Value = Vec<Review>;
@@ -64,7 +64,7 @@ impl Loader<LatestReviews> for LatestReviewsLoader {
 }
 
 /// Reviews by id, for the `review` root field (aliases batch together).
-pub struct ReviewLoader(pub ReviewService);
+pub struct ReviewLoader(pub ReviewsService);
 
 impl Loader<ReviewId> for ReviewLoader {
     type Value = Review;

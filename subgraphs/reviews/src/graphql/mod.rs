@@ -16,7 +16,7 @@ use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use commerce_kernel::subgraph;
 
 use crate::AppState;
-use crate::service::ReviewService;
+use crate::service::ReviewsService;
 use loaders::{LatestReviewsLoader, RatingLoader, ReviewLoader};
 use mutation::Mutation;
 use query::Query;
@@ -54,6 +54,6 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     subgraph::schema_builder(Query, Mutation).register_output_type::<results::ErrorResult>()
 }
 
-fn service_of<'a>(ctx: &Context<'a>) -> &'a ReviewService {
-    ctx.data_unchecked::<ReviewService>()
+fn service_of<'a>(ctx: &Context<'a>) -> &'a ReviewsService {
+    ctx.data_unchecked::<ReviewsService>()
 }

@@ -46,7 +46,7 @@ impl Moderated {
 }
 
 #[derive(Clone)]
-pub struct ReviewService {
+pub struct ReviewsService {
     db: DatabaseConnection,
     cache: SharedCache,
 }
@@ -61,7 +61,7 @@ fn rating_key(product_id: &str) -> String {
     format!("rating:{product_id}")
 }
 
-impl ReviewService {
+impl ReviewsService {
     pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
         Self { db, cache }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use commerce_kernel::cache::RedisCache;
-use commerce_reviews::ReviewService;
+use commerce_reviews::ReviewsService;
 use commerce_reviews::domain::ModerationAction;
 use commerce_testkit::{Backend, SqlCounter, on_both_backends, test_config};
 
@@ -31,11 +31,11 @@ async fn rating_cache_is_shared_and_invalidated_across_instances(backend: Backen
         let cache = RedisCache::connect(&redis, &namespace)
             .await
             .expect("connects to Redis");
-        ReviewService::new(db.clone(), Arc::new(cache))
+        ReviewsService::new(db.clone(), Arc::new(cache))
     };
     let (reader, moderator) = (instance().await, instance().await);
     let products = [product(1)];
-    let count = |service: &ReviewService| {
+    let count = |service: &ReviewsService| {
         let service = service.clone();
         let products = products.clone();
         async move { service.ratings(&products).await.expect("reads ratings")[&products[0]].count }

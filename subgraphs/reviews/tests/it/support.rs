@@ -7,7 +7,7 @@ use commerce_kernel::GlobalId;
 use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::viewer::Viewer;
 use commerce_reviews::domain::{NewReview, Review};
-use commerce_reviews::{AppState, ReviewService, ReviewsSchema};
+use commerce_reviews::{AppState, ReviewsSchema, ReviewsService};
 pub use commerce_testkit::ids::product;
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database};
 use serde_json::Value;
@@ -25,7 +25,7 @@ impl TestApp {
         let database =
             migrated_database::<commerce_migrations::reviews::Migrator>(backend, "reviews").await;
         let state = AppState {
-            service: ReviewService::new(database.db.clone(), Arc::new(MemoryCache::new(10_000))),
+            service: ReviewsService::new(database.db.clone(), Arc::new(MemoryCache::new(10_000))),
         };
         Self {
             schema: commerce_reviews::schema(state.clone()),
@@ -36,7 +36,7 @@ impl TestApp {
         }
     }
 
-    pub fn service(&self) -> &ReviewService {
+    pub fn service(&self) -> &ReviewsService {
         &self.state.service
     }
 
