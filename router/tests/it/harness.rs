@@ -149,6 +149,20 @@ impl TestRouter {
 }
 
 impl TestRouter {
+    /// Serves this router as the binary does, on a port-0 listener; returns its address.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(commerce_router::serve(
+            listener,
+            self.state(),
+            std::future::pending(),
+        ));
+        addr
+    }
+
     /// POSTs a JSON body and returns the response text unparsed (to check field order).
     pub async fn raw(&self, body: Value) -> String {
         let response = self

@@ -216,7 +216,7 @@ async fn lets_the_largest_real_operations_through_the_default_limits() {
     let router = committed_router(Config::default()).await;
     // GraphiQL's introspection query, the largest document any of our clients sends.
     let response = router
-        .post_json(&serde_json::json!({ "query": fixture("introspection_query.graphql") }))
+        .post_json(&serde_json::json!({ "query": include_str!("../../../schema/operations/graphiql_introspection.graphql") }))
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     assert!(response.body["data"]["__schema"]["types"].is_array());

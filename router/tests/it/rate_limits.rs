@@ -104,16 +104,7 @@ async fn without_a_key_header_the_peer_address_is_the_client() {
         },
         ..Config::default()
     };
-    let router = products_router_with(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(commerce_router::serve(
-        listener,
-        router.state(),
-        std::future::pending(),
-    ));
+    let addr = products_router_with(config).await.listen().await;
     let body = r#"{"query":"{ topProducts(first: 1) { upc } }"}"#;
     let mut statuses = Vec::new();
     for _ in 0..2 {

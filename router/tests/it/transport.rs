@@ -28,17 +28,7 @@ async fn listen(server: ServerConfig, body_limit: usize) -> SocketAddr {
         body_limit,
         ..Config::default()
     };
-    let router = products_router_with(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(commerce_router::serve(
-        listener,
-        router.state(),
-        std::future::pending(),
-    ));
-    addr
+    products_router_with(config).await.listen().await
 }
 
 fn post_head(addr: SocketAddr, framing: &str) -> String {

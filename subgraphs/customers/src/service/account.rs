@@ -67,10 +67,12 @@ impl CustomersService {
                 id: GlobalId::encode(ids::CUSTOMER, id),
             })
     }
+
     /// Customers by id, in one query whatever the count (for the per-request loaders).
     pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<Customer>, CustomerError> {
         Ok(store::customers_by_ids(&self.db, ids).await?)
     }
+
     /// Each customer's groups, in one query whatever the count.
     pub async fn groups_of(
         &self,
@@ -78,6 +80,7 @@ impl CustomersService {
     ) -> Result<HashMap<i64, Vec<CustomerGroup>>, CustomerError> {
         Ok(store::groups_of(&self.db, customer_ids).await?)
     }
+
     /// Each customer's address book, in one query whatever the count.
     pub async fn addresses_of(
         &self,
@@ -85,6 +88,7 @@ impl CustomersService {
     ) -> Result<HashMap<i64, Vec<Address>>, CustomerError> {
         Ok(store::addresses_of(&self.db, customer_ids).await?)
     }
+
     pub async fn update_profile(
         &self,
         customer_id: i64,
@@ -114,6 +118,7 @@ impl CustomersService {
         .await?;
         self.customer(customer_id).await
     }
+
     pub async fn add_address(
         &self,
         customer_id: i64,
@@ -129,6 +134,7 @@ impl CustomersService {
         txn.commit().await?;
         Ok(address)
     }
+
     pub async fn update_address(
         &self,
         customer_id: i64,
@@ -152,6 +158,7 @@ impl CustomersService {
             fields: input,
         })
     }
+
     pub async fn remove_address(
         &self,
         customer_id: i64,
@@ -166,6 +173,7 @@ impl CustomersService {
         txn.commit().await?;
         Ok(())
     }
+
     pub async fn set_default_address(
         &self,
         customer_id: i64,
@@ -182,6 +190,7 @@ impl CustomersService {
         store::set_default_address(&self.db, customer_id, kind, id).await?;
         self.customer(customer_id).await
     }
+
     pub async fn add_to_wishlist(
         &self,
         customer_id: i64,
@@ -190,6 +199,7 @@ impl CustomersService {
         let product = product_id(product)?;
         Ok(store::add_to_wishlist(&self.db, customer_id, &product).await?)
     }
+
     /// Removes the product; `false` when it was not on the wishlist.
     pub async fn remove_from_wishlist(
         &self,
@@ -199,6 +209,7 @@ impl CustomersService {
         let product = product_id(product)?;
         Ok(store::remove_from_wishlist(&self.db, customer_id, &product).await?)
     }
+
     pub async fn wishlist(
         &self,
         customer_id: i64,

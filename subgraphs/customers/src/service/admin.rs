@@ -35,6 +35,7 @@ impl CustomersService {
                 CustomerError::Conflict(format!("a group `{}` already exists", code.as_str()))
             })
     }
+
     async fn group(&self, code: &str) -> Result<CustomerGroup, CustomerError> {
         let code = GroupCode::parse(code)?;
         store::find_group(&self.db, &code)
@@ -44,6 +45,7 @@ impl CustomersService {
                 id: code.as_str().to_owned(),
             })
     }
+
     /// Puts the customer in the group (their next access token carries it); idempotent.
     pub async fn add_to_group(
         &self,
@@ -56,6 +58,7 @@ impl CustomersService {
         store::add_group_member(&self.db, id, group.id).await?;
         Ok(customer)
     }
+
     pub async fn remove_from_group(
         &self,
         customer_id: &str,
@@ -67,9 +70,11 @@ impl CustomersService {
         store::remove_group_member(&self.db, id, group.id).await?;
         Ok(customer)
     }
+
     pub async fn groups(&self) -> Result<Vec<CustomerGroup>, CustomerError> {
         Ok(store::all_groups(&self.db).await?)
     }
+
     pub async fn create_role(
         &self,
         code: &str,
@@ -91,9 +96,11 @@ impl CustomersService {
         txn.commit().await?;
         Ok(role)
     }
+
     pub async fn roles(&self) -> Result<Vec<StaffRole>, CustomerError> {
         Ok(store::all_roles(&self.db).await?)
     }
+
     pub async fn create_staff_member(
         &self,
         new: NewStaff<'_>,
@@ -133,6 +140,7 @@ impl CustomersService {
         txn.commit().await?;
         Ok(member)
     }
+
     pub async fn staff_member(&self, id: i64) -> Result<StaffMember, CustomerError> {
         store::find_staff_member(&self.db, id)
             .await?
@@ -141,6 +149,7 @@ impl CustomersService {
                 id: commerce_kernel::GlobalId::encode(ids::STAFF_MEMBER, id),
             })
     }
+
     /// Deactivating signs the member out everywhere and stops them signing in or refreshing;
     /// access tokens already issued lapse within minutes.
     pub async fn set_staff_active(
@@ -162,9 +171,11 @@ impl CustomersService {
         txn.commit().await?;
         self.staff_member(id).await
     }
+
     pub async fn staff_roles(&self, staff_id: i64) -> Result<Vec<StaffRole>, CustomerError> {
         Ok(store::roles_of_staff(&self.db, staff_id).await?)
     }
+
     pub async fn customers(
         &self,
         request: &PageRequest,

@@ -78,6 +78,7 @@ impl CustomersService {
         }
         Ok(())
     }
+
     /// Signs in with email and password, subject to the per-account and per-address limits.
     pub async fn login(
         &self,
@@ -116,6 +117,7 @@ impl CustomersService {
         let granted = entitlements(&self.db, account).await?;
         self.tokens.issue(&self.db, account, &family, granted).await
     }
+
     /// Re-hashes with today's parameters after raising them; a failure only delays the upgrade.
     async fn upgrade_hash(&self, account: Account, password: &str, stored: &str) {
         let upgraded = match self.passwords.upgrade(password.to_owned(), stored).await {
@@ -132,6 +134,7 @@ impl CustomersService {
             Err(error) => tracing::warn!(%error, "saving an upgraded password hash failed"),
         }
     }
+
     async fn check_limits(
         &self,
         account_key: &str,
@@ -168,6 +171,7 @@ impl CustomersService {
             None => Ok(()),
         }
     }
+
     /// Exchanges a refresh token for a new session; the presented token is used up.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, CustomerError> {
         let hash = OpaqueToken::hash(refresh_token);
@@ -201,6 +205,7 @@ impl CustomersService {
         txn.commit().await?;
         Ok(session)
     }
+
     /// Whether the account still exists and, for staff, is still active.
     async fn may_sign_in(&self, account: Account) -> Result<bool, CustomerError> {
         Ok(match account {
@@ -210,6 +215,7 @@ impl CustomersService {
                 .is_some_and(|member| member.active),
         })
     }
+
     /// A used refresh token came back: revoke its whole family, so whoever holds the newer token
     /// (the thief or the owner) must sign in again.
     async fn reuse_detected(&self, family: &str) -> CustomerError {
@@ -219,6 +225,7 @@ impl CustomersService {
             Err(error) => error.into(),
         }
     }
+
     /// Ends the session the refresh token belongs to. Unknown tokens are ignored.
     pub async fn logout(&self, refresh_token: &str) -> Result<(), CustomerError> {
         let hash = OpaqueToken::hash(refresh_token);
@@ -227,10 +234,12 @@ impl CustomersService {
         }
         Ok(())
     }
+
     /// Ends every session of the account; returns how many refresh tokens were revoked.
     pub async fn logout_everywhere(&self, account: Account) -> Result<u64, CustomerError> {
         Ok(store::revoke_subject(&self.db, &account.global_id()).await?)
     }
+
     /// Mails a single-use reset token if the email has an account; otherwise does nothing.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), CustomerError> {
         let Ok(email) = Email::parse(email) else {
@@ -257,6 +266,7 @@ impl CustomersService {
             .await;
         Ok(())
     }
+
     /// Sets a new password with a reset token, which then works no more, and signs the customer
     /// out everywhere.
     pub async fn reset_password(
@@ -285,6 +295,7 @@ impl CustomersService {
         txn.commit().await?;
         Ok(())
     }
+
     /// Changes a signed-in customer's password after checking the current one (rate limited like
     /// sign-in), and ends every session, so a stolen session does not outlive the change.
     pub async fn change_password(
