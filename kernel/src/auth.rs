@@ -8,6 +8,12 @@
 //!   half of the development key, read when the first token arrives (verifiers never create it);
 //! - signing: `jwt_private_key_path`, else the development key: `<data_dir>/dev-jwt-ed25519.pem`,
 //!   generated on first use by whichever service starts first, so one machine shares one key.
+//!
+//! Service tokens ([`ServiceTokens`]) let one subgraph call another's internal operations. They
+//! are signed with a separate key that every subgraph holds (`service_key_path`, else
+//! `<data_dir>/dev-service-ed25519.pem`), live a minute, and are the only tokens that become a
+//! [`Viewer::Service`]: a customer or staff token can never pass for one, and a token signed with
+//! the service key can never pass for a customer or staff member.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -35,12 +41,19 @@ use crate::viewer::Viewer;
 /// File name of the development signing key under `data_dir`.
 pub const DEV_KEY_FILE: &str = "dev-jwt-ed25519.pem";
 
+/// File name of the development service-token key under `data_dir`.
+pub const DEV_SERVICE_KEY_FILE: &str = "dev-service-ed25519.pem";
+
+/// How long a service token is valid: long enough for one call and its retries.
+const SERVICE_TOKEN_TTL_SECONDS: i64 = 60;
+
 /// What kind of account a token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SubjectKind {
     Customer,
     Staff,
+    Service,
 }
 
 /// The claims of an access token. `sub` is the account's global id.
@@ -71,6 +84,7 @@ impl AccessClaims {
                 id: self.sub,
                 permissions: self.permissions,
             },
+            SubjectKind::Service => Viewer::Service { name: self.sub },
         }
     }
 }
@@ -170,15 +184,19 @@ impl SigningKey {
 
     /// Loads `<dir>/dev-jwt-ed25519.pem`, generating it first if no service has yet.
     pub fn development(dir: &Path) -> anyhow::Result<Self> {
-        let path = dir.join(DEV_KEY_FILE);
-        if !path.exists() {
-            write_new_dev_key(&path)?;
-        }
         tracing::warn!(
-            path = %path.display(),
+            dir = %dir.display(),
             "signing access tokens with the development key; set jwt_private_key_path in production"
         );
-        Self::from_pem_file(&path)
+        Self::development_file(&dir.join(DEV_KEY_FILE))
+    }
+
+    /// Loads a development key file, generating it first if no service has yet.
+    fn development_file(path: &Path) -> anyhow::Result<Self> {
+        if !path.exists() {
+            write_new_dev_key(path)?;
+        }
+        Self::from_pem_file(path)
     }
 
     pub fn public_key(&self) -> &PublicKey {
@@ -190,6 +208,57 @@ impl SigningKey {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.public.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).context("signing an access token")
+    }
+}
+
+/// Signs the short-lived tokens with which a subgraph calls another's internal operations.
+pub struct ServiceTokens {
+    key: SigningKey,
+    name: String,
+    issuer: String,
+    audience: String,
+}
+
+impl ServiceTokens {
+    /// The configured service key (`service_key_path`), else the development one under
+    /// `data_dir`, signing for the service `name`.
+    pub fn from_config(config: &Config, name: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: service_key(config)?,
+            name: name.to_owned(),
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+        })
+    }
+
+    /// A fresh token naming this service; valid for a minute.
+    pub fn issue(&self) -> anyhow::Result<String> {
+        let now = unix_now();
+        self.key.sign(&AccessClaims {
+            sub: self.name.clone(),
+            kind: SubjectKind::Service,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now,
+            exp: now + SERVICE_TOKEN_TTL_SECONDS,
+            groups: Vec::new(),
+            permissions: Vec::new(),
+        })
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|elapsed| i64::try_from(elapsed.as_secs()).ok())
+        .unwrap_or_default()
+}
+
+fn service_key(config: &Config) -> anyhow::Result<SigningKey> {
+    match &config.service_key_path {
+        Some(path) => SigningKey::from_pem_file(path),
+        None => SigningKey::development_file(&config.data_dir.join(DEV_SERVICE_KEY_FILE)),
     }
 }
 
@@ -236,6 +305,8 @@ fn tempfile_in(dir: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
 pub struct Verifier {
     keys: KeySource,
     validation: Validation,
+    /// The service-token key: tokens it signed are services, and only those are.
+    service: Option<PublicKey>,
 }
 
 enum KeySource {
@@ -255,7 +326,14 @@ impl Verifier {
         Self {
             keys: KeySource::Fixed(keys),
             validation: validation(issuer, audience),
+            service: None,
         }
+    }
+
+    /// Also accepts service tokens signed by `key` (see [`ServiceTokens`]).
+    pub fn with_service_key(mut self, key: PublicKey) -> Self {
+        self.service = Some(key);
+        self
     }
 
     /// Verifies tokens against the JWKS at `url`, fetched on first use and again when a token
@@ -264,37 +342,46 @@ impl Verifier {
         Self {
             keys: KeySource::Jwks(JwksCache::new(url, min_refresh)),
             validation: validation(issuer, audience),
+            service: None,
         }
     }
 
-    /// The verifier the configuration asks for (see the module docs for the precedence).
+    /// The verifier the configuration asks for (see the module docs for the precedence); it
+    /// accepts service tokens signed with the configured service key.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let (issuer, audience) = (&config.jwt_issuer, &config.jwt_audience);
-        if let Some(url) = &config.jwks_url {
-            return Ok(Self::with_jwks_url(
-                url,
-                issuer,
-                audience,
-                Duration::from_secs(10),
-            ));
-        }
-        let key = match (&config.jwt_public_key_path, &config.jwt_private_key_path) {
-            (Some(path), _) => PublicKey::from_pem_file(path)?,
-            (None, Some(path)) => SigningKey::from_pem_file(path)?.public,
-            (None, None) => {
-                return Ok(Self {
+        let verifier = if let Some(url) = &config.jwks_url {
+            Self::with_jwks_url(url, issuer, audience, Duration::from_secs(10))
+        } else {
+            match (&config.jwt_public_key_path, &config.jwt_private_key_path) {
+                (Some(path), _) => {
+                    Self::with_keys(&[PublicKey::from_pem_file(path)?], issuer, audience)
+                }
+                (None, Some(path)) => {
+                    Self::with_keys(&[SigningKey::from_pem_file(path)?.public], issuer, audience)
+                }
+                (None, None) => Self {
                     keys: KeySource::DevFile(config.data_dir.join(DEV_KEY_FILE), RwLock::default()),
                     validation: validation(issuer, audience),
-                });
+                    service: None,
+                },
             }
         };
-        Ok(Self::with_keys(&[key], issuer, audience))
+        Ok(verifier.with_service_key(service_key(config)?.public))
     }
 
     /// Checks the signature, expiry, issuer and audience of `token`.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, KernelError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
         let kid = header.kid.ok_or_else(invalid_token)?;
+        if let Some(service) = self.service.as_ref().filter(|key| key.kid == kid) {
+            return self
+                .decode(token, &service.decoding_key())
+                .and_then(|claims| match claims.kind {
+                    SubjectKind::Service => Ok(claims),
+                    _ => Err(invalid_token()),
+                });
+        }
         let key = match &self.keys {
             KeySource::Fixed(keys) => keys.get(&kid).cloned(),
             KeySource::Jwks(cache) => cache.key(&kid).await?,
@@ -304,7 +391,15 @@ impl Verifier {
                 .map(|key| key.decoding_key()),
         };
         let key = key.ok_or_else(invalid_token)?;
-        jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation)
+        self.decode(token, &key)
+            .and_then(|claims| match claims.kind {
+                SubjectKind::Service => Err(invalid_token()),
+                _ => Ok(claims),
+            })
+    }
+
+    fn decode(&self, token: &str, key: &DecodingKey) -> Result<AccessClaims, KernelError> {
+        jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => {
@@ -462,16 +557,6 @@ mod tests {
         }
     }
 
-    fn unix_now() -> i64 {
-        i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock after 1970")
-                .as_secs(),
-        )
-        .expect("seconds fit i64")
-    }
-
     fn bearer(token: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("ascii");
@@ -612,5 +697,39 @@ mod tests {
             2,
             "refetched for the new kid"
         );
+    }
+
+    #[tokio::test]
+    async fn service_tokens_are_services_and_only_they_are() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let tokens = ServiceTokens::from_config(&config, "checkout").expect("service key");
+        let verifier = Verifier::from_config(&config).expect("verifier");
+        let viewer = verifier
+            .viewer(&bearer(&tokens.issue().expect("token")))
+            .await;
+        assert_eq!(
+            code(viewer),
+            Ok(Viewer::Service {
+                name: "checkout".into()
+            })
+        );
+        // A staff token signed with the service key is refused, and a service claim signed
+        // with the users' key too: neither key can stand in for the other.
+        let staff_by_service_key = tokens
+            .key
+            .sign(&claims(SubjectKind::Staff, 60))
+            .expect("signs");
+        let refused = verifier.viewer(&bearer(&staff_by_service_key)).await;
+        assert_eq!(code(refused), Err(ErrorCode::Unauthenticated));
+        let users = SigningKey::development(dir.path()).expect("users' key");
+        let service_by_users_key = users
+            .sign(&claims(SubjectKind::Service, 60))
+            .expect("signs");
+        let refused = verifier.viewer(&bearer(&service_by_users_key)).await;
+        assert_eq!(code(refused), Err(ErrorCode::Unauthenticated));
     }
 }

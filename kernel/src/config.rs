@@ -6,6 +6,7 @@
 //!   `DATABASE_URL` and `REDIS_URL`; `COMMERCE_ROUTER_*` and `COMMERCE_STACK_*` belong to the
 //!   router and the all-in-one binary, which read them themselves
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,14 @@ pub struct Config {
     /// The PEM Ed25519 private key (PKCS#8) that signs access tokens. When unset, a
     /// development key is generated under `data_dir` on first run.
     pub jwt_private_key_path: Option<PathBuf>,
+    /// The PEM Ed25519 private key (PKCS#8) that every subgraph signs and checks service tokens
+    /// with, for calls between subgraphs. When unset, a development key under `data_dir`.
+    pub service_key_path: Option<PathBuf>,
+    /// Where other subgraphs are, by domain (`payments = "http://payments:4008/graphql"`, or
+    /// `COMMERCE_SERVICES__PAYMENTS`); a domain not listed is on 127.0.0.1 at its default port.
+    pub services: BTreeMap<String, String>,
+    /// How long a call to another subgraph may take before it counts as unavailable.
+    pub internal_timeout_ms: u64,
 }
 
 impl Default for Config {
@@ -66,6 +75,9 @@ impl Default for Config {
             jwks_url: None,
             jwt_public_key_path: None,
             jwt_private_key_path: None,
+            service_key_path: None,
+            services: BTreeMap::new(),
+            internal_timeout_ms: 5_000,
         }
     }
 }
@@ -90,6 +102,7 @@ const FOREIGN_NAMESPACES: [&str; 2] = ["router_", "stack_"];
 pub fn load_from(file: &Path) -> Result<Config, ConfigError> {
     let own_keys = Env::prefixed("COMMERCE_")
         .ignore(&["config"])
+        .split("__")
         .filter(|key| !FOREIGN_NAMESPACES.iter().any(|ns| key.starts_with(ns)));
     Figment::from(Serialized::defaults(Config::default()))
         .merge(Toml::file(file))
@@ -130,6 +143,16 @@ mod tests {
             assert_eq!(
                 config.database_url.as_deref(),
                 Some("postgres://localhost/shop")
+            );
+
+            jail.set_env(
+                "COMMERCE_SERVICES__PAYMENTS",
+                "http://payments:4008/graphql",
+            );
+            let config = load_from(Path::new("commerce.toml")).expect("valid config");
+            assert_eq!(
+                config.services.get("payments").map(String::as_str),
+                Some("http://payments:4008/graphql")
             );
 
             jail.set_env("COMMERCE_DATABSE_URL", "typo");

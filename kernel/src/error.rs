@@ -18,6 +18,8 @@ pub enum ErrorCode {
     Conflict,
     InsufficientStock,
     RateLimited,
+    /// Another service this one needs did not answer (down, timing out, overloaded).
+    ServiceUnavailable,
     InternalServerError,
 }
 
@@ -31,6 +33,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::InsufficientStock => "INSUFFICIENT_STOCK",
             Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod id;
+pub mod internal;
 pub mod money;
 pub mod pagination;
 pub mod server;

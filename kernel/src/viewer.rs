@@ -23,6 +23,11 @@ pub enum Viewer {
         id: String,
         permissions: Vec<String>,
     },
+    /// Another subgraph, calling with a short-lived service token (`auth::ServiceTokens`).
+    Service {
+        /// The calling subgraph's domain, such as `checkout`.
+        name: String,
+    },
 }
 
 impl Viewer {
@@ -42,11 +47,13 @@ impl Viewer {
     }
 
     /// Checks that a staff member holds `permission`; customers and anonymous callers never do.
+    /// Another subgraph passes: services act for the shop itself (orders cancelling a payment).
     pub fn require_permission(&self, permission: Permission) -> Result<(), KernelError> {
         match self {
             Self::Staff { permissions, .. } if permissions.iter().any(|p| p == permission) => {
                 Ok(())
             }
+            Self::Service { .. } => Ok(()),
             Self::Staff { .. } | Self::Customer { .. } => Err(KernelError::new(
                 ErrorCode::Forbidden,
                 format!("this needs the `{permission}` permission"),
@@ -54,6 +61,22 @@ impl Viewer {
             Self::Anonymous => Err(KernelError::new(
                 ErrorCode::Unauthenticated,
                 "sign in first",
+            )),
+        }
+    }
+
+    /// Checks that the caller is another subgraph, returning its name: internal operations are
+    /// for services only, whatever a staff member's permissions.
+    pub fn require_service(&self) -> Result<&str, KernelError> {
+        match self {
+            Self::Service { name } => Ok(name),
+            Self::Anonymous => Err(KernelError::new(
+                ErrorCode::Unauthenticated,
+                "this operation is internal to the shop's services",
+            )),
+            Self::Customer { .. } | Self::Staff { .. } => Err(KernelError::new(
+                ErrorCode::Forbidden,
+                "this operation is internal to the shop's services",
             )),
         }
     }
@@ -91,5 +114,29 @@ mod tests {
             .require_permission("catalog:write")
             .map_err(|e| e.code);
         assert_eq!(anonymous, Err(ErrorCode::Unauthenticated));
+        let service = Viewer::Service {
+            name: "checkout".into(),
+        };
+        assert!(service.require_permission("catalog:write").is_ok());
+    }
+
+    #[test]
+    fn only_services_pass_the_internal_check() {
+        let service = Viewer::Service {
+            name: "checkout".into(),
+        };
+        assert_eq!(service.require_service(), Ok("checkout"));
+        let staff = Viewer::Staff {
+            id: "s".into(),
+            permissions: vec!["orders:write".into()],
+        };
+        assert_eq!(
+            staff.require_service().map_err(|e| e.code),
+            Err(ErrorCode::Forbidden)
+        );
+        assert_eq!(
+            Viewer::Anonymous.require_service().map_err(|e| e.code),
+            Err(ErrorCode::Unauthenticated)
+        );
     }
 }

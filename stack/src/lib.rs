@@ -64,6 +64,8 @@ const DEMO_SEED: u64 = 42;
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = commerce_kernel::config::load()?;
     commerce_kernel::telemetry::init(&config);
+    let listeners = Listeners::bind(cli.listen).await?;
+    let config = listeners.config(&config)?;
     let subgraphs = Subgraphs::connect(&config).await?;
     if cli.demo != DemoData::None {
         subgraphs.load_demo(cli.demo.products()).await?;
@@ -72,7 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let shutdown = CancellationToken::new();
-    let stack = start(subgraphs, cli.listen, shutdown.clone()).await?;
+    let stack = start(subgraphs, listeners, shutdown.clone()).await?;
     println!("{}", banner(&stack, cli.demo));
     tokio::spawn({
         let shutdown = shutdown.clone();
@@ -181,11 +183,47 @@ impl Subgraphs {
     }
 }
 
-/// Serves every subgraph, then the router in front of them. With port 0 every part takes a free
-/// port; otherwise subgraphs take the ports after the router's (4001, 4002, ...).
+/// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
+pub const SUBGRAPHS: [&str; 5] = ["catalog", "inventory", "reviews", "pricing", "customers"];
+
+/// The router's and every subgraph's listener, bound before any subgraph is built so that each
+/// one's configuration can say where the others are (for calls between subgraphs).
+pub struct Listeners {
+    router: TcpListener,
+    subgraphs: Vec<(&'static str, TcpListener)>,
+}
+
+impl Listeners {
+    /// Binds `listen` for the router and the ports after it for the subgraphs; with port 0
+    /// (tests) or a taken port, any free one.
+    pub async fn bind(listen: SocketAddr) -> anyhow::Result<Self> {
+        let router = bind(listen).await?;
+        let mut subgraphs = Vec::new();
+        for (offset, name) in (1u16..).zip(SUBGRAPHS) {
+            let port = match listen.port() {
+                0 => 0,
+                port => port.saturating_add(offset),
+            };
+            subgraphs.push((name, bind(SocketAddr::new(listen.ip(), port)).await?));
+        }
+        Ok(Self { router, subgraphs })
+    }
+
+    /// `config` with `services` naming where each subgraph of this stack listens.
+    pub fn config(&self, config: &Config) -> anyhow::Result<Config> {
+        let mut config = config.clone();
+        for (name, listener) in &self.subgraphs {
+            let url = format!("http://{}/graphql", listener.local_addr()?);
+            config.services.insert((*name).to_owned(), url);
+        }
+        Ok(config)
+    }
+}
+
+/// Serves every subgraph on its listener, then the router in front of them.
 pub async fn start(
     subgraphs: Subgraphs,
-    listen: SocketAddr,
+    listeners: Listeners,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
@@ -200,21 +238,18 @@ pub async fn start(
             Ok(())
         }
     });
-    let apps = [
+    let mut apps = HashMap::from([
         ("catalog", commerce_catalog::router(subgraphs.catalog)),
         ("inventory", commerce_inventory::router(subgraphs.inventory)),
         ("reviews", commerce_reviews::router(subgraphs.reviews)),
         ("pricing", commerce_pricing::router(subgraphs.pricing)),
         ("customers", commerce_customers::router(subgraphs.customers)),
-    ];
+    ]);
     let mut addresses = Vec::new();
-    for (offset, (name, app)) in (1u16..).zip(apps) {
-        let port = if listen.port() == 0 {
-            0
-        } else {
-            listen.port().saturating_add(offset)
-        };
-        let listener = bind(SocketAddr::new(listen.ip(), port)).await?;
+    for (name, listener) in listeners.subgraphs {
+        let app = apps
+            .remove(name)
+            .with_context(|| format!("no app for the subgraph {name}"))?;
         addresses.push((name, listener.local_addr()?));
         tasks.spawn(serve_subgraph(
             listener,
@@ -222,7 +257,14 @@ pub async fn start(
             shutdown.clone().cancelled_owned(),
         ));
     }
-    let router = start_router(listen, &addresses, redis_url, &mut tasks, shutdown).await?;
+    let router = start_router(
+        listeners.router,
+        &addresses,
+        redis_url,
+        &mut tasks,
+        shutdown,
+    )
+    .await?;
     Ok(Stack {
         router,
         subgraphs: addresses,
@@ -231,7 +273,7 @@ pub async fn start(
 }
 
 async fn start_router(
-    listen: SocketAddr,
+    listener: TcpListener,
     subgraphs: &[(&'static str, SocketAddr)],
     redis_url: Option<String>,
     tasks: &mut JoinSet<anyhow::Result<()>>,
@@ -257,7 +299,7 @@ async fn start_router(
             ..Default::default()
         });
     let config = commerce_router::Config {
-        listen,
+        listen: listener.local_addr()?,
         subgraphs: overrides,
         hot_reload: false,
         authentication: commerce_router::config::AuthenticationConfig { jwt },
@@ -270,7 +312,6 @@ async fn start_router(
     };
     let state = commerce_router::RouterState::from_sdl(SUPERGRAPH, config)
         .context("loading the committed supergraph")?;
-    let listener = bind(listen).await?;
     let addr = listener.local_addr()?;
     tasks.spawn(commerce_router::serve(
         listener,

@@ -19,6 +19,13 @@ pub fn customer(n: i64, groups: &[&str]) -> Viewer {
     }
 }
 
+/// Another subgraph, as its service token makes it (for internal operations).
+pub fn service(name: &str) -> Viewer {
+    Viewer::Service {
+        name: name.to_owned(),
+    }
+}
+
 /// Global ids of other subgraphs' entities, as they arrive in representations and inputs.
 pub mod ids {
     use commerce_kernel::GlobalId;

@@ -113,8 +113,19 @@ fn graph_enum_value(name: &str) -> String {
 }
 
 /// Where the committed schema files live.
+///
+/// Found from the running crate's directory when cargo says which it is: worktrees of this
+/// repository may share one `target/`, where a build from another checkout would otherwise
+/// point at that checkout's files.
 pub fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema")
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir
+        .ancestors()
+        .map(|dir| dir.join("schema"))
+        .find(|dir| dir.join("supergraph.graphql").is_file())
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema"))
 }
 
 /// Our subgraphs and their default local URLs, in composition order.

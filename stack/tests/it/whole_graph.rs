@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use commerce_kernel::cache::MemoryCache;
-use commerce_stack::{Stack, Subgraphs, start};
+use commerce_stack::{Listeners, Stack, Subgraphs, start};
 use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -24,7 +24,11 @@ impl Drop for TestStack {
 }
 
 async fn test_stack(backend: Backend, products: usize) -> TestStack {
-    let config = test_config(backend).await;
+    let test_config = test_config(backend).await;
+    let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("binds free ports");
+    let config = listeners.config(&test_config).expect("addresses");
     let seeded = Subgraphs::connect(&config)
         .await
         .expect("subgraphs connect");
@@ -60,19 +64,15 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         redis_url: None,
     };
     let shutdown = CancellationToken::new();
-    let stack = start(
-        subgraphs,
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        shutdown.clone(),
-    )
-    .await
-    .expect("stack starts");
+    let stack = start(subgraphs, listeners, shutdown.clone())
+        .await
+        .expect("stack starts");
     TestStack {
         router: stack.router,
         counters,
         shutdown,
         _stack: stack,
-        _config: config,
+        _config: test_config,
     }
 }
 

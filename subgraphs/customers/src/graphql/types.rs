@@ -386,6 +386,8 @@ pub enum ViewerKind {
     Anonymous,
     Customer,
     Staff,
+    /// Another subgraph calling with a service token.
+    Service,
 }
 
 pub struct ViewerInfo(pub Viewer);
@@ -397,12 +399,13 @@ impl ViewerInfo {
             Viewer::Anonymous => ViewerKind::Anonymous,
             Viewer::Customer { .. } => ViewerKind::Customer,
             Viewer::Staff { .. } => ViewerKind::Staff,
+            Viewer::Service { .. } => ViewerKind::Service,
         }
     }
-    /// The account's global id; null when anonymous.
+    /// The account's global id; null when anonymous or a service.
     async fn id(&self) -> Option<ID> {
         match &self.0 {
-            Viewer::Anonymous => None,
+            Viewer::Anonymous | Viewer::Service { .. } => None,
             Viewer::Customer { id, .. } | Viewer::Staff { id, .. } => Some(ID(id.clone())),
         }
     }

@@ -39,7 +39,7 @@ pub fn account_of(viewer: &commerce_kernel::viewer::Viewer) -> Result<Account, C
     match viewer {
         Viewer::Customer { id, .. } => Ok(Account::Customer(decode_id(id, ids::CUSTOMER)?)),
         Viewer::Staff { id, .. } => Ok(Account::Staff(decode_id(id, ids::STAFF_MEMBER)?)),
-        Viewer::Anonymous => Err(commerce_kernel::KernelError::new(
+        Viewer::Anonymous | Viewer::Service { .. } => Err(commerce_kernel::KernelError::new(
             commerce_kernel::ErrorCode::Unauthenticated,
             "sign in first",
         )
