@@ -8,13 +8,21 @@ pub mod catalog;
 pub mod cli;
 pub mod customers;
 pub mod inventory;
+pub mod payments;
 pub mod pricing;
 pub mod reviews;
 
 pub use sea_orm_migration;
 
 /// The domains that have migrations, in the order the CLI applies them.
-pub const DOMAINS: &[&str] = &["catalog", "inventory", "reviews", "pricing", "customers"];
+pub const DOMAINS: &[&str] = &[
+    "catalog",
+    "inventory",
+    "reviews",
+    "pricing",
+    "customers",
+    "payments",
+];
 
 /// Which way to move a domain's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
@@ -37,6 +45,7 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "reviews" => run::<reviews::Migrator>(db, action).await,
         "pricing" => run::<pricing::Migrator>(db, action).await,
         "customers" => run::<customers::Migrator>(db, action).await,
+        "payments" => run::<payments::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),
     }
 }

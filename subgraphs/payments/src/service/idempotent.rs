@@ -1,0 +1,95 @@
+//! Idempotency keys for money mutations. The first request with a key claims it as its
+//! transaction's first write, and stores what it recorded in the same transaction; a replay
+//! returns that record and changes nothing; the same key with a different request is a
+//! conflict. A request refused before reaching the provider rolls back, key included, so it
+//! may be retried with the same key; once the provider was asked, its answer (a decline, a
+//! failed capture) is the key's result for good.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::PaymentError;
+use crate::domain::{IdempotencyKey, IntentId, PaymentIntent};
+use crate::provider::ProviderFailure;
+use crate::store::idempotency;
+
+/// What a money mutation recorded: the result every replay of its key returns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Recorded {
+    Intent(Box<PaymentIntent>),
+    /// The authorization was declined; the intent is stored as failed.
+    Declined {
+        intent_id: IntentId,
+        failure: ProviderFailure,
+    },
+    /// The provider refused a capture, void or refund of this intent.
+    ProviderFailed {
+        intent_id: IntentId,
+        failure: ProviderFailure,
+    },
+}
+
+impl Recorded {
+    pub fn into_result(self) -> Result<PaymentIntent, PaymentError> {
+        match self {
+            Self::Intent(intent) => Ok(*intent),
+            Self::Declined { failure, .. } => Err(PaymentError::Declined(failure)),
+            Self::ProviderFailed { failure, .. } => Err(PaymentError::ProviderFailed(failure)),
+        }
+    }
+}
+
+/// A stable fingerprint of an operation and its (already validated) input.
+pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, PaymentError> {
+    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
+    let mut hasher = Sha256::new();
+    hasher.update(operation.as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Claims `key` in `txn`. `None`: the key is ours, go on. `Some`: the stored result of the
+/// first request with this key, to return as is.
+pub async fn claim<T: DeserializeOwned>(
+    txn: &DatabaseTransaction,
+    key: &IdempotencyKey,
+    operation: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<T>, PaymentError> {
+    if idempotency::claim(txn, key, operation, hash, now).await? {
+        return Ok(None);
+    }
+    let record = idempotency::find(txn, key)
+        .await?
+        .context("a claimed idempotency key has no record")?;
+    if record.operation != operation || record.request_hash != hash {
+        return Err(PaymentError::KeyReused {
+            key: key.as_str().to_owned(),
+        });
+    }
+    tracing::debug!(
+        key = key.as_str(),
+        operation,
+        "replaying an idempotent request"
+    );
+    let stored = serde_json::from_str(&record.response).context("reading a stored result")?;
+    Ok(Some(stored))
+}
+
+/// Stores the key's result and commits everything the request did.
+pub async fn finish<T: Serialize>(
+    txn: DatabaseTransaction,
+    key: &IdempotencyKey,
+    result: &T,
+) -> Result<(), PaymentError> {
+    let response = serde_json::to_string(result).context("serializing a result")?;
+    idempotency::save_response(&txn, key, &response).await?;
+    txn.commit().await?;
+    Ok(())
+}

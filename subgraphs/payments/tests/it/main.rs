@@ -1,0 +1,13 @@
+//! Integration tests of the payments subgraph, on SQLite and PostgreSQL.
+
+mod access;
+mod authorize;
+mod concurrency;
+mod demo;
+mod http;
+mod migrations;
+mod movements;
+mod orders;
+mod sdl;
+mod support;
+mod webhooks;
