@@ -140,6 +140,7 @@ pub struct Subgraphs {
     pub reviews: commerce_reviews::AppState,
     pub pricing: commerce_pricing::AppState,
     pub customers: commerce_customers::AppState,
+    pub payments: commerce_payments::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
 }
@@ -163,6 +164,9 @@ impl Subgraphs {
             customers: commerce_customers::state(config)
                 .await
                 .context("starting customers")?,
+            payments: commerce_payments::state(config)
+                .await
+                .context("starting payments")?,
         })
     }
 
@@ -179,12 +183,20 @@ impl Subgraphs {
         commerce_reviews::demo::seed(&self.reviews, &product_ids, DEMO_SEED).await?;
         commerce_pricing::demo::seed(&self.pricing, &variant_ids, DEMO_SEED).await?;
         commerce_customers::demo::seed(&self.customers, DEMO_SEED).await?;
+        commerce_payments::demo::seed(&self.payments, DEMO_SEED).await?;
         Ok(())
     }
 }
 
 /// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
-pub const SUBGRAPHS: [&str; 5] = ["catalog", "inventory", "reviews", "pricing", "customers"];
+pub const SUBGRAPHS: [&str; 6] = [
+    "catalog",
+    "inventory",
+    "reviews",
+    "pricing",
+    "customers",
+    "payments",
+];
 
 /// The router's and every subgraph's listener, bound before any subgraph is built so that each
 /// one's configuration can say where the others are (for calls between subgraphs).
@@ -244,6 +256,7 @@ pub async fn start(
         ("reviews", commerce_reviews::router(subgraphs.reviews)),
         ("pricing", commerce_pricing::router(subgraphs.pricing)),
         ("customers", commerce_customers::router(subgraphs.customers)),
+        ("payments", commerce_payments::router(subgraphs.payments)),
     ]);
     let mut addresses = Vec::new();
     for (name, listener) in listeners.subgraphs {

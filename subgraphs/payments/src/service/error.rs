@@ -6,7 +6,7 @@ use commerce_kernel::{DomainError, ErrorCode, KernelError, ValidationError};
 use sea_orm::DbErr;
 
 use crate::domain::RuleViolation;
-use crate::provider::ProviderFailure;
+use crate::provider::{FailureCode, ProviderFailure};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
@@ -41,6 +41,9 @@ impl DomainError for PaymentError {
             Self::Invalid(_) | Self::Declined(_) => ErrorCode::BadUserInput,
             Self::Refused(RuleViolation::InvalidAmount { .. }) => ErrorCode::BadUserInput,
             Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::ProviderFailed(failure) if failure.code == FailureCode::ProviderUnavailable => {
+                ErrorCode::ServiceUnavailable
+            }
             Self::Refused(_)
             | Self::ProviderFailed(_)
             | Self::KeyReused { .. }
