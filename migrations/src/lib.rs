@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod customers;
 pub mod inventory;
+pub mod orders;
 pub mod payments;
 pub mod pricing;
 pub mod reviews;
@@ -21,6 +22,7 @@ pub const DOMAINS: &[&str] = &[
     "reviews",
     "pricing",
     "customers",
+    "orders",
     "payments",
 ];
 
@@ -45,6 +47,7 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "reviews" => run::<reviews::Migrator>(db, action).await,
         "pricing" => run::<pricing::Migrator>(db, action).await,
         "customers" => run::<customers::Migrator>(db, action).await,
+        "orders" => run::<orders::Migrator>(db, action).await,
         "payments" => run::<payments::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),
     }

@@ -1,0 +1,63 @@
+//! The orders subgraph: orders placed by the checkout saga (lines, addresses and amounts
+//! copied at order time), their state machine and timeline, fulfillments, and the staff
+//! search.
+//!
+//! Federation: owns `Order @key(fields: "id")`, and adds `orders` to the customers subgraph's
+//! `Customer @key(fields: "id")` (which gives `me { orders }` through the router).
+//!
+//! State machine (`domain::OrderStatus`): PLACED → PAID → PARTIALLY_FULFILLED → FULFILLED →
+//! SHIPPED → DELIVERED; CANCELLED from PLACED or PAID; PARTIALLY_REFUNDED / REFUNDED from PAID
+//! onward; RETURNED after DELIVERED. Refused transitions are data (`InvalidOrderTransition`).
+
+pub mod demo;
+pub mod domain;
+mod graphql;
+pub mod service;
+mod store;
+
+use commerce_kernel::config::Config;
+use commerce_kernel::{db, server, subgraph};
+
+pub use graphql::OrdersSchema;
+pub use service::OrdersService;
+
+pub const DEFAULT_PORT: u16 = 4007;
+const DOMAIN: &str = "orders";
+
+/// Everything a running orders subgraph holds: the service wraps the database.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: OrdersService,
+}
+
+/// Connects to (and migrates) the orders database.
+pub async fn state(config: &Config) -> anyhow::Result<AppState> {
+    let db =
+        db::connect_and_migrate::<commerce_migrations::orders::Migrator>(config, DOMAIN).await?;
+    Ok(AppState {
+        service: OrdersService::new(db),
+    })
+}
+
+pub fn schema(state: AppState) -> OrdersSchema {
+    graphql::schema(state)
+}
+
+/// The Federation v2 SDL, as committed in `schema/subgraphs/orders.graphql`.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
+pub fn router(state: AppState) -> axum::Router {
+    let db = state.service.db().clone();
+    server::graphql_app(schema(state), db)
+}
+
+/// Runs the orders subgraph as its own process.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
+}

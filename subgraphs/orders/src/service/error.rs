@@ -1,0 +1,74 @@
+//! The orders error as clients see it (each variant's stable code), database failures as
+//! internal ones, and which database failures a fresh attempt can get past.
+
+use commerce_kernel::{DomainError, ErrorCode};
+use sea_orm::{DbErr, RuntimeErr};
+
+pub use crate::domain::OrderError;
+
+impl DomainError for OrderError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) | Self::InvalidLines { .. } => ErrorCode::BadUserInput,
+            Self::InvalidId(error) | Self::InvalidPage(error) => error.code,
+            Self::OrderNotFound { .. } | Self::FulfillmentNotFound { .. } => ErrorCode::NotFound,
+            Self::InvalidTransition(_) | Self::KeyReused { .. } | Self::Concurrent { .. } => {
+                ErrorCode::Conflict
+            }
+            Self::Unexpected(_) => ErrorCode::InternalServerError,
+        }
+    }
+}
+
+impl From<DbErr> for OrderError {
+    fn from(error: DbErr) -> Self {
+        Self::Unexpected(TransientAware(error).into())
+    }
+}
+
+/// A database error kept inside `Unexpected`, so [`is_transient`] can find it again.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+struct TransientAware(DbErr);
+
+/// Lock conflicts that a fresh attempt of the whole transaction can get past: PostgreSQL
+/// serialization failures and deadlocks, SQLite busy/locked past its busy timeout.
+fn is_transient(error: &OrderError) -> bool {
+    let OrderError::Unexpected(error) = error else {
+        return false;
+    };
+    let Some(TransientAware(DbErr::Exec(error) | DbErr::Query(error) | DbErr::Conn(error))) =
+        error.downcast_ref::<TransientAware>()
+    else {
+        return false;
+    };
+    let RuntimeErr::SqlxError(error) = error else {
+        return false;
+    };
+    let code = error.as_database_error().and_then(|e| e.code());
+    matches!(
+        code.as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
+    )
+}
+
+/// Runs `attempt` again (up to a few times, with a short growing pause) while it fails with a
+/// transient conflict. Each attempt must be a whole transaction.
+pub async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, OrderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, OrderError>>,
+{
+    const ATTEMPTS: u32 = 5;
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(error) if is_transient(&error) && tries < ATTEMPTS => {
+                tracing::debug!(%error, tries, "retrying after a transient conflict");
+                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Idempotency keys of staff and internal mutations: the first request with a key applies and
+//! stores its result in the same transaction; a replay returns that result and changes
+//! nothing; the same key with a different request is a conflict.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::error::retrying;
+use super::now;
+use crate::domain::{IdempotencyKey, OrderError};
+use crate::store::idempotency;
+
+/// A stable fingerprint of an operation and its (already validated) input.
+pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, OrderError> {
+    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
+    let mut hasher = Sha256::new();
+    hasher.update(operation.as_bytes());
+    hasher.update([0]);
+    hasher.update(&body);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A request bound to its key, ready to run once.
+pub struct Once<'a> {
+    key: &'a IdempotencyKey,
+    operation: &'static str,
+    hash: String,
+}
+
+impl<'a> Once<'a> {
+    pub fn new(
+        key: &'a IdempotencyKey,
+        operation: &'static str,
+        request: &impl Serialize,
+    ) -> Result<Self, OrderError> {
+        Ok(Self {
+            key,
+            operation,
+            hash: request_hash(operation, request)?,
+        })
+    }
+
+    /// Runs `work` once per key. `work` gets the open transaction (whose first write claimed
+    /// the key) and the current time; its error rolls everything back, key included, so a
+    /// request that failed can be retried with the same key.
+    pub async fn run<T, F>(&self, db: &DatabaseConnection, work: F) -> Result<T, OrderError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: for<'t> Fn(
+            &'t DatabaseTransaction,
+            DateTime<Utc>,
+        ) -> BoxFuture<'t, Result<T, OrderError>>,
+    {
+        retrying(|| async {
+            let txn = db.begin().await?;
+            let now = now();
+            let key = self.key.as_str();
+            if !idempotency::claim(&txn, key, self.operation, &self.hash, now).await? {
+                let record = idempotency::find(&txn, key)
+                    .await?
+                    .context("a claimed idempotency key has no record")?;
+                return self.read(record);
+            }
+            let result = work(&txn, now).await?;
+            let response = serde_json::to_string(&result).context("serializing a result")?;
+            idempotency::save_response(&txn, key, &response).await?;
+            txn.commit().await?;
+            Ok(result)
+        })
+        .await
+    }
+
+    fn read<T: DeserializeOwned>(&self, record: idempotency::Record) -> Result<T, OrderError> {
+        if record.operation != self.operation || record.request_hash != self.hash {
+            return Err(OrderError::KeyReused {
+                key: self.key.as_str().to_owned(),
+            });
+        }
+        tracing::debug!(key = self.key.as_str(), "replaying an idempotent request");
+        Ok(serde_json::from_str(&record.response).context("reading a stored result")?)
+    }
+}

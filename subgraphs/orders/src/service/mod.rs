@@ -1,0 +1,126 @@
+//! Use cases of the orders domain: placing an order (idempotent by the checkout's saga id,
+//! numbered without gaps), its lifecycle, and the batched reads behind the GraphQL fields.
+
+mod error;
+mod idempotent;
+mod lifecycle;
+mod place;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use commerce_kernel::Currency;
+use commerce_kernel::pagination::{Page, PageRequest};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub use error::OrderError;
+pub use lifecycle::Fulfill;
+
+use crate::domain::{
+    Actor, Fulfillment, FulfillmentId, NewEvent, Order, OrderEvent, OrderFilter, OrderId,
+    OrderLine, OrderSort, OrderStatus,
+};
+use crate::store::{self, Amounts};
+
+#[derive(Clone)]
+pub struct OrdersService {
+    db: DatabaseConnection,
+}
+
+/// Current time at the database's precision (microseconds), so cursors round-trip exactly.
+pub fn now() -> DateTime<Utc> {
+    let micros = Utc::now().timestamp_micros();
+    DateTime::from_timestamp_micros(micros).expect("the current time is in range")
+}
+
+impl OrdersService {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn order(&self, id: OrderId) -> Result<Option<Order>, OrderError> {
+        store::find_order(&self.db, id).await
+    }
+
+    /// Orders by id in one query, for DataLoaders and entity batches.
+    pub async fn orders(&self, ids: &[OrderId]) -> Result<Vec<Order>, OrderError> {
+        store::find_orders(&self.db, ids).await
+    }
+
+    /// Orders by number in one query.
+    pub async fn orders_by_number(&self, numbers: &[i64]) -> Result<Vec<Order>, OrderError> {
+        store::find_by_numbers(&self.db, numbers).await
+    }
+
+    /// The lines of a batch of orders (given with their currencies), in one query.
+    pub async fn lines(
+        &self,
+        orders: &HashMap<OrderId, Currency>,
+    ) -> Result<HashMap<OrderId, Vec<OrderLine>>, OrderError> {
+        store::lines_of(&self.db, orders).await
+    }
+
+    /// The timelines of a batch of orders, in one query.
+    pub async fn timelines(
+        &self,
+        orders: &[OrderId],
+    ) -> Result<HashMap<OrderId, Vec<OrderEvent>>, OrderError> {
+        store::events_of(&self.db, orders).await
+    }
+
+    /// The fulfillments of a batch of orders, in two queries.
+    pub async fn fulfillments(
+        &self,
+        orders: &[OrderId],
+    ) -> Result<HashMap<OrderId, Vec<Fulfillment>>, OrderError> {
+        store::fulfillments_of(&self.db, orders).await
+    }
+
+    pub async fn fulfillment(&self, id: FulfillmentId) -> Result<Option<Fulfillment>, OrderError> {
+        store::fulfillment(&self.db, id).await
+    }
+
+    /// A page of the orders matching `filter`, with how many match in all.
+    pub async fn search(
+        &self,
+        filter: &OrderFilter,
+        sort: OrderSort,
+        request: &PageRequest,
+    ) -> Result<(Page<Order>, i64), OrderError> {
+        let page = store::page(&self.db, filter, sort, request).await?;
+        let total = store::count(&self.db, filter).await?;
+        Ok((page, total))
+    }
+}
+
+/// The order `id` inside a transaction, or `OrderNotFound`.
+async fn load(conn: &impl ConnectionTrait, id: OrderId) -> Result<Order, OrderError> {
+    store::find_order(conn, id)
+        .await?
+        .ok_or_else(|| OrderError::OrderNotFound { id: id.global() })
+}
+
+/// Applies a checked status change (or, with `to == order.status`, a change that keeps the
+/// status) to the order as it was read, appends `events` to its timeline, and returns the
+/// order as it is now. A concurrent change of the order in between is a `Concurrent` error.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    to: OrderStatus,
+    amounts: Amounts,
+    actor: &Actor,
+    events: &[NewEvent],
+    at: DateTime<Utc>,
+) -> Result<Order, OrderError> {
+    if !store::transition(conn, order, to, amounts, at).await? {
+        return Err(OrderError::Concurrent {
+            id: order.id.global(),
+        });
+    }
+    store::insert_events(conn, order.id, actor, events, at).await?;
+    load(conn, order.id).await
+}

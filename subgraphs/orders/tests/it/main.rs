@@ -1,0 +1,8 @@
+//! Integration tests of the orders subgraph, on SQLite and PostgreSQL.
+
+mod access;
+mod lifecycle;
+mod placing;
+mod sdl;
+mod search;
+mod support;
