@@ -28,6 +28,7 @@ fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 pub fn actor(ctx: &Context<'_>) -> Actor {
     match viewer(ctx) {
         Viewer::Customer { id, .. } | Viewer::Staff { id, .. } => Actor(id.clone()),
+        Viewer::Service { name } => Actor(format!("service:{name}")),
         Viewer::Anonymous => Actor::system(),
     }
 }
@@ -44,9 +45,7 @@ pub fn require_writer(ctx: &Context<'_>) -> async_graphql::Result<()> {
 
 /// The guard of internal mutations: only other subgraphs, with a service token.
 pub fn require_service(ctx: &Context<'_>) -> async_graphql::Result<()> {
-    // TEMP: until the kernel's `Viewer::Service` lands, nobody passes.
-    let _ = viewer(ctx);
-    Err(KernelError::new(ErrorCode::Forbidden, "internal operation")).or_client()
+    viewer(ctx).require_service().map(|_| ()).or_client()
 }
 
 /// A customer's own orders, or any customer's for staff with `orders:read`.

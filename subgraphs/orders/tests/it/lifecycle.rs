@@ -1,8 +1,8 @@
 //! The order's life through the staff mutations: every allowed step, the refused ones as
 //! data, and idempotent replays.
 
-use commerce_orders::domain::{Actor, IdempotencyKey, Order, OrderStatus};
-use commerce_testkit::{Backend, error_code, on_both_backends};
+use commerce_orders::domain::{Order, OrderStatus};
+use commerce_testkit::{Backend, error_code, on_both_backends, service};
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, writer};
@@ -21,16 +21,31 @@ on_both_backends!(
 
 const WAREHOUSE: &str = "V2FyZWhvdXNlOjE";
 
+const MARK_PAID: &str = r#"
+mutation ($id: ID!, $key: String!) {
+  markOrderPaid(orderId: $id, idempotencyKey: $key) {
+    __typename
+    ... on InvalidOrderTransition { from to }
+  }
+}"#;
+
+/// A placed order that checkout then marked paid.
 async fn paid(app: &TestApp) -> Order {
     let order = app.place(Some(1), "28.90").await;
+    let variables = json!({ "id": order.id.global(), "key": format!("paid-{}", order.number) });
+    let response = app
+        .execute_as(service("checkout"), MARK_PAID, variables)
+        .await;
+    assert_eq!(
+        response["data"]["markOrderPaid"]["__typename"],
+        json!("Order"),
+        "{response}"
+    );
     app.service()
-        .mark_paid(
-            &IdempotencyKey::parse(&format!("paid-{}", order.number)).expect("valid"),
-            order.id,
-            &Actor("service:checkout".to_owned()),
-        )
+        .order(order.id)
         .await
-        .expect("pays")
+        .expect("reads")
+        .expect("exists")
 }
 
 /// The ids of an order's lines, in cart order.
@@ -216,15 +231,12 @@ async fn refused_transitions_and_bad_lines_come_back_as_data(backend: Backend) {
         json!("FulfillmentNotFound"),
         "{unknown}"
     );
-    let paid_again = app
-        .service()
-        .mark_paid(
-            &IdempotencyKey::parse("again").expect("valid"),
-            order.id,
-            &Actor::system(),
-        )
-        .await;
-    assert!(paid_again.is_err(), "a paid order cannot be paid again");
+    let again = json!({ "id": order.id.global(), "key": "again" });
+    let again = app.execute_as(service("checkout"), MARK_PAID, again).await;
+    assert_eq!(
+        again["data"]["markOrderPaid"],
+        json!({ "__typename": "InvalidOrderTransition", "from": "PAID", "to": "PAID" })
+    );
 }
 
 async fn replays_return_the_first_result_and_reused_keys_conflict(backend: Backend) {

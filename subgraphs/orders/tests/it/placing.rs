@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use commerce_orders::domain::{Order, OrderStatus};
-use commerce_testkit::{Backend, on_both_backends};
+use commerce_testkit::{Backend, error_code, on_both_backends, service};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, order_input, reader};
+use crate::support::{PLACE_ORDER, TestApp, order_input, reader};
 
 on_both_backends!(
     places_an_order_with_copies_of_its_lines_addresses_and_totals,
@@ -15,6 +15,8 @@ on_both_backends!(
     the_same_key_with_another_request_is_a_conflict,
     twenty_concurrent_identical_placements_make_one_order,
     fifty_concurrent_placements_take_numbers_without_gaps,
+    invalid_input_is_refused_with_the_field_named,
+    the_committed_document_answers_what_checkout_reads,
 );
 
 const ORDER_DETAIL: &str = r#"
@@ -196,22 +198,63 @@ async fn the_same_key_with_another_request_is_a_conflict(backend: Backend) {
     let app = TestApp::new(backend).await;
     app.place_with("saga-1", order_input(Some(1), "28.90"))
         .await;
-    let order = order_input(Some(1), "99.00");
+    let other = json!({ "input": order_input(Some(1), "99.00"), "idempotencyKey": "saga-1" });
     let refused = app
-        .service()
-        .place(
-            &commerce_orders::domain::IdempotencyKey::parse("saga-1").expect("valid"),
-            &crate::support::raw(order).parse().expect("valid"),
-            &commerce_orders::domain::Actor::system(),
+        .execute_as(service("checkout"), PLACE_ORDER, other)
+        .await;
+    assert_eq!(error_code(&refused), "CONFLICT", "{refused}");
+}
+
+async fn invalid_input_is_refused_with_the_field_named(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut input = order_input(Some(1), "28.90");
+    input["lines"][0]["quantity"] = json!(0);
+    let refused = app
+        .execute_as(
+            service("checkout"),
+            PLACE_ORDER,
+            json!({ "input": input, "idempotencyKey": "k" }),
         )
         .await;
-    assert!(
-        matches!(
-            refused,
-            Err(commerce_orders::service::OrderError::KeyReused { .. })
-        ),
-        "{refused:?}"
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert_eq!(
+        refused["errors"][0]["message"],
+        json!("lines[0].quantity: must be 1-100000"),
+        "{refused}"
     );
+    let mut input = order_input(Some(1), "28.90");
+    input["currency"] = json!("XXX");
+    let refused = app
+        .execute_as(
+            service("checkout"),
+            PLACE_ORDER,
+            json!({ "input": input, "idempotencyKey": "k" }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+}
+
+async fn the_committed_document_answers_what_checkout_reads(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let variables = json!({ "input": order_input(None, "28.90"), "idempotencyKey": "saga-1" });
+    let response = app
+        .execute_as(service("checkout"), PLACE_ORDER, variables)
+        .await;
+    insta::assert_json_snapshot!(response, { ".data.placeOrder.id" => "[id]" }, @r#"
+    {
+      "data": {
+        "placeOrder": {
+          "id": "[id]",
+          "number": 1001,
+          "status": "PLACED",
+          "total": {
+            "amount": "28.90",
+            "currency": "EUR"
+          }
+        }
+      }
+    }
+    "#);
 }
 
 async fn twenty_concurrent_identical_placements_make_one_order(backend: Backend) {

@@ -3,7 +3,7 @@
 
 use commerce_kernel::GlobalId;
 use commerce_kernel::viewer::Viewer;
-use commerce_orders::domain::{Actor, IdempotencyKey, Order, RawOrder};
+use commerce_orders::domain::{Order, OrderId};
 use commerce_orders::{AppState, OrdersSchema, OrdersService};
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database};
 use serde_json::{Value, json};
@@ -42,19 +42,26 @@ impl TestApp {
         commerce_testkit::execute_as(&self.schema, viewer, query, variables).await
     }
 
-    /// Places order input `input` (see [`order_input`]) under `key` through the service, as
-    /// the internal mutation does.
+    /// Places order input `input` (see [`order_input`]) under `key` as the checkout saga
+    /// does: the committed internal document, with a service token.
     pub async fn place_with(&self, key: &str, input: Value) -> Order {
-        let raw = raw(input);
-        let order = raw.parse().expect("a valid order");
-        self.service()
-            .place(
-                &IdempotencyKey::parse(key).expect("a valid key"),
-                &order,
-                &Actor("service:checkout".to_owned()),
+        let variables = json!({ "input": input, "idempotencyKey": key });
+        let response = self
+            .execute_as(
+                commerce_testkit::service("checkout"),
+                PLACE_ORDER,
+                variables,
             )
+            .await;
+        let id = response["data"]["placeOrder"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no order placed: {response}"));
+        let id = OrderId::parse(id).expect("an Order id");
+        self.service()
+            .order(id)
             .await
-            .expect("places the order")
+            .expect("reads the order")
+            .expect("the placed order exists")
     }
 
     /// Places a one-line order of customer `customer` (none: a guest) totalling `total`.
@@ -159,77 +166,4 @@ fn address() -> Value {
         "countryCode": "GB",
         "phone": null
     })
-}
-
-/// The JSON input as the domain's raw order (what the GraphQL layer converts it to).
-pub fn raw(input: Value) -> RawOrder {
-    let text = |value: &Value| value.as_str().map(str::to_owned);
-    let address = |value: &Value| commerce_orders::domain::RawAddress {
-        first_name: text(&value["firstName"]).unwrap_or_default(),
-        last_name: text(&value["lastName"]).unwrap_or_default(),
-        company: text(&value["company"]),
-        line1: text(&value["line1"]).unwrap_or_default(),
-        line2: text(&value["line2"]),
-        city: text(&value["city"]).unwrap_or_default(),
-        region: text(&value["region"]),
-        postal_code: text(&value["postalCode"]).unwrap_or_default(),
-        country_code: text(&value["countryCode"]).unwrap_or_default(),
-        phone: text(&value["phone"]),
-    };
-    let totals = &input["totals"];
-    let method = &input["shippingMethod"];
-    RawOrder {
-        checkout_id: text(&input["checkoutId"]).unwrap_or_default(),
-        customer_id: text(&input["customerId"]),
-        email: text(&input["email"]).unwrap_or_default(),
-        currency: text(&input["currency"]).unwrap_or_default(),
-        lines: input["lines"]
-            .as_array()
-            .map(|lines| {
-                lines
-                    .iter()
-                    .map(|line| commerce_orders::domain::RawLine {
-                        variant_id: text(&line["variantId"]).unwrap_or_default(),
-                        product_id: text(&line["productId"]).unwrap_or_default(),
-                        sku: text(&line["sku"]).unwrap_or_default(),
-                        product_name: text(&line["productName"]).unwrap_or_default(),
-                        variant_name: text(&line["variantName"]),
-                        quantity: line["quantity"]
-                            .as_i64()
-                            .and_then(|q| i32::try_from(q).ok())
-                            .unwrap_or_default(),
-                        unit_price: text(&line["unitPrice"]).unwrap_or_default(),
-                        discount: text(&line["discount"]).unwrap_or_default(),
-                        tax: text(&line["tax"]).unwrap_or_default(),
-                        total: text(&line["total"]).unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        shipping_address: address(&input["shippingAddress"]),
-        billing_address: input["billingAddress"]
-            .is_object()
-            .then(|| address(&input["billingAddress"])),
-        shipping_method: method
-            .is_object()
-            .then(|| commerce_orders::domain::RawShippingMethod {
-                id: text(&method["id"]).unwrap_or_default(),
-                name: text(&method["name"]).unwrap_or_default(),
-                price: text(&method["price"]).unwrap_or_default(),
-            }),
-        totals: commerce_orders::domain::RawTotals {
-            subtotal: text(&totals["subtotal"]).unwrap_or_default(),
-            discount_total: text(&totals["discountTotal"]).unwrap_or_default(),
-            shipping_total: text(&totals["shippingTotal"]).unwrap_or_default(),
-            tax_total: text(&totals["taxTotal"]).unwrap_or_default(),
-            total: text(&totals["total"]).unwrap_or_default(),
-            tax_inclusive: totals["taxInclusive"].as_bool().unwrap_or_default(),
-        },
-        coupon_codes: input["couponCodes"]
-            .as_array()
-            .map(|codes| codes.iter().filter_map(text).collect())
-            .unwrap_or_default(),
-        payment_intent_id: text(&input["paymentIntentId"]),
-        reservation_key: text(&input["reservationKey"]),
-    }
 }
