@@ -32,6 +32,11 @@ pub fn require_writer(ctx: &Context<'_>) -> async_graphql::Result<()> {
     viewer(ctx).require_permission(PAYMENTS_WRITE).or_client()
 }
 
+/// The guard of searching every intent.
+pub fn require_reader(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    viewer(ctx).require_permission(PAYMENTS_READ).or_client()
+}
+
 /// Whether `viewer` may see `intent`.
 pub fn may_read(viewer: &Viewer, intent: &PaymentIntent) -> bool {
     viewer.require_permission(PAYMENTS_READ).is_ok()

@@ -1,9 +1,13 @@
 //! Reads: an intent by id, and the `PaymentIntent` and `Order` entities.
 
 use async_graphql::{Context, ID, Object};
+use commerce_kernel::ClientResultExt;
 use commerce_kernel::error::top_level;
+use commerce_kernel::pagination::PageRequest;
 
-use super::types::{Order, PaymentIntent};
+use super::types::{
+    Order, PaymentIntent, PaymentIntentConnection, PaymentIntentFilter, intent_connection,
+};
 use super::{access, entities, service_of};
 use crate::domain::IntentId;
 
@@ -26,6 +30,27 @@ impl Query {
         };
         access::require_read(ctx, &intent)?;
         Ok(Some(intent.into()))
+    }
+
+    /// Every payment intent, newest first, narrowed by `filter` (staff with
+    /// `payments:read`).
+    async fn payment_intents(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PaymentIntentFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<PaymentIntentConnection> {
+        access::require_reader(ctx)?;
+        let request = PageRequest::parse(first, after, last, before).or_client()?;
+        let filter = filter.unwrap_or_default().into();
+        let (page, total) = service_of(ctx)
+            .search(&filter, &request)
+            .await
+            .map_err(top_level)?;
+        Ok(intent_connection(page, total))
     }
 
     /// Null for an intent the viewer may not read, as for one that does not exist.

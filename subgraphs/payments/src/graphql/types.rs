@@ -4,16 +4,19 @@
 
 use std::sync::Arc;
 
+use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::pagination::{Cursor, Page, TotalCount, connection};
 
 use super::access;
 use super::entities::OrderBatch;
 use super::loaders::LedgerLoader;
 use crate::domain::{self, IntentId};
 use crate::provider::FailureCode;
+use crate::service::IntentFilter;
 
 /// An exact amount: a decimal string with the currency's digits (`"19.90"`), never a float.
 #[derive(SimpleObject, Clone, Debug, PartialEq, Eq)]
@@ -70,6 +73,20 @@ pub enum IntentStatus {
     Voided,
     /// The authorization was declined, or the provider reported the payment failed.
     Failed,
+}
+
+impl From<IntentStatus> for domain::IntentStatus {
+    fn from(status: IntentStatus) -> Self {
+        match status {
+            IntentStatus::Authorized => Self::Authorized,
+            IntentStatus::PartiallyCaptured => Self::PartiallyCaptured,
+            IntentStatus::Captured => Self::Captured,
+            IntentStatus::PartiallyRefunded => Self::PartiallyRefunded,
+            IntentStatus::Refunded => Self::Refunded,
+            IntentStatus::Voided => Self::Voided,
+            IntentStatus::Failed => Self::Failed,
+        }
+    }
 }
 
 impl From<domain::IntentStatus> for IntentStatus {
@@ -215,6 +232,38 @@ impl From<domain::PaymentIntent> for PaymentIntent {
             created_at: intent.created_at,
             updated_at: intent.updated_at,
             key: intent.id,
+        }
+    }
+}
+
+pub type PaymentIntentConnection = Connection<String, PaymentIntent, TotalCount>;
+
+/// Builds a connection of intents; an intent's cursor is its id (the list is newest first).
+pub fn intent_connection(page: Page<domain::PaymentIntent>, total: i64) -> PaymentIntentConnection {
+    connection(
+        page.map(PaymentIntent::from),
+        |intent| Cursor(vec![intent.key.0.into()]),
+        total,
+    )
+}
+
+/// What to search intents by; every field given must match.
+#[derive(InputObject, Default)]
+pub struct PaymentIntentFilter {
+    pub status: Option<IntentStatus>,
+    /// The caller's reference, such as a checkout id.
+    pub reference: Option<String>,
+    pub order_id: Option<ID>,
+    pub customer_id: Option<ID>,
+}
+
+impl From<PaymentIntentFilter> for IntentFilter {
+    fn from(filter: PaymentIntentFilter) -> Self {
+        Self {
+            status: filter.status.map(domain::IntentStatus::from),
+            reference: filter.reference,
+            order_id: filter.order_id.map(|id| id.0),
+            customer_id: filter.customer_id.map(|id| id.0),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use commerce_kernel::pagination::{Cursor, Page, PageRequest};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
 use tracing::instrument;
@@ -29,6 +30,7 @@ use crate::domain::{
     PaymentIntent,
 };
 use crate::provider::{PaymentProvider, ProviderFailure, Providers};
+pub use crate::store::intents::IntentFilter;
 use crate::store::intents::NewIntent;
 use crate::store::ledger::NewEntry;
 use crate::store::{intents, ledger};
@@ -302,6 +304,20 @@ impl PaymentsService {
             return Err(PaymentError::AttachedElsewhere { id: id.global() });
         }
         Ok(intent)
+    }
+
+    /// A page of the intents matching `filter`, newest first, with how many match.
+    pub async fn search(
+        &self,
+        filter: &IntentFilter,
+        request: &PageRequest,
+    ) -> Result<(Page<PaymentIntent>, i64), PaymentError> {
+        let position = |cursor: &Option<Cursor>| cursor.as_ref().map(|c| c.i64_at(0)).transpose();
+        let cursor = position(&request.cursor)?;
+        let bound = position(&request.bound)?;
+        let page = intents::page(&self.db, filter, request, cursor, bound).await?;
+        let total = intents::count(&self.db, filter).await?;
+        Ok((page, total))
     }
 
     pub async fn intent(&self, id: IntentId) -> Result<Option<PaymentIntent>, PaymentError> {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::Currency;
+use commerce_kernel::pagination::{Direction, Page, PageRequest};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 
 use super::{from_millis, placeholders, statement, to_millis};
@@ -231,4 +232,94 @@ pub async fn attach_order(
     let values = vec![order_id.into(), to_millis(now).into(), id.0.into()];
     let result = conn.execute(statement(conn, sql, values)).await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// What a staff search of intents filters on; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntentFilter {
+    pub status: Option<IntentStatus>,
+    pub reference: Option<String>,
+    pub order_id: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+impl IntentFilter {
+    /// `WHERE` conditions and their values.
+    fn conditions(&self) -> (Vec<&'static str>, Vec<Value>) {
+        let mut conditions = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(status) = self.status {
+            conditions.push("status = ?");
+            values.push(status.as_str().into());
+        }
+        let texts = [
+            ("reference = ?", &self.reference),
+            ("order_id = ?", &self.order_id),
+            ("customer_id = ?", &self.customer_id),
+        ];
+        for (condition, value) in texts {
+            if let Some(value) = value {
+                conditions.push(condition);
+                values.push(value.as_str().into());
+            }
+        }
+        (conditions, values)
+    }
+}
+
+fn where_sql(conditions: &[&str]) -> String {
+    if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    }
+}
+
+/// One page of the intents matching `filter`, newest first: "after" an intent means a
+/// smaller id. `cursor_id` and `bound_id` are the ids of the request's cursors.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    filter: &IntentFilter,
+    request: &PageRequest,
+    cursor_id: Option<i64>,
+    bound_id: Option<i64>,
+) -> Result<Page<PaymentIntent>, DbErr> {
+    let (after, before) = match request.direction {
+        Direction::Forward => (cursor_id, bound_id),
+        Direction::Backward => (bound_id, cursor_id),
+    };
+    let (mut conditions, mut values) = filter.conditions();
+    if let Some(after) = after {
+        conditions.push("id < ?");
+        values.push(after.into());
+    }
+    if let Some(before) = before {
+        conditions.push("id > ?");
+        values.push(before.into());
+    }
+    let order = match request.direction {
+        Direction::Forward => "DESC",
+        Direction::Backward => "ASC",
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_intents{} ORDER BY id {order} LIMIT {}",
+        where_sql(&conditions),
+        request.fetch_limit()
+    );
+    let rows = select(conn, &sql, values).await?;
+    Ok(Page::from_rows(rows, request))
+}
+
+/// How many intents match `filter`.
+pub async fn count(conn: &impl ConnectionTrait, filter: &IntentFilter) -> Result<i64, DbErr> {
+    let (conditions, values) = filter.conditions();
+    let sql = format!(
+        "SELECT COUNT(*) FROM payment_intents{}",
+        where_sql(&conditions)
+    );
+    let row = conn
+        .query_one(statement(conn, &sql, values))
+        .await?
+        .ok_or_else(|| DbErr::Custom("COUNT gave no row".into()))?;
+    row.try_get_by_index(0)
 }

@@ -55,6 +55,11 @@ impl TestApp {
         }
     }
 
+    /// The configuration of the test's database (its `data_dir` holds the development keys).
+    pub fn config(&self) -> commerce_kernel::config::Config {
+        self._database.config.config()
+    }
+
     pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
         commerce_testkit::execute_as(&self.schema, viewer, query, variables).await
     }
