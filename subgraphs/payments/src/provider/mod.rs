@@ -60,20 +60,40 @@ pub struct Declined {
 
 /// A payment service provider. Each operation returns the provider's reference of the
 /// movement, or why it refused; the caller records either in the ledger.
+///
+/// `key` is the shop's idempotency key of the request: a provider that supports idempotent
+/// requests passes it on, so a retry after a lost answer never moves money twice. A provider
+/// that cannot be reached answers [`FailureCode::ProviderUnavailable`]; the caller then keeps
+/// nothing, so the same request may be retried with the same key.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// Holds `amount` on the payment method named by `token` (a card number for the test
     /// provider, a provider token otherwise).
-    async fn authorize(&self, token: &str, amount: Money) -> Result<Authorization, Declined>;
+    async fn authorize(
+        &self,
+        token: &str,
+        amount: Money,
+        key: &str,
+    ) -> Result<Authorization, Declined>;
 
     /// Takes `amount` of the authorization `authorization`.
-    async fn capture(&self, authorization: &str, amount: Money) -> Result<String, ProviderFailure>;
+    async fn capture(
+        &self,
+        authorization: &str,
+        amount: Money,
+        key: &str,
+    ) -> Result<String, ProviderFailure>;
 
     /// Releases the authorization.
-    async fn void(&self, authorization: &str) -> Result<String, ProviderFailure>;
+    async fn void(&self, authorization: &str, key: &str) -> Result<String, ProviderFailure>;
 
     /// Gives back `amount` of what was captured under `authorization`.
-    async fn refund(&self, authorization: &str, amount: Money) -> Result<String, ProviderFailure>;
+    async fn refund(
+        &self,
+        authorization: &str,
+        amount: Money,
+        key: &str,
+    ) -> Result<String, ProviderFailure>;
 }
 
 /// The providers a deployment offers, by the name `PaymentMethodInput.provider` uses.
@@ -90,6 +110,12 @@ impl Default for Providers {
 }
 
 impl Providers {
+    /// These providers and `provider` under `name` (a deployment's own, or a test double).
+    pub fn with(mut self, name: &str, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.0.insert(name.to_owned(), provider);
+        self
+    }
+
     pub fn get(&self, name: &str) -> Option<&Arc<dyn PaymentProvider>> {
         self.0.get(name)
     }

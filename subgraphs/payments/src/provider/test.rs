@@ -37,7 +37,12 @@ fn reference(kind: &str) -> String {
 
 #[async_trait]
 impl PaymentProvider for TestProvider {
-    async fn authorize(&self, token: &str, _amount: Money) -> Result<Authorization, Declined> {
+    async fn authorize(
+        &self,
+        token: &str,
+        _amount: Money,
+        _key: &str,
+    ) -> Result<Authorization, Declined> {
         let digits = card_digits(token);
         let card = digits.as_deref().map(CardSummary::of);
         let decline = |code, message: &str| Declined {
@@ -69,6 +74,7 @@ impl PaymentProvider for TestProvider {
         &self,
         authorization: &str,
         _amount: Money,
+        _key: &str,
     ) -> Result<String, ProviderFailure> {
         if authorization.starts_with(CAPTURE_FAILS_PREFIX) {
             return Err(ProviderFailure::new(
@@ -79,7 +85,7 @@ impl PaymentProvider for TestProvider {
         Ok(reference("capture"))
     }
 
-    async fn void(&self, _authorization: &str) -> Result<String, ProviderFailure> {
+    async fn void(&self, _authorization: &str, _key: &str) -> Result<String, ProviderFailure> {
         Ok(reference("void"))
     }
 
@@ -87,6 +93,7 @@ impl PaymentProvider for TestProvider {
         &self,
         _authorization: &str,
         _amount: Money,
+        _key: &str,
     ) -> Result<String, ProviderFailure> {
         Ok(reference("refund"))
     }
@@ -104,7 +111,7 @@ mod tests {
 
     async fn decline_code(token: &str) -> Option<FailureCode> {
         TestProvider
-            .authorize(token, ten_euros())
+            .authorize(token, ten_euros(), "k")
             .await
             .err()
             .map(|declined| declined.failure.code)
@@ -113,13 +120,13 @@ mod tests {
     #[tokio::test]
     async fn the_documented_cards_behave_as_documented() {
         let ok = TestProvider
-            .authorize("4242 4242 4242 4242", ten_euros())
+            .authorize("4242 4242 4242 4242", ten_euros(), "k")
             .await
             .expect("authorizes");
         assert_eq!(ok.card.map(|c| c.last4), Some("4242".to_owned()));
         assert!(
             TestProvider
-                .capture(&ok.reference, ten_euros())
+                .capture(&ok.reference, ten_euros(), "k")
                 .await
                 .is_ok()
         );
@@ -140,10 +147,12 @@ mod tests {
             Some(FailureCode::InvalidCard)
         );
         let fragile = TestProvider
-            .authorize("4000000000000341", ten_euros())
+            .authorize("4000000000000341", ten_euros(), "k")
             .await
             .expect("authorizes");
-        let capture = TestProvider.capture(&fragile.reference, ten_euros()).await;
+        let capture = TestProvider
+            .capture(&fragile.reference, ten_euros(), "k")
+            .await;
         assert_eq!(capture.map_err(|f| f.code), Err(FailureCode::CaptureFailed));
     }
 }

@@ -2,8 +2,9 @@
 //! transaction's first write, and stores what it recorded in the same transaction; a replay
 //! returns that record and changes nothing; the same key with a different request is a
 //! conflict. A request refused before reaching the provider rolls back, key included, so it
-//! may be retried with the same key; once the provider was asked, its answer (a decline, a
-//! failed capture) is the key's result for good.
+//! may be retried with the same key; once the provider answered, its answer (a decline, a
+//! failed capture) is the key's result for good. A provider that did not answer leaves
+//! nothing behind either: the retry asks it again with the same key, which it dedupes.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};

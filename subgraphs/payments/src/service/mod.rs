@@ -13,6 +13,7 @@ mod webhook;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ use crate::domain::{
     IdempotencyKey, IntentId, IntentStatus, LedgerEntry, LedgerKind, NewAuthorization,
     PaymentIntent,
 };
-use crate::provider::{PaymentProvider, ProviderFailure, Providers};
+use crate::provider::{Declined, FailureCode, PaymentProvider, ProviderFailure, Providers};
 pub use crate::store::intents::IntentFilter;
 use crate::store::intents::NewIntent;
 use crate::store::ledger::NewEntry;
@@ -111,7 +112,19 @@ impl PaymentsService {
         {
             return stored.into_result();
         }
-        let recorded = match provider.authorize(&request.token, request.amount).await {
+        let asked = provider.authorize(&request.token, request.amount, key.as_str());
+        let answer = match within_timeout(asked).await {
+            Ok(answer) => answer,
+            Err(failure) => Err(Declined {
+                failure,
+                card: None,
+            }),
+        };
+        let recorded = match answer {
+            // Nothing is kept, so the same key may try again.
+            Err(declined) if declined.failure.code == FailureCode::ProviderUnavailable => {
+                return Err(PaymentError::ProviderFailed(declined.failure));
+            }
             Ok(authorization) => {
                 let intent = NewIntent {
                     reference: &request.reference,
@@ -235,11 +248,15 @@ impl PaymentsService {
             .with_context(|| format!("intent {} has no authorization reference", id.0))?;
         let money = before.money(moved);
         let asked = match movement {
-            Movement::Capture => provider.capture(authorization, money).await,
-            Movement::Void => provider.void(authorization).await,
-            Movement::Refund => provider.refund(authorization, money).await,
+            Movement::Capture => provider.capture(authorization, money, key.as_str()),
+            Movement::Void => provider.void(authorization, key.as_str()),
+            Movement::Refund => provider.refund(authorization, money, key.as_str()),
         };
-        let recorded = match asked {
+        let recorded = match within_timeout(asked).await.and_then(|answer| answer) {
+            // Nothing is kept, so the same key may try again.
+            Err(failure) if failure.code == FailureCode::ProviderUnavailable => {
+                return Err(PaymentError::ProviderFailed(failure));
+            }
             Ok(reference) => {
                 if !intents::compare_and_set(&txn, &before, &after, now).await? {
                     return Err(
@@ -354,6 +371,22 @@ impl PaymentsService {
         }
         Ok(by_intent)
     }
+}
+
+/// How long a provider may take to answer before it counts as unavailable.
+const PROVIDER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A provider's answer, or `ProviderUnavailable` when it takes longer than [`PROVIDER_TIMEOUT`]
+/// (the row lock is held meanwhile, so it must not wait for ever).
+async fn within_timeout<T>(asked: impl Future<Output = T>) -> Result<T, ProviderFailure> {
+    tokio::time::timeout(PROVIDER_TIMEOUT, asked)
+        .await
+        .map_err(|_| {
+            ProviderFailure::new(
+                FailureCode::ProviderUnavailable,
+                "the payment provider did not answer in time",
+            )
+        })
 }
 
 /// A ledger entry made by a mutation with `key`.

@@ -9,6 +9,7 @@ mod internal;
 mod migrations;
 mod movements;
 mod orders;
+mod provider;
 mod sdl;
 mod search;
 mod support;

@@ -39,11 +39,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
+        Self::with_providers(backend, Providers::default()).await
+    }
+
+    /// An app offering `providers` (test doubles beside the test provider).
+    pub async fn with_providers(backend: Backend, providers: Providers) -> Self {
         let database =
             migrated_database::<commerce_migrations::payments::Migrator>(backend, "payments").await;
         let service = PaymentsService::new(
             database.db.clone(),
-            Providers::default(),
+            providers,
             WebhookSecret::new(WEBHOOK_SECRET),
         );
         let state = AppState { service };
