@@ -3,6 +3,7 @@
 mod access;
 mod authorize;
 mod concurrency;
+mod dashboard;
 mod demo;
 mod http;
 mod internal;
