@@ -183,7 +183,7 @@ impl Subgraphs {
         commerce_reviews::demo::seed(&self.reviews, &product_ids, DEMO_SEED).await?;
         commerce_pricing::demo::seed(&self.pricing, &variant_ids, DEMO_SEED).await?;
         commerce_customers::demo::seed(&self.customers, DEMO_SEED).await?;
-        commerce_payments::demo::seed(&self.payments, DEMO_SEED).await?;
+        commerce_payments::demo::seed(&self.payments).await?;
         Ok(())
     }
 }

@@ -37,9 +37,8 @@ fn key(reference: &str, step: &str) -> anyhow::Result<IdempotencyKey> {
     IdempotencyKey::parse(&format!("demo:{reference}:{step}")).context("a demo key")
 }
 
-/// Seeds the demo payments (declines included). `seed` is accepted for symmetry with the
-/// other subgraphs; the data is fixed.
-pub async fn seed(state: &AppState, _seed: u64) -> anyhow::Result<()> {
+/// Seeds the demo payments (declines included); the data is fixed, so it takes no seed.
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let service = &state.service;
     for (reference, amount, card, step) in PAYMENTS {
         let request = NewAuthorization::parse(reference, amount, "EUR", "test", card, None, None)

@@ -31,7 +31,12 @@ impl WebhookSecret {
             .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
         let fresh = hex::encode(rand::random::<[u8; 32]>());
         // `create_new` makes two processes starting at once agree on the first file written.
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // Readable by its owner only, like a private key.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&path) {
             Ok(mut file) => {
                 file.write_all(fresh.as_bytes())
                     .with_context(|| format!("writing {}", path.display()))?;

@@ -25,12 +25,12 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<(String, i64)> {
 
 async fn demo_seed_is_idempotent_and_covers_every_state(backend: Backend) {
     let app = TestApp::new(backend).await;
-    commerce_payments::demo::seed(&app.state, 42)
+    commerce_payments::demo::seed(&app.state)
         .await
         .expect("seeds");
     let statuses = "SELECT status, amount_refunded FROM payment_intents ORDER BY id";
     let first = rows(&app, statuses).await;
-    commerce_payments::demo::seed(&app.state, 42)
+    commerce_payments::demo::seed(&app.state)
         .await
         .expect("seeds again");
     assert_eq!(rows(&app, statuses).await, first);
