@@ -5,6 +5,7 @@ use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 
 pub mod catalog;
+pub mod checkout;
 pub mod cli;
 pub mod customers;
 pub mod inventory;
@@ -22,6 +23,7 @@ pub const DOMAINS: &[&str] = &[
     "reviews",
     "pricing",
     "customers",
+    "checkout",
     "orders",
     "payments",
 ];
@@ -47,6 +49,7 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "reviews" => run::<reviews::Migrator>(db, action).await,
         "pricing" => run::<pricing::Migrator>(db, action).await,
         "customers" => run::<customers::Migrator>(db, action).await,
+        "checkout" => run::<checkout::Migrator>(db, action).await,
         "orders" => run::<orders::Migrator>(db, action).await,
         "payments" => run::<payments::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),

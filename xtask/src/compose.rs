@@ -135,6 +135,7 @@ pub const SUBGRAPHS: &[(&str, u16)] = &[
     ("reviews", 4003),
     ("pricing", 4004),
     ("customers", 4005),
+    ("checkout", 4006),
     ("orders", 4007),
     ("payments", 4008),
 ];

@@ -1,0 +1,18 @@
+//! Migrations of the checkout domain.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261206_000001_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_checkout").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261206_000001_create_tables::Migration)]
+    }
+}

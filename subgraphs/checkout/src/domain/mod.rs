@@ -1,0 +1,22 @@
+//! The checkout domain without I/O: carts and their rules, addresses, countries, shipping
+//! rates, the saga's steps, and the error every use case fails with.
+
+mod address;
+mod cart;
+mod country;
+mod error;
+mod saga;
+mod shipping;
+
+pub use address::Address;
+pub use cart::{
+    CART, CART_LINE, Cart, CartLine, CartStatus, CartToken, CouponCode, Email, LineId, Quantity,
+    SOLD_CURRENCIES, sold_currency,
+};
+pub use country::Country;
+pub use error::CheckoutError;
+pub use saga::{Outcome, Saga, SagaStatus, Step};
+pub use shipping::{
+    RateInput, SHIPPING_METHOD, SHIPPING_ZONE, ShippingKind, ShippingMethod, ShippingRate,
+    ShippingZone, WeightBand,
+};

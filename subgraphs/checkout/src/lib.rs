@@ -1,0 +1,76 @@
+//! The checkout subgraph: carts for guests (a random token is the key) and customers, shipping
+//! zones and methods, cart totals from pricing's rules, and the checkout saga that turns a
+//! cart into an order (reserve stock, authorize payment, place the order, commit the stock),
+//! compensating every step that came before a failure.
+//!
+//! Federation: owns `Cart` (reached by id or token, not an entity); lines point at the
+//! catalog's `ProductVariant @key(fields: "id")`, which it cannot resolve. It calls the other
+//! subgraphs directly with a service token, with the documents committed under
+//! `schema/operations/internal/`.
+
+pub mod demo;
+pub mod domain;
+mod graphql;
+mod remote;
+pub mod service;
+mod store;
+
+use commerce_kernel::config::Config;
+use commerce_kernel::internal::InternalClient;
+use commerce_kernel::{db, server, subgraph};
+use sea_orm::DatabaseConnection;
+
+pub use graphql::{CheckoutSchema, SHIPPING_READ, SHIPPING_WRITE};
+pub use service::CheckoutService;
+
+pub const DEFAULT_PORT: u16 = 4006;
+const DOMAIN: &str = "checkout";
+
+/// Everything a running checkout subgraph holds: the service wraps the database and the
+/// clients of the other subgraphs.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: CheckoutService,
+}
+
+impl AppState {
+    /// On an open database (tests attach statement counters first), calling the other
+    /// subgraphs where `config.services` says.
+    pub fn new(db: DatabaseConnection, config: &Config) -> anyhow::Result<Self> {
+        let client = InternalClient::from_config(config, DOMAIN)?;
+        Ok(Self {
+            service: CheckoutService::new(db, remote::Remote::new(client)),
+        })
+    }
+}
+
+/// Connects to (and migrates) the checkout database and builds the clients of the other
+/// subgraphs from `config.services`.
+pub async fn state(config: &Config) -> anyhow::Result<AppState> {
+    let db =
+        db::connect_and_migrate::<commerce_migrations::checkout::Migrator>(config, DOMAIN).await?;
+    AppState::new(db, config)
+}
+
+pub fn schema(state: AppState) -> CheckoutSchema {
+    graphql::schema(state)
+}
+
+/// The Federation v2 SDL, as committed in `schema/subgraphs/checkout.graphql`.
+pub fn sdl() -> String {
+    graphql::sdl()
+}
+
+/// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
+pub fn router(state: AppState) -> axum::Router {
+    let db = state.service.db().clone();
+    server::graphql_app(schema(state), db)
+}
+
+/// Runs the checkout subgraph as its own process.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
+        Ok(router(state(&config).await?))
+    })
+    .await
+}

@@ -1,0 +1,395 @@
+//! Repository functions over the checkout tables: the only module that knows their layout.
+//! Every function takes any connection or transaction, so the service decides the boundaries.
+
+mod entities;
+
+use commerce_kernel::Currency;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::{
+    Address, Cart, CartLine, CartStatus, CheckoutError, Country, ShippingKind, ShippingMethod,
+    ShippingRate, ShippingZone,
+};
+use entities::{cart, cart_line, shipping_method, shipping_zone};
+
+/// Current time in Unix milliseconds, as every table stores it.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, CheckoutError> {
+    serde_json::to_string(value).map_err(|error| CheckoutError::Unexpected(error.into()))
+}
+
+fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CheckoutError> {
+    serde_json::from_str(text)
+        .map_err(|error| CheckoutError::unexpected(format!("stored {what}: {error}")))
+}
+
+fn optional_json<T: DeserializeOwned>(
+    what: &str,
+    text: Option<&str>,
+) -> Result<Option<T>, CheckoutError> {
+    text.map(|text| from_json(what, text)).transpose()
+}
+
+// ---- carts ----
+
+/// A cart as it is created.
+pub struct NewCart<'a> {
+    pub token: &'a str,
+    pub customer_id: Option<&'a str>,
+    pub currency: Currency,
+    pub country: Option<Country>,
+}
+
+/// Inserts an empty active cart. `Ok(None)` when the customer already has an active cart
+/// (the partial unique index), which a concurrent create may have made.
+pub async fn insert_cart(
+    conn: &impl ConnectionTrait,
+    new: NewCart<'_>,
+) -> Result<Option<Cart>, CheckoutError> {
+    let now = now_ms();
+    let row = cart::ActiveModel {
+        id: NotSet,
+        token: Set(new.token.to_owned()),
+        customer_id: Set(new.customer_id.map(str::to_owned)),
+        status: Set(CartStatus::Active.as_str().to_owned()),
+        currency: Set(new.currency.code().to_owned()),
+        country: Set(new.country.map(|c| c.code().to_owned())),
+        email: Set(None),
+        shipping_address: Set(None),
+        billing_address: Set(None),
+        coupon_codes: Set("[]".to_owned()),
+        shipping_method_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match row.insert(conn).await {
+        Ok(row) => to_cart(row, Vec::new()).map(Some),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn to_cart(row: cart::Model, lines: Vec<CartLine>) -> Result<Cart, CheckoutError> {
+    let currency = Currency::parse(&row.currency)
+        .map_err(|error| CheckoutError::unexpected(format!("stored currency: {error}")))?;
+    let country = row.country.as_deref().map(Country::parse).transpose()?;
+    Ok(Cart {
+        id: row.id,
+        token: row.token,
+        customer_id: row.customer_id,
+        status: CartStatus::parse(&row.status)?,
+        currency,
+        country,
+        email: row.email,
+        shipping_address: optional_json::<Address>("address", row.shipping_address.as_deref())?,
+        billing_address: optional_json::<Address>("address", row.billing_address.as_deref())?,
+        coupon_codes: from_json("coupon codes", &row.coupon_codes)?,
+        shipping_method_id: row.shipping_method_id,
+        lines,
+    })
+}
+
+/// How a cart is looked up.
+pub enum CartKey<'a> {
+    Id(i64),
+    Token(&'a str),
+    ActiveOf(&'a str),
+}
+
+/// A cart with its lines (two statements), or `None`.
+pub async fn find_cart(
+    conn: &impl ConnectionTrait,
+    key: CartKey<'_>,
+) -> Result<Option<Cart>, CheckoutError> {
+    let query = cart::Entity::find();
+    let query = match key {
+        CartKey::Id(id) => query.filter(cart::Column::Id.eq(id)),
+        CartKey::Token(token) => query.filter(cart::Column::Token.eq(token)),
+        CartKey::ActiveOf(customer) => query
+            .filter(cart::Column::CustomerId.eq(customer))
+            .filter(cart::Column::Status.eq(CartStatus::Active.as_str())),
+    };
+    let Some(row) = query.one(conn).await? else {
+        return Ok(None);
+    };
+    let lines = cart_line::Entity::find()
+        .filter(cart_line::Column::CartId.eq(row.id))
+        .order_by_asc(cart_line::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|line| CartLine {
+            id: line.id,
+            variant_id: line.variant_id,
+            quantity: line.quantity,
+        })
+        .collect();
+    to_cart(row, lines).map(Some)
+}
+
+/// Saves a cart's own fields (not its lines or status).
+pub async fn save_cart(conn: &impl ConnectionTrait, cart: &Cart) -> Result<(), CheckoutError> {
+    let shipping = cart.shipping_address.as_ref().map(to_json).transpose()?;
+    let billing = cart.billing_address.as_ref().map(to_json).transpose()?;
+    cart::Entity::update_many()
+        .col_expr(
+            cart::Column::Country,
+            Expr::value(cart.country.map(|c| c.code().to_owned())),
+        )
+        .col_expr(cart::Column::Email, Expr::value(cart.email.clone()))
+        .col_expr(cart::Column::ShippingAddress, Expr::value(shipping))
+        .col_expr(cart::Column::BillingAddress, Expr::value(billing))
+        .col_expr(
+            cart::Column::CouponCodes,
+            Expr::value(to_json(&cart.coupon_codes)?),
+        )
+        .col_expr(
+            cart::Column::ShippingMethodId,
+            Expr::value(cart.shipping_method_id),
+        )
+        .col_expr(cart::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(cart::Column::Id.eq(cart.id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a cart from `from` to `to`; false when it was not in `from` (someone else moved it).
+pub async fn set_cart_status(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    from: CartStatus,
+    to: CartStatus,
+) -> Result<bool, CheckoutError> {
+    let result = cart::Entity::update_many()
+        .col_expr(cart::Column::Status, Expr::value(to.as_str()))
+        .col_expr(cart::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(cart::Column::Id.eq(cart_id))
+        .filter(cart::Column::Status.eq(from.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives an active guest cart to `customer`; false when it is no longer an active guest cart
+/// or the customer has an active cart already (the partial unique index).
+pub async fn adopt_cart(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    customer: &str,
+) -> Result<bool, CheckoutError> {
+    let result = cart::Entity::update_many()
+        .col_expr(cart::Column::CustomerId, Expr::value(customer))
+        .col_expr(cart::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(cart::Column::Id.eq(cart_id))
+        .filter(cart::Column::CustomerId.is_null())
+        .filter(cart::Column::Status.eq(CartStatus::Active.as_str()))
+        .exec(conn)
+        .await;
+    match result {
+        Ok(result) => Ok(result.rows_affected == 1),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Sets the quantity of the cart's line for `variant_id`, adding the line if there is none.
+pub async fn put_line(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    variant_id: &str,
+    quantity: i32,
+) -> Result<(), CheckoutError> {
+    let updated = cart_line::Entity::update_many()
+        .col_expr(cart_line::Column::Quantity, Expr::value(quantity))
+        .filter(cart_line::Column::CartId.eq(cart_id))
+        .filter(cart_line::Column::VariantId.eq(variant_id))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 0 {
+        cart_line::ActiveModel {
+            id: NotSet,
+            cart_id: Set(cart_id),
+            variant_id: Set(variant_id.to_owned()),
+            quantity: Set(quantity),
+            created_at: Set(now_ms()),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes a line of the cart; false when the cart has no such line.
+pub async fn delete_line(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    line_id: i64,
+) -> Result<bool, CheckoutError> {
+    let result = cart_line::Entity::delete_many()
+        .filter(cart_line::Column::CartId.eq(cart_id))
+        .filter(cart_line::Column::Id.eq(line_id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+// ---- shipping ----
+
+fn to_zone(row: shipping_zone::Model) -> Result<ShippingZone, CheckoutError> {
+    let codes: Vec<String> = from_json("zone countries", &row.countries)?;
+    let countries = codes
+        .iter()
+        .map(|code| Country::parse(code))
+        .collect::<Result<_, _>>()?;
+    Ok(ShippingZone {
+        id: row.id,
+        name: row.name,
+        countries,
+    })
+}
+
+fn to_method(row: shipping_method::Model) -> Result<ShippingMethod, CheckoutError> {
+    Ok(ShippingMethod {
+        id: row.id,
+        zone_id: row.zone_id,
+        name: row.name,
+        kind: ShippingKind::parse(&row.kind)?,
+        rates: from_json::<Vec<ShippingRate>>("shipping rates", &row.rates)?,
+    })
+}
+
+fn country_codes(countries: &[Country]) -> Result<String, CheckoutError> {
+    to_json(&countries.iter().map(|c| c.code()).collect::<Vec<_>>())
+}
+
+/// Every zone, oldest first (a shop has a handful).
+pub async fn zones(conn: &impl ConnectionTrait) -> Result<Vec<ShippingZone>, CheckoutError> {
+    shipping_zone::Entity::find()
+        .order_by_asc(shipping_zone::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_zone)
+        .collect()
+}
+
+/// Every method, oldest first.
+pub async fn methods(conn: &impl ConnectionTrait) -> Result<Vec<ShippingMethod>, CheckoutError> {
+    shipping_method::Entity::find()
+        .order_by_asc(shipping_method::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_method)
+        .collect()
+}
+
+pub async fn method(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<ShippingMethod>, CheckoutError> {
+    shipping_method::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(to_method)
+        .transpose()
+}
+
+/// Inserts a zone (`id` 0) or replaces one; `None` when the zone to replace is gone.
+pub async fn save_zone(
+    conn: &impl ConnectionTrait,
+    id: Option<i64>,
+    name: &str,
+    countries: &[Country],
+) -> Result<Option<ShippingZone>, CheckoutError> {
+    let countries = country_codes(countries)?;
+    let row = match id {
+        None => {
+            shipping_zone::ActiveModel {
+                id: NotSet,
+                name: Set(name.to_owned()),
+                countries: Set(countries),
+                created_at: Set(now_ms()),
+            }
+            .insert(conn)
+            .await?
+        }
+        Some(id) => {
+            let Some(existing) = shipping_zone::Entity::find_by_id(id).one(conn).await? else {
+                return Ok(None);
+            };
+            let mut row: shipping_zone::ActiveModel = existing.into();
+            row.name = Set(name.to_owned());
+            row.countries = Set(countries);
+            row.update(conn).await?
+        }
+    };
+    to_zone(row).map(Some)
+}
+
+/// Inserts a method or replaces one; `None` when the method to replace is gone.
+pub async fn save_method(
+    conn: &impl ConnectionTrait,
+    id: Option<i64>,
+    zone_id: i64,
+    name: &str,
+    kind: ShippingKind,
+    rates: &[ShippingRate],
+) -> Result<Option<ShippingMethod>, CheckoutError> {
+    let rates = to_json(&rates)?;
+    let row = match id {
+        None => {
+            shipping_method::ActiveModel {
+                id: NotSet,
+                zone_id: Set(zone_id),
+                name: Set(name.to_owned()),
+                kind: Set(kind.as_str().to_owned()),
+                rates: Set(rates),
+                created_at: Set(now_ms()),
+            }
+            .insert(conn)
+            .await?
+        }
+        Some(id) => {
+            let Some(existing) = shipping_method::Entity::find_by_id(id).one(conn).await? else {
+                return Ok(None);
+            };
+            let mut row: shipping_method::ActiveModel = existing.into();
+            row.zone_id = Set(zone_id);
+            row.name = Set(name.to_owned());
+            row.kind = Set(kind.as_str().to_owned());
+            row.rates = Set(rates);
+            row.update(conn).await?
+        }
+    };
+    to_method(row).map(Some)
+}
+
+/// Deletes a zone (its methods go with it); false when there was none.
+pub async fn delete_zone(conn: &impl ConnectionTrait, id: i64) -> Result<bool, CheckoutError> {
+    shipping_method::Entity::delete_many()
+        .filter(shipping_method::Column::ZoneId.eq(id))
+        .exec(conn)
+        .await?;
+    let result = shipping_zone::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn delete_method(conn: &impl ConnectionTrait, id: i64) -> Result<bool, CheckoutError> {
+    let result = shipping_method::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(result.rows_affected == 1)
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the checkout subgraph, on SQLite and PostgreSQL, against real catalog,
+//! inventory, pricing and customers subgraphs.
+
+mod carts;
+mod documents;
+mod sdl;
+mod shipping;
+mod support;
