@@ -67,10 +67,35 @@ pub fn router(state: AppState) -> axum::Router {
     server::graphql_app(schema(state), db)
 }
 
-/// Runs the checkout subgraph as its own process.
+/// Runs the checkout subgraph as its own process, resuming the sagas a previous run left
+/// unfinished.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(state(&config).await?))
+        let state = state(&config).await?;
+        spawn_recovery(&state);
+        Ok(router(state))
     })
     .await
+}
+
+/// How often recovery tries again while some saga cannot be finished (a service it needs is
+/// not up yet), and how many times.
+const RECOVERY_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
+const RECOVERY_ATTEMPTS: usize = 30;
+
+/// Finishes or compensates the checkout sagas a stopped process left unfinished, in the
+/// background, retrying while the services they need are down. Assumes one checkout process
+/// per database: a saga another live process is running would be taken over.
+pub fn spawn_recovery(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let service = state.service.clone();
+    tokio::spawn(async move {
+        for _ in 0..RECOVERY_ATTEMPTS {
+            match service.recover().await {
+                Ok(0) => return,
+                Ok(unfinished) => tracing::info!(unfinished, "checkouts still to resume"),
+                Err(error) => tracing::warn!(%error, "checkout recovery failed"),
+            }
+            tokio::time::sleep(RECOVERY_RETRY).await;
+        }
+    })
 }

@@ -2,6 +2,7 @@
 //! `ProductVariant` references the router resolves from the catalog.
 
 mod access;
+mod checkout;
 mod mutation;
 mod query;
 mod results;

@@ -12,10 +12,11 @@ use super::results::{
     InvalidCheckoutInput, InvalidQuantity, ShippingMethodUnavailable, UnknownCountry,
     VariantUnavailable,
 };
+use super::checkout::{CheckoutPaymentInput, CheckoutResult, checkout_result};
 use super::service_of;
 use super::types::{Cart, CartAddressInput, ShippingMethod, ShippingMethodKind, ShippingZone};
 use crate::domain::{self, RateInput};
-use crate::service::{AddressSource, CheckoutError, MethodInput, ZoneInput};
+use crate::service::{AddressSource, CheckoutError, CheckoutRequest, MethodInput, ZoneInput};
 
 result_union!(
     /// The cart after the change, or why the change was refused.
@@ -290,6 +291,29 @@ impl Mutation {
     ) -> async_graphql::Result<CartResult> {
         let cart = service_of(ctx).merge(viewer(ctx), &guest_token).await;
         CartResult::from_result(cart)
+    }
+
+    /// Places the order: prices the cart again, reserves the stock, authorizes the payment,
+    /// places the order and takes the stock, undoing what was done if a step fails. The same
+    /// `idempotencyKey` again returns the first outcome and does nothing else (also while the
+    /// first is running); with a different request it is a CONFLICT error. `expectedTotal`
+    /// (decimal) guards against paying a total the customer did not see (`PriceChanged`).
+    async fn checkout_complete(
+        &self,
+        ctx: &Context<'_>,
+        cart_id: Option<ID>,
+        token: Option<String>,
+        idempotency_key: String,
+        payment: CheckoutPaymentInput,
+        expected_total: Option<String>,
+    ) -> async_graphql::Result<CheckoutResult> {
+        let request = CheckoutRequest {
+            cart: cart_ref(cart_id, token)?,
+            idempotency_key,
+            payment: payment.into(),
+            expected_total,
+        };
+        checkout_result(service_of(ctx).checkout(viewer(ctx), request).await)
     }
 
     /// Staff (`shipping:write`).

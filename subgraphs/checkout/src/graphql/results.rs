@@ -5,6 +5,7 @@ use async_graphql::{ID, Interface, SimpleObject};
 use commerce_kernel::error::ErrorResults;
 use commerce_kernel::{DomainError, ErrorCode};
 
+use super::types::Money;
 use crate::service::CheckoutError;
 
 /// What every expected failure returned as data has in common.
@@ -23,6 +24,36 @@ pub enum ErrorResult {
     ShippingMethodUnavailable(ShippingMethodUnavailable),
     InvalidCheckoutInput(InvalidCheckoutInput),
     CountryAlreadyZoned(CountryAlreadyZoned),
+    CartNotReady(CartNotReady),
+    PriceChanged(PriceChanged),
+    CheckoutPaymentDeclined(CheckoutPaymentDeclined),
+}
+
+/// The cart lacks what an order needs; `missing` names the fields to set.
+#[derive(SimpleObject)]
+pub struct CartNotReady {
+    pub code: ErrorCode,
+    pub message: String,
+    /// `lines`, `email`, `shippingAddress`, `shippingMethod`.
+    pub missing: Vec<String>,
+}
+
+/// The cart's total is not the one the customer saw (`expectedTotal`); nothing was charged.
+#[derive(SimpleObject)]
+pub struct PriceChanged {
+    pub code: ErrorCode,
+    pub message: String,
+    pub expected: Money,
+    pub actual: Money,
+}
+
+/// The payment provider refused the card; nothing is reserved or charged and the cart is open.
+#[derive(SimpleObject)]
+pub struct CheckoutPaymentDeclined {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The provider's reason, such as `CARD_DECLINED` or `INSUFFICIENT_FUNDS`.
+    pub decline_code: String,
 }
 
 /// A quantity outside 1-999.
@@ -171,6 +202,27 @@ impl ErrorResults<CheckoutError> for ErrorResult {
                     zone_name: zone,
                 })
             }
+            CheckoutError::CartNotReady { missing } => Self::CartNotReady(CartNotReady {
+                code,
+                message,
+                missing,
+            }),
+            CheckoutError::PriceChanged { expected, actual } => {
+                Self::PriceChanged(PriceChanged {
+                    code,
+                    message,
+                    expected: expected.into(),
+                    actual: actual.into(),
+                })
+            }
+            CheckoutError::PaymentDeclined {
+                decline_code,
+                message,
+            } => Self::CheckoutPaymentDeclined(CheckoutPaymentDeclined {
+                code,
+                message,
+                decline_code,
+            }),
             other => return Err(other),
         })
     }

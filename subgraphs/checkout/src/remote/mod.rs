@@ -2,6 +2,9 @@
 //! `schema/operations/internal/<callee>/` and a service token (kernel `InternalClient`). Every
 //! call answers for a whole cart at once, whatever its number of lines.
 
+mod orders;
+mod payments;
+
 use std::collections::HashMap;
 
 use commerce_kernel::internal::InternalClient;
@@ -10,14 +13,24 @@ use serde_json::{Value, json};
 
 use crate::domain::{Address, CheckoutError};
 
+pub use payments::{Authorization, Payer, PaymentMethod};
+
 const CART_VARIANTS: &str =
     include_str!("../../../../schema/operations/internal/catalog/cart_variants.graphql");
 const CART_STOCK: &str =
     include_str!("../../../../schema/operations/internal/inventory/cart_stock.graphql");
+const RESERVE_STOCK: &str =
+    include_str!("../../../../schema/operations/internal/inventory/reserve_stock.graphql");
+const RELEASE_RESERVATION: &str =
+    include_str!("../../../../schema/operations/internal/inventory/release_reservation.graphql");
+const COMMIT_RESERVATION: &str =
+    include_str!("../../../../schema/operations/internal/inventory/commit_reservation.graphql");
+const REDEEM_COUPONS: &str =
+    include_str!("../../../../schema/operations/internal/pricing/redeem_coupons.graphql");
 const PRICE_CART: &str =
     include_str!("../../../../schema/operations/internal/pricing/price_cart.graphql");
-const CUSTOMER_ADDRESSES: &str =
-    include_str!("../../../../schema/operations/internal/customers/customer_addresses.graphql");
+const CUSTOMER: &str =
+    include_str!("../../../../schema/operations/internal/customers/customer.graphql");
 
 /// The other subgraphs as checkout sees them.
 #[derive(Clone)]
@@ -193,9 +206,40 @@ pub struct PriceRequest<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(tag = "__typename")]
+pub enum ReserveResult {
+    Reservation {},
+    InsufficientStock {
+        #[serde(rename = "variantId")]
+        variant_id: String,
+        requested: i32,
+        available: i32,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "__typename")]
+enum ReservationResult {
+    Reservation {},
+    ReservationClosed { message: String },
+}
+
+/// A customer as checkout needs them: their email and address book.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CustomerAddresses {
+pub struct Customer {
+    pub email: String,
     addresses: Vec<SavedAddress>,
+}
+
+impl Customer {
+    /// The saved address with this id, if the book has it.
+    pub fn address(self, address_id: &str) -> Option<Address> {
+        self.addresses
+            .into_iter()
+            .find(|saved| saved.id == address_id)
+            .map(|saved| saved.address)
+    }
 }
 
 #[derive(Deserialize)]
@@ -302,26 +346,117 @@ impl Remote {
         Ok(answer.price_cart)
     }
 
-    /// A saved address of the customer's, or `None` when their book has no such address.
-    pub async fn saved_address(
-        &self,
-        customer_id: &str,
-        address_id: &str,
-    ) -> Result<Option<Address>, CheckoutError> {
-        let answer: Entities<CustomerAddresses> = self
+    /// The customer (`None` when customers does not know them).
+    pub async fn customer(&self, customer_id: &str) -> Result<Option<Customer>, CheckoutError> {
+        let answer: Entities<Customer> = self
             .client
             .execute(
                 "customers",
-                CUSTOMER_ADDRESSES,
+                CUSTOMER,
                 representations("Customer", &[customer_id.to_owned()]),
             )
             .await?;
-        Ok(answer
-            .entities
-            .into_iter()
-            .flatten()
-            .flat_map(|customer| customer.addresses)
-            .find(|saved| saved.id == address_id)
-            .map(|saved| saved.address))
+        Ok(answer.entities.into_iter().flatten().next())
+    }
+
+    /// Reserves the lines for `ttl_seconds` under `key` (a replay returns the same result).
+    pub async fn reserve(
+        &self,
+        key: &str,
+        lines: &[(String, i32)],
+        ttl_seconds: i32,
+    ) -> Result<ReserveResult, CheckoutError> {
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|(variant, quantity)| json!({ "variantId": variant, "quantity": quantity }))
+            .collect();
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            reserve_stock: ReserveResult,
+        }
+        let variables = json!({
+            "input": { "lines": lines, "ttlSeconds": ttl_seconds },
+            "idempotencyKey": key,
+        });
+        let answer: Answer = self
+            .client
+            .execute("inventory", RESERVE_STOCK, variables)
+            .await?;
+        Ok(answer.reserve_stock)
+    }
+
+    /// Gives the units back; a reservation already closed (or never made) is fine.
+    pub async fn release(&self, key: &str) -> Result<(), CheckoutError> {
+        // Released now or closed before: either way nothing is held any more.
+        let result = self
+            .client
+            .execute::<serde::de::IgnoredAny>("inventory", RELEASE_RESERVATION, json!({ "key": key }))
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Never reserved: nothing to give back.
+            Err(commerce_kernel::internal::InternalError::Refused { code, .. })
+                if code == "NOT_FOUND" =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Turns the reservation into shipped units; a closed one means it lapsed or was released.
+    pub async fn commit(&self, key: &str) -> Result<(), CheckoutError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            commit_reservation: ReservationResult,
+        }
+        let answer: Answer = self
+            .client
+            .execute("inventory", COMMIT_RESERVATION, json!({ "key": key }))
+            .await?;
+        match answer.commit_reservation {
+            ReservationResult::Reservation {} => Ok(()),
+            ReservationResult::ReservationClosed { message } => Err(CheckoutError::unexpected(
+                format!("committing reservation {key}: {message}"),
+            )),
+        }
+    }
+
+    /// Records the coupons as used by `order_ref`; refusals are logged, the order stands.
+    pub async fn redeem_coupons(
+        &self,
+        order_ref: &str,
+        customer_id: Option<&str>,
+        codes: &[String],
+    ) -> Result<(), CheckoutError> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        #[derive(Deserialize)]
+        struct Redemption {
+            code: String,
+            redeemed: bool,
+            reason: Option<String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Answer {
+            redeem_coupons: Vec<Redemption>,
+        }
+        let variables = json!({
+            "orderRef": order_ref,
+            "customerId": customer_id,
+            "couponCodes": codes,
+        });
+        let answer: Answer = self
+            .client
+            .execute("pricing", REDEEM_COUPONS, variables)
+            .await?;
+        for refused in answer.redeem_coupons.iter().filter(|r| !r.redeemed) {
+            tracing::warn!(order_ref, code = refused.code, reason = ?refused.reason, "coupon not redeemed");
+        }
+        Ok(())
     }
 }

@@ -249,8 +249,9 @@ impl CheckoutService {
             AddressSource::Saved(address_id) => {
                 let customer = viewer.require_customer()?;
                 self.remote
-                    .saved_address(customer, &address_id)
+                    .customer(customer)
                     .await?
+                    .and_then(|customer| customer.address(&address_id))
                     .ok_or(CheckoutError::AddressNotFound { address_id })
             }
         }

@@ -5,6 +5,7 @@
 mod carts;
 mod error;
 mod quote;
+mod saga;
 mod shipping;
 
 use sea_orm::DatabaseConnection;
@@ -12,6 +13,7 @@ use sea_orm::DatabaseConnection;
 pub use carts::{AddressSource, CartRef};
 pub use error::CheckoutError;
 pub use quote::{CartQuote, ShippingOption};
+pub use saga::{CheckoutRequest, StepHook};
 pub use shipping::{MethodInput, ZoneInput};
 
 use crate::remote::Remote;
@@ -20,11 +22,18 @@ use crate::remote::Remote;
 pub struct CheckoutService {
     db: DatabaseConnection,
     remote: Remote,
+    claims: saga::Claims,
+    hook: Option<StepHook>,
 }
 
 impl CheckoutService {
     pub(crate) fn new(db: DatabaseConnection, remote: Remote) -> Self {
-        Self { db, remote }
+        Self {
+            db,
+            remote,
+            claims: saga::Claims::default(),
+            hook: None,
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -95,3 +95,33 @@ pub mod shipping_method {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+pub mod checkout {
+    //! One row per checkout saga.
+
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checkouts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub cart_id: i64,
+        pub idempotency_key: String,
+        pub request_hash: String,
+        pub status: String,
+        pub step: String,
+        pub plan: Option<String>,
+        pub reservation_key: Option<String>,
+        pub payment_intent_id: Option<String>,
+        pub order_id: Option<String>,
+        pub order_number: Option<String>,
+        pub outcome: Option<String>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

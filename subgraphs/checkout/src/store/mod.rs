@@ -13,10 +13,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::{
-    Address, Cart, CartLine, CartStatus, CheckoutError, Country, ShippingKind, ShippingMethod,
-    ShippingRate, ShippingZone,
+    Address, Cart, CartLine, CartStatus, CheckoutError, Country, Outcome, Saga, ShippingKind,
+    ShippingMethod, ShippingRate, ShippingZone, Step,
 };
-use entities::{cart, cart_line, shipping_method, shipping_zone};
+use entities::{cart, cart_line, checkout, shipping_method, shipping_zone};
 
 /// Current time in Unix milliseconds, as every table stores it.
 pub fn now_ms() -> i64 {
@@ -392,4 +392,114 @@ pub async fn delete_zone(conn: &impl ConnectionTrait, id: i64) -> Result<bool, C
 pub async fn delete_method(conn: &impl ConnectionTrait, id: i64) -> Result<bool, CheckoutError> {
     let result = shipping_method::Entity::delete_by_id(id).exec(conn).await?;
     Ok(result.rows_affected == 1)
+}
+
+// ---- checkout sagas ----
+
+fn to_saga(row: checkout::Model) -> Result<Saga, CheckoutError> {
+    Ok(Saga {
+        id: row.id,
+        cart_id: row.cart_id,
+        idempotency_key: row.idempotency_key,
+        request_hash: row.request_hash,
+        step: Step::parse(&row.step)?,
+        plan: optional_json("saga plan", row.plan.as_deref())?,
+        reservation_key: row.reservation_key,
+        payment_intent_id: row.payment_intent_id,
+        order_id: row.order_id,
+        order_number: row.order_number,
+        outcome: optional_json::<Outcome>("saga outcome", row.outcome.as_deref())?,
+    })
+}
+
+/// Starts a saga row; `None` when one exists for this cart and key (a replay or a concurrent
+/// twin), which the caller then reads.
+pub async fn insert_saga(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    idempotency_key: &str,
+    request_hash: &str,
+) -> Result<Option<Saga>, CheckoutError> {
+    let now = now_ms();
+    let row = checkout::ActiveModel {
+        id: NotSet,
+        cart_id: Set(cart_id),
+        idempotency_key: Set(idempotency_key.to_owned()),
+        request_hash: Set(request_hash.to_owned()),
+        status: Set(Step::Started.status().as_str().to_owned()),
+        step: Set(Step::Started.as_str().to_owned()),
+        plan: Set(None),
+        reservation_key: Set(None),
+        payment_intent_id: Set(None),
+        order_id: Set(None),
+        order_number: Set(None),
+        outcome: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match row.insert(conn).await {
+        Ok(row) => to_saga(row).map(Some),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn find_saga(
+    conn: &impl ConnectionTrait,
+    cart_id: i64,
+    idempotency_key: &str,
+) -> Result<Option<Saga>, CheckoutError> {
+    checkout::Entity::find()
+        .filter(checkout::Column::CartId.eq(cart_id))
+        .filter(checkout::Column::IdempotencyKey.eq(idempotency_key))
+        .one(conn)
+        .await?
+        .map(to_saga)
+        .transpose()
+}
+
+/// Stores the saga's step and what it learnt so far.
+pub async fn save_saga(conn: &impl ConnectionTrait, saga: &Saga) -> Result<(), CheckoutError> {
+    let plan = saga.plan.as_ref().map(to_json).transpose()?;
+    let outcome = saga.outcome.as_ref().map(to_json).transpose()?;
+    checkout::Entity::update_many()
+        .col_expr(checkout::Column::Step, Expr::value(saga.step.as_str()))
+        .col_expr(
+            checkout::Column::Status,
+            Expr::value(saga.step.status().as_str()),
+        )
+        .col_expr(checkout::Column::Plan, Expr::value(plan))
+        .col_expr(
+            checkout::Column::ReservationKey,
+            Expr::value(saga.reservation_key.clone()),
+        )
+        .col_expr(
+            checkout::Column::PaymentIntentId,
+            Expr::value(saga.payment_intent_id.clone()),
+        )
+        .col_expr(checkout::Column::OrderId, Expr::value(saga.order_id.clone()))
+        .col_expr(
+            checkout::Column::OrderNumber,
+            Expr::value(saga.order_number.clone()),
+        )
+        .col_expr(checkout::Column::Outcome, Expr::value(outcome))
+        .col_expr(checkout::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(checkout::Column::Id.eq(saga.id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sagas that have not finished, oldest first: what a restart resumes.
+pub async fn unfinished_sagas(conn: &impl ConnectionTrait) -> Result<Vec<Saga>, CheckoutError> {
+    checkout::Entity::find()
+        .filter(checkout::Column::Status.eq(Step::Started.status().as_str()))
+        .order_by_asc(checkout::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_saga)
+        .collect()
 }
