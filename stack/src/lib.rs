@@ -140,6 +140,7 @@ pub struct Subgraphs {
     pub reviews: commerce_reviews::AppState,
     pub pricing: commerce_pricing::AppState,
     pub customers: commerce_customers::AppState,
+    pub checkout: commerce_checkout::AppState,
     pub payments: commerce_payments::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
@@ -164,6 +165,9 @@ impl Subgraphs {
             customers: commerce_customers::state(config)
                 .await
                 .context("starting customers")?,
+            checkout: commerce_checkout::state(config)
+                .await
+                .context("starting checkout")?,
             payments: commerce_payments::state(config)
                 .await
                 .context("starting payments")?,
@@ -183,18 +187,20 @@ impl Subgraphs {
         commerce_reviews::demo::seed(&self.reviews, &product_ids, DEMO_SEED).await?;
         commerce_pricing::demo::seed(&self.pricing, &variant_ids, DEMO_SEED).await?;
         commerce_customers::demo::seed(&self.customers, DEMO_SEED).await?;
+        commerce_checkout::demo::seed(&self.checkout).await?;
         commerce_payments::demo::seed(&self.payments).await?;
         Ok(())
     }
 }
 
 /// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
-pub const SUBGRAPHS: [&str; 6] = [
+pub const SUBGRAPHS: [&str; 7] = [
     "catalog",
     "inventory",
     "reviews",
     "pricing",
     "customers",
+    "checkout",
     "payments",
 ];
 
@@ -256,8 +262,23 @@ pub async fn start(
         ("reviews", commerce_reviews::router(subgraphs.reviews)),
         ("pricing", commerce_pricing::router(subgraphs.pricing)),
         ("customers", commerce_customers::router(subgraphs.customers)),
+        (
+            "checkout",
+            commerce_checkout::router(subgraphs.checkout.clone()),
+        ),
         ("payments", commerce_payments::router(subgraphs.payments)),
     ]);
+    // Checkouts a previous run left unfinished are finished or compensated once every
+    // subgraph listens (the listeners are bound, so early calls wait in their backlog).
+    let recovery = commerce_checkout::spawn_recovery(&subgraphs.checkout);
+    tasks.spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            recovery.abort();
+            Ok(())
+        }
+    });
     let mut addresses = Vec::new();
     for (name, listener) in listeners.subgraphs {
         let app = apps

@@ -61,6 +61,7 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         },
         pricing: seeded.pricing,
         customers: seeded.customers,
+        checkout: seeded.checkout,
         payments: seeded.payments,
         redis_url: None,
     };

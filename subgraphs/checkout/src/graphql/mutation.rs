@@ -7,12 +7,12 @@ use commerce_kernel::error::top_level;
 use commerce_kernel::result_union;
 
 use super::access::{self, SHIPPING_WRITE, cart_ref, viewer};
+use super::checkout::{CheckoutPaymentInput, CheckoutResult, checkout_result};
 use super::results::{
     CountryAlreadyZoned, CouponInvalid, CurrencyNotSold, ErrorResult, InsufficientStock,
     InvalidCheckoutInput, InvalidQuantity, ShippingMethodUnavailable, UnknownCountry,
     VariantUnavailable,
 };
-use super::checkout::{CheckoutPaymentInput, CheckoutResult, checkout_result};
 use super::service_of;
 use super::types::{Cart, CartAddressInput, ShippingMethod, ShippingMethodKind, ShippingZone};
 use crate::domain::{self, RateInput};

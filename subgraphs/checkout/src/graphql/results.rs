@@ -207,14 +207,12 @@ impl ErrorResults<CheckoutError> for ErrorResult {
                 message,
                 missing,
             }),
-            CheckoutError::PriceChanged { expected, actual } => {
-                Self::PriceChanged(PriceChanged {
-                    code,
-                    message,
-                    expected: expected.into(),
-                    actual: actual.into(),
-                })
-            }
+            CheckoutError::PriceChanged { expected, actual } => Self::PriceChanged(PriceChanged {
+                code,
+                message,
+                expected: expected.into(),
+                actual: actual.into(),
+            }),
             CheckoutError::PaymentDeclined {
                 decline_code,
                 message,

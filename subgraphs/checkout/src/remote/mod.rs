@@ -391,7 +391,11 @@ impl Remote {
         // Released now or closed before: either way nothing is held any more.
         let result = self
             .client
-            .execute::<serde::de::IgnoredAny>("inventory", RELEASE_RESERVATION, json!({ "key": key }))
+            .execute::<serde::de::IgnoredAny>(
+                "inventory",
+                RELEASE_RESERVATION,
+                json!({ "key": key }),
+            )
             .await;
         match result {
             Ok(_) => Ok(()),

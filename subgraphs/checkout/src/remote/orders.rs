@@ -20,7 +20,11 @@ pub(crate) struct PlacedOrder {
 impl Remote {
     /// Places the order described by `input` (orders' `PlaceOrderInput`) under `key`; a replay
     /// returns the order placed the first time.
-    pub async fn place_order(&self, key: &str, input: &Value) -> Result<PlacedOrder, CheckoutError> {
+    pub async fn place_order(
+        &self,
+        key: &str,
+        input: &Value,
+    ) -> Result<PlacedOrder, CheckoutError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Answer {

@@ -12,9 +12,8 @@ const AUTHORIZE_PAYMENT: &str =
     include_str!("../../../../schema/operations/internal/payments/authorize_payment.graphql");
 const VOID_PAYMENT: &str =
     include_str!("../../../../schema/operations/internal/payments/void_payment.graphql");
-const ATTACH_PAYMENT_TO_ORDER: &str = include_str!(
-    "../../../../schema/operations/internal/payments/attach_payment_to_order.graphql"
-);
+const ATTACH_PAYMENT_TO_ORDER: &str =
+    include_str!("../../../../schema/operations/internal/payments/attach_payment_to_order.graphql");
 
 /// How the customer pays: a provider and its token (the test provider's token is a card
 /// number). Never stored.

@@ -22,7 +22,9 @@ use tracing::instrument;
 
 use super::{CartRef, CheckoutService};
 use crate::domain::{Cart, CartStatus, CheckoutError, Outcome, Saga, Step};
-use crate::remote::{Authorization, Payer, PaymentMethod, PriceCartResult, PricedCart, ReserveResult};
+use crate::remote::{
+    Authorization, Payer, PaymentMethod, PriceCartResult, PricedCart, ReserveResult,
+};
 use crate::store;
 
 /// How long stock stays reserved for a running checkout; inventory releases it by itself after.
@@ -221,7 +223,11 @@ impl CheckoutService {
             None => return Err(CheckoutError::unexpected("a ready cart has no quote")),
         };
         for line in &cart.lines {
-            if !quote.variants.get(&line.variant_id).is_some_and(|v| v.is_buyable()) {
+            if !quote
+                .variants
+                .get(&line.variant_id)
+                .is_some_and(|v| v.is_buyable())
+            {
                 return Err(CheckoutError::VariantUnavailable {
                     variant_id: line.variant_id.clone(),
                 });
@@ -283,8 +289,13 @@ impl CheckoutService {
         total: Money,
         payment: &PaymentMethod,
     ) -> Result<Outcome, CheckoutError> {
-        if !store::set_cart_status(&self.db, cart.id, CartStatus::Active, CartStatus::CheckingOut)
-            .await?
+        if !store::set_cart_status(
+            &self.db,
+            cart.id,
+            CartStatus::Active,
+            CartStatus::CheckingOut,
+        )
+        .await?
         {
             let refusal = CheckoutError::CartClosed {
                 status: CartStatus::CheckingOut.as_str(),
@@ -401,7 +412,10 @@ impl CheckoutService {
             order_id,
             order_number: saga.order_number.clone().unwrap_or_default(),
             payment_intent_id: intent_id,
-            total_amount: plan["totals"]["total"].as_str().unwrap_or_default().to_owned(),
+            total_amount: plan["totals"]["total"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             currency: plan["currency"].as_str().unwrap_or_default().to_owned(),
         };
         self.finish(saga, Step::Completed, outcome).await
@@ -438,16 +452,21 @@ impl CheckoutService {
 
     /// Brings an interrupted saga to an end: forward from order placement on, else back.
     async fn resume(&self, saga: Saga) -> Result<Outcome, CheckoutError> {
-        tracing::info!(saga = saga.id, step = saga.step.as_str(), "resuming a checkout saga");
+        tracing::info!(
+            saga = saga.id,
+            step = saga.step.as_str(),
+            "resuming a checkout saga"
+        );
         if saga.step.goes_forward() {
             return self.forward(saga).await;
         }
-        let interrupted = CheckoutError::Remote(commerce_kernel::internal::InternalError::Unavailable {
-            service: "checkout".to_owned(),
-            reason: "the checkout was interrupted before the order was placed; nothing was \
+        let interrupted =
+            CheckoutError::Remote(commerce_kernel::internal::InternalError::Unavailable {
+                service: "checkout".to_owned(),
+                reason: "the checkout was interrupted before the order was placed; nothing was \
                      charged, start again with a new idempotency key"
-                .to_owned(),
-        });
+                    .to_owned(),
+            });
         self.compensate(saga, failed(&interrupted)).await
     }
 
@@ -480,11 +499,12 @@ fn order_input(
 ) -> Result<Value, CheckoutError> {
     let mut lines = Vec::with_capacity(priced.lines.len());
     for line in &priced.lines {
-        let variant = variants.get(&line.variant_id).ok_or_else(|| {
-            CheckoutError::VariantUnavailable {
-                variant_id: line.variant_id.clone(),
-            }
-        })?;
+        let variant =
+            variants
+                .get(&line.variant_id)
+                .ok_or_else(|| CheckoutError::VariantUnavailable {
+                    variant_id: line.variant_id.clone(),
+                })?;
         lines.push(json!({
             "variantId": line.variant_id,
             "productId": variant.product.id,

@@ -479,7 +479,10 @@ pub async fn save_saga(conn: &impl ConnectionTrait, saga: &Saga) -> Result<(), C
             checkout::Column::PaymentIntentId,
             Expr::value(saga.payment_intent_id.clone()),
         )
-        .col_expr(checkout::Column::OrderId, Expr::value(saga.order_id.clone()))
+        .col_expr(
+            checkout::Column::OrderId,
+            Expr::value(saga.order_id.clone()),
+        )
         .col_expr(
             checkout::Column::OrderNumber,
             Expr::value(saga.order_number.clone()),

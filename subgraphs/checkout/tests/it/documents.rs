@@ -22,6 +22,7 @@ document!(
 document!(CART_APPLY_COUPON, "storefront/cart_apply_coupon.graphql");
 document!(CART_MERGE, "storefront/cart_merge.graphql");
 document!(CART, "storefront/cart.graphql");
+document!(CHECKOUT_COMPLETE, "storefront/checkout_complete.graphql");
 document!(SHIPPING_ZONES, "dashboard/shipping_zones.graphql");
 document!(
     SHIPPING_ZONE_CREATE,

@@ -2,6 +2,7 @@
 //! inventory, pricing and customers subgraphs.
 
 mod carts;
+mod checkout;
 mod documents;
 mod sdl;
 mod shipping;

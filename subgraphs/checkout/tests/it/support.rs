@@ -22,6 +22,9 @@ pub struct TestShop {
     pub variants: Vec<String>,
     /// A variant of a draft product, in stock and priced.
     pub draft_variant: String,
+    pub inventory: commerce_inventory::InventorySchema,
+    /// Where every variant is stocked.
+    pub warehouse: String,
     shutdown: CancellationToken,
     _config: TestConfig,
 }
@@ -30,6 +33,14 @@ impl Drop for TestShop {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// A URL on which nothing listens.
+async fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    drop(listener);
+    format!("http://{addr}/graphql")
 }
 
 async fn serve(app: axum::Router, shutdown: &CancellationToken) -> String {
@@ -109,6 +120,11 @@ impl TestShop {
         ] {
             services.insert(name.to_owned(), serve(app, &shutdown).await);
         }
+        // Payments and orders are not part of this shop: calls to them fail as a service
+        // that is down does (the stack's tests run the whole saga).
+        for name in ["payments", "orders"] {
+            services.insert(name.to_owned(), closed_port_url().await);
+        }
         let mut checkout_config = config.config();
         checkout_config.services = services;
         let mut db = commerce_kernel::db::connect_and_migrate::<
@@ -122,13 +138,15 @@ impl TestShop {
             .await
             .expect("demo shipping");
 
-        let (variants, draft_variant) =
+        let (variants, draft_variant, warehouse) =
             stock_the_shop(&catalog_schema, &inventory_schema, &pricing_schema).await;
         Self {
             schema: commerce_checkout::schema(state),
             statements,
             variants,
             draft_variant,
+            inventory: inventory_schema,
+            warehouse,
             shutdown,
             _config: config,
         }
@@ -136,6 +154,34 @@ impl TestShop {
 
     pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
         execute_as(&self.schema, viewer, query, variables).await
+    }
+
+    /// Units of `variant` inventory can sell now, asked the way checkout asks.
+    pub async fn available(&self, variant: &str) -> i64 {
+        let representations = json!([{ "__typename": "ProductVariant", "id": variant }]);
+        let data = ok(
+            &self.inventory,
+            Viewer::Anonymous,
+            include_str!("../../../../schema/operations/internal/inventory/cart_stock.graphql"),
+            json!({ "representations": representations }),
+        )
+        .await;
+        data["_entities"][0]["available"]
+            .as_i64()
+            .expect("available")
+    }
+
+    /// Counts `variant`'s stock as `units` on hand.
+    pub async fn set_stock(&self, variant: &str, units: i32) {
+        let input = json!({ "variantId": variant, "warehouseId": self.warehouse, "onHand": units });
+        let key = format!("recount-{variant}-{units}");
+        ok(
+            &self.inventory,
+            staff(&["inventory:write"]),
+            "mutation($input: SetStockInput!, $key: String!) { setStock(input: $input, idempotencyKey: $key) { __typename } }",
+            json!({ "input": input, "key": key }),
+        )
+        .await;
     }
 
     /// Runs an operation anonymously and fails on any top-level error.
@@ -176,7 +222,7 @@ async fn stock_the_shop(
     catalog: &commerce_catalog::CatalogSchema,
     inventory: &commerce_inventory::InventorySchema,
     pricing: &commerce_pricing::PricingSchema,
-) -> (Vec<String>, String) {
+) -> (Vec<String>, String, String) {
     let skus: Vec<String> = (1..=20).map(|n| format!("SHIRT-{n}")).collect();
     let skus: Vec<&str> = skus.iter().map(String::as_str).collect();
     let published = product(catalog, "Linen shirt", "PUBLISHED", &skus).await;
@@ -245,5 +291,5 @@ async fn stock_the_shop(
         json!({}),
     )
     .await;
-    (published, draft[0].clone())
+    (published, draft[0].clone(), warehouse)
 }

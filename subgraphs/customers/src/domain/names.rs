@@ -15,6 +15,8 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "customers:read",
     "customers:write",
     "reviews:moderate",
+    "shipping:read",
+    "shipping:write",
     "staff:manage",
 ];
 
