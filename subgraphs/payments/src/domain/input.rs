@@ -4,6 +4,8 @@
 use commerce_kernel::{Currency, GlobalId, Money, ValidationError};
 use serde::{Deserialize, Serialize};
 
+use super::card::{CardSummary, card_digits};
+
 /// A client-chosen key that makes a mutation safe to retry: 1-128 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IdempotencyKey(String);
@@ -59,12 +61,11 @@ pub struct NewAuthorization {
     pub email: Option<String>,
 }
 
-/// A request hash covers the token's fingerprint, not the token itself: idempotency records
-/// must not keep card numbers.
+/// What a request hash covers: the request and a fingerprint of the token, never the token.
 #[derive(Serialize)]
 struct Fingerprint<'a> {
     request: &'a NewAuthorization,
-    token_digits: String,
+    token: String,
 }
 
 impl NewAuthorization {
@@ -129,12 +130,21 @@ impl NewAuthorization {
 
     /// What identifies this request for idempotency: everything but the raw token, whose
     /// place is taken by a hash of its digits.
+    /// A card number counts by its brand and last four digits: even a hash of the whole
+    /// number would be guessable from the few digits a card number hides. Other tokens are
+    /// the provider's references and count by their SHA-256.
     pub fn fingerprint(&self) -> impl Serialize + '_ {
         use sha2::{Digest, Sha256};
-        let digits: String = self.token.chars().filter(|c| !c.is_whitespace()).collect();
+        let token = match card_digits(&self.token) {
+            Some(digits) => {
+                let card = CardSummary::of(&digits);
+                format!("card:{}:{}", card.brand, card.last4)
+            }
+            None => format!("token:{}", hex::encode(Sha256::digest(self.token.trim()))),
+        };
         Fingerprint {
             request: self,
-            token_digits: hex::encode(Sha256::digest(digits.as_bytes())),
+            token,
         }
     }
 }
@@ -221,5 +231,6 @@ mod tests {
                 .expect("valid");
         let json = serde_json::to_string(&request.fingerprint()).expect("serializes");
         assert!(!json.contains("4242424242424242"), "{json}");
+        assert!(json.contains("card:visa:4242"), "{json}");
     }
 }
