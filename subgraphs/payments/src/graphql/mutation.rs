@@ -120,7 +120,8 @@ impl Mutation {
         Ok(intent.into())
     }
 
-    /// Releases an authorization before any capture (services and `payments:write`).
+    /// Releases an authorization before any capture (services and `payments:write`). An
+    /// intent already voided, or declined, is returned unchanged: a compensation may run twice.
     async fn void_payment(
         &self,
         ctx: &Context<'_>,

@@ -201,7 +201,8 @@ impl PaymentsService {
             .await
     }
 
-    /// Releases the authorization; only before anything was captured.
+    /// Releases the authorization; only before anything was captured. An intent that holds
+    /// nothing any more (voided, or declined) is returned as it is.
     #[instrument(skip_all, fields(intent = id.0))]
     pub async fn void(
         &self,
@@ -235,6 +236,14 @@ impl PaymentsService {
         let before = intents::lock(&txn, id)
             .await?
             .ok_or_else(|| PaymentError::not_found(id))?;
+        if movement == Movement::Void
+            && matches!(before.status, IntentStatus::Voided | IntentStatus::Failed)
+        {
+            // Nothing is held any more: a compensation run twice (under another key) is done.
+            let recorded = Recorded::Intent(Box::new(before));
+            idempotent::finish(txn, key, &recorded).await?;
+            return recorded.into_result();
+        }
         // A refused movement returns here and rolls back, releasing the key.
         let (moved, after) = match movement {
             Movement::Capture => before.capture(amount)?,

@@ -91,6 +91,8 @@ async fn voids_only_before_capture_and_never_captures_after_a_void(backend: Back
     let id = app.authorized("10.00").await;
     let voided = app.void(&id, "v-1").await;
     assert_eq!(voided["status"], "VOIDED", "{voided}");
+    let again = app.void(&id, "v-1-again").await;
+    assert_eq!(again, voided, "a second compensation is done already");
     let capture = app.capture(&id, None, "v-c").await;
     assert_eq!(capture["__typename"], "InvalidPaymentState");
     assert_eq!(capture["status"], "VOIDED");
@@ -103,6 +105,7 @@ async fn voids_only_before_capture_and_never_captures_after_a_void(backend: Back
     assert_eq!(void["status"], "PARTIALLY_CAPTURED");
 
     let ledger = app.read(&id).await["ledger"].clone();
+    assert_eq!(ledger.as_array().map(Vec::len), Some(2), "one VOID entry");
     assert_eq!(ledger[1]["kind"], "VOID");
     assert_eq!(ledger[1]["amount"]["amount"], "10.00");
 }
