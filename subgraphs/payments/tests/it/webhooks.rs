@@ -13,6 +13,8 @@ use crate::support::{TestApp, WEBHOOK_SECRET};
 
 on_both_backends!(
     a_signed_capture_event_applies_once_and_a_replay_changes_nothing,
+    ten_concurrent_deliveries_of_one_event_apply_it_once,
+    an_event_may_name_the_intent_by_the_providers_reference,
     refuses_bad_signatures_stale_timestamps_and_malformed_requests,
     events_naming_no_known_intent_or_breaking_a_rule_change_nothing,
 );
@@ -173,4 +175,54 @@ async fn events_naming_no_known_intent_or_breaking_a_rule_change_nothing(backend
     assert_eq!(intent["ledger"][1]["kind"], "FAILURE");
     let other = json!({ "id": "evt_other", "type": "charge.dispute.created", "data": {} });
     assert_eq!(signed(&app, &other).await.1["status"], "ignored");
+}
+
+async fn ten_concurrent_deliveries_of_one_event_apply_it_once(backend: Backend) {
+    let app = std::sync::Arc::new(TestApp::new(backend).await);
+    let id = app.authorized("30.00").await;
+    let event = json!({
+        "id": "evt_twins",
+        "type": "payment.captured",
+        "data": { "intentId": id, "amount": "1.00" },
+    });
+    let deliveries = (0..10).map(|_| {
+        let (app, event) = (app.clone(), event.clone());
+        tokio::spawn(async move { signed(&app, &event).await })
+    });
+    let mut statuses: Vec<String> = futures::future::join_all(deliveries)
+        .await
+        .into_iter()
+        .map(|answer| {
+            let (status, body) = answer.expect("the task ran");
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["status"].as_str().expect("a status").to_owned()
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses[0], "applied");
+    assert!(
+        statuses[1..].iter().all(|s| s == "duplicate"),
+        "{statuses:?}"
+    );
+    assert_eq!(app.read(&id).await["amountCaptured"]["amount"], "1.00");
+}
+
+async fn an_event_may_name_the_intent_by_the_providers_reference(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let id = app.authorized("30.00").await;
+    let query = "query ($id: ID!) { paymentIntent(id: $id) { ledger { providerReference } } }";
+    let response = app
+        .execute_as(crate::support::reader(), query, json!({ "id": id }))
+        .await;
+    let reference = response["data"]["paymentIntent"]["ledger"][0]["providerReference"].clone();
+    assert!(reference.is_string(), "{response}");
+    let event = json!({
+        "id": "evt_by_reference",
+        "type": "payment.captured",
+        "data": { "providerReference": reference },
+    });
+    assert_eq!(signed(&app, &event).await.1["status"], "applied");
+    let after = app.read(&id).await;
+    assert_eq!(after["status"], "CAPTURED");
+    assert_eq!(after["amountCaptured"]["amount"], "30.00");
 }
