@@ -81,6 +81,8 @@ pub enum MovementKind {
     Release,
     Commit,
     Expire,
+    /// Units of a committed reservation came back (a cancelled order's stock).
+    Restock,
 }
 
 impl MovementKind {
@@ -92,6 +94,7 @@ impl MovementKind {
             Self::Release => "release",
             Self::Commit => "commit",
             Self::Expire => "expire",
+            Self::Restock => "restock",
         }
     }
 
@@ -103,6 +106,7 @@ impl MovementKind {
             Self::Release,
             Self::Commit,
             Self::Expire,
+            Self::Restock,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == value)
@@ -130,6 +134,8 @@ pub enum ReservationStatus {
     Released,
     Committed,
     Expired,
+    /// Committed, then its units were put back (the order was cancelled).
+    Returned,
 }
 
 impl ReservationStatus {
@@ -139,13 +145,20 @@ impl ReservationStatus {
             Self::Released => "released",
             Self::Committed => "committed",
             Self::Expired => "expired",
+            Self::Returned => "returned",
         }
     }
 
     pub fn from_stored(value: &str) -> Option<Self> {
-        [Self::Active, Self::Released, Self::Committed, Self::Expired]
-            .into_iter()
-            .find(|status| status.as_str() == value)
+        [
+            Self::Active,
+            Self::Released,
+            Self::Committed,
+            Self::Expired,
+            Self::Returned,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
     }
 }
 

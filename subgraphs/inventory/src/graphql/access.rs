@@ -17,3 +17,13 @@ pub fn require_writer(ctx: &Context<'_>) -> async_graphql::Result<()> {
         .require_permission(INVENTORY_WRITE)
         .or_client()
 }
+
+/// The guard of internal mutations: only other subgraphs, with a service token.
+pub fn require_service(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    let anonymous = Viewer::Anonymous;
+    ctx.data_opt::<Viewer>()
+        .unwrap_or(&anonymous)
+        .require_service()
+        .map(|_| ())
+        .or_client()
+}

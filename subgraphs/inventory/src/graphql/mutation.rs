@@ -6,7 +6,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use commerce_kernel::ClientResultExt;
 
-use super::access::require_writer;
+use super::access::{require_service, require_writer};
 use super::results::{
     CreateWarehouseResult, ReservationResult, ReserveStockResult, StockChangeResult,
 };
@@ -184,6 +184,28 @@ impl Mutation {
     ) -> Result<ReservationResult> {
         require_writer(ctx)?;
         let outcome = ctx.data::<InventoryService>()?.commit(&key).await;
+        reservation_result(outcome)
+    }
+
+    /// Internal (orders, cancelling an order): puts a committed reservation's units back on
+    /// hand with `restock` movements, once; an active one is released instead.
+    #[graphql(inaccessible)]
+    async fn return_reservation(
+        &self,
+        ctx: &Context<'_>,
+        key: String,
+        #[graphql(
+            desc = "Makes retries safe: a replay returns the first result and changes \
+                          nothing; the same key with a different request is a CONFLICT error."
+        )]
+        idempotency_key: String,
+    ) -> Result<ReservationResult> {
+        require_service(ctx)?;
+        let idempotency = self::key(&idempotency_key)?;
+        let outcome = ctx
+            .data::<InventoryService>()?
+            .return_units(&idempotency, &key)
+            .await;
         reservation_result(outcome)
     }
 }

@@ -88,6 +88,8 @@ pub enum StockMovementKind {
     Commit,
     /// A reservation lapsed and its units came back.
     Expire,
+    /// A committed reservation's units came back (a cancelled order).
+    Restock,
 }
 
 impl From<domain::MovementKind> for StockMovementKind {
@@ -99,6 +101,7 @@ impl From<domain::MovementKind> for StockMovementKind {
             domain::MovementKind::Release => Self::Release,
             domain::MovementKind::Commit => Self::Commit,
             domain::MovementKind::Expire => Self::Expire,
+            domain::MovementKind::Restock => Self::Restock,
         }
     }
 }
@@ -147,6 +150,8 @@ pub enum ReservationStatus {
     Released,
     Committed,
     Expired,
+    /// Committed, then its units were put back (the order was cancelled).
+    Returned,
 }
 
 impl From<domain::ReservationStatus> for ReservationStatus {
@@ -156,6 +161,7 @@ impl From<domain::ReservationStatus> for ReservationStatus {
             domain::ReservationStatus::Released => Self::Released,
             domain::ReservationStatus::Committed => Self::Committed,
             domain::ReservationStatus::Expired => Self::Expired,
+            domain::ReservationStatus::Returned => Self::Returned,
         }
     }
 }

@@ -10,7 +10,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
 
 use super::error::retrying;
-use super::idempotent::request_hash;
+use super::idempotent::{request_hash, run_once};
 use super::{InventoryError, InventoryService};
 use crate::domain::{
     Availability, IdempotencyKey, MovementKind, Quantity, Reservation, ReservationLine,
@@ -141,6 +141,31 @@ impl InventoryService {
         Ok(reservation)
     }
 
+    /// Puts a committed reservation's units back on hand (a cancelled order), once: each unit
+    /// comes back with a `restock` movement and the reservation becomes `returned`. A
+    /// reservation still active (its order was cancelled before checkout committed it) is
+    /// released instead; a released, expired or returned one is left as it is. `idempotency`
+    /// makes retries return the first result.
+    pub async fn return_units(
+        &self,
+        idempotency: &IdempotencyKey,
+        key: &str,
+    ) -> Result<Reservation, InventoryError> {
+        let key = key.to_owned();
+        run_once(
+            &self.db,
+            &self.clock,
+            idempotency,
+            "returnReservation",
+            &key,
+            |txn, now| {
+                let key = key.clone();
+                Box::pin(async move { return_units_in(txn, &key, now).await })
+            },
+        )
+        .await
+    }
+
     /// Releases lapsed reservations, up to a batch; returns how many. The sweeper calls this
     /// on a timer.
     pub async fn expire_lapsed(&self) -> Result<usize, InventoryError> {
@@ -185,6 +210,56 @@ impl InventoryService {
         txn.commit().await?;
         Ok(true)
     }
+}
+
+async fn return_units_in(
+    txn: &DatabaseTransaction,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Reservation, InventoryError> {
+    let stored = store::find_by_key(txn, key)
+        .await?
+        .ok_or_else(|| InventoryError::ReservationNotFound(key.to_owned()))?;
+    let mut reservation = stored.reservation;
+    if store::mark_returned(txn, key).await?.is_some() {
+        for line in &reservation.lines {
+            let (variant, warehouse) = (&line.variant_id, line.warehouse_id);
+            if !stock::add_on_hand(txn, variant, warehouse, line.quantity, now).await? {
+                let message = format!("reservation {key:?} shipped from a stock row that is gone");
+                return Err(anyhow::anyhow!(message).into());
+            }
+        }
+        record_movements(
+            txn,
+            reservation.id,
+            &reservation.lines,
+            MovementKind::Restock,
+            now,
+        )
+        .await?;
+        reservation.status = ReservationStatus::Returned;
+        return Ok(reservation);
+    }
+    let closed = store::close(
+        txn,
+        Lookup::Key(key),
+        ReservationStatus::Released,
+        Expiry::Any,
+    );
+    if closed.await?.is_some() {
+        give_back(
+            txn,
+            reservation.id,
+            &reservation.lines,
+            MovementKind::Release,
+            now,
+        )
+        .await?;
+        reservation.status = ReservationStatus::Released;
+        return Ok(reservation);
+    }
+    reservation.status = reservation.effective_status(now);
+    Ok(reservation)
 }
 
 /// The answer when a close found the reservation no longer active: fine if it is already in
@@ -315,6 +390,7 @@ async fn record_movements(
     let (on_hand_sign, reserved_sign) = match kind {
         MovementKind::Reserve => (0, 1),
         MovementKind::Commit => (-1, -1),
+        MovementKind::Restock => (1, 0),
         _ => (0, -1),
     };
     let rows: Vec<NewMovement<'_>> = lines

@@ -194,6 +194,16 @@ pub async fn close(
     Ok(row.map(|r| r.id))
 }
 
+/// Moves a committed reservation to `returned`; `None` when it is not committed (any more).
+pub async fn mark_returned(conn: &impl ConnectionTrait, key: &str) -> Result<Option<i64>, DbErr> {
+    let sql = "UPDATE reservations SET status = 'returned' WHERE key = ? AND status = 'committed' \
+               RETURNING id";
+    let row = IdRow::find_by_statement(statement(conn, sql, vec![key.into()]))
+        .one(conn)
+        .await?;
+    Ok(row.map(|r| r.id))
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Lookup<'a> {
     Key(&'a str),

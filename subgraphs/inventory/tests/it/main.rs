@@ -10,5 +10,6 @@ mod http;
 mod migrations;
 mod n_plus_one;
 mod reservations;
+mod returns;
 mod sdl;
 mod stock;
