@@ -16,10 +16,11 @@ pub mod service;
 mod store;
 
 use commerce_kernel::config::Config;
+use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
 
 pub use graphql::OrdersSchema;
-pub use service::OrdersService;
+pub use service::{OrdersService, Remote};
 
 pub const DEFAULT_PORT: u16 = 4007;
 const DOMAIN: &str = "orders";
@@ -30,12 +31,14 @@ pub struct AppState {
     pub service: OrdersService,
 }
 
-/// Connects to (and migrates) the orders database.
+/// Connects to (and migrates) the orders database; payments and inventory are called where
+/// `config.services` says.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::orders::Migrator>(config, DOMAIN).await?;
+    let remote = Remote::new(InternalClient::from_config(config, DOMAIN)?);
     Ok(AppState {
-        service: OrdersService::new(db),
+        service: OrdersService::new(db, remote),
     })
 }
 

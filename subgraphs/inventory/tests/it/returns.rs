@@ -11,10 +11,13 @@ use commerce_inventory::service::ReserveLine;
 
 const RETURN: &str =
     include_str!("../../../../schema/operations/internal/inventory/return_reservation.graphql");
+const RESTOCK: &str =
+    include_str!("../../../../schema/operations/internal/inventory/restock_returned.graphql");
 
 on_both_backends!(
     a_committed_reservation_comes_back_on_hand_once,
     an_active_reservation_is_released_and_only_services_may_return,
+    returned_units_are_restocked_through_the_orders_document,
 );
 
 async fn reserve(app: &crate::support::TestApp, k: &str, quantity: i64) {
@@ -81,5 +84,31 @@ async fn an_active_reservation_is_released_and_only_services_may_return(backend:
     let missing = json!({ "key": "nobody", "idempotencyKey": "cancel-2" });
     let missing = execute_as(&app, service("orders"), RETURN, missing).await;
     assert_eq!(error_code(&missing), "NOT_FOUND", "{missing}");
+    app.assert_books_balance().await;
+}
+
+async fn returned_units_are_restocked_through_the_orders_document(backend: Backend) {
+    let app = app(backend).await;
+    let north = app.warehouse("north").await;
+    app.stock(&variant(1), north, 4).await;
+    let variables = json!({
+        "input": {
+            "variantId": commerce_testkit::ids::variant(1),
+            "warehouseId": north.global(),
+            "delta": 2,
+            "note": "returned from order 1001",
+        },
+        "idempotencyKey": "order:ret-1:restock-0",
+    });
+    let restocked = execute_as(&app, service("orders"), RESTOCK, variables.clone()).await;
+    assert_eq!(
+        restocked,
+        json!({ "data": { "adjustStock": {
+            "__typename": "StockLevel", "onHand": 6, "available": 6
+        } } })
+    );
+    let replay = execute_as(&app, service("orders"), RESTOCK, variables).await;
+    assert_eq!(replay, restocked);
+    assert_eq!(app.available(&variant(1)).await, 6);
     app.assert_books_balance().await;
 }

@@ -18,7 +18,8 @@ pub use order::{
 };
 pub use status::{InvalidTransition, OrderStatus};
 
-use commerce_kernel::{KernelError, ValidationError};
+use commerce_kernel::internal::InternalError;
+use commerce_kernel::{KernelError, Money, ValidationError};
 
 /// Everything an orders use case can fail with; each variant maps to a stable code
 /// (`service/error.rs`). Domain parsing fails with it too, so it is defined here.
@@ -42,6 +43,21 @@ pub enum OrderError {
     Concurrent { id: String },
     #[error("idempotency key {key:?} was already used for a different request")]
     KeyReused { key: String },
+    #[error("nothing to {action}: order {id} has no payment")]
+    NoPayment { id: String, action: &'static str },
+    #[error("{amount} cannot be refunded: only {refundable} is left to refund")]
+    RefundTooLarge { amount: Money, refundable: Money },
+    /// Another subgraph answered a business failure as data (`reason` is its type name).
+    #[error("the {service} service refused: {message}")]
+    Refused {
+        service: &'static str,
+        reason: String,
+        code: String,
+        message: String,
+    },
+    /// Another subgraph could not be reached or failed; the order did not change.
+    #[error(transparent)]
+    Remote(#[from] InternalError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -246,6 +246,17 @@ impl NewEvent {
         self
     }
 
+    /// Adds the reason staff gave to the event's data.
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        match &mut self.data {
+            Some(serde_json::Value::Object(data)) => {
+                data.insert("reason".to_owned(), reason.into());
+            }
+            _ => self.data = Some(json!({ "reason": reason })),
+        }
+        self
+    }
+
     /// The event of a status change, recording both ends.
     pub fn status(kind: EventKind, from: OrderStatus, to: OrderStatus, message: String) -> Self {
         Self::new(kind, message).with_data(json!({ "from": from.as_str(), "to": to.as_str() }))

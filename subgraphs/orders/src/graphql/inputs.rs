@@ -19,7 +19,7 @@ pub struct MoneyInput {
 }
 
 impl MoneyInput {
-    fn parse(&self, field: &str) -> Result<Money, OrderError> {
+    pub fn parse(&self, field: &str) -> Result<Money, OrderError> {
         let currency = Currency::parse(&self.currency).map_err(|error| {
             ValidationError::new(format!("{field}.currency"), error.to_string())
         })?;

@@ -8,14 +8,15 @@ use async_graphql::{Context, ID, Object};
 use commerce_kernel::error::top_level;
 use commerce_kernel::result_union;
 
-use super::inputs::{OrderFulfillInput, PlaceOrderInput};
+use super::inputs::{MoneyInput, OrderFulfillInput, OrderLineQuantityInput, PlaceOrderInput};
 use super::results::{
-    ErrorResult, FulfillmentNotFound, InvalidOrderLines, InvalidOrderTransition, OrderNotFound,
+    ErrorResult, FulfillmentNotFound, InvalidOrderLines, InvalidOrderTransition, OrderHasNoPayment,
+    OrderNotFound, RefundExceedsRefundable, ServiceRefused,
 };
 use super::types::Order;
 use super::{access, service_of};
 use crate::domain::{FulfillmentId, IdempotencyKey, LineQuantity, OrderId, RawOrder};
-use crate::service::{Fulfill, OrderError};
+use crate::service::{Fulfill, OrderError, ReturnLines};
 
 result_union!(
     /// The order after the change, or why the state machine refused it.
@@ -24,6 +25,14 @@ result_union!(
 result_union!(
     /// The order with its new fulfillment, or why none was made.
     pub OrderFulfillResult(OrderError => ErrorResult) = Order | OrderNotFound | InvalidOrderTransition | InvalidOrderLines
+);
+result_union!(
+    /// The order after its payment moved, or why it did not (the order is then unchanged).
+    pub OrderPaymentResult(OrderError => ErrorResult) = Order | OrderNotFound | InvalidOrderTransition | OrderHasNoPayment | RefundExceedsRefundable | ServiceRefused
+);
+result_union!(
+    /// The order after the return, or why none was recorded (the order is then unchanged).
+    pub OrderReturnResult(OrderError => ErrorResult) = Order | OrderNotFound | InvalidOrderTransition | InvalidOrderLines | OrderHasNoPayment | RefundExceedsRefundable | ServiceRefused
 );
 result_union!(
     /// The order after the fulfillment shipped, or why it could not.
@@ -91,13 +100,7 @@ impl Mutation {
     ) -> async_graphql::Result<OrderFulfillResult> {
         access::require_writer(ctx)?;
         let (id, key) = (self::order_id(&order_id)?, key(&idempotency_key)?);
-        let lines = input
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(index, line)| LineQuantity::parse(index, &line.order_line_id, line.quantity))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(top_level)?;
+        let lines = line_quantities(&input.lines)?;
         let request = Fulfill {
             order_id: id,
             warehouse_id: input.warehouse_id.to_string(),
@@ -135,6 +138,85 @@ impl Mutation {
         OrderShipResult::from_result(outcome.map(Order))
     }
 
+    /// Captures the order's authorized payment through payments (`orders:write`): all of it,
+    /// or `amount`. The order becomes PAID. If payments cannot be reached the error is
+    /// SERVICE_UNAVAILABLE and the order is unchanged.
+    async fn order_capture_payment(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        amount: Option<MoneyInput>,
+        idempotency_key: String,
+    ) -> async_graphql::Result<OrderPaymentResult> {
+        access::require_writer(ctx)?;
+        let (id, key) = (self::order_id(&order_id)?, key(&idempotency_key)?);
+        let amount = parse_amount(amount)?;
+        let outcome = service_of(ctx)
+            .capture(&key, id, amount, &access::actor(ctx))
+            .await;
+        OrderPaymentResult::from_result(outcome.map(Order))
+    }
+
+    /// Cancels an order before any fulfillment (`orders:write`): voids its payment (refunds it
+    /// if captured), puts its stock back, and only then marks it CANCELLED.
+    async fn order_cancel(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        reason: String,
+        idempotency_key: String,
+    ) -> async_graphql::Result<OrderPaymentResult> {
+        access::require_writer(ctx)?;
+        let (id, key) = (self::order_id(&order_id)?, key(&idempotency_key)?);
+        let outcome = service_of(ctx)
+            .cancel(&key, id, reason.trim(), &access::actor(ctx))
+            .await;
+        OrderPaymentResult::from_result(outcome.map(Order))
+    }
+
+    /// Refunds part (`amount`) or all that is left of the captured payment (`orders:write`).
+    /// The order becomes PARTIALLY_REFUNDED or REFUNDED.
+    async fn order_refund(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        amount: Option<MoneyInput>,
+        reason: String,
+        idempotency_key: String,
+    ) -> async_graphql::Result<OrderPaymentResult> {
+        access::require_writer(ctx)?;
+        let (id, key) = (self::order_id(&order_id)?, key(&idempotency_key)?);
+        let amount = parse_amount(amount)?;
+        let outcome = service_of(ctx)
+            .refund(&key, id, amount, reason.trim(), &access::actor(ctx))
+            .await;
+        OrderPaymentResult::from_result(outcome.map(Order))
+    }
+
+    /// Records delivered lines that came back (`orders:write`) and refunds their share of
+    /// the lines' totals; with `restock`, their units go back on hand in the warehouse they
+    /// shipped from. The order becomes RETURNED.
+    async fn order_return(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        lines: Vec<OrderLineQuantityInput>,
+        #[graphql(default)] restock: bool,
+        idempotency_key: String,
+    ) -> async_graphql::Result<OrderReturnResult> {
+        access::require_writer(ctx)?;
+        let (id, key) = (self::order_id(&order_id)?, key(&idempotency_key)?);
+        let request = ReturnLines {
+            order_id: id,
+            lines: line_quantities(&lines)?,
+            restock,
+        };
+        let outcome = service_of(ctx)
+            .return_lines(&key, &request, &access::actor(ctx))
+            .await;
+        OrderReturnResult::from_result(outcome.map(Order))
+    }
+
     /// Records that a shipped order arrived (`orders:write`).
     async fn order_mark_delivered(
         &self,
@@ -149,6 +231,24 @@ impl Mutation {
             .await;
         OrderTransitionResult::from_result(outcome.map(Order))
     }
+}
+
+fn line_quantities(lines: &[OrderLineQuantityInput]) -> async_graphql::Result<Vec<LineQuantity>> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| LineQuantity::parse(index, &line.order_line_id, line.quantity))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(top_level)
+}
+
+fn parse_amount(
+    input: Option<MoneyInput>,
+) -> async_graphql::Result<Option<commerce_kernel::Money>> {
+    input
+        .map(|money| money.parse("amount"))
+        .transpose()
+        .map_err(top_level)
 }
 
 /// Tracking numbers trimmed, blanks dropped.

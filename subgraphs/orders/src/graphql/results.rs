@@ -5,7 +5,7 @@ use async_graphql::{ID, Interface, SimpleObject};
 use commerce_kernel::error::ErrorResults;
 use commerce_kernel::{DomainError, ErrorCode};
 
-use super::types::OrderStatus;
+use super::types::{Money, OrderStatus};
 use crate::service::OrderError;
 
 /// What every expected failure returned as data has in common.
@@ -19,6 +19,9 @@ pub enum ErrorResult {
     FulfillmentNotFound(FulfillmentNotFound),
     InvalidOrderTransition(InvalidOrderTransition),
     InvalidOrderLines(InvalidOrderLines),
+    OrderHasNoPayment(OrderHasNoPayment),
+    RefundExceedsRefundable(RefundExceedsRefundable),
+    ServiceRefused(ServiceRefused),
 }
 
 /// No order has this id.
@@ -54,6 +57,34 @@ pub struct InvalidOrderLines {
     pub message: String,
 }
 
+/// The order has no payment to capture or refund (placed without one).
+#[derive(SimpleObject)]
+pub struct OrderHasNoPayment {
+    pub code: ErrorCode,
+    pub message: String,
+    pub order_id: ID,
+}
+
+/// More than what was captured and not yet refunded (or nothing at all) was asked for.
+#[derive(SimpleObject)]
+pub struct RefundExceedsRefundable {
+    pub code: ErrorCode,
+    pub message: String,
+    pub requested: Money,
+    pub refundable: Money,
+}
+
+/// The payments or inventory subgraph refused the step (a failed capture, a payment in the
+/// wrong state); the order did not change. `reason` is that subgraph's failure type, such as
+/// `ProviderFailed` or `InvalidPaymentState`.
+#[derive(SimpleObject)]
+pub struct ServiceRefused {
+    pub code: ErrorCode,
+    pub message: String,
+    pub service: String,
+    pub reason: String,
+}
+
 impl ErrorResults<OrderError> for ErrorResult {
     fn expected(error: OrderError) -> Result<Self, OrderError> {
         let code = error.code();
@@ -82,6 +113,27 @@ impl ErrorResults<OrderError> for ErrorResult {
             OrderError::InvalidLines { .. } => {
                 Self::InvalidOrderLines(InvalidOrderLines { code, message })
             }
+            OrderError::NoPayment { id, .. } => Self::OrderHasNoPayment(OrderHasNoPayment {
+                code,
+                message,
+                order_id: ID(id),
+            }),
+            OrderError::RefundTooLarge { amount, refundable } => {
+                Self::RefundExceedsRefundable(RefundExceedsRefundable {
+                    code,
+                    message,
+                    requested: amount.into(),
+                    refundable: refundable.into(),
+                })
+            }
+            OrderError::Refused {
+                service, reason, ..
+            } => Self::ServiceRefused(ServiceRefused {
+                code,
+                message,
+                service: service.to_owned(),
+                reason,
+            }),
             other => return Err(other),
         })
     }

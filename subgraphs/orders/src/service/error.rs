@@ -9,7 +9,12 @@ pub use crate::domain::OrderError;
 impl DomainError for OrderError {
     fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) | Self::InvalidLines { .. } => ErrorCode::BadUserInput,
+            Self::Invalid(_) | Self::InvalidLines { .. } | Self::RefundTooLarge { .. } => {
+                ErrorCode::BadUserInput
+            }
+            Self::NoPayment { .. } => ErrorCode::Conflict,
+            Self::Refused { code, .. } => refused_code(code),
+            Self::Remote(error) => error.code(),
             Self::InvalidId(error) | Self::InvalidPage(error) => error.code,
             Self::OrderNotFound { .. } | Self::FulfillmentNotFound { .. } => ErrorCode::NotFound,
             Self::InvalidTransition(_) | Self::KeyReused { .. } | Self::Concurrent { .. } => {
@@ -70,5 +75,15 @@ where
             }
             result => return result,
         }
+    }
+}
+
+/// The code another subgraph gave a refusal, when it is one ours has; a conflict otherwise.
+fn refused_code(code: &str) -> ErrorCode {
+    match code {
+        "BAD_USER_INPUT" => ErrorCode::BadUserInput,
+        "NOT_FOUND" => ErrorCode::NotFound,
+        "INSUFFICIENT_STOCK" => ErrorCode::InsufficientStock,
+        _ => ErrorCode::Conflict,
     }
 }

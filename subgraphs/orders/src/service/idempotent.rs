@@ -45,6 +45,20 @@ impl<'a> Once<'a> {
         })
     }
 
+    /// The stored result if this key already ran (a conflict if it ran another request), for
+    /// use cases that call other services before their transaction: a replay must not call
+    /// them again.
+    pub async fn replay<T: DeserializeOwned>(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Option<T>, OrderError> {
+        match idempotency::find(db, self.key.as_str()).await? {
+            // An empty response is a claim whose transaction has not committed yet.
+            Some(record) if !record.response.is_empty() => self.read(record).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Runs `work` once per key. `work` gets the open transaction (whose first write claimed
     /// the key) and the current time; its error rolls everything back, key included, so a
     /// request that failed can be retried with the same key.

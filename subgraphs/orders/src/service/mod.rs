@@ -4,7 +4,9 @@
 mod error;
 mod idempotent;
 mod lifecycle;
+mod payments;
 mod place;
+mod remote;
 
 use std::collections::HashMap;
 
@@ -15,6 +17,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub use error::OrderError;
 pub use lifecycle::Fulfill;
+pub use payments::ReturnLines;
+pub use remote::Remote;
 
 use crate::domain::{
     Actor, Fulfillment, FulfillmentId, NewEvent, Order, OrderEvent, OrderFilter, OrderId,
@@ -25,6 +29,7 @@ use crate::store::{self, Amounts};
 #[derive(Clone)]
 pub struct OrdersService {
     db: DatabaseConnection,
+    remote: Remote,
 }
 
 /// Current time at the database's precision (microseconds), so cursors round-trip exactly.
@@ -34,8 +39,9 @@ pub fn now() -> DateTime<Utc> {
 }
 
 impl OrdersService {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// The service over its database, calling payments and inventory through `remote`.
+    pub fn new(db: DatabaseConnection, remote: Remote) -> Self {
+        Self { db, remote }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -103,6 +103,22 @@ pub async fn set_fulfilled(
     Ok(result.rows_affected == 1)
 }
 
+/// Sets a line's returned quantity if it is still `from`; whether it did.
+pub async fn set_returned(
+    conn: &impl ConnectionTrait,
+    line: OrderLineId,
+    from: i64,
+    to: i64,
+) -> Result<bool, OrderError> {
+    let result = order_line::Entity::update_many()
+        .col_expr(order_line::Column::ReturnedQuantity, Expr::value(to))
+        .filter(order_line::Column::Id.eq(line.0))
+        .filter(order_line::Column::ReturnedQuantity.eq(from))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 pub async fn insert_events(
     conn: &impl ConnectionTrait,
     order_id: OrderId,

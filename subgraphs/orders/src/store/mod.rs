@@ -10,7 +10,7 @@ mod search;
 
 pub use children::{
     deliver_fulfillments, events_of, fulfillment, fulfillments_of, insert_events,
-    insert_fulfillment, insert_lines, lines_of, set_fulfilled, ship_fulfillment,
+    insert_fulfillment, insert_lines, lines_of, set_fulfilled, set_returned, ship_fulfillment,
 };
 pub use search::{count, page};
 

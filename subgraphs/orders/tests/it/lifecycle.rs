@@ -5,7 +5,7 @@ use commerce_orders::domain::{Order, OrderStatus};
 use commerce_testkit::{Backend, error_code, on_both_backends, service};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, writer};
+use crate::support::{MARK_PAID, TestApp, paid, writer};
 
 const FULFILL: &str = include_str!("../../../../schema/operations/dashboard/order_fulfill.graphql");
 const SHIP: &str = include_str!("../../../../schema/operations/dashboard/order_ship.graphql");
@@ -21,35 +21,8 @@ on_both_backends!(
 
 const WAREHOUSE: &str = "V2FyZWhvdXNlOjE";
 
-const MARK_PAID: &str = r#"
-mutation ($id: ID!, $key: String!) {
-  markOrderPaid(orderId: $id, idempotencyKey: $key) {
-    __typename
-    ... on InvalidOrderTransition { from to }
-  }
-}"#;
-
-/// A placed order that checkout then marked paid.
-async fn paid(app: &TestApp) -> Order {
-    let order = app.place(Some(1), "28.90").await;
-    let variables = json!({ "id": order.id.global(), "key": format!("paid-{}", order.number) });
-    let response = app
-        .execute_as(service("checkout"), MARK_PAID, variables)
-        .await;
-    assert_eq!(
-        response["data"]["markOrderPaid"]["__typename"],
-        json!("Order"),
-        "{response}"
-    );
-    app.service()
-        .order(order.id)
-        .await
-        .expect("reads")
-        .expect("exists")
-}
-
 /// The ids of an order's lines, in cart order.
-async fn line_ids(app: &TestApp, order: &Order) -> Vec<String> {
+pub async fn line_ids(app: &TestApp, order: &Order) -> Vec<String> {
     let detail = app
         .execute_as(writer(), DETAIL, json!({ "id": order.id.global() }))
         .await;
@@ -61,7 +34,7 @@ async fn line_ids(app: &TestApp, order: &Order) -> Vec<String> {
         .collect()
 }
 
-async fn fulfill(app: &TestApp, order: &Order, lines: Value, key: &str) -> Value {
+pub async fn fulfill(app: &TestApp, order: &Order, lines: Value, key: &str) -> Value {
     let variables = json!({
         "orderId": order.id.global(),
         "input": { "warehouseId": WAREHOUSE, "lines": lines, "trackingNumbers": ["TRACK-1"] },
@@ -70,7 +43,7 @@ async fn fulfill(app: &TestApp, order: &Order, lines: Value, key: &str) -> Value
     app.execute_as(writer(), FULFILL, variables).await["data"]["orderFulfill"].clone()
 }
 
-async fn ship(app: &TestApp, fulfillment: &Value, key: &str) -> Value {
+pub async fn ship(app: &TestApp, fulfillment: &Value, key: &str) -> Value {
     let variables = json!({ "fulfillmentId": fulfillment, "idempotencyKey": key });
     app.execute_as(writer(), SHIP, variables).await["data"]["orderShip"].clone()
 }

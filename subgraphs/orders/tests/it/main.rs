@@ -2,6 +2,7 @@
 
 mod access;
 mod lifecycle;
+mod payments;
 mod placing;
 mod sdl;
 mod search;

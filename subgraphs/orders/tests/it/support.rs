@@ -2,9 +2,10 @@
 //! would place them, and the committed documents the tests run.
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::internal::InternalClient;
 use commerce_kernel::viewer::Viewer;
 use commerce_orders::domain::{Order, OrderId};
-use commerce_orders::{AppState, OrdersSchema, OrdersService};
+use commerce_orders::{AppState, OrdersSchema, OrdersService, Remote};
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database};
 use serde_json::{Value, json};
 
@@ -22,8 +23,15 @@ impl TestApp {
     pub async fn new(backend: Backend) -> Self {
         let database =
             migrated_database::<commerce_migrations::orders::Migrator>(backend, "orders").await;
+        let mut config = database.config.config();
+        for service in ["payments", "inventory"] {
+            config
+                .services
+                .insert(service.to_owned(), closed_port_url());
+        }
+        let client = InternalClient::from_config(&config, "orders").expect("an internal client");
         let state = AppState {
-            service: OrdersService::new(database.db.clone()),
+            service: OrdersService::new(database.db.clone(), Remote::new(client)),
         };
         Self {
             schema: commerce_orders::schema(state.clone()),
@@ -69,6 +77,15 @@ impl TestApp {
         let key = format!("saga-{}", uuid());
         self.place_with(&key, order_input(customer, total)).await
     }
+}
+
+/// A URL where nothing listens: payments and inventory are down for these tests (their
+/// real calls run in the lead's whole-graph tests).
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds a free port");
+    let port = listener.local_addr().expect("has an address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/graphql")
 }
 
 fn uuid() -> String {
@@ -166,4 +183,31 @@ fn address() -> Value {
         "countryCode": "GB",
         "phone": null
     })
+}
+
+pub const MARK_PAID: &str = r#"
+mutation ($id: ID!, $key: String!) {
+  markOrderPaid(orderId: $id, idempotencyKey: $key) {
+    __typename
+    ... on InvalidOrderTransition { from to }
+  }
+}"#;
+
+/// A placed order that checkout then marked paid.
+pub async fn paid(app: &TestApp) -> Order {
+    let order = app.place(Some(1), "28.90").await;
+    let variables = json!({ "id": order.id.global(), "key": format!("paid-{}", order.number) });
+    let response = app
+        .execute_as(commerce_testkit::service("checkout"), MARK_PAID, variables)
+        .await;
+    assert_eq!(
+        response["data"]["markOrderPaid"]["__typename"],
+        json!("Order"),
+        "{response}"
+    );
+    app.service()
+        .order(order.id)
+        .await
+        .expect("reads")
+        .expect("exists")
 }
