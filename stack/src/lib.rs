@@ -141,6 +141,7 @@ pub struct Subgraphs {
     pub pricing: commerce_pricing::AppState,
     pub customers: commerce_customers::AppState,
     pub checkout: commerce_checkout::AppState,
+    pub orders: commerce_orders::AppState,
     pub payments: commerce_payments::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
@@ -168,6 +169,9 @@ impl Subgraphs {
             checkout: commerce_checkout::state(config)
                 .await
                 .context("starting checkout")?,
+            orders: commerce_orders::state(config)
+                .await
+                .context("starting orders")?,
             payments: commerce_payments::state(config)
                 .await
                 .context("starting payments")?,
@@ -188,19 +192,21 @@ impl Subgraphs {
         commerce_pricing::demo::seed(&self.pricing, &variant_ids, DEMO_SEED).await?;
         commerce_customers::demo::seed(&self.customers, DEMO_SEED).await?;
         commerce_checkout::demo::seed(&self.checkout).await?;
+        commerce_orders::demo::seed(&self.orders).await?;
         commerce_payments::demo::seed(&self.payments).await?;
         Ok(())
     }
 }
 
 /// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
-pub const SUBGRAPHS: [&str; 7] = [
+pub const SUBGRAPHS: [&str; 8] = [
     "catalog",
     "inventory",
     "reviews",
     "pricing",
     "customers",
     "checkout",
+    "orders",
     "payments",
 ];
 
@@ -266,6 +272,7 @@ pub async fn start(
             "checkout",
             commerce_checkout::router(subgraphs.checkout.clone()),
         ),
+        ("orders", commerce_orders::router(subgraphs.orders)),
         ("payments", commerce_payments::router(subgraphs.payments)),
     ]);
     // Checkouts a previous run left unfinished are finished or compensated once every

@@ -62,6 +62,7 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         pricing: seeded.pricing,
         customers: seeded.customers,
         checkout: seeded.checkout,
+        orders: seeded.orders,
         payments: seeded.payments,
         redis_url: None,
     };
