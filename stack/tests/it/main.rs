@@ -1,5 +1,6 @@
 //! Whole-graph tests: the real subgraphs behind the real router, on SQLite and PostgreSQL;
 //! and the binary started from its documented environment.
 
+mod checkout_saga;
 mod environment;
 mod whole_graph;
