@@ -3,4 +3,5 @@
 
 mod checkout_saga;
 mod environment;
+mod orders_money;
 mod whole_graph;
