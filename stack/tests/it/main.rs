@@ -4,4 +4,5 @@
 mod checkout_saga;
 mod environment;
 mod orders_money;
+mod payments;
 mod whole_graph;

@@ -32,6 +32,9 @@ pub mod service;
 mod store;
 pub mod webhook;
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::{db, server, subgraph};
 
@@ -42,10 +45,13 @@ pub const DEFAULT_PORT: u16 = 4008;
 const DOMAIN: &str = "payments";
 
 /// Everything a running payments subgraph holds: the service wraps the database, the
-/// providers and the webhook secret.
+/// providers and the webhook secret; the verifier checks bearer tokens as the configuration
+/// the state was built from says (the kernel's `graphql_app` would read the process's
+/// configuration instead, whose development keys may be others').
 #[derive(Clone)]
 pub struct AppState {
     pub service: PaymentsService,
+    pub verifier: Arc<Verifier>,
 }
 
 /// Connects to (and migrates) the payments database, with the test provider and the webhook
@@ -56,6 +62,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let secret = webhook::WebhookSecret::for_data_dir(&config.data_dir)?;
     Ok(AppState {
         service: PaymentsService::new(db, provider::Providers::default(), secret),
+        verifier: Arc::new(Verifier::from_config(config)?),
     })
 }
 
@@ -73,7 +80,8 @@ pub fn sdl() -> String {
 pub fn router(state: AppState) -> axum::Router {
     let db = state.service.db().clone();
     let webhooks = webhook::routes(state.service.clone());
-    server::graphql_app(schema(state), db).merge(webhooks)
+    let verifier = state.verifier.clone();
+    server::graphql_app_with_auth(schema(state), db, verifier).merge(webhooks)
 }
 
 /// Runs the payments subgraph as its own process.

@@ -12,6 +12,8 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "pricing:redeem",
     "orders:read",
     "orders:write",
+    "payments:read",
+    "payments:write",
     "customers:read",
     "customers:write",
     "reviews:moderate",

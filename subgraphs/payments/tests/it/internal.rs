@@ -1,10 +1,9 @@
 //! The internal operations over real HTTP, as the other subgraphs reach them: the kernel's
-//! `InternalClient` with a service token sends the committed document; a customer's own
-//! access token on the same request is refused.
+//! `InternalClient` with a service token sends the committed document to `router(state)`,
+//! which verifies tokens with the keys of the state's own configuration; a customer's access
+//! token on the same request is refused.
 
-use std::sync::Arc;
-
-use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind, Verifier};
+use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind};
 use commerce_kernel::config::Config;
 use commerce_kernel::internal::InternalClient;
 use commerce_testkit::Backend;
@@ -12,12 +11,9 @@ use serde_json::{Value, json};
 
 use crate::support::{SUCCEEDS, TestApp, operations};
 
-/// Serves the payments schema on a free port, verifying tokens as `config` says.
-async fn serve(app: &TestApp, config: &Config) -> String {
-    let verifier = Arc::new(Verifier::from_config(config).expect("a verifier"));
-    let db = app.state.service.db().clone();
-    let schema = commerce_payments::schema(app.state.clone());
-    let http = commerce_kernel::server::graphql_app_with_auth(schema, db, verifier);
+/// Serves the payments subgraph's routes on a free port.
+async fn serve(app: &TestApp) -> String {
+    let http = commerce_payments::router(app.state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -48,7 +44,7 @@ fn customer_token(config: &Config) -> String {
 async fn checkout_authorizes_over_http_with_a_service_token_and_customers_cannot() {
     let app = TestApp::new(Backend::Sqlite).await;
     let mut config = app.config();
-    let url = serve(&app, &config).await;
+    let url = serve(&app).await;
     config.services.insert("payments".to_owned(), url.clone());
     let variables = json!({
         "input": {

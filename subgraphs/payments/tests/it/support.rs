@@ -1,6 +1,9 @@
 //! A payments app on a fresh database, with its statement counter, the viewers the tests ask
 //! as, and the committed operations other subgraphs send.
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::viewer::Viewer;
 use commerce_payments::provider::Providers;
 use commerce_payments::webhook::WebhookSecret;
@@ -51,7 +54,11 @@ impl TestApp {
             providers,
             WebhookSecret::new(WEBHOOK_SECRET),
         );
-        let state = AppState { service };
+        let verifier = Verifier::from_config(&database.config).expect("a verifier");
+        let state = AppState {
+            service,
+            verifier: Arc::new(verifier),
+        };
         Self {
             schema: commerce_payments::schema(state.clone()),
             state,
