@@ -36,11 +36,14 @@ impl From<DbErr> for OrderError {
 #[error(transparent)]
 struct TransientAware(DbErr);
 
-/// Lock conflicts that a fresh attempt of the whole transaction can get past: PostgreSQL
-/// serialization failures and deadlocks, SQLite busy/locked past its busy timeout.
+/// Conflicts that a fresh attempt of the whole transaction can get past: the order changed
+/// between our read and our conditional update, PostgreSQL serialization failures and
+/// deadlocks, SQLite busy/locked past its busy timeout.
 fn is_transient(error: &OrderError) -> bool {
-    let OrderError::Unexpected(error) = error else {
-        return false;
+    let error = match error {
+        OrderError::Concurrent { .. } => return true,
+        OrderError::Unexpected(error) => error,
+        _ => return false,
     };
     let Some(TransientAware(DbErr::Exec(error) | DbErr::Query(error) | DbErr::Conn(error))) =
         error.downcast_ref::<TransientAware>()

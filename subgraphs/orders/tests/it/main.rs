@@ -1,6 +1,7 @@
 //! Integration tests of the orders subgraph, on SQLite and PostgreSQL.
 
 mod access;
+mod concurrency;
 mod lifecycle;
 mod payments;
 mod placing;
