@@ -33,6 +33,7 @@ use crate::domain::{
 use crate::provider::{Declined, FailureCode, PaymentProvider, ProviderFailure, Providers};
 pub use crate::store::intents::IntentFilter;
 use crate::store::intents::NewIntent;
+pub use crate::store::ledger::Drift as LedgerDrift;
 use crate::store::ledger::NewEntry;
 use crate::store::{intents, ledger};
 use crate::webhook::WebhookSecret;
@@ -367,6 +368,12 @@ impl PaymentsService {
             }
         }
         Ok(by_order)
+    }
+
+    /// Intents whose amounts differ from the sums of their ledger (an audit for tests and
+    /// operators; empty when the books agree).
+    pub async fn ledger_drift(&self) -> Result<Vec<LedgerDrift>, PaymentError> {
+        Ok(ledger::drift(&self.db).await?)
     }
 
     /// The ledgers of these intents, in one query.

@@ -101,3 +101,43 @@ pub async fn of_intents(
     .map(LedgerEntry::try_from)
     .collect()
 }
+
+/// An intent whose amounts differ from the sums of its ledger, as (authorized, captured,
+/// refunded) from the intent's columns and from the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Drift {
+    pub intent_id: i64,
+    pub authorized: i64,
+    pub captured: i64,
+    pub refunded: i64,
+    pub ledger_authorized: i64,
+    pub ledger_captured: i64,
+    pub ledger_refunded: i64,
+}
+
+/// Every intent whose amounts are not the sums of its ledger's movements (an audit; empty
+/// when the books agree). One query over both tables.
+pub async fn drift(conn: &impl ConnectionTrait) -> Result<Vec<Drift>, DbErr> {
+    // PostgreSQL sums BIGINT as NUMERIC: cast back so both backends decode an i64.
+    let sum = |kind: LedgerKind| {
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN l.kind = '{}' THEN l.amount ELSE 0 END), 0) AS BIGINT)",
+            kind.as_str()
+        )
+    };
+    let sql = format!(
+        "SELECT i.id AS intent_id, i.amount_authorized AS authorized, \
+         i.amount_captured AS captured, i.amount_refunded AS refunded, \
+         {} AS ledger_authorized, {} AS ledger_captured, {} AS ledger_refunded \
+         FROM payment_intents i LEFT JOIN payment_ledger l ON l.intent_id = i.id \
+         GROUP BY i.id, i.amount_authorized, i.amount_captured, i.amount_refunded \
+         HAVING i.amount_authorized <> {0} OR i.amount_captured <> {1} \
+         OR i.amount_refunded <> {2} ORDER BY i.id",
+        sum(LedgerKind::Authorization),
+        sum(LedgerKind::Capture),
+        sum(LedgerKind::Refund),
+    );
+    Drift::find_by_statement(statement(conn, &sql, Vec::new()))
+        .all(conn)
+        .await
+}

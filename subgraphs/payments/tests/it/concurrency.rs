@@ -78,6 +78,8 @@ async fn twenty_concurrent_refunds_never_exceed_the_capture(backend: Backend) {
         ledger_sum(&intent, "AUTHORIZATION"),
         cents(&intent["amountAuthorized"]["amount"])
     );
+    let drift = app.state.service.ledger_drift().await.expect("audits");
+    assert!(drift.is_empty(), "{drift:?}");
 }
 
 async fn concurrent_captures_never_exceed_the_authorization(backend: Backend) {
@@ -101,4 +103,6 @@ async fn concurrent_captures_never_exceed_the_authorization(backend: Backend) {
     let intent = app.read(&id).await;
     assert_eq!(intent["amountCaptured"]["amount"], "9.00");
     assert_eq!(ledger_sum(&intent, "CAPTURE"), 900);
+    let drift = app.state.service.ledger_drift().await.expect("audits");
+    assert!(drift.is_empty(), "{drift:?}");
 }

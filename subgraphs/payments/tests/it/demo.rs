@@ -34,6 +34,8 @@ async fn demo_seed_is_idempotent_and_covers_every_state(backend: Backend) {
         .await
         .expect("seeds again");
     assert_eq!(rows(&app, statuses).await, first);
+    let drift = app.state.service.ledger_drift().await.expect("audits");
+    assert!(drift.is_empty(), "{drift:?}");
     let names: Vec<&str> = first.iter().map(|(status, _)| status.as_str()).collect();
     assert_eq!(
         names,
