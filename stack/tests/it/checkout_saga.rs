@@ -30,6 +30,7 @@ storefront!(
     "cart_set_shipping_address.graphql"
 );
 storefront!(CART_SET_SHIPPING_METHOD, "cart_set_shipping_method.graphql");
+storefront!(CART_APPLY_COUPON, "cart_apply_coupon.graphql");
 storefront!(CART, "cart.graphql");
 storefront!(CHECKOUT_COMPLETE, "checkout_complete.graphql");
 
@@ -222,6 +223,53 @@ impl SagaStack {
             .unwrap_or_default()
     }
 
+    /// A 5% coupon anyone may use.
+    async fn create_coupon(&self, code: &str) {
+        let promotion: Value = self
+            .internal
+            .execute(
+                "pricing",
+                r#"mutation { createPromotion(input: { name: "Five off", kind: ORDER,
+                    requiresCoupon: true, action: { type: PERCENTAGE, percent: "5" } }) {
+                    ... on Promotion { id } } }"#,
+                json!({}),
+            )
+            .await
+            .expect("pricing answers");
+        let coupon: Value = self
+            .internal
+            .execute(
+                "pricing",
+                "mutation($input: CouponInput!) { createCoupon(input: $input) { __typename } }",
+                json!({ "input": { "code": code,
+                                   "promotionId": promotion["createPromotion"]["id"] } }),
+            )
+            .await
+            .expect("pricing answers");
+        assert_eq!(coupon["createCoupon"]["__typename"], "Coupon");
+    }
+
+    /// How often the coupon `SAVE5` was redeemed.
+    async fn coupon_uses(&self) -> Value {
+        let data: Value = self
+            .internal
+            .execute(
+                "pricing",
+                "{ promotions { coupons { code timesUsed } } }",
+                json!({}),
+            )
+            .await
+            .expect("pricing answers");
+        data["promotions"]
+            .as_array()
+            .expect("promotions")
+            .iter()
+            .flat_map(|p| p["coupons"].as_array().cloned().unwrap_or_default())
+            .find(|coupon| coupon["code"] == "SAVE5")
+            .expect("the test's coupon")["timesUsed"]
+            .clone()
+    }
+
     async fn payment_status(&self, intent: &str) -> Value {
         let data: Value = self
             .internal
@@ -247,6 +295,15 @@ async fn a_checkout_places_the_order_and_a_replay_returns_it(backend: Backend) {
     let stack = saga_stack(backend, |_| {}, None).await;
     let (variant, before) = stack.stocked_variant().await;
     let cart = stack.ready_cart(&variant).await;
+    stack.create_coupon("SAVE5").await;
+    let mut coupon = cart.clone();
+    coupon["code"] = json!("save5");
+    let applied = stack.data(CART_APPLY_COUPON, coupon).await;
+    assert_eq!(
+        applied["cartApplyCoupon"]["couponCodes"],
+        json!(["SAVE5"]),
+        "{applied:#}"
+    );
     let variables = checkout(&cart, "order-1", GOOD_CARD);
     let answer = stack.data(CHECKOUT_COMPLETE, variables.clone()).await;
     let done = &answer["checkoutComplete"];
@@ -263,6 +320,7 @@ async fn a_checkout_places_the_order_and_a_replay_returns_it(backend: Backend) {
     assert_eq!(orders[0]["number"], done["orderNumber"]);
     let intent = done["paymentIntentId"].as_str().expect("an intent");
     assert_eq!(stack.payment_status(intent).await, "AUTHORIZED");
+    assert_eq!(stack.coupon_uses().await, 1, "the coupon is redeemed");
 
     let replay = stack.data(CHECKOUT_COMPLETE, variables).await;
     assert_eq!(replay, answer, "a replay returns the first result");
@@ -272,6 +330,7 @@ async fn a_checkout_places_the_order_and_a_replay_returns_it(backend: Backend) {
         "and does nothing"
     );
     assert_eq!(stack.orders().await.len(), 1);
+    assert_eq!(stack.coupon_uses().await, 1);
 }
 
 async fn a_declined_card_releases_the_stock_and_places_no_order(backend: Backend) {

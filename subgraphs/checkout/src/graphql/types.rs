@@ -92,7 +92,10 @@ impl Cart {
     async fn quote(&self, ctx: &Context<'_>) -> async_graphql::Result<&Arc<CartQuote>> {
         self.quote
             .get_or_try_init(|| async {
-                let quote = service_of(ctx).quote(&self.cart).await.map_err(top_level)?;
+                let quote = service_of(ctx)
+                    .quote(&self.cart, super::access::viewer(ctx))
+                    .await
+                    .map_err(top_level)?;
                 Ok::<_, async_graphql::Error>(Arc::new(quote))
             })
             .await

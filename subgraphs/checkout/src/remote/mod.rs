@@ -194,6 +194,13 @@ pub struct PriceLine<'a> {
     pub quantity: i32,
 }
 
+/// The customer a cart is priced for.
+pub struct Shopper {
+    pub customer_id: String,
+    /// Their customer groups (from their access token).
+    pub groups: Vec<String>,
+}
+
 /// What to price.
 pub struct PriceRequest<'a> {
     pub lines: Vec<PriceLine<'a>>,
@@ -203,6 +210,8 @@ pub struct PriceRequest<'a> {
     pub shipping: Option<String>,
     pub country: &'a str,
     pub region: Option<&'a str>,
+    /// `None` for a guest cart.
+    pub shopper: Option<&'a Shopper>,
 }
 
 #[derive(Deserialize)]
@@ -339,9 +348,16 @@ impl Remote {
         struct Answer {
             price_cart: PriceCartResult,
         }
+        let customer = request
+            .shopper
+            .map(|shopper| json!({ "id": shopper.customer_id, "groups": shopper.groups }));
         let answer: Answer = self
             .client
-            .execute("pricing", PRICE_CART, json!({ "input": input }))
+            .execute(
+                "pricing",
+                PRICE_CART,
+                json!({ "input": input, "customer": customer }),
+            )
             .await?;
         Ok(answer.price_cart)
     }

@@ -309,7 +309,7 @@ impl CheckoutService {
             return Ok(cart);
         }
         cart.coupon_codes.push(code.clone());
-        if let Some(reason) = self.coupon_refusal(&cart, &code).await? {
+        if let Some(reason) = self.coupon_refusal(viewer, &cart, &code).await? {
             return Err(CheckoutError::CouponInvalid { code, reason });
         }
         store::save_cart(&self.db, &cart).await?;
@@ -318,13 +318,14 @@ impl CheckoutService {
 
     async fn coupon_refusal(
         &self,
+        viewer: &Viewer,
         cart: &Cart,
         code: &str,
     ) -> Result<Option<String>, CheckoutError> {
         if cart.lines.is_empty() || cart.destination().is_none() {
             return Ok(None);
         }
-        let quote = self.quote(cart).await?;
+        let quote = self.quote(cart, viewer).await?;
         let Some(PriceCartResult::PricedCart(priced)) = quote.priced else {
             return Ok(None);
         };

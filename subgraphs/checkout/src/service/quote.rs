@@ -7,11 +7,12 @@
 use std::collections::HashMap;
 
 use commerce_kernel::Money;
+use commerce_kernel::viewer::Viewer;
 use tracing::instrument;
 
 use super::CheckoutService;
 use crate::domain::{Cart, CheckoutError, Country, ShippingMethod};
-use crate::remote::{PriceCartResult, PriceLine, PriceRequest, Variant};
+use crate::remote::{PriceCartResult, PriceLine, PriceRequest, Shopper, Variant};
 use crate::store;
 
 /// A shipping method that serves the cart, with its price for it.
@@ -54,9 +55,10 @@ impl CheckoutService {
         Ok(self.methods_for(country).await?.iter().any(|m| m.id == id))
     }
 
-    /// Prices the cart (see the module comment for what it costs).
+    /// Prices the cart for `viewer` (see the module comment for what it costs).
     #[instrument(skip_all, fields(cart = cart.id, lines = cart.lines.len()))]
-    pub async fn quote(&self, cart: &Cart) -> Result<CartQuote, CheckoutError> {
+    pub async fn quote(&self, cart: &Cart, viewer: &Viewer) -> Result<CartQuote, CheckoutError> {
+        let shopper = shopper(cart, viewer);
         let Some(country) = cart.destination() else {
             return Ok(CartQuote::default());
         };
@@ -75,7 +77,9 @@ impl CheckoutService {
             .and_then(|id| methods.iter().find(|m| m.id == id));
         // Before the subtotal is known a free-over method is quoted at its full price.
         let first_price = chosen.and_then(|method| method.quote(zero, 0));
-        let priced = self.price(cart, &variants, country, first_price).await?;
+        let priced = self
+            .price(cart, &variants, country, first_price, shopper.as_ref())
+            .await?;
         let PriceCartResult::PricedCart(totals) = &priced else {
             return Ok(CartQuote {
                 priced: Some(priced),
@@ -88,7 +92,8 @@ impl CheckoutService {
         let priced = if final_price == first_price {
             priced
         } else {
-            self.price(cart, &variants, country, final_price).await?
+            self.price(cart, &variants, country, final_price, shopper.as_ref())
+                .await?
         };
         Ok(CartQuote {
             priced: Some(priced),
@@ -103,6 +108,7 @@ impl CheckoutService {
         variants: &HashMap<String, Variant>,
         country: Country,
         shipping: Option<Money>,
+        shopper: Option<&Shopper>,
     ) -> Result<PriceCartResult, CheckoutError> {
         let lines = cart
             .lines
@@ -125,9 +131,25 @@ impl CheckoutService {
                 shipping: shipping.map(|price| price.to_decimal_string()),
                 country: country.code(),
                 region,
+                shopper,
             })
             .await
     }
+}
+
+/// A customer's cart is priced for its customer: their coupon uses, and their groups' prices
+/// when they are the one asking (their token carries the groups).
+fn shopper(cart: &Cart, viewer: &Viewer) -> Option<Shopper> {
+    let customer_id = cart.customer_id.clone()?;
+    let groups = if viewer.customer_id() == Some(customer_id.as_str()) {
+        viewer.customer_groups().to_vec()
+    } else {
+        Vec::new()
+    };
+    Some(Shopper {
+        customer_id,
+        groups,
+    })
 }
 
 /// The lines' subtotal after order discounts: what a free-over threshold is compared with.

@@ -156,7 +156,7 @@ impl CheckoutService {
         if let Some(saga) = store::find_saga(&self.db, cart.id, &key).await? {
             return self.replay(saga, &hash).await;
         }
-        let (plan, total) = self.prepare(&cart, &request).await?;
+        let (plan, total) = self.prepare(viewer, &cart, &request).await?;
         let Some(saga) = store::insert_saga(&self.db, cart.id, &key, &hash).await? else {
             // Another process inserted it between our read and insert.
             let saga = store::find_saga(&self.db, cart.id, &key)
@@ -201,6 +201,7 @@ impl CheckoutService {
     /// Failures here are answered, not stored (nothing happened yet).
     async fn prepare(
         &self,
+        viewer: &Viewer,
         cart: &Cart,
         request: &CheckoutRequest,
     ) -> Result<(Value, Money), CheckoutError> {
@@ -209,7 +210,7 @@ impl CheckoutService {
         if !missing.is_empty() {
             return Err(CheckoutError::CartNotReady { missing });
         }
-        let quote = self.quote(cart).await?;
+        let quote = self.quote(cart, viewer).await?;
         let priced = match quote.priced {
             Some(PriceCartResult::PricedCart(priced)) => priced,
             Some(PriceCartResult::MissingPrices { variant_ids }) => {

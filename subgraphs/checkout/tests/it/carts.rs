@@ -355,7 +355,74 @@ async fn a_cart_query_costs_the_same_for_1_and_20_lines(backend: Backend) {
     );
 }
 
+async fn customers_carts_are_priced_for_their_customer(backend: Backend) {
+    let shop = TestShop::new(backend).await;
+    let pricer = commerce_testkit::staff(&["pricing:write"]);
+    let promotion = crate::support::ok(
+        &shop.pricing,
+        pricer.clone(),
+        r#"mutation { createPromotion(input: { name: "Members", kind: ORDER, requiresCoupon: true,
+            action: { type: PERCENTAGE, percent: "5" } }) { ... on Promotion { id } } }"#,
+        json!({}),
+    )
+    .await;
+    crate::support::ok(
+        &shop.pricing,
+        pricer,
+        "mutation($input: CouponInput!) { createCoupon(input: $input) { __typename } }",
+        json!({ "input": { "code": "MEMBER5", "usageLimitPerCustomer": 1,
+                           "promotionId": promotion["createPromotion"]["id"] } }),
+    )
+    .await;
+
+    let guest = json!({ "token": guest_cart(&shop).await });
+    add(
+        &shop,
+        Viewer::Anonymous,
+        guest.clone(),
+        &shop.variants[0],
+        1,
+    )
+    .await;
+    let mut coupon = guest.clone();
+    coupon["code"] = json!("member5");
+    let refused = shop.ok(CART_APPLY_COUPON, coupon).await;
+    assert_eq!(
+        refused["cartApplyCoupon"]["reason"], "sign in to use this coupon",
+        "{refused:#}"
+    );
+
+    let ada = customer(1, &[]);
+    let created = shop
+        .execute_as(
+            ada.clone(),
+            CART_CREATE,
+            json!({ "currency": "EUR", "country": "DE" }),
+        )
+        .await;
+    let mine = json!({ "cartId": created["data"]["cartCreate"]["id"] });
+    add(&shop, ada.clone(), mine.clone(), &shop.variants[0], 1).await;
+    let mut coupon = mine.clone();
+    coupon["code"] = json!("member5");
+    let applied = shop
+        .execute_as(ada.clone(), CART_APPLY_COUPON, coupon)
+        .await;
+    assert_eq!(
+        applied["data"]["cartApplyCoupon"]["couponCodes"],
+        json!(["MEMBER5"]),
+        "{applied:#}"
+    );
+    let read = shop.execute_as(ada, CART, mine).await;
+    let totals = &read["data"]["cart"]["totals"];
+    assert_eq!(totals["discounts"][0]["couponCode"], "MEMBER5", "{read:#}");
+    assert_eq!(
+        totals["discountTotal"]["amount"], "1.00",
+        "5% of 19.90, rounded"
+    );
+}
+
 on_both_backends!(
+    customers_carts_are_priced_for_their_customer,
     guest_carts_hold_lines_behind_their_token,
     refused_changes_are_business_failures,
     customers_use_only_their_own_cart,

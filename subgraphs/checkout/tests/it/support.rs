@@ -23,6 +23,7 @@ pub struct TestShop {
     /// A variant of a draft product, in stock and priced.
     pub draft_variant: String,
     pub inventory: commerce_inventory::InventorySchema,
+    pub pricing: commerce_pricing::PricingSchema,
     /// Where every variant is stocked.
     pub warehouse: String,
     shutdown: CancellationToken,
@@ -146,6 +147,7 @@ impl TestShop {
             variants,
             draft_variant,
             inventory: inventory_schema,
+            pricing: pricing_schema,
             warehouse,
             shutdown,
             _config: config,

@@ -273,6 +273,17 @@ pub struct PriceCartInput {
     pub region: Option<String>,
 }
 
+/// The customer a cart is priced for, when another subgraph asks on their behalf.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(inaccessible)]
+pub struct PriceCartCustomerInput {
+    /// The `Customer` id: coupons limited per customer count their uses.
+    pub id: ID,
+    /// Their customer groups, whose price lists and promotions apply.
+    #[graphql(default)]
+    pub groups: Vec<String>,
+}
+
 impl From<PriceCartInput> for service::CartRequest {
     fn from(i: PriceCartInput) -> Self {
         Self {

@@ -2,6 +2,7 @@
 //! entity resolvers.
 
 use async_graphql::{ComplexObject, Context, ID, Object, Result};
+use commerce_kernel::ClientResultExt;
 use commerce_kernel::error::top_level;
 
 use super::access::{require, viewer};
@@ -9,7 +10,7 @@ use super::entities::{
     CategoryRepresentation, IdRepresentation, PricedProduct, PricedVariant, ProductRepresentation,
     facts, product_id, remember_batch, variant_id,
 };
-use super::inputs::PriceCartInput;
+use super::inputs::{PriceCartCustomerInput, PriceCartInput};
 use super::results::PriceCartResult;
 use super::types::{
     Coupon, CurrencyTaxMode, PRICE_LIST, PROMOTION, PriceList, PriceListEntry, PriceTier,
@@ -48,11 +49,26 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         input: PriceCartInput,
+        #[graphql(
+            inaccessible,
+            desc = "Internal: the customer another subgraph prices for (checkout pricing a \
+                    customer's cart with its service token). Others may not name one."
+        )]
+        customer: Option<PriceCartCustomerInput>,
     ) -> Result<PriceCartResult> {
         let viewer = viewer(ctx);
-        let shopper = Shopper {
-            groups: viewer.customer_groups().to_vec(),
-            customer_id: viewer.customer_id().map(str::to_owned),
+        let shopper = match customer {
+            None => Shopper {
+                groups: viewer.customer_groups().to_vec(),
+                customer_id: viewer.customer_id().map(str::to_owned),
+            },
+            Some(customer) => {
+                viewer.require_service().or_client()?;
+                Shopper {
+                    groups: customer.groups,
+                    customer_id: Some(customer.id.0),
+                }
+            }
         };
         let request = CartRequest::from(input);
         PriceCartResult::from_result(service(ctx)?.price_cart(&request, &shopper).await)

@@ -175,3 +175,46 @@ async fn one_customer_redeeming_concurrently_gets_exactly_the_per_customer_limit
     let promotions = staff_ok(&app, "{ promotions { coupons { timesUsed } } }", json!({})).await;
     assert_eq!(promotions["promotions"][0]["coupons"][0]["timesUsed"], 11);
 }
+
+on_both_backends!(only_services_price_a_cart_for_a_named_customer);
+
+/// Checkout prices a customer's cart with its service token, naming the customer; a customer
+/// naming someone (or themself) is refused.
+async fn only_services_price_a_cart_for_a_named_customer(backend: Backend) {
+    let app = app(backend).await;
+    price(&app, 1, "20", None).await;
+    coupon_promotion(&app, 100, Some(1)).await;
+    let cart = r#"query($input: PriceCartInput!, $customer: PriceCartCustomerInput) {
+        priceCart(input: $input, customer: $customer) {
+        ... on PricedCart { coupons { code applied reason } } } }"#;
+    let variables = json!({
+        "input": { "lines": [{ "variantId": variant(1), "quantity": 1 }], "currency": "EUR",
+                   "couponCodes": ["welcome10"], "country": "DE" },
+        "customer": { "id": "Q3VzdG9tZXI6MQ", "groups": [] },
+    });
+    let checkout = commerce_testkit::service("checkout");
+    let priced = execute(&app, checkout, cart, variables.clone()).await;
+    assert_eq!(
+        priced["data"]["priceCart"]["coupons"][0]["applied"], true,
+        "a per-customer coupon applies for the named customer: {priced}"
+    );
+    let spoofed = execute(&app, customer(&[]), cart, variables).await;
+    assert_eq!(
+        spoofed["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{spoofed}"
+    );
+    let anonymous = execute(
+        &app,
+        Viewer::Anonymous,
+        cart,
+        json!({
+            "input": { "lines": [{ "variantId": variant(1), "quantity": 1 }], "currency": "EUR",
+                       "couponCodes": ["welcome10"], "country": "DE" },
+        }),
+    )
+    .await;
+    assert_eq!(
+        anonymous["data"]["priceCart"]["coupons"][0]["applied"], false,
+        "without a customer the coupon needs a sign-in: {anonymous}"
+    );
+}
