@@ -22,29 +22,9 @@ use tokio::net::TcpListener;
 use crate::auth::Verifier;
 use crate::viewer::Viewer;
 
-/// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql`, `/health`, `/ready`.
-///
-/// Verifies access tokens as the configuration (`commerce.toml` and the environment) says; if
-/// that configuration cannot be read, every bearer token is refused and anonymous requests
-/// still work. Prefer [`graphql_app_with_auth`] with the service's own verifier.
-pub fn graphql_app<Q, M, S>(schema: Schema<Q, M, S>, db: DatabaseConnection) -> Router
-where
-    Q: ObjectType + 'static,
-    M: ObjectType + 'static,
-    S: SubscriptionType + 'static,
-{
-    let verifier = crate::config::load()
-        .map_err(anyhow::Error::from)
-        .and_then(|config| Verifier::from_config(&config))
-        .unwrap_or_else(|error| {
-            tracing::error!(error = %format!("{error:#}"), "auth configuration unusable; refusing every access token");
-            Verifier::with_keys(&[], "", "")
-        });
-    graphql_app_with_auth(schema, db, Arc::new(verifier))
-}
-
-/// Like [`graphql_app`], verifying access tokens with `verifier`.
-pub fn graphql_app_with_auth<Q, M, S>(
+/// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql`, `/health`, `/ready`;
+/// bearer tokens are checked with `verifier`, the service's own (from its configuration).
+pub fn graphql_app<Q, M, S>(
     schema: Schema<Q, M, S>,
     db: DatabaseConnection,
     verifier: Arc<Verifier>,
@@ -231,7 +211,7 @@ mod tests {
             .await
             .expect("db");
         let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
-        let app = graphql_app_with_auth(schema, db, verifier);
+        let app = graphql_app(schema, db, verifier);
         let now = i64::try_from(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

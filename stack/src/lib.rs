@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -145,12 +147,15 @@ pub struct Subgraphs {
     pub payments: commerce_payments::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
+    /// Checks the bearer tokens every subgraph receives (one configuration, one verifier).
+    pub auth: Arc<Verifier>,
 }
 
 impl Subgraphs {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
         Ok(Self {
             redis_url: config.redis_url.clone(),
+            auth: Arc::new(Verifier::from_config(config)?),
             catalog: commerce_catalog::state(config)
                 .await
                 .context("starting catalog")?,
@@ -262,18 +267,40 @@ pub async fn start(
             Ok(())
         }
     });
+    let auth = subgraphs.auth.clone();
     let mut apps = HashMap::from([
-        ("catalog", commerce_catalog::router(subgraphs.catalog)),
-        ("inventory", commerce_inventory::router(subgraphs.inventory)),
-        ("reviews", commerce_reviews::router(subgraphs.reviews)),
-        ("pricing", commerce_pricing::router(subgraphs.pricing)),
-        ("customers", commerce_customers::router(subgraphs.customers)),
+        (
+            "catalog",
+            commerce_catalog::router(subgraphs.catalog, auth.clone()),
+        ),
+        (
+            "inventory",
+            commerce_inventory::router(subgraphs.inventory, auth.clone()),
+        ),
+        (
+            "reviews",
+            commerce_reviews::router(subgraphs.reviews, auth.clone()),
+        ),
+        (
+            "pricing",
+            commerce_pricing::router(subgraphs.pricing, auth.clone()),
+        ),
+        (
+            "customers",
+            commerce_customers::router(subgraphs.customers, auth.clone()),
+        ),
         (
             "checkout",
-            commerce_checkout::router(subgraphs.checkout.clone()),
+            commerce_checkout::router(subgraphs.checkout.clone(), auth.clone()),
         ),
-        ("orders", commerce_orders::router(subgraphs.orders)),
-        ("payments", commerce_payments::router(subgraphs.payments)),
+        (
+            "payments",
+            commerce_payments::router(subgraphs.payments, auth.clone()),
+        ),
+        (
+            "orders",
+            commerce_orders::router(subgraphs.orders, auth.clone()),
+        ),
     ]);
     // Checkouts a previous run left unfinished are finished or compensated once every
     // subgraph listens (the listeners are bound, so early calls wait in their backlog).

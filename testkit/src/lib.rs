@@ -17,7 +17,7 @@ mod viewers;
 pub use graphql::{error_code, execute_as};
 pub use scenario::{Runtime, run_scenario};
 pub use sdl::{assert_composes, assert_sdl_matches};
-pub use viewers::{customer, ids, service, staff};
+pub use viewers::{customer, ids, service, staff, verifier};
 
 use std::ops::Deref;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Who a test asks as, and the opaque ids other subgraphs hand out.
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::viewer::Viewer;
 
 /// A staff member (`StaffMember` 1, as the customers subgraph issues) holding `permissions`.
@@ -17,6 +18,12 @@ pub fn customer(n: i64, groups: &[&str]) -> Viewer {
         id: GlobalId::encode("Customer", n),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
     }
+}
+
+/// The token verifier a subgraph built from `config` uses: the service key under the test's
+/// data directory, and the development key once the customers subgraph has made it.
+pub fn verifier(config: &commerce_kernel::config::Config) -> std::sync::Arc<Verifier> {
+    std::sync::Arc::new(Verifier::from_config(config).expect("the test's keys"))
 }
 
 /// Another subgraph, as its service token makes it (for internal operations).

@@ -38,7 +38,7 @@ async fn callee(config: &Config) -> String {
         .await
         .expect("in-memory SQLite");
     let verifier = Arc::new(Verifier::from_config(config).expect("verifier"));
-    let app = commerce_kernel::server::graphql_app_with_auth(schema, db, verifier);
+    let app = commerce_kernel::server::graphql_app(schema, db, verifier);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("free port");

@@ -65,6 +65,7 @@ async fn test_stack(backend: Backend, products: usize) -> TestStack {
         orders: seeded.orders,
         payments: seeded.payments,
         redis_url: None,
+        auth: seeded.auth,
     };
     let shutdown = CancellationToken::new();
     let stack = start(subgraphs, listeners, shutdown.clone())

@@ -34,5 +34,12 @@ async fn main() -> anyhow::Result<()> {
         "catalog GraphiQL at http://{}/graphql",
         listener.local_addr()?
     );
-    commerce_kernel::server::serve(listener, commerce_catalog::router(state)).await
+    commerce_kernel::server::serve(
+        listener,
+        commerce_catalog::router(
+            state,
+            std::sync::Arc::new(commerce_kernel::auth::Verifier::from_config(&config)?),
+        ),
+    )
+    .await
 }

@@ -15,6 +15,9 @@ mod remote;
 pub mod service;
 mod store;
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
@@ -62,9 +65,9 @@ pub fn sdl() -> String {
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let db = state.service.db().clone();
-    server::graphql_app(schema(state), db)
+    server::graphql_app(schema(state), db, auth)
 }
 
 /// Runs the checkout subgraph as its own process, resuming the sagas a previous run left
@@ -73,7 +76,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
         let state = state(&config).await?;
         spawn_recovery(&state);
-        Ok(router(state))
+        Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
     })
     .await
 }

@@ -94,7 +94,7 @@ fn setup() -> Bench {
         let state = commerce_customers::state_with(&config, settings, Arc::new(LogMailer))
             .await
             .expect("a state");
-        let app = commerce_customers::router(state);
+        let app = commerce_customers::router(state, commerce_testkit::verifier(&config));
         let register = json!({
             "query": "mutation($i: RegisterInput!) { register(input: $i) { __typename } }",
             "variables": { "i": { "email": "ada@example.com", "password": PASSWORD, "firstName": "Ada", "lastName": "Lovelace" } },

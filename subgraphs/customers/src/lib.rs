@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use commerce_kernel::auth::SigningKey;
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
@@ -120,13 +121,12 @@ pub fn sdl() -> String {
     graphql::sdl()
 }
 
-/// `/graphql` (verifying this service's own access tokens), `/health`, `/ready`, and the
-/// public keys at `/.well-known/jwks.json` for every other service.
-pub fn router(state: AppState) -> axum::Router {
-    let verifier = state.service.tokens.verifier();
+/// `/graphql`, `/health`, `/ready`, and the public keys at `/.well-known/jwks.json` for every
+/// other service.
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let jwks = state.service.tokens.jwks();
     let db = state.db.clone();
-    server::graphql_app_with_auth(schema(state), db, verifier).route(
+    server::graphql_app(schema(state), db, auth).route(
         "/.well-known/jwks.json",
         get(move || {
             let jwks = jwks.clone();
@@ -138,7 +138,10 @@ pub fn router(state: AppState) -> axum::Router {
 /// Runs the customers subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(state(&config).await?))
+        Ok(router(
+            state(&config).await?,
+            Arc::new(Verifier::from_config(&config)?),
+        ))
     })
     .await
 }

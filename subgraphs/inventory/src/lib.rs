@@ -10,6 +10,9 @@ mod store;
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
@@ -60,9 +63,9 @@ pub fn sdl() -> String {
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let db = state.db.clone();
-    server::graphql_app(schema(state), db)
+    server::graphql_app(schema(state), db, auth)
 }
 
 /// Releases lapsed reservations every [`SWEEP_INTERVAL`] until the runtime stops. Whoever
@@ -87,7 +90,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
         let state = state(&config).await?;
         spawn_expiry_sweeper(&state);
-        Ok(router(state))
+        Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
     })
     .await
 }

@@ -15,6 +15,9 @@ mod graphql;
 pub mod service;
 mod store;
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
@@ -52,15 +55,18 @@ pub fn sdl() -> String {
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let db = state.service.db().clone();
-    server::graphql_app(schema(state), db)
+    server::graphql_app(schema(state), db, auth)
 }
 
 /// Runs the orders subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(state(&config).await?))
+        Ok(router(
+            state(&config).await?,
+            Arc::new(Verifier::from_config(&config)?),
+        ))
     })
     .await
 }

@@ -45,13 +45,10 @@ pub const DEFAULT_PORT: u16 = 4008;
 const DOMAIN: &str = "payments";
 
 /// Everything a running payments subgraph holds: the service wraps the database, the
-/// providers and the webhook secret; the verifier checks bearer tokens as the configuration
-/// the state was built from says (the kernel's `graphql_app` would read the process's
-/// configuration instead, whose development keys may be others').
+/// providers and the webhook secret.
 #[derive(Clone)]
 pub struct AppState {
     pub service: PaymentsService,
-    pub verifier: Arc<Verifier>,
 }
 
 /// Connects to (and migrates) the payments database, with the test provider and the webhook
@@ -62,7 +59,6 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let secret = webhook::WebhookSecret::for_data_dir(&config.data_dir)?;
     Ok(AppState {
         service: PaymentsService::new(db, provider::Providers::default(), secret),
-        verifier: Arc::new(Verifier::from_config(config)?),
     })
 }
 
@@ -77,17 +73,19 @@ pub fn sdl() -> String {
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready` and the provider webhook
 /// `POST /webhooks/payments/{provider}`. Binds nothing.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let db = state.service.db().clone();
     let webhooks = webhook::routes(state.service.clone());
-    let verifier = state.verifier.clone();
-    server::graphql_app_with_auth(schema(state), db, verifier).merge(webhooks)
+    server::graphql_app(schema(state), db, auth).merge(webhooks)
 }
 
 /// Runs the payments subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(state(&config).await?))
+        Ok(router(
+            state(&config).await?,
+            Arc::new(Verifier::from_config(&config)?),
+        ))
     })
     .await
 }

@@ -9,6 +9,9 @@ mod graphql;
 pub mod service;
 mod store;
 
+use std::sync::Arc;
+
+use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
@@ -56,15 +59,18 @@ pub fn sdl() -> String {
 }
 
 /// The routes: `/graphql` (with GraphiQL), `/health`, `/ready`. Binds nothing.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     let db = state.db.clone();
-    server::graphql_app(schema(state), db)
+    server::graphql_app(schema(state), db, auth)
 }
 
 /// Runs the pricing subgraph as its own process.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(state(&config).await?))
+        Ok(router(
+            state(&config).await?,
+            Arc::new(Verifier::from_config(&config)?),
+        ))
     })
     .await
 }

@@ -88,7 +88,7 @@ impl TestShop {
         for (name, app) in [
             (
                 "catalog",
-                commerce_kernel::server::graphql_app_with_auth(
+                commerce_kernel::server::graphql_app(
                     catalog_schema.clone(),
                     catalog.db.clone(),
                     verifier.clone(),
@@ -96,7 +96,7 @@ impl TestShop {
             ),
             (
                 "inventory",
-                commerce_kernel::server::graphql_app_with_auth(
+                commerce_kernel::server::graphql_app(
                     inventory_schema.clone(),
                     inventory.db.clone(),
                     verifier.clone(),
@@ -104,7 +104,7 @@ impl TestShop {
             ),
             (
                 "pricing",
-                commerce_kernel::server::graphql_app_with_auth(
+                commerce_kernel::server::graphql_app(
                     pricing_schema.clone(),
                     pricing.db.clone(),
                     verifier.clone(),
@@ -112,7 +112,7 @@ impl TestShop {
             ),
             (
                 "customers",
-                commerce_kernel::server::graphql_app_with_auth(
+                commerce_kernel::server::graphql_app(
                     commerce_customers::schema(customers.clone()),
                     customers.db.clone(),
                     verifier.clone(),

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind, Verifier};
+use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind};
 use sea_orm::ConnectionTrait;
 
 use super::Account;
@@ -33,7 +33,6 @@ pub struct Entitlements {
 
 pub struct TokenIssuer {
     key: SigningKey,
-    verifier: std::sync::Arc<Verifier>,
     issuer: String,
     audience: String,
     access_ttl: Duration,
@@ -48,20 +47,13 @@ impl TokenIssuer {
         access_ttl: Duration,
         refresh_ttl: Duration,
     ) -> Self {
-        let verifier = Verifier::with_keys(&[key.public_key().clone()], issuer, audience);
         Self {
             key,
-            verifier: std::sync::Arc::new(verifier),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             access_ttl,
             refresh_ttl,
         }
-    }
-
-    /// Verifies this service's own tokens (the service is the issuer, so it needs no JWKS).
-    pub fn verifier(&self) -> std::sync::Arc<Verifier> {
-        self.verifier.clone()
     }
 
     /// The JWKS this service publishes.

@@ -51,7 +51,7 @@ impl TestApp {
         let statements = SqlCounter::attach(&mut state.service.db);
         state.db = state.service.db.clone();
         Self {
-            app: commerce_customers::router(state.clone()),
+            app: commerce_customers::router(state.clone(), commerce_testkit::verifier(&config)),
             state,
             mailer,
             statements,

@@ -27,7 +27,7 @@ async fn serves_graphql_and_readiness_from_a_migrated_database() {
     commerce_inventory::demo::seed(&state, &[], 1)
         .await
         .expect("seeds the warehouses");
-    let router = commerce_inventory::router(state);
+    let router = commerce_inventory::router(state, commerce_testkit::verifier(&config));
 
     let ready = router
         .clone()

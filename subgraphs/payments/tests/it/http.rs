@@ -10,7 +10,7 @@ use tower::ServiceExt;
 use crate::support::TestApp;
 
 async fn send(app: &TestApp, request: Request<Body>) -> (StatusCode, String) {
-    let response = commerce_payments::router(app.state.clone())
+    let response = commerce_payments::router(app.state.clone(), app.verifier())
         .oneshot(request)
         .await
         .expect("the router answers");

@@ -13,7 +13,7 @@ use crate::support::{SUCCEEDS, TestApp, operations};
 
 /// Serves the payments subgraph's routes on a free port.
 async fn serve(app: &TestApp) -> String {
-    let http = commerce_payments::router(app.state.clone());
+    let http = commerce_payments::router(app.state.clone(), app.verifier());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");

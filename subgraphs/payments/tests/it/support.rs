@@ -41,6 +41,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The verifier the subgraph's routes check tokens with, from the test's configuration.
+    pub fn verifier(&self) -> Arc<Verifier> {
+        commerce_testkit::verifier(&self._database.config)
+    }
+
     pub async fn new(backend: Backend) -> Self {
         Self::with_providers(backend, Providers::default()).await
     }
@@ -54,11 +59,7 @@ impl TestApp {
             providers,
             WebhookSecret::new(WEBHOOK_SECRET),
         );
-        let verifier = Verifier::from_config(&database.config).expect("a verifier");
-        let state = AppState {
-            service,
-            verifier: Arc::new(verifier),
-        };
+        let state = AppState { service };
         Self {
             schema: commerce_payments::schema(state.clone()),
             state,

@@ -32,7 +32,7 @@ async fn deliver(app: &TestApp, body: &str, signature: Option<String>) -> (Statu
     let request = request
         .body(Body::from(body.to_owned()))
         .expect("a request");
-    let response = commerce_payments::router(app.state.clone())
+    let response = commerce_payments::router(app.state.clone(), app.verifier())
         .oneshot(request)
         .await
         .expect("the router answers");

@@ -21,6 +21,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The verifier the subgraph's routes check tokens with, from the test's configuration.
+    pub fn verifier(&self) -> std::sync::Arc<commerce_kernel::auth::Verifier> {
+        commerce_testkit::verifier(&self._database.config)
+    }
+
     pub async fn new(backend: Backend) -> Self {
         let database =
             migrated_database::<commerce_migrations::reviews::Migrator>(backend, "reviews").await;
