@@ -50,6 +50,7 @@ on_both_backends!(orders_capture_refund_cancel_and_return_through_payments_and_i
 /// The stack on free ports, an orders app of its own on the same database (so the test
 /// runs orders' schema in-process as staff) and a client calling as the checkout would.
 struct Shop {
+    router: SocketAddr,
     orders: commerce_orders::OrdersSchema,
     checkout: InternalClient,
     shutdown: CancellationToken,
@@ -63,27 +64,12 @@ impl Drop for Shop {
     }
 }
 
-/// The subgraphs' routers verify service tokens with the configuration of the process's
-/// environment (`server::graphql_app`), whose service key is the development one under its
-/// `data_dir`; every client of this test signs with that same key file.
-fn apps_service_key() -> std::path::PathBuf {
-    let environment = commerce_kernel::config::load().expect("the environment's configuration");
-    commerce_kernel::auth::Verifier::from_config(&environment)
-        .expect("creates the development service key");
-    std::env::current_dir()
-        .expect("a working directory")
-        .join(&environment.data_dir)
-        .join(commerce_kernel::auth::DEV_SERVICE_KEY_FILE)
-}
-
 async fn shop(backend: Backend) -> Shop {
     let test_config = test_config(backend).await;
-    let mut base = test_config.config();
-    base.service_key_path = Some(apps_service_key());
     let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("binds free ports");
-    let config = listeners.config(&base).expect("addresses");
+    let config = listeners.config(&test_config).expect("addresses");
     let subgraphs = Subgraphs::connect(&config)
         .await
         .expect("subgraphs connect");
@@ -93,6 +79,7 @@ async fn shop(backend: Backend) -> Shop {
         .expect("stack starts");
     let orders = commerce_orders::state(&config).await.expect("orders state");
     Shop {
+        router: stack.router,
         orders: commerce_orders::schema(orders),
         checkout: InternalClient::from_config(&config, "checkout").expect("a client"),
         shutdown,
@@ -102,6 +89,19 @@ async fn shop(backend: Backend) -> Shop {
 }
 
 impl Shop {
+    /// Sends an operation through the router, anonymously.
+    async fn through_router(&self, query: &str, variables: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("http://{}/graphql", self.router))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("router answers")
+            .json()
+            .await
+            .expect("router answers JSON")
+    }
+
     async fn call(&self, service: &str, query: &str, variables: Value) -> Value {
         self.checkout
             .execute::<Value>(service, query, variables)
@@ -202,7 +202,7 @@ fn order_input(variant: &str) -> Value {
 
 async fn orders_capture_refund_cancel_and_return_through_payments_and_inventory(backend: Backend) {
     let shop = shop(backend).await;
-    let variant = commerce_testkit::ids::variant(1);
+    let variant = commerce_testkit::ids::variant(999_999);
     let warehouse = shop
         .call("inventory", SETUP_WAREHOUSE, json!({ "code": "main" }))
         .await["createWarehouse"]["id"]
@@ -286,4 +286,14 @@ async fn orders_capture_refund_cancel_and_return_through_payments_and_inventory(
     assert_eq!(returned["refundedAmount"]["amount"], json!("12.00"));
     assert_eq!(returned["lines"][0]["returnedQuantity"], json!(1));
     assert_eq!(shop.available(&variant).await, 7);
+
+    // placeOrder is not in the router's public API.
+    let place = json!({ "input": order_input(&variant), "idempotencyKey": "outside" });
+    let hidden = shop.through_router(PLACE, place).await;
+    assert!(
+        hidden["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("placeOrder")),
+        "{hidden:#}"
+    );
 }
