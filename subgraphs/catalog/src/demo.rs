@@ -388,6 +388,8 @@ fn add_variants(rng: &mut ChaCha8Rng, variants: &mut Vec<Variant>, product: &Pro
             name: label.join(" / "),
             options,
             position,
+            // 100 g to 5 kg, so shipping by weight has something to weigh.
+            weight_grams: i32::try_from(product.id % 50).ok().map(|n| 100 + n * 100),
         });
     }
 }

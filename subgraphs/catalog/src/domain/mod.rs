@@ -13,6 +13,6 @@ pub use listing::{
 };
 pub use product::{
     NewCategory, NewCollection, NewProduct, NewVariant, Product, ProductPatch, ProductStatus,
-    Variant, VariantPatch,
+    Variant, VariantPatch, weight_grams,
 };
 pub use values::{Attribute, ImageUrl, Sku, Slug, Text};

@@ -54,6 +54,8 @@ pub struct Variant {
     pub name: String,
     pub options: Vec<Attribute>,
     pub position: i32,
+    /// Shipping weight; `None` when unknown.
+    pub weight_grams: Option<i32>,
 }
 
 /// A variant to create; its name defaults to the option values ("M / Blue").
@@ -62,6 +64,7 @@ pub struct NewVariant {
     pub sku: Sku,
     pub name: Text,
     pub options: Vec<Attribute>,
+    pub weight_grams: Option<i32>,
 }
 
 impl NewVariant {
@@ -75,7 +78,35 @@ impl NewVariant {
             };
             Text::name("name", &label).unwrap_or_else(|_| Text::default_label())
         });
-        Self { sku, name, options }
+        Self {
+            sku,
+            name,
+            options,
+            weight_grams: None,
+        }
+    }
+
+    /// The variant with its shipping weight.
+    pub fn with_weight(self, weight_grams: Option<i32>) -> Self {
+        Self {
+            weight_grams,
+            ..self
+        }
+    }
+}
+
+/// Heaviest a variant may weigh: a tonne.
+const MAX_WEIGHT_GRAMS: i32 = 1_000_000;
+
+/// A shipping weight in grams, 0 to a tonne.
+pub fn weight_grams(field: &str, grams: i32) -> Result<i32, ValidationError> {
+    if (0..=MAX_WEIGHT_GRAMS).contains(&grams) {
+        Ok(grams)
+    } else {
+        Err(ValidationError::new(
+            field,
+            format!("must be 0 to {MAX_WEIGHT_GRAMS} grams, got {grams}"),
+        ))
     }
 }
 
@@ -133,6 +164,7 @@ pub struct VariantPatch {
     pub name: Option<Text>,
     pub options: Option<Vec<Attribute>>,
     pub position: Option<i32>,
+    pub weight_grams: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

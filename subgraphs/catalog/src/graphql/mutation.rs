@@ -54,6 +54,8 @@ pub struct ProductVariantInput {
     pub name: Option<String>,
     #[graphql(default)]
     pub options: Vec<AttributeInput>,
+    /// Shipping weight in grams (0 to 1,000,000), for shipping priced by weight.
+    pub weight_grams: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -95,6 +97,8 @@ pub struct UpdateProductVariantInput {
     pub name: Option<String>,
     pub options: Option<Vec<AttributeInput>>,
     pub position: Option<i32>,
+    /// Shipping weight in grams (0 to 1,000,000).
+    pub weight_grams: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -189,7 +193,11 @@ fn new_variant(field: &str, input: &ProductVariantInput) -> async_graphql::Resul
         .as_deref()
         .map(|n| Text::name(&format!("{field}.name"), n));
     let options = attributes(&format!("{field}.options"), &input.options)?;
-    Ok(NewVariant::new(sku, valid(name.transpose())?, options))
+    let weight = input
+        .weight_grams
+        .map(|grams| domain::weight_grams(&format!("{field}.weightGrams"), grams))
+        .transpose();
+    Ok(NewVariant::new(sku, valid(name.transpose())?, options).with_weight(valid(weight)?))
 }
 
 fn optional<T>(
@@ -334,6 +342,12 @@ impl Mutation {
                 .map(|o| attributes("options", o))
                 .transpose()?,
             position: input.position,
+            weight_grams: valid(
+                input
+                    .weight_grams
+                    .map(|grams| domain::weight_grams("weightGrams", grams))
+                    .transpose(),
+            )?,
         };
         let outcome = catalog(ctx)
             .update_variant(decode(&id, VARIANT)?, &patch)

@@ -215,6 +215,11 @@ impl ProductVariant {
         self.0.position
     }
 
+    /// Shipping weight in grams; null when unknown.
+    async fn weight_grams(&self) -> Option<i32> {
+        self.0.weight_grams
+    }
+
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let product = loaders(ctx).products.load_one(self.0.product_id).await?;
         product

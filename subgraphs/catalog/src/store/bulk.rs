@@ -142,6 +142,7 @@ async fn insert_seed_variants(
             v.name.clone().into(),
             to_json(&v.options).into(),
             v.position.into(),
+            v.weight_grams.into(),
             now.into(),
         ]
     });
@@ -152,6 +153,7 @@ async fn insert_seed_variants(
         "name",
         "options",
         "position",
+        "weight_grams",
         "created_at",
     ];
     insert_rows(db, "product_variants", &columns, rows.collect()).await

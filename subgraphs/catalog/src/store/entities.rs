@@ -83,6 +83,7 @@ pub mod variant {
         pub name: String,
         pub options: String,
         pub position: i32,
+        pub weight_grams: Option<i32>,
         pub created_at: DateTimeUtc,
     }
 

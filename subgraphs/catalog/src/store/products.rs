@@ -47,6 +47,7 @@ impl TryFrom<variant::Model> for Variant {
             sku: row.sku,
             name: row.name,
             position: row.position,
+            weight_grams: row.weight_grams,
         })
     }
 }
@@ -92,11 +93,13 @@ pub async fn variants_of_products(
     sql.push(match sql.backend() {
         DbBackend::Postgres => {
             "SELECT v.product_id, json_agg(json_build_object('id', v.id, 'sku', v.sku, \
-             'name', v.name, 'options', v.options::json, 'position', v.position))::text AS variants"
+             'name', v.name, 'options', v.options::json, 'position', v.position, \
+             'weight_grams', v.weight_grams))::text AS variants"
         }
         _ => {
             "SELECT v.product_id, json_group_array(json_object('id', v.id, 'sku', v.sku, \
-             'name', v.name, 'options', json(v.options), 'position', v.position)) AS variants"
+             'name', v.name, 'options', json(v.options), 'position', v.position, \
+             'weight_grams', v.weight_grams)) AS variants"
         }
     })
     .push(" FROM product_variants v WHERE v.product_id IN ")
@@ -115,6 +118,7 @@ pub async fn variants_of_products(
             name: v.name,
             options: v.options,
             position: v.position,
+            weight_grams: v.weight_grams,
         }));
     }
     Ok(variants)
@@ -128,6 +132,7 @@ struct VariantJson {
     name: String,
     options: Vec<Attribute>,
     position: i32,
+    weight_grams: Option<i32>,
 }
 
 pub async fn find_variants(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Variant>, DbErr> {
@@ -262,6 +267,7 @@ async fn insert_variants(
                 variant.name.as_str().into(),
                 to_json(&variant.options).into(),
                 position.into(),
+                variant.weight_grams.into(),
                 now.into(),
             ]
         });
@@ -271,6 +277,7 @@ async fn insert_variants(
         "name",
         "options",
         "position",
+        "weight_grams",
         "created_at",
     ];
     insert_rows(db, "product_variants", &columns, rows.collect()).await
@@ -295,6 +302,7 @@ pub async fn insert_variant(
         name: Set(new.name.as_str().to_owned()),
         options: Set(to_json(&new.options)),
         position: Set(last.map_or(0, |v| v.position + 1)),
+        weight_grams: Set(new.weight_grams),
         created_at: Set(now),
     }
     .insert(db)
@@ -326,6 +334,9 @@ pub async fn update_variant(
     }
     if let Some(position) = patch.position {
         row.position = Set(position);
+    }
+    if let Some(grams) = patch.weight_grams {
+        row.weight_grams = Set(Some(grams));
     }
     row.update(db).await?;
     touch_product(db, product_id, now).await?;

@@ -10,6 +10,7 @@ on_both_backends!(current_thread:
     moves_a_category_with_its_subtree_and_refuses_cycles,
     updates_and_deletes_products_and_variants,
     serves_fresh_data_from_the_cache_after_a_write,
+    variants_carry_a_shipping_weight,
 );
 
 async fn reports_taken_slugs_and_skus_as_error_results(backend: commerce_testkit::Backend) {
@@ -189,4 +190,38 @@ async fn serves_fresh_data_from_the_cache_after_a_write(backend: commerce_testki
         count["products"]["totalCount"], 2,
         "writes retire cached counts"
     );
+}
+
+/// Checkout prices shipping by weight from the variants' weights.
+async fn variants_carry_a_shipping_weight(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    let create = "mutation($input: CreateProductInput!) { createProduct(input: $input) {
+        ... on Product { variants { id weightGrams } } } }";
+    let input = json!({ "name": "Kettlebell", "variants": [
+        { "sku": "KB-8", "weightGrams": 8000 }, { "sku": "KB-X" } ] });
+    let created = app.data(create, json!({ "input": input })).await;
+    let variants = &created["createProduct"]["variants"];
+    assert_eq!(variants[0]["weightGrams"], 8000);
+    assert_eq!(
+        variants[1]["weightGrams"],
+        serde_json::Value::Null,
+        "unknown"
+    );
+
+    let update = "mutation($id: ID!, $input: UpdateProductVariantInput!) {
+        updateProductVariant(id: $id, input: $input) { ... on ProductVariant { weightGrams } } }";
+    let updated = app
+        .data(
+            update,
+            json!({ "id": variants[1]["id"], "input": { "weightGrams": 12000 } }),
+        )
+        .await;
+    assert_eq!(updated["updateProductVariant"]["weightGrams"], 12000);
+    let refused = app
+        .execute(
+            update,
+            json!({ "id": variants[1]["id"], "input": { "weightGrams": -1 } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused:#}");
 }

@@ -59,6 +59,8 @@ pub struct Variant {
     pub id: String,
     pub sku: String,
     pub name: String,
+    /// Null when the catalog does not know it.
+    pub weight_grams: Option<i32>,
     pub product: VariantProduct,
 }
 

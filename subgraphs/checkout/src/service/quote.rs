@@ -76,7 +76,8 @@ impl CheckoutService {
             .shipping_method_id
             .and_then(|id| methods.iter().find(|m| m.id == id));
         // Before the subtotal is known a free-over method is quoted at its full price.
-        let first_price = chosen.and_then(|method| method.quote(zero, 0));
+        let first_price =
+            chosen.and_then(|method| method.quote(zero, weight_grams(cart, &variants)));
         let priced = self
             .price(cart, &variants, country, first_price, shopper.as_ref())
             .await?;
@@ -88,7 +89,8 @@ impl CheckoutService {
             });
         };
         let subtotal = after_discounts(cart, totals)?;
-        let final_price = chosen.and_then(|method| method.quote(subtotal, 0));
+        let weight = weight_grams(cart, &variants);
+        let final_price = chosen.and_then(|method| method.quote(subtotal, weight));
         let priced = if final_price == first_price {
             priced
         } else {
@@ -97,7 +99,7 @@ impl CheckoutService {
         };
         Ok(CartQuote {
             priced: Some(priced),
-            shipping_options: options(methods, subtotal, 0),
+            shipping_options: options(methods, subtotal, weight),
             variants,
         })
     }
@@ -135,6 +137,20 @@ impl CheckoutService {
             })
             .await
     }
+}
+
+/// What the cart weighs; variants without a known weight count as weightless.
+fn weight_grams(cart: &Cart, variants: &HashMap<String, Variant>) -> i64 {
+    cart.lines
+        .iter()
+        .map(|line| {
+            let grams = variants
+                .get(&line.variant_id)
+                .and_then(|v| v.weight_grams)
+                .unwrap_or(0);
+            i64::from(grams) * i64::from(line.quantity)
+        })
+        .sum()
 }
 
 /// A customer's cart is priced for its customer: their coupon uses, and their groups' prices

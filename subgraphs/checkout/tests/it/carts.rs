@@ -319,6 +319,17 @@ async fn totals_and_shipping_come_priced_for_the_cart(backend: Backend) {
     );
     assert_eq!(totals["grandTotal"]["amount"], "59.70");
 
+    add(&shop, Viewer::Anonymous, cart.clone(), &shop.variants[0], 2).await;
+    let heavier = shop.ok(CART, cart.clone()).await["cart"]["availableShippingMethods"][2].clone();
+    assert_eq!(
+        (
+            heavier["method"]["kind"].clone(),
+            heavier["price"]["amount"].clone()
+        ),
+        (json!("BY_WEIGHT"), json!("4.90")),
+        "5 × 500 g is over the 2 kg band"
+    );
+
     let mut coupon = cart.clone();
     coupon["code"] = json!("NOSUCHCODE");
     let refused = shop.ok(CART_APPLY_COUPON, coupon).await;
@@ -421,7 +432,62 @@ async fn customers_carts_are_priced_for_their_customer(backend: Backend) {
     );
 }
 
+async fn a_customer_ships_to_a_saved_address(backend: Backend) {
+    let shop = TestShop::new(backend).await;
+    let registered = crate::support::ok(
+        &shop.customers,
+        Viewer::Anonymous,
+        r#"mutation { register(input: { email: "ada@example.com", password: "a long enough passphrase",
+            firstName: "Ada", lastName: "Lovelace" }) { __typename } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(registered["register"]["__typename"], "RegistrationAccepted");
+    let ada = customer(1, &[]);
+    let saved = crate::support::ok(
+        &shop.customers,
+        ada.clone(),
+        "mutation($input: AddressInput!) { addAddress(input: $input) { id } }",
+        json!({ "input": address("FR") }),
+    )
+    .await;
+    let saved_id = saved["addAddress"]["id"].clone();
+
+    let created = shop
+        .execute_as(ada.clone(), CART_CREATE, json!({ "currency": "EUR" }))
+        .await;
+    let mine = json!({ "cartId": created["data"]["cartCreate"]["id"] });
+    let mut pick = mine.clone();
+    pick["savedAddressId"] = saved_id.clone();
+    let picked = shop.execute_as(ada, CART_SET_SHIPPING_ADDRESS, pick).await;
+    let cart = &picked["data"]["cartSetShippingAddress"];
+    assert_eq!(cart["shippingAddress"]["countryCode"], "FR", "{picked:#}");
+    assert_eq!(cart["country"], "FR", "the destination follows the address");
+
+    let grace = customer(2, &[]);
+    let theirs = shop
+        .execute_as(grace.clone(), CART_CREATE, json!({ "currency": "EUR" }))
+        .await;
+    let mut steal = json!({ "cartId": theirs["data"]["cartCreate"]["id"] });
+    steal["savedAddressId"] = saved_id.clone();
+    let refused = shop
+        .execute_as(grace, CART_SET_SHIPPING_ADDRESS, steal)
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        "NOT_FOUND",
+        "not in their book: {refused:#}"
+    );
+    let mut anonymous = json!({ "token": guest_cart(&shop).await });
+    anonymous["savedAddressId"] = saved_id;
+    let signed_out = shop
+        .execute_as(Viewer::Anonymous, CART_SET_SHIPPING_ADDRESS, anonymous)
+        .await;
+    assert_eq!(error_code(&signed_out), "UNAUTHENTICATED");
+}
+
 on_both_backends!(
+    a_customer_ships_to_a_saved_address,
     customers_carts_are_priced_for_their_customer,
     guest_carts_hold_lines_behind_their_token,
     refused_changes_are_business_failures,

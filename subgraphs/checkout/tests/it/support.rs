@@ -24,6 +24,7 @@ pub struct TestShop {
     pub draft_variant: String,
     pub inventory: commerce_inventory::InventorySchema,
     pub pricing: commerce_pricing::PricingSchema,
+    pub customers: commerce_customers::CustomersSchema,
     /// Where every variant is stocked.
     pub warehouse: String,
     shutdown: CancellationToken,
@@ -148,6 +149,7 @@ impl TestShop {
             draft_variant,
             inventory: inventory_schema,
             pricing: pricing_schema,
+            customers: commerce_customers::schema(customers),
             warehouse,
             shutdown,
             _config: config,
@@ -203,7 +205,10 @@ async fn product(
     status: &str,
     skus: &[&str],
 ) -> Vec<String> {
-    let variants: Vec<Value> = skus.iter().map(|sku| json!({ "sku": sku })).collect();
+    let variants: Vec<Value> = skus
+        .iter()
+        .map(|sku| json!({ "sku": sku, "weightGrams": 500 }))
+        .collect();
     let input = json!({ "name": name, "status": status, "variants": variants });
     let data = ok(
         catalog,
