@@ -4,7 +4,6 @@
 //! storefront's committed documents drive it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use commerce_checkout::domain::Step;
@@ -55,19 +54,6 @@ impl Drop for SagaStack {
     }
 }
 
-/// The subgraphs' routers verify tokens with the configuration of the process's environment
-/// (`server::graphql_app`), whose service key is the development one under its `data_dir`;
-/// the stack's checkout signs with that same key file.
-fn apps_service_key() -> PathBuf {
-    let environment = commerce_kernel::config::load().expect("the environment's configuration");
-    commerce_kernel::auth::Verifier::from_config(&environment)
-        .expect("creates the development service key");
-    std::env::current_dir()
-        .expect("a working directory")
-        .join(&environment.data_dir)
-        .join(commerce_kernel::auth::DEV_SERVICE_KEY_FILE)
-}
-
 /// `checkout_services` changes the services the checkout calls (a payments that is down).
 async fn saga_stack(
     backend: Backend,
@@ -75,12 +61,10 @@ async fn saga_stack(
     hook: Option<commerce_checkout::service::StepHook>,
 ) -> SagaStack {
     let test_config = test_config(backend).await;
-    let mut base = test_config.config();
-    base.service_key_path = Some(apps_service_key());
     let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("binds free ports");
-    let config = listeners.config(&base).expect("addresses");
+    let config = listeners.config(&test_config).expect("addresses");
     let mut subgraphs = Subgraphs::connect(&config)
         .await
         .expect("subgraphs connect");
