@@ -3,6 +3,8 @@
 
 mod checkout_saga;
 mod environment;
+mod graph;
 mod orders_money;
 mod payments;
+mod purchase_flow;
 mod whole_graph;
