@@ -354,11 +354,7 @@ async fn a_declined_card_releases_the_stock_and_places_no_order(backend: Backend
 }
 
 async fn payments_down_is_a_clear_error_and_leaves_nothing_behind(backend: Backend) {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let addr = listener.local_addr().expect("bound");
-        format!("http://{addr}/graphql")
-    };
+    let closed = closed_url();
     let stack = saga_stack(
         backend,
         move |config| {
@@ -383,6 +379,45 @@ async fn payments_down_is_a_clear_error_and_leaves_nothing_behind(backend: Backe
     );
     assert!(stack.orders().await.is_empty());
     assert_eq!(stack.cart_status(&cart).await, "ACTIVE");
+}
+
+/// Orders down while the order is being placed: the outcome is unknown (a timeout may still
+/// have placed it), so the saga keeps the stock and the authorization and finishes forward
+/// once orders answers again (placing is idempotent by the saga's key).
+async fn orders_down_at_placement_is_finished_forward_later(backend: Backend) {
+    let closed = closed_url();
+    let stack = saga_stack(
+        backend,
+        move |config| {
+            config.services.insert("orders".to_owned(), closed);
+        },
+        None,
+    )
+    .await;
+    let (variant, before) = stack.stocked_variant().await;
+    let cart = stack.ready_cart(&variant).await;
+    let variables = checkout(&cart, "orders-down", GOOD_CARD);
+    let answer = stack.post(CHECKOUT_COMPLETE, variables.clone()).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{answer:#}"
+    );
+    assert_eq!(stack.cart_status(&cart).await, "CHECKING_OUT");
+    assert_eq!(stack.available(&variant).await, before - 2, "still held");
+
+    let restarted = commerce_checkout::state(&stack.config)
+        .await
+        .expect("restarts");
+    assert_eq!(restarted.service.recover().await.ok(), Some(0));
+    assert_eq!(stack.orders().await.len(), 1, "placed once orders answers");
+    assert_eq!(stack.cart_status(&cart).await, "COMPLETED");
+    assert_eq!(stack.available(&variant).await, before - 2);
+}
+
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    format!("http://{addr}/graphql")
 }
 
 /// Parks the saga for good once it reaches `step`, and says so.
@@ -508,4 +543,5 @@ on_both_backends!(
     payments_down_is_a_clear_error_and_leaves_nothing_behind,
     killed_after_authorization_is_compensated_on_restart,
     killed_after_the_order_is_finished_on_restart,
+    orders_down_at_placement_is_finished_forward_later,
 );
