@@ -290,10 +290,15 @@ async fn orders_capture_refund_cancel_and_return_through_payments_and_inventory(
     // placeOrder is not in the router's public API.
     let place = json!({ "input": order_input(&variant), "idempotencyKey": "outside" });
     let hidden = shop.through_router(PLACE, place).await;
+    let messages: String = hidden["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|error| error["message"].as_str())
+        .collect();
     assert!(
-        hidden["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("placeOrder")),
+        messages.contains("Cannot query field \"placeOrder\"")
+            && messages.contains("Unknown type \"PlaceOrderInput\""),
         "{hidden:#}"
     );
 }

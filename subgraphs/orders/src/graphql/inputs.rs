@@ -126,8 +126,10 @@ impl From<Option<OrderSortInput>> for OrderSort {
     }
 }
 
-/// A postal address to copy into the order.
+/// A postal address to copy into the order. This and the other inputs of `placeOrder` are
+/// internal like it, so the router's public schema leaves them out too.
 #[derive(InputObject)]
+#[graphql(inaccessible)]
 pub struct OrderAddressInput {
     pub first_name: String,
     pub last_name: String,
@@ -162,6 +164,7 @@ impl From<OrderAddressInput> for RawAddress {
 /// A cart line as checkout priced it. Amounts are decimals in the order's currency; `discount`,
 /// `tax` and `total` are for the whole line.
 #[derive(InputObject)]
+#[graphql(inaccessible)]
 pub struct PlaceOrderLineInput {
     pub variant_id: ID,
     pub product_id: ID,
@@ -176,6 +179,7 @@ pub struct PlaceOrderLineInput {
 }
 
 #[derive(InputObject)]
+#[graphql(inaccessible)]
 pub struct OrderShippingMethodInput {
     pub id: ID,
     pub name: String,
@@ -183,6 +187,7 @@ pub struct OrderShippingMethodInput {
 }
 
 #[derive(InputObject)]
+#[graphql(inaccessible)]
 pub struct OrderTotalsInput {
     pub subtotal: String,
     pub discount_total: String,
@@ -194,6 +199,7 @@ pub struct OrderTotalsInput {
 
 /// Everything an order copies at checkout.
 #[derive(InputObject)]
+#[graphql(inaccessible)]
 pub struct PlaceOrderInput {
     /// The checkout (cart) the order comes from.
     pub checkout_id: String,

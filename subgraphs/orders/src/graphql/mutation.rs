@@ -60,7 +60,7 @@ impl Mutation {
     async fn place_order(
         &self,
         ctx: &Context<'_>,
-        input: PlaceOrderInput,
+        #[graphql(inaccessible)] input: PlaceOrderInput,
         idempotency_key: String,
     ) -> async_graphql::Result<Order> {
         access::require_service(ctx)?;
