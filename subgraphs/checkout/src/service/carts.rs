@@ -392,7 +392,11 @@ impl CheckoutService {
             return Err(forbidden());
         }
         let Some(mine) = self.find(CartKey::ActiveOf(&customer)).await? else {
-            return self.adopt(guest, &customer).await;
+            if store::adopt_cart(&self.db, guest.id, &customer).await? {
+                return self.reload(guest.id).await;
+            }
+            // They created a cart meanwhile (a concurrent sign-in): merge into that one.
+            return Box::pin(self.merge(viewer, guest_token)).await;
         };
         let mut merged: Vec<(String, i32)> = mine
             .lines
@@ -431,17 +435,5 @@ impl CheckoutService {
         store::save_cart(&txn, &target).await?;
         txn.commit().await?;
         self.reload(target.id).await
-    }
-
-    /// The guest cart becomes the customer's own (they had no active cart).
-    async fn adopt(&self, guest: Cart, customer: &str) -> Result<Cart, CheckoutError> {
-        let adopted = store::adopt_cart(&self.db, guest.id, customer).await?;
-        if !adopted {
-            // They created a cart meanwhile: merge into that one instead.
-            return Err(CheckoutError::unexpected(
-                "customer cart created during a merge",
-            ));
-        }
-        self.reload(guest.id).await
     }
 }

@@ -36,3 +36,11 @@ document!(
     SHIPPING_METHOD_DELETE,
     "dashboard/shipping_method_delete.graphql"
 );
+document!(
+    SHIPPING_ZONE_UPDATE,
+    "dashboard/shipping_zone_update.graphql"
+);
+document!(
+    SHIPPING_ZONE_DELETE,
+    "dashboard/shipping_zone_delete.graphql"
+);

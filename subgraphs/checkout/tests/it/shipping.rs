@@ -73,9 +73,40 @@ async fn staff_manage_zones_and_methods(backend: Backend) {
         Some(5)
     );
     let deleted = shop
-        .execute_as(writer, SHIPPING_METHOD_DELETE, json!({ "id": saved["id"] }))
+        .execute_as(
+            writer.clone(),
+            SHIPPING_METHOD_DELETE,
+            json!({ "id": saved["id"] }),
+        )
         .await;
     assert_eq!(deleted["data"]["deleteShippingMethod"], true);
+
+    let renamed = shop
+        .execute_as(
+            writer.clone(),
+            SHIPPING_ZONE_UPDATE,
+            json!({ "id": zone["id"], "input": { "name": "Nordics and Denmark",
+                                                  "countries": ["NO", "IS", "FO"] } }),
+        )
+        .await;
+    assert_eq!(
+        renamed["data"]["updateShippingZone"]["countries"],
+        json!(["FO", "IS", "NO"]),
+        "{renamed:#}"
+    );
+    let removed = shop
+        .execute_as(
+            writer.clone(),
+            SHIPPING_ZONE_DELETE,
+            json!({ "id": zone["id"] }),
+        )
+        .await;
+    assert_eq!(removed["data"]["deleteShippingZone"], true);
+    let listed = shop.execute_as(writer, SHIPPING_ZONES, json!({})).await;
+    assert_eq!(
+        listed["data"]["shippingZones"].as_array().map(Vec::len),
+        Some(4)
+    );
 }
 
 async fn only_staff_with_the_permission_manage_shipping(backend: Backend) {
