@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use commerce_kernel::config::Config;
 use commerce_stack::{Listeners, Stack, Subgraphs, start};
 use commerce_testkit::{Backend, TestConfig, test_config};
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 /// A running stack with the demo shop; stops when dropped.
 pub struct Graph {
     pub router: SocketAddr,
+    pub subgraphs: Vec<(&'static str, SocketAddr)>,
     http: reqwest::Client,
     shutdown: CancellationToken,
     _stack: Stack,
@@ -27,11 +29,21 @@ impl Drop for Graph {
 impl Graph {
     /// Every subgraph and the router on free ports, with `products` demo products.
     pub async fn start(backend: Backend, products: usize) -> Self {
+        Self::start_with(backend, products, |_| {}).await
+    }
+
+    /// Like [`Graph::start`], with the subgraphs' configuration changed by `configure`.
+    pub async fn start_with(
+        backend: Backend,
+        products: usize,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let test_config = test_config(backend).await;
         let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("binds free ports");
-        let config = listeners.config(&test_config).expect("addresses");
+        let mut config = listeners.config(&test_config).expect("addresses");
+        configure(&mut config);
         let subgraphs = Subgraphs::connect(&config)
             .await
             .expect("subgraphs connect");
@@ -45,6 +57,7 @@ impl Graph {
             .expect("stack starts");
         Self {
             router: stack.router,
+            subgraphs: stack.subgraphs.clone(),
             http: reqwest::Client::new(),
             shutdown,
             _stack: stack,
@@ -56,6 +69,17 @@ impl Graph {
     pub async fn run(&self, name: &str, variables: Value, token: Option<&str>) -> Value {
         self.post(self.router, &operation(name), variables, token)
             .await
+    }
+
+    /// Sends the committed operation `name` straight to the subgraph `subgraph`.
+    pub async fn run_on(&self, subgraph: &str, name: &str, variables: Value) -> Value {
+        let addr = self
+            .subgraphs
+            .iter()
+            .find(|(candidate, _)| *candidate == subgraph)
+            .map(|(_, addr)| *addr)
+            .unwrap_or_else(|| panic!("no subgraph {subgraph}"));
+        self.post(addr, &operation(name), variables, None).await
     }
 
     /// Posts `query` to the GraphQL endpoint at `addr` and returns the response body.

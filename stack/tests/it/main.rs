@@ -5,6 +5,7 @@ mod checkout_saga;
 mod environment;
 mod graph;
 mod orders_money;
+mod oversell;
 mod payments;
 mod purchase_flow;
 mod whole_graph;

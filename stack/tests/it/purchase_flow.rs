@@ -10,7 +10,7 @@ use crate::graph::Graph;
 
 const CARD_OK: &str = "4242 4242 4242 4242";
 
-fn address() -> Value {
+pub fn address() -> Value {
     json!({
         "firstName": "Ada", "lastName": "Lovelace", "line1": "Unter den Linden 1",
         "city": "Berlin", "postalCode": "10117", "countryCode": "DE"
@@ -18,7 +18,7 @@ fn address() -> Value {
 }
 
 /// A published variant with stock and a price in EUR, from the storefront's listing.
-async fn variant_on_sale(graph: &Graph) -> String {
+pub async fn variant_on_sale(graph: &Graph) -> String {
     let data = graph
         .data(
             "storefront/products",

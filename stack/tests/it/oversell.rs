@@ -1,0 +1,247 @@
+//! The last units of a variant under a rush: 1,000 checkouts at once of carts holding the last
+//! 10 units, sent to the checkout subgraph on PostgreSQL (straight, as the router's 30 s
+//! subgraph timeout would cut a debug build's queue short; the saga is what is under test). Exactly 10 orders, 990 clear out-of-stock
+//! answers, stock never below zero, no authorization without an order, and the orders, the
+//! payments and the stock movements agree.
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use crate::graph::Graph;
+use crate::purchase_flow::{address, variant_on_sale};
+
+const CARTS: usize = 1_000;
+const UNITS: i64 = 10;
+
+// Fails today (issue 15 is open on it): inventory reserves a variant's units under a row lock
+// held for the whole reservation transaction, so a thousand reservations of one variant queue
+// for that lock while holding pool connections, and the ones still waiting for a connection
+// after the pool's 10 s acquire timeout answer INTERNAL_SERVER_ERROR instead of
+// InsufficientStock. Run it with `cargo test -p commerce-stack --test it oversell -- --ignored`.
+#[ignore = "inventory's reservation row lock queues a 1,000-checkout rush past the pool timeout"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_checkouts_for_the_last_ten_units_sell_exactly_ten() {
+    // Calls between subgraphs and waits for a connection take their turn in the rush instead
+    // of timing out (a debug build on two cores is slow; the timeouts are not under test).
+    let graph = Graph::start_with(commerce_testkit::Backend::Postgres, 10, |config| {
+        config.internal_timeout_ms = 120_000;
+        config.db_max_connections = 40;
+    })
+    .await;
+    let staff = graph.staff_sign_in().await;
+    let variant = variant_on_sale(&graph).await;
+    leave_units(&graph, &staff, &variant, UNITS).await;
+
+    let method = shipping_method(&graph).await;
+    let carts: Vec<String> = futures::stream::iter(0..CARTS)
+        .map(|n| ready_cart(&graph, &variant, &method, n))
+        .buffer_unordered(16)
+        .collect()
+        .await;
+
+    // Every checkout at once; each cart is its own shopper with its own key.
+    let outcomes = futures::future::join_all(carts.iter().enumerate().map(|(n, token)| {
+        graph.run_on(
+            "checkout",
+            "storefront/checkout_complete",
+            json!({
+                "token": token, "idempotencyKey": format!("rush-{n}"),
+                "payment": { "provider": "test", "token": "4242424242424242" },
+            }),
+        )
+    }))
+    .await;
+    let mut placed = Vec::new();
+    let mut sold_out = 0;
+    for outcome in &outcomes {
+        let result = &outcome["data"]["checkoutComplete"];
+        match result["__typename"].as_str() {
+            Some("CheckoutCompleted") => placed.push(result.clone()),
+            Some("InsufficientStock") => {
+                assert_eq!(result["variantId"], variant.as_str(), "{result:#}");
+                sold_out += 1;
+            }
+            _ => panic!("neither an order nor out of stock: {outcome:#}"),
+        }
+    }
+    assert_eq!(placed.len(), 10, "exactly the units there were");
+    assert_eq!(sold_out, CARTS - 10);
+
+    // Stock: nothing on hand, nothing held, never below zero; ten units left through commits.
+    let stock = graph
+        .data(
+            "dashboard/variant_stock",
+            json!({ "id": variant }),
+            Some(&staff),
+        )
+        .await;
+    for level in stock["productVariant"]["stock"].as_array().expect("levels") {
+        assert_eq!(
+            (level["onHand"].as_i64(), level["reserved"].as_i64()),
+            (Some(0), Some(0)),
+            "{stock:#}"
+        );
+    }
+    let movements = graph
+        .data(
+            "dashboard/stock_movements",
+            json!({ "variantId": variant }),
+            Some(&staff),
+        )
+        .await;
+    let committed: i64 = movements["stockMovements"]["nodes"]
+        .as_array()
+        .expect("movements")
+        .iter()
+        .filter(|movement| movement["kind"] == "COMMIT")
+        .map(|movement| movement["onHandDelta"].as_i64().expect("delta"))
+        .sum();
+    assert_eq!(committed, -UNITS, "{movements:#}");
+
+    // Orders and payments: ten of each, every authorization attached to its order, same money.
+    let orders = graph
+        .data(
+            "dashboard/orders_search",
+            json!({ "first": 50 }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(orders["orders"]["totalCount"], 10, "{orders:#}");
+    let payments = graph
+        .data(
+            "dashboard/payments_search",
+            json!({ "first": 50 }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(payments["paymentIntents"]["totalCount"], 10, "{payments:#}");
+    let order_total = cents(&orders["orders"]["edges"], "total");
+    let authorized = cents(&payments["paymentIntents"]["edges"], "amountAuthorized");
+    assert_eq!(order_total, authorized);
+    let placed_total: i64 = placed.iter().map(|result| amount(&result["total"])).sum();
+    assert_eq!(placed_total, order_total);
+    for edge in payments["paymentIntents"]["edges"]
+        .as_array()
+        .expect("edges")
+    {
+        assert_eq!(edge["node"]["status"], "AUTHORIZED", "{edge:#}");
+        assert!(
+            edge["node"]["orderId"].is_string(),
+            "an order for every authorization: {edge:#}"
+        );
+    }
+}
+
+/// Sets the variant's stock to `units` in its first warehouse and none anywhere else.
+async fn leave_units(graph: &Graph, staff: &str, variant: &str, units: i64) {
+    let stock = graph
+        .data(
+            "dashboard/variant_stock",
+            json!({ "id": variant }),
+            Some(staff),
+        )
+        .await;
+    let levels = stock["productVariant"]["stock"].as_array().expect("levels");
+    for (n, level) in levels.iter().enumerate() {
+        let on_hand = if n == 0 { units } else { 0 };
+        let set = graph
+            .data(
+                "dashboard/set_stock",
+                json!({
+                    "input": { "variantId": variant, "warehouseId": level["warehouse"]["id"], "onHand": on_hand },
+                    "idempotencyKey": format!("rush-stock-{n}"),
+                }),
+                Some(staff),
+            )
+            .await;
+        assert_eq!(set["setStock"]["__typename"], "StockLevel", "{set:#}");
+    }
+}
+
+/// The id of a shipping method to Germany, from a cart's choices.
+async fn shipping_method(graph: &Graph) -> Value {
+    let created = graph
+        .data(
+            "storefront/cart_create",
+            json!({ "currency": "EUR", "country": "DE" }),
+            None,
+        )
+        .await;
+    let token = &created["cartCreate"]["token"];
+    graph
+        .data(
+            "storefront/cart_set_shipping_address",
+            json!({ "token": token, "address": address() }),
+            None,
+        )
+        .await;
+    let cart = graph
+        .data("storefront/cart", json!({ "token": token }), None)
+        .await;
+    cart["cart"]["availableShippingMethods"][0]["method"]["id"].clone()
+}
+
+/// A guest cart with one unit of `variant`, ready to check out (prepared on the checkout
+/// subgraph itself); returns its token.
+async fn ready_cart(graph: &Graph, variant: &str, method: &Value, n: usize) -> String {
+    let created = graph
+        .run_on(
+            "checkout",
+            "storefront/cart_create",
+            json!({ "currency": "EUR", "country": "DE" }),
+        )
+        .await;
+    let token = created["data"]["cartCreate"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created:#}"))
+        .to_owned();
+    let steps = [
+        (
+            "storefront/cart_add_line",
+            json!({ "token": token, "variantId": variant, "quantity": 1 }),
+        ),
+        (
+            "storefront/cart_set_email",
+            json!({ "token": token, "email": format!("rush{n}@example.com") }),
+        ),
+        (
+            "storefront/cart_set_shipping_address",
+            json!({ "token": token, "address": address() }),
+        ),
+        (
+            "storefront/cart_set_shipping_method",
+            json!({ "token": token, "shippingMethodId": method }),
+        ),
+    ];
+    for (document, variables) in steps {
+        let response = graph.run_on("checkout", document, variables).await;
+        let result = response["data"]
+            .as_object()
+            .and_then(|fields| fields.values().next());
+        assert_eq!(
+            result.map(|r| &r["__typename"]),
+            Some(&json!("Cart")),
+            "{document}: {response:#}"
+        );
+    }
+    token
+}
+
+/// The sum of `field` over a connection's edges, in minor units.
+fn cents(edges: &Value, field: &str) -> i64 {
+    edges
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| amount(&edge["node"][field]))
+        .sum()
+}
+
+/// A `Money`'s decimal amount in minor units (two digits, as EUR has).
+fn amount(money: &Value) -> i64 {
+    let text = money["amount"]
+        .as_str()
+        .unwrap_or_else(|| panic!("money: {money}"));
+    let (units, cents) = text.split_once('.').unwrap_or((text, "00"));
+    units.parse::<i64>().expect("units") * 100 + cents.parse::<i64>().expect("cents")
+}
