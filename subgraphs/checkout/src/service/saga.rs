@@ -114,6 +114,16 @@ fn failed(error: &CheckoutError) -> Outcome {
     }
 }
 
+/// Awaits one step of saga `saga`, logging how long it took (at debug level: the per-step
+/// times of the checkout benchmark).
+async fn timed<T>(saga: i64, step: &'static str, call: impl Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let outcome = call.await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    tracing::debug!(saga, step, elapsed_ms, "checkout step");
+    outcome
+}
+
 fn money(value: &crate::remote::MoneyValue, cart: &Cart) -> Result<Money, CheckoutError> {
     Money::parse_decimal(&value.amount, cart.currency)
         .map_err(|error| CheckoutError::unexpected(format!("pricing's amount: {error}")))
@@ -312,11 +322,10 @@ impl CheckoutService {
             .map(|line| (line.variant_id.clone(), line.quantity))
             .collect();
         let reservation = saga.key("reserve");
-        match self
+        let reserved = self
             .remote
-            .reserve(&reservation, &lines, RESERVATION_TTL_SECONDS)
-            .await
-        {
+            .reserve(&reservation, &lines, RESERVATION_TTL_SECONDS);
+        match timed(saga.id, "reserve", reserved).await {
             Ok(ReserveResult::Reservation {}) => {}
             Ok(ReserveResult::InsufficientStock {
                 variant_id,
@@ -341,10 +350,11 @@ impl CheckoutService {
             email: cart.email.as_deref(),
         };
         let reference = format!("checkout-{}", saga.id);
+        let key = saga.key("authorize");
         let authorization = self
             .remote
-            .authorize(&saga.key("authorize"), &reference, total, payment, payer)
-            .await;
+            .authorize(&key, &reference, total, payment, payer);
+        let authorization = timed(saga.id, "authorize", authorization).await;
         match authorization {
             Ok(Authorization::Authorized { intent_id }) => saga.payment_intent_id = Some(intent_id),
             Ok(Authorization::Declined { code, message }) => {
@@ -375,7 +385,9 @@ impl CheckoutService {
                 .ok_or_else(|| CheckoutError::unexpected("a placed saga has no plan"))?;
             input["paymentIntentId"] = json!(saga.payment_intent_id);
             input["reservationKey"] = json!(saga.reservation_key);
-            let order = match self.remote.place_order(&saga.key("order"), &input).await {
+            let key = saga.key("order");
+            let placed = self.remote.place_order(&key, &input);
+            let order = match timed(saga.id, "place_order", placed).await {
                 Ok(order) => order,
                 Err(error) if error.code() == ErrorCode::ServiceUnavailable => return Err(error),
                 // Refused: no order exists, so nothing may stay reserved or authorized.
@@ -394,14 +406,18 @@ impl CheckoutService {
         ) else {
             return Err(CheckoutError::unexpected("a placed saga lacks its order"));
         };
-        self.remote.attach(&intent_id, &order_id).await?;
-        self.remote.commit(&reservation).await?;
+        timed(
+            saga.id,
+            "attach_payment",
+            self.remote.attach(&intent_id, &order_id),
+        )
+        .await?;
+        timed(saga.id, "commit_stock", self.remote.commit(&reservation)).await?;
         let coupons: Vec<String> = serde_json::from_value(plan["couponCodes"].clone())
             .map_err(|error| CheckoutError::unexpected(format!("plan coupons: {error}")))?;
         let customer = plan["customerId"].as_str();
-        self.remote
-            .redeem_coupons(&order_id, customer, &coupons)
-            .await?;
+        let redeemed = self.remote.redeem_coupons(&order_id, customer, &coupons);
+        timed(saga.id, "redeem_coupons", redeemed).await?;
         store::set_cart_status(
             &self.db,
             saga.cart_id,
@@ -426,9 +442,12 @@ impl CheckoutService {
     /// If undoing fails, the saga stays where it is and is compensated when resumed.
     async fn compensate(&self, saga: Saga, outcome: Outcome) -> Result<Outcome, CheckoutError> {
         if let Some(intent) = &saga.payment_intent_id {
-            self.remote.void(intent, &saga.key("void")).await?;
+            let key = saga.key("void");
+            let voided = self.remote.void(intent, &key);
+            timed(saga.id, "void_payment", voided).await?;
         }
-        self.remote.release(&saga.key("reserve")).await?;
+        let reservation = saga.key("reserve");
+        timed(saga.id, "release_stock", self.remote.release(&reservation)).await?;
         store::set_cart_status(
             &self.db,
             saga.cart_id,
