@@ -27,12 +27,16 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
 command -v oha >/dev/null || cargo install oha --locked
 install_missing
-log "building release binaries"
-cargo build --release --locked -p commerce-stack --bin commerce-stack --example checkout_load
-STACK_BIN="$TARGET_DIR/release/commerce-stack"
-LOAD_BIN="$TARGET_DIR/release/examples/checkout_load"
-
 WORK="$(mktemp -d /tmp/commerce-bench-checkout.XXXXXX)"
+log "building release binaries"
+# A target directory shared by several worktrees holds whichever one's binary was linked last:
+# relink ours (touch) and run copies.
+touch stack/src/main.rs stack/examples/checkout_load.rs
+cargo build --release --locked -p commerce-stack --bin commerce-stack --example checkout_load
+cp "$TARGET_DIR/release/commerce-stack" "$TARGET_DIR/release/examples/checkout_load" "$WORK/"
+STACK_BIN="$WORK/commerce-stack"
+LOAD_BIN="$WORK/checkout_load"
+
 STACK_PID=""
 cleanup() {
   [ -n "$STACK_PID" ] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
