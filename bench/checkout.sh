@@ -5,7 +5,7 @@
 #  1. checkoutComplete through the router: guest carts prepared first (one line, email, address,
 #     shipping method; no coupon: the demo's is once per signed-in customer), then checkouts at a fixed concurrency for a duration
 #     (stack/examples/checkout_load.rs); checkouts/s, p50/p95/p99, the stack's CPU, and the time of
-#     each saga step from the checkout subgraph's DEBUG `checkout_saga` log lines.
+#     each remote saga step from the checkout subgraph's DEBUG "checkout step" log lines.
 #  2. the storefront cart query (a guest cart of LINES lines) with oha, through the router and
 #     against the checkout subgraph directly, same duration and connections, as a ratio.
 #
@@ -46,9 +46,9 @@ cleanup() {
 trap cleanup EXIT
 start_services
 
-# JSON logs; the checkout saga's step timings at DEBUG, everything else at WARN.
+# JSON logs; the checkout saga's step times (DEBUG "checkout step") and everything else at WARN.
 log "starting the stack on :$PORT (PostgreSQL, demo shop)"
-DATABASE_URL="$TESTKIT_POSTGRES_URL" COMMERCE_LOG_FORMAT=json RUST_LOG=warn,checkout_saga=debug \
+DATABASE_URL="$TESTKIT_POSTGRES_URL" COMMERCE_LOG_FORMAT=json RUST_LOG=warn,commerce_checkout::service::saga=debug \
   COMMERCE_DATA_DIR="$WORK/data" "$STACK_BIN" --listen "127.0.0.1:$PORT" >"$WORK/stack.log" 2>&1 &
 STACK_PID=$!
 ROUTER="http://127.0.0.1:$PORT/graphql"
@@ -87,13 +87,13 @@ for raw in open(path):
         event = json.loads(raw)
     except ValueError:
         continue
-    if event.get("target") == "checkout_saga" and "step" in event:
-        steps[event["step"]].append(event["micros"] / 1000)
-sagas = len(steps.get("price", [])) or 1
+    if event.get("message") == "checkout step":
+        steps[event["step"]].append(float(event["elapsed_ms"]))
+sagas = len(steps.get("reserve", [])) or 1
 def pct(values, q):
     values = sorted(values)
     return values[max(0, min(len(values), int(-(-q * len(values) // 1))) - 1)]
-order = ["load", "price", "save", "reserve", "authorize", "place_order", "attach", "commit", "redeem"]
+order = ["reserve", "authorize", "place_order", "attach_payment", "commit_stock", "redeem_coupons"]
 total = sum(sum(v) for v in steps.values()) / sagas
 print(f"\nSaga steps over {sagas} checkouts (the checkout subgraph's own timing of each step):\n")
 print("| step | calls per checkout | mean ms | p50 ms | p95 ms | ms per checkout | share |")
