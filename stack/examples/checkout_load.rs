@@ -34,7 +34,7 @@ const CART_APPLY_COUPON: &str = operation!("storefront/cart_apply_coupon");
 const CHECKOUT_COMPLETE: &str = operation!("storefront/checkout_complete");
 const STAFF_SIGN_IN: &str = operation!("dashboard/staff_sign_in");
 const WAREHOUSES: &str = operation!("dashboard/warehouses");
-const STOCK_SET: &str = operation!("dashboard/stock_set");
+const STOCK_SET: &str = operation!("dashboard/set_stock");
 
 /// The payments test provider's card that is always authorized.
 const CARD_OK: &str = "4242 4242 4242 4242";
