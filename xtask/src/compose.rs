@@ -128,17 +128,9 @@ pub fn schema_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema"))
 }
 
-/// Our subgraphs and their default local URLs, in composition order.
-pub const SUBGRAPHS: &[(&str, u16)] = &[
-    ("catalog", 4001),
-    ("inventory", 4002),
-    ("reviews", 4003),
-    ("pricing", 4004),
-    ("customers", 4005),
-    ("checkout", 4006),
-    ("orders", 4007),
-    ("payments", 4008),
-];
+/// Our subgraphs and their default local ports, in composition order: the kernel's table,
+/// which services also use to find each other.
+pub const SUBGRAPHS: &[(&str, u16)] = &commerce_kernel::internal::DEFAULT_PORTS;
 
 /// Reads the committed subgraph SDLs.
 pub fn committed_subgraphs() -> anyhow::Result<Vec<SubgraphSdl>> {

@@ -4,6 +4,7 @@
 //! answers, stock never below zero, no authorization without an order, and the orders, the
 //! payments and the stock movements agree.
 
+use commerce_kernel::{Currency, Money};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -237,11 +238,14 @@ fn cents(edges: &Value, field: &str) -> i64 {
         .sum()
 }
 
-/// A `Money`'s decimal amount in minor units (two digits, as EUR has).
+/// A `Money`'s decimal amount in minor units.
 fn amount(money: &Value) -> i64 {
     let text = money["amount"]
         .as_str()
         .unwrap_or_else(|| panic!("money: {money}"));
-    let (units, cents) = text.split_once('.').unwrap_or((text, "00"));
-    units.parse::<i64>().expect("units") * 100 + cents.parse::<i64>().expect("cents")
+    let currency =
+        Currency::parse(money["currency"].as_str().expect("currency")).expect("ISO 4217");
+    Money::parse_decimal(text, currency)
+        .expect("a decimal amount")
+        .amount
 }
