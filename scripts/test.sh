@@ -12,6 +12,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 install_missing
+log "disk: $(df -h --output=avail . | tail -1 | tr -d " ") free"
 log "no data/ folder in git"
 # data/ holds generated local state such as the development signing key; .gitignore keeps it
 # out, and this catches a forced add.

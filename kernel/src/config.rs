@@ -58,6 +58,8 @@ pub struct Config {
     pub services: BTreeMap<String, String>,
     /// How long a call to another subgraph may take before it counts as unavailable.
     pub internal_timeout_ms: u64,
+    /// Checkouts one checkout process runs at once; more wait for their turn in arrival order.
+    pub max_concurrent_checkouts: usize,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             service_key_path: None,
             services: BTreeMap::new(),
             internal_timeout_ms: 5_000,
+            max_concurrent_checkouts: 32,
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The whole graph as a client sees it: the demo shop served by every subgraph behind the
 //! router, and the committed operations of `schema/operations/` sent to it.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::config::Config;
 use commerce_stack::{Listeners, Stack, Subgraphs, start};
-use commerce_testkit::{Backend, TestConfig, test_config};
+use commerce_testkit::{Backend, SqlCounter, TestConfig, test_config};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -14,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Graph {
     pub router: SocketAddr,
     pub subgraphs: Vec<(&'static str, SocketAddr)>,
+    /// Statements per subgraph database; empty unless started with [`Graph::start_counting`].
+    pub statements: Statements,
     http: reqwest::Client,
     shutdown: CancellationToken,
     _stack: Stack,
@@ -38,19 +43,39 @@ impl Graph {
         products: usize,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::launch(backend, products, configure, false).await
+    }
+
+    /// Like [`Graph::start`], counting the SQL statements of the subgraphs a storefront page
+    /// reads from (catalog, inventory, reviews, pricing, checkout) after the demo data is loaded.
+    pub async fn start_counting(backend: Backend, products: usize) -> Self {
+        Self::launch(backend, products, |_| {}, true).await
+    }
+
+    async fn launch(
+        backend: Backend,
+        products: usize,
+        configure: impl FnOnce(&mut Config),
+        count: bool,
+    ) -> Self {
         let test_config = test_config(backend).await;
         let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("binds free ports");
         let mut config = listeners.config(&test_config).expect("addresses");
         configure(&mut config);
-        let subgraphs = Subgraphs::connect(&config)
+        let mut subgraphs = Subgraphs::connect(&config)
             .await
             .expect("subgraphs connect");
         subgraphs
             .load_demo(products)
             .await
             .expect("demo data loads");
+        let statements = if count {
+            Statements::attach(&mut subgraphs, &config).await
+        } else {
+            Statements(Vec::new())
+        };
         let shutdown = CancellationToken::new();
         let stack = start(subgraphs, listeners, shutdown.clone())
             .await
@@ -58,6 +83,7 @@ impl Graph {
         Self {
             router: stack.router,
             subgraphs: stack.subgraphs.clone(),
+            statements,
             http: reqwest::Client::new(),
             shutdown,
             _stack: stack,
@@ -113,6 +139,34 @@ impl Graph {
         response["data"].clone()
     }
 
+    /// Requests the router has sent to each subgraph so far, from its Prometheus metrics.
+    pub async fn subgraph_fetches(&self) -> BTreeMap<String, u64> {
+        let metrics = self
+            .http
+            .get(format!("http://{}/metrics", self.router))
+            .send()
+            .await
+            .expect("the router serves metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        let mut fetches = BTreeMap::new();
+        for line in metrics.lines() {
+            let Some(labels) = line.strip_prefix("router_subgraph_requests_total{") else {
+                continue;
+            };
+            let (labels, count) = labels.split_once("} ").expect("a sample");
+            let subgraph = labels
+                .split(',')
+                .find_map(|label| label.strip_prefix("subgraph=\""))
+                .and_then(|value| value.strip_suffix('"'))
+                .expect("a subgraph label");
+            *fetches.entry(subgraph.to_owned()).or_default() +=
+                count.parse::<u64>().expect("a count");
+        }
+        fetches
+    }
+
     /// Signs a demo customer in and returns their access token.
     pub async fn sign_in(&self, email: &str) -> String {
         let password = commerce_customers::demo::CUSTOMER_PASSWORD;
@@ -137,6 +191,51 @@ impl Graph {
             )
             .await;
         token(&data["staffLogin"])
+    }
+}
+
+/// SQL statement counters, one per subgraph database that has one.
+pub struct Statements(Vec<(&'static str, SqlCounter)>);
+
+impl Statements {
+    /// Serves catalog, inventory, reviews, pricing and checkout from fresh connections with a
+    /// counter each, so that only what the stack does from now on counts.
+    async fn attach(subgraphs: &mut Subgraphs, config: &Config) -> Self {
+        let mut counters = Vec::new();
+        let mut connect = async |domain: &'static str| {
+            let mut db = commerce_kernel::db::connect(config, domain)
+                .await
+                .expect("connects");
+            counters.push((domain, SqlCounter::attach(&mut db)));
+            db
+        };
+        let cache = || Arc::new(MemoryCache::new(1_000));
+        subgraphs.catalog = commerce_catalog::AppState::new(connect("catalog").await, cache());
+        subgraphs.inventory = commerce_inventory::AppState::new(
+            connect("inventory").await,
+            commerce_inventory::service::Clock::system(),
+        );
+        subgraphs.reviews = commerce_reviews::AppState {
+            service: commerce_reviews::ReviewsService::new(connect("reviews").await, cache()),
+        };
+        subgraphs.pricing = commerce_pricing::AppState::new(connect("pricing").await);
+        subgraphs.checkout =
+            commerce_checkout::AppState::new(connect("checkout").await, config).expect("checkout");
+        Self(counters)
+    }
+
+    pub fn reset(&self) {
+        for (_, counter) in &self.0 {
+            counter.reset();
+        }
+    }
+
+    /// Statements since the last reset, by subgraph.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        self.0
+            .iter()
+            .map(|(domain, counter)| (*domain, counter.count()))
+            .collect()
     }
 }
 

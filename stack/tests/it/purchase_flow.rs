@@ -19,20 +19,32 @@ pub fn address() -> Value {
 
 /// A published variant with stock and a price in EUR, from the storefront's listing.
 pub async fn variant_on_sale(graph: &Graph) -> String {
+    variants_on_sale(graph, 1).await.remove(0)
+}
+
+/// `count` published variants with stock and a price in EUR, from the storefront's listing.
+pub async fn variants_on_sale(graph: &Graph, count: usize) -> Vec<String> {
     let data = graph
         .data(
             "storefront/products",
-            json!({ "first": 20, "currency": "EUR" }),
+            json!({ "first": 50, "currency": "EUR" }),
             None,
         )
         .await;
     let edges = data["products"]["edges"].as_array().expect("edges");
-    edges
+    let variants: Vec<String> = edges
         .iter()
         .flat_map(|edge| edge["node"]["variants"].as_array().expect("variants"))
-        .find(|variant| variant["available"].as_i64() >= Some(3) && !variant["price"].is_null())
+        .filter(|variant| variant["available"].as_i64() >= Some(3) && !variant["price"].is_null())
         .map(|variant| variant["id"].as_str().expect("id").to_owned())
-        .expect("the demo shop sells something in EUR")
+        .take(count)
+        .collect();
+    assert_eq!(
+        variants.len(),
+        count,
+        "the demo shop sells that many in EUR"
+    );
+    variants
 }
 
 fn typename(result: &Value) -> &str {

@@ -42,7 +42,11 @@ impl AppState {
     pub fn new(db: DatabaseConnection, config: &Config) -> anyhow::Result<Self> {
         let client = InternalClient::from_config(config, DOMAIN)?;
         Ok(Self {
-            service: CheckoutService::new(db, remote::Remote::new(client)),
+            service: CheckoutService::new(
+                db,
+                remote::Remote::new(client),
+                config.max_concurrent_checkouts,
+            ),
         })
     }
 }

@@ -8,7 +8,10 @@ mod quote;
 mod saga;
 mod shipping;
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 
 pub use carts::{AddressSource, CartRef};
 pub use error::CheckoutError;
@@ -23,15 +26,19 @@ pub struct CheckoutService {
     db: DatabaseConnection,
     remote: Remote,
     claims: saga::Claims,
+    /// Turns to run a checkout. A rush queues here, holding nothing, instead of in the
+    /// connection pools of this subgraph and the ones it calls, where waiting times out.
+    turns: Arc<Semaphore>,
     hook: Option<StepHook>,
 }
 
 impl CheckoutService {
-    pub(crate) fn new(db: DatabaseConnection, remote: Remote) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, remote: Remote, concurrent_checkouts: usize) -> Self {
         Self {
             db,
             remote,
             claims: saga::Claims::default(),
+            turns: Arc::new(Semaphore::new(concurrent_checkouts.max(1))),
             hook: None,
         }
     }

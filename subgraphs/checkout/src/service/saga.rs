@@ -144,6 +144,13 @@ impl CheckoutService {
         request: CheckoutRequest,
     ) -> Result<Outcome, CheckoutError> {
         let key = idempotency_key(&request.idempotency_key)?;
+        // Fair (first come, first served); a caller that gives up leaves the queue. The
+        // semaphore is never closed.
+        let _turn = self
+            .turns
+            .acquire()
+            .await
+            .map_err(CheckoutError::unexpected)?;
         let cart = self.cart(viewer, &request.cart).await?;
         let hash = request_hash(cart.id, &request);
         let waited = tokio::time::Instant::now();
