@@ -60,6 +60,12 @@ pub struct Config {
     pub internal_timeout_ms: u64,
     /// Checkouts one checkout process runs at once; more wait for their turn in arrival order.
     pub max_concurrent_checkouts: usize,
+    /// Prefix of the Redis Streams events go through (`<events_namespace>:<domain>`): every
+    /// instance of one shop uses the same; shops (or test runs) sharing a Redis differ.
+    pub events_namespace: String,
+    /// A variant's stock is low when fewer units than this are available (inventory emits
+    /// `inventory.stock_low` as it drops below).
+    pub low_stock_threshold: i64,
 }
 
 impl Default for Config {
@@ -81,6 +87,8 @@ impl Default for Config {
             services: BTreeMap::new(),
             internal_timeout_ms: 5_000,
             max_concurrent_checkouts: 32,
+            events_namespace: "events".to_owned(),
+            low_stock_threshold: 5,
         }
     }
 }

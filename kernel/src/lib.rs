@@ -1,6 +1,7 @@
 //! Domain-free building blocks shared by every subgraph. Holds no domain entity and depends on
 //! no subgraph: money, opaque ids, Relay pagination, error codes, config, database, cache,
-//! telemetry, the HTTP server and the skeleton every subgraph is built on.
+//! telemetry, the HTTP server, domain events (outbox, relay, consumers) and the skeleton every
+//! subgraph is built on.
 
 pub mod auth;
 pub mod cache;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod id;
 pub mod internal;
 pub mod money;

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod cli;
 pub mod customers;
+pub mod events;
 pub mod inventory;
 pub mod orders;
 pub mod payments;

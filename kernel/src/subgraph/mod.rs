@@ -9,6 +9,7 @@ use std::future::Future;
 use anyhow::Context as _;
 use async_graphql::{EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder};
 use axum::Router;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::{server, telemetry};
@@ -51,13 +52,38 @@ pub async fn run<F>(
 where
     F: Future<Output = anyhow::Result<Router>>,
 {
+    run_with_shutdown(config, name, default_port, |config, _| serve(config)).await
+}
+
+/// Like [`run`], for a subgraph with background work (an event relay, consumers, sweepers):
+/// `serve` starts it tied to the token it gets, which is cancelled when SIGTERM or Ctrl-C
+/// stops the server.
+pub async fn run_with_shutdown<F>(
+    config: Config,
+    name: &str,
+    default_port: u16,
+    serve: impl FnOnce(Config, CancellationToken) -> F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = anyhow::Result<Router>>,
+{
     telemetry::init(&config);
     let address = config.listen_or(default_port);
-    let app = serve(config).await?;
+    let shutdown = CancellationToken::new();
+    let app = serve(config, shutdown.clone()).await?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("binding {address}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!("{name} subgraph: GraphiQL at http://{local}/graphql");
-    server::serve(listener, app).await
+    let signal = {
+        let shutdown = shutdown.clone();
+        async move {
+            server::shutdown_signal().await;
+            shutdown.cancel();
+        }
+    };
+    let served = server::serve_until(listener, app, signal).await;
+    shutdown.cancel();
+    served
 }

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261125_000002_index_held_reservation_lines::Migration),
+            Box::new(crate::events::Migration),
         ]
     }
 }
