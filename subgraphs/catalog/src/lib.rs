@@ -12,11 +12,13 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::{ConsumerOptions, Relay, Transport, spawn_consumer};
 use commerce_kernel::{cache, db, server, subgraph};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use graphql::CatalogSchema;
-use service::CatalogService;
+use service::{CacheInvalidation, CatalogService};
 
 pub const DEFAULT_PORT: u16 = 4001;
 const DOMAIN: &str = "catalog";
@@ -61,13 +63,50 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     server::graphql_app(schema(state), db, auth)
 }
 
-/// Runs the catalog as its own process.
+/// Starts the catalog's event relay (on a pool of its own) and the consumer that keeps this
+/// instance's caches in step with every instance's writes, until `shutdown`. Whoever serves
+/// the subgraph (`run`, or the all-in-one binary) starts them once per state.
+pub async fn spawn_events(
+    state: &AppState,
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    spawn_cache_consumer(state, transport, shutdown.clone());
+    Relay::connect(config, DOMAIN, transport.clone())
+        .await?
+        .spawn(shutdown);
+    Ok(())
+}
+
+/// Starts only the consumer that evicts this instance's caches on every catalog event (an
+/// instance whose relay runs elsewhere).
+pub fn spawn_cache_consumer(
+    state: &AppState,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let invalidation = Arc::new(CacheInvalidation::new(state.catalog.clone()));
+    spawn_consumer(
+        transport,
+        invalidation,
+        ConsumerOptions::default(),
+        shutdown,
+    )
+}
+
+/// Runs the catalog as its own process, with its events.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(
-            state(&config).await?,
-            Arc::new(Verifier::from_config(&config)?),
-        ))
-    })
+    subgraph::run_with_shutdown(
+        config,
+        DOMAIN,
+        DEFAULT_PORT,
+        |config, shutdown| async move {
+            let state = state(&config).await?;
+            let transport = Transport::from_config(&config).await?;
+            spawn_events(&state, &config, &transport, shutdown).await?;
+            Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
+        },
+    )
     .await
 }

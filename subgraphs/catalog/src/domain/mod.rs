@@ -1,7 +1,8 @@
 //! Catalog values and rules, free of I/O: validated newtypes, the product and category shapes,
-//! and what a product listing may ask for.
+//! what a product listing may ask for, and the events the catalog publishes.
 
 mod category;
+pub mod events;
 mod listing;
 mod product;
 mod values;

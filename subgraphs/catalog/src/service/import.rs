@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::writes::insert_checked;
 use super::{CatalogError, CatalogService};
+use crate::domain::events::{ProductChange, ProductChanged};
 use crate::domain::{
     Attribute, ImageUrl, NewProduct, NewVariant, ProductStatus, Sku, Slug, Text, ValidationError,
 };
@@ -332,9 +333,13 @@ impl CatalogService {
                 Err(RowFailure::Fatal(error)) => return Err(error),
             }
         }
-        txn.commit().await?;
-        let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
-        self.invalidate(&report.created_ids, &slugs).await;
+        let created = report
+            .created_ids
+            .iter()
+            .zip(&slugs)
+            .map(|(&id, slug)| ProductChanged::new(id, ProductChange::Created, &[slug]).into())
+            .collect();
+        self.commit(txn, created).await?;
         Ok(report)
     }
 

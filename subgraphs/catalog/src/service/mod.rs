@@ -1,7 +1,9 @@
 //! Catalog use cases: reads through the read-through cache, listings with cached counts and
-//! facets, and the staff writes (each in one transaction, invalidating the cache after commit).
+//! facets, and the staff writes (each in one transaction with its event; the cache is evicted
+//! after the commit here, and on every other instance when the event reaches it).
 
 mod error;
+mod events;
 mod import;
 mod writes;
 
@@ -10,12 +12,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use commerce_kernel::cache::{SharedCache, get_or_load};
+use commerce_kernel::cache::SharedCache;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tracing::instrument;
 
 pub use error::CatalogError;
+pub use events::CacheInvalidation;
 pub use import::{ImportFormat, ImportReport, ImportRowError};
 pub use writes::{CategoryChange, CollectionChange};
 
@@ -24,21 +29,28 @@ use crate::domain::{
 };
 use crate::store::{self, FacetCounts, ListedProduct};
 
-/// Hot single-product reads (product pages) stay cached this long unless a write evicts them.
+// Every catalog event evicts what it makes stale, on every instance (see `events`); these
+// times to live only bound staleness while events do not flow (Redis down, say).
+/// Hot single-product reads (product pages).
 const PRODUCT_TTL: Duration = Duration::from_secs(300);
-/// The category tree is small and read on nearly every request: each instance keeps it in
-/// memory, reloaded after its own writes and at least this often (others' writes).
-const CATEGORY_TREE_TTL: Duration = Duration::from_secs(30);
-/// Counts and facets are per filter and not evicted one by one: a short TTL bounds staleness
-/// across instances, and this instance's writes move to fresh keys at once (see `generation`).
-const AGGREGATE_TTL: Duration = Duration::from_secs(15);
+/// The category tree: small and read on nearly every request, so each instance keeps it in
+/// memory, reloaded after any catalog event.
+const CATEGORY_TREE_TTL: Duration = Duration::from_secs(300);
+/// Counts and facets, per filter: not evicted one by one, but keyed by `generation`, which
+/// every catalog event moves on.
+const AGGREGATE_TTL: Duration = Duration::from_secs(300);
 
 #[derive(Clone)]
 pub struct CatalogService {
     db: DatabaseConnection,
     cache: SharedCache,
-    /// Bumped by every write of this instance and part of count/facet keys.
+    /// Moved on by every catalog event this instance applies (its own writes' and, through
+    /// the `catalog-cache` consumer, every instance's): part of count/facet keys and of the
+    /// category tree's freshness.
     generation: Arc<AtomicU64>,
+    /// Keeps this instance's count/facet keys apart from other instances' in a shared Redis
+    /// (their generations count differently).
+    instance: Arc<str>,
     categories: Arc<RwLock<Option<Arc<CategoryTree>>>>,
 }
 
@@ -80,13 +92,14 @@ impl CatalogService {
             db,
             cache,
             generation: Arc::new(AtomicU64::new(0)),
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
             categories: Arc::new(RwLock::new(None)),
         }
     }
 
     /// The category tree from memory, reloading it when stale.
     pub async fn category_tree(&self) -> Result<Arc<CategoryTree>, CatalogError> {
-        let generation = self.generation.load(Ordering::Relaxed);
+        let generation = self.generation.load(Ordering::SeqCst);
         let current = self
             .categories
             .read()
@@ -119,17 +132,17 @@ impl CatalogService {
 
     #[instrument(skip_all)]
     pub async fn product(&self, id: i64) -> Result<Option<Product>, CatalogError> {
-        get_or_load(&*self.cache, &product_key(id), PRODUCT_TTL, || async {
+        self.read_through(&product_key(id), PRODUCT_TTL, || async {
             let mut found = store::find_products(&self.db, &[id]).await?;
-            Ok::<_, CatalogError>(found.pop())
+            Ok(found.pop())
         })
         .await
     }
 
     #[instrument(skip_all)]
     pub async fn product_by_slug(&self, slug: &str) -> Result<Option<Product>, CatalogError> {
-        get_or_load(&*self.cache, &slug_key(slug), PRODUCT_TTL, || async {
-            Ok::<_, CatalogError>(store::find_product_by_slug(&self.db, slug).await?)
+        self.read_through(&slug_key(slug), PRODUCT_TTL, || async {
+            Ok(store::find_product_by_slug(&self.db, slug).await?)
         })
         .await
     }
@@ -164,8 +177,8 @@ impl CatalogService {
     #[instrument(skip_all)]
     pub async fn count_products(&self, filter: &ProductFilter) -> Result<i64, CatalogError> {
         let key = self.aggregate_key("count", filter);
-        get_or_load(&*self.cache, &key, AGGREGATE_TTL, || async {
-            Ok::<_, CatalogError>(store::count(&self.db, filter).await?)
+        self.read_through(&key, AGGREGATE_TTL, || async {
+            Ok(store::count(&self.db, filter).await?)
         })
         .await
     }
@@ -173,8 +186,8 @@ impl CatalogService {
     #[instrument(skip_all)]
     pub async fn facets(&self, filter: &ProductFilter) -> Result<FacetCounts, CatalogError> {
         let key = self.aggregate_key("facets", filter);
-        get_or_load(&*self.cache, &key, AGGREGATE_TTL, || async {
-            Ok::<_, CatalogError>(store::facets(&self.db, filter).await?)
+        self.read_through(&key, AGGREGATE_TTL, || async {
+            Ok(store::facets(&self.db, filter).await?)
         })
         .await
     }
@@ -205,25 +218,43 @@ impl CatalogService {
         Ok(Page::from_rows(rows, page))
     }
 
-    /// Count and facet keys: the filter's hash plus this instance's write generation.
+    /// Count and facet keys: the filter's hash, this instance and its generation.
     fn aggregate_key(&self, kind: &str, filter: &ProductFilter) -> String {
         let json = serde_json::to_vec(filter).expect("filters always serialize");
         let hash = xxhash_rust::xxh3::xxh3_64(&json);
-        let generation = self.generation.load(Ordering::Relaxed);
-        format!("products:{kind}:{generation}:{hash:016x}")
+        let generation = self.generation.load(Ordering::SeqCst);
+        format!("products:{kind}:{}:{generation}:{hash:016x}", self.instance)
     }
 
-    /// After a committed write: evict the products' cached reads, retire cached aggregates.
-    async fn invalidate(&self, product_ids: &[i64], slugs: &[&str]) {
-        self.generation.fetch_add(1, Ordering::Relaxed);
-        let keys: Vec<String> = product_ids
-            .iter()
-            .map(|&id| product_key(id))
-            .chain(slugs.iter().map(|slug| slug_key(slug)))
-            .collect();
-        for chunk in keys.chunks(1000) {
-            self.cache.delete(chunk).await;
+    /// Reads `key` from the cache, or loads and stores it. A value loaded while an eviction
+    /// ran may predate the change that caused it: if the generation moved during the load,
+    /// the entry just stored is dropped again (evictions move the generation before they
+    /// delete, so one of the two deletes comes after the store).
+    async fn read_through<T, F, Fut>(
+        &self,
+        key: &str,
+        ttl: Duration,
+        load: F,
+    ) -> Result<T, CatalogError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, CatalogError>>,
+    {
+        if let Some(bytes) = self.cache.get(key).await {
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => return Ok(value),
+                Err(error) => tracing::warn!(%key, %error, "dropping an unreadable cache entry"),
+            }
         }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let value = load().await?;
+        let bytes = serde_json::to_vec(&value).expect("catalog values always serialize");
+        self.cache.set(key, bytes, ttl).await;
+        if self.generation.load(Ordering::SeqCst) != generation {
+            self.cache.delete(&[key.to_owned()]).await;
+        }
+        Ok(value)
     }
 }
 

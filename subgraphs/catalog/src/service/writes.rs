@@ -1,11 +1,13 @@
-//! Staff writes. Each runs in one transaction; references (category, collections, products)
-//! are checked first so a bad id is a clear NOT_FOUND, and the cache is invalidated after
-//! the commit.
+//! Staff writes. Each runs in one transaction with its event (see `events`); references
+//! (category, collections, products) are checked first so a bad id is a clear NOT_FOUND.
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::{CatalogError, CatalogService};
+use crate::domain::events::{
+    CategoryChanged, CollectionChanged, EntityChange, ProductChange, ProductChanged,
+};
 use crate::domain::{
     Category, Collection, NewCategory, NewCollection, NewProduct, NewVariant, Product,
     ProductPatch, Slug, Text, Variant, VariantPatch,
@@ -33,8 +35,8 @@ impl CatalogService {
         new.check()?;
         let txn = self.db.begin().await?;
         let id = insert_checked(&txn, new).await?;
-        txn.commit().await?;
-        self.invalidate(&[id], &[new.slug.as_str()]).await;
+        let created = ProductChanged::new(id, ProductChange::Created, &[new.slug.as_str()]);
+        self.commit(txn, vec![created.into()]).await?;
         self.require_product(id).await
     }
 
@@ -56,25 +58,26 @@ impl CatalogService {
             ensure_collections(&txn, collection_ids).await?;
         }
         store::update_product(&txn, id, patch, Utc::now()).await?;
-        txn.commit().await?;
         let new_slug = patch
             .slug
             .as_ref()
             .map_or(current.slug.as_str(), Slug::as_str);
-        self.invalidate(&[id], &[current.slug.as_str(), new_slug])
-            .await;
+        let slugs = [current.slug.as_str(), new_slug];
+        let updated = ProductChanged::new(id, ProductChange::Updated, &slugs);
+        self.commit(txn, vec![updated.into()]).await?;
         self.require_product(id).await
     }
 
     pub async fn delete_product(&self, id: i64) -> Result<(), CatalogError> {
-        let current = store::find_products(&self.db, &[id]).await?.pop();
+        let txn = self.db.begin().await?;
+        let current = store::find_products(&txn, &[id]).await?.pop();
         let current = current.ok_or(CatalogError::NotFound {
             entity: "product",
             id,
         })?;
-        store::delete_product(&self.db, id).await?;
-        self.invalidate(&[id], &[current.slug.as_str()]).await;
-        Ok(())
+        store::delete_product(&txn, id).await?;
+        let deleted = ProductChanged::new(id, ProductChange::Deleted, &[current.slug.as_str()]);
+        self.commit(txn, vec![deleted.into()]).await
     }
 
     pub async fn create_variant(
@@ -90,8 +93,8 @@ impl CatalogService {
             });
         }
         let id = store::insert_variant(&txn, product_id, new, Utc::now()).await?;
-        txn.commit().await?;
-        self.invalidate(&[product_id], &[]).await;
+        let created = ProductChanged::of_variant(product_id, id, ProductChange::VariantCreated);
+        self.commit(txn, vec![created.into()]).await?;
         self.require_variant(id).await
     }
 
@@ -100,23 +103,26 @@ impl CatalogService {
         id: i64,
         patch: &VariantPatch,
     ) -> Result<Variant, CatalogError> {
-        let product_id = store::update_variant(&self.db, id, patch, Utc::now()).await?;
+        let txn = self.db.begin().await?;
+        let product_id = store::update_variant(&txn, id, patch, Utc::now()).await?;
         let product_id = product_id.ok_or(CatalogError::NotFound {
             entity: "variant",
             id,
         })?;
-        self.invalidate(&[product_id], &[]).await;
+        let updated = ProductChanged::of_variant(product_id, id, ProductChange::VariantUpdated);
+        self.commit(txn, vec![updated.into()]).await?;
         self.require_variant(id).await
     }
 
     pub async fn delete_variant(&self, id: i64) -> Result<(), CatalogError> {
-        let product_id = store::delete_variant(&self.db, id, Utc::now()).await?;
+        let txn = self.db.begin().await?;
+        let product_id = store::delete_variant(&txn, id, Utc::now()).await?;
         let product_id = product_id.ok_or(CatalogError::NotFound {
             entity: "variant",
             id,
         })?;
-        self.invalidate(&[product_id], &[]).await;
-        Ok(())
+        let deleted = ProductChanged::of_variant(product_id, id, ProductChange::VariantDeleted);
+        self.commit(txn, vec![deleted.into()]).await
     }
 
     pub async fn create_category(&self, new: &NewCategory) -> Result<Category, CatalogError> {
@@ -126,8 +132,8 @@ impl CatalogService {
             None => None,
         };
         let id = store::insert_category(&txn, new, parent.as_ref().map(|p| &p.path)).await?;
-        txn.commit().await?;
-        self.invalidate(&[], &[]).await;
+        let created = CategoryChanged::new(id, EntityChange::Created);
+        self.commit(txn, vec![created.into()]).await?;
         self.require_category(id).await
     }
 
@@ -153,8 +159,8 @@ impl CatalogService {
             }
             store::move_category(&txn, &category, parent.as_ref()).await?;
         }
-        txn.commit().await?;
-        self.invalidate(&[], &[]).await;
+        let updated = CategoryChanged::new(id, EntityChange::Updated);
+        self.commit(txn, vec![updated.into()]).await?;
         self.require_category(id).await
     }
 
@@ -166,9 +172,14 @@ impl CatalogService {
         }
         let products = store::product_ids_in_category(&txn, id).await?;
         store::delete_category(&txn, id).await?;
-        txn.commit().await?;
-        self.invalidate(&products, &[]).await;
-        Ok(())
+        // Its products lose their category.
+        let mut changes = vec![CategoryChanged::new(id, EntityChange::Deleted).into()];
+        changes.extend(
+            products
+                .iter()
+                .map(|&product| ProductChanged::new(product, ProductChange::Updated, &[]).into()),
+        );
+        self.commit(txn, changes).await
     }
 
     pub async fn create_collection(
@@ -180,8 +191,8 @@ impl CatalogService {
         ensure_products(&txn, product_ids).await?;
         let id = store::insert_collection(&txn, new, Utc::now()).await?;
         store::add_to_collection(&txn, id, product_ids).await?;
-        txn.commit().await?;
-        self.invalidate(&[], &[]).await;
+        let created = CollectionChanged::new(id, EntityChange::Created, product_ids);
+        self.commit(txn, vec![created.into()]).await?;
         self.require_collection(id).await
     }
 
@@ -195,24 +206,28 @@ impl CatalogService {
             change.name.as_ref(),
             change.description.as_ref(),
         );
-        if !store::update_collection(&self.db, id, slug, name, description).await? {
+        let txn = self.db.begin().await?;
+        if !store::update_collection(&txn, id, slug, name, description).await? {
             return Err(CatalogError::NotFound {
                 entity: "collection",
                 id,
             });
         }
+        let updated = CollectionChanged::new(id, EntityChange::Updated, &[]);
+        self.commit(txn, vec![updated.into()]).await?;
         self.require_collection(id).await
     }
 
     pub async fn delete_collection(&self, id: i64) -> Result<(), CatalogError> {
-        if !store::delete_collection(&self.db, id).await? {
+        let txn = self.db.begin().await?;
+        if !store::delete_collection(&txn, id).await? {
             return Err(CatalogError::NotFound {
                 entity: "collection",
                 id,
             });
         }
-        self.invalidate(&[], &[]).await;
-        Ok(())
+        let deleted = CollectionChanged::new(id, EntityChange::Deleted, &[]);
+        self.commit(txn, vec![deleted.into()]).await
     }
 
     /// Adds (`add == true`) or removes products; returns the collection.
@@ -224,14 +239,16 @@ impl CatalogService {
     ) -> Result<Collection, CatalogError> {
         let txn = self.db.begin().await?;
         ensure_collections(&txn, &[id]).await?;
-        if add {
+        let change = if add {
             ensure_products(&txn, product_ids).await?;
             store::add_to_collection(&txn, id, product_ids).await?;
+            EntityChange::ProductsAdded
         } else {
             store::remove_from_collection(&txn, id, product_ids).await?;
-        }
-        txn.commit().await?;
-        self.invalidate(&[], &[]).await;
+            EntityChange::ProductsRemoved
+        };
+        let changed = CollectionChanged::new(id, change, product_ids);
+        self.commit(txn, vec![changed.into()]).await?;
         self.require_collection(id).await
     }
 

@@ -5,6 +5,7 @@ mod support;
 mod access;
 mod entities;
 mod errors;
+mod events;
 mod import;
 mod listing;
 mod mutations;
