@@ -1,13 +1,14 @@
 //! Test support shared by every crate: a fresh database per test on SQLite or a real
 //! PostgreSQL, a real Redis, SQL statement counting for N+1 tests, scenarios declared once for
-//! both backends (`on_both_backends!`), SDL golden files, viewers and ids, and operations
-//! executed as a viewer.
+//! both backends (`on_both_backends!`), SDL golden files, viewers and ids, operations
+//! executed as a viewer, and the domain events a test's writes published (`events`).
 //!
 //! PostgreSQL and Redis come from `TESTKIT_POSTGRES_URL` / `TESTKIT_REDIS_URL` (not under the
 //! `COMMERCE_` prefix, which the configuration owns and checks for unknown keys)
 //! (started once by `scripts/test.sh`). When unset, the first test of a process starts its own
 //! throwaway server in a temporary directory, which stops when the process exits.
 
+pub mod events;
 mod graphql;
 mod scenario;
 mod sdl;

@@ -1,8 +1,10 @@
 //! Pricing values and rules, free of I/O: validated inputs, price resolution, promotions,
-//! coupons, taxes, and the one pure function that prices a cart ([`price_cart`]).
+//! coupons, taxes, the one pure function that prices a cart ([`price_cart`]), and the events
+//! pricing publishes.
 
 pub mod cart;
 mod coupon;
+pub mod events;
 pub mod input;
 mod price;
 mod promotion;

@@ -4,15 +4,18 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::events::{NewEvent, Outbox};
 use commerce_kernel::{Currency, Money};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
+use crate::domain::events::PriceChanged;
 use crate::domain::{
     self, BasePrice, BasisPoints, CartInput, CountryCode, CouponCode, Destination, LineFacts,
     LineInput, PriceListRule, PricedCart, Promotion, PromotionKind, TaxCategoryCode, TaxMode,
     TaxRate, Tier, Tiers, ValidationError, VariantId,
 };
 use crate::domain::{Coupon, PriceData, VariantPricing};
+use crate::store::StoreError;
 use crate::store::coupons::{self, Refusal};
 use crate::store::{prices, promotions, taxes};
 
@@ -165,7 +168,16 @@ impl PricingService {
             tax_category,
             prices,
         };
-        prices::save_variant_pricing(&self.db, &pricing, Utc::now()).await?;
+        let product_id = pricing.product_id.as_deref();
+        let changes: Vec<PriceChanged> = pricing
+            .prices
+            .iter()
+            .map(|price| PriceChanged::set(&pricing.variant_id, product_id, price))
+            .collect();
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        prices::save_variant_pricing(&txn, &pricing, Utc::now()).await?;
+        append(&txn, &changes).await?;
+        txn.commit().await.map_err(StoreError::from)?;
         self.variant_pricing(pricing.variant_id.as_str()).await
     }
 
@@ -179,7 +191,13 @@ impl PricingService {
     pub async fn remove_price(&self, variant_id: &str, currency: &str) -> Result<bool> {
         let variant_id = VariantId::parse("variantId", variant_id)?;
         let currency = parse_currency("currency", currency)?;
-        Ok(prices::delete_price(&self.db, &variant_id, currency).await?)
+        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let removed = prices::delete_price(&txn, &variant_id, currency).await?;
+        if removed {
+            append(&txn, &[PriceChanged::removed(&variant_id, currency)]).await?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(removed)
     }
 
     pub async fn create_price_list(&self, input: &PriceListInput) -> Result<PriceListRule> {
@@ -484,4 +502,17 @@ fn line_input(
         base: stored.base,
         offers: stored.offers,
     }
+}
+
+/// Writes price events in the transaction of the change they describe.
+async fn append(txn: &DatabaseTransaction, changes: &[PriceChanged]) -> Result<()> {
+    let events = changes
+        .iter()
+        .map(NewEvent::of)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(StoreError::from)?;
+    Outbox::append_all(txn, events)
+        .await
+        .map_err(StoreError::from)?;
+    Ok(())
 }

@@ -6,5 +6,6 @@ mod cart;
 mod coupons;
 mod demo;
 mod entities;
+mod events;
 mod sdl;
 mod staff;
