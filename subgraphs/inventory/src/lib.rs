@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::{Relay, Transport};
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use graphql::InventorySchema;
 use service::{Clock, InventoryService};
@@ -50,7 +52,11 @@ impl AppState {
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::inventory::Migrator>(config, DOMAIN).await?;
-    Ok(AppState::new(db, Clock::system()))
+    let mut state = AppState::new(db, Clock::system());
+    state.inventory = state
+        .inventory
+        .with_low_stock_threshold(config.low_stock_threshold);
+    Ok(state)
 }
 
 pub fn schema(state: AppState) -> InventorySchema {
@@ -85,12 +91,39 @@ pub fn spawn_expiry_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Runs the inventory subgraph as its own process, with its sweeper.
+/// Starts inventory's event relay (on a pool of its own) until `shutdown`. Whoever serves the
+/// subgraph (`run`, or the all-in-one binary) starts it once.
+pub async fn spawn_events(
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Relay::connect(config, DOMAIN, transport.clone())
+        .await?
+        .spawn(shutdown);
+    Ok(())
+}
+
+/// Runs the inventory subgraph as its own process, with its sweeper and event relay.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        let state = state(&config).await?;
-        spawn_expiry_sweeper(&state);
-        Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
-    })
+    subgraph::run_with_shutdown(
+        config,
+        DOMAIN,
+        DEFAULT_PORT,
+        |config, shutdown| async move {
+            let state = state(&config).await?;
+            let sweeper = spawn_expiry_sweeper(&state);
+            tokio::spawn({
+                let shutdown = shutdown.clone();
+                async move {
+                    shutdown.cancelled().await;
+                    sweeper.abort();
+                }
+            });
+            let transport = Transport::from_config(&config).await?;
+            spawn_events(&config, &transport, shutdown).await?;
+            Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
+        },
+    )
     .await
 }

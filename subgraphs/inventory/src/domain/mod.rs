@@ -1,6 +1,7 @@
 //! Inventory values and rules, free of I/O: validated inputs, stock arithmetic and the shapes
-//! the service hands to the GraphQL layer.
+//! the service hands to the GraphQL layer, and the events inventory publishes.
 
+pub mod events;
 mod input;
 mod stock;
 

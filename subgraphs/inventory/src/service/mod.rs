@@ -1,9 +1,11 @@
 //! Use cases: reads for the graph, staff changes made idempotent by key, and the reserve /
 //! release / commit cycle checkout relies on. Every write transaction begins with a write (see
-//! `store::idempotency::claim`), and transient lock conflicts are retried.
+//! `store::idempotency::claim`), and transient lock conflicts are retried. Every change of
+//! stock publishes its new levels in its transaction (`events`).
 
 mod clock;
 mod error;
+mod events;
 mod idempotent;
 mod reservations;
 mod stock;
@@ -15,6 +17,7 @@ use sea_orm::DatabaseConnection;
 
 pub use self::clock::Clock;
 pub use self::error::InventoryError;
+pub use self::events::DEFAULT_LOW_STOCK_THRESHOLD;
 pub use self::reservations::ReserveLine;
 pub use self::stock::{AdjustStock, NewWarehouse, SetStock};
 use crate::domain::{Availability, Reservation, StockMovement, VariantId, Warehouse};
@@ -29,11 +32,22 @@ use crate::store::{
 pub struct InventoryService {
     db: DatabaseConnection,
     clock: Clock,
+    /// Available units below which a variant's stock is low (`inventory.stock_low`).
+    low_stock: i64,
 }
 
 impl InventoryService {
     pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            low_stock: DEFAULT_LOW_STOCK_THRESHOLD,
+        }
+    }
+
+    pub fn with_low_stock_threshold(mut self, threshold: i64) -> Self {
+        self.low_stock = threshold;
+        self
     }
 
     pub fn clock(&self) -> &Clock {

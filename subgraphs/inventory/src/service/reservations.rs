@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use super::error::retrying;
 use super::idempotent::{request_hash, run_once};
-use super::{InventoryError, InventoryService};
+use super::{InventoryError, InventoryService, events};
 use crate::domain::{
     Availability, IdempotencyKey, MovementKind, Quantity, Reservation, ReservationLine,
     ReservationStatus, ReservationTtl, VariantId, WarehouseId,
 };
-use crate::store::movements::{self, NewMovement};
+use crate::store::movements::NewMovement;
 use crate::store::reservations::{self as store, Expiry, Lookup};
 use crate::store::stock;
 
@@ -68,7 +68,8 @@ impl InventoryService {
             taken.extend(take_stock(&txn, line, now).await?);
         }
         store::insert_lines(&txn, id, &taken).await?;
-        record_movements(&txn, id, &taken, MovementKind::Reserve, now).await?;
+        let kind = MovementKind::Reserve;
+        record_movements(&txn, id, &taken, kind, now, self.low_stock).await?;
         txn.commit().await?;
         Ok(Reservation {
             id,
@@ -135,7 +136,8 @@ impl InventoryService {
             ReservationStatus::Committed => MovementKind::Commit,
             _ => MovementKind::Release,
         };
-        give_back(&txn, reservation.id, &reservation.lines, kind, now).await?;
+        let lines = &reservation.lines;
+        give_back(&txn, reservation.id, lines, kind, now, self.low_stock).await?;
         txn.commit().await?;
         reservation.status = to;
         Ok(reservation)
@@ -152,6 +154,7 @@ impl InventoryService {
         key: &str,
     ) -> Result<Reservation, InventoryError> {
         let key = key.to_owned();
+        let low_stock = self.low_stock;
         run_once(
             &self.db,
             &self.clock,
@@ -160,7 +163,7 @@ impl InventoryService {
             &key,
             |txn, now| {
                 let key = key.clone();
-                Box::pin(async move { return_units_in(txn, &key, now).await })
+                Box::pin(async move { return_units_in(txn, &key, now, low_stock).await })
             },
         )
         .await
@@ -206,7 +209,7 @@ impl InventoryService {
             .await?
             .remove(&id)
             .unwrap_or_default();
-        give_back(&txn, id, &lines, MovementKind::Expire, now).await?;
+        give_back(&txn, id, &lines, MovementKind::Expire, now, self.low_stock).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -216,6 +219,7 @@ async fn return_units_in(
     txn: &DatabaseTransaction,
     key: &str,
     now: DateTime<Utc>,
+    low_stock: i64,
 ) -> Result<Reservation, InventoryError> {
     let stored = store::find_by_key(txn, key)
         .await?
@@ -235,6 +239,7 @@ async fn return_units_in(
             &reservation.lines,
             MovementKind::Restock,
             now,
+            low_stock,
         )
         .await?;
         reservation.status = ReservationStatus::Returned;
@@ -253,6 +258,7 @@ async fn return_units_in(
             &reservation.lines,
             MovementKind::Release,
             now,
+            low_stock,
         )
         .await?;
         reservation.status = ReservationStatus::Released;
@@ -362,6 +368,7 @@ async fn give_back(
     lines: &[ReservationLine],
     kind: MovementKind,
     now: DateTime<Utc>,
+    low_stock: i64,
 ) -> Result<(), InventoryError> {
     for line in lines {
         let (variant, warehouse, quantity) = (&line.variant_id, line.warehouse_id, line.quantity);
@@ -377,7 +384,7 @@ async fn give_back(
         }
     }
     store::unhold_lines(txn, reservation_id).await?;
-    record_movements(txn, reservation_id, lines, kind, now).await
+    record_movements(txn, reservation_id, lines, kind, now, low_stock).await
 }
 
 async fn record_movements(
@@ -386,6 +393,7 @@ async fn record_movements(
     lines: &[ReservationLine],
     kind: MovementKind,
     now: DateTime<Utc>,
+    low_stock: i64,
 ) -> Result<(), InventoryError> {
     let (on_hand_sign, reserved_sign) = match kind {
         MovementKind::Reserve => (0, 1),
@@ -405,8 +413,7 @@ async fn record_movements(
             note: None,
         })
         .collect();
-    movements::record(txn, &rows, now).await?;
-    Ok(())
+    events::record(txn, &rows, now, low_stock).await
 }
 
 #[cfg(test)]

@@ -8,12 +8,12 @@ use sea_orm::{DatabaseTransaction, SqlErr};
 use serde::Serialize;
 
 use super::idempotent::run_once;
-use super::{InventoryError, InventoryService};
+use super::{InventoryError, InventoryService, events};
 use crate::domain::{
     IdempotencyKey, MovementKind, Note, OnHand, StockDelta, StockLevel, VariantId, Warehouse,
     WarehouseCode, WarehouseId, WarehouseName,
 };
-use crate::store::movements::{self, NewMovement};
+use crate::store::movements::NewMovement;
 use crate::store::{stock, warehouses};
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +68,7 @@ impl InventoryService {
         // Lapsed reservations must not keep holding units the new count is checked against.
         self.expire_lapsed_of(slice::from_ref(&input.variant))
             .await?;
+        let low_stock = self.low_stock;
         run_once(
             &self.db,
             &self.clock,
@@ -76,7 +77,7 @@ impl InventoryService {
             &input,
             |txn, now| {
                 let input = input.clone();
-                Box::pin(async move { set_stock_in(txn, &input, now).await })
+                Box::pin(async move { set_stock_in(txn, &input, now, low_stock).await })
             },
         )
         .await
@@ -89,6 +90,7 @@ impl InventoryService {
     ) -> Result<StockLevel, InventoryError> {
         self.expire_lapsed_of(slice::from_ref(&input.variant))
             .await?;
+        let low_stock = self.low_stock;
         run_once(
             &self.db,
             &self.clock,
@@ -97,7 +99,7 @@ impl InventoryService {
             &input,
             |txn, now| {
                 let input = input.clone();
-                Box::pin(async move { adjust_stock_in(txn, &input, now).await })
+                Box::pin(async move { adjust_stock_in(txn, &input, now, low_stock).await })
             },
         )
         .await
@@ -126,6 +128,7 @@ async fn set_stock_in(
     txn: &DatabaseTransaction,
     input: &SetStock,
     now: DateTime<Utc>,
+    low_stock: i64,
 ) -> Result<StockLevel, InventoryError> {
     let (variant, warehouse) = (&input.variant, input.warehouse);
     prepare_row(txn, variant, warehouse, now).await?;
@@ -149,7 +152,7 @@ async fn set_stock_in(
             MovementKind::Set,
             on_hand - previous,
         );
-        movements::record(txn, &[movement], now).await?;
+        events::record(txn, &[movement], now, low_stock).await?;
     }
     current_level(txn, variant, warehouse, now).await
 }
@@ -158,6 +161,7 @@ async fn adjust_stock_in(
     txn: &DatabaseTransaction,
     input: &AdjustStock,
     now: DateTime<Utc>,
+    low_stock: i64,
 ) -> Result<StockLevel, InventoryError> {
     let (variant, warehouse, delta) = (&input.variant, input.warehouse, input.delta.get());
     prepare_row(txn, variant, warehouse, now).await?;
@@ -172,7 +176,7 @@ async fn adjust_stock_in(
     }
     let note = input.note.as_ref().map(Note::as_str);
     let movement = on_hand_movement(variant, warehouse, note, MovementKind::Adjust, delta);
-    movements::record(txn, &[movement], now).await?;
+    events::record(txn, &[movement], now, low_stock).await?;
     current_level(txn, variant, warehouse, now).await
 }
 

@@ -51,13 +51,15 @@ pub async fn stored_levels_of(
     conn: &impl ConnectionTrait,
     variant: &VariantId,
 ) -> Result<Vec<StockLevel>, DbErr> {
-    select_levels(
-        conn,
-        std::slice::from_ref(variant),
-        "s.reserved",
-        Vec::new(),
-    )
-    .await
+    stored_levels(conn, std::slice::from_ref(variant)).await
+}
+
+/// Like [`stored_levels_of`], for many variants in one query.
+pub async fn stored_levels(
+    conn: &impl ConnectionTrait,
+    variants: &[VariantId],
+) -> Result<Vec<StockLevel>, DbErr> {
+    select_levels(conn, variants, "s.reserved", Vec::new()).await
 }
 
 async fn select_levels(

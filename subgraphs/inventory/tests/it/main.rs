@@ -5,6 +5,7 @@ mod support;
 mod access;
 
 mod demo;
+mod events;
 mod graphql;
 mod http;
 mod migrations;
