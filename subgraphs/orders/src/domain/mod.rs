@@ -1,6 +1,7 @@
 //! The orders domain: orders as placed (copies of what was sold), their state machine,
-//! fulfillment and return planning, and the input parsing. No I/O.
+//! fulfillment and return planning, the input parsing, and the events orders publishes. No I/O.
 
+pub mod events;
 mod fulfillment;
 mod input;
 mod order;

@@ -1,5 +1,6 @@
 //! Use cases of the orders domain: placing an order (idempotent by the checkout's saga id,
 //! numbered without gaps), its lifecycle, and the batched reads behind the GraphQL fields.
+//! Placing and every change of status publish an event in their transaction.
 
 mod error;
 mod idempotent;
@@ -12,14 +13,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::Currency;
+use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Page, PageRequest};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
 pub use error::OrderError;
 pub use lifecycle::Fulfill;
 pub use payments::ReturnLines;
 pub use remote::Remote;
 
+use crate::domain::events::OrderStatusChanged;
 use crate::domain::{
     Actor, Fulfillment, FulfillmentId, NewEvent, Order, OrderEvent, OrderFilter, OrderId,
     OrderLine, OrderSort, OrderStatus,
@@ -113,8 +116,10 @@ async fn load(conn: &impl ConnectionTrait, id: OrderId) -> Result<Order, OrderEr
 /// Applies a checked status change (or, with `to == order.status`, a change that keeps the
 /// status) to the order as it was read, appends `events` to its timeline, and returns the
 /// order as it is now. A concurrent change of the order in between is a `Concurrent` error.
+///
+/// A change of status also publishes `orders.order_status_changed`, in the same transaction.
 async fn apply(
-    conn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     order: &Order,
     to: OrderStatus,
     amounts: Amounts,
@@ -122,11 +127,14 @@ async fn apply(
     events: &[NewEvent],
     at: DateTime<Utc>,
 ) -> Result<Order, OrderError> {
-    if !store::transition(conn, order, to, amounts, at).await? {
+    if !store::transition(txn, order, to, amounts, at).await? {
         return Err(OrderError::Concurrent {
             id: order.id.global(),
         });
     }
-    store::insert_events(conn, order.id, actor, events, at).await?;
-    load(conn, order.id).await
+    store::insert_events(txn, order.id, actor, events, at).await?;
+    if to != order.status {
+        Outbox::append(txn, &OrderStatusChanged::new(order, to)).await?;
+    }
+    load(txn, order.id).await
 }

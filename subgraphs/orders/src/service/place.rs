@@ -2,6 +2,7 @@
 //! retried or concurrent placement returns the order the first one made.
 
 use anyhow::Context as _;
+use commerce_kernel::events::Outbox;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use tracing::instrument;
@@ -9,6 +10,7 @@ use tracing::instrument;
 use super::error::retrying;
 use super::idempotent::request_hash;
 use super::{OrderError, OrdersService, load, now};
+use crate::domain::events::OrderPlaced;
 use crate::domain::{Actor, EventKind, IdempotencyKey, NewEvent, NewOrder, Order};
 use crate::store;
 
@@ -58,10 +60,11 @@ impl OrdersService {
                 "currency": order.currency.code(),
             }));
         store::insert_events(&txn, id, actor, &[placed], at).await?;
-        let order = load(&txn, id).await?;
+        let created = load(&txn, id).await?;
+        Outbox::append(&txn, &OrderPlaced::of(&created, &order.lines)).await?;
         txn.commit().await?;
         tracing::info!(number, "order placed");
-        Ok(order)
+        Ok(created)
     }
 
     /// The order already placed with `key`, if its request was the same.

@@ -2,6 +2,7 @@
 
 mod access;
 mod concurrency;
+mod events;
 mod lifecycle;
 mod payments;
 mod placing;
