@@ -1,6 +1,7 @@
 //! The all-in-one binary: starts every subgraph and the router in one process on the embedded
-//! defaults (SQLite files under `./data`, in-process caches), loads the demo shop on first start,
-//! and prints where GraphiQL is. Production runs the same crates as separate processes.
+//! defaults (SQLite files under `./data`, in-process caches, events delivered in-process), loads
+//! the demo shop on first start, and prints where GraphiQL is. Production runs the same crates
+//! as separate processes.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,6 +12,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::Transport;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -149,6 +151,9 @@ pub struct Subgraphs {
     pub redis_url: Option<String>,
     /// Checks the bearer tokens every subgraph receives (one configuration, one verifier).
     pub auth: Arc<Verifier>,
+    /// The configuration the subgraphs were built from; the event relays open their own
+    /// connections with it when the stack starts.
+    pub config: Config,
 }
 
 impl Subgraphs {
@@ -156,6 +161,7 @@ impl Subgraphs {
         Ok(Self {
             redis_url: config.redis_url.clone(),
             auth: Arc::new(Verifier::from_config(config)?),
+            config: config.clone(),
             catalog: commerce_catalog::state(config)
                 .await
                 .context("starting catalog")?,
@@ -256,7 +262,8 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
-    let redis_url = subgraphs.redis_url;
+    let redis_url = subgraphs.redis_url.clone();
+    start_events(&subgraphs, shutdown.clone()).await?;
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
     tasks.spawn({
@@ -338,6 +345,26 @@ pub async fn start(
         subgraphs: addresses,
         tasks,
     })
+}
+
+/// Each domain's event relay, and the catalog's cache consumer (before the relays, so that it
+/// has joined the in-process bus when the first events go out); all stop with `shutdown`.
+async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let config = &subgraphs.config;
+    let transport = Transport::from_config(config).await?;
+    commerce_catalog::spawn_events(&subgraphs.catalog, config, &transport, shutdown.clone())
+        .await
+        .context("starting catalog events")?;
+    commerce_inventory::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting inventory events")?;
+    commerce_pricing::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting pricing events")?;
+    commerce_orders::spawn_events(config, &transport, shutdown)
+        .await
+        .context("starting orders events")?;
+    Ok(())
 }
 
 async fn start_router(

@@ -4,6 +4,7 @@
 mod cart_cost;
 mod checkout_saga;
 mod environment;
+mod events;
 mod graph;
 mod orders_money;
 mod oversell;
