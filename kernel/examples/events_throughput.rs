@@ -7,13 +7,15 @@
 //! ```text
 //! source scripts/services.sh && start_services
 //! cargo run --release -p commerce-kernel --example events_throughput -- \
-//!     [--events 20000] [--writers 8] [--relays 1] [--consumer apply-once|noop] [--rate 200]
+//!     [--events 20000] [--writers 8] [--relays 1] [--consumers 1] [--consumer apply-once|noop]
+//!     [--rate 200]
 //! ```
 //!
 //! Two phases: a burst (`--writers` tasks commit `--events` one-event transactions as fast as
 //! they can), then a paced phase (`--rate` events per second for 5 s), where the delay is what
 //! one event waits when the outbox is mostly idle. `apply-once` consumers record each event in
-//! `processed_events` in a transaction of their own, as a consumer with database effects does.
+//! `processed_events` in a transaction of their own, as a consumer with database effects does;
+//! `--consumers` instances share the group (each event goes to one of them).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,6 +53,7 @@ struct Options {
     events: u64,
     writers: u64,
     relays: usize,
+    consumers: usize,
     apply_once: bool,
     rate: u64,
 }
@@ -60,6 +63,7 @@ fn options() -> Options {
         events: 20_000,
         writers: 8,
         relays: 1,
+        consumers: 1,
         apply_once: true,
         rate: 200,
     };
@@ -71,6 +75,7 @@ fn options() -> Options {
             "--events" => options.events = number(),
             "--writers" => options.writers = number(),
             "--relays" => options.relays = usize::try_from(number()).expect("fits"),
+            "--consumers" => options.consumers = usize::try_from(number()).expect("fits"),
             "--rate" => options.rate = number(),
             "--consumer" => options.apply_once = value == "apply-once",
             other => panic!("unknown option {other}"),
@@ -157,7 +162,8 @@ fn report(name: &str, clock: &Clock, start: SystemTime, end: SystemTime) {
     let handled = clock.handled.lock().expect("not poisoned");
     let mut delays: Vec<Duration> = committed
         .iter()
-        .filter_map(|(id, at)| handled.get(id)?.duration_since(*at).ok())
+        // A consumer can finish an event before its writer has noted the commit time: 0.
+        .filter_map(|(id, at)| Some(handled.get(id)?.duration_since(*at).unwrap_or_default()))
         .collect();
     delays.sort_unstable();
     let at = |q: f64| {
@@ -192,17 +198,19 @@ async fn main() -> anyhow::Result<()> {
     let transport = Transport::from_config(&config).await?;
     let shutdown = CancellationToken::new();
     let clock = Arc::new(Clock::default());
-    let consumer = Arc::new(Timed {
-        db: database.db.clone(),
-        clock: clock.clone(),
-        apply_once: options.apply_once,
-    });
-    spawn_consumer(
-        &transport,
-        consumer,
-        ConsumerOptions::default(),
-        shutdown.clone(),
-    );
+    for _ in 0..options.consumers {
+        let consumer = Arc::new(Timed {
+            db: database.db.clone(),
+            clock: clock.clone(),
+            apply_once: options.apply_once,
+        });
+        spawn_consumer(
+            &transport,
+            consumer,
+            ConsumerOptions::default(),
+            shutdown.clone(),
+        );
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
     for _ in 0..options.relays {
         Relay::connect(&config, DOMAIN, transport.clone())
@@ -210,8 +218,9 @@ async fn main() -> anyhow::Result<()> {
             .spawn(shutdown.clone());
     }
     println!(
-        "PostgreSQL + Redis Streams, {} relay(s), {} consumer, {} writers",
+        "PostgreSQL + Redis Streams, {} relay(s), {} {} consumer(s), {} writers",
         options.relays,
+        options.consumers,
         if options.apply_once {
             "apply-once"
         } else {

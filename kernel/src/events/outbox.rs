@@ -47,7 +47,7 @@ impl Outbox {
     }
 
     /// Writes several events in `txn`, in the given order (which is also their order within
-    /// each aggregate), with two statements per 500 events.
+    /// each aggregate), with two statements per 500 events (and a `pg_notify` on PostgreSQL).
     ///
     /// Taking sequence numbers locks each aggregate's `event_sequences` row until `txn` ends,
     /// so two transactions writing events of one aggregate commit in sequence order. Rows are
@@ -86,6 +86,12 @@ impl Outbox {
             .collect();
         for chunk in envelopes.chunks(CHUNK) {
             insert_rows(txn, chunk).await?;
+        }
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Delivered when (and only if) the transaction commits: it wakes the domain's
+            // relays (see `Relay`) instead of leaving the event to their next poll.
+            txn.execute_unprepared("SELECT pg_notify('event_outbox_' || current_schema(), '')")
+                .await?;
         }
         Ok(envelopes)
     }

@@ -3,13 +3,16 @@
 //! backoff); a crash after publishing but before marking publishes them twice, which
 //! consumers absorb (delivery is at least once).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, TransactionTrait, Value,
 };
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -23,7 +26,9 @@ pub struct RelayOptions {
     /// Events claimed and published at once.
     pub batch: usize,
     /// Pause after finding nothing to publish: an idle outbox costs one indexed query per
-    /// pause, and an event waits half of it on average.
+    /// pause. On PostgreSQL a committed event wakes the relay at once (`pg_notify`), so this
+    /// only bounds the wait when a notification is lost; on SQLite an event waits half of
+    /// it on average.
     pub idle_poll: Duration,
     /// Longest pause after consecutive failures (the first is `idle_poll`, then doubling).
     pub max_backoff: Duration,
@@ -68,15 +73,16 @@ impl Relay {
         }
     }
 
-    /// A relay on a pool of its own (two connections), so that its polling never queues
-    /// behind requests for a connection, nor counts among their statements.
+    /// A relay on a pool of its own (three connections: its claims, its prunes, and on
+    /// PostgreSQL the one listening for commits), so that its polling never queues behind
+    /// requests for a connection, nor counts among their statements.
     pub async fn connect(
         config: &Config,
         domain: &str,
         transport: Transport,
     ) -> anyhow::Result<Self> {
         let config = Config {
-            db_max_connections: 2,
+            db_max_connections: 3,
             ..config.clone()
         };
         let db = crate::db::connect(&config, domain)
@@ -103,6 +109,7 @@ impl Relay {
         );
         let mut failures = 0u32;
         let mut last_prune = Instant::now();
+        let commits = self.listen(shutdown.clone()).await;
         loop {
             if last_prune.elapsed() >= self.options.prune_every {
                 last_prune = Instant::now();
@@ -134,12 +141,63 @@ impl Relay {
                     self.backoff(failures)
                 }
             };
+            if pause.is_zero() {
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                continue;
+            }
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
+                () = committed(commits.as_deref()) => {}
             }
         }
         tracing::debug!(domain = self.domain, "event relay stopped");
+    }
+
+    /// On PostgreSQL, a task listening for the commits of transactions that wrote events to
+    /// this domain (`Outbox::append_all` notifies `event_outbox_<schema>`), until `shutdown`.
+    /// Notifications coalesce: however many commits came while a batch was going out, the
+    /// relay looks once more.
+    async fn listen(&self, shutdown: CancellationToken) -> Option<Arc<Notify>> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return None;
+        }
+        let channel = format!("event_outbox_{}", self.domain);
+        let pool = self.db.get_postgres_connection_pool();
+        let listening = async {
+            let mut listener = PgListener::connect_with(pool).await?;
+            listener.listen(&channel).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        let mut listener = match listening.await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(domain = self.domain, %error, "cannot listen for commits; polling only");
+                return None;
+            }
+        };
+        let commits = Arc::new(Notify::new());
+        let wake = commits.clone();
+        let domain = self.domain.clone();
+        tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    received = listener.recv() => received,
+                };
+                match received {
+                    Ok(_) => wake.notify_one(),
+                    Err(error) => {
+                        // `recv` reconnects a lost connection itself; other errors pause it.
+                        tracing::debug!(domain, %error, "listening for commits failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Some(commits)
     }
 
     fn backoff(&self, failures: u32) -> Duration {
@@ -257,6 +315,14 @@ impl Relay {
 
     fn limit(&self) -> Value {
         i64::try_from(self.options.batch).unwrap_or(i64::MAX).into()
+    }
+}
+
+/// Resolves when a commit was notified since the last call; never without a listener.
+async fn committed(commits: Option<&Notify>) {
+    match commits {
+        Some(commits) => commits.notified().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -531,3 +531,36 @@ async fn unpublished(db: &DatabaseConnection) -> i64 {
         .expect("a row");
     row.try_get("", "n").expect("a count")
 }
+
+#[test]
+fn on_postgres_a_commit_wakes_the_relay_instead_of_waiting_for_its_next_poll() {
+    run_scenario(Runtime::MultiThread, async {
+        let backend = Backend::Postgres;
+        let database = database(backend).await;
+        let transport = transport(backend, &database).await;
+        let shutdown = CancellationToken::new();
+        let recorder = Recorder::new("recorder", FanOut::Shared);
+        spawn_consumer(&transport, recorder.clone(), quick(), shutdown.clone());
+        let options = RelayOptions {
+            idle_poll: Duration::from_secs(60),
+            ..RelayOptions::default()
+        };
+        Relay::connect(&database.config, DOMAIN, transport.clone())
+            .await
+            .expect("a relay pool")
+            .with_options(options)
+            .spawn(shutdown.clone());
+        // The relay has polled an empty outbox and is listening.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let start = Instant::now();
+        let written = change(&database.db, "a", "now", true).await;
+        let seen = recorder.wait_for(1, Duration::from_secs(10)).await;
+        assert_eq!(seen, [written]);
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "delivered after {:?}, not on the minute's poll",
+            start.elapsed()
+        );
+        shutdown.cancel();
+    });
+}

@@ -3,16 +3,14 @@
 //! within a second; the cached entries would otherwise live for minutes (their time to live
 //! is 300 s), so only the events can explain it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use commerce_catalog::{AppState, CatalogSchema};
 use commerce_kernel::cache::MemoryCache;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{
-    Consumer, ConsumerOptions, Envelope, FanOut, Subscription, Transport, spawn_consumer,
-};
+use commerce_kernel::events::{ConsumerOptions, Transport, spawn_consumer};
+use commerce_testkit::events::Recorder;
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database, on_both_backends};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -184,7 +182,8 @@ async fn writes_publish_their_changes_and_a_failed_write_publishes_nothing(backe
     let (_database, config) = setup(backend).await;
     let shutdown = CancellationToken::new();
     let transport = Transport::from_config(&config).await.expect("a transport");
-    let recorder = Arc::new(Recorder::default());
+    // As a downstream subgraph's consumer would see them.
+    let recorder = Recorder::new("catalog");
     spawn_consumer(
         &transport,
         recorder.clone(),
@@ -218,7 +217,7 @@ async fn writes_publish_their_changes_and_a_failed_write_publishes_nothing(backe
         )
         .await;
 
-    within(Duration::from_secs(5), async || recorder.seen().len() >= 3).await;
+    recorder.wait_for(3, Duration::from_secs(5)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let seen: Vec<(String, String, i64, Value)> = recorder
         .seen()
@@ -246,32 +245,4 @@ async fn writes_publish_their_changes_and_a_failed_write_publishes_nothing(backe
         "the refused update published nothing"
     );
     shutdown.cancel();
-}
-
-/// Records every catalog event, as a downstream subgraph's consumer would see them.
-#[derive(Default)]
-struct Recorder {
-    seen: Mutex<Vec<Envelope>>,
-}
-
-impl Recorder {
-    fn seen(&self) -> Vec<Envelope> {
-        self.seen.lock().expect("not poisoned").clone()
-    }
-}
-
-#[async_trait]
-impl Consumer for Recorder {
-    fn subscription(&self) -> Subscription {
-        Subscription {
-            group: "recorder".to_owned(),
-            domain: "catalog".to_owned(),
-            fan_out: FanOut::Shared,
-        }
-    }
-
-    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
-        self.seen.lock().expect("not poisoned").push(event.clone());
-        Ok(())
-    }
 }
