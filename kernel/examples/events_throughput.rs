@@ -11,9 +11,10 @@
 //!     [--rate 200]
 //! ```
 //!
-//! Two phases: a burst (`--writers` tasks commit `--events` one-event transactions as fast as
-//! they can), then a paced phase (`--rate` events per second for 5 s), where the delay is what
-//! one event waits when the outbox is mostly idle. `apply-once` consumers record each event in
+//! Three phases: a burst (`--writers` tasks commit `--events` one-event transactions as fast as
+//! they can), a paced phase (`--rate` events per second for 5 s), where the delay is what one
+//! event waits when the outbox is mostly idle, and what the outbox costs a write: the same
+//! writers committing one-row transactions without, then with, an event. `apply-once` consumers record each event in
 //! `processed_events` in a transaction of their own, as a consumer with database effects does;
 //! `--consumers` instances share the group (each event goes to one of them).
 
@@ -27,7 +28,7 @@ use commerce_kernel::events::{
     apply_once, spawn_consumer,
 };
 use commerce_testkit::{Backend, migrated_database};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -259,5 +260,48 @@ async fn main() -> anyhow::Result<()> {
     let end = drained(&clock, usize::try_from(options.rate * 5)?).await;
     report(&format!("paced at {}/s", options.rate), &clock, start, end);
     shutdown.cancel();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    database
+        .db
+        .execute_unprepared("CREATE TABLE things (id BIGINT NOT NULL, note TEXT NOT NULL)")
+        .await?;
+    for with_event in [false, true] {
+        let start = Instant::now();
+        let writers: Vec<_> = (0..options.writers)
+            .map(|w| {
+                let db = database.db.clone();
+                let share = options.events / options.writers;
+                tokio::spawn(async move {
+                    for n in w * share..(w + 1) * share {
+                        let txn = db.begin().await.expect("begins");
+                        txn.execute_unprepared(&format!(
+                            "INSERT INTO things (id, note) VALUES ({n}, 'x')"
+                        ))
+                        .await
+                        .expect("inserts");
+                        if with_event {
+                            let event = Ticked {
+                                thing_id: format!("thing-{}", n % 1000),
+                                n,
+                            };
+                            Outbox::append(&txn, &event).await.expect("appends");
+                        }
+                        txn.commit().await.expect("commits");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await?;
+        }
+        let elapsed = start.elapsed();
+        println!(
+            "one-row transactions {} an event (relay stopped): {:.0}/s, {:.2} ms each per writer",
+            if with_event { "with" } else { "without" },
+            options.events as f64 / elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1000.0 * options.writers as f64 / options.events as f64,
+        );
+    }
     Ok(())
 }
