@@ -62,6 +62,9 @@ pub struct ConsumerOptions {
     pub max_deliveries: usize,
     /// First pause before retrying after an error (doubled up to 30 s).
     pub retry_delay: Duration,
+    /// An `EveryInstance` group whose instance has not shown it is alive for this long
+    /// belongs to an instance that died; the next instance to start removes it.
+    pub stale_after: Duration,
 }
 
 impl Default for ConsumerOptions {
@@ -73,6 +76,7 @@ impl Default for ConsumerOptions {
             reclaim_every: Duration::from_secs(10),
             max_deliveries: 10,
             retry_delay: Duration::from_millis(100),
+            stale_after: Duration::from_secs(300),
         }
     }
 }
@@ -212,23 +216,47 @@ impl Runner {
             FanOut::Shared => "0",
             FanOut::EveryInstance => "$",
         };
-        GroupReader::join(
+        let alone = self.subscription.fan_out == FanOut::EveryInstance;
+        let mut reader = GroupReader::join(
             streams,
             &self.subscription.domain,
             &self.group,
             &self.instance,
             start,
             self.options.block,
+            alone.then_some(self.options.stale_after),
         )
-        .await
+        .await?;
+        if alone && let Err(error) = reader.prune_stale_groups(&self.subscription.group).await {
+            tracing::debug!(
+                group = self.group,
+                error = format!("{error:#}"),
+                "could not look for stopped instances' groups"
+            );
+        }
+        Ok(reader)
     }
 
     /// Reads, handles and acknowledges until shutdown (true) or a Redis error (false).
     async fn serve(&self, reader: &mut GroupReader) -> bool {
         let mut last_reclaim: Option<Instant> = None;
+        let mut last_beat = Instant::now();
         loop {
             if self.shutdown.is_cancelled() {
                 return true;
+            }
+            if self.subscription.fan_out == FanOut::EveryInstance
+                && last_beat.elapsed() >= self.options.stale_after / 4
+            {
+                last_beat = Instant::now();
+                if let Err(error) = reader.beat(self.options.stale_after).await {
+                    tracing::warn!(
+                        group = self.group,
+                        error = format!("{error:#}"),
+                        "marking the group alive failed"
+                    );
+                    return false;
+                }
             }
             if last_reclaim.is_none_or(|at| at.elapsed() >= self.options.reclaim_every) {
                 last_reclaim = Some(Instant::now());

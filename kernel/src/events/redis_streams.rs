@@ -3,13 +3,16 @@
 //! acknowledge what they handled (`XACK`), and take over entries another consumer of their
 //! group left pending for too long (`XAUTOCLAIM`); an entry delivered too often goes to
 //! `<namespace>:<domain>:dead` and is acknowledged, so one bad event cannot stall a group.
+//! A group of one instance keeps `<stream>:alive:<group>` alive while it runs; a group whose
+//! key expired belongs to a killed instance, and the next instance to start removes it.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::{
-    StreamAutoClaimReply, StreamId, StreamPendingCountReply, StreamReadOptions, StreamReadReply,
+    StreamAutoClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply,
+    StreamReadOptions, StreamReadReply,
 };
 use redis::{AsyncConnectionConfig, Client};
 
@@ -111,7 +114,8 @@ pub(crate) struct GroupReader {
 
 impl GroupReader {
     /// Joins `group` (creating it and the stream if needed; a new group starts at `start`:
-    /// `0` for the whole stream, `$` for new entries only).
+    /// `0` for the whole stream, `$` for new entries only). A group of one instance passes
+    /// `heartbeat`: it is marked alive for that long, and must `beat` again before it ends.
     pub async fn join(
         streams: &RedisStreams,
         domain: &str,
@@ -119,9 +123,22 @@ impl GroupReader {
         consumer: &str,
         start: &str,
         block: Duration,
+        heartbeat: Option<Duration>,
     ) -> anyhow::Result<Self> {
         let mut connection = streams.dedicated(block).await?;
         let key = streams.stream_key(domain);
+        if let Some(ttl) = heartbeat {
+            // Alive before it exists, so that no other instance takes it for a dead one.
+            let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+            redis::cmd("SET")
+                .arg(alive_key(&key, group))
+                .arg(1)
+                .arg("PX")
+                .arg(millis)
+                .query_async::<()>(&mut connection)
+                .await
+                .with_context(|| format!("marking group {group} alive"))?;
+        }
         let created: redis::RedisResult<()> = redis::cmd("XGROUP")
             .arg("CREATE")
             .arg(&key)
@@ -259,14 +276,80 @@ impl GroupReader {
         self.ack(std::slice::from_ref(&entry.id)).await
     }
 
-    /// Removes the group (for a group only this consumer ever reads).
+    /// Marks this consumer's group alive for `ttl` (a group of one instance: see
+    /// [`Self::prune_stale_groups`]).
+    pub async fn beat(&mut self, ttl: Duration) -> anyhow::Result<()> {
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        redis::cmd("SET")
+            .arg(alive_key(&self.key, &self.group))
+            .arg(1)
+            .arg("PX")
+            .arg(millis)
+            .query_async::<()>(&mut self.connection)
+            .await
+            .with_context(|| format!("marking group {} alive", self.group))
+    }
+
+    /// Removes the other groups named `<prefix>.<anything>` whose instance stopped beating
+    /// (a killed process never removes its own group). Returns how many it removed.
+    pub async fn prune_stale_groups(&mut self, prefix: &str) -> anyhow::Result<usize> {
+        let groups: StreamInfoGroupsReply = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg(&self.key)
+            .query_async(&mut self.connection)
+            .await
+            .with_context(|| format!("listing the groups of {}", self.key))?;
+        let mut removed = 0;
+        for group in groups.groups {
+            let ours = group
+                .name
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('.'));
+            if !ours || group.name == self.group {
+                continue;
+            }
+            let alive: bool = redis::cmd("EXISTS")
+                .arg(alive_key(&self.key, &group.name))
+                .query_async(&mut self.connection)
+                .await
+                .with_context(|| format!("checking group {}", group.name))?;
+            if !alive {
+                redis::cmd("XGROUP")
+                    .arg("DESTROY")
+                    .arg(&self.key)
+                    .arg(&group.name)
+                    .query_async::<()>(&mut self.connection)
+                    .await
+                    .with_context(|| format!("removing the stale group {}", group.name))?;
+                tracing::info!(
+                    group = group.name,
+                    stream = self.key,
+                    "removed a stopped instance's event group"
+                );
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes the group and its mark (for a group only this consumer ever reads).
     pub async fn destroy_group(&mut self) -> anyhow::Result<()> {
-        redis::cmd("XGROUP")
+        redis::pipe()
+            .cmd("XGROUP")
             .arg("DESTROY")
             .arg(&self.key)
             .arg(&self.group)
+            .ignore()
+            .cmd("DEL")
+            .arg(alive_key(&self.key, &self.group))
+            .ignore()
             .query_async::<()>(&mut self.connection)
             .await
             .with_context(|| format!("removing group {} of {}", self.group, self.key))
     }
+}
+
+/// The key that says a one-instance group's instance is running.
+fn alive_key(stream: &str, group: &str) -> String {
+    format!("{stream}:alive:{group}")
 }

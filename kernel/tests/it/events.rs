@@ -564,3 +564,78 @@ fn on_postgres_a_commit_wakes_the_relay_instead_of_waiting_for_its_next_poll() {
         shutdown.cancel();
     });
 }
+
+#[test]
+fn a_new_instance_removes_the_groups_that_stopped_instances_left_behind() {
+    run_scenario(Runtime::MultiThread, async {
+        let backend = Backend::Postgres;
+        let database = database(backend).await;
+        let Transport::Redis(streams) = transport(backend, &database).await else {
+            unreachable!("PostgreSQL tests run on Redis");
+        };
+        let transport = Transport::Redis(streams.clone());
+        let key = streams.stream_key(DOMAIN);
+        let client = redis::Client::open(commerce_testkit::redis_url().await).expect("a URL");
+        let mut redis = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis");
+        // A killed instance's group: its mark has expired.
+        let _: () = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&key)
+            .arg("cache.killed")
+            .arg("$")
+            .arg("MKSTREAM")
+            .query_async(&mut redis)
+            .await
+            .expect("creates a group");
+        let shutdown = CancellationToken::new();
+        let options = ConsumerOptions {
+            stale_after: Duration::from_millis(1_000),
+            ..quick()
+        };
+        // A live instance, marking itself alive every 250 ms.
+        spawn_consumer(
+            &transport,
+            Recorder::new("cache", FanOut::EveryInstance),
+            options.clone(),
+            shutdown.clone(),
+        );
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        spawn_consumer(
+            &transport,
+            Recorder::new("cache", FanOut::EveryInstance),
+            options,
+            shutdown.clone(),
+        );
+        let mut groups = Vec::new();
+        let pruned = eventually(Duration::from_secs(10), async || {
+            let info: redis::streams::StreamInfoGroupsReply = redis::cmd("XINFO")
+                .arg("GROUPS")
+                .arg(&key)
+                .query_async(&mut redis)
+                .await
+                .expect("lists groups");
+            groups = info.groups.into_iter().map(|g| g.name).collect();
+            groups.len() == 2 && !groups.iter().any(|g| g == "cache.killed")
+        })
+        .await;
+        assert!(
+            pruned,
+            "the killed instance's group goes, both live ones stay: {groups:?}"
+        );
+        shutdown.cancel();
+        let removed = eventually(Duration::from_secs(10), async || {
+            let info: redis::streams::StreamInfoGroupsReply = redis::cmd("XINFO")
+                .arg("GROUPS")
+                .arg(&key)
+                .query_async(&mut redis)
+                .await
+                .expect("lists groups");
+            info.groups.is_empty()
+        })
+        .await;
+        assert!(removed, "instances that stop remove their own group");
+    });
+}
