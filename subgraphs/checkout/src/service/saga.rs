@@ -72,8 +72,9 @@ pub enum SagaPoint {
 pub type StepHook = Arc<dyn Fn(SagaPoint) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// Sagas this instance is running, by cart and idempotency key: the lease says which instance
-/// runs a saga, this says which of the instance's tasks does. It also spares a concurrent
-/// twin in the same instance a trip to the database.
+/// runs a saga, this says which of the instance's tasks does (a twin request, or recovery, in
+/// the same instance would otherwise pass the lease's "owner = me"). A twin that finds the
+/// claim taken only polls for the stored outcome.
 #[derive(Clone, Default)]
 pub(crate) struct Claims(Arc<Mutex<HashSet<(i64, String)>>>);
 
