@@ -309,8 +309,9 @@ pub async fn start(
             commerce_orders::router(subgraphs.orders, auth.clone()),
         ),
     ]);
-    // Checkouts a previous run left unfinished are finished or compensated once every
-    // subgraph listens (the listeners are bound, so early calls wait in their backlog).
+    // Checkouts a previous run (or a dead instance) left unfinished are finished or
+    // compensated once every subgraph listens (the listeners are bound, so early calls wait
+    // in their backlog), and periodically after that.
     let recovery = commerce_checkout::spawn_recovery(&subgraphs.checkout);
     tasks.spawn({
         let shutdown = shutdown.clone();

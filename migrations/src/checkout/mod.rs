@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261206_000001_create_tables;
+mod m20261207_000002_saga_lease;
 
 pub struct Migrator;
 
@@ -13,6 +14,9 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261206_000001_create_tables::Migration)]
+        vec![
+            Box::new(m20261206_000001_create_tables::Migration),
+            Box::new(m20261207_000002_saga_lease::Migration),
+        ]
     }
 }

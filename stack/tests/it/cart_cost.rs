@@ -7,52 +7,7 @@ use commerce_testkit::{Backend, on_both_backends};
 use serde_json::json;
 
 use crate::graph::Graph;
-use crate::purchase_flow::{address, variants_on_sale};
-
-/// A guest cart with one unit of each variant, a shipping address and method, and a coupon
-/// (through the router, as the storefront builds it); returns its token.
-async fn cart_of(graph: &Graph, variants: &[String]) -> String {
-    let created = graph
-        .data(
-            "storefront/cart_create",
-            json!({ "currency": "EUR", "country": "DE" }),
-            None,
-        )
-        .await;
-    let token = created["cartCreate"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    for variant in variants {
-        let added = graph
-            .data(
-                "storefront/cart_add_line",
-                json!({ "token": token, "variantId": variant, "quantity": 1 }),
-                None,
-            )
-            .await;
-        assert_eq!(added["cartAddLine"]["__typename"], "Cart", "{added:#}");
-    }
-    graph
-        .data(
-            "storefront/cart_set_shipping_address",
-            json!({ "token": token, "address": address() }),
-            None,
-        )
-        .await;
-    let cart = graph
-        .data("storefront/cart", json!({ "token": token }), None)
-        .await;
-    let method = &cart["cart"]["availableShippingMethods"][0]["method"]["id"];
-    graph
-        .data(
-            "storefront/cart_set_shipping_method",
-            json!({ "token": token, "shippingMethodId": method }),
-            None,
-        )
-        .await;
-    token
-}
+use crate::purchase_flow::{ready_cart, shipping_method, variants_on_sale};
 
 /// What one cart query costs: the router's requests per subgraph and the SQL statements per
 /// subgraph database.
@@ -96,8 +51,10 @@ on_both_backends!(a_cart_of_twenty_lines_costs_what_a_cart_of_one_costs);
 async fn a_cart_of_twenty_lines_costs_what_a_cart_of_one_costs(backend: Backend) {
     let graph = Graph::start_counting(backend, 40).await;
     let variants = variants_on_sale(&graph, 20).await;
-    let one = cart_of(&graph, &variants[..1]).await;
-    let twenty = cart_of(&graph, &variants).await;
+    let method = shipping_method(&graph).await;
+    let email = "ada@example.com";
+    let one = ready_cart(&graph, "router", &variants[..1], email, &method).await;
+    let twenty = ready_cart(&graph, "router", &variants, email, &method).await;
     // Warm the per-process caches (pools, the category tree) the first query fills.
     cost_of_cart_query(&graph, &one, 1).await;
 

@@ -1,12 +1,15 @@
 //! The checkout saga across the real subgraphs behind the real router, on SQLite and
 //! PostgreSQL: a checkout that goes through, a declined card, payments down, a process killed
-//! after the authorization (and after the order) then recovered, and replays by key. The
-//! storefront's committed documents drive it.
+//! after the authorization (before and after its intent id was saved, and after the order)
+//! then recovered, two checkout instances on one database (a saga is taken over only once its
+//! lease lapsed), and replays by key. The storefront's committed documents drive it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use commerce_checkout::domain::Step;
+use commerce_checkout::service::{RecoveryPass, SagaPoint};
 use commerce_kernel::config::Config;
 use commerce_kernel::internal::InternalClient;
 use commerce_stack::{Listeners, Stack, Subgraphs, start};
@@ -254,6 +257,53 @@ impl SagaStack {
             .clone()
     }
 
+    /// The payments of checkouts (the demo shop has payments of its own), by reference.
+    async fn checkout_payments(&self) -> Vec<Value> {
+        let intents: Value = self
+            .internal
+            .execute(
+                "payments",
+                "{ paymentIntents(first: 50) { nodes { reference status } } }",
+                json!({}),
+            )
+            .await
+            .expect("payments answers");
+        intents["paymentIntents"]["nodes"]
+            .as_array()
+            .expect("intents")
+            .iter()
+            .filter(|intent| {
+                intent["reference"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("checkout-"))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Runs the checkout on `instance` in-process, in the background.
+    fn checkout_on(
+        &self,
+        instance: &commerce_checkout::AppState,
+        variables: Value,
+    ) -> tokio::task::JoinHandle<Value> {
+        let schema = commerce_checkout::schema(instance.clone());
+        tokio::spawn(async move {
+            commerce_testkit::execute_as(
+                &schema,
+                commerce_kernel::viewer::Viewer::Anonymous,
+                CHECKOUT_COMPLETE,
+                variables,
+            )
+            .await
+        })
+    }
+
+    /// How long the stack's (hooked) checkout instance holds a saga without renewing.
+    fn lease(&self) -> Duration {
+        self.checkout.service.lease_duration()
+    }
+
     async fn payment_status(&self, intent: &str) -> Value {
         let data: Value = self
             .internal
@@ -353,7 +403,12 @@ async fn a_declined_card_releases_the_stock_and_places_no_order(backend: Backend
     );
 }
 
-async fn payments_down_is_a_clear_error_and_leaves_nothing_behind(backend: Backend) {
+/// Payments down at the authorization: the stock is released at once, but the authorization
+/// may have reached payments before the call failed, so the checkout ends (and the cart opens
+/// again) only once payments answers and cancels the checkout's payment reference.
+async fn payments_down_releases_the_stock_and_the_cart_reopens_once_payments_answers(
+    backend: Backend,
+) {
     let closed = closed_url();
     let stack = saga_stack(
         backend,
@@ -378,7 +433,21 @@ async fn payments_down_is_a_clear_error_and_leaves_nothing_behind(backend: Backe
         "reservation released"
     );
     assert!(stack.orders().await.is_empty());
+    assert_eq!(stack.cart_status(&cart).await, "CHECKING_OUT");
+
+    // Another instance that reaches payments finishes the compensation at once: the first
+    // one let go of the saga when it stopped.
+    let reaching = commerce_checkout::state(&stack.config)
+        .await
+        .expect("starts");
+    let pass = reaching.service.recover().await.expect("recovers");
+    assert_eq!((pass.resumed, pass.unfinished), (1, 0), "{pass:?}");
     assert_eq!(stack.cart_status(&cart).await, "ACTIVE");
+    assert_eq!(stack.available(&variant).await, before);
+    assert!(
+        stack.checkout_payments().await.is_empty(),
+        "nothing authorized"
+    );
 }
 
 /// Orders down while the order is being placed: the outcome is unknown (a timeout may still
@@ -408,7 +477,8 @@ async fn orders_down_at_placement_is_finished_forward_later(backend: Backend) {
     let restarted = commerce_checkout::state(&stack.config)
         .await
         .expect("restarts");
-    assert_eq!(restarted.service.recover().await.ok(), Some(0));
+    let pass = restarted.service.recover().await.expect("recovers");
+    assert_eq!((pass.resumed, pass.unfinished), (1, 0), "{pass:?}");
     assert_eq!(stack.orders().await.len(), 1, "placed once orders answers");
     assert_eq!(stack.cart_status(&cart).await, "COMPLETED");
     assert_eq!(stack.available(&variant).await, before - 2);
@@ -420,9 +490,9 @@ fn closed_url() -> String {
     format!("http://{addr}/graphql")
 }
 
-/// Parks the saga for good once it reaches `step`, and says so.
+/// Parks the saga for good once it reaches `point`, and says so.
 fn park_at(
-    step: Step,
+    point: SagaPoint,
 ) -> (
     commerce_checkout::service::StepHook,
     mpsc::UnboundedReceiver<()>,
@@ -431,7 +501,7 @@ fn park_at(
     let hook: commerce_checkout::service::StepHook = Arc::new(move |at| {
         let parked = parked.clone();
         Box::pin(async move {
-            if at == step {
+            if at == point {
                 let _ = parked.send(());
                 std::future::pending::<()>().await;
             }
@@ -440,44 +510,70 @@ fn park_at(
     (hook, reached)
 }
 
-/// Runs a checkout in-process until the saga parks at `step`, drops it there (as a killed
-/// process would stop), then starts a fresh checkout service on the same database.
-async fn killed_at_then_recovered(backend: Backend, step: Step) -> (SagaStack, String, i64, Value) {
-    let (hook, mut reached) = park_at(step);
-    let stack = saga_stack(backend, |_| {}, Some(hook)).await;
+/// The stack's checkout instance calls other subgraphs with this timeout, so its saga lease
+/// (a few of them) lapses within seconds once it stops renewing.
+fn short_lease(config: &mut Config) {
+    config.internal_timeout_ms = 1_500;
+}
+
+/// Runs recovery on `instance` until the saga the stack's checkout left is taken over and
+/// finished (or was finished meanwhile by the stack's own recovery): nobody takes it while the
+/// stack's instance holds a live lease, so this waits for the lease to lapse.
+async fn recover_once_lapsed(
+    stack: &SagaStack,
+    instance: &commerce_checkout::AppState,
+    cart: &Value,
+) {
+    let deadline = tokio::time::Instant::now() + stack.lease() * 3;
+    loop {
+        let pass = instance.service.recover().await.expect("recovery runs");
+        assert_eq!(pass.unfinished, 0, "nothing left unfinished: {pass:?}");
+        if pass.resumed > 0 || stack.cart_status(cart).await != "CHECKING_OUT" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the saga was never taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs a checkout in-process until the saga parks at `point`, and drops it there (as a
+/// killed process would stop).
+async fn killed_at(backend: Backend, point: SagaPoint) -> (SagaStack, String, i64, Value) {
+    let (hook, mut reached) = park_at(point);
+    let stack = saga_stack(backend, short_lease, Some(hook)).await;
     let (variant, before) = stack.stocked_variant().await;
     let cart = stack.ready_cart(&variant).await;
-    let schema = commerce_checkout::schema(stack.checkout.clone());
-    let variables = checkout(&cart, "killed", GOOD_CARD);
-    let running = tokio::spawn({
-        let variables = variables.clone();
-        async move {
-            commerce_testkit::execute_as(
-                &schema,
-                commerce_kernel::viewer::Viewer::Anonymous,
-                CHECKOUT_COMPLETE,
-                variables,
-            )
-            .await
-        }
-    });
+    let running = stack.checkout_on(&stack.checkout, checkout(&cart, "killed", GOOD_CARD));
     reached.recv().await.expect("the saga reaches the step");
     running.abort();
     assert!(running.await.is_err(), "the saga was stopped mid-way");
+    (stack, variant, before, cart)
+}
 
+/// Starts a fresh checkout service on the killed one's database, which finishes or
+/// compensates the saga once the killed one's lease lapsed.
+async fn restarted(stack: &SagaStack, cart: &Value) {
     let restarted = commerce_checkout::state(&stack.config)
         .await
         .expect("restarts");
-    assert_eq!(
-        restarted.service.recover().await.ok(),
-        Some(0),
-        "nothing left unfinished"
-    );
+    recover_once_lapsed(stack, &restarted, cart).await;
+}
+
+async fn killed_at_then_recovered(
+    backend: Backend,
+    point: SagaPoint,
+) -> (SagaStack, String, i64, Value) {
+    let (stack, variant, before, cart) = killed_at(backend, point).await;
+    restarted(&stack, &cart).await;
     (stack, variant, before, cart)
 }
 
 async fn killed_after_authorization_is_compensated_on_restart(backend: Backend) {
-    let (stack, variant, before, cart) = killed_at_then_recovered(backend, Step::Authorized).await;
+    let saved = SagaPoint::Saved(Step::Authorized);
+    let (stack, variant, before, cart) = killed_at_then_recovered(backend, saved).await;
     assert_eq!(
         stack.available(&variant).await,
         before,
@@ -492,35 +588,44 @@ async fn killed_after_authorization_is_compensated_on_restart(backend: Backend) 
         replay["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
         "the replay tells the checkout was interrupted: {replay:#}"
     );
-    let intents: Value = stack
-        .internal
-        .execute(
-            "payments",
-            "{ paymentIntents(first: 50) { nodes { reference status } } }",
-            json!({}),
-        )
-        .await
-        .expect("payments answers");
-    // The demo shop has payments of its own; the checkout's reference its saga.
-    let checkouts: Vec<&Value> = intents["paymentIntents"]["nodes"]
-        .as_array()
-        .expect("intents")
-        .iter()
-        .filter(|intent| {
-            intent["reference"]
-                .as_str()
-                .is_some_and(|r| r.starts_with("checkout-"))
-        })
-        .collect();
     assert_eq!(
-        checkouts,
-        vec![&json!({ "reference": "checkout-1", "status": "VOIDED" })],
+        stack.checkout_payments().await,
+        vec![json!({ "reference": "checkout-1", "status": "VOIDED" })],
         "nothing left authorized"
     );
 }
 
+/// Payments authorized, but the process stopped before the saga saved the intent's id: the
+/// saga is still at `Reserved`, and its compensation voids the authorization it never knew
+/// by cancelling the checkout's payment reference.
+async fn killed_after_payments_authorized_but_before_the_intent_id_was_saved_voids_it(
+    backend: Backend,
+) {
+    let unsaved = SagaPoint::Reached(Step::Authorized);
+    let (stack, variant, before, cart) = killed_at(backend, unsaved).await;
+    assert_eq!(
+        stack.checkout_payments().await,
+        vec![json!({ "reference": "checkout-1", "status": "AUTHORIZED" })],
+        "payments authorized before the process stopped"
+    );
+    restarted(&stack, &cart).await;
+    assert_eq!(
+        stack.checkout_payments().await,
+        vec![json!({ "reference": "checkout-1", "status": "VOIDED" })],
+        "no authorization left AUTHORIZED"
+    );
+    assert_eq!(
+        stack.available(&variant).await,
+        before,
+        "reservation released"
+    );
+    assert!(stack.orders().await.is_empty(), "no order");
+    assert_eq!(stack.cart_status(&cart).await, "ACTIVE");
+}
+
 async fn killed_after_the_order_is_finished_on_restart(backend: Backend) {
-    let (stack, variant, before, cart) = killed_at_then_recovered(backend, Step::OrderPlaced).await;
+    let saved = SagaPoint::Saved(Step::OrderPlaced);
+    let (stack, variant, before, cart) = killed_at_then_recovered(backend, saved).await;
     assert_eq!(
         stack.available(&variant).await,
         before - 2,
@@ -537,11 +642,130 @@ async fn killed_after_the_order_is_finished_on_restart(backend: Backend) {
     );
 }
 
+/// Two checkout instances on one database. Instance A runs a saga and stops renewing its
+/// lease mid-way (parked after the authorization, as a hung or dead instance would be):
+/// instance B's recovery leaves it alone while A's lease is live, and takes it over and
+/// compensates it once the lease lapsed.
+async fn another_instance_recovers_a_saga_only_once_its_lease_lapsed(backend: Backend) {
+    let (hook, mut reached) = park_at(SagaPoint::Saved(Step::Authorized));
+    let stack = saga_stack(backend, short_lease, Some(hook)).await;
+    let (variant, before) = stack.stocked_variant().await;
+    let cart = stack.ready_cart(&variant).await;
+    let on_a = stack.checkout_on(&stack.checkout, checkout(&cart, "two", GOOD_CARD));
+    reached
+        .recv()
+        .await
+        .expect("A runs the saga to the authorization");
+    let parked = tokio::time::Instant::now();
+
+    let b = commerce_checkout::state(&stack.config)
+        .await
+        .expect("a second instance");
+    let pass = b.service.recover().await.expect("recovers");
+    assert_eq!(pass, RecoveryPass::default(), "A's lease is live");
+    assert_eq!(stack.cart_status(&cart).await, "CHECKING_OUT");
+    assert_eq!(stack.available(&variant).await, before - 2, "still held");
+    assert_eq!(
+        stack.checkout_payments().await,
+        vec![json!({ "reference": "checkout-1", "status": "AUTHORIZED" })]
+    );
+
+    tokio::time::sleep_until(parked + stack.lease()).await;
+    let deadline = parked + stack.lease() * 3;
+    let pass = loop {
+        let pass = b.service.recover().await.expect("recovers");
+        if pass.resumed > 0 || tokio::time::Instant::now() > deadline {
+            break pass;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((pass.resumed, pass.unfinished), (1, 0), "{pass:?}");
+    assert_eq!(stack.cart_status(&cart).await, "ACTIVE");
+    assert_eq!(stack.available(&variant).await, before, "released");
+    assert!(stack.orders().await.is_empty());
+    assert_eq!(
+        stack.checkout_payments().await,
+        vec![json!({ "reference": "checkout-1", "status": "VOIDED" })]
+    );
+    assert!(!on_a.is_finished(), "A never finished it");
+    on_a.abort();
+}
+
+/// A replay of the request on instance B while instance A runs the saga waits for A's stored
+/// outcome; A stopped renewing (parked before sending the authorization), so once its lease
+/// lapsed, B takes the saga over and compensates it. The authorization A was about to send,
+/// arriving after that, is refused.
+async fn a_replay_on_another_instance_waits_then_takes_over_once_the_lease_lapsed(
+    backend: Backend,
+) {
+    let (hook, mut reached) = park_at(SagaPoint::Saved(Step::Reserved));
+    let stack = saga_stack(backend, short_lease, Some(hook)).await;
+    let (variant, before) = stack.stocked_variant().await;
+    let cart = stack.ready_cart(&variant).await;
+    let variables = checkout(&cart, "twin", GOOD_CARD);
+    let on_a = stack.checkout_on(&stack.checkout, variables.clone());
+    reached.recv().await.expect("A reserves the stock");
+    let parked = tokio::time::Instant::now();
+
+    let b = commerce_checkout::state(&stack.config)
+        .await
+        .expect("a second instance");
+    let on_b = stack.checkout_on(&b, variables);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!on_b.is_finished(), "B waits while A's lease is live");
+    assert_eq!(stack.cart_status(&cart).await, "CHECKING_OUT");
+
+    let answer = tokio::time::timeout(stack.lease() * 3, on_b)
+        .await
+        .expect("B answers once the lease lapsed")
+        .expect("the request ran");
+    assert!(
+        parked.elapsed() >= stack.lease() - Duration::from_millis(500),
+        "B took over after {:?}, before A's lease of {:?} lapsed",
+        parked.elapsed(),
+        stack.lease()
+    );
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "the checkout was interrupted: {answer:#}"
+    );
+    assert_eq!(stack.cart_status(&cart).await, "ACTIVE");
+    assert_eq!(stack.available(&variant).await, before, "released");
+    assert!(stack.checkout_payments().await.is_empty());
+
+    // What A would have sent next, arriving late: payments refuses it.
+    let late: Value = stack
+        .internal
+        .execute(
+            "payments",
+            include_str!("../../../schema/operations/internal/payments/authorize_payment.graphql"),
+            json!({
+                "input": {
+                    "reference": "checkout-1",
+                    "amount": { "amount": "10.00", "currency": "EUR" },
+                    "method": { "provider": "test", "token": GOOD_CARD },
+                    "email": "ada@example.com",
+                },
+                "idempotencyKey": "checkout-1-authorize",
+            }),
+        )
+        .await
+        .expect("payments answers");
+    assert_eq!(late["authorizePayment"]["__typename"], "PaymentDeclined");
+    assert_eq!(late["authorizePayment"]["reason"], "REFERENCE_CANCELLED");
+    assert!(stack.checkout_payments().await.is_empty());
+    assert!(!on_a.is_finished());
+    on_a.abort();
+}
+
 on_both_backends!(
     a_checkout_places_the_order_and_a_replay_returns_it,
     a_declined_card_releases_the_stock_and_places_no_order,
-    payments_down_is_a_clear_error_and_leaves_nothing_behind,
+    payments_down_releases_the_stock_and_the_cart_reopens_once_payments_answers,
     killed_after_authorization_is_compensated_on_restart,
+    killed_after_payments_authorized_but_before_the_intent_id_was_saved_voids_it,
     killed_after_the_order_is_finished_on_restart,
     orders_down_at_placement_is_finished_forward_later,
+    another_instance_recovers_a_saga_only_once_its_lease_lapsed,
+    a_replay_on_another_instance_waits_then_takes_over_once_the_lease_lapsed,
 );

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::graph::Graph;
-use crate::purchase_flow::{address, variant_on_sale};
+use crate::purchase_flow::{ready_cart, shipping_method, variant_on_sale};
 
 const CARTS: usize = 1_000;
 const UNITS: i64 = 10;
@@ -28,8 +28,12 @@ async fn a_thousand_checkouts_for_the_last_ten_units_sell_exactly_ten() {
     leave_units(&graph, &staff, &variant, UNITS).await;
 
     let method = shipping_method(&graph).await;
+    let (graph, method, lines) = (&graph, &method, std::slice::from_ref(&variant));
     let carts: Vec<String> = futures::stream::iter(0..CARTS)
-        .map(|n| ready_cart(&graph, &variant, &method, n))
+        .map(|n| async move {
+            let email = format!("rush{n}@example.com");
+            ready_cart(graph, "checkout", lines, &email, method).await
+        })
         .buffer_unordered(16)
         .collect()
         .await;
@@ -180,75 +184,6 @@ async fn leave_units(graph: &Graph, staff: &str, variant: &str, units: i64) {
             .await;
         assert_eq!(set["setStock"]["__typename"], "StockLevel", "{set:#}");
     }
-}
-
-/// The id of a shipping method to Germany, from a cart's choices.
-async fn shipping_method(graph: &Graph) -> Value {
-    let created = graph
-        .data(
-            "storefront/cart_create",
-            json!({ "currency": "EUR", "country": "DE" }),
-            None,
-        )
-        .await;
-    let token = &created["cartCreate"]["token"];
-    graph
-        .data(
-            "storefront/cart_set_shipping_address",
-            json!({ "token": token, "address": address() }),
-            None,
-        )
-        .await;
-    let cart = graph
-        .data("storefront/cart", json!({ "token": token }), None)
-        .await;
-    cart["cart"]["availableShippingMethods"][0]["method"]["id"].clone()
-}
-
-/// A guest cart with one unit of `variant`, ready to check out (prepared on the checkout
-/// subgraph itself); returns its token.
-async fn ready_cart(graph: &Graph, variant: &str, method: &Value, n: usize) -> String {
-    let created = graph
-        .run_on(
-            "checkout",
-            "storefront/cart_create",
-            json!({ "currency": "EUR", "country": "DE" }),
-        )
-        .await;
-    let token = created["data"]["cartCreate"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{created:#}"))
-        .to_owned();
-    let steps = [
-        (
-            "storefront/cart_add_line",
-            json!({ "token": token, "variantId": variant, "quantity": 1 }),
-        ),
-        (
-            "storefront/cart_set_email",
-            json!({ "token": token, "email": format!("rush{n}@example.com") }),
-        ),
-        (
-            "storefront/cart_set_shipping_address",
-            json!({ "token": token, "address": address() }),
-        ),
-        (
-            "storefront/cart_set_shipping_method",
-            json!({ "token": token, "shippingMethodId": method }),
-        ),
-    ];
-    for (document, variables) in steps {
-        let response = graph.run_on("checkout", document, variables).await;
-        let result = response["data"]
-            .as_object()
-            .and_then(|fields| fields.values().next());
-        assert_eq!(
-            result.map(|r| &r["__typename"]),
-            Some(&json!("Cart")),
-            "{document}: {response:#}"
-        );
-    }
-    token
 }
 
 /// The sum of `field` over a connection's edges, in minor units.

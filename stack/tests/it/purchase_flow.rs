@@ -47,6 +47,86 @@ pub async fn variants_on_sale(graph: &Graph, count: usize) -> Vec<String> {
     variants
 }
 
+/// The id of a shipping method to Germany, from a cart's choices.
+pub async fn shipping_method(graph: &Graph) -> Value {
+    let created = graph
+        .data(
+            "storefront/cart_create",
+            json!({ "currency": "EUR", "country": "DE" }),
+            None,
+        )
+        .await;
+    let token = &created["cartCreate"]["token"];
+    graph
+        .data(
+            "storefront/cart_set_shipping_address",
+            json!({ "token": token, "address": address() }),
+            None,
+        )
+        .await;
+    let cart = graph
+        .data("storefront/cart", json!({ "token": token }), None)
+        .await;
+    cart["cart"]["availableShippingMethods"][0]["method"]["id"].clone()
+}
+
+/// A guest cart ready to check out: one unit of each of `variants`, `email`, an address in
+/// Germany and `method`, built with the storefront's documents sent to `target` ("router", or
+/// a subgraph's name to go to it straight); returns its token.
+pub async fn ready_cart(
+    graph: &Graph,
+    target: &str,
+    variants: &[String],
+    email: &str,
+    method: &Value,
+) -> String {
+    let send = async |document: &str, variables: Value| match target {
+        "router" => graph.run(document, variables, None).await,
+        subgraph => graph.run_on(subgraph, document, variables).await,
+    };
+    let created = send(
+        "storefront/cart_create",
+        json!({ "currency": "EUR", "country": "DE" }),
+    )
+    .await;
+    let token = created["data"]["cartCreate"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created:#}"))
+        .to_owned();
+    let lines = variants.iter().map(|variant| {
+        (
+            "storefront/cart_add_line",
+            json!({ "token": token, "variantId": variant, "quantity": 1 }),
+        )
+    });
+    let details = [
+        (
+            "storefront/cart_set_email",
+            json!({ "token": token, "email": email }),
+        ),
+        (
+            "storefront/cart_set_shipping_address",
+            json!({ "token": token, "address": address() }),
+        ),
+        (
+            "storefront/cart_set_shipping_method",
+            json!({ "token": token, "shippingMethodId": method }),
+        ),
+    ];
+    for (document, variables) in lines.chain(details) {
+        let response = send(document, variables).await;
+        let result = response["data"]
+            .as_object()
+            .and_then(|fields| fields.values().next());
+        assert_eq!(
+            result.map(|r| &r["__typename"]),
+            Some(&json!("Cart")),
+            "{document}: {response:#}"
+        );
+    }
+    token
+}
+
 fn typename(result: &Value) -> &str {
     result["__typename"].as_str().unwrap_or_default()
 }

@@ -41,10 +41,12 @@ impl AppState {
     /// subgraphs where `config.services` says.
     pub fn new(db: DatabaseConnection, config: &Config) -> anyhow::Result<Self> {
         let client = InternalClient::from_config(config, DOMAIN)?;
+        let lease = service::lease_duration(config.internal_timeout_ms);
         Ok(Self {
             service: CheckoutService::new(
                 db,
                 remote::Remote::new(client),
+                lease,
                 config.max_concurrent_checkouts,
             ),
         })
@@ -74,8 +76,8 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     server::graphql_app(schema(state), db, auth)
 }
 
-/// Runs the checkout subgraph as its own process, resuming the sagas a previous run left
-/// unfinished.
+/// Runs the checkout subgraph as its own process, resuming the sagas a previous run (or
+/// another instance that died) left unfinished.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
         let state = state(&config).await?;
@@ -85,24 +87,28 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .await
 }
 
-/// How often recovery tries again while some saga cannot be finished (a service it needs is
-/// not up yet), and how many times.
-const RECOVERY_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
-const RECOVERY_ATTEMPTS: usize = 30;
+/// How often each instance looks for sagas that nobody runs any more (a dead instance's, or
+/// ones whose services were down), after the pass on start.
+const RECOVERY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Finishes or compensates the checkout sagas a stopped process left unfinished, in the
-/// background, retrying while the services they need are down. Assumes one checkout process
-/// per database: a saga another live process is running would be taken over.
+/// Finishes or compensates, in the background and for as long as the runtime runs, the
+/// checkout sagas that nobody runs: on start (a stopped process left them), then every
+/// [`RECOVERY_INTERVAL`], so that a live instance finishes what a dead one left once its lease
+/// lapsed. Every instance runs one; a saga's lease makes sure only one of them runs it. A
+/// pass takes at most a batch; a full batch that got somewhere is followed by the next at once.
 pub fn spawn_recovery(state: &AppState) -> tokio::task::JoinHandle<()> {
     let service = state.service.clone();
     tokio::spawn(async move {
-        for _ in 0..RECOVERY_ATTEMPTS {
+        loop {
             match service.recover().await {
-                Ok(0) => return,
-                Ok(unfinished) => tracing::info!(unfinished, "checkouts still to resume"),
+                Ok(pass) if pass.more() => continue,
+                Ok(pass) if pass.unfinished > 0 => {
+                    tracing::info!(unfinished = pass.unfinished, "checkouts still to resume");
+                }
+                Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "checkout recovery failed"),
             }
-            tokio::time::sleep(RECOVERY_RETRY).await;
+            tokio::time::sleep(RECOVERY_INTERVAL).await;
         }
     })
 }

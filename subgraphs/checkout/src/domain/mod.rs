@@ -15,7 +15,7 @@ pub use cart::{
 };
 pub use country::Country;
 pub use error::CheckoutError;
-pub use saga::{Outcome, Saga, SagaStatus, Step};
+pub use saga::{Lease, Outcome, Saga, SagaStatus, Step};
 pub use shipping::{
     RateInput, SHIPPING_METHOD, SHIPPING_ZONE, ShippingKind, ShippingMethod, ShippingRate,
     ShippingZone, WeightBand,

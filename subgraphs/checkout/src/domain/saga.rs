@@ -1,8 +1,12 @@
 //! The checkout saga's durable state: the last step that took effect, and the stored outcome a
 //! replay returns. Recovery reads only these: before the order is being placed, compensate;
 //! from then on, finish forward (every remote step is idempotent by a key derived from the
-//! saga's id, so sending one again is safe).
+//! saga's id, so sending one again is safe). The saga's lease says which checkout instance
+//! runs it, and until when.
 
+use std::time::Duration;
+
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use super::CheckoutError;
@@ -131,6 +135,57 @@ mod tests {
         assert!(Step::PlacingOrder.goes_forward());
         assert_eq!(Step::Reserved.status(), SagaStatus::Running);
     }
+
+    fn saga(owner: Option<&str>, expires_at: Option<i64>) -> Saga {
+        Saga {
+            id: 7,
+            cart_id: 1,
+            idempotency_key: "k".to_owned(),
+            request_hash: String::new(),
+            step: Step::Reserved,
+            plan: None,
+            reservation_key: None,
+            payment_intent_id: None,
+            order_id: None,
+            order_number: None,
+            outcome: None,
+            lease_owner: owner.map(str::to_owned),
+            lease_expires_at: expires_at,
+        }
+    }
+
+    #[test]
+    fn a_saga_is_taken_only_without_a_live_lease_of_another_instance() {
+        let me = Lease::generate(Duration::from_secs(20));
+        let other = Lease::generate(Duration::from_secs(20));
+        assert_ne!(me.owner(), other.owner(), "instances have their own ids");
+        assert_eq!(me.owner().len(), 32);
+        assert_eq!(me.expiry(1_000), 21_000);
+
+        assert!(saga(None, None).may_take(&me, 5_000), "nobody runs it");
+        assert!(
+            saga(Some(me.owner()), Some(9_000)).may_take(&me, 5_000),
+            "mine"
+        );
+        assert!(
+            !saga(Some(other.owner()), Some(9_000)).may_take(&me, 5_000),
+            "live"
+        );
+        assert!(
+            saga(Some(other.owner()), Some(4_999)).may_take(&me, 5_000),
+            "lapsed"
+        );
+        let mut finished = saga(None, None);
+        finished.outcome = Some(Outcome::Failed {
+            code: "X".to_owned(),
+            message: String::new(),
+        });
+        assert!(
+            !finished.may_take(&me, 5_000),
+            "finished sagas stay finished"
+        );
+        assert_eq!(saga(None, None).payment_reference(), "checkout-7");
+    }
 }
 
 /// One checkout saga as stored: unique per cart and idempotency key.
@@ -150,11 +205,66 @@ pub struct Saga {
     pub order_id: Option<String>,
     pub order_number: Option<String>,
     pub outcome: Option<Outcome>,
+    /// The instance running the saga, and when its lease lapses (Unix ms); both `None` when
+    /// nobody runs it.
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
 }
 
 impl Saga {
     /// Keys of the remote steps, derived from the saga's id so a resent step is a replay.
     pub fn key(&self, step: &str) -> String {
         format!("checkout-{}-{step}", self.id)
+    }
+
+    /// The reference of the saga's payment: authorized under it, cancelled under it.
+    pub fn payment_reference(&self) -> String {
+        format!("checkout-{}", self.id)
+    }
+
+    /// Whether `lease`'s instance may run this saga at `now_ms`: it is unfinished, and no
+    /// other instance holds a live lease on it. A pre-check only: the store's conditional
+    /// take (the same rule in SQL) decides.
+    pub fn may_take(&self, lease: &Lease, now_ms: i64) -> bool {
+        self.outcome.is_none()
+            && match &self.lease_owner {
+                None => true,
+                Some(owner) if owner == lease.owner() => true,
+                Some(_) => self.lease_expires_at.is_some_and(|at| at < now_ms),
+            }
+    }
+}
+
+/// The lease a checkout instance takes on each saga it runs: the instance's id (random, one
+/// per process) and how long a lease lasts once taken or renewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    owner: String,
+    duration: Duration,
+}
+
+impl Lease {
+    /// A lease for a new instance: 128 random bits, hex.
+    pub fn generate(duration: Duration) -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        Self {
+            owner: hex::encode(bytes),
+            duration,
+        }
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    /// When a lease taken or renewed at `now_ms` lapses.
+    pub fn expiry(&self, now_ms: i64) -> i64 {
+        let millis = i64::try_from(self.duration.as_millis()).unwrap_or(i64::MAX);
+        now_ms.saturating_add(millis)
     }
 }

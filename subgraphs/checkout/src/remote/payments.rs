@@ -10,8 +10,9 @@ use crate::domain::CheckoutError;
 
 const AUTHORIZE_PAYMENT: &str =
     include_str!("../../../../schema/operations/internal/payments/authorize_payment.graphql");
-const VOID_PAYMENT: &str =
-    include_str!("../../../../schema/operations/internal/payments/void_payment.graphql");
+const CANCEL_PAYMENT_REFERENCE: &str = include_str!(
+    "../../../../schema/operations/internal/payments/cancel_payment_reference.graphql"
+);
 const ATTACH_PAYMENT_TO_ORDER: &str =
     include_str!("../../../../schema/operations/internal/payments/attach_payment_to_order.graphql");
 
@@ -93,24 +94,26 @@ impl Remote {
         }
     }
 
-    /// Voids an authorization; one already voided is fine.
-    pub async fn void(&self, intent_id: &str, key: &str) -> Result<(), CheckoutError> {
+    /// Cancels the payment reference `reference` under `key`: payments voids every
+    /// authorization made under it and refuses any that arrives later. Nothing authorized is
+    /// fine, and so is a reference already cancelled.
+    pub async fn cancel_payment(&self, reference: &str, key: &str) -> Result<(), CheckoutError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Answer {
-            void_payment: Member,
+            cancel_payment_reference: Member,
         }
-        let variables = json!({ "intentId": intent_id, "idempotencyKey": key });
+        let variables = json!({ "reference": reference, "idempotencyKey": key });
         let answer: Answer = self
             .client
-            .execute("payments", VOID_PAYMENT, variables)
+            .execute("payments", CANCEL_PAYMENT_REFERENCE, variables)
             .await?;
-        let member = answer.void_payment;
-        if member.type_name == "PaymentIntent" {
+        let member = answer.cancel_payment_reference;
+        if member.type_name == "PaymentReferenceCancelled" {
             return Ok(());
         }
         Err(CheckoutError::unexpected(format!(
-            "voiding payment {intent_id}: {}",
+            "cancelling payment reference {reference}: {}",
             member.message.unwrap_or(member.type_name)
         )))
     }

@@ -1,13 +1,23 @@
 //! The checkout saga: check the cart, price it again, reserve the stock, authorize the payment,
 //! place the order, then attach the payment, commit the stock and redeem the coupons. Each
-//! failure compensates what came before (void the authorization, release the reservation).
+//! failure compensates what came before (release the reservation, cancel the payment's
+//! reference).
 //!
 //! The saga's row (unique per cart and idempotency key) is saved before and after every remote
 //! step, each save its own statement, so a process killed anywhere leaves a step to resume
 //! from: before the order is being placed the saga compensates, from then on it finishes
 //! forward. Remote steps carry keys derived from the saga's id, so sending one again is a
-//! replay. A replay of the request returns the stored outcome; concurrent identical requests
-//! wait for the one that runs (a per-process claim on the cart and key), never run twice.
+//! replay. A replay of the request returns the stored outcome.
+//!
+//! Who runs a saga: several checkout instances share one database, so each saga row carries a
+//! lease (the instance's id and an expiry). The first request inserts the row leased to its
+//! instance; every save renews the lease, and only while the instance still holds it (a save
+//! that finds the saga taken over stops the saga there); the final save releases it. Another
+//! instance takes a saga (one conditional update) only when nobody holds it or its holder's
+//! lease lapsed: a concurrent identical request waits for the stored outcome meanwhile, and
+//! recovery looks only at sagas without a live lease. Within one instance, [`Claims`] says
+//! which of its requests or its recovery runs a saga: the lease cannot, as it names the
+//! instance, not the task.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,14 +44,41 @@ const RESERVATION_TTL_SECONDS: i32 = 15 * 60;
 const REPLAY_WAIT: Duration = Duration::from_secs(60);
 const REPLAY_POLL: Duration = Duration::from_millis(25);
 
-/// Called after each step is saved; tests park the saga at a step to interrupt it there.
-pub type StepHook = Arc<dyn Fn(Step) -> BoxFuture<'static, ()> + Send + Sync>;
+/// How many unfinished sagas one recovery pass takes at most.
+const RECOVERY_BATCH: u64 = 50;
 
-/// Sagas this process is running, by cart and idempotency key.
+/// The lease's length in calls to another subgraph. Between two renewals a saga makes one
+/// remote call, which the client abandons after `internal_timeout_ms`, and a few statements
+/// on its own rows, each of which may wait for a pooled connection (10 s at most). Four
+/// timeouts (20 s by default) cover both with room for clock skew between instances, so a
+/// live instance never loses a saga to another; a dead one's sagas wait that long.
+const LEASE_IN_CALL_TIMEOUTS: u32 = 4;
+
+/// The saga lease of a checkout instance configured with `internal_timeout_ms`.
+pub(crate) fn lease_duration(internal_timeout_ms: u64) -> Duration {
+    Duration::from_millis(internal_timeout_ms) * LEASE_IN_CALL_TIMEOUTS
+}
+
+/// Where the saga is when the step hook is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SagaPoint {
+    /// The step took effect (its remote call answered) and is about to be saved.
+    Reached(Step),
+    /// The step is saved.
+    Saved(Step),
+}
+
+/// Called before and after each step is saved; tests park the saga there to interrupt it.
+pub type StepHook = Arc<dyn Fn(SagaPoint) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Sagas this instance is running, by cart and idempotency key: the lease says which instance
+/// runs a saga, this says which of the instance's tasks does (a twin request, or recovery, in
+/// the same instance would otherwise pass the lease's "owner = me"). A twin that finds the
+/// claim taken only polls for the stored outcome.
 #[derive(Clone, Default)]
 pub(crate) struct Claims(Arc<Mutex<HashSet<(i64, String)>>>);
 
-/// This process runs the saga of `key` while it holds the claim; dropping it (the saga
+/// This task runs the saga of `key` while it holds the claim; dropping it (the saga
 /// finished, failed, or its future was dropped) lets another request or recovery take over.
 struct Claim {
     claims: Claims,
@@ -64,6 +101,33 @@ impl Drop for Claim {
         let mut held = self.claims.0.lock().unwrap_or_else(PoisonError::into_inner);
         held.remove(&self.key);
     }
+}
+
+/// What one recovery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecoveryPass {
+    /// Unfinished sagas without a live lease that the pass found (at most a batch).
+    pub found: usize,
+    /// Of those, the ones it took over and ran (the others were taken first elsewhere).
+    pub resumed: usize,
+    /// Of those, the ones still unfinished (a service they need did not answer).
+    pub unfinished: usize,
+}
+
+impl RecoveryPass {
+    /// Whether more sagas may be waiting: the batch was full and the pass got somewhere.
+    pub fn more(&self) -> bool {
+        self.found as u64 == RECOVERY_BATCH && self.resumed > self.unfinished
+    }
+}
+
+/// The answer while another task or instance runs the saga.
+fn still_running() -> CheckoutError {
+    KernelError::new(
+        ErrorCode::Conflict,
+        "a checkout with this idempotency key is still running; retry later",
+    )
+    .into()
 }
 
 /// A checkout as the client asks for it.
@@ -154,34 +218,63 @@ impl CheckoutService {
         let cart = self.cart(viewer, &request.cart).await?;
         let hash = request_hash(cart.id, &request);
         let waited = tokio::time::Instant::now();
-        let _claim = loop {
+        loop {
             if let Some(claim) = self.claims.try_claim(cart.id, &key) {
-                break claim;
-            }
-            if let Some(outcome) = self.stored_outcome(cart.id, &key, &hash).await? {
+                if let Some(outcome) = self.attempt(viewer, &cart, &key, &hash, &request).await? {
+                    return Ok(outcome);
+                }
+                drop(claim);
+            } else if let Some(outcome) = self.stored_outcome(cart.id, &key, &hash).await? {
                 return Ok(outcome);
             }
+            // Another task or instance runs it: wait for its outcome, or for its lease to lapse.
             if waited.elapsed() > REPLAY_WAIT {
-                return Err(KernelError::new(
-                    ErrorCode::Conflict,
-                    "a checkout with this idempotency key is still running; retry later",
-                )
-                .into());
+                return Err(still_running());
             }
             tokio::time::sleep(REPLAY_POLL).await;
-        };
-        if let Some(saga) = store::find_saga(&self.db, cart.id, &key).await? {
-            return self.replay(saga, &hash).await;
         }
-        let (plan, total) = self.prepare(viewer, &cart, &request).await?;
-        let Some(saga) = store::insert_saga(&self.db, cart.id, &key, &hash).await? else {
-            // Another process inserted it between our read and insert.
-            let saga = store::find_saga(&self.db, cart.id, &key)
-                .await?
-                .ok_or_else(|| CheckoutError::unexpected("saga vanished"))?;
-            return self.replay(saga, &hash).await;
+    }
+
+    /// With this instance's claim on the cart and key: starts the saga, answers its stored
+    /// outcome, or resumes it if nobody else runs it. `None`: another instance runs it.
+    async fn attempt(
+        &self,
+        viewer: &Viewer,
+        cart: &Cart,
+        key: &str,
+        hash: &str,
+        request: &CheckoutRequest,
+    ) -> Result<Option<Outcome>, CheckoutError> {
+        let saga = match store::find_saga(&self.db, cart.id, key).await? {
+            Some(saga) => saga,
+            None => {
+                let (plan, total) = self.prepare(viewer, cart, request).await?;
+                // `None`: another instance inserted it between our read and insert.
+                let Some(saga) =
+                    store::insert_saga(&self.db, cart.id, key, hash, &self.lease).await?
+                else {
+                    return Ok(None);
+                };
+                let id = saga.id;
+                let ran = self.run(saga, cart, plan, total, &request.payment);
+                return self.leased(id, ran).await.map(Some);
+            }
         };
-        self.run(saga, &cart, plan, total, &request.payment).await
+        if saga.request_hash != hash {
+            return Err(CheckoutError::IdempotencyConflict {
+                key: saga.idempotency_key,
+            });
+        }
+        if let Some(outcome) = saga.outcome {
+            return Ok(Some(outcome));
+        }
+        if !saga.may_take(&self.lease, store::now_ms()) {
+            return Ok(None);
+        }
+        match store::take_saga(&self.db, saga.id, &self.lease).await? {
+            Some(saga) => self.resume(saga).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn stored_outcome(
@@ -201,17 +294,21 @@ impl CheckoutService {
         Ok(saga.outcome)
     }
 
-    /// A saga found for the request: its outcome, or (nobody runs it) resumed to one.
-    async fn replay(&self, saga: Saga, hash: &str) -> Result<Outcome, CheckoutError> {
-        if saga.request_hash != hash {
-            return Err(CheckoutError::IdempotencyConflict {
-                key: saga.idempotency_key,
-            });
+    /// Awaits the steps of saga `saga_id`, run under this instance's lease. If they stop
+    /// unfinished (a service did not answer), the lease is released, so that a replay or
+    /// recovery on any instance may go on at once instead of waiting for it to lapse.
+    async fn leased(
+        &self,
+        saga_id: i64,
+        steps: impl Future<Output = Result<Outcome, CheckoutError>>,
+    ) -> Result<Outcome, CheckoutError> {
+        let result = steps.await;
+        if result.is_err()
+            && let Err(error) = store::release_lease(&self.db, saga_id, &self.lease).await
+        {
+            tracing::warn!(saga = saga_id, %error, "could not release a checkout saga's lease");
         }
-        match saga.outcome.clone() {
-            Some(outcome) => Ok(outcome),
-            None => self.resume(saga).await,
-        }
+        result
     }
 
     /// Checks the cart and prices it again: the order to place and the amount to authorize.
@@ -290,12 +387,38 @@ impl CheckoutService {
         Ok((plan, total))
     }
 
+    /// Saves the saga and renews this instance's lease on it (releases it with the outcome).
+    /// Fails when another instance took the saga over: this one's lease had lapsed, so it
+    /// stops here and leaves the saga to its new holder.
     async fn save(&self, saga: &Saga) -> Result<(), CheckoutError> {
-        store::save_saga(&self.db, saga).await?;
         if let Some(hook) = &self.hook {
-            hook(saga.step).await;
+            hook(SagaPoint::Reached(saga.step)).await;
+        }
+        if !store::save_saga(&self.db, saga, &self.lease).await? {
+            return Err(self.lost(saga));
+        }
+        if let Some(hook) = &self.hook {
+            hook(SagaPoint::Saved(saga.step)).await;
         }
         Ok(())
+    }
+
+    /// Renews this instance's lease between two remote steps that save nothing.
+    async fn renew(&self, saga: &Saga) -> Result<(), CheckoutError> {
+        if store::renew_lease(&self.db, saga.id, &self.lease).await? {
+            Ok(())
+        } else {
+            Err(self.lost(saga))
+        }
+    }
+
+    fn lost(&self, saga: &Saga) -> CheckoutError {
+        tracing::warn!(
+            saga = saga.id,
+            step = saga.step.as_str(),
+            "another checkout instance took this saga over (our lease had lapsed); stopping"
+        );
+        still_running()
     }
 
     /// A fresh saga from its first step.
@@ -356,7 +479,7 @@ impl CheckoutService {
             customer_id: cart.customer_id.as_deref(),
             email: cart.email.as_deref(),
         };
-        let reference = format!("checkout-{}", saga.id);
+        let reference = saga.payment_reference();
         let key = saga.key("authorize");
         let authorization = self
             .remote
@@ -419,11 +542,13 @@ impl CheckoutService {
             self.remote.attach(&intent_id, &order_id),
         )
         .await?;
+        self.renew(&saga).await?;
         timed(saga.id, "commit_stock", self.remote.commit(&reservation)).await?;
         let coupons: Vec<String> = serde_json::from_value(plan["couponCodes"].clone())
             .map_err(|error| CheckoutError::unexpected(format!("plan coupons: {error}")))?;
         let customer = plan["customerId"].as_str();
         let redeemed = self.remote.redeem_coupons(&order_id, customer, &coupons);
+        self.renew(&saga).await?;
         timed(saga.id, "redeem_coupons", redeemed).await?;
         store::set_cart_status(
             &self.db,
@@ -445,16 +570,23 @@ impl CheckoutService {
         self.finish(saga, Step::Completed, outcome).await
     }
 
-    /// Undoes what the saga did (void, release), opens the cart again and stores `outcome`.
-    /// If undoing fails, the saga stays where it is and is compensated when resumed.
+    /// Undoes what the saga did (release the stock, cancel the payment), opens the cart again
+    /// and stores `outcome`. If undoing fails, the saga stays where it is and is compensated
+    /// when resumed.
     async fn compensate(&self, saga: Saga, outcome: Outcome) -> Result<Outcome, CheckoutError> {
-        if let Some(intent) = &saga.payment_intent_id {
-            let key = saga.key("void");
-            let voided = self.remote.void(intent, &key);
-            timed(saga.id, "void_payment", voided).await?;
-        }
+        // Called after a remote step answered: make sure the saga is still ours first.
+        self.renew(&saga).await?;
         let reservation = saga.key("reserve");
         timed(saga.id, "release_stock", self.remote.release(&reservation)).await?;
+        if saga.step >= Step::Reserved {
+            // The authorization was sent, so it may exist with its id never stored (the
+            // process stopped between payments' answer and the save), or still be on its way.
+            // Cancelling the reference voids whatever it holds and refuses what comes later.
+            self.renew(&saga).await?;
+            let (reference, key) = (saga.payment_reference(), saga.key("cancel_payment"));
+            let cancelled = self.remote.cancel_payment(&reference, &key);
+            timed(saga.id, "cancel_payment", cancelled).await?;
+        }
         store::set_cart_status(
             &self.db,
             saga.cart_id,
@@ -477,15 +609,17 @@ impl CheckoutService {
         Ok(outcome)
     }
 
-    /// Brings an interrupted saga to an end: forward from order placement on, else back.
+    /// Brings an interrupted saga, whose lease this instance holds, to an end: forward from
+    /// order placement on, else back.
     async fn resume(&self, saga: Saga) -> Result<Outcome, CheckoutError> {
         tracing::info!(
             saga = saga.id,
             step = saga.step.as_str(),
             "resuming a checkout saga"
         );
+        let id = saga.id;
         if saga.step.goes_forward() {
-            return self.forward(saga).await;
+            return self.leased(id, self.forward(saga)).await;
         }
         let interrupted =
             CheckoutError::Remote(commerce_kernel::internal::InternalError::Unavailable {
@@ -494,24 +628,39 @@ impl CheckoutService {
                      charged, start again with a new idempotency key"
                     .to_owned(),
             });
-        self.compensate(saga, failed(&interrupted)).await
+        self.leased(id, self.compensate(saga, failed(&interrupted)))
+            .await
     }
 
-    /// Resumes every saga left unfinished that this process is not running (a process
-    /// stopped in the middle); run on start. Returns how many are still unfinished.
-    pub async fn recover(&self) -> Result<usize, CheckoutError> {
-        let mut unfinished = 0;
-        for saga in store::unfinished_sagas(&self.db).await? {
+    /// One recovery pass: takes over at most a batch of unfinished sagas that nobody runs (no
+    /// lease, or a lapsed one: a stopped process, or an instance that died) and finishes or
+    /// compensates them. Run on start and then periodically, by every instance.
+    pub async fn recover(&self) -> Result<RecoveryPass, CheckoutError> {
+        let batch = store::recoverable_sagas(&self.db, RECOVERY_BATCH).await?;
+        let mut pass = RecoveryPass {
+            found: batch.len(),
+            ..RecoveryPass::default()
+        };
+        for saga in batch {
             let Some(_claim) = self.claims.try_claim(saga.cart_id, &saga.idempotency_key) else {
                 continue;
             };
+            let Some(saga) = store::take_saga(&self.db, saga.id, &self.lease).await? else {
+                continue;
+            };
+            pass.resumed += 1;
             let id = saga.id;
             if let Err(error) = self.resume(saga).await {
-                unfinished += 1;
+                pass.unfinished += 1;
                 tracing::warn!(saga = id, %error, "could not resume a checkout saga yet");
             }
         }
-        Ok(unfinished)
+        Ok(pass)
+    }
+
+    /// How long this instance's lease on a saga lasts once taken or renewed.
+    pub fn lease_duration(&self) -> Duration {
+        self.lease.duration()
     }
 }
 

@@ -118,6 +118,8 @@ pub mod checkout {
         pub outcome: Option<String>,
         pub created_at: i64,
         pub updated_at: i64,
+        pub lease_owner: Option<String>,
+        pub lease_expires_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,19 +2,22 @@
 //! Every function takes any connection or transaction, so the service decides the boundaries.
 
 mod entities;
+#[cfg(test)]
+mod tests;
 
 use commerce_kernel::Currency;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::{
-    Address, Cart, CartLine, CartStatus, CheckoutError, Country, Outcome, Saga, ShippingKind,
-    ShippingMethod, ShippingRate, ShippingZone, Step,
+    Address, Cart, CartLine, CartStatus, CheckoutError, Country, Lease, Outcome, Saga,
+    ShippingKind, ShippingMethod, ShippingRate, ShippingZone, Step,
 };
 use entities::{cart, cart_line, checkout, shipping_method, shipping_zone};
 
@@ -409,16 +412,19 @@ fn to_saga(row: checkout::Model) -> Result<Saga, CheckoutError> {
         order_id: row.order_id,
         order_number: row.order_number,
         outcome: optional_json::<Outcome>("saga outcome", row.outcome.as_deref())?,
+        lease_owner: row.lease_owner,
+        lease_expires_at: row.lease_expires_at,
     })
 }
 
-/// Starts a saga row; `None` when one exists for this cart and key (a replay or a concurrent
-/// twin), which the caller then reads.
+/// Starts a saga row, already leased to `lease`'s instance; `None` when one exists for this
+/// cart and key (a replay or a concurrent twin), which the caller then reads.
 pub async fn insert_saga(
     conn: &impl ConnectionTrait,
     cart_id: i64,
     idempotency_key: &str,
     request_hash: &str,
+    lease: &Lease,
 ) -> Result<Option<Saga>, CheckoutError> {
     let now = now_ms();
     let row = checkout::ActiveModel {
@@ -436,6 +442,8 @@ pub async fn insert_saga(
         outcome: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        lease_owner: Set(Some(lease.owner().to_owned())),
+        lease_expires_at: Set(Some(lease.expiry(now))),
     };
     match row.insert(conn).await {
         Ok(row) => to_saga(row).map(Some),
@@ -460,11 +468,66 @@ pub async fn find_saga(
         .transpose()
 }
 
-/// Stores the saga's step and what it learnt so far.
-pub async fn save_saga(conn: &impl ConnectionTrait, saga: &Saga) -> Result<(), CheckoutError> {
+/// Sagas `lease`'s instance may take at `now`: nobody holds them, it holds them itself, or
+/// their holder's lease lapsed (`Saga::may_take` says the same in Rust).
+fn takeable(lease: &Lease, now: i64) -> Condition {
+    Condition::any()
+        .add(checkout::Column::LeaseOwner.is_null())
+        .add(checkout::Column::LeaseOwner.eq(lease.owner()))
+        .add(checkout::Column::LeaseExpiresAt.lt(now))
+}
+
+fn running() -> sea_orm::sea_query::SimpleExpr {
+    checkout::Column::Status.eq(Step::Started.status().as_str())
+}
+
+/// Takes the lease of an unfinished saga for `lease`'s instance, in one conditional update:
+/// of instances racing for it, exactly one matches (PostgreSQL checks the condition again on
+/// the row the winner wrote). Returns the saga as it is now (its step may have moved on since
+/// the caller read it), or `None` when it finished or another instance holds a live lease.
+pub async fn take_saga(
+    conn: &impl ConnectionTrait,
+    saga_id: i64,
+    lease: &Lease,
+) -> Result<Option<Saga>, CheckoutError> {
+    let now = now_ms();
+    let taken = checkout::Entity::update_many()
+        .col_expr(checkout::Column::LeaseOwner, Expr::value(lease.owner()))
+        .col_expr(
+            checkout::Column::LeaseExpiresAt,
+            Expr::value(lease.expiry(now)),
+        )
+        .filter(checkout::Column::Id.eq(saga_id))
+        .filter(running())
+        .filter(takeable(lease, now))
+        .exec(conn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    checkout::Entity::find_by_id(saga_id)
+        .one(conn)
+        .await?
+        .map(to_saga)
+        .transpose()
+}
+
+/// Stores the saga's step and what it learnt so far if `lease`'s instance still holds it,
+/// renewing the lease, or releasing it once the saga has its outcome. False: another
+/// instance took the saga over (this one's lease had lapsed), and nothing was written.
+pub async fn save_saga(
+    conn: &impl ConnectionTrait,
+    saga: &Saga,
+    lease: &Lease,
+) -> Result<bool, CheckoutError> {
+    let now = now_ms();
     let plan = saga.plan.as_ref().map(to_json).transpose()?;
     let outcome = saga.outcome.as_ref().map(to_json).transpose()?;
-    checkout::Entity::update_many()
+    let (owner, expires_at) = match saga.outcome {
+        Some(_) => (None, None),
+        None => (Some(lease.owner().to_owned()), Some(lease.expiry(now))),
+    };
+    let saved = checkout::Entity::update_many()
         .col_expr(checkout::Column::Step, Expr::value(saga.step.as_str()))
         .col_expr(
             checkout::Column::Status,
@@ -488,18 +551,69 @@ pub async fn save_saga(conn: &impl ConnectionTrait, saga: &Saga) -> Result<(), C
             Expr::value(saga.order_number.clone()),
         )
         .col_expr(checkout::Column::Outcome, Expr::value(outcome))
-        .col_expr(checkout::Column::UpdatedAt, Expr::value(now_ms()))
+        .col_expr(checkout::Column::LeaseOwner, Expr::value(owner))
+        .col_expr(checkout::Column::LeaseExpiresAt, Expr::value(expires_at))
+        .col_expr(checkout::Column::UpdatedAt, Expr::value(now))
         .filter(checkout::Column::Id.eq(saga.id))
+        .filter(checkout::Column::LeaseOwner.eq(lease.owner()))
+        .exec(conn)
+        .await?;
+    Ok(saved.rows_affected == 1)
+}
+
+/// Extends `lease`'s hold on a saga between two remote steps that save nothing. False: another
+/// instance took it over.
+pub async fn renew_lease(
+    conn: &impl ConnectionTrait,
+    saga_id: i64,
+    lease: &Lease,
+) -> Result<bool, CheckoutError> {
+    let renewed = checkout::Entity::update_many()
+        .col_expr(
+            checkout::Column::LeaseExpiresAt,
+            Expr::value(lease.expiry(now_ms())),
+        )
+        .filter(checkout::Column::Id.eq(saga_id))
+        .filter(checkout::Column::LeaseOwner.eq(lease.owner()))
+        .exec(conn)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+/// Lets go of a saga this instance stopped running unfinished (a service it needs is down),
+/// so that a replay or recovery on any instance may take it at once. Bumps `updated_at`, which
+/// sends it to the back of recovery's queue.
+pub async fn release_lease(
+    conn: &impl ConnectionTrait,
+    saga_id: i64,
+    lease: &Lease,
+) -> Result<(), CheckoutError> {
+    checkout::Entity::update_many()
+        .col_expr(checkout::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(checkout::Column::LeaseExpiresAt, Expr::value(None::<i64>))
+        .col_expr(checkout::Column::UpdatedAt, Expr::value(now_ms()))
+        .filter(checkout::Column::Id.eq(saga_id))
+        .filter(checkout::Column::LeaseOwner.eq(lease.owner()))
         .exec(conn)
         .await?;
     Ok(())
 }
 
-/// Sagas that have not finished, oldest first: what a restart resumes.
-pub async fn unfinished_sagas(conn: &impl ConnectionTrait) -> Result<Vec<Saga>, CheckoutError> {
+/// At most `limit` unfinished sagas that nobody runs (no lease, or a lapsed one), the longest
+/// untouched first: what recovery takes over.
+pub async fn recoverable_sagas(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<Saga>, CheckoutError> {
+    let lapsed = Condition::any()
+        .add(checkout::Column::LeaseOwner.is_null())
+        .add(checkout::Column::LeaseExpiresAt.lt(now_ms()));
     checkout::Entity::find()
-        .filter(checkout::Column::Status.eq(Step::Started.status().as_str()))
+        .filter(running())
+        .filter(lapsed)
+        .order_by_asc(checkout::Column::UpdatedAt)
         .order_by_asc(checkout::Column::Id)
+        .limit(limit)
         .all(conn)
         .await?
         .into_iter()

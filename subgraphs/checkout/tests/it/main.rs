@@ -4,6 +4,7 @@
 mod carts;
 mod checkout;
 mod documents;
+mod migrations;
 mod sdl;
 mod shipping;
 mod support;

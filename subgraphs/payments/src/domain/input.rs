@@ -43,6 +43,18 @@ pub fn parse_amount(
     Ok(money)
 }
 
+/// A caller's payment reference, such as `checkout-42`: 1-200 characters, trimmed.
+pub fn parse_reference(value: &str) -> Result<String, ValidationError> {
+    let reference = value.trim();
+    if reference.is_empty() || reference.len() > 200 {
+        return Err(ValidationError::new(
+            "reference",
+            "must be 1-200 characters",
+        ));
+    }
+    Ok(reference.to_owned())
+}
+
 /// An amount a capture or refund asks for; `None` means "all that is left".
 pub type OptionalAmount = Option<String>;
 
@@ -79,13 +91,7 @@ impl NewAuthorization {
         customer_id: Option<&str>,
         email: Option<&str>,
     ) -> Result<Self, ValidationError> {
-        let reference = reference.trim();
-        if reference.is_empty() || reference.len() > 200 {
-            return Err(ValidationError::new(
-                "reference",
-                "must be 1-200 characters",
-            ));
-        }
+        let reference = parse_reference(reference)?;
         let currency = Currency::parse(currency)
             .map_err(|error| ValidationError::new("amount.currency", error.to_string()))?;
         let amount = parse_amount("amount.amount", amount, currency)?;
@@ -119,7 +125,7 @@ impl NewAuthorization {
             })
             .transpose()?;
         Ok(Self {
-            reference: reference.to_owned(),
+            reference,
             amount,
             provider: provider.to_owned(),
             token: token.to_owned(),

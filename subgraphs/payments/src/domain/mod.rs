@@ -8,5 +8,5 @@ mod intent;
 pub mod webhook;
 
 pub use card::{CardSummary, card_digits};
-pub use input::{IdempotencyKey, NewAuthorization, OptionalAmount, parse_amount};
+pub use input::{IdempotencyKey, NewAuthorization, OptionalAmount, parse_amount, parse_reference};
 pub use intent::{IntentId, IntentStatus, LedgerEntry, LedgerKind, PaymentIntent, RuleViolation};

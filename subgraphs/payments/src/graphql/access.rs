@@ -1,4 +1,4 @@
-//! Who may do what. Internal mutations (authorize, attach) are for other subgraphs calling
+//! Who may do what. Internal mutations (authorize, cancel a reference, attach) are for other subgraphs calling
 //! with a service token. Capture, void and refund are for services and for staff with
 //! `payments:write`. An intent is readable by staff with `payments:read`, by services, and by
 //! the customer it belongs to. Customers never move money here (FORBIDDEN); anonymous callers

@@ -1,5 +1,6 @@
-//! Mutations. `authorizePayment` and `attachPaymentToOrder` are internal: other subgraphs
-//! call them with a service token, and the router's public schema leaves them out.
+//! Mutations. `authorizePayment`, `cancelPaymentReference` and `attachPaymentToOrder` are
+//! internal: other subgraphs call them with a service token, and the router's public schema
+//! leaves them out.
 //! `capturePayment`, `voidPayment` and `refundPayment` are for services and staff with
 //! `payments:write`. Every money mutation takes an `idempotencyKey`: a replay returns the
 //! first result and does nothing else. Expected failures come back as union members.
@@ -12,14 +13,18 @@ use super::results::{
     CaptureExceedsAuthorized, ErrorResult, InvalidPaymentInput, InvalidPaymentState,
     PaymentDeclined, ProviderFailed, RefundExceedsCaptured,
 };
-use super::types::{MoneyInput, PaymentIntent, PaymentMethodInput};
+use super::types::{MoneyInput, PaymentIntent, PaymentMethodInput, PaymentReferenceCancelled};
 use super::{access, service_of};
-use crate::domain::{IdempotencyKey, IntentId, NewAuthorization};
+use crate::domain::{IdempotencyKey, IntentId, NewAuthorization, parse_reference};
 use crate::service::PaymentError;
 
 result_union!(
     /// The authorized intent, or why there is none.
     pub AuthorizePaymentResult(PaymentError => ErrorResult) = PaymentIntent | PaymentDeclined | InvalidPaymentInput
+);
+result_union!(
+    /// The cancelled reference, or why an authorization under it could not be voided.
+    pub CancelPaymentReferenceResult(PaymentError => ErrorResult) = PaymentReferenceCancelled | ProviderFailed | InvalidPaymentInput
 );
 result_union!(
     /// The voided intent, or why it could not be voided.
@@ -118,6 +123,28 @@ impl Mutation {
             .await
             .map_err(top_level)?;
         Ok(intent.into())
+    }
+
+    /// Internal (service token): gives up on every payment under `reference` (a checkout
+    /// that compensates). Voids each intent under it that holds an authorization and has
+    /// nothing captured, including ones whose id the caller never learnt, and refuses every
+    /// later authorization under it (`PaymentDeclined`, reason `REFERENCE_CANCELLED`), so one
+    /// still on its way holds nothing either. Nothing authorized is fine; cancelling again
+    /// changes nothing.
+    #[graphql(inaccessible)]
+    async fn cancel_payment_reference(
+        &self,
+        ctx: &Context<'_>,
+        reference: String,
+        idempotency_key: String,
+    ) -> async_graphql::Result<CancelPaymentReferenceResult> {
+        access::require_service(ctx)?;
+        let outcome = async {
+            let key = key(&idempotency_key)?;
+            let reference = parse_reference(&reference)?;
+            service_of(ctx).cancel_reference(&key, &reference).await
+        };
+        CancelPaymentReferenceResult::from_result(outcome.await)
     }
 
     /// Releases an authorization before any capture (services and `payments:write`). An

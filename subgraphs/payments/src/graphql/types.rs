@@ -137,7 +137,8 @@ impl From<domain::LedgerKind> for LedgerKind {
     }
 }
 
-/// Why the provider refused, the same for every provider.
+/// Why the provider refused, the same for every provider (or, for `REFERENCE_CANCELLED`, why
+/// payments refused without asking it).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentFailureReason {
     CardDeclined,
@@ -145,6 +146,8 @@ pub enum PaymentFailureReason {
     InvalidCard,
     CaptureFailed,
     ProviderUnavailable,
+    /// The caller cancelled the payment's reference before this authorization arrived.
+    ReferenceCancelled,
 }
 
 impl From<FailureCode> for PaymentFailureReason {
@@ -155,6 +158,24 @@ impl From<FailureCode> for PaymentFailureReason {
             FailureCode::InvalidCard => Self::InvalidCard,
             FailureCode::CaptureFailed => Self::CaptureFailed,
             FailureCode::ProviderUnavailable => Self::ProviderUnavailable,
+            FailureCode::ReferenceCancelled => Self::ReferenceCancelled,
+        }
+    }
+}
+
+/// A payment reference cancelled (internal): every intent made under it, voided where it
+/// held an authorization.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PaymentReferenceCancelled {
+    pub reference: String,
+    pub intents: Vec<PaymentIntent>,
+}
+
+impl From<crate::service::ReferenceCancelled> for PaymentReferenceCancelled {
+    fn from(cancelled: crate::service::ReferenceCancelled) -> Self {
+        Self {
+            reference: cancelled.reference,
+            intents: cancelled.intents.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum FailureCode {
     CaptureFailed,
     /// The provider did not answer or failed on its side.
     ProviderUnavailable,
+    /// Not the provider's: the caller had cancelled the payment's reference (a checkout that
+    /// gave up) before this authorization arrived, so the provider was not asked.
+    ReferenceCancelled,
 }
 
 impl ProviderFailure {

@@ -27,6 +27,11 @@ pub enum Recorded {
         intent_id: IntentId,
         failure: ProviderFailure,
     },
+    /// The authorization was refused without asking the provider (its reference was
+    /// cancelled); no intent exists.
+    Refused {
+        failure: ProviderFailure,
+    },
     /// The provider refused a capture, void or refund of this intent.
     ProviderFailed {
         intent_id: IntentId,
@@ -38,7 +43,9 @@ impl Recorded {
     pub fn into_result(self) -> Result<PaymentIntent, PaymentError> {
         match self {
             Self::Intent(intent) => Ok(*intent),
-            Self::Declined { failure, .. } => Err(PaymentError::Declined(failure)),
+            Self::Declined { failure, .. } | Self::Refused { failure } => {
+                Err(PaymentError::Declined(failure))
+            }
             Self::ProviderFailed { failure, .. } => Err(PaymentError::ProviderFailed(failure)),
         }
     }

@@ -1,6 +1,6 @@
 //! Use cases: authorizing through a provider, capturing, voiding and refunding under the
-//! intent's row lock, attaching an intent to its order, the provider's webhook events, and the
-//! batched reads behind the GraphQL fields.
+//! intent's row lock, cancelling a payment reference, attaching an intent to its order, the
+//! provider's webhook events, and the batched reads behind the GraphQL fields.
 //!
 //! Every money movement runs in one transaction: claim the idempotency key (the first write),
 //! lock the intent, check the rule on fresh amounts, ask the provider, then write the intent
@@ -9,6 +9,7 @@
 
 mod error;
 mod idempotent;
+mod reference;
 mod webhook;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use tracing::instrument;
 
 pub use error::PaymentError;
 pub use idempotent::Recorded;
+pub use reference::ReferenceCancelled;
 pub use webhook::{WebhookEvent, WebhookEventData, WebhookOutcome};
 
 use crate::domain::{
@@ -35,7 +37,7 @@ pub use crate::store::intents::IntentFilter;
 use crate::store::intents::NewIntent;
 pub use crate::store::ledger::Drift as LedgerDrift;
 use crate::store::ledger::NewEntry;
-use crate::store::{intents, ledger};
+use crate::store::{intents, ledger, references};
 use crate::webhook::WebhookSecret;
 
 /// The payments use cases over one database.
@@ -112,6 +114,18 @@ impl PaymentsService {
             idempotent::claim::<Recorded>(&txn, key, "authorize", &hash, now).await?
         {
             return stored.into_result();
+        }
+        // Held until commit: a cancellation of the reference waits for this authorization
+        // (then voids it), or this one waits for the cancellation (then is refused).
+        if references::hold(&txn, &request.reference, now).await? {
+            let failure = ProviderFailure::new(
+                FailureCode::ReferenceCancelled,
+                format!("payment reference {:?} was cancelled", request.reference),
+            );
+            tracing::info!("authorization refused: its reference was cancelled");
+            let recorded = Recorded::Refused { failure };
+            idempotent::finish(txn, key, &recorded).await?;
+            return recorded.into_result();
         }
         let asked = provider.authorize(&request.token, request.amount, key.as_str());
         let answer = match within_timeout(asked).await {

@@ -160,6 +160,20 @@ pub async fn lock_by_provider_reference(
         .pop())
 }
 
+/// Every intent made under `reference`, oldest first, each locked like [`lock`].
+pub async fn lock_by_reference(
+    conn: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Vec<PaymentIntent>, DbErr> {
+    let lock = match conn.get_database_backend() {
+        DbBackend::Postgres => " FOR UPDATE",
+        _ => "",
+    };
+    let sql =
+        format!("SELECT {COLUMNS} FROM payment_intents WHERE reference = ? ORDER BY id{lock}");
+    select(conn, &sql, vec![reference.into()]).await
+}
+
 /// The intents with these ids, in one query; unknown ids are left out.
 pub async fn find_many(
     conn: &impl ConnectionTrait,

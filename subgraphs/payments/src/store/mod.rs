@@ -5,6 +5,7 @@
 pub mod idempotency;
 pub mod intents;
 pub mod ledger;
+pub mod references;
 pub mod webhook_events;
 
 use chrono::{DateTime, Utc};

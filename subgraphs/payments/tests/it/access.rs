@@ -43,7 +43,14 @@ async fn customers_and_staff_never_call_the_internal_mutations(backend: Backend)
             .execute_as(viewer.clone(), operations::ATTACH, attach.clone())
             .await;
         assert_eq!(error_code(&response), code, "{viewer:?}: {response}");
+        let cancel = json!({ "reference": "checkout-1", "idempotencyKey": "cancel" });
+        let response = app
+            .execute_as(viewer.clone(), operations::CANCEL_REFERENCE, cancel)
+            .await;
+        assert_eq!(error_code(&response), code, "{viewer:?}: {response}");
     }
+    let intent = app.read(&id).await;
+    assert_eq!(intent["status"], "AUTHORIZED", "nothing was cancelled");
 }
 
 async fn customers_never_move_money_and_anonymous_callers_must_sign_in(backend: Backend) {

@@ -41,7 +41,7 @@ fn customer_token(config: &Config) -> String {
 }
 
 #[tokio::test]
-async fn checkout_authorizes_over_http_with_a_service_token_and_customers_cannot() {
+async fn checkout_authorizes_and_cancels_over_http_with_a_service_token_and_customers_cannot() {
     let app = TestApp::new(Backend::Sqlite).await;
     let mut config = app.config();
     let url = serve(&app).await;
@@ -72,6 +72,21 @@ async fn checkout_authorizes_over_http_with_a_service_token_and_customers_cannot
         .await
         .expect("payments answers");
     assert_eq!(attach["attachPaymentToOrder"]["id"], intent["id"]);
+    let cancelled: Value = client
+        .execute(
+            "payments",
+            operations::CANCEL_REFERENCE,
+            json!({ "reference": "checkout-9", "idempotencyKey": "cancel-over-http" }),
+        )
+        .await
+        .expect("payments answers");
+    let cancelled = &cancelled["cancelPaymentReference"];
+    assert_eq!(
+        cancelled["__typename"], "PaymentReferenceCancelled",
+        "{cancelled}"
+    );
+    assert_eq!(cancelled["intents"][0]["id"], intent["id"]);
+    assert_eq!(cancelled["intents"][0]["status"], "VOIDED");
 
     let refused: Value = reqwest::Client::new()
         .post(&url)

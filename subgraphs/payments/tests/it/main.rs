@@ -11,6 +11,7 @@ mod migrations;
 mod movements;
 mod orders;
 mod provider;
+mod references;
 mod sdl;
 mod search;
 mod support;

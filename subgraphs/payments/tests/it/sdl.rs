@@ -28,5 +28,6 @@ fn internal_mutations_are_inaccessible_and_entities_keyed_by_id() {
     };
     assert!(inaccessible("authorizePayment("), "{sdl}");
     assert!(inaccessible("attachPaymentToOrder("), "{sdl}");
+    assert!(inaccessible("cancelPaymentReference("), "{sdl}");
     assert!(!inaccessible("capturePayment("), "{sdl}");
 }

@@ -24,6 +24,9 @@ pub mod operations {
         include_str!("../../../../schema/operations/internal/payments/void_payment.graphql");
     pub const REFUND: &str =
         include_str!("../../../../schema/operations/internal/payments/refund_payment.graphql");
+    pub const CANCEL_REFERENCE: &str = include_str!(
+        "../../../../schema/operations/internal/payments/cancel_payment_reference.graphql"
+    );
 }
 
 pub const SUCCEEDS: &str = "4242 4242 4242 4242";
@@ -89,9 +92,22 @@ impl TestApp {
         key: &str,
         customer: Option<&str>,
     ) -> Value {
+        self.authorize_under("checkout-1", card, amount, key, customer)
+            .await
+    }
+
+    /// Authorizes under the payment reference `reference`.
+    pub async fn authorize_under(
+        &self,
+        reference: &str,
+        card: &str,
+        amount: &str,
+        key: &str,
+        customer: Option<&str>,
+    ) -> Value {
         let variables = json!({
             "input": {
-                "reference": "checkout-1",
+                "reference": reference,
                 "amount": { "amount": amount, "currency": "EUR" },
                 "method": { "token": card },
                 "customerId": customer,
@@ -139,6 +155,13 @@ impl TestApp {
     pub async fn void(&self, intent: &str, key: &str) -> Value {
         let variables = json!({ "intentId": intent, "idempotencyKey": key });
         self.movement(checkout(), operations::VOID, variables).await
+    }
+
+    /// Cancels the payment reference `reference` as checkout does when it compensates.
+    pub async fn cancel_reference(&self, reference: &str, key: &str) -> Value {
+        let variables = json!({ "reference": reference, "idempotencyKey": key });
+        self.movement(checkout(), operations::CANCEL_REFERENCE, variables)
+            .await
     }
 
     /// An intent with its ledger, read as staff.
