@@ -66,6 +66,8 @@ pub struct Config {
     /// A variant's stock is low when fewer units than this are available (inventory emits
     /// `inventory.stock_low` as it drops below).
     pub low_stock_threshold: i64,
+    /// Outbound webhooks (the webhooks subgraph): `COMMERCE_WEBHOOKS__TIMEOUT_MS`, ...
+    pub webhooks: WebhooksConfig,
 }
 
 impl Default for Config {
@@ -89,6 +91,56 @@ impl Default for Config {
             max_concurrent_checkouts: 32,
             events_namespace: "events".to_owned(),
             low_stock_threshold: 5,
+            webhooks: WebhooksConfig::default(),
+        }
+    }
+}
+
+/// How the webhooks subgraph delivers: timeouts, concurrency, the retry schedule, secret
+/// rotation and when a failing endpoint is disabled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// How long a receiver may take to answer one delivery before the attempt fails.
+    pub timeout_ms: u64,
+    /// Deliveries one instance sends at once.
+    pub concurrency: usize,
+    /// The waits before each retry (each drawn between half and all of its step, for jitter);
+    /// a delivery still failing after the last one is dead-lettered. The default spans about
+    /// a day: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    pub retry_schedule_ms: Vec<u64>,
+    /// How long the previous secret still signs (beside the new one) after a rotation.
+    pub secret_overlap_ms: u64,
+    /// An endpoint is disabled after this many consecutive failed attempts, once it has also
+    /// failed for `disable_after_ms` or had a delivery dead-lettered in that run.
+    pub disable_after_failures: u32,
+    /// See `disable_after_failures`: 5 days by default.
+    pub disable_after_ms: u64,
+    /// How often an instance looks for due deliveries that no local event announced (retries,
+    /// other instances' events); its own events wake it at once.
+    pub poll_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        const MINUTE: u64 = 60_000;
+        const HOUR: u64 = 60 * MINUTE;
+        Self {
+            timeout_ms: 10_000,
+            concurrency: 32,
+            retry_schedule_ms: vec![
+                5_000,
+                5 * MINUTE,
+                30 * MINUTE,
+                2 * HOUR,
+                5 * HOUR,
+                10 * HOUR,
+                10 * HOUR,
+            ],
+            secret_overlap_ms: 24 * HOUR,
+            disable_after_failures: 20,
+            disable_after_ms: 5 * 24 * HOUR,
+            poll_ms: 250,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod payments;
 pub mod pricing;
 pub mod reviews;
+pub mod webhooks;
 
 pub use sea_orm_migration;
 
@@ -27,6 +28,7 @@ pub const DOMAINS: &[&str] = &[
     "checkout",
     "orders",
     "payments",
+    "webhooks",
 ];
 
 /// Which way to move a domain's schema.
@@ -53,6 +55,7 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "checkout" => run::<checkout::Migrator>(db, action).await,
         "orders" => run::<orders::Migrator>(db, action).await,
         "payments" => run::<payments::Migrator>(db, action).await,
+        "webhooks" => run::<webhooks::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),
     }
 }
