@@ -10,4 +10,5 @@ mod orders_money;
 mod oversell;
 mod payments;
 mod purchase_flow;
+mod webhooks;
 mod whole_graph;

@@ -20,6 +20,7 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "shipping:read",
     "shipping:write",
     "staff:manage",
+    "webhooks:manage",
 ];
 
 fn is_code_char(c: char) -> bool {
