@@ -198,8 +198,8 @@ mod tests {
             "https://example.com/#frag",
             "file:///etc/passwd",
         ] {
-            let error = EndpointInput::parse(bad, &types(&["orders.order_placed"]), None)
-                .expect_err(bad);
+            let error =
+                EndpointInput::parse(bad, &types(&["orders.order_placed"]), None).expect_err(bad);
             assert!(
                 matches!(error, WebhooksError::InvalidInput { field: "url", .. }),
                 "{bad}: {error:?}"

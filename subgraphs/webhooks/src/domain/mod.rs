@@ -5,8 +5,8 @@ mod endpoint;
 mod retry;
 mod signature;
 
-use commerce_kernel::KernelError;
 use commerce_kernel::GlobalId;
+use commerce_kernel::KernelError;
 
 pub use endpoint::{Endpoint, EndpointInput, EndpointPatch, EventTypes};
 pub use retry::{DisableRule, FailureRun, RetrySchedule};

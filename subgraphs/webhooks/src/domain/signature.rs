@@ -35,7 +35,9 @@ impl Secret {
             .strip_prefix(PREFIX)
             .and_then(|encoded| STANDARD.decode(encoded).ok())
             .filter(|key| !key.is_empty())
-            .ok_or_else(|| WebhooksError::Unexpected(anyhow::anyhow!("a stored secret is malformed")))?;
+            .ok_or_else(|| {
+                WebhooksError::Unexpected(anyhow::anyhow!("a stored secret is malformed"))
+            })?;
         Ok(Self(key))
     }
 

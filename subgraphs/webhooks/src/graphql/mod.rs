@@ -31,9 +31,7 @@ const BATCH_WINDOW: Duration = Duration::from_millis(1);
 pub fn schema(state: AppState) -> WebhooksSchema {
     let service = state.service;
     builder()
-        .data(
-            DataLoader::new(AttemptsLoader(service.clone()), tokio::spawn).delay(BATCH_WINDOW),
-        )
+        .data(DataLoader::new(AttemptsLoader(service.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(service)
         .finish()
 }

@@ -41,10 +41,14 @@ result_union!(
 );
 result_union!(
     /// The delivery, pending again, or why it was not replayed.
+    // The members are GraphQL types, all named after webhooks.
+    #[allow(clippy::enum_variant_names)]
     pub ReplayWebhookDeliveryResult(WebhooksError => ErrorResult) = WebhookDelivery | WebhookDeliveryNotFound | WebhookEndpointDisabled
 );
 result_union!(
     /// How many deliveries were replayed, or why none were.
+    // The members are GraphQL types, all named after webhooks.
+    #[allow(clippy::enum_variant_names)]
     pub ReplayWebhookDeliveriesResult(WebhooksError => ErrorResult) = WebhookDeliveriesReplayed | WebhookEndpointNotFound | WebhookEndpointDisabled
 );
 

@@ -106,7 +106,11 @@ impl WebhooksService {
     ) -> Result<(Endpoint, Secret), WebhooksError> {
         let secret = Secret::generate();
         let endpoint = store::insert_endpoint(&self.db, input, &secret, now()).await?;
-        tracing::info!(endpoint = endpoint.id, url = endpoint.url, "webhook endpoint created");
+        tracing::info!(
+            endpoint = endpoint.id,
+            url = endpoint.url,
+            "webhook endpoint created"
+        );
         Ok((endpoint, secret))
     }
 

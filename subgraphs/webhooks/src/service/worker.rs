@@ -67,14 +67,20 @@ impl Worker {
                     }
                     Err(error) => {
                         pause = (pause * 2).clamp(settings.poll, Duration::from_secs(10));
-                        tracing::warn!(error = format!("{error:#}"), "claiming webhook deliveries failed");
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "claiming webhook deliveries failed"
+                        );
                     }
                 }
             }
             if last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
                 if let Err(error) = store::prune(&self.service.db, now()).await {
-                    tracing::warn!(error = format!("{error:#}"), "pruning the webhook log failed");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "pruning the webhook log failed"
+                    );
                 }
             }
             // Look again when a local event or replay made deliveries, a delivery finished
@@ -127,7 +133,11 @@ impl Worker {
         };
         match store::record(&self.service.db, &outcome, &settings.disable, now()).await {
             Ok(Some(reason)) => {
-                tracing::warn!(endpoint = delivery.endpoint.id, reason, "webhook endpoint disabled");
+                tracing::warn!(
+                    endpoint = delivery.endpoint.id,
+                    reason,
+                    "webhook endpoint disabled"
+                );
             }
             Ok(None) => {}
             // The claim lapses and the delivery is sent again: receivers deduplicate by id.

@@ -210,7 +210,10 @@ pub async fn claim_due(
 pub enum Next {
     Delivered,
     /// Try again at (microseconds), as step `step` of the run.
-    RetryAt { at: i64, step: i32 },
+    RetryAt {
+        at: i64,
+        step: i32,
+    },
     /// The run's schedule is exhausted.
     Dead,
 }
@@ -325,7 +328,9 @@ async fn count_failure(
     let enabled: bool = row.try_get("", "enabled")?;
     let run = FailureRun {
         consecutive_failures: row.try_get("", "consecutive_failures")?,
-        failing_since: row.try_get::<Option<i64>>("", "failing_since")?.unwrap_or(now),
+        failing_since: row
+            .try_get::<Option<i64>>("", "failing_since")?
+            .unwrap_or(now),
         dead_in_run: row.try_get("", "dead_in_run")?,
     };
     let Some(reason) = rule.reason(&run, now).filter(|_| enabled) else {
@@ -387,7 +392,11 @@ pub async fn deliveries_page(
         filter.push_str(&format!(" AND d.id {before} ?"));
         values.push(key(bound)?.into());
     }
-    values.push(i64::try_from(request.fetch_limit()).unwrap_or(i64::MAX).into());
+    values.push(
+        i64::try_from(request.fetch_limit())
+            .unwrap_or(i64::MAX)
+            .into(),
+    );
     let rows = db
         .query_all(sql(
             db,

@@ -13,9 +13,8 @@ pub(super) fn endpoint_from_row(row: &QueryResult) -> Result<Endpoint, DbErr> {
     let types: String = row.try_get("", "event_types")?;
     let types: Vec<String> = serde_json::from_str(&types)
         .map_err(|error| DbErr::Custom(format!("stored event types are unreadable: {error}")))?;
-    let secret = |value: String| {
-        Secret::parse(&value).map_err(|error| DbErr::Custom(error.to_string()))
-    };
+    let secret =
+        |value: String| Secret::parse(&value).map_err(|error| DbErr::Custom(error.to_string()));
     let previous: Option<String> = row.try_get("", "previous_secret")?;
     let previous_expires: Option<i64> = row.try_get("", "previous_secret_expires_at")?;
     let previous_secret = match (previous, previous_expires) {

@@ -30,7 +30,11 @@ async fn only_webhook_managers_use_the_api(backend: Backend) {
         .await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
     let editor = app
-        .execute_as(commerce_testkit::staff(&["catalog:write"]), query, json!({}))
+        .execute_as(
+            commerce_testkit::staff(&["catalog:write"]),
+            query,
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&editor), "FORBIDDEN");
     let input = json!({ "url": "https://example.com/hook", "eventTypes": ["orders.order_placed"] });
@@ -50,7 +54,10 @@ async fn invalid_urls_and_unknown_event_types_are_refused_as_data(backend: Backe
     let app = TestApp::idle(backend, fast_config()).await;
     let create = async |url: &str, types: &[&str]| {
         let response = app
-            .staff(CREATE, json!({ "input": { "url": url, "eventTypes": types } }))
+            .staff(
+                CREATE,
+                json!({ "input": { "url": url, "eventTypes": types } }),
+            )
             .await;
         response["data"]["createWebhookEndpoint"].clone()
     };
@@ -73,7 +80,10 @@ async fn invalid_urls_and_unknown_event_types_are_refused_as_data(backend: Backe
     .await;
     assert_eq!(created["__typename"], "WebhookEndpointCreated");
     let secret = created["secret"].as_str().expect("a secret");
-    assert!(secret.starts_with("whsec_") && secret.len() > 30, "{secret}");
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 30,
+        "{secret}"
+    );
     assert_eq!(
         created["endpoint"]["eventTypes"],
         json!(["catalog.product_changed", "orders.order_placed"])
@@ -81,9 +91,7 @@ async fn invalid_urls_and_unknown_event_types_are_refused_as_data(backend: Backe
     assert_eq!(created["endpoint"]["enabled"], true);
 }
 
-async fn endpoints_are_updated_disabled_and_deleted_and_never_show_their_secret(
-    backend: Backend,
-) {
+async fn endpoints_are_updated_disabled_and_deleted_and_never_show_their_secret(backend: Backend) {
     let app = TestApp::idle(backend, fast_config()).await;
     let (id, _) = app
         .create_endpoint("https://example.com/a", &["orders.order_placed"])
@@ -156,7 +164,10 @@ async fn the_delivery_log_reads_attempts_in_one_query(backend: Backend) {
     let log = app.deliveries(&endpoint).await;
     let statements = app.statements.count() - before;
     assert_eq!(log.len(), 12);
-    assert!(log.iter().all(|d| d["attempts"].as_array().map(Vec::len) == Some(1)));
+    assert!(
+        log.iter()
+            .all(|d| d["attempts"].as_array().map(Vec::len) == Some(1))
+    );
     // The count, the page, the attempts of every delivery.
     assert_eq!(statements, 3, "statements for the log");
 }

@@ -69,7 +69,9 @@ async fn every_event_arrives_once_in_order_per_aggregate_through_failures_a_time
         "every request carries a valid signature: {requests:#?}"
     );
     assert!(
-        requests.iter().all(|r| r.body["type"] == "catalog.product_changed"),
+        requests
+            .iter()
+            .all(|r| r.body["type"] == "catalog.product_changed"),
         "only subscribed types"
     );
     // The log: every delivery delivered; the four failures recorded as attempts.
@@ -79,7 +81,10 @@ async fn every_event_arrives_once_in_order_per_aggregate_through_failures_a_time
         .iter()
         .flat_map(|d| d["attempts"].as_array().expect("attempts"))
         .collect();
-    let failed: Vec<_> = attempts.iter().filter(|a| a["succeeded"] == false).collect();
+    let failed: Vec<_> = attempts
+        .iter()
+        .filter(|a| a["succeeded"] == false)
+        .collect();
     assert_eq!(failed.len(), 4, "{log:#?}");
     let mut codes: Vec<Option<i64>> = failed.iter().map(|a| a["statusCode"].as_i64()).collect();
     codes.sort_unstable();
@@ -211,7 +216,10 @@ async fn a_delivery_is_dead_lettered_after_its_schedule_and_the_endpoint_disable
 
     let log = app.wait_until_finished(&endpoint, 1, LIMIT).await;
     assert_eq!(log[0]["status"], "DEAD", "{log:#?}");
-    assert_eq!(log[0]["attemptCount"], 4, "the first attempt and three retries");
+    assert_eq!(
+        log[0]["attemptCount"], 4,
+        "the first attempt and three retries"
+    );
     assert_eq!(log[0]["lastStatusCode"], 500);
     assert_eq!(receiver.log().len(), 4);
 

@@ -42,7 +42,8 @@ pub struct Received {
 
 impl Received {
     pub fn accepted(&self) -> bool {
-        self.status.is_some_and(|status| (200..300).contains(&status))
+        self.status
+            .is_some_and(|status| (200..300).contains(&status))
     }
 
     pub fn aggregate(&self) -> &str {

@@ -68,7 +68,6 @@ pub fn fast_config() -> WebhooksConfig {
         disable_after_failures: 100,
         disable_after_ms: 3_600_000,
         poll_ms: 20,
-        ..WebhooksConfig::default()
     }
 }
 
@@ -92,8 +91,7 @@ impl TestApp {
     /// The subgraph without its consumers and worker (API tests).
     pub async fn idle(backend: Backend, config: WebhooksConfig) -> Self {
         let database =
-            migrated_database::<commerce_migrations::webhooks::Migrator>(backend, "webhooks")
-                .await;
+            migrated_database::<commerce_migrations::webhooks::Migrator>(backend, "webhooks").await;
         let source =
             migrated_database::<commerce_migrations::events::Migrator>(backend, SOURCE).await;
         let transport = match backend {
@@ -145,8 +143,12 @@ impl TestApp {
 
     /// Runs an operation as staff with `webhooks:manage`.
     pub async fn staff(&self, query: &str, variables: Value) -> Value {
-        self.execute_as(commerce_testkit::staff(&["webhooks:manage"]), query, variables)
-            .await
+        self.execute_as(
+            commerce_testkit::staff(&["webhooks:manage"]),
+            query,
+            variables,
+        )
+        .await
     }
 
     pub async fn execute_as(&self, viewer: Viewer, query: &str, variables: Value) -> Value {
@@ -166,9 +168,15 @@ impl TestApp {
             )
             .await;
         let created = &response["data"]["createWebhookEndpoint"];
-        assert_eq!(created["__typename"], "WebhookEndpointCreated", "{response:#}");
+        assert_eq!(
+            created["__typename"], "WebhookEndpointCreated",
+            "{response:#}"
+        );
         (
-            created["endpoint"]["id"].as_str().expect("an id").to_owned(),
+            created["endpoint"]["id"]
+                .as_str()
+                .expect("an id")
+                .to_owned(),
             created["secret"].as_str().expect("a secret").to_owned(),
         )
     }
