@@ -39,6 +39,11 @@ impl Consumer for FanIn {
         if !EVENT_TYPES.contains(&event.event_type.as_str()) {
             return Ok(());
         }
+        // Most events interest no endpoint: one read then, rather than a transaction. An
+        // endpoint created meanwhile only receives events recorded after it exists anyway.
+        if !store::subscribed(&self.service.db, &event.event_type).await? {
+            return Ok(());
+        }
         let body = serde_json::to_string(event)?;
         // The work must own what it reads: it may run for any transaction's lifetime.
         let owned = event.clone();

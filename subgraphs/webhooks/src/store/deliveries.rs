@@ -46,17 +46,11 @@ fn delivery_from_row(row: &QueryResult) -> Result<Delivery, DbErr> {
     })
 }
 
-/// Records `event` (its body as sent) and one pending delivery per enabled endpoint that
-/// subscribes to its type, in the caller's transaction. Returns how many deliveries it made.
-pub async fn fan_in(
-    txn: &impl ConnectionTrait,
-    event: &Envelope,
-    body: &str,
-    now: i64,
-) -> Result<usize, DbErr> {
-    let endpoints = txn
+/// The ids of the enabled endpoints subscribed to `event_type`.
+async fn subscribers(db: &impl ConnectionTrait, event_type: &str) -> Result<Vec<i64>, DbErr> {
+    let endpoints = db
         .query_all(sql(
-            txn,
+            db,
             "SELECT id, event_types FROM webhook_endpoints WHERE enabled = ?",
             vec![true.into()],
         ))
@@ -67,10 +61,27 @@ pub async fn fan_in(
         let types: Vec<String> = serde_json::from_str(&types).map_err(|error| {
             DbErr::Custom(format!("stored event types are unreadable: {error}"))
         })?;
-        if EventTypes::stored(types).contains(&event.event_type) {
+        if EventTypes::stored(types).contains(event_type) {
             matching.push(row.try_get::<i64>("", "id")?);
         }
     }
+    Ok(matching)
+}
+
+/// Whether an enabled endpoint subscribes to `event_type`.
+pub async fn subscribed(db: &impl ConnectionTrait, event_type: &str) -> Result<bool, DbErr> {
+    Ok(!subscribers(db, event_type).await?.is_empty())
+}
+
+/// Records `event` (its body as sent) and one pending delivery per enabled endpoint that
+/// subscribes to its type, in the caller's transaction. Returns how many deliveries it made.
+pub async fn fan_in(
+    txn: &impl ConnectionTrait,
+    event: &Envelope,
+    body: &str,
+    now: i64,
+) -> Result<usize, DbErr> {
+    let matching = subscribers(txn, &event.event_type).await?;
     if matching.is_empty() {
         return Ok(0);
     }

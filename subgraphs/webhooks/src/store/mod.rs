@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 pub use deliveries::{
     Claimed, Next, Outcome, attempts_of, claim_due, deliveries_page, delivery, fan_in, prune,
-    record, replay, replay_since,
+    record, replay, replay_since, subscribed,
 };
 pub use endpoints::{
     delete_endpoint, endpoint, endpoints, insert_endpoint, rotate_secret, set_enabled,
