@@ -147,6 +147,7 @@ pub struct Subgraphs {
     pub checkout: commerce_checkout::AppState,
     pub orders: commerce_orders::AppState,
     pub payments: commerce_payments::AppState,
+    pub analytics: commerce_analytics::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
     /// Checks the bearer tokens every subgraph receives (one configuration, one verifier).
@@ -186,6 +187,9 @@ impl Subgraphs {
             payments: commerce_payments::state(config)
                 .await
                 .context("starting payments")?,
+            analytics: commerce_analytics::state(config)
+                .await
+                .context("starting analytics")?,
         })
     }
 
@@ -210,7 +214,7 @@ impl Subgraphs {
 }
 
 /// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
-pub const SUBGRAPHS: [&str; 8] = [
+pub const SUBGRAPHS: [&str; 9] = [
     "catalog",
     "inventory",
     "reviews",
@@ -219,6 +223,7 @@ pub const SUBGRAPHS: [&str; 8] = [
     "checkout",
     "orders",
     "payments",
+    "analytics",
 ];
 
 /// The router's and every subgraph's listener, bound before any subgraph is built so that each
@@ -308,6 +313,10 @@ pub async fn start(
             "orders",
             commerce_orders::router(subgraphs.orders, auth.clone()),
         ),
+        (
+            "analytics",
+            commerce_analytics::router(subgraphs.analytics.clone(), auth.clone()),
+        ),
     ]);
     // Checkouts a previous run (or a dead instance) left unfinished are finished or
     // compensated once every subgraph listens (the listeners are bound, so early calls wait
@@ -348,11 +357,13 @@ pub async fn start(
     })
 }
 
-/// Each domain's event relay, and the catalog's cache consumer (before the relays, so that it
-/// has joined the in-process bus when the first events go out); all stop with `shutdown`.
+/// Each domain's event relay, and the consumers (the catalog's cache, analytics' feeds; before
+/// the relays, so that they have joined the in-process bus when the first events go out); all
+/// stop with `shutdown`.
 async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = &subgraphs.config;
     let transport = Transport::from_config(config).await?;
+    commerce_analytics::spawn_events(&subgraphs.analytics, &transport, shutdown.clone());
     commerce_catalog::spawn_events(&subgraphs.catalog, config, &transport, shutdown.clone())
         .await
         .context("starting catalog events")?;

@@ -14,6 +14,7 @@ use crate::domain::{AnalyticsError, Day};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+/// A calendar day, `YYYY-MM-DD`; analytics' days are UTC.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
