@@ -21,7 +21,9 @@ fn range(from: Date, to: Date) -> async_graphql::Result<DateRange> {
     DateRange::new(from.day(), to.day()).map_err(top_level)
 }
 
-fn first(value: i32) -> async_graphql::Result<usize> {
+/// `first` as a count, `default` when null.
+fn first(value: Option<i32>, default: i32) -> async_graphql::Result<usize> {
+    let value = value.unwrap_or(default);
     match usize::try_from(value) {
         Ok(n) if (1..=MAX_FIRST).contains(&value) => Ok(n),
         _ => Err(top_level(AnalyticsError::InvalidFirst {
@@ -79,10 +81,10 @@ impl Query {
         from: Date,
         to: Date,
         currency: String,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(default = 10)] first: Option<i32>,
     ) -> async_graphql::Result<Vec<TopProduct>> {
         access::require_reader(ctx)?;
-        let (range, first) = (range(from, to)?, self::first(first)?);
+        let (range, first) = (range(from, to)?, self::first(first, 10)?);
         let currency = parse_currency(&currency).map_err(top_level)?;
         let products = service_of(ctx)
             .top_products(range, currency, first)
@@ -128,11 +130,11 @@ impl Query {
     async fn low_stock_variants(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
     ) -> async_graphql::Result<Vec<LowStockVariant>> {
         access::require_reader(ctx)?;
         let variants = service_of(ctx)
-            .low_stock(self::first(first)?)
+            .low_stock(self::first(first, 20)?)
             .await
             .map_err(top_level)?;
         Ok(variants.into_iter().map(LowStockVariant::from).collect())

@@ -20,6 +20,8 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "shipping:read",
     "shipping:write",
     "staff:manage",
+    "analytics:read",
+    "analytics:write",
 ];
 
 fn is_code_char(c: char) -> bool {
