@@ -80,3 +80,35 @@ pub struct StockLow {
 }
 
 read_only_event!(StockLow, "inventory.stock_low");
+
+/// A product changed; `categoryId` is there when the change states the product's category.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductChanged {
+    pub product_id: String,
+    #[serde(default, deserialize_with = "present")]
+    pub category_id: Option<Option<String>>,
+}
+
+read_only_event!(ProductChanged, "catalog.product_changed");
+
+/// A category changed; `name` is there for `CREATED` and `UPDATED`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryChanged {
+    pub category_id: String,
+    pub change: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+read_only_event!(CategoryChanged, "catalog.category_changed");
+
+/// A field that is present, even as `null`, is `Some`; an absent one stays `None` (default).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

@@ -8,7 +8,8 @@
 //!   day (and a cancellation seen before its placement waits in the order's row);
 //! - a customer is new on the day of their first order and returning on every other day they
 //!   order; an earlier order arriving late moves the "new" day back;
-//! - a variant's stock keeps the state of its latest event (by sequence).
+//! - a variant's stock, a product's category and a category's name keep the state of their
+//!   latest event (by sequence).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -18,7 +19,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Day;
-use super::events::{OrderPlaced, OrderStatusChanged, PaymentRefunded, StockChanged, StockLow};
+use super::events::{
+    CategoryChanged, OrderPlaced, OrderStatusChanged, PaymentRefunded, ProductChanged,
+    StockChanged, StockLow,
+};
 
 /// What an event means to the rollups.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +42,18 @@ pub enum Fact {
         sequence: i64,
         available: i64,
         threshold: Option<i64>,
+    },
+    /// The product's category now (`None`: it has none).
+    ProductCategory {
+        product_id: String,
+        sequence: i64,
+        category_id: Option<String>,
+    },
+    /// The category's name now (`None`: deleted).
+    CategoryName {
+        category_id: String,
+        sequence: i64,
+        name: Option<String>,
     },
 }
 
@@ -89,6 +105,29 @@ impl Fact {
                 sequence: event.sequence,
                 available: changed.available,
                 threshold: None,
+            }));
+        }
+        if let Some(changed) = event.decode::<ProductChanged>() {
+            let changed = changed?;
+            return Ok(changed
+                .category_id
+                .map(|category_id| Self::ProductCategory {
+                    product_id: changed.product_id,
+                    sequence: event.sequence,
+                    category_id,
+                }));
+        }
+        if let Some(changed) = event.decode::<CategoryChanged>() {
+            let changed = changed?;
+            let name = match (changed.change.as_str(), changed.name) {
+                ("DELETED", _) => None,
+                (_, Some(name)) => Some(name),
+                (_, None) => return Ok(None),
+            };
+            return Ok(Some(Self::CategoryName {
+                category_id: changed.category_id,
+                sequence: event.sequence,
+                name,
             }));
         }
         if let Some(low) = event.decode::<StockLow>() {
@@ -147,6 +186,17 @@ pub struct State {
     /// (customer, day) pairs on which the customer ordered.
     pub customer_days: HashSet<(String, Day)>,
     pub stock: HashMap<String, StockRow>,
+    /// Product → (sequence, category).
+    pub product_categories: HashMap<String, Latest>,
+    /// Category → (sequence, name).
+    pub category_names: HashMap<String, Latest>,
+}
+
+/// A value kept from the latest event of its aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    pub sequence: i64,
+    pub value: Option<String>,
 }
 
 /// What analytics remembers of an order: enough to take it back out when it is cancelled.
@@ -181,6 +231,8 @@ pub struct Keys {
     pub customers: BTreeSet<String>,
     pub customer_days: BTreeSet<(String, Day)>,
     pub variants: BTreeSet<String>,
+    pub products: BTreeSet<String>,
+    pub categories: BTreeSet<String>,
 }
 
 impl Keys {
@@ -201,6 +253,12 @@ impl Keys {
                 Fact::Refunded { .. } => {}
                 Fact::Stock { variant_id, .. } => {
                     keys.variants.insert(variant_id.clone());
+                }
+                Fact::ProductCategory { product_id, .. } => {
+                    keys.products.insert(product_id.clone());
+                }
+                Fact::CategoryName { category_id, .. } => {
+                    keys.categories.insert(category_id.clone());
                 }
             }
         }
@@ -247,6 +305,8 @@ pub struct Changes {
     pub customers: BTreeSet<String>,
     pub new_customer_days: BTreeSet<(String, Day)>,
     pub stock: BTreeSet<String>,
+    pub product_categories: BTreeSet<String>,
+    pub category_names: BTreeSet<String>,
 }
 
 /// Applies `facts` in order to `state`, returning what changed.
@@ -274,9 +334,47 @@ pub fn fold(state: &mut State, facts: Vec<Fact>) -> Changes {
                 available,
                 threshold,
             } => fold.stock(variant_id, sequence, available, threshold),
+            Fact::ProductCategory {
+                product_id,
+                sequence,
+                category_id,
+            } => {
+                let latest = Latest {
+                    sequence,
+                    value: category_id,
+                };
+                if keep_latest(&mut fold.state.product_categories, &product_id, latest) {
+                    fold.changes.product_categories.insert(product_id);
+                }
+            }
+            Fact::CategoryName {
+                category_id,
+                sequence,
+                name,
+            } => {
+                let latest = Latest {
+                    sequence,
+                    value: name,
+                };
+                if keep_latest(&mut fold.state.category_names, &category_id, latest) {
+                    fold.changes.category_names.insert(category_id);
+                }
+            }
         }
     }
     fold.changes
+}
+
+/// Stores `latest` under `key` unless a later event's value is there; true when stored.
+fn keep_latest(values: &mut HashMap<String, Latest>, key: &str, latest: Latest) -> bool {
+    if values
+        .get(key)
+        .is_some_and(|kept| kept.sequence >= latest.sequence)
+    {
+        return false;
+    }
+    values.insert(key.to_owned(), latest);
+    true
 }
 
 struct Fold<'a> {

@@ -44,6 +44,16 @@ pub struct ProductSales {
     pub revenue: i64,
 }
 
+/// A category's sales: those of the products in it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategorySales {
+    pub category_id: String,
+    /// `None` until analytics has seen the category's name, or once it is deleted.
+    pub name: Option<String>,
+    pub units: i64,
+    pub revenue: i64,
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct CustomerCounts {
     pub new_customers: i64,

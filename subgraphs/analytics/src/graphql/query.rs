@@ -5,8 +5,8 @@ use async_graphql::{Context, Object};
 use commerce_kernel::error::top_level;
 
 use super::types::{
-    CustomerCounts, DailySales, Date, LowStockVariant, RefundSummary, SalesSummary, TopProduct,
-    parse_currency,
+    CustomerCounts, DailySales, Date, LowStockVariant, RefundSummary, SalesSummary, TopCategory,
+    TopProduct, parse_currency,
 };
 use super::{access, service_of};
 use crate::domain::{AnalyticsError, DateRange};
@@ -93,6 +93,29 @@ impl Query {
         Ok(products
             .into_iter()
             .map(|product| TopProduct::new(product, currency))
+            .collect())
+    }
+
+    /// The best-selling categories by revenue in `currency` over a range (then by units):
+    /// each the sales of the products in it now.
+    async fn top_categories(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        currency: String,
+        #[graphql(default = 10)] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<TopCategory>> {
+        access::require_reader(ctx)?;
+        let (range, first) = (range(from, to)?, self::first(first, 10)?);
+        let currency = parse_currency(&currency).map_err(top_level)?;
+        let categories = service_of(ctx)
+            .top_categories(range, currency, first)
+            .await
+            .map_err(top_level)?;
+        Ok(categories
+            .into_iter()
+            .map(|category| TopCategory::new(category, currency))
             .collect())
     }
 

@@ -164,6 +164,28 @@ impl TopProduct {
     }
 }
 
+/// A category's sales over a range in one currency: those of the products in it now.
+#[derive(SimpleObject)]
+pub struct TopCategory {
+    pub category_id: ID,
+    /// Null until analytics has seen the category's name (a category unchanged since
+    /// analytics started), or once it is deleted.
+    pub name: Option<String>,
+    pub units_sold: i64,
+    pub revenue: Money,
+}
+
+impl TopCategory {
+    pub fn new(sales: reports::CategorySales, currency: Currency) -> Self {
+        Self {
+            category_id: ID(sales.category_id),
+            name: sales.name,
+            units_sold: sales.units,
+            revenue: money(sales.revenue, currency),
+        }
+    }
+}
+
 /// Customers who ordered in a range: for the first time, or again.
 #[derive(SimpleObject)]
 pub struct CustomerCounts {

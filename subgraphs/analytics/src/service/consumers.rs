@@ -7,8 +7,9 @@ use commerce_kernel::events::{Consumer, Envelope, FanOut, Subscription};
 use super::AnalyticsService;
 
 /// (consumer group, domain stream) of every feed.
-pub const FEEDS: [(&str, &str); 3] = [
+pub const FEEDS: [(&str, &str); 4] = [
     ("analytics-orders", "orders"),
+    ("analytics-catalog", "catalog"),
     ("analytics-payments", "payments"),
     ("analytics-inventory", "inventory"),
 ];

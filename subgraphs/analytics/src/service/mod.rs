@@ -14,7 +14,8 @@ pub use error::AnalyticsError;
 
 use crate::domain::fold::{self, Fact, Keys};
 use crate::domain::reports::{
-    CurrencySales, CustomerCounts, DaySales, LowStock, ProductSales, Refunds, SalesTotals,
+    CategorySales, CurrencySales, CustomerCounts, DaySales, LowStock, ProductSales, Refunds,
+    SalesTotals,
 };
 use crate::domain::{DateRange, Day};
 use crate::store;
@@ -117,6 +118,15 @@ impl AnalyticsService {
         first: usize,
     ) -> Result<Vec<ProductSales>, AnalyticsError> {
         Ok(store::top_products(&self.db, range, currency, first).await?)
+    }
+
+    pub async fn top_categories(
+        &self,
+        range: DateRange,
+        currency: Currency,
+        first: usize,
+    ) -> Result<Vec<CategorySales>, AnalyticsError> {
+        Ok(store::top_categories(&self.db, range, currency, first).await?)
     }
 
     pub async fn customer_counts(

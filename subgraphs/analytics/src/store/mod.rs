@@ -10,9 +10,10 @@ use commerce_kernel::events::Envelope;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Value};
 use uuid::Uuid;
 
-use crate::domain::fold::{Changes, CustomerRow, Keys, OrderRow, State, StockRow};
+use crate::domain::fold::{Changes, CustomerRow, Keys, Latest, OrderRow, State, StockRow};
 use crate::domain::reports::{
-    CurrencySales, CustomerCounts, DaySales, LowStock, ProductSales, Refunds, SalesTotals,
+    CategorySales, CurrencySales, CustomerCounts, DaySales, LowStock, ProductSales, Refunds,
+    SalesTotals,
 };
 use crate::domain::{DateRange, Day};
 use sql::{CHUNK, add_columns, execute, insert_returning, insert_rows, list, query, set_columns};
@@ -204,7 +205,47 @@ pub async fn load(db: &impl ConnectionTrait, wanted: &Keys) -> Result<State, DbE
             state.stock.insert(row.try_get("", "variant_id")?, stock);
         }
     }
+    state.product_categories = load_latest(
+        db,
+        "product_categories",
+        "product_id",
+        "category_id",
+        &wanted.products,
+    )
+    .await?;
+    state.category_names = load_latest(
+        db,
+        "category_names",
+        "category_id",
+        "name",
+        &wanted.categories,
+    )
+    .await?;
     Ok(state)
+}
+
+async fn load_latest(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    value: &str,
+    wanted: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::HashMap<String, Latest>, DbErr> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in keys(wanted).chunks(CHUNK) {
+        let sql = format!(
+            "SELECT {key}, sequence, {value} FROM {table} WHERE {key} IN ({})",
+            list(chunk.len())
+        );
+        for row in query(db, &sql, chunk.to_vec()).await? {
+            let latest = Latest {
+                sequence: row.try_get("", "sequence")?,
+                value: row.try_get("", value)?,
+            };
+            found.insert(row.try_get("", key)?, latest);
+        }
+    }
+    Ok(found)
 }
 
 /// Adds the rollup changes and saves the projection rows the fold changed.
@@ -429,6 +470,35 @@ async fn save_projections(
         &["sequence", "available", "threshold"],
         stock,
     )
+    .await?;
+    let latest = |keys: &std::collections::BTreeSet<String>,
+                  values: &std::collections::HashMap<String, Latest>| {
+        keys.iter()
+            .map(|key| {
+                let kept = &values[key];
+                vec![
+                    key.clone().into(),
+                    kept.sequence.into(),
+                    kept.value.clone().into(),
+                ]
+            })
+            .collect::<Vec<Vec<Value>>>()
+    };
+    upsert_replaced(
+        db,
+        "product_categories",
+        &["product_id"],
+        &["sequence", "category_id"],
+        latest(&changes.product_categories, &state.product_categories),
+    )
+    .await?;
+    upsert_replaced(
+        db,
+        "category_names",
+        &["category_id"],
+        &["sequence", "name"],
+        latest(&changes.category_names, &state.category_names),
+    )
     .await
 }
 
@@ -520,6 +590,44 @@ pub async fn top_products(
         .map(|row| {
             Ok(ProductSales {
                 product_id: row.try_get("", "product_id")?,
+                units: row.try_get("", "units")?,
+                revenue: row.try_get("", "revenue")?,
+            })
+        })
+        .collect()
+}
+
+/// The `first` categories with the most revenue in `currency` over `range`, each the sum of
+/// the products in it now (then units).
+pub async fn top_categories(
+    db: &impl ConnectionTrait,
+    range: DateRange,
+    currency: Currency,
+    first: usize,
+) -> Result<Vec<CategorySales>, DbErr> {
+    let rows = query(
+        db,
+        "SELECT pc.category_id AS category_id, cn.name AS name, \
+         CAST(SUM(p.units) AS BIGINT) AS units, CAST(SUM(p.revenue) AS BIGINT) AS revenue \
+         FROM product_sales_daily p \
+         JOIN product_categories pc ON pc.product_id = p.product_id \
+         LEFT JOIN category_names cn ON cn.category_id = pc.category_id \
+         WHERE p.currency = ? AND p.day BETWEEN ? AND ? AND pc.category_id IS NOT NULL \
+         GROUP BY pc.category_id, cn.name HAVING SUM(p.units) > 0 \
+         ORDER BY revenue DESC, units DESC, category_id LIMIT ?",
+        vec![
+            currency.code().into(),
+            day(range.from),
+            day(range.to),
+            limit_value(first),
+        ],
+    )
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CategorySales {
+                category_id: row.try_get("", "category_id")?,
+                name: row.try_get("", "name")?,
                 units: row.try_get("", "units")?,
                 revenue: row.try_get("", "revenue")?,
             })

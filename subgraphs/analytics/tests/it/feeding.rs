@@ -7,8 +7,8 @@ use commerce_testkit::{Backend, on_both_backends};
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, day, placed, product_id, refunded, status_changed, stock_changed, stock_low,
-    variant_id,
+    TestApp, category_id, category_named, day, placed, product_id, product_moved, refunded,
+    status_changed, stock_changed, stock_low, variant_id,
 };
 
 on_both_backends!(
@@ -36,6 +36,12 @@ const TOP: &str = "query($from: Date!, $to: Date!, $currency: String!) {
     }
 }";
 
+const TOP_CATEGORIES: &str = "query($from: Date!, $to: Date!, $currency: String!) {
+    topCategories(from: $from, to: $to, currency: $currency) {
+        categoryId name unitsSold revenue { amount }
+    }
+}";
+
 const CUSTOMERS: &str = "query($from: Date!, $to: Date!) {
     customerCounts(from: $from, to: $to) { newCustomers returningCustomers }
 }";
@@ -57,7 +63,9 @@ fn with_currency(mut variables: Value, currency: &str) -> Value {
 }
 
 /// Three days of a small shop: customers 1 and 2 and a guest, EUR and USD, one cancelled
-/// order, two refunds; variant 1 fell low, 2 fell low and was restocked, 3 is out.
+/// order, two refunds; variant 1 fell low, 2 fell low and was restocked, 3 is out. Products 1
+/// and 3 are shirts (category 1, renamed), product 2 moved from shirts to shoes (category 2);
+/// category 3 was deleted.
 fn known_set() -> Vec<Envelope> {
     let at = |days, hour| day(days) + chrono::Duration::hours(hour);
     vec![
@@ -84,6 +92,16 @@ fn known_set() -> Vec<Envelope> {
         stock_changed(2, 3, 8),
         stock_changed(3, 1, 0),
         stock_low(3, 2, 0),
+        category_named(1, 1, Some("Shirt")),
+        category_named(1, 2, Some("Shirts")),
+        category_named(2, 1, Some("Shoes")),
+        category_named(3, 1, Some("Hats")),
+        category_named(3, 2, None),
+        product_moved(1, 1, Some(1)),
+        product_moved(2, 1, Some(1)),
+        product_moved(2, 2, Some(2)),
+        product_moved(3, 1, Some(3)),
+        product_moved(3, 2, Some(1)),
     ]
 }
 
@@ -153,6 +171,18 @@ async fn a_known_set_adds_up_whatever_the_arrival_order(backend: Backend) {
             { "product": { "id": product_id(1) }, "unitsSold": 3, "revenue": { "amount": "30.00", "currency": "EUR" } },
         ]),
         "the cancelled order's product has no sales left"
+    );
+
+    let categories = app
+        .staff_data(TOP_CATEGORIES, with_currency(range(0, 2), "EUR"))
+        .await;
+    assert_eq!(
+        categories["topCategories"],
+        json!([
+            { "categoryId": category_id(2), "name": "Shoes", "unitsSold": 4, "revenue": { "amount": "62.00" } },
+            { "categoryId": category_id(1), "name": "Shirts", "unitsSold": 3, "revenue": { "amount": "30.00" } },
+        ]),
+        "each product counts in its category now, under the category's latest name"
     );
 
     let customers = app.staff_data(CUSTOMERS, range(0, 2)).await;

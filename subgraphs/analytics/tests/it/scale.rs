@@ -9,7 +9,7 @@ use commerce_kernel::events::Envelope;
 use commerce_testkit::{Backend, on_both_backends};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, day, placed, status_changed};
+use crate::support::{TestApp, category_named, day, placed, product_moved, status_changed};
 
 on_both_backends!(a_years_orders_cost_the_queries_nothing_more);
 
@@ -17,10 +17,11 @@ const ORDERS_PER_DAY: i64 = 100;
 const DAYS: i64 = 365;
 
 /// The dashboard's reads over the whole year.
-const QUERIES: [&str; 5] = [
+const QUERIES: [&str; 6] = [
     "query($from: Date!, $to: Date!) { salesSummary(from: $from, to: $to) { currency orderCount revenue { amount } averageOrderValue { amount } } }",
     "query($from: Date!, $to: Date!) { salesByDay(from: $from, to: $to, currency: \"EUR\") { day orderCount revenue { amount } } }",
     "query($from: Date!, $to: Date!) { topProducts(from: $from, to: $to, currency: \"EUR\", first: 10) { product { id } unitsSold revenue { amount } } }",
+    "query($from: Date!, $to: Date!) { topCategories(from: $from, to: $to, currency: \"EUR\", first: 10) { categoryId name unitsSold revenue { amount } } }",
     "query($from: Date!, $to: Date!) { customerCounts(from: $from, to: $to) { newCustomers returningCustomers } }",
     "query($from: Date!, $to: Date!) { refunds(from: $from, to: $to) { currency refundCount } }",
 ];
@@ -72,7 +73,11 @@ async fn a_years_orders_cost_the_queries_nothing_more(backend: Backend) {
     let app = TestApp::new(backend).await;
     let orders: Vec<i64> = (0..DAYS * ORDERS_PER_DAY).collect();
     let (few, rest) = orders.split_at(10);
-    let few: Vec<Envelope> = few.iter().flat_map(|&n| order(n)).collect();
+    // 20 products in 4 categories.
+    let catalog = (1..=4)
+        .map(|c| category_named(c, 1, Some("Category")))
+        .chain((0..20).map(|p| product_moved(p, 1, Some(1 + p % 4))));
+    let few: Vec<Envelope> = catalog.chain(few.iter().flat_map(|&n| order(n))).collect();
     app.service
         .apply_batch(&few)
         .await
@@ -130,7 +135,7 @@ async fn a_years_orders_cost_the_queries_nothing_more(backend: Backend) {
         "{backend:?}: rebuilt from {replayed} events in {:?}",
         started.elapsed()
     );
-    assert_eq!(replayed, (placed + cancelled) as u64);
+    assert_eq!(replayed, (placed + cancelled + 24) as u64);
     assert!(
         app.rollups().await == before,
         "the rebuild changed the rollups"

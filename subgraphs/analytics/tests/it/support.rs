@@ -60,6 +60,8 @@ impl TestApp {
             ("analytics_customers", "customer_key"),
             ("customer_order_days", "customer_key, day"),
             ("variant_stock", "variant_id"),
+            ("product_categories", "product_id"),
+            ("category_names", "category_id"),
         ] {
             let sql = format!("SELECT * FROM {table} ORDER BY {order}");
             let found = db
@@ -222,5 +224,41 @@ pub fn stock_low(variant: i64, sequence: i64, available: i64) -> Envelope {
         sequence,
         day(0),
         json!({ "variantId": variant_id(variant), "available": available, "threshold": 5 }),
+    )
+}
+
+pub fn category_id(n: i64) -> String {
+    commerce_kernel::GlobalId::encode("Category", n)
+}
+
+/// `catalog.product_changed` stating the product's category (`None`: none).
+pub fn product_moved(product: i64, sequence: i64, category: Option<i64>) -> Envelope {
+    envelope(
+        "catalog.product_changed",
+        &product_id(product),
+        sequence,
+        day(0),
+        json!({
+            "productId": product_id(product),
+            "change": if sequence == 1 { "CREATED" } else { "UPDATED" },
+            "slugs": [format!("p{product}")],
+            "categoryId": category.map(category_id),
+        }),
+    )
+}
+
+/// `catalog.category_changed`: created or renamed to `name`, or deleted (`None`).
+pub fn category_named(category: i64, sequence: i64, name: Option<&str>) -> Envelope {
+    let change = match (name, sequence) {
+        (None, _) => "DELETED",
+        (Some(_), 1) => "CREATED",
+        (Some(_), _) => "UPDATED",
+    };
+    envelope(
+        "catalog.category_changed",
+        &category_id(category),
+        sequence,
+        day(0),
+        json!({ "categoryId": category_id(category), "change": change, "name": name }),
     )
 }
