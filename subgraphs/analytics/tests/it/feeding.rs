@@ -66,7 +66,7 @@ fn with_currency(mut variables: Value, currency: &str) -> Value {
 /// order, two refunds; variant 1 fell low, 2 fell low and was restocked, 3 is out. Products 1
 /// and 3 are shirts (category 1, renamed), product 2 moved from shirts to shoes (category 2);
 /// category 3 was deleted.
-fn known_set() -> Vec<Envelope> {
+pub fn known_set() -> Vec<Envelope> {
     let at = |days, hour| day(days) + chrono::Duration::hours(hour);
     vec![
         placed(

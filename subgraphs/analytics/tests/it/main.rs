@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod access;
+mod consumers;
 mod feeding;
 mod scale;
 mod sdl;
