@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::{DomainError, ErrorCode};
 
 /// Where each subgraph listens when nothing else is configured.
-pub const DEFAULT_PORTS: [(&str, u16); 9] = [
+pub const DEFAULT_PORTS: [(&str, u16); 10] = [
     ("catalog", 4001),
     ("inventory", 4002),
     ("reviews", 4003),
@@ -29,6 +29,7 @@ pub const DEFAULT_PORTS: [(&str, u16); 9] = [
     ("orders", 4007),
     ("payments", 4008),
     ("webhooks", 4009),
+    ("analytics", 4010),
 ];
 
 /// A token is reused for this long (it is valid for a minute), so a burst of calls signs once.

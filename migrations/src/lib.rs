@@ -4,6 +4,7 @@
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::DatabaseConnection;
 
+pub mod analytics;
 pub mod catalog;
 pub mod checkout;
 pub mod cli;
@@ -29,6 +30,7 @@ pub const DOMAINS: &[&str] = &[
     "orders",
     "payments",
     "webhooks",
+    "analytics",
 ];
 
 /// Which way to move a domain's schema.
@@ -56,6 +58,7 @@ pub async fn apply(db: &DatabaseConnection, domain: &str, action: Action) -> any
         "orders" => run::<orders::Migrator>(db, action).await,
         "payments" => run::<payments::Migrator>(db, action).await,
         "webhooks" => run::<webhooks::Migrator>(db, action).await,
+        "analytics" => run::<analytics::Migrator>(db, action).await,
         other => anyhow::bail!("unknown domain {other:?}; known: {}", DOMAINS.join(", ")),
     }
 }

@@ -148,6 +148,7 @@ pub struct Subgraphs {
     pub orders: commerce_orders::AppState,
     pub payments: commerce_payments::AppState,
     pub webhooks: commerce_webhooks::AppState,
+    pub analytics: commerce_analytics::AppState,
     /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
     pub redis_url: Option<String>,
     /// Checks the bearer tokens every subgraph receives (one configuration, one verifier).
@@ -190,6 +191,9 @@ impl Subgraphs {
             webhooks: commerce_webhooks::state(config)
                 .await
                 .context("starting webhooks")?,
+            analytics: commerce_analytics::state(config)
+                .await
+                .context("starting analytics")?,
         })
     }
 
@@ -214,7 +218,7 @@ impl Subgraphs {
 }
 
 /// The subgraphs the stack serves, in port order after the router's (4001, 4002, ...).
-pub const SUBGRAPHS: [&str; 9] = [
+pub const SUBGRAPHS: [&str; 10] = [
     "catalog",
     "inventory",
     "reviews",
@@ -224,6 +228,7 @@ pub const SUBGRAPHS: [&str; 9] = [
     "orders",
     "payments",
     "webhooks",
+    "analytics",
 ];
 
 /// The router's and every subgraph's listener, bound before any subgraph is built so that each
@@ -317,6 +322,10 @@ pub async fn start(
             "webhooks",
             commerce_webhooks::router(subgraphs.webhooks, auth.clone()),
         ),
+        (
+            "analytics",
+            commerce_analytics::router(subgraphs.analytics.clone(), auth.clone()),
+        ),
     ]);
     // Checkouts a previous run (or a dead instance) left unfinished are finished or
     // compensated once every subgraph listens (the listeners are bound, so early calls wait
@@ -357,12 +366,13 @@ pub async fn start(
     })
 }
 
-/// Each domain's event relay, the catalog's cache consumer and the webhooks' fan-in and
-/// delivery worker (consumers before the relays, so that they have joined the in-process bus
-/// when the first events go out); all stop with `shutdown`.
+/// Each domain's event relay, and the consumers (the catalog's cache, analytics' feeds, the
+/// webhooks' fan-in, with the webhooks' delivery worker; before the relays, so that they have
+/// joined the in-process bus when the first events go out); all stop with `shutdown`.
 async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = &subgraphs.config;
     let transport = Transport::from_config(config).await?;
+    commerce_analytics::spawn_events(&subgraphs.analytics, &transport, shutdown.clone());
     commerce_webhooks::spawn_events(&subgraphs.webhooks, &transport, shutdown.clone())
         .context("starting webhooks events")?;
     commerce_catalog::spawn_events(&subgraphs.catalog, config, &transport, shutdown.clone())

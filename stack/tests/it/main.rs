@@ -1,6 +1,7 @@
 //! Whole-graph tests: the real subgraphs behind the real router, on SQLite and PostgreSQL;
 //! and the binary started from its documented environment.
 
+mod analytics;
 mod cart_cost;
 mod checkout_saga;
 mod environment;

@@ -17,6 +17,23 @@ pub struct ProductChanged {
     /// The variant, for the variant changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<String>,
+    /// The product's category after the change (`null`: none), for the changes that set it
+    /// (create, update, import, its category deleted); absent otherwise.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub category_id: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null`, is `Some`; an absent one stays `None` (default).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +56,15 @@ impl ProductChanged {
             change,
             slugs,
             variant_id: None,
+            category_id: None,
+        }
+    }
+
+    /// States the product's category after the change.
+    pub fn with_category(self, category_id: Option<i64>) -> Self {
+        Self {
+            category_id: Some(category_id.map(|id| GlobalId::encode("Category", id))),
+            ..self
         }
     }
 
@@ -69,6 +95,9 @@ impl Event for ProductChanged {
 pub struct CategoryChanged {
     pub category_id: String,
     pub change: EntityChange,
+    /// The category's name after the change, for `CREATED` and `UPDATED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl CategoryChanged {
@@ -76,6 +105,14 @@ impl CategoryChanged {
         Self {
             category_id: GlobalId::encode("Category", category_id),
             change,
+            name: None,
+        }
+    }
+
+    pub fn named(self, name: &str) -> Self {
+        Self {
+            name: Some(name.to_owned()),
+            ..self
         }
     }
 }
@@ -153,5 +190,22 @@ mod tests {
             variant.variant_id,
             Some(GlobalId::encode("ProductVariant", 3))
         );
+    }
+
+    #[test]
+    fn a_stated_category_is_sent_even_when_there_is_none() {
+        let moved = ProductChanged::new(7, ProductChange::Updated, &["s"]).with_category(Some(2));
+        let json = serde_json::to_value(&moved).expect("serializes");
+        assert_eq!(json["categoryId"], GlobalId::encode("Category", 2));
+        let cleared = ProductChanged::new(7, ProductChange::Updated, &["s"]).with_category(None);
+        let json = serde_json::to_value(&cleared).expect("serializes");
+        assert_eq!(json["categoryId"], serde_json::Value::Null);
+        let back: ProductChanged = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back.category_id, Some(None));
+        let unstated = serde_json::to_value(ProductChanged::new(7, ProductChange::Updated, &[]))
+            .expect("serializes");
+        assert!(unstated.get("categoryId").is_none(), "{unstated}");
+        let back: ProductChanged = serde_json::from_value(unstated).expect("deserializes");
+        assert_eq!(back.category_id, None);
     }
 }

@@ -323,9 +323,9 @@ impl CatalogService {
                 Err(message) => Err(RowFailure::Rejected(message)),
             };
             match outcome {
-                Ok((id, slug)) => {
+                Ok((id, slug, category_id)) => {
                     report.created_ids.push(id);
-                    slugs.push(slug);
+                    slugs.push((slug, category_id));
                 }
                 Err(RowFailure::Rejected(message)) => {
                     report.errors.push(ImportRowError { line, message })
@@ -337,7 +337,11 @@ impl CatalogService {
             .created_ids
             .iter()
             .zip(&slugs)
-            .map(|(&id, slug)| ProductChanged::new(id, ProductChange::Created, &[slug]).into())
+            .map(|(&id, (slug, category_id))| {
+                ProductChanged::new(id, ProductChange::Created, &[slug.as_str()])
+                    .with_category(*category_id)
+                    .into()
+            })
             .collect();
         self.commit(txn, created).await?;
         Ok(report)
@@ -348,7 +352,7 @@ impl CatalogService {
         txn: &sea_orm::DatabaseTransaction,
         row: ImportRow,
         refs: &mut References,
-    ) -> Result<(i64, String), RowFailure> {
+    ) -> Result<(i64, String, Option<i64>), RowFailure> {
         let new = row
             .into_new_product(self, refs)
             .await
@@ -360,7 +364,7 @@ impl CatalogService {
                     .commit()
                     .await
                     .map_err(|e| RowFailure::Fatal(e.into()))?;
-                Ok((id, new.slug.as_str().to_owned()))
+                Ok((id, new.slug.as_str().to_owned(), new.category_id))
             }
             Err(error) => {
                 savepoint

@@ -35,7 +35,8 @@ impl CatalogService {
         new.check()?;
         let txn = self.db.begin().await?;
         let id = insert_checked(&txn, new).await?;
-        let created = ProductChanged::new(id, ProductChange::Created, &[new.slug.as_str()]);
+        let created = ProductChanged::new(id, ProductChange::Created, &[new.slug.as_str()])
+            .with_category(new.category_id);
         self.commit(txn, vec![created.into()]).await?;
         self.require_product(id).await
     }
@@ -63,7 +64,9 @@ impl CatalogService {
             .as_ref()
             .map_or(current.slug.as_str(), Slug::as_str);
         let slugs = [current.slug.as_str(), new_slug];
-        let updated = ProductChanged::new(id, ProductChange::Updated, &slugs);
+        let category_id = patch.category_id.unwrap_or(current.category_id);
+        let updated =
+            ProductChanged::new(id, ProductChange::Updated, &slugs).with_category(category_id);
         self.commit(txn, vec![updated.into()]).await?;
         self.require_product(id).await
     }
@@ -132,7 +135,7 @@ impl CatalogService {
             None => None,
         };
         let id = store::insert_category(&txn, new, parent.as_ref().map(|p| &p.path)).await?;
-        let created = CategoryChanged::new(id, EntityChange::Created);
+        let created = CategoryChanged::new(id, EntityChange::Created).named(new.name.as_str());
         self.commit(txn, vec![created.into()]).await?;
         self.require_category(id).await
     }
@@ -159,7 +162,11 @@ impl CatalogService {
             }
             store::move_category(&txn, &category, parent.as_ref()).await?;
         }
-        let updated = CategoryChanged::new(id, EntityChange::Updated);
+        let name = change
+            .name
+            .as_ref()
+            .map_or(category.name.as_str(), Text::as_str);
+        let updated = CategoryChanged::new(id, EntityChange::Updated).named(name);
         self.commit(txn, vec![updated.into()]).await?;
         self.require_category(id).await
     }
@@ -174,11 +181,11 @@ impl CatalogService {
         store::delete_category(&txn, id).await?;
         // Its products lose their category.
         let mut changes = vec![CategoryChanged::new(id, EntityChange::Deleted).into()];
-        changes.extend(
-            products
-                .iter()
-                .map(|&product| ProductChanged::new(product, ProductChange::Updated, &[]).into()),
-        );
+        changes.extend(products.iter().map(|&product| {
+            ProductChanged::new(product, ProductChange::Updated, &[])
+                .with_category(None)
+                .into()
+        }));
         self.commit(txn, changes).await
     }
 

@@ -21,6 +21,8 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "shipping:write",
     "staff:manage",
     "webhooks:manage",
+    "analytics:read",
+    "analytics:write",
 ];
 
 fn is_code_char(c: char) -> bool {

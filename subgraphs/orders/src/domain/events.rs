@@ -13,6 +13,9 @@ pub struct OrderPlaced {
     pub number: i64,
     pub checkout_id: String,
     pub customer_id: Option<String>,
+    /// The address the order was placed with (a guest's only identity, for analytics'
+    /// new and returning customers).
+    pub email: String,
     pub currency: String,
     /// Decimal, in the currency (`"42.50"`).
     pub total: String,
@@ -25,6 +28,8 @@ pub struct PlacedLine {
     pub variant_id: String,
     pub product_id: String,
     pub quantity: i64,
+    /// The line's total after discounts, with tax, decimal in the order's currency.
+    pub total: String,
 }
 
 impl Event for OrderPlaced {
@@ -72,6 +77,7 @@ impl OrderPlaced {
             number: order.number,
             checkout_id: order.checkout_id.clone(),
             customer_id: order.customer_id.clone(),
+            email: order.email.clone(),
             currency: order.currency.code().to_owned(),
             total: order.totals.total.to_decimal_string(),
             lines: lines
@@ -80,6 +86,7 @@ impl OrderPlaced {
                     variant_id: line.variant_id.clone(),
                     product_id: line.product_id.clone(),
                     quantity: line.quantity,
+                    total: line.total.to_decimal_string(),
                 })
                 .collect(),
         }

@@ -44,7 +44,9 @@ async fn placing_and_changing_status_publish_events_in_order(backend: Backend) {
     assert_eq!(placed.2["customerId"], json!(customer_id(1)));
     assert_eq!(placed.2["currency"], "EUR");
     assert_eq!(placed.2["total"], order.totals.total.to_decimal_string());
+    assert_eq!(placed.2["email"], order.email);
     assert_eq!(placed.2["lines"][0]["quantity"], 2);
+    assert!(placed.2["lines"][0]["total"].is_string(), "{}", placed.2);
     assert_eq!(
         &events[1..],
         [status(2, "PLACED", "PAID"), status(3, "PAID", "FULFILLED")]

@@ -1,0 +1,21 @@
+//! Migrations of the analytics domain.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261206_000001_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_analytics").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(crate::events::Migration),
+            Box::new(m20261206_000001_create_tables::Migration),
+        ]
+    }
+}
