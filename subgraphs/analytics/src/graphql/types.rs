@@ -193,6 +193,8 @@ pub struct CustomerCounts {
     pub new_customers: i64,
     /// Customers ordering again (after an earlier day), counted once per day they ordered.
     pub returning_customers: i64,
+    /// Accounts created in the range (whether or not they ordered).
+    pub registered_customers: i64,
 }
 
 impl From<reports::CustomerCounts> for CustomerCounts {
@@ -200,6 +202,7 @@ impl From<reports::CustomerCounts> for CustomerCounts {
         Self {
             new_customers: counts.new_customers,
             returning_customers: counts.returning_customers,
+            registered_customers: counts.registered,
         }
     }
 }
