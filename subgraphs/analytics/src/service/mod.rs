@@ -44,9 +44,9 @@ impl AnalyticsService {
         if Fact::decode(event)?.is_none() {
             return Ok(());
         }
-        let event = event.clone();
-        apply_once(&self.db, consumer, &event.clone(), |txn| {
-            Box::pin(async move { apply_events(txn, std::slice::from_ref(&event)).await })
+        let owned = event.clone();
+        apply_once(&self.db, consumer, event, |txn| {
+            Box::pin(async move { apply_events(txn, std::slice::from_ref(&owned)).await })
         })
         .await?;
         Ok(())
