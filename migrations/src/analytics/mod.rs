@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261206_000001_create_tables;
+mod m20261206_000002_registrations;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(crate::events::Migration),
             Box::new(m20261206_000001_create_tables::Migration),
+            Box::new(m20261206_000002_registrations::Migration),
         ]
     }
 }

@@ -1,10 +1,12 @@
 //! The analytics subgraph: the staff dashboard's numbers (sales per day and currency, order
-//! count and average order value, top products and categories, new and returning customers, refunds, low
-//! stock), kept as daily rollups fed by other domains' events, never by reading their tables.
+//! count and average order value, top products and categories, new, returning and registered
+//! customers, refunds, low stock), kept as daily rollups fed by other domains' events, never by
+//! reading their tables.
 //!
-//! Consumers of the `orders`, `catalog`, `payments` and `inventory` streams apply each event once, in
-//! one transaction with its log row and its rollup changes; `rebuildAnalytics` replays that
-//! log (the outboxes keep published events for a day only) into fresh rollups.
+//! Consumers of the `orders`, `catalog`, `payments`, `inventory` and `customers` streams apply
+//! each event once, in one transaction with its log row and its rollup changes;
+//! `rebuildAnalytics` replays that log (the outboxes keep published events for a day only) into
+//! fresh rollups.
 //!
 //! Federation: owns no entity; its rankings reference the catalog's `Product` and
 //! `ProductVariant` by id, so the router fetches names from the catalog.

@@ -81,6 +81,15 @@ pub struct StockLow {
 
 read_only_event!(StockLow, "inventory.stock_low");
 
+/// An account was created.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerRegistered {
+    pub customer_id: String,
+}
+
+read_only_event!(CustomerRegistered, "customers.customer_registered");
+
 /// A product changed; `categoryId` is there when the change states the product's category.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

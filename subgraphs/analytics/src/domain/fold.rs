@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 
 use super::Day;
 use super::events::{
-    CategoryChanged, OrderPlaced, OrderStatusChanged, PaymentRefunded, ProductChanged,
-    StockChanged, StockLow,
+    CategoryChanged, CustomerRegistered, OrderPlaced, OrderStatusChanged, PaymentRefunded,
+    ProductChanged, StockChanged, StockLow,
 };
 
 /// What an event means to the rollups.
@@ -42,6 +42,10 @@ pub enum Fact {
         sequence: i64,
         available: i64,
         threshold: Option<i64>,
+    },
+    /// An account was created that day.
+    Registered {
+        day: Day,
     },
     /// The product's category now (`None`: it has none).
     ProductCategory {
@@ -105,6 +109,12 @@ impl Fact {
                 sequence: event.sequence,
                 available: changed.available,
                 threshold: None,
+            }));
+        }
+        if let Some(registered) = event.decode::<CustomerRegistered>() {
+            registered?;
+            return Ok(Some(Self::Registered {
+                day: Day::of(event.time),
             }));
         }
         if let Some(changed) = event.decode::<ProductChanged>() {
@@ -250,7 +260,7 @@ impl Keys {
                 Fact::Cancelled { order_id } => {
                     keys.orders.insert(order_id.clone());
                 }
-                Fact::Refunded { .. } => {}
+                Fact::Refunded { .. } | Fact::Registered { .. } => {}
                 Fact::Stock { variant_id, .. } => {
                     keys.variants.insert(variant_id.clone());
                 }
@@ -291,6 +301,7 @@ pub struct RefundDelta {
 pub struct CustomerDelta {
     pub new_customers: i64,
     pub returning_customers: i64,
+    pub registered: i64,
 }
 
 /// What a fold changed: amounts to add to the daily rollups, and the projection rows (in
@@ -334,6 +345,7 @@ pub fn fold(state: &mut State, facts: Vec<Fact>) -> Changes {
                 available,
                 threshold,
             } => fold.stock(variant_id, sequence, available, threshold),
+            Fact::Registered { day } => fold.customer_delta(day).registered += 1,
             Fact::ProductCategory {
                 product_id,
                 sequence,
@@ -610,6 +622,7 @@ mod tests {
         let delta = |new, returning| CustomerDelta {
             new_customers: new,
             returning_customers: returning,
+            registered: 0,
         };
         assert_eq!(
             expected,

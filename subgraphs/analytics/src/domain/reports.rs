@@ -58,6 +58,7 @@ pub struct CategorySales {
 pub struct CustomerCounts {
     pub new_customers: i64,
     pub returning_customers: i64,
+    pub registered: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

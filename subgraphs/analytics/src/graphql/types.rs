@@ -4,7 +4,6 @@
 use async_graphql::{
     ID, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
 };
-use chrono::NaiveDate;
 use commerce_kernel::Currency;
 
 use crate::domain::reports::{self, SalesTotals};
@@ -12,34 +11,34 @@ use crate::domain::{AnalyticsError, Day};
 
 /// A calendar day, `YYYY-MM-DD`; analytics' days are UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Date(pub NaiveDate);
+pub struct Date(pub Day);
 
 /// A calendar day, `YYYY-MM-DD`; analytics' days are UTC.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            Value::String(text) => Day::parse(text)
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("{text:?} is not a YYYY-MM-DD date"))),
+                .map_err(|error| InputValueError::custom(error.to_string())),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        Value::String(self.0.date().to_string())
     }
 }
 
 impl Date {
     pub fn day(self) -> Day {
-        Day::from_date(self.0)
+        self.0
     }
 }
 
 impl From<Day> for Date {
     fn from(day: Day) -> Self {
-        Self(day.date())
+        Self(day)
     }
 }
 
@@ -193,6 +192,8 @@ pub struct CustomerCounts {
     pub new_customers: i64,
     /// Customers ordering again (after an earlier day), counted once per day they ordered.
     pub returning_customers: i64,
+    /// Accounts created in the range (whether or not they ordered).
+    pub registered_customers: i64,
 }
 
 impl From<reports::CustomerCounts> for CustomerCounts {
@@ -200,6 +201,7 @@ impl From<reports::CustomerCounts> for CustomerCounts {
         Self {
             new_customers: counts.new_customers,
             returning_customers: counts.returning_customers,
+            registered_customers: counts.registered,
         }
     }
 }

@@ -7,11 +7,12 @@ use commerce_kernel::events::{Consumer, Envelope, FanOut, Subscription};
 use super::AnalyticsService;
 
 /// (consumer group, domain stream) of every feed.
-pub const FEEDS: [(&str, &str); 4] = [
+pub const FEEDS: [(&str, &str); 5] = [
     ("analytics-orders", "orders"),
     ("analytics-catalog", "catalog"),
     ("analytics-payments", "payments"),
     ("analytics-inventory", "inventory"),
+    ("analytics-customers", "customers"),
 ];
 
 /// One domain's stream into the rollups. Shared: each event goes to one analytics instance.

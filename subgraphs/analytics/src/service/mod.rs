@@ -12,12 +12,12 @@ use tracing::instrument;
 pub use consumers::{EventFeed, FEEDS};
 pub use error::AnalyticsError;
 
+use crate::domain::DateRange;
 use crate::domain::fold::{self, Fact, Keys};
 use crate::domain::reports::{
     CategorySales, CurrencySales, CustomerCounts, DaySales, LowStock, ProductSales, Refunds,
     SalesTotals,
 };
-use crate::domain::{DateRange, Day};
 use crate::store;
 
 /// Events read from the log per step of a rebuild.
@@ -44,9 +44,9 @@ impl AnalyticsService {
         if Fact::decode(event)?.is_none() {
             return Ok(());
         }
-        let event = event.clone();
-        apply_once(&self.db, consumer, &event.clone(), |txn| {
-            Box::pin(async move { apply_events(txn, std::slice::from_ref(&event)).await })
+        let owned = event.clone();
+        apply_once(&self.db, consumer, event, |txn| {
+            Box::pin(async move { apply_events(txn, std::slice::from_ref(&owned)).await })
         })
         .await?;
         Ok(())
@@ -174,9 +174,4 @@ async fn fold_and_save(
     let changes = fold::fold(&mut state, facts);
     store::save(txn, &state, &changes).await?;
     Ok(())
-}
-
-/// Today (UTC), for defaults and tests.
-pub fn today() -> Day {
-    Day::of(chrono::Utc::now())
 }

@@ -375,6 +375,7 @@ async fn save_rollups(db: &impl ConnectionTrait, changes: &Changes) -> Result<()
                 day(*d),
                 c.new_customers.into(),
                 c.returning_customers.into(),
+                c.registered.into(),
             ]
         })
         .collect();
@@ -382,7 +383,7 @@ async fn save_rollups(db: &impl ConnectionTrait, changes: &Changes) -> Result<()
         db,
         "customer_daily",
         &["day"],
-        &["new_customers", "returning_customers"],
+        &["new_customers", "returning_customers", "registered"],
         customers,
     )
     .await
@@ -642,7 +643,8 @@ pub async fn customer_counts(
     let rows = query(
         db,
         "SELECT CAST(COALESCE(SUM(new_customers), 0) AS BIGINT) AS new_customers, \
-         CAST(COALESCE(SUM(returning_customers), 0) AS BIGINT) AS returning_customers \
+         CAST(COALESCE(SUM(returning_customers), 0) AS BIGINT) AS returning_customers, \
+         CAST(COALESCE(SUM(registered), 0) AS BIGINT) AS registered \
          FROM customer_daily WHERE day BETWEEN ? AND ?",
         vec![day(range.from), day(range.to)],
     )
@@ -651,6 +653,7 @@ pub async fn customer_counts(
         Some(row) => Ok(CustomerCounts {
             new_customers: row.try_get("", "new_customers")?,
             returning_customers: row.try_get("", "returning_customers")?,
+            registered: row.try_get("", "registered")?,
         }),
         None => Ok(CustomerCounts::default()),
     }

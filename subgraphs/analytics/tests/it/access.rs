@@ -73,4 +73,13 @@ async fn ranges_longer_than_three_years_are_refused(backend: Backend) {
         "{ salesByDay(from: \"2026-01-01\", to: \"2026-01-02\", currency: \"EURO\") { day } }";
     let unknown = run(&app, analyst(), query, json!({})).await;
     assert_eq!(error_code(&unknown), "BAD_USER_INPUT", "{unknown}");
+    let query =
+        "{ salesByDay(from: \"2026-02-30\", to: \"2026-03-02\", currency: \"EUR\") { day } }";
+    let not_a_date = run(&app, analyst(), query, json!({})).await;
+    assert!(
+        not_a_date["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is not a date")),
+        "{not_a_date}"
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support::{
     TestApp, category_id, category_named, day, placed, product_id, product_moved, refunded,
-    status_changed, stock_changed, stock_low, variant_id,
+    registered, status_changed, stock_changed, stock_low, variant_id,
 };
 
 on_both_backends!(
@@ -43,7 +43,7 @@ const TOP_CATEGORIES: &str = "query($from: Date!, $to: Date!, $currency: String!
 }";
 
 const CUSTOMERS: &str = "query($from: Date!, $to: Date!) {
-    customerCounts(from: $from, to: $to) { newCustomers returningCustomers }
+    customerCounts(from: $from, to: $to) { newCustomers returningCustomers registeredCustomers }
 }";
 
 const REFUNDS: &str = "query($from: Date!, $to: Date!) {
@@ -102,6 +102,9 @@ pub fn known_set() -> Vec<Envelope> {
         product_moved(2, 2, Some(2)),
         product_moved(3, 1, Some(3)),
         product_moved(3, 2, Some(1)),
+        registered(1, at(0, 0)),
+        registered(2, at(1, 0)),
+        registered(3, at(1, 5)),
     ]
 }
 
@@ -188,13 +191,13 @@ async fn a_known_set_adds_up_whatever_the_arrival_order(backend: Backend) {
     let customers = app.staff_data(CUSTOMERS, range(0, 2)).await;
     assert_eq!(
         customers["customerCounts"],
-        json!({ "newCustomers": 3, "returningCustomers": 2 }),
+        json!({ "newCustomers": 3, "returningCustomers": 2, "registeredCustomers": 3 }),
         "customer 1, the guest and customer 2 are new; 1 and 2 came back a day later"
     );
     let second_day = app.staff_data(CUSTOMERS, range(1, 1)).await;
     assert_eq!(
         second_day["customerCounts"],
-        json!({ "newCustomers": 1, "returningCustomers": 1 })
+        json!({ "newCustomers": 1, "returningCustomers": 1, "registeredCustomers": 2 })
     );
 
     let refunds = app.staff_data(REFUNDS, range(0, 2)).await;

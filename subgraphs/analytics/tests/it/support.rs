@@ -262,3 +262,15 @@ pub fn category_named(category: i64, sequence: i64, name: Option<&str>) -> Envel
         json!({ "categoryId": category_id(category), "change": change, "name": name }),
     )
 }
+
+/// `customers.customer_registered` at `time`.
+pub fn registered(customer: i64, time: DateTime<Utc>) -> Envelope {
+    let id = commerce_kernel::GlobalId::encode("Customer", customer);
+    envelope(
+        "customers.customer_registered",
+        &id,
+        1,
+        time,
+        json!({ "customerId": id, "email": format!("c{customer}@example.com"), "registeredAt": time }),
+    )
+}
