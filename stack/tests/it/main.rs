@@ -11,4 +11,5 @@ mod orders_money;
 mod oversell;
 mod payments;
 mod purchase_flow;
+mod subscriptions;
 mod whole_graph;
