@@ -115,7 +115,11 @@ impl Connection {
         &mut self,
         mut headers: HeaderMap,
     ) -> Result<(AuthContext, Vec<(HeaderName, HeaderValue)>), Close> {
-        let timeout = self.state.subscriptions().config().connection_init_timeout();
+        let timeout = self
+            .state
+            .subscriptions()
+            .config()
+            .connection_init_timeout();
         let init = match tokio::time::timeout(timeout, self.receive()).await {
             Err(_) => return Err(Close(4408, "Connection initialisation timeout".into())),
             Ok(None) => return Err(Close(1000, "Normal closure".into())),
@@ -167,11 +171,7 @@ impl Connection {
         }
     }
 
-    async fn serve(
-        &mut self,
-        auth: AuthContext,
-        forward: Vec<(HeaderName, HeaderValue)>,
-    ) -> Close {
+    async fn serve(&mut self, auth: AuthContext, forward: Vec<(HeaderName, HeaderValue)>) -> Close {
         let config = self.state.subscriptions().config().clone();
         let (outbound, mut queued) = mpsc::channel::<Outbound>(config.buffer.max(2));
         let shutdown = self.state.subscriptions().shutdown_token().clone();

@@ -59,7 +59,9 @@ impl RouterState {
             // otherwise carry (and copy) it.
             match self.persisted.resolve(persisted, sent).boxed().await {
                 Ok(query) => request.query = query,
-                Err(error) => return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error])))),
+                Err(error) => {
+                    return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error]))));
+                }
             }
         } else if let Err(error) = self.persisted.admits(&request.query) {
             return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error]))));

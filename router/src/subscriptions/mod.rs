@@ -188,8 +188,7 @@ impl RouterState {
                 headers,
             } = ready;
             let outcome =
-                run_within_deadline(self.clone(), schema, prepared, variables, headers, None)
-                    .await;
+                run_within_deadline(self.clone(), schema, prepared, variables, headers, None).await;
             return Ok(Started::Single(outcome));
         }
         let Some(slot) = self.subscriptions.open() else {

@@ -204,7 +204,12 @@ async fn await_ack(socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> R
             Some(Ok(Message::Close(frame))) => {
                 return Err(frame.map_or_else(
                     || "closed before connection_ack".to_owned(),
-                    |frame| format!("closed before connection_ack ({} {})", frame.code, frame.reason),
+                    |frame| {
+                        format!(
+                            "closed before connection_ack ({} {})",
+                            frame.code, frame.reason
+                        )
+                    },
                 ));
             }
             Some(Ok(_)) => continue,

@@ -115,7 +115,10 @@ async fn connect(addr: SocketAddr, payload: Value) -> Socket {
         json!({"type": "connection_init", "payload": payload}),
     )
     .await;
-    assert_eq!(receive(&mut socket).await, json!({"type": "connection_ack"}));
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({"type": "connection_ack"})
+    );
     socket
 }
 
@@ -221,7 +224,10 @@ async fn a_websocket_client_gets_each_status_change_with_entity_fields_of_anothe
     }
     "#);
     let second = receive(&mut socket).await;
-    assert_eq!(second["payload"]["data"]["orderUpdated"]["status"], "SHIPPED");
+    assert_eq!(
+        second["payload"]["data"]["orderUpdated"]["status"],
+        "SHIPPED"
+    );
 
     // The client completes: the router ends the subgraph's subscription too.
     send(&mut socket, json!({"id": "w1", "type": "complete"})).await;
@@ -360,7 +366,13 @@ async fn subscriptions_go_through_the_routers_limits_and_authorization() {
     let mut socket = connect(setup.addr, json!({"authorization": "Bearer customer-1"})).await;
 
     // @authenticated on the root field: anonymous callers never reach the subgraph.
-    subscribe(&mut socket, "a", "subscription { orderPlaced { id } }", json!({})).await;
+    subscribe(
+        &mut socket,
+        "a",
+        "subscription { orderPlaced { id } }",
+        json!({}),
+    )
+    .await;
     let denied = receive(&mut socket).await;
     assert_eq!(denied["type"], "error", "{denied}");
     assert_eq!(
@@ -370,8 +382,7 @@ async fn subscriptions_go_through_the_routers_limits_and_authorization() {
     subscribe(&mut socket, "d", ORDER_UPDATED, json!({"id": "1"})).await;
     let deep = receive(&mut socket).await;
     assert_eq!(
-        deep["payload"][0]["extensions"]["code"],
-        "MAX_DEPTH_EXCEEDED",
+        deep["payload"][0]["extensions"]["code"], "MAX_DEPTH_EXCEEDED",
         "{deep}"
     );
 
@@ -388,10 +399,7 @@ async fn subscriptions_go_through_the_routers_limits_and_authorization() {
     );
 
     // Plain HTTP still refuses subscriptions.
-    let http = setup
-        .router
-        .post_json(&json!({"query": shallow}))
-        .await;
+    let http = setup.router.post_json(&json!({"query": shallow})).await;
     assert_eq!(
         http.body["errors"][0]["message"],
         "Subscriptions are not supported over this transport: use a WebSocket \

@@ -44,7 +44,8 @@ async fn connect(router: SocketAddr, token: &str) -> Socket {
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("the router accepts the WebSocket");
-    let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
+    let init =
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
     socket
         .send(Message::text(init.to_string()))
         .await
@@ -114,7 +115,11 @@ async fn place_order(graph: &Graph, email: &str) -> (String, String) {
         )
         .await;
     let page = graph
-        .data("storefront/cart", json!({ "cartId": cart_id }), Some(&customer))
+        .data(
+            "storefront/cart",
+            json!({ "cartId": cart_id }),
+            Some(&customer),
+        )
         .await;
     let method = page["cart"]["availableShippingMethods"][0]["method"]["id"].clone();
     let chosen = graph
@@ -127,7 +132,11 @@ async fn place_order(graph: &Graph, email: &str) -> (String, String) {
     let total = chosen["cartSetShippingMethod"]["totals"]["grandTotal"]["amount"].clone();
     let total = if total.is_null() {
         let page = graph
-            .data("storefront/cart", json!({ "cartId": cart_id }), Some(&customer))
+            .data(
+                "storefront/cart",
+                json!({ "cartId": cart_id }),
+                Some(&customer),
+            )
             .await;
         page["cart"]["totals"]["grandTotal"]["amount"].clone()
     } else {
@@ -173,7 +182,10 @@ async fn a_customer_sees_staff_capture_their_order_through_a_subscription(backen
 
     // The order as it is now comes first: the subscription is open at the orders subgraph.
     let first = receive(&mut socket).await;
-    assert_eq!(first["payload"]["data"]["orderUpdated"]["status"], "PLACED", "{first:#}");
+    assert_eq!(
+        first["payload"]["data"]["orderUpdated"]["status"], "PLACED",
+        "{first:#}"
+    );
 
     let staff = graph.staff_sign_in().await;
     let captured = graph
@@ -183,7 +195,10 @@ async fn a_customer_sees_staff_capture_their_order_through_a_subscription(backen
             Some(&staff),
         )
         .await;
-    assert_eq!(captured["orderCapturePayment"]["status"], "PAID", "{captured:#}");
+    assert_eq!(
+        captured["orderCapturePayment"]["status"], "PAID",
+        "{captured:#}"
+    );
 
     let event = receive(&mut socket).await;
     assert_eq!(event["type"], "next", "{event:#}");

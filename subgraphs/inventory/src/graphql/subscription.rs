@@ -39,7 +39,9 @@ impl Subscription {
                         }
                         Ok(_) => {}
                         // Events were dropped: the stock may have changed, read it again.
-                        Err(RecvError::Lagged(_)) => return Some((ProductVariant::new(id), events)),
+                        Err(RecvError::Lagged(_)) => {
+                            return Some((ProductVariant::new(id), events));
+                        }
                         Err(RecvError::Closed) => return None,
                     }
                 }
