@@ -2,19 +2,23 @@
 //! (process alive) and `/ready` (database reachable), and graceful shutdown on SIGTERM/Ctrl-C.
 //!
 //! Each GraphQL request carries its verified [`Viewer`] and its [`ClientAddress`] in the
-//! async-graphql request data (`ctx.data::<Viewer>()`).
+//! async-graphql request data (`ctx.data::<Viewer>()`). Subscriptions are served over
+//! WebSocket (`graphql-transport-ws`, or the older `graphql-ws`) on `GET /graphql`; their
+//! viewer comes from the `connection_init` payload (`{"authorization": "Bearer ..."}`, as the
+//! router sends it), else from the upgrade request's headers.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::{Data, ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{Extensions, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -22,8 +26,9 @@ use tokio::net::TcpListener;
 use crate::auth::Verifier;
 use crate::viewer::Viewer;
 
-/// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql`, `/health`, `/ready`;
-/// bearer tokens are checked with `verifier`, the service's own (from its configuration).
+/// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql` (subscriptions when it
+/// is a WebSocket upgrade), `/health`, `/ready`; bearer tokens are checked with `verifier`,
+/// the service's own (from its configuration).
 pub fn graphql_app<Q, M, S>(
     schema: Schema<Q, M, S>,
     db: DatabaseConnection,
@@ -36,7 +41,10 @@ where
 {
     let state = GraphqlState { schema, verifier };
     Router::new()
-        .route("/graphql", get(graphiql).post(execute::<Q, M, S>))
+        .route(
+            "/graphql",
+            get(graphiql_or_websocket::<Q, M, S>).post(execute::<Q, M, S>),
+        )
         .with_state(state)
         .merge(health_routes(db))
 }
@@ -97,6 +105,62 @@ where
         .data(viewer)
         .data(ClientAddress::from_request(&headers, &extensions));
     state.schema.execute_batch(request).await.into()
+}
+
+/// GraphiQL, or the WebSocket of a subscription client (the router) when the request is an
+/// upgrade naming a GraphQL WebSocket protocol.
+async fn graphiql_or_websocket<Q, M, S>(
+    State(state): State<GraphqlState<Q, M, S>>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let (upgrade, protocol) = match (upgrade, protocol) {
+        (Ok(upgrade), Ok(protocol)) => (upgrade, protocol),
+        (Ok(_), Err(status)) => return status.into_response(),
+        (Err(_), _) => return graphiql().await.into_response(),
+    };
+    let address = ClientAddress::from_request(&headers, &extensions);
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let headers = connection_headers(headers, &payload);
+                    let viewer = state
+                        .verifier
+                        .viewer(&headers)
+                        .await
+                        .map_err(|error| error.extend())?;
+                    let mut data = Data::default();
+                    data.insert(viewer);
+                    data.insert(address);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The upgrade request's headers, overridden by the string entries of the `connection_init`
+/// payload (browsers cannot set headers on a WebSocket, so clients put the token there).
+fn connection_headers(mut headers: HeaderMap, payload: &serde_json::Value) -> HeaderMap {
+    let entries = payload.as_object().into_iter().flatten();
+    for (name, value) in entries {
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        let name = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes());
+        if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(value)) {
+            headers.insert(name, value);
+        }
+    }
+    headers
 }
 
 /// `/health` answers while the process runs; `/ready` only while the database answers, so a

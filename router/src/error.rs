@@ -38,6 +38,14 @@ pub enum ErrorCode {
     MaxDirectivesExceeded,
     MaxArgumentsExceeded,
     ExecutionTimeout,
+    /// The subgraph's side of a subscription closed without completing it.
+    SubgraphSubscriptionClosed,
+    /// The router or the connection holds as many subscriptions as configured.
+    SubscriptionLimitExceeded,
+    /// The client let more messages pile up than `subscriptions.buffer`.
+    SubscriptionClientTooSlow,
+    /// The router is shutting down.
+    ShuttingDown,
 }
 
 impl ErrorCode {
@@ -75,6 +83,10 @@ impl ErrorCode {
             ErrorCode::MaxDirectivesExceeded => "MAX_DIRECTIVES_EXCEEDED",
             ErrorCode::MaxArgumentsExceeded => "MAX_ARGUMENTS_EXCEEDED",
             ErrorCode::ExecutionTimeout => "EXECUTION_TIMEOUT",
+            ErrorCode::SubgraphSubscriptionClosed => "SUBGRAPH_SUBSCRIPTION_CLOSED",
+            ErrorCode::SubscriptionLimitExceeded => "SUBSCRIPTION_LIMIT_EXCEEDED",
+            ErrorCode::SubscriptionClientTooSlow => "SUBSCRIPTION_CLIENT_TOO_SLOW",
+            ErrorCode::ShuttingDown => "SHUTTING_DOWN",
         }
     }
 
@@ -114,6 +126,10 @@ impl ErrorCode {
             ErrorCode::MaxDirectivesExceeded => StatusCode::BAD_REQUEST,
             ErrorCode::MaxArgumentsExceeded => StatusCode::BAD_REQUEST,
             ErrorCode::ExecutionTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::SubgraphSubscriptionClosed => StatusCode::OK,
+            ErrorCode::SubscriptionLimitExceeded => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::SubscriptionClientTooSlow => StatusCode::OK,
+            ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod rate_limit;
 pub mod redis_link;
 pub mod reload;
 pub mod schema;
+pub mod subscriptions;
 pub mod supergraph;
 pub mod telemetry;
 pub mod value;
@@ -55,6 +56,7 @@ pub struct RouterState {
     rate_limiter: Option<rate_limit::RateLimiter>,
     /// One permit per request being processed (`server.max_concurrent_requests`).
     requests: tokio::sync::Semaphore,
+    subscriptions: Arc<subscriptions::Subscriptions>,
 }
 
 /// One GraphQL request, transport-independent.
@@ -160,6 +162,7 @@ impl RouterState {
         Ok(Self {
             rate_limiter: rate_limit::RateLimiter::new(&config.rate_limit)?,
             requests: tokio::sync::Semaphore::new(requests),
+            subscriptions: subscriptions::Subscriptions::new(config.subscriptions.clone()),
             authenticator,
             metrics,
             schema: ArcSwap::from_pointee(schema),
@@ -177,6 +180,11 @@ impl RouterState {
 
     pub fn metrics(&self) -> &telemetry::Metrics {
         &self.metrics
+    }
+
+    /// The open subscriptions and their limits.
+    pub fn subscriptions(&self) -> &Arc<subscriptions::Subscriptions> {
+        &self.subscriptions
     }
 
     pub fn rate_limiter(&self) -> Option<&rate_limit::RateLimiter> {
@@ -231,13 +239,20 @@ impl RouterState {
 }
 
 /// Serves the router on an already-bound listener until `shutdown` resolves. This is what an
-/// all-in-one binary uses (bind port 0, read the address, then call this).
+/// all-in-one binary uses (bind port 0, read the address, then call this). Shutting down
+/// completes every subscription, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<RouterState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let server = state.config().server.clone();
+    let subscriptions = state.subscriptions.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Open streams would otherwise hold the graceful shutdown forever.
+        subscriptions.shut_down(Duration::from_secs(5)).await;
+    };
     http::server::serve(listener, app(state), &server, shutdown).await;
     Ok(())
 }

@@ -378,6 +378,9 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     commerce_catalog::spawn_events(&subgraphs.catalog, config, &transport, shutdown.clone())
         .await
         .context("starting catalog events")?;
+    // Subscriptions' event feeds, joined before the relays publish.
+    subgraphs.orders.live.spawn(&transport, shutdown.clone());
+    subgraphs.inventory.live.spawn(&transport, shutdown.clone());
     commerce_inventory::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting inventory events")?;

@@ -26,6 +26,7 @@
 
 mod bus;
 mod consumer;
+mod live;
 mod outbox;
 mod processed;
 mod redis_streams;
@@ -39,6 +40,7 @@ use uuid::Uuid;
 
 pub use bus::Bus;
 pub use consumer::{Consumer, ConsumerOptions, FanOut, Subscription, spawn_consumer};
+pub use live::LiveEvents;
 pub use outbox::{NewEvent, Outbox};
 pub use processed::apply_once;
 pub use redis_streams::RedisStreams;

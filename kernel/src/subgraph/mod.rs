@@ -7,7 +7,9 @@ mod limits;
 use std::future::Future;
 
 use anyhow::Context as _;
-use async_graphql::{EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{
+    EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder, SubscriptionType,
+};
 use axum::Router;
 use tokio_util::sync::CancellationToken;
 
@@ -27,13 +29,33 @@ where
     Limits::default().apply(Schema::build(query, mutation, EmptySubscription).enable_federation())
 }
 
-/// The Federation v2 SDL of the schema `builder` makes, as committed in
-/// `schema/subgraphs/<domain>.graphql`. The shape does not depend on data, so a builder
-/// without any does.
-pub fn sdl<Q, M>(builder: SchemaBuilder<Q, M, EmptySubscription>) -> String
+/// [`schema_builder`] for a subgraph that serves subscriptions too (over WebSocket, see
+/// [`server::graphql_app`]).
+pub fn schema_builder_with_subscription<Q, M, S>(
+    query: Q,
+    mutation: M,
+    subscription: S,
+) -> SchemaBuilder<Q, M, S>
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let builder = Schema::build(query, mutation, subscription)
+        .enable_federation()
+        // The router plans subscriptions from the supergraph, so the SDL must show them.
+        .enable_subscription_in_federation();
+    Limits::default().apply(builder)
+}
+
+/// The Federation v2 SDL of the schema `builder` makes, as committed in
+/// `schema/subgraphs/<domain>.graphql`. The shape does not depend on data, so a builder
+/// without any does.
+pub fn sdl<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> String
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
 {
     builder
         .finish()

@@ -138,6 +138,12 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
     ("RATE_LIMIT_BURST", Some("rate_limit.burst"), Kind::Number),
     ("METRICS", Some("telemetry.metrics"), Kind::Bool),
     ("BATCHING", Some("batching.enabled"), Kind::Bool),
+    ("SUBSCRIPTIONS", Some("subscriptions.enabled"), Kind::Bool),
+    (
+        "MAX_SUBSCRIPTIONS",
+        Some("subscriptions.max_total"),
+        Kind::Number,
+    ),
 ];
 
 /// The configuration keys (dotted paths) and values that `vars` set; variables without the
@@ -270,6 +276,8 @@ mod tests {
             ("RATE_LIMIT_BURST", "1010"),
             ("METRICS", "false"),
             ("BATCHING", "true"),
+            ("SUBSCRIPTIONS", "false"),
+            ("MAX_SUBSCRIPTIONS", "1011"),
         ])
         .expect("every documented variable is accepted");
 
@@ -327,6 +335,8 @@ mod tests {
         assert_eq!(config.rate_limit.burst, 1010);
         assert!(!config.telemetry.metrics);
         assert!(config.batching.enabled);
+        assert!(!config.subscriptions.enabled);
+        assert_eq!(config.subscriptions.max_total, 1011);
     }
 
     /// The README's table of variables is this module's, row for row, so neither drifts.

@@ -9,6 +9,7 @@ mod persisted_queries;
 mod rate_limit;
 mod server;
 mod subgraphs;
+mod subscriptions;
 mod telemetry;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub use persisted_queries::PersistedQueriesConfig;
 pub use rate_limit::RateLimitConfig;
 pub use server::{BatchingConfig, CorsConfig, ServerConfig};
 pub use subgraphs::{DedupeConfig, SubgraphConfig};
+pub use subscriptions::SubscriptionsConfig;
 pub use telemetry::TelemetryConfig;
 
 /// Command line of the `commerce-router` binary.
@@ -92,6 +94,7 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub rate_limit: RateLimitConfig,
     pub batching: BatchingConfig,
+    pub subscriptions: SubscriptionsConfig,
 }
 
 impl Default for Config {
@@ -123,6 +126,7 @@ impl Default for Config {
             telemetry: TelemetryConfig::default(),
             rate_limit: Default::default(),
             batching: BatchingConfig::default(),
+            subscriptions: SubscriptionsConfig::default(),
         }
     }
 }

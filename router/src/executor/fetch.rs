@@ -71,6 +71,11 @@ impl<'a> Executor<'a> {
         else {
             return;
         };
+        self.merge_root(fetch, response);
+    }
+
+    /// Merges a root fetch's answer (or a subscription's event) into the response tree.
+    pub(super) fn merge_root(&self, fetch: &FetchNode, response: &'a SubgraphResponse<'a>) {
         let service = fetch.service_name.as_str();
         let errors: Vec<GraphQLError> = response
             .errors

@@ -72,6 +72,9 @@ pub struct Executor<'a> {
     /// Entities this execution already fetched, by the fetch's shape and the representation
     /// sent (see [`Executor::entity_fetch`]).
     fetched: Mutex<FxHashMap<u64, FxHashMap<Vec<u8>, &'a Value<'a>>>>,
+    /// A subscription's event: the answer of the plan's Subscription node (see
+    /// [`Executor::with_event`]).
+    event: Option<&'a SubgraphResponse<'a>>,
 }
 
 impl<'a> Executor<'a> {
@@ -97,7 +100,15 @@ impl<'a> Executor<'a> {
             }),
             errors: Mutex::new(Vec::new()),
             fetched: Mutex::new(FxHashMap::default()),
+            event: None,
         }
+    }
+
+    /// Executes a subscription's plan for one event of its subgraph subscription: the event
+    /// stands for the Subscription node's fetch, and the rest of the plan runs as in a query.
+    pub fn with_event(mut self, event: std::sync::Arc<ParsedResponse>) -> Self {
+        self.event = Some(self.arena.keep(event));
+        self
     }
 
     pub async fn run(self, plan: Option<&QueryPlan>) -> (Value<'a>, Vec<GraphQLError>) {
@@ -152,7 +163,10 @@ impl<'a> Executor<'a> {
                         self.node(branch).await;
                     }
                 }
-                PlanNode::Subscription(sub) => self.root_fetch(&sub.primary).await,
+                PlanNode::Subscription(sub) => match self.event {
+                    Some(event) => self.merge_root(&sub.primary, event),
+                    None => self.root_fetch(&sub.primary).await,
+                },
                 PlanNode::Defer(defer) => {
                     // No incremental delivery: deferred parts are executed inline, in order.
                     if let Some(primary) = defer.primary.node.as_deref() {

@@ -1,14 +1,19 @@
 //! GraphQL over HTTP: POST and GET on `/graphql`, GraphiQL for browsers, `/health` and
-//! `/ready`, body limits, CORS, compression and a request id on every response.
+//! `/ready`, body limits, CORS, compression and a request id on every response. Streams on
+//! the same path: WebSocket upgrades (`websocket.rs`) and `Accept: text/event-stream`
+//! (`sse.rs`) for subscriptions.
 
 mod graphiql;
 pub mod server;
+mod sse;
+mod websocket;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -296,9 +301,16 @@ async fn metrics(State(state): State<Arc<RouterState>>) -> Response {
 async fn graphql_get(
     State(state): State<Arc<RouterState>>,
     headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     let media = negotiate(&headers);
+    if websocket::is_upgrade(&headers) {
+        return match upgrade {
+            Ok(upgrade) => websocket::upgrade(state, headers, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
     let param = |name: &str| {
         params
             .iter()
@@ -370,6 +382,9 @@ async fn graphql_get(
         persisted_query,
         auth,
     };
+    if sse::wants_event_stream(&headers) {
+        return sse::respond(&state, request, false, media).await;
+    }
     outcome_response(state.execute(request, false).await, media)
 }
 
@@ -445,6 +460,9 @@ async fn graphql_post(
             return request_error(media, &message, ErrorCode::BadRequest);
         }
     };
+    if sse::wants_event_stream(&headers) {
+        return sse::respond(&state, request, true, media).await;
+    }
     outcome_response(state.execute(request, true).await, media)
 }
 

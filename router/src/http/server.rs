@@ -1,5 +1,6 @@
 //! The accept loop: hyper's HTTP/1.1 with a header read timeout, a cap on open connections,
-//! `TCP_NODELAY`, the peer address for rate limits, and graceful shutdown.
+//! `TCP_NODELAY`, the peer address for rate limits, WebSocket upgrades, and graceful
+//! shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,10 +9,10 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::serve::{Listener, ListenerExt};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use tracing::debug;
 
@@ -39,7 +40,11 @@ pub async fn serve(
         cap => cap,
     }));
     let busy = busy_response();
-    let graceful = GracefulShutdown::new();
+    // hyper-util's `GracefulShutdown` cannot watch a connection that may upgrade: each
+    // connection task watches `closing` itself, and holds a clone of `open_tasks` until it
+    // ends, so that the channel closes once the last one has.
+    let closing = CancellationToken::new();
+    let (open_tasks, mut all_closed) = mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // axum's listener retries failed accepts (and backs off when out of descriptors).
@@ -57,19 +62,34 @@ pub async fn serve(
         // The peer address is the client a rate limit counts against (unless a proxy
         // forwards it).
         let service = axum::Extension(ConnectInfo(peer)).layer(app.clone());
-        let connection =
-            http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        // Upgrades (WebSocket subscriptions) leave this connection once switched; the
+        // subscriptions' own shutdown closes them.
+        let connection = http
+            .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
+            .with_upgrades();
+        let closing = closing.clone();
+        let task = open_tasks.clone();
         tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let served = tokio::select! {
+                served = connection.as_mut() => served,
+                () = closing.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
             // Its errors are the client's (gone, or too slow with its headers).
-            if let Err(error) = connection.await {
+            if let Err(error) = served {
                 debug!(%peer, %error, "connection closed");
             }
             drop(open);
+            drop(task);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    closing.cancel();
+    drop(open_tasks);
+    let _ = all_closed.recv().await;
 }
 
 /// The bytes of a 503 for a connection past `server.max_connections`.

@@ -14,7 +14,7 @@ use super::{PipelineError, PreparedOperation};
 use crate::ast::OperationType;
 use crate::config::UnauthorizedMode;
 use crate::error::{ErrorCode, GraphQLError, errors_body};
-use crate::executor::client::Headers;
+use crate::executor::client::{Headers, ParsedResponse};
 use crate::executor::{self, Executor};
 use crate::supergraph::SchemaState;
 use crate::{GraphQLRequest, Outcome, RouterState, introspection, json, value};
@@ -26,16 +26,45 @@ impl RouterState {
         mut request: GraphQLRequest,
         allow_mutations: bool,
     ) -> Outcome {
+        let ready = match self.ready(&mut request, allow_mutations, false).await {
+            Ok(ready) => ready,
+            Err(outcome) => return outcome,
+        };
+        let Ready {
+            schema,
+            prepared,
+            variables,
+            headers,
+        } = ready;
+        if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
+            return self
+                .execute_deduplicated(schema, prepared, &request, variables, headers)
+                .await;
+        }
+        run_within_deadline(self.clone(), schema, prepared, variables, headers, None).await
+    }
+
+    /// Every stage before execution: persisted queries, prepare, the transport's rules,
+    /// authorization and variables. `streaming` is true for subscription transports (WebSocket,
+    /// SSE), the only ones subscriptions run on.
+    pub(crate) async fn ready(
+        self: &Arc<Self>,
+        request: &mut GraphQLRequest,
+        allow_mutations: bool,
+        streaming: bool,
+    ) -> Result<Ready, Outcome> {
         if let Some(persisted) = &request.persisted_query {
             let sent = Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty());
             // Boxed: the Redis lookup's state is large, and every request's future would
             // otherwise carry (and copy) it.
             match self.persisted.resolve(persisted, sent).boxed().await {
                 Ok(query) => request.query = query,
-                Err(error) => return Outcome::RequestError(Bytes::from(errors_body(&[*error]))),
+                Err(error) => {
+                    return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error]))));
+                }
             }
         } else if let Err(error) = self.persisted.admits(&request.query) {
-            return Outcome::RequestError(Bytes::from(errors_body(&[*error])));
+            return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error]))));
         }
         let schema = self.schema();
         let prepared = match self
@@ -44,32 +73,34 @@ impl RouterState {
             .await
         {
             Ok(prepared) => prepared,
-            Err(e) => return pipeline_outcome(&e),
+            Err(e) => return Err(pipeline_outcome(&e)),
         };
         match prepared.kind {
             OperationType::Mutation if !allow_mutations => {
-                return Outcome::MethodNotAllowed(Bytes::from(errors_body(&[
+                return Err(Outcome::MethodNotAllowed(Bytes::from(errors_body(&[
                     GraphQLError::with_code(
                         "Mutations can only be sent over HTTP POST",
                         ErrorCode::MethodNotAllowed,
                     ),
-                ])));
+                ]))));
             }
-            OperationType::Subscription => {
-                return Outcome::RequestError(Bytes::from(errors_body(&[
-                    GraphQLError::with_code(
-                        "Subscriptions are not supported over this transport",
-                        ErrorCode::BadRequest,
-                    ),
-                ])));
+            OperationType::Subscription if !streaming || !self.config.subscriptions.enabled => {
+                let message = if self.config.subscriptions.enabled {
+                    "Subscriptions are not supported over this transport: use a WebSocket \
+                     (graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream)"
+                } else {
+                    "Subscriptions are not enabled on this router"
+                };
+                return Err(Outcome::RequestError(Bytes::from(errors_body(&[
+                    GraphQLError::with_code(message, ErrorCode::BadRequest),
+                ]))));
             }
             _ => {}
         }
         if prepared.introspection && !self.config.introspection {
-            return Outcome::RequestError(Bytes::from(errors_body(&[GraphQLError::with_code(
-                "Introspection is disabled",
-                ErrorCode::ValidationFailed,
-            )])));
+            return Err(Outcome::RequestError(Bytes::from(errors_body(&[
+                GraphQLError::with_code("Introspection is disabled", ErrorCode::ValidationFailed),
+            ]))));
         }
         let prepared = if self.config.authorization.directives {
             let (authorized, denied) = match prepared
@@ -77,7 +108,7 @@ impl RouterState {
                 .await
             {
                 Ok(result) => result,
-                Err(e) => return pipeline_outcome(&e),
+                Err(e) => return Err(pipeline_outcome(&e)),
             };
             if !denied.is_empty()
                 && self.config.authorization.unauthorized == UnauthorizedMode::Reject
@@ -92,7 +123,7 @@ impl RouterState {
                         .at(guard.position.line, guard.position.column)
                     })
                     .collect();
-                return Outcome::RequestError(Bytes::from(errors_body(&errors)));
+                return Err(Outcome::RequestError(Bytes::from(errors_body(&errors))));
             }
             authorized
         } else {
@@ -102,15 +133,15 @@ impl RouterState {
         let variables = match value::coerce_variables(definitions, &request.variables, &schema.api)
         {
             Ok(v) => v,
-            Err(errors) => return Outcome::RequestError(Bytes::from(errors_body(&errors))),
+            Err(errors) => return Err(Outcome::RequestError(Bytes::from(errors_body(&errors)))),
         };
         let headers: Headers = request.forward_headers.clone().into();
-        if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
-            return self
-                .execute_deduplicated(schema, prepared, &request, variables, headers)
-                .await;
-        }
-        run_within_deadline(self.clone(), schema, prepared, variables, headers).await
+        Ok(Ready {
+            schema,
+            prepared,
+            variables,
+            headers,
+        })
     }
 
     async fn execute_deduplicated(
@@ -132,12 +163,21 @@ impl RouterState {
             .inbound
             .run(key, || {
                 let state = self.clone();
-                run_within_deadline(state, schema, prepared, variables, headers)
+                run_within_deadline(state, schema, prepared, variables, headers, None)
             })
             .await;
         self.metrics.inbound_dedupe(joined);
         outcome
     }
+}
+
+/// A request ready to run: its schema, its operation as the caller may run it, coerced
+/// variables and the headers subgraphs get.
+pub(crate) struct Ready {
+    pub schema: Arc<SchemaState>,
+    pub prepared: Arc<PreparedOperation>,
+    pub variables: Map<String, Value>,
+    pub headers: Headers,
 }
 
 fn pipeline_outcome(error: &PipelineError) -> Outcome {
@@ -149,17 +189,19 @@ fn pipeline_outcome(error: &PipelineError) -> Outcome {
     }
 }
 
-/// Runs the operation, stopped at the execution deadline: dropping its future cancels the
-/// subgraph fetches in flight and everything after them, so nothing keeps working on it.
-async fn run_within_deadline(
+/// Runs the operation (for a subscription, on one `event`), stopped at the execution
+/// deadline: dropping its future cancels the subgraph fetches in flight and everything after
+/// them, so nothing keeps working on it.
+pub(crate) async fn run_within_deadline(
     state: Arc<RouterState>,
     schema: Arc<SchemaState>,
     prepared: Arc<PreparedOperation>,
     variables: Map<String, Value>,
     headers: Headers,
+    event: Option<Arc<ParsedResponse>>,
 ) -> Outcome {
     let deadline = state.config.execution_timeout_ms;
-    let run = run_operation(state, schema, prepared, variables, headers);
+    let run = run_operation(state, schema, prepared, variables, headers, event);
     if deadline == 0 {
         return Outcome::Executed(run.await);
     }
@@ -178,6 +220,7 @@ async fn run_operation(
     prepared: Arc<PreparedOperation>,
     variables: Map<String, Value>,
     headers: Headers,
+    event: Option<Arc<ParsedResponse>>,
 ) -> Bytes {
     let (selection_set, _) = prepared.operation();
     let initial = if prepared.introspection {
@@ -200,6 +243,10 @@ async fn run_operation(
         &arena,
         prepared.schedule(),
     );
+    let executor = match event {
+        Some(event) => executor.with_event(event),
+        None => executor,
+    };
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
     Bytes::from(super::project::write_response(

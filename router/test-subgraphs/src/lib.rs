@@ -4,6 +4,7 @@
 pub mod abstract_types;
 pub mod auth;
 pub mod keys;
+pub mod live;
 pub mod overrides;
 pub mod products;
 pub mod values;

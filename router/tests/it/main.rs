@@ -25,6 +25,7 @@ mod persisted_queries;
 mod rate_limits;
 mod reload;
 mod scheduling;
+mod subscriptions;
 mod telemetry;
 mod tls;
 mod transport;

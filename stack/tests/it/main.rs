@@ -11,5 +11,6 @@ mod orders_money;
 mod oversell;
 mod payments;
 mod purchase_flow;
+mod subscriptions;
 mod webhooks;
 mod whole_graph;

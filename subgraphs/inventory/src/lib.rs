@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{Relay, Transport};
+use commerce_kernel::events::{LiveEvents, Relay, Transport};
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
@@ -37,6 +37,8 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 pub struct AppState {
     pub db: DatabaseConnection,
     pub inventory: InventoryService,
+    /// Feeds the subscriptions (started with `live.spawn` where the events start).
+    pub live: LiveEvents,
 }
 
 impl AppState {
@@ -44,7 +46,11 @@ impl AppState {
     /// before handing it over).
     pub fn new(db: DatabaseConnection, clock: Clock) -> Self {
         let inventory = InventoryService::new(db.clone(), clock);
-        Self { db, inventory }
+        Self {
+            db,
+            inventory,
+            live: LiveEvents::new(DOMAIN),
+        }
     }
 }
 
@@ -121,6 +127,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 }
             });
             let transport = Transport::from_config(&config).await?;
+            state.live.spawn(&transport, shutdown.clone());
             spawn_events(&config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{Relay, Transport};
+use commerce_kernel::events::{LiveEvents, Relay, Transport};
 use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
 use tokio_util::sync::CancellationToken;
@@ -30,10 +30,12 @@ pub use service::{OrdersService, Remote};
 pub const DEFAULT_PORT: u16 = 4007;
 const DOMAIN: &str = "orders";
 
-/// Everything a running orders subgraph holds: the service wraps the database.
+/// Everything a running orders subgraph holds: the service wraps the database; `live` feeds
+/// the subscriptions (started with `live.spawn` where the events start).
 #[derive(Clone)]
 pub struct AppState {
     pub service: OrdersService,
+    pub live: LiveEvents,
 }
 
 /// Connects to (and migrates) the orders database; payments and inventory are called where
@@ -44,6 +46,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let remote = Remote::new(InternalClient::from_config(config, DOMAIN)?);
     Ok(AppState {
         service: OrdersService::new(db, remote),
+        live: LiveEvents::new(DOMAIN),
     })
 }
 
@@ -84,6 +87,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         |config, shutdown| async move {
             let state = state(&config).await?;
             let transport = Transport::from_config(&config).await?;
+            state.live.spawn(&transport, shutdown.clone());
             spawn_events(&config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },

@@ -1,4 +1,5 @@
-//! The GraphQL layer: federation entities, queries, staff and checkout mutations. The only
+//! The GraphQL layer: federation entities, queries, staff and checkout mutations,
+//! subscriptions. The only
 //! module that knows async-graphql; it maps service results onto schema types.
 
 mod access;
@@ -7,17 +8,19 @@ mod loaders;
 mod mutation;
 mod query;
 mod results;
+mod subscription;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 use commerce_kernel::subgraph;
 
 use crate::AppState;
 use mutation::Mutation;
 use query::Query;
+use subscription::Subscription;
 
-pub type InventorySchema = Schema<Query, Mutation, EmptySubscription>;
+pub type InventorySchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema. Entity batches and warehouses go through the per-request scope; other
 /// stock lookups through a loader that keeps no cache, so nothing is stale across requests.
@@ -32,6 +35,7 @@ pub fn schema(state: AppState) -> InventorySchema {
             tokio::spawn,
         ))
         .data(inventory)
+        .data(state.live)
         .finish()
 }
 
@@ -39,8 +43,9 @@ pub fn sdl() -> String {
     subgraph::sdl(builder())
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    subgraph::schema_builder(Query, Mutation).register_output_type::<results::ErrorResult>()
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    subgraph::schema_builder_with_subscription(Query, Mutation, Subscription)
+        .register_output_type::<results::ErrorResult>()
 }
 
 /// GraphQL `Int` is 32-bit; counts are bounded far below that per row, and sums saturate.

@@ -1,5 +1,5 @@
-//! The GraphQL API of the orders subgraph (Federation v2): queries, mutations, the `Order`
-//! entity, and the `orders` field this subgraph adds to `Customer`.
+//! The GraphQL API of the orders subgraph (Federation v2): queries, mutations, subscriptions,
+//! the `Order` entity, and the `orders` field this subgraph adds to `Customer`.
 
 mod access;
 mod inputs;
@@ -7,12 +7,13 @@ mod loaders;
 mod mutation;
 mod query;
 mod results;
+mod subscription;
 mod types;
 
 use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, Schema, SchemaBuilder};
 use commerce_kernel::subgraph;
 
 use crate::AppState;
@@ -20,8 +21,9 @@ use crate::service::OrdersService;
 use loaders::{FulfillmentsLoader, LinesLoader, OrderLoader, OrderNumberLoader, TimelineLoader};
 use mutation::Mutation;
 use query::Query;
+use subscription::Subscription;
 
-pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
 /// How long a DataLoader waits for more keys after the first: the async-graphql default.
 const BATCH_WINDOW: Duration = Duration::from_millis(1);
@@ -37,6 +39,7 @@ pub fn schema(state: AppState) -> OrdersSchema {
         .data(loader(TimelineLoader(service.clone())))
         .data(loader(FulfillmentsLoader(service.clone())))
         .data(service)
+        .data(state.live)
         .finish()
 }
 
@@ -50,8 +53,9 @@ pub fn sdl() -> String {
     subgraph::sdl(builder())
 }
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    subgraph::schema_builder(Query, Mutation).register_output_type::<results::ErrorResult>()
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    subgraph::schema_builder_with_subscription(Query, Mutation, Subscription)
+        .register_output_type::<results::ErrorResult>()
 }
 
 fn service_of<'a>(ctx: &Context<'a>) -> &'a OrdersService {

@@ -32,6 +32,7 @@ impl TestApp {
         let client = InternalClient::from_config(&config, "orders").expect("an internal client");
         let state = AppState {
             service: OrdersService::new(database.db.clone(), Remote::new(client)),
+            live: commerce_kernel::events::LiveEvents::new("orders"),
         };
         Self {
             schema: commerce_orders::schema(state.clone()),
