@@ -376,9 +376,21 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     commerce_pricing::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting pricing events")?;
-    commerce_orders::spawn_events(config, &transport, shutdown)
+    commerce_orders::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting orders events")?;
+    commerce_payments::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting payments events")?;
+    commerce_customers::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting customers events")?;
+    commerce_reviews::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting reviews events")?;
+    commerce_checkout::spawn_events(config, &transport, shutdown)
+        .await
+        .context("starting checkout events")?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use commerce_kernel::events::Outbox;
 use sea_orm::TransactionTrait;
 
 use super::CustomersService;
@@ -14,6 +15,7 @@ use super::mailer::Mail;
 use super::rate_limit::Decision;
 use super::tokens::{Session, entitlements};
 use super::{Account, decode_id, ids};
+use crate::domain::events::CustomerRegistered;
 use crate::domain::{CustomerError, Email, OpaqueToken, Password, required_text};
 use crate::store;
 
@@ -56,8 +58,9 @@ impl CustomersService {
         let last_name = required_text("lastName", input.last_name, 100)?;
         // Hash before looking the email up, so both outcomes cost the same.
         let password_hash = self.passwords.hash(password).await?;
+        let txn = self.db.begin().await?;
         let inserted = store::insert_customer(
-            &self.db,
+            &txn,
             store::NewCustomer {
                 email: email.as_str(),
                 password_hash: &password_hash,
@@ -66,6 +69,11 @@ impl CustomersService {
             },
         )
         .await?;
+        if let Some(id) = inserted {
+            let event = CustomerRegistered::new(id, email.as_str(), chrono::Utc::now());
+            Outbox::append(&txn, &event).await?;
+        }
+        txn.commit().await?;
         match inserted {
             Some(id) => tracing::info!(customer = id, "customer registered"),
             None => {

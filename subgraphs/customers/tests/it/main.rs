@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod demo;
+mod events;
 mod rate_limit;
 mod sdl;
 mod support;

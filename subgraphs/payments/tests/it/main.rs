@@ -4,6 +4,7 @@ mod access;
 mod authorize;
 mod concurrency;
 mod dashboard;
+mod events;
 mod demo;
 mod http;
 mod internal;
