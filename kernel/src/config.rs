@@ -66,6 +66,13 @@ pub struct Config {
     /// A variant's stock is low when fewer units than this are available (inventory emits
     /// `inventory.stock_low` as it drops below).
     pub low_stock_threshold: i64,
+    /// Where mail goes out: `smtp://user:pass@host:587?tls=required`, `smtps://...:465`, or
+    /// plain `smtp://host:25`. When unset, mail is only logged (development).
+    pub smtp_url: Option<String>,
+    /// The sender of every mail (`Shop <shop@example.com>`).
+    pub mail_from: String,
+    /// Who gets staff alerts (stock running low); when unset they are only logged.
+    pub staff_alert_email: Option<String>,
 }
 
 impl Default for Config {
@@ -89,6 +96,9 @@ impl Default for Config {
             max_concurrent_checkouts: 32,
             events_namespace: "events".to_owned(),
             low_stock_threshold: 5,
+            smtp_url: None,
+            mail_from: "Commerce <no-reply@localhost>".to_owned(),
+            staff_alert_email: None,
         }
     }
 }

@@ -18,6 +18,7 @@ use axum::routing::get;
 use commerce_kernel::auth::SigningKey;
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::mail::Mailer;
 use commerce_kernel::events::{Relay, Transport};
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
@@ -25,7 +26,6 @@ use tokio_util::sync::CancellationToken;
 
 pub use domain::HashingParams;
 pub use graphql::CustomersSchema;
-use service::mailer::{LogMailer, Mailer};
 use service::passwords::Passwords;
 use service::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use service::tokens::TokenIssuer;
@@ -79,9 +79,11 @@ pub struct AppState {
     pub service: CustomersService,
 }
 
-/// Connects, migrates and builds the state with the production settings.
+/// Connects, migrates and builds the state with the production settings, mailing through
+/// the configured mailer (`smtp_url`, or the log).
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
-    state_with(config, Settings::default(), Arc::new(LogMailer)).await
+    let mailer = commerce_kernel::mail::from_config(config)?;
+    state_with(config, Settings::default(), mailer).await
 }
 
 /// Like [`state`], with explicit settings and mail delivery (tests, benches).

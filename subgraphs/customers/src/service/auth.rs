@@ -11,7 +11,7 @@ use commerce_kernel::events::Outbox;
 use sea_orm::TransactionTrait;
 
 use super::CustomersService;
-use super::mailer::Mail;
+use super::mailer::{Mail, post};
 use super::rate_limit::Decision;
 use super::tokens::{Session, entitlements};
 use super::{Account, decode_id, ids};
@@ -76,13 +76,12 @@ impl CustomersService {
         txn.commit().await?;
         match inserted {
             Some(id) => tracing::info!(customer = id, "customer registered"),
-            None => {
-                self.mailer
-                    .send(Mail::AlreadyRegistered {
-                        to: email.to_string(),
-                    })
-                    .await;
-            }
+            None => post(
+                &self.mailer,
+                Mail::AlreadyRegistered {
+                    to: email.to_string(),
+                },
+            ),
         }
         Ok(())
     }
@@ -266,12 +265,13 @@ impl CustomersService {
         let token = OpaqueToken::generate();
         let expires_at = chrono::Utc::now() + self.settings.reset_ttl;
         store::insert_password_reset(&self.db, customer.id, &token.hash, expires_at).await?;
-        self.mailer
-            .send(Mail::PasswordReset {
+        post(
+            &self.mailer,
+            Mail::PasswordReset {
                 to: customer.email,
                 token: token.secret,
-            })
-            .await;
+            },
+        );
         Ok(())
     }
 
