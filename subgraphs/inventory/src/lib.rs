@@ -108,7 +108,12 @@ pub async fn spawn_events(
 ) -> anyhow::Result<()> {
     let mailer = commerce_kernel::mail::from_config(config)?;
     let alerts = StockAlerts::new(state.db.clone(), mailer, config.staff_alert_email.clone());
-    spawn_consumer(transport, alerts, ConsumerOptions::default(), shutdown.clone());
+    spawn_consumer(
+        transport,
+        alerts,
+        ConsumerOptions::default(),
+        shutdown.clone(),
+    );
     Relay::connect(config, DOMAIN, transport.clone())
         .await?
         .spawn(shutdown);

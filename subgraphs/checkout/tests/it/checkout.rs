@@ -198,7 +198,10 @@ async fn a_finished_saga_publishes_how_it_ended_and_an_unfinished_one_nothing(ba
     let answer = shop
         .ok(CHECKOUT_COMPLETE, checkout(&cart, "k2", GOOD_CARD))
         .await;
-    assert_eq!(answer["checkoutComplete"]["__typename"], "InsufficientStock");
+    assert_eq!(
+        answer["checkoutComplete"]["__typename"],
+        "InsufficientStock"
+    );
     shop.ok(CHECKOUT_COMPLETE, checkout(&cart, "k2", GOOD_CARD))
         .await; // a replay answers the stored outcome and publishes nothing more
     let cart_id = shop.ok(CART, cart.clone()).await["cart"]["id"].clone();

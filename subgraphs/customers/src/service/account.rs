@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use commerce_kernel::GlobalId;
-use commerce_kernel::pagination::{Page, PageRequest};
 use commerce_kernel::events::Outbox;
+use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::TransactionTrait;
 
 use super::CustomersService;

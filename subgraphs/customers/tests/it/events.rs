@@ -52,7 +52,11 @@ async fn registering_and_changing_an_account_publish_one_event_each(backend: Bac
     assert_eq!(
         summary,
         [
-            ("customers.customer_registered".to_owned(), customer.clone(), 1),
+            (
+                "customers.customer_registered".to_owned(),
+                customer.clone(),
+                1
+            ),
             ("customers.customer_updated".to_owned(), customer.clone(), 2),
             ("customers.customer_updated".to_owned(), customer.clone(), 3),
         ]

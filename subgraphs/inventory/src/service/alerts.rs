@@ -29,7 +29,11 @@ pub struct StockAlerts {
 }
 
 impl StockAlerts {
-    pub fn new(db: DatabaseConnection, mailer: Arc<dyn Mailer>, staff: Option<String>) -> Arc<Self> {
+    pub fn new(
+        db: DatabaseConnection,
+        mailer: Arc<dyn Mailer>,
+        staff: Option<String>,
+    ) -> Arc<Self> {
         Arc::new(Self { db, mailer, staff })
     }
 }
@@ -38,7 +42,10 @@ impl StockAlerts {
 fn alert(low: &StockLow, to: &str) -> Message {
     Message {
         to: to.to_owned(),
-        subject: format!("Stock low: {} units of variant {} left", low.available, low.variant_id),
+        subject: format!(
+            "Stock low: {} units of variant {} left",
+            low.available, low.variant_id
+        ),
         text: format!(
             "Variant {} has {} units available, below the threshold of {}.\r\n",
             low.variant_id, low.available, low.threshold
@@ -62,7 +69,11 @@ impl Consumer for StockAlerts {
         };
         let low = low?;
         let Some(staff) = &self.staff else {
-            tracing::info!(variant = low.variant_id, available = low.available, "stock low (no staff_alert_email configured, no mail)");
+            tracing::info!(
+                variant = low.variant_id,
+                available = low.available,
+                "stock low (no staff_alert_email configured, no mail)"
+            );
             return Ok(());
         };
         if already_applied(&self.db, CONSUMER, event).await? {

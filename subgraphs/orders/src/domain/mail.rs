@@ -7,10 +7,7 @@ use super::{Order, OrderLine};
 /// "Order #1001 confirmed": each line with its quantity and total, shipping, tax and the
 /// grand total, to the order's email.
 pub fn confirmation(order: &Order, lines: &[OrderLine]) -> Message {
-    let mut text = format!(
-        "Thank you for your order #{}.\r\n\r\n",
-        order.number
-    );
+    let mut text = format!("Thank you for your order #{}.\r\n\r\n", order.number);
     for line in lines {
         let name = match &line.variant_name {
             Some(variant) => format!("{} ({variant})", line.product_name),

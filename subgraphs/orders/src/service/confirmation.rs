@@ -56,11 +56,9 @@ impl Consumer for OrderConfirmations {
             return Ok(());
         }
         let id = OrderId::parse(&placed.order_id)?;
-        let order = self
-            .service
-            .order(id)
-            .await?
-            .with_context(|| format!("order {} of event {} not found", placed.order_id, event.id))?;
+        let order = self.service.order(id).await?.with_context(|| {
+            format!("order {} of event {} not found", placed.order_id, event.id)
+        })?;
         let mut lines = self
             .service
             .lines(&HashMap::from([(id, order.currency)]))

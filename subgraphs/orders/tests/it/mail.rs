@@ -6,9 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use commerce_kernel::events::{
-    Bus, Consumer, ConsumerOptions, Relay, Transport, spawn_consumer,
-};
+use commerce_kernel::events::{Bus, Consumer, ConsumerOptions, Relay, Transport, spawn_consumer};
 use commerce_kernel::mail::SmtpMailer;
 use commerce_orders::OrderConfirmations;
 use commerce_testkit::events::publish_pending;
@@ -39,7 +37,7 @@ async fn a_placed_order_is_confirmed_by_one_mail_over_smtp(backend: Backend) {
     consumer.handle(&events[0]).await.expect("mails the order");
     let mails = smtp.wait_for(1, Duration::from_secs(5)).await;
     let mail = &mails[0];
-    assert_eq!(mail.to, [order.email.clone()]);
+    assert_eq!(mail.to, std::slice::from_ref(&order.email));
     assert_eq!(mail.from, "shop@example.com");
     assert_eq!(
         mail.subject(),
@@ -82,7 +80,7 @@ async fn a_mail_server_down_at_first_gets_the_confirmation_once_it_is_up(backend
     tokio::time::sleep(Duration::from_millis(400)).await;
     let smtp = SmtpServer::start_on(address);
     let mails = smtp.wait_for(1, Duration::from_secs(10)).await;
-    assert_eq!(mails[0].to, [order.email.clone()]);
+    assert_eq!(mails[0].to, std::slice::from_ref(&order.email));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.received().len(), 1, "mailed once, after the retries");
     shutdown.cancel();

@@ -30,8 +30,7 @@ pub use reference::ReferenceCancelled;
 pub use webhook::{WebhookEvent, WebhookEventData, WebhookOutcome};
 
 use crate::domain::events::{
-    PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentMoved, PaymentRefunded,
-    PaymentVoided,
+    PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentMoved, PaymentRefunded, PaymentVoided,
 };
 use crate::domain::{
     IdempotencyKey, IntentId, IntentStatus, LedgerEntry, LedgerKind, NewAuthorization,

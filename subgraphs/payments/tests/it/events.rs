@@ -44,10 +44,21 @@ async fn each_movement_publishes_one_event_and_refusals_publish_none(backend: Ba
             "authorized": totals[0], "captured": totals[1], "refunded": totals[2] })
     };
     let failed_intent = events.last().map(|e| e.1.clone()).unwrap_or_default();
-    let mut failed = payment(&failed_intent, Value::Null, "9.99", "FAILED", ["0.00", "0.00", "0.00"]);
+    let mut failed = payment(
+        &failed_intent,
+        Value::Null,
+        "9.99",
+        "FAILED",
+        ["0.00", "0.00", "0.00"],
+    );
     failed["reason"] = json!("CARD_DECLINED");
     let event = |kind: &str, intent: &str, sequence: i64, payload: Value| {
-        (format!("payments.payment_{kind}"), intent.to_owned(), sequence, payload)
+        (
+            format!("payments.payment_{kind}"),
+            intent.to_owned(),
+            sequence,
+            payload,
+        )
     };
     assert_eq!(
         events,
@@ -56,31 +67,61 @@ async fn each_movement_publishes_one_event_and_refusals_publish_none(backend: Ba
                 "authorized",
                 &paid,
                 1,
-                payment(&paid, Value::Null, "100.00", "AUTHORIZED", ["100.00", "0.00", "0.00"])
+                payment(
+                    &paid,
+                    Value::Null,
+                    "100.00",
+                    "AUTHORIZED",
+                    ["100.00", "0.00", "0.00"]
+                )
             ),
             event(
                 "captured",
                 &paid,
                 2,
-                payment(&paid, json!(order), "40.00", "PARTIALLY_CAPTURED", ["100.00", "40.00", "0.00"])
+                payment(
+                    &paid,
+                    json!(order),
+                    "40.00",
+                    "PARTIALLY_CAPTURED",
+                    ["100.00", "40.00", "0.00"]
+                )
             ),
             event(
                 "refunded",
                 &paid,
                 3,
-                payment(&paid, json!(order), "15.50", "PARTIALLY_REFUNDED", ["100.00", "40.00", "15.50"])
+                payment(
+                    &paid,
+                    json!(order),
+                    "15.50",
+                    "PARTIALLY_REFUNDED",
+                    ["100.00", "40.00", "15.50"]
+                )
             ),
             event(
                 "authorized",
                 &voided,
                 1,
-                payment(&voided, Value::Null, "5.00", "AUTHORIZED", ["5.00", "0.00", "0.00"])
+                payment(
+                    &voided,
+                    Value::Null,
+                    "5.00",
+                    "AUTHORIZED",
+                    ["5.00", "0.00", "0.00"]
+                )
             ),
             event(
                 "voided",
                 &voided,
                 2,
-                payment(&voided, Value::Null, "5.00", "VOIDED", ["5.00", "0.00", "0.00"])
+                payment(
+                    &voided,
+                    Value::Null,
+                    "5.00",
+                    "VOIDED",
+                    ["5.00", "0.00", "0.00"]
+                )
             ),
             event("failed", &failed_intent, 1, failed),
         ]

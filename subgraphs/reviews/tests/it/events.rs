@@ -15,10 +15,7 @@ on_both_backends!(submitting_and_moderating_publish_one_event_per_change);
 async fn submitting_and_moderating_publish_one_event_per_change(backend: Backend) {
     let app = TestApp::new(backend).await;
     let kept = app.approved(&product(1), 4).await;
-    let duplicate = app
-        .service()
-        .submit(&new_review(&product(1), 1, 2))
-        .await;
+    let duplicate = app.service().submit(&new_review(&product(1), 1, 2)).await;
     assert!(duplicate.is_err(), "one review per author and product");
     app.service()
         .moderate(kept.id, ModerationAction::Approve)
