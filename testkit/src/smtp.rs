@@ -38,12 +38,48 @@ impl ReceivedMail {
             .map_or(self.data.as_str(), |(headers, _)| headers)
     }
 
-    /// The body (everything after the headers).
-    pub fn body(&self) -> &str {
-        self.data
+    /// The body (everything after the headers), decoded when it was sent quoted-printable
+    /// (which mailers choose for lines longer than 76 characters).
+    pub fn body(&self) -> String {
+        let raw = self
+            .data
             .split_once("\r\n\r\n")
-            .map_or("", |(_, body)| body)
+            .map_or("", |(_, body)| body);
+        let quoted = self
+            .headers()
+            .lines()
+            .any(|line| line.eq_ignore_ascii_case("Content-Transfer-Encoding: quoted-printable"));
+        if quoted {
+            decode_quoted_printable(raw)
+        } else {
+            raw.to_owned()
+        }
     }
+}
+
+/// Soft line breaks (`=` at a line's end) removed and `=XX` escapes turned into their bytes.
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'=')
+            .then(|| joined.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                at += 3;
+            }
+            None => {
+                decoded.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 type Inbox = Arc<Mutex<Vec<ReceivedMail>>>;

@@ -36,16 +36,16 @@ impl Mail {
                 text: format!(
                     "Someone asked to reset the password of your account.\r\n\r\n\
                      {RESET_CODE_LABEL}{token}\r\n\r\n\
-                     It works once. If you did not ask, ignore this mail: your password stays \
-                     as it is.\r\n"
+                     It works once. If you did not ask, ignore this mail:\r\n\
+                     your password stays as it is.\r\n"
                 ),
             },
             Self::AlreadyRegistered { to } => Message {
                 to: to.clone(),
                 subject: "Someone tried to register with your address".to_owned(),
-                text: "Someone tried to create an account with this address, which already has \
-                       one. If it was you, sign in or reset your password. If not, you need \
-                       not do anything.\r\n"
+                text: "Someone tried to create an account with this address, which\r\n\
+                       already has one. If it was you, sign in or reset your password.\r\n\
+                       If not, you need not do anything.\r\n"
                     .to_owned(),
             },
         }

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod demo;
 mod events;
+mod mail;
 mod rate_limit;
 mod sdl;
 mod support;
