@@ -68,6 +68,13 @@ pub struct Config {
     pub low_stock_threshold: i64,
     /// Outbound webhooks (the webhooks subgraph): `COMMERCE_WEBHOOKS__TIMEOUT_MS`, ...
     pub webhooks: WebhooksConfig,
+    /// Where mail goes out: `smtp://user:pass@host:587?tls=required`, `smtps://...:465`, or
+    /// plain `smtp://host:25`. When unset, mail is only logged (development).
+    pub smtp_url: Option<String>,
+    /// The sender of every mail (`Shop <shop@example.com>`).
+    pub mail_from: String,
+    /// Who gets staff alerts (stock running low); when unset they are only logged.
+    pub staff_alert_email: Option<String>,
 }
 
 impl Default for Config {
@@ -92,6 +99,9 @@ impl Default for Config {
             events_namespace: "events".to_owned(),
             low_stock_threshold: 5,
             webhooks: WebhooksConfig::default(),
+            smtp_url: None,
+            mail_from: "Commerce <no-reply@localhost>".to_owned(),
+            staff_alert_email: None,
         }
     }
 }

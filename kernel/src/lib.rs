@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod id;
 pub mod internal;
+pub mod mail;
 pub mod money;
 pub mod pagination;
 pub mod server;

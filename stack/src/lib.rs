@@ -381,15 +381,27 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     // Subscriptions' event feeds, joined before the relays publish.
     subgraphs.orders.live.spawn(&transport, shutdown.clone());
     subgraphs.inventory.live.spawn(&transport, shutdown.clone());
-    commerce_inventory::spawn_events(config, &transport, shutdown.clone())
+    commerce_inventory::spawn_events(&subgraphs.inventory, config, &transport, shutdown.clone())
         .await
         .context("starting inventory events")?;
     commerce_pricing::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting pricing events")?;
-    commerce_orders::spawn_events(config, &transport, shutdown)
+    commerce_orders::spawn_events(&subgraphs.orders, config, &transport, shutdown.clone())
         .await
         .context("starting orders events")?;
+    commerce_payments::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting payments events")?;
+    commerce_customers::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting customers events")?;
+    commerce_reviews::spawn_events(config, &transport, shutdown.clone())
+        .await
+        .context("starting reviews events")?;
+    commerce_checkout::spawn_events(config, &transport, shutdown)
+        .await
+        .context("starting checkout events")?;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Test support shared by every crate: a fresh database per test on SQLite or a real
 //! PostgreSQL, a real Redis, SQL statement counting for N+1 tests, scenarios declared once for
 //! both backends (`on_both_backends!`), SDL golden files, viewers and ids, operations
-//! executed as a viewer, and the domain events a test's writes published (`events`).
+//! executed as a viewer, the domain events a test's writes published (`events`), and a real
+//! SMTP server for mail tests (`smtp`).
 //!
 //! PostgreSQL and Redis come from `TESTKIT_POSTGRES_URL` / `TESTKIT_REDIS_URL` (not under the
 //! `COMMERCE_` prefix, which the configuration owns and checks for unknown keys)
@@ -13,6 +14,7 @@ mod graphql;
 mod scenario;
 mod sdl;
 mod servers;
+pub mod smtp;
 mod viewers;
 
 pub use graphql::{error_code, execute_as};

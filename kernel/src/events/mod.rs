@@ -42,7 +42,7 @@ pub use bus::Bus;
 pub use consumer::{Consumer, ConsumerOptions, FanOut, Subscription, spawn_consumer};
 pub use live::LiveEvents;
 pub use outbox::{NewEvent, Outbox};
-pub use processed::apply_once;
+pub use processed::{already_applied, apply_once};
 pub use redis_streams::RedisStreams;
 pub use relay::{Relay, RelayOptions};
 pub use transport::Transport;

@@ -46,3 +46,23 @@ where
     txn.commit().await?;
     Ok(Some(result))
 }
+
+/// Whether `consumer` has applied `event` already. For an effect outside the database (a
+/// mail): check this first, run the effect, then record the event with [`apply_once`], so no
+/// database lock is held while the effect waits on the network. A crash between the effect
+/// and the record repeats the effect on redelivery (at least once), as it would for any
+/// effect that cannot join the transaction.
+pub async fn already_applied(
+    db: &DatabaseConnection,
+    consumer: &str,
+    event: &Envelope,
+) -> Result<bool, DbErr> {
+    let found = db
+        .query_one(statement(
+            db,
+            "SELECT 1 FROM processed_events WHERE consumer = ? AND event_id = ?",
+            vec![consumer.into(), event.id.to_string().into()],
+        ))
+        .await?;
+    Ok(found.is_some())
+}

@@ -13,6 +13,9 @@ impl MigratorTrait for Migrator {
     }
 
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_tables::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_tables::Migration),
+            Box::new(crate::events::Migration),
+        ]
     }
 }

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261206_000001_create_tables::Migration),
             Box::new(m20261207_000002_payment_references::Migration),
+            Box::new(crate::events::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261125_000002_one_review_per_author::Migration),
+            Box::new(crate::events::Migration),
         ]
     }
 }

@@ -19,9 +19,11 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::{Relay, Transport};
 use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use graphql::{CheckoutSchema, SHIPPING_READ, SHIPPING_WRITE};
 pub use service::CheckoutService;
@@ -76,14 +78,34 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     server::graphql_app(schema(state), db, auth)
 }
 
+/// Starts the checkout event relay (on a pool of its own) until `shutdown`. Whoever serves
+/// the subgraph (`run`, or the all-in-one binary) starts it once.
+pub async fn spawn_events(
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Relay::connect(config, DOMAIN, transport.clone())
+        .await?
+        .spawn(shutdown);
+    Ok(())
+}
+
 /// Runs the checkout subgraph as its own process, resuming the sagas a previous run (or
-/// another instance that died) left unfinished.
+/// another instance that died) left unfinished, with its event relay.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        let state = state(&config).await?;
-        spawn_recovery(&state);
-        Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
-    })
+    subgraph::run_with_shutdown(
+        config,
+        DOMAIN,
+        DEFAULT_PORT,
+        |config, shutdown| async move {
+            let state = state(&config).await?;
+            spawn_recovery(&state);
+            let transport = Transport::from_config(&config).await?;
+            spawn_events(&config, &transport, shutdown).await?;
+            Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
+        },
+    )
     .await
 }
 

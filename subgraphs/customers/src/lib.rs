@@ -18,12 +18,14 @@ use axum::routing::get;
 use commerce_kernel::auth::SigningKey;
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::{Relay, Transport};
+use commerce_kernel::mail::Mailer;
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 pub use domain::HashingParams;
 pub use graphql::CustomersSchema;
-use service::mailer::{LogMailer, Mailer};
 use service::passwords::Passwords;
 use service::rate_limit::{MemoryRateLimiter, RateLimiter, RedisRateLimiter};
 use service::tokens::TokenIssuer;
@@ -77,9 +79,11 @@ pub struct AppState {
     pub service: CustomersService,
 }
 
-/// Connects, migrates and builds the state with the production settings.
+/// Connects, migrates and builds the state with the production settings, mailing through
+/// the configured mailer (`smtp_url`, or the log).
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
-    state_with(config, Settings::default(), Arc::new(LogMailer)).await
+    let mailer = commerce_kernel::mail::from_config(config)?;
+    state_with(config, Settings::default(), mailer).await
 }
 
 /// Like [`state`], with explicit settings and mail delivery (tests, benches).
@@ -135,13 +139,31 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     )
 }
 
-/// Runs the customers subgraph as its own process.
+/// Starts the customers event relay (on a pool of its own) until `shutdown`. Whoever serves
+/// the subgraph (`run`, or the all-in-one binary) starts it once.
+pub async fn spawn_events(
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Relay::connect(config, DOMAIN, transport.clone())
+        .await?
+        .spawn(shutdown);
+    Ok(())
+}
+
+/// Runs the customers subgraph as its own process, with its event relay.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(
-            state(&config).await?,
-            Arc::new(Verifier::from_config(&config)?),
-        ))
-    })
+    subgraph::run_with_shutdown(
+        config,
+        DOMAIN,
+        DEFAULT_PORT,
+        |config, shutdown| async move {
+            let state = state(&config).await?;
+            let transport = Transport::from_config(&config).await?;
+            spawn_events(&config, &transport, shutdown).await?;
+            Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
+        },
+    )
     .await
 }

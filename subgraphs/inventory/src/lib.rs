@@ -14,13 +14,13 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{LiveEvents, Relay, Transport};
+use commerce_kernel::events::{ConsumerOptions, LiveEvents, Relay, Transport, spawn_consumer};
 use commerce_kernel::{db, server, subgraph};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 pub use graphql::InventorySchema;
-use service::{Clock, InventoryService};
+use service::{Clock, InventoryService, StockAlerts};
 
 /// Port the subgraph listens on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 4002;
@@ -97,20 +97,31 @@ pub fn spawn_expiry_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Starts inventory's event relay (on a pool of its own) until `shutdown`. Whoever serves the
-/// subgraph (`run`, or the all-in-one binary) starts it once.
+/// Starts inventory's event relay (on a pool of its own) and the stock alert mails (to
+/// `staff_alert_email`, through the configured mailer) until `shutdown`. Whoever serves the
+/// subgraph (`run`, or the all-in-one binary) starts them once.
 pub async fn spawn_events(
+    state: &AppState,
     config: &Config,
     transport: &Transport,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let mailer = commerce_kernel::mail::from_config(config)?;
+    let alerts = StockAlerts::new(state.db.clone(), mailer, config.staff_alert_email.clone());
+    spawn_consumer(
+        transport,
+        alerts,
+        ConsumerOptions::default(),
+        shutdown.clone(),
+    );
     Relay::connect(config, DOMAIN, transport.clone())
         .await?
         .spawn(shutdown);
     Ok(())
 }
 
-/// Runs the inventory subgraph as its own process, with its sweeper and event relay.
+/// Runs the inventory subgraph as its own process, with its sweeper, event relay and stock
+/// alerts.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run_with_shutdown(
         config,
@@ -128,7 +139,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             });
             let transport = Transport::from_config(&config).await?;
             state.live.spawn(&transport, shutdown.clone());
-            spawn_events(&config, &transport, shutdown).await?;
+            spawn_events(&state, &config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },
     )

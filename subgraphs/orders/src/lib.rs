@@ -19,13 +19,13 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{LiveEvents, Relay, Transport};
+use commerce_kernel::events::{ConsumerOptions, LiveEvents, Relay, Transport, spawn_consumer};
 use commerce_kernel::internal::InternalClient;
 use commerce_kernel::{db, server, subgraph};
 use tokio_util::sync::CancellationToken;
 
 pub use graphql::OrdersSchema;
-pub use service::{OrdersService, Remote};
+pub use service::{OrderConfirmations, OrdersService, Remote};
 
 pub const DEFAULT_PORT: u16 = 4007;
 const DOMAIN: &str = "orders";
@@ -65,20 +65,30 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     server::graphql_app(schema(state), db, auth)
 }
 
-/// Starts the orders event relay (on a pool of its own) until `shutdown`. Whoever serves the
-/// subgraph (`run`, or the all-in-one binary) starts it once.
+/// Starts the orders event relay (on a pool of its own) and the order confirmation mails
+/// (through the configured mailer) until `shutdown`. Whoever serves the subgraph (`run`, or
+/// the all-in-one binary) starts them once.
 pub async fn spawn_events(
+    state: &AppState,
     config: &Config,
     transport: &Transport,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let mailer = commerce_kernel::mail::from_config(config)?;
+    let confirmations = OrderConfirmations::new(state.service.clone(), mailer);
+    spawn_consumer(
+        transport,
+        confirmations,
+        ConsumerOptions::default(),
+        shutdown.clone(),
+    );
     Relay::connect(config, DOMAIN, transport.clone())
         .await?
         .spawn(shutdown);
     Ok(())
 }
 
-/// Runs the orders subgraph as its own process, with its event relay.
+/// Runs the orders subgraph as its own process, with its event relay and consumers.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run_with_shutdown(
         config,
@@ -88,7 +98,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             let state = state(&config).await?;
             let transport = Transport::from_config(&config).await?;
             state.live.spawn(&transport, shutdown.clone());
-            spawn_events(&config, &transport, shutdown).await?;
+            spawn_events(&state, &config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },
     )

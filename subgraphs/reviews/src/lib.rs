@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
+use commerce_kernel::events::{Relay, Transport};
 use commerce_kernel::{cache, db, server, subgraph};
+use tokio_util::sync::CancellationToken;
 
 pub use graphql::ReviewsSchema;
 pub use service::ReviewsService;
@@ -53,13 +55,31 @@ pub fn router(state: AppState, auth: Arc<Verifier>) -> axum::Router {
     server::graphql_app(schema(state), db, auth)
 }
 
-/// Runs the reviews subgraph as its own process.
+/// Starts the reviews event relay (on a pool of its own) until `shutdown`. Whoever serves
+/// the subgraph (`run`, or the all-in-one binary) starts it once.
+pub async fn spawn_events(
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Relay::connect(config, DOMAIN, transport.clone())
+        .await?
+        .spawn(shutdown);
+    Ok(())
+}
+
+/// Runs the reviews subgraph as its own process, with its event relay.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    subgraph::run(config, DOMAIN, DEFAULT_PORT, |config| async move {
-        Ok(router(
-            state(&config).await?,
-            Arc::new(Verifier::from_config(&config)?),
-        ))
-    })
+    subgraph::run_with_shutdown(
+        config,
+        DOMAIN,
+        DEFAULT_PORT,
+        |config, shutdown| async move {
+            let state = state(&config).await?;
+            let transport = Transport::from_config(&config).await?;
+            spawn_events(&config, &transport, shutdown).await?;
+            Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
+        },
+    )
     .await
 }

@@ -1,10 +1,12 @@
 //! The checkout domain without I/O: carts and their rules, addresses, countries, shipping
-//! rates, the saga's steps, and the error every use case fails with.
+//! rates, the saga's steps, the error every use case fails with, and the events checkout
+//! publishes.
 
 mod address;
 mod cart;
 mod country;
 mod error;
+pub mod events;
 mod saga;
 mod shipping;
 

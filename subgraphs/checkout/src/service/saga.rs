@@ -23,14 +23,17 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use commerce_kernel::events::{NewEvent, Outbox};
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{DomainError, ErrorCode, GlobalId, KernelError, Money};
 use futures::future::BoxFuture;
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tracing::instrument;
 
 use super::{CartRef, CheckoutService};
+use crate::domain::events::Finished;
 use crate::domain::{Cart, CartStatus, CheckoutError, Outcome, Saga, Step};
 use crate::remote::{
     Authorization, Payer, PaymentMethod, PriceCartResult, PricedCart, ReserveResult,
@@ -391,10 +394,27 @@ impl CheckoutService {
     /// Fails when another instance took the saga over: this one's lease had lapsed, so it
     /// stops here and leaves the saga to its new holder.
     async fn save(&self, saga: &Saga) -> Result<(), CheckoutError> {
+        self.save_with(saga, None).await
+    }
+
+    /// [`Self::save`], in one transaction with `event` when there is one.
+    async fn save_with(&self, saga: &Saga, event: Option<NewEvent>) -> Result<(), CheckoutError> {
         if let Some(hook) = &self.hook {
             hook(SagaPoint::Reached(saga.step)).await;
         }
-        if !store::save_saga(&self.db, saga, &self.lease).await? {
+        let saved = match event {
+            None => store::save_saga(&self.db, saga, &self.lease).await?,
+            Some(event) => {
+                let txn = self.db.begin().await?;
+                let saved = store::save_saga(&txn, saga, &self.lease).await?;
+                if saved {
+                    Outbox::append_all(&txn, vec![event]).await?;
+                    txn.commit().await?;
+                }
+                saved
+            }
+        };
+        if !saved {
             return Err(self.lost(saga));
         }
         if let Some(hook) = &self.hook {
@@ -605,7 +625,12 @@ impl CheckoutService {
     ) -> Result<Outcome, CheckoutError> {
         saga.step = step;
         saga.outcome = Some(outcome.clone());
-        self.save(&saga).await?;
+        // The saga's end and its event commit together: one event per finished saga.
+        let event = match Finished::of(&saga, &outcome) {
+            Finished::Completed(event) => NewEvent::of(&event)?,
+            Finished::Failed(event) => NewEvent::of(&event)?,
+        };
+        self.save_with(&saga, Some(event)).await?;
         Ok(outcome)
     }
 

@@ -5,6 +5,7 @@
 //! reference; the stack's tests show it opening again then).
 
 use commerce_kernel::viewer::Viewer;
+use commerce_testkit::events::publish_pending;
 use commerce_testkit::{Backend, error_code, on_both_backends};
 use serde_json::{Value, json};
 
@@ -173,4 +174,51 @@ on_both_backends!(
     stock_sold_meanwhile_is_a_business_failure,
     payments_down_is_a_clear_error_and_releases_the_stock,
     concurrent_identical_checkouts_run_once,
+    a_finished_saga_publishes_how_it_ended_and_an_unfinished_one_nothing,
 );
+
+async fn a_finished_saga_publishes_how_it_ended_and_an_unfinished_one_nothing(backend: Backend) {
+    let shop = TestShop::new(backend).await;
+    let waiting = ready_cart(&shop).await;
+    let down = shop
+        .execute_as(
+            Viewer::Anonymous,
+            CHECKOUT_COMPLETE,
+            checkout(&waiting, "k1", GOOD_CARD),
+        )
+        .await;
+    assert_eq!(error_code(&down), "SERVICE_UNAVAILABLE", "{down:#}");
+    assert!(
+        publish_pending(&shop.db, "checkout").await.is_empty(),
+        "the saga waits for payments: not finished, nothing published"
+    );
+
+    let cart = ready_cart(&shop).await;
+    shop.set_stock(&shop.variants[0], 1).await;
+    let answer = shop
+        .ok(CHECKOUT_COMPLETE, checkout(&cart, "k2", GOOD_CARD))
+        .await;
+    assert_eq!(
+        answer["checkoutComplete"]["__typename"],
+        "InsufficientStock"
+    );
+    shop.ok(CHECKOUT_COMPLETE, checkout(&cart, "k2", GOOD_CARD))
+        .await; // a replay answers the stored outcome and publishes nothing more
+    let cart_id = shop.ok(CART, cart.clone()).await["cart"]["id"].clone();
+
+    let events = publish_pending(&shop.db, "checkout").await;
+    let summary: Vec<(String, Value, i64, Value)> = events
+        .into_iter()
+        .map(|e| (e.event_type, json!(e.aggregate_id), e.sequence, e.payload))
+        .collect();
+    assert_eq!(
+        summary,
+        [(
+            "checkout.checkout_failed".to_owned(),
+            cart_id.clone(),
+            1,
+            json!({ "cartId": cart_id, "customerId": null, "reason": "INSUFFICIENT_STOCK",
+                "detail": shop.variants[0] })
+        )]
+    );
+}

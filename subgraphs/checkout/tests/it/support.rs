@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 pub struct TestShop {
     pub schema: CheckoutSchema,
+    /// The checkout database (its outbox holds the sagas' events).
+    pub db: sea_orm::DatabaseConnection,
     pub statements: SqlCounter,
     /// Variants of the published product: the first has 10 units at 19.90 EUR, the second 3
     /// units at 24.90 EUR, the other 18 have 10 units at 5.00 EUR.
@@ -143,6 +145,7 @@ impl TestShop {
         let (variants, draft_variant, warehouse) =
             stock_the_shop(&catalog_schema, &inventory_schema, &pricing_schema).await;
         Self {
+            db: state.service.db().clone(),
             schema: commerce_checkout::schema(state),
             statements,
             variants,

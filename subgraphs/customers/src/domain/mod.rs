@@ -1,8 +1,9 @@
 //! The customers domain: values that cannot be invalid once built, the password policy, and
-//! the error every use case returns. No I/O here.
+//! the error every use case returns, and the events the domain publishes. No I/O here.
 
 mod address;
 mod email;
+pub mod events;
 mod names;
 mod password;
 mod records;

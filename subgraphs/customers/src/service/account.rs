@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::TransactionTrait;
 
 use super::CustomersService;
 use super::{decode_id, ids};
+use crate::domain::events::{CustomerChange, CustomerUpdated};
 use crate::domain::{
     Address, AddressInput, AddressKind, Customer, CustomerError, CustomerGroup, RawAddress,
     WishlistItem, optional_text, required_text,
@@ -106,8 +108,9 @@ impl CustomersService {
             .phone
             .map(|phone| optional_text("phone", Some(phone), 32))
             .transpose()?;
+        let txn = self.db.begin().await?;
         store::update_profile(
-            &self.db,
+            &txn,
             customer_id,
             store::ProfileUpdate {
                 first_name: first_name.as_deref(),
@@ -116,6 +119,8 @@ impl CustomersService {
             },
         )
         .await?;
+        Outbox::append(&txn, &CustomerUpdated::profile(customer_id)).await?;
+        txn.commit().await?;
         self.customer(customer_id).await
     }
 
@@ -131,6 +136,8 @@ impl CustomersService {
         for kind in defaults.kinds() {
             store::set_default_address(&txn, customer_id, kind, address.id).await?;
         }
+        let event = CustomerUpdated::address(customer_id, CustomerChange::AddressAdded, address.id);
+        Outbox::append(&txn, &event).await?;
         txn.commit().await?;
         Ok(address)
     }
@@ -151,6 +158,8 @@ impl CustomersService {
         for kind in defaults.kinds() {
             store::set_default_address(&txn, customer_id, kind, id).await?;
         }
+        let event = CustomerUpdated::address(customer_id, CustomerChange::AddressUpdated, id);
+        Outbox::append(&txn, &event).await?;
         txn.commit().await?;
         Ok(Address {
             id,
@@ -170,6 +179,8 @@ impl CustomersService {
         if !store::delete_address(&txn, customer_id, id).await? {
             return Err(address_not_found(address_id));
         }
+        let event = CustomerUpdated::address(customer_id, CustomerChange::AddressRemoved, id);
+        Outbox::append(&txn, &event).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -187,7 +198,11 @@ impl CustomersService {
         {
             return Err(address_not_found(address_id));
         }
-        store::set_default_address(&self.db, customer_id, kind, id).await?;
+        let txn = self.db.begin().await?;
+        store::set_default_address(&txn, customer_id, kind, id).await?;
+        let event = CustomerUpdated::address(customer_id, CustomerChange::DefaultAddress, id);
+        Outbox::append(&txn, &event).await?;
+        txn.commit().await?;
         self.customer(customer_id).await
     }
 

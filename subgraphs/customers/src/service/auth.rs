@@ -7,13 +7,15 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use commerce_kernel::events::Outbox;
 use sea_orm::TransactionTrait;
 
 use super::CustomersService;
-use super::mailer::Mail;
+use super::mailer::{Mail, post};
 use super::rate_limit::Decision;
 use super::tokens::{Session, entitlements};
 use super::{Account, decode_id, ids};
+use crate::domain::events::CustomerRegistered;
 use crate::domain::{CustomerError, Email, OpaqueToken, Password, required_text};
 use crate::store;
 
@@ -56,8 +58,9 @@ impl CustomersService {
         let last_name = required_text("lastName", input.last_name, 100)?;
         // Hash before looking the email up, so both outcomes cost the same.
         let password_hash = self.passwords.hash(password).await?;
+        let txn = self.db.begin().await?;
         let inserted = store::insert_customer(
-            &self.db,
+            &txn,
             store::NewCustomer {
                 email: email.as_str(),
                 password_hash: &password_hash,
@@ -66,15 +69,19 @@ impl CustomersService {
             },
         )
         .await?;
+        if let Some(id) = inserted {
+            let event = CustomerRegistered::new(id, email.as_str(), chrono::Utc::now());
+            Outbox::append(&txn, &event).await?;
+        }
+        txn.commit().await?;
         match inserted {
             Some(id) => tracing::info!(customer = id, "customer registered"),
-            None => {
-                self.mailer
-                    .send(Mail::AlreadyRegistered {
-                        to: email.to_string(),
-                    })
-                    .await;
-            }
+            None => post(
+                &self.mailer,
+                Mail::AlreadyRegistered {
+                    to: email.to_string(),
+                },
+            ),
         }
         Ok(())
     }
@@ -258,12 +265,13 @@ impl CustomersService {
         let token = OpaqueToken::generate();
         let expires_at = chrono::Utc::now() + self.settings.reset_ttl;
         store::insert_password_reset(&self.db, customer.id, &token.hash, expires_at).await?;
-        self.mailer
-            .send(Mail::PasswordReset {
+        post(
+            &self.mailer,
+            Mail::PasswordReset {
                 to: customer.email,
                 token: token.secret,
-            })
-            .await;
+            },
+        );
         Ok(())
     }
 

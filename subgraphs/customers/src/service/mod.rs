@@ -14,12 +14,12 @@ pub mod tokens;
 use std::sync::Arc;
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::mail::Mailer;
 use sea_orm::DatabaseConnection;
 
 pub use error::CustomerError;
 
 use crate::Settings;
-use mailer::Mailer;
 use passwords::Passwords;
 use rate_limit::RateLimiter;
 use tokens::TokenIssuer;

@@ -5,6 +5,8 @@ mod account;
 mod admin;
 mod auth;
 mod demo;
+mod events;
+mod mail;
 mod rate_limit;
 mod sdl;
 mod support;

@@ -1,8 +1,10 @@
 //! Use cases: reads for the graph, staff changes made idempotent by key, and the reserve /
 //! release / commit cycle checkout relies on. Every write transaction begins with a write (see
 //! `store::idempotency::claim`), and transient lock conflicts are retried. Every change of
-//! stock publishes its new levels in its transaction (`events`).
+//! stock publishes its new levels in its transaction (`events`); stock running low is mailed
+//! to staff (`alerts`).
 
+mod alerts;
 mod clock;
 mod error;
 mod events;
@@ -15,6 +17,7 @@ use std::collections::HashMap;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::DatabaseConnection;
 
+pub use self::alerts::StockAlerts;
 pub use self::clock::Clock;
 pub use self::error::InventoryError;
 pub use self::events::DEFAULT_LOW_STOCK_THRESHOLD;

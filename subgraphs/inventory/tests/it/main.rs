@@ -3,6 +3,7 @@
 mod support;
 
 mod access;
+mod alerts;
 
 mod demo;
 mod events;

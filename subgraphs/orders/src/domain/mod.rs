@@ -1,9 +1,11 @@
 //! The orders domain: orders as placed (copies of what was sold), their state machine,
-//! fulfillment and return planning, the input parsing, and the events orders publishes. No I/O.
+//! fulfillment and return planning, the input parsing, the events orders publishes and the
+//! mail it sends. No I/O.
 
 pub mod events;
 mod fulfillment;
 mod input;
+pub mod mail;
 mod order;
 mod status;
 

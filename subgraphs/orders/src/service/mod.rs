@@ -1,7 +1,9 @@
 //! Use cases of the orders domain: placing an order (idempotent by the checkout's saga id,
 //! numbered without gaps), its lifecycle, and the batched reads behind the GraphQL fields.
-//! Placing and every change of status publish an event in their transaction.
+//! Placing and every change of status publish an event in their transaction; placed orders
+//! are confirmed by mail (`confirmation`).
 
+mod confirmation;
 mod error;
 mod idempotent;
 mod lifecycle;
@@ -17,6 +19,7 @@ use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
+pub use confirmation::OrderConfirmations;
 pub use error::OrderError;
 pub use lifecycle::Fulfill;
 pub use payments::ReturnLines;

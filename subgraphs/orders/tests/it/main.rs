@@ -4,6 +4,7 @@ mod access;
 mod concurrency;
 mod events;
 mod lifecycle;
+mod mail;
 mod payments;
 mod placing;
 mod sdl;

@@ -1,8 +1,9 @@
 //! The payments domain: validated inputs, payment intents and the rules every movement of
 //! money obeys (what may be captured, refunded or voided, and the status that follows), the
-//! ledger's kinds, and the webhook signature scheme. No I/O.
+//! ledger's kinds, the webhook signature scheme, and the events payments publishes. No I/O.
 
 mod card;
+pub mod events;
 mod input;
 mod intent;
 pub mod webhook;

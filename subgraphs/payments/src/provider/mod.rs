@@ -37,6 +37,20 @@ pub enum FailureCode {
     ReferenceCancelled,
 }
 
+impl FailureCode {
+    /// The GraphQL `PaymentFailureReason` value, as events carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CardDeclined => "CARD_DECLINED",
+            Self::InsufficientFunds => "INSUFFICIENT_FUNDS",
+            Self::InvalidCard => "INVALID_CARD",
+            Self::CaptureFailed => "CAPTURE_FAILED",
+            Self::ProviderUnavailable => "PROVIDER_UNAVAILABLE",
+            Self::ReferenceCancelled => "REFERENCE_CANCELLED",
+        }
+    }
+}
+
 impl ProviderFailure {
     pub fn new(code: FailureCode, message: impl Into<String>) -> Self {
         Self {

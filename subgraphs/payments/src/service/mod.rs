@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Cursor, Page, PageRequest};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
@@ -28,6 +29,9 @@ pub use idempotent::Recorded;
 pub use reference::ReferenceCancelled;
 pub use webhook::{WebhookEvent, WebhookEventData, WebhookOutcome};
 
+use crate::domain::events::{
+    PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentMoved, PaymentRefunded, PaymentVoided,
+};
 use crate::domain::{
     IdempotencyKey, IntentId, IntentStatus, LedgerEntry, LedgerKind, NewAuthorization,
     PaymentIntent,
@@ -156,7 +160,10 @@ impl PaymentsService {
                 let entry = entry(id, LedgerKind::Authorization, request.amount.amount, key)
                     .provider_reference(&authorization.reference);
                 ledger::append(&txn, &entry, now).await?;
-                Recorded::Intent(Box::new(found(&txn, id).await?))
+                let intent = found(&txn, id).await?;
+                let event = PaymentAuthorized(PaymentMoved::new(&intent, intent.authorized));
+                Outbox::append(&txn, &event).await?;
+                Recorded::Intent(Box::new(intent))
             }
             Err(declined) => {
                 let intent = NewIntent {
@@ -180,6 +187,11 @@ impl PaymentsService {
                 )
                 .note(&note);
                 ledger::append(&txn, &entry, now).await?;
+                let event = PaymentFailed {
+                    payment: PaymentMoved::new(&found(&txn, id).await?, request.amount.amount),
+                    reason: declined.failure.code.as_str().to_owned(),
+                };
+                Outbox::append(&txn, &event).await?;
                 tracing::info!(intent = id.0, code = ?declined.failure.code, "authorization declined");
                 Recorded::Declined {
                     intent_id: id,
@@ -295,7 +307,9 @@ impl PaymentsService {
                 let mut entry = entry(id, kind, moved, key).provider_reference(&reference);
                 entry.note = note;
                 ledger::append(&txn, &entry, now).await?;
-                Recorded::Intent(Box::new(found(&txn, id).await?))
+                let intent = found(&txn, id).await?;
+                append_movement(&txn, movement, &intent, moved).await?;
+                Recorded::Intent(Box::new(intent))
             }
             Err(failure) => {
                 self.record_failure(&txn, id, movement, moved, key, &failure)
@@ -458,4 +472,21 @@ async fn found(txn: &DatabaseTransaction, id: IntentId) -> Result<PaymentIntent,
     Ok(intents::find(txn, id)
         .await?
         .with_context(|| format!("intent {} vanished inside its transaction", id.0))?)
+}
+
+/// Writes the event of a capture, void or refund that left the intent as `after`, in the
+/// movement's transaction.
+async fn append_movement(
+    txn: &DatabaseTransaction,
+    movement: Movement,
+    after: &PaymentIntent,
+    moved: i64,
+) -> Result<(), PaymentError> {
+    let payment = PaymentMoved::new(after, moved);
+    match movement {
+        Movement::Capture => Outbox::append(txn, &PaymentCaptured(payment)).await?,
+        Movement::Void => Outbox::append(txn, &PaymentVoided(payment)).await?,
+        Movement::Refund => Outbox::append(txn, &PaymentRefunded(payment)).await?,
+    };
+    Ok(())
 }

@@ -9,7 +9,10 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::{PaymentError, PaymentsService, entry, idempotent, now, within_timeout};
+use super::{
+    Movement, PaymentError, PaymentsService, append_movement, entry, idempotent, now,
+    within_timeout,
+};
 use crate::domain::{IdempotencyKey, IntentId, IntentStatus, LedgerKind, PaymentIntent};
 use crate::provider::{FailureCode, ProviderFailure};
 use crate::store::{intents, ledger, references};
@@ -124,6 +127,7 @@ impl PaymentsService {
         let moved = before.authorized - before.captured;
         let entry = entry(before.id, LedgerKind::Void, moved, key).provider_reference(&reference);
         ledger::append(txn, &entry, now).await?;
+        append_movement(txn, Movement::Void, &after, moved).await?;
         Ok(Ok(()))
     }
 }

@@ -8,7 +8,10 @@ use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use tracing::instrument;
 
-use super::{PaymentError, PaymentsService, now};
+use commerce_kernel::events::Outbox;
+
+use super::{Movement, PaymentError, PaymentsService, append_movement, now};
+use crate::domain::events::{PaymentFailed, PaymentMoved};
 use crate::domain::{IntentId, LedgerKind, PaymentIntent};
 use crate::store::ledger::NewEntry;
 use crate::store::{intents, ledger, webhook_events};
@@ -155,5 +158,16 @@ async fn apply(
         note: Some("provider webhook"),
     };
     ledger::append(txn, &entry, now).await?;
+    match kind {
+        LedgerKind::Capture => append_movement(txn, Movement::Capture, &after, moved).await?,
+        LedgerKind::Refund => append_movement(txn, Movement::Refund, &after, moved).await?,
+        _ => {
+            let event = PaymentFailed {
+                payment: PaymentMoved::new(&after, moved),
+                reason: "PROVIDER_REPORTED".to_owned(),
+            };
+            Outbox::append(txn, &event).await?;
+        }
+    }
     Ok(WebhookOutcome::Applied)
 }

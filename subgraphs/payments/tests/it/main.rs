@@ -5,6 +5,7 @@ mod authorize;
 mod concurrency;
 mod dashboard;
 mod demo;
+mod events;
 mod http;
 mod internal;
 mod migrations;

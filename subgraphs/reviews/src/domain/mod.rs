@@ -1,6 +1,7 @@
 //! The reviews domain: validated review content, moderation states and their effect on a
-//! product's rating aggregate. No I/O.
+//! product's rating aggregate, and the events the domain publishes. No I/O.
 
+pub mod events;
 mod rating;
 mod review;
 

@@ -1,11 +1,12 @@
 //! Use cases of the reviews domain: submitting, moderating (with the rating aggregate kept in
-//! step in the same transaction), and the batched, cached reads behind the GraphQL fields.
+//! step, and the event written, in the same transaction), and the batched, cached reads behind the GraphQL fields.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::cache::SharedCache;
+use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Page, PageRequest};
 use futures::future::join_all;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
@@ -15,6 +16,7 @@ mod error;
 
 pub use error::ReviewError;
 
+use crate::domain::events::{ReviewModerated, ReviewSubmitted};
 use crate::domain::{
     ModerationAction, ModerationStatus, NewReview, RatingSummary, Review, ReviewId,
 };
@@ -73,7 +75,11 @@ impl ReviewsService {
     /// Stores a validated review as pending; it counts nowhere until approved.
     #[instrument(skip_all, fields(product = %review.product.as_str()))]
     pub async fn submit(&self, review: &NewReview) -> Result<Review, ReviewError> {
-        store::insert_review(&self.db, review, now()).await
+        let txn = self.db.begin().await?;
+        let review = store::insert_review(&txn, review, now()).await?;
+        Outbox::append(&txn, &ReviewSubmitted::new(&review)).await?;
+        txn.commit().await?;
+        Ok(review)
     }
 
     /// Approves, rejects or removes a review, updating its product's stored rating in the same
@@ -238,6 +244,7 @@ async fn moderate_in(
             if delta != 0 {
                 store::add_to_rating(txn, &review.product_id, review.stars, delta).await?;
             }
+            Outbox::append(txn, &ReviewModerated::new(&review, from, target)).await?;
             return Ok(Some(match target {
                 Some(_) => Moderated::Updated(review),
                 None => Moderated::Removed(review),

@@ -4,6 +4,7 @@ mod aggregate;
 mod batching;
 mod cache;
 mod demo;
+mod events;
 mod graphql;
 mod http;
 mod migrations;

@@ -22,6 +22,17 @@ pub const EVENT_TYPES: &[&str] = &[
     "inventory.stock_low",
     "orders.order_placed",
     "orders.order_status_changed",
+    "reviews.review_submitted",
+    "reviews.review_moderated",
+    "customers.customer_registered",
+    "customers.customer_updated",
+    "checkout.checkout_completed",
+    "checkout.checkout_failed",
+    "payments.payment_authorized",
+    "payments.payment_captured",
+    "payments.payment_refunded",
+    "payments.payment_voided",
+    "payments.payment_failed",
 ];
 
 /// The domains (streams) whose events endpoints may subscribe to.
