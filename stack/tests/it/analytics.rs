@@ -15,7 +15,10 @@ use crate::purchase_flow::{ready_cart, shipping_method, variant_on_sale};
 /// From a checkout's commit to the dashboard: the relay's wait plus a consumer's transaction.
 const WITHIN: Duration = Duration::from_secs(10);
 
-on_both_backends!(a_checkout_shows_up_in_the_dashboard_through_the_router);
+on_both_backends!(
+    a_checkout_shows_up_in_the_dashboard_through_the_router,
+    a_refund_through_the_router_shows_up_in_the_refunds
+);
 
 fn around_today() -> Value {
     let today = Utc::now().date_naive();
@@ -33,6 +36,50 @@ fn eur_orders(overview: &Value) -> i64 {
         .map_or(0, |eur| eur["orderCount"].as_i64().expect("a count"))
 }
 
+/// A guest's checkout of one unit through the router; returns the completed checkout.
+async fn check_out(graph: &Graph, key: &str) -> Value {
+    let variant = variant_on_sale(graph).await;
+    let method = shipping_method(graph).await;
+    let token = ready_cart(graph, "router", &[variant], "ada@example.com", &method).await;
+    let completed = graph
+        .data(
+            "storefront/checkout_complete",
+            json!({
+                "token": token, "idempotencyKey": key,
+                "payment": { "provider": "test", "token": "4242 4242 4242 4242" },
+            }),
+            None,
+        )
+        .await;
+    let placed = completed["checkoutComplete"].clone();
+    assert_eq!(placed["__typename"], "CheckoutCompleted", "{completed:#}");
+    placed
+}
+
+/// Polls the overview until `done` holds, at most [`WITHIN`].
+async fn overview_once(
+    graph: &Graph,
+    staff: &str,
+    range: &Value,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let overview = graph
+            .data("dashboard/analytics_overview", range.clone(), Some(staff))
+            .await;
+        if done(&overview) {
+            println!("reached the dashboard in {:?}", started.elapsed());
+            return overview;
+        }
+        assert!(
+            started.elapsed() < WITHIN,
+            "not in the dashboard after {WITHIN:?}: {overview:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn a_checkout_shows_up_in_the_dashboard_through_the_router(backend: Backend) {
     let graph = Graph::start(backend, 3).await;
     let staff = graph.staff_sign_in().await;
@@ -42,41 +89,9 @@ async fn a_checkout_shows_up_in_the_dashboard_through_the_router(backend: Backen
         .await;
     assert_eq!(eur_orders(&before), 0, "{before:#}");
 
-    let variant = variant_on_sale(&graph).await;
-    let method = shipping_method(&graph).await;
-    let token = ready_cart(&graph, "router", &[variant], "ada@example.com", &method).await;
-    let completed = graph
-        .data(
-            "storefront/checkout_complete",
-            json!({
-                "token": token, "idempotencyKey": "analytics-1",
-                "payment": { "provider": "test", "token": "4242 4242 4242 4242" },
-            }),
-            None,
-        )
-        .await;
-    let placed = &completed["checkoutComplete"];
-    assert_eq!(placed["__typename"], "CheckoutCompleted", "{completed:#}");
+    let placed = check_out(&graph, "analytics-1").await;
     let total = placed["total"].clone();
-
-    let started = Instant::now();
-    let overview = loop {
-        let overview = graph
-            .data("dashboard/analytics_overview", range.clone(), Some(&staff))
-            .await;
-        if eur_orders(&overview) == 1 {
-            break overview;
-        }
-        assert!(
-            started.elapsed() < WITHIN,
-            "the order is not in the dashboard after {WITHIN:?}: {overview:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    println!(
-        "{backend:?}: the order reached the dashboard in {:?}",
-        started.elapsed()
-    );
+    let overview = overview_once(&graph, &staff, &range, |o| eur_orders(o) == 1).await;
     let eur = &overview["salesSummary"][0];
     assert_eq!(eur["revenue"], total, "{overview:#}");
     assert_eq!(eur["averageOrderValue"], total, "{overview:#}");
@@ -155,4 +170,66 @@ async fn a_checkout_shows_up_in_the_dashboard_through_the_router(backend: Backen
         refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{refused:#}"
     );
+}
+
+async fn a_refund_through_the_router_shows_up_in_the_refunds(backend: Backend) {
+    let graph = Graph::start(backend, 3).await;
+    let staff = graph.staff_sign_in().await;
+    let range = around_today();
+    let placed = check_out(&graph, "analytics-refund").await;
+    let order_id = placed["orderId"].clone();
+    let captured = graph
+        .data(
+            "dashboard/order_capture",
+            json!({ "orderId": order_id, "idempotencyKey": "capture-1" }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(
+        captured["orderCapturePayment"]["status"], "PAID",
+        "{captured:#}"
+    );
+    // The demo shop's payments (refunded ones among them) published their events at start.
+    let before = graph
+        .data("dashboard/analytics_overview", range.clone(), Some(&staff))
+        .await;
+    let (count, cents) = eur_refunds(&before);
+    let refunded = graph
+        .data(
+            "dashboard/order_refund",
+            json!({
+                "orderId": order_id, "amount": { "currency": "EUR", "amount": "1.00" },
+                "reason": "scratched box", "idempotencyKey": "refund-1",
+            }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(
+        refunded["orderRefund"]["refundedAmount"]["amount"], "1.00",
+        "{refunded:#}"
+    );
+
+    let overview = overview_once(&graph, &staff, &range, |o| eur_refunds(o).0 > count).await;
+    assert_eq!(
+        eur_refunds(&overview),
+        (count + 1, cents + 100),
+        "one more refund of 1.00: {overview:#}"
+    );
+    assert_eq!(
+        eur_orders(&overview),
+        1,
+        "a refund does not cancel the order"
+    );
+}
+
+/// The EUR refunds of an overview: (count, amount in cents).
+fn eur_refunds(overview: &Value) -> (i64, i64) {
+    overview["refunds"]
+        .as_array()
+        .and_then(|currencies| currencies.iter().find(|c| c["currency"] == "EUR"))
+        .map_or((0, 0), |eur| {
+            let amount = eur["amount"]["amount"].as_str().expect("an amount");
+            let cents = amount.replace('.', "").parse::<i64>().expect("a decimal");
+            (eur["refundCount"].as_i64().expect("a count"), cents)
+        })
 }
