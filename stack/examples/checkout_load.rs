@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod load_client;
+
+use load_client::{Client, address};
 
 macro_rules! operation {
     ($path:literal) => {
@@ -74,57 +78,6 @@ struct Args {
     /// Lines of the cart in `cart` mode.
     #[arg(long, default_value_t = 3)]
     lines: usize,
-}
-
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Client {
-    /// Sends `query` and returns its `data`; GraphQL errors are failures.
-    async fn data(
-        &self,
-        query: &str,
-        variables: Value,
-        token: Option<&str>,
-    ) -> anyhow::Result<Value> {
-        let mut request = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response: Value = request.send().await?.error_for_status()?.json().await?;
-        if let Some(errors) = response.get("errors") {
-            bail!("GraphQL errors: {errors}");
-        }
-        Ok(response["data"].clone())
-    }
-
-    /// Runs a cart mutation and checks it answered a `Cart`.
-    async fn cart_mutation(
-        &self,
-        query: &str,
-        field: &str,
-        variables: Value,
-    ) -> anyhow::Result<Value> {
-        let data = self.data(query, variables, None).await?;
-        let cart = &data[field];
-        if cart["__typename"] != "Cart" {
-            bail!("{field} refused: {cart}");
-        }
-        Ok(cart.clone())
-    }
-}
-
-fn address() -> Value {
-    json!({
-        "firstName": "Ada", "lastName": "Lovelace", "line1": "Unter den Linden 1",
-        "city": "Berlin", "postalCode": "10117", "countryCode": "DE"
-    })
 }
 
 /// Up to `count` variants with a price in EUR from the storefront's listing.

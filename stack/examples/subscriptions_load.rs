@@ -23,6 +23,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+mod load_client;
+
+use load_client::{Client, address};
+
 macro_rules! operation {
     ($path:literal) => {
         include_str!(concat!("../../schema/operations/", $path, ".graphql"))
@@ -66,42 +70,6 @@ struct Args {
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Client {
-    async fn data(
-        &self,
-        query: &str,
-        variables: Value,
-        token: Option<&str>,
-    ) -> anyhow::Result<Value> {
-        let mut request = self
-            .http
-            .post(&self.url)
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response: Value = request.send().await?.error_for_status()?.json().await?;
-        if let Some(errors) = response.get("errors") {
-            bail!("GraphQL errors: {errors}");
-        }
-        Ok(response["data"].clone())
-    }
-
-    async fn cart(&self, query: &str, field: &str, variables: Value) -> anyhow::Result<Value> {
-        let data = self.data(query, variables, None).await?;
-        if data[field]["__typename"] != "Cart" {
-            bail!("{field} refused: {data}");
-        }
-        Ok(data[field].clone())
-    }
-}
 
 /// A `graphql-transport-ws` connection, acknowledged.
 async fn connect(url: &str, token: Option<&str>) -> anyhow::Result<Socket> {
@@ -153,13 +121,6 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn address() -> Value {
-    json!({
-        "firstName": "Ada", "lastName": "Lovelace", "line1": "Unter den Linden 1",
-        "city": "Berlin", "postalCode": "10117", "countryCode": "DE"
-    })
-}
-
 async fn variants_on_sale(client: &Client) -> anyhow::Result<Vec<String>> {
     let data = client
         .data(PRODUCTS, json!({ "first": 100, "currency": "EUR" }), None)
@@ -186,7 +147,7 @@ async fn variants_on_sale(client: &Client) -> anyhow::Result<Vec<String>> {
 /// A guest order of one unit of `variant`; returns its id.
 async fn place_order(client: &Client, variant: &str, key: &str) -> anyhow::Result<String> {
     let created = client
-        .cart(
+        .cart_mutation(
             CART_CREATE,
             "cartCreate",
             json!({ "currency": "EUR", "country": "DE" }),
@@ -194,18 +155,22 @@ async fn place_order(client: &Client, variant: &str, key: &str) -> anyhow::Resul
         .await?;
     let token = created["token"].as_str().context("cart token")?.to_owned();
     let line = json!({ "token": token, "variantId": variant, "quantity": 1 });
-    client.cart(CART_ADD_LINE, "cartAddLine", line).await?;
+    client
+        .cart_mutation(CART_ADD_LINE, "cartAddLine", line)
+        .await?;
     let email = json!({ "token": token, "email": format!("live-{key}@example.com") });
-    client.cart(CART_SET_EMAIL, "cartSetEmail", email).await?;
+    client
+        .cart_mutation(CART_SET_EMAIL, "cartSetEmail", email)
+        .await?;
     let to = json!({ "token": token, "address": address() });
     client
-        .cart(CART_SET_ADDRESS, "cartSetShippingAddress", to)
+        .cart_mutation(CART_SET_ADDRESS, "cartSetShippingAddress", to)
         .await?;
     let page = client.data(CART, json!({ "token": token }), None).await?;
     let method = page["cart"]["availableShippingMethods"][0]["method"]["id"].clone();
     let chosen = json!({ "token": token, "shippingMethodId": method });
     client
-        .cart(CART_SET_METHOD, "cartSetShippingMethod", chosen)
+        .cart_mutation(CART_SET_METHOD, "cartSetShippingMethod", chosen)
         .await?;
     let variables = json!({
         "token": token, "idempotencyKey": key,
