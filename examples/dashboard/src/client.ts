@@ -1,7 +1,9 @@
 //! The one urql client: HTTP for queries and mutations, graphql-transport-ws (graphql-ws) for
-//! subscriptions, both carrying the staff token. urql's document cache refetches a query
+//! subscriptions, both carrying the staff token. Queries go as automatic persisted queries (by
+//! hash over GET once the router knows the document). urql's document cache refetches a query
 //! once a mutation returns a type it holds, so tables follow the changes made here.
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from '@urql/vue'
+import { persistedExchange } from '@urql/exchange-persisted'
 import { createClient as createWsClient } from 'graphql-ws'
 import { accessToken } from './session'
 import { httpUrl, wsUrl } from './endpoint'
@@ -20,13 +22,13 @@ const ws = createWsClient({
 
 export const client = new Client({
   url: httpUrl,
-  preferGetMethod: false,
   fetchOptions: (): RequestInit => {
     const token = accessToken()
     return token ? { headers: { authorization: `Bearer ${token}` } } : {}
   },
   exchanges: [
     cacheExchange,
+    persistedExchange({ preferGetForPersistedQueries: true }),
     fetchExchange,
     subscriptionExchange({
       forwardSubscription: (request) => ({
