@@ -16,4 +16,3 @@ Chart.register(BarElement, CategoryScale, Filler, Legend, LineElement, LinearSca
 Chart.defaults.color = '#1f2933'
 Chart.defaults.font.family = 'system-ui, sans-serif'
 
-export const palette = { primary: '#1d4ed8', secondary: '#b45309', fill: 'rgba(29, 78, 216, 0.12)' }
