@@ -11,14 +11,14 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{Data, ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -46,6 +46,7 @@ where
             get(graphiql_or_websocket::<Q, M, S>).post(execute::<Q, M, S>),
         )
         .with_state(state)
+        .merge(commerce_graphiql::routes())
         .merge(health_routes(db))
 }
 
@@ -180,8 +181,9 @@ async fn ready(State(db): State<DatabaseConnection>) -> impl IntoResponse {
     }
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// GraphiQL with its files served by this process (`/graphiql/...`), so it works offline.
+async fn graphiql() -> Response {
+    commerce_graphiql::page("GraphiQL · commerce subgraph")
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C, letting in-flight requests finish.

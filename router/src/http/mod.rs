@@ -45,7 +45,8 @@ pub fn app(state: Arc<RouterState>) -> Router {
     let mut router = router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), measure))
         .route("/health", get(health))
-        .route("/ready", get(ready));
+        .route("/ready", get(ready))
+        .merge(commerce_graphiql::routes());
     if config.telemetry.metrics {
         router = router.route(&config.telemetry.metrics_path, get(metrics));
     }
