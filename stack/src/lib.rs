@@ -1,7 +1,10 @@
 //! The all-in-one binary: starts every subgraph and the router in one process on the embedded
 //! defaults (SQLite files under `./data`, in-process caches, events delivered in-process), loads
-//! the demo shop on first start, and prints where GraphiQL is. Production runs the same crates
-//! as separate processes.
+//! the demo shop on first start, serves the web apps of `examples/` beside the router (`apps`),
+//! and prints where GraphiQL and the apps are. Production runs the same crates as separate
+//! processes.
+
+pub mod apps;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -60,6 +63,13 @@ pub struct Cli {
     /// Load the demo data, then exit (for benchmarks).
     #[arg(long)]
     pub seed_only: bool,
+    /// The web apps of `examples/` (storefront, dashboard): built when stale and served on
+    /// the ports after the subgraphs', served as built, or not at all.
+    #[arg(long, value_enum, default_value = "build", env = "COMMERCE_STACK_APPS")]
+    pub apps: apps::AppsMode,
+    /// Where the apps' folders are (`<dir>/storefront/dist`, ...).
+    #[arg(long, default_value = apps::DEFAULT_APPS_DIR, env = "COMMERCE_STACK_APPS_DIR")]
+    pub apps_dir: std::path::PathBuf,
 }
 
 /// Seed used for the demo data, so every machine gets the same shop.
@@ -77,8 +87,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.seed_only {
         return Ok(());
     }
+    let apps = apps::prepare(&cli.apps_dir, cli.apps);
     let shutdown = CancellationToken::new();
-    let stack = start(subgraphs, listeners, shutdown.clone()).await?;
+    let mut stack = start(subgraphs, listeners, shutdown.clone()).await?;
+    stack.serve_apps(&apps, shutdown.clone()).await?;
     println!("{}", banner(&stack, cli.demo));
     tokio::spawn({
         let shutdown = shutdown.clone();
@@ -99,6 +111,9 @@ fn banner(stack: &Stack, demo: DemoData) -> String {
     );
     for (name, addr) in &stack.subgraphs {
         let _ = writeln!(text, "  {name:<10} GraphiQL http://{addr}/graphql");
+    }
+    for (name, addr) in &stack.apps {
+        let _ = writeln!(text, "  {name:<19} http://{addr}/");
     }
     if demo != DemoData::None {
         use commerce_customers::demo::{ADMIN_EMAIL, ADMIN_PASSWORD, CUSTOMER_PASSWORD, CUSTOMERS};
@@ -124,10 +139,42 @@ fn banner(stack: &Stack, demo: DemoData) -> String {
 pub struct Stack {
     pub router: SocketAddr,
     pub subgraphs: Vec<(&'static str, SocketAddr)>,
+    /// The web apps served (`storefront`, `dashboard`), each on its own port.
+    pub apps: Vec<(&'static str, SocketAddr)>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
 impl Stack {
+    /// Serves each app's build on the port `offset` after the router's, the next (4011, 4012)
+    /// after the subgraphs' ports (or any free one), until `shutdown`.
+    pub async fn serve_apps(
+        &mut self,
+        apps: &[apps::App],
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        for app in apps {
+            let offset = apps::APPS
+                .iter()
+                .position(|name| *name == app.name)
+                .expect("an app of APPS") as u16
+                + SUBGRAPHS.len() as u16
+                + 1;
+            let port = match self.router.port() {
+                0 => 0,
+                port => port.saturating_add(offset),
+            };
+            let listener = bind(SocketAddr::new(self.router.ip(), port)).await?;
+            let router = apps::router(app, self.router)?;
+            self.apps.push((app.name, listener.local_addr()?));
+            self.tasks.spawn(commerce_kernel::server::serve_until(
+                listener,
+                router,
+                shutdown.clone().cancelled_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Waits until every server stops; the first failure stops the rest.
     pub async fn wait(mut self) -> anyhow::Result<()> {
         while let Some(result) = self.tasks.join_next().await {
@@ -362,6 +409,7 @@ pub async fn start(
     Ok(Stack {
         router,
         subgraphs: addresses,
+        apps: Vec::new(),
         tasks,
     })
 }

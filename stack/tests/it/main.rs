@@ -2,6 +2,7 @@
 //! and the binary started from its documented environment.
 
 mod analytics;
+mod apps;
 mod cart_cost;
 mod checkout_saga;
 mod environment;

@@ -99,7 +99,8 @@ function CartLink() {
     variables: cartVariables(cart),
     pause: !cart,
   });
-  const count = data?.cart?.itemCount ?? 0;
+  // A paused query keeps its last result: no cart (checked out, signed out) is an empty one.
+  const count = cart ? (data?.cart?.itemCount ?? 0) : 0;
   return (
     <NavLink to="/cart" className="cart-link">
       Cart <span aria-label={`${count} items`}>({count})</span>

@@ -128,7 +128,7 @@ function Listing({ title, filter, sort, sorts, selected, onSort, onToggle }: Lis
         {!connection && !first.error && <p aria-busy="true">Loading products…</p>}
         {connection && (
           <>
-            <p className="count" data-testid="product-count">
+            <p className="count" data-testid="product-count" elementtiming="product-list">
               {connection.totalCount} products
             </p>
             <ul className="grid" data-testid="product-grid">

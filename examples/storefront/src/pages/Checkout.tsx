@@ -208,7 +208,7 @@ function Payment({ cart }: { cart: Cart }) {
         navigate('/confirmation');
         return;
       case 'CheckoutPaymentDeclined':
-        setMessage(`Payment declined (${outcome.declineCode}): ${outcome.message}. Try another card.`);
+        setMessage(`Payment declined: ${outcome.message} (${outcome.declineCode}). Try another card.`);
         return;
       default:
         setMessage(outcome.message);

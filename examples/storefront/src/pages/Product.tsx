@@ -55,7 +55,7 @@ function ProductView({ product }: { product: Product }) {
       <div className="product-main">
         <ProductImage src={product.imageUrls[0]} name={product.name} />
         <div>
-          <h1>{product.name}</h1>
+          <h1 elementtiming="product-page">{product.name}</h1>
           <Stars average={product.rating.average} count={product.rating.count} />
           <p className="description">{product.description}</p>
           {optionNames.map((name) => (
@@ -264,7 +264,7 @@ function ReviewList({ reviews }: { reviews: Product['reviews'] }) {
     <ul className="review-list">
       {reviews.edges.map(({ node }) => (
         <li key={node.id}>
-          <Stars average={node.rating} count={1} /> <strong>{node.title}</strong>
+          <Stars average={node.rating} count={1} single /> <strong>{node.title}</strong>
           <p>{node.body}</p>
           <small>
             {node.authorName}, {new Date(node.createdAt).toLocaleDateString()}
