@@ -1,6 +1,7 @@
 // Starts the stack binary (COMMERCE_STACK_BIN, built by run.sh) on free ports (`--listen
 // 127.0.0.1:0`) with a fresh data directory and the demo shop, serving the apps as built;
-// the URLs it prints go to the tests as STACK_* variables. Stops it after the run.
+// the URLs it prints go to the tests as STACK_* variables. Stops it after the run. With
+// STACK_GRAPHQL and STACK_STOREFRONT already set, the specs run against that stack instead.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 
 export default async function globalSetup() {
+  // Against a stack that is already running: STACK_GRAPHQL and STACK_STOREFRONT name it.
+  if (process.env.STACK_GRAPHQL && process.env.STACK_STOREFRONT) return;
   const binary = process.env.COMMERCE_STACK_BIN ?? join(ROOT, 'target/debug/commerce-stack');
   const dataDir = mkdtempSync(join(tmpdir(), 'commerce-e2e-'));
   const stack = spawn(binary, ['--listen', '127.0.0.1:0', '--apps', 'serve', '--apps-dir', join(ROOT, 'examples')], {

@@ -107,7 +107,10 @@ fn newest(path: &Path) -> Option<SystemTime> {
     if !metadata.is_dir() {
         return metadata.modified().ok();
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     if matches!(name, "node_modules" | "dist") || path.ends_with("src/gql") {
         return None;
     }

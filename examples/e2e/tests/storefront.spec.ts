@@ -64,6 +64,19 @@ test('the catalog, a product, search and load more work and pass axe', async ({ 
   await screenshot(page, 'storefront-search');
   await checkAccessibility(page, 'search');
 
+  // A category, then a facet narrows it; a collection; the sort.
+  await page.getByRole('navigation', { name: 'Categories' }).getByRole('link').first().click();
+  const count = async () => Number((await page.getByTestId('product-count').textContent())!.split(' ')[0]);
+  await expect(page.getByTestId('product-count')).toBeVisible();
+  const inCategory = await count();
+  const facet = page.getByRole('complementary', { name: 'Filters' }).getByRole('checkbox').first();
+  await facet.check();
+  await expect.poll(count).toBeLessThan(inCategory);
+  await page.getByLabel('Sort by').selectOption('NAME');
+  await expect(page.getByTestId('product-grid').getByRole('listitem').first()).toBeVisible();
+  await page.getByRole('navigation', { name: 'Categories' }).locator('a.collection').first().click();
+  await expect(page.getByTestId('product-grid').getByRole('listitem').first()).toBeVisible();
+
   await openInStockProduct(page);
   await expect(page.getByTestId('stock')).toContainText('in stock');
   await expect(page.getByRole('heading', { name: 'Reviews' })).toBeVisible();
@@ -130,4 +143,23 @@ test('a customer signs in (the guest cart merges), buys, and follows the order l
 
   await page.getByRole('link', { name: 'Account' }).click();
   await expect(page.getByTestId('order-history')).toContainText('paid');
+});
+
+test('a visitor signs up, is signed in and keeps an address book', async ({ page }) => {
+  await page.goto(`${STOREFRONT}/register`);
+  await page.getByLabel('First name').fill('Hedy');
+  await page.getByLabel('Last name').fill('Lamarr');
+  await page.getByLabel('Email').fill(`hedy-${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill('frequency hopping spread spectrum');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Hello, Hedy' })).toBeVisible();
+  await expect(page.getByText('No orders yet.')).toBeVisible();
+  await page.getByLabel('First name').fill('Hedy');
+  await page.getByLabel('Last name').fill('Lamarr');
+  await page.getByLabel('Street and number').fill('Kärntner Straße 1');
+  await page.getByLabel('Postal code').fill('1010');
+  await page.getByLabel('City').fill('Wien');
+  await page.getByLabel('Country').selectOption('AT');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await expect(page.getByText('Kärntner Straße 1')).toBeVisible();
 });

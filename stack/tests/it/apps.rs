@@ -37,7 +37,11 @@ async fn serves_the_build_and_the_page_naming_the_router_for_every_route() {
     let examples = tempfile::tempdir().unwrap();
     storefront(examples.path());
     let served = apps::prepare(examples.path(), AppsMode::Serve);
-    assert_eq!(served.len(), 1, "only the storefront has a build: {served:?}");
+    assert_eq!(
+        served.len(),
+        1,
+        "only the storefront has a build: {served:?}"
+    );
     let router: SocketAddr = "127.0.0.1:4000".parse().unwrap();
     let app = apps::router(&served[0], router).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -45,7 +49,12 @@ async fn serves_the_build_and_the_page_naming_the_router_for_every_route() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
 
-    for path in ["/", "/index.html", "/product/blue-shirt", "/orders/T3JkZXI6MQ=="] {
+    for path in [
+        "/",
+        "/index.html",
+        "/product/blue-shirt",
+        "/orders/T3JkZXI6MQ==",
+    ] {
         let response = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
@@ -87,13 +96,23 @@ fn a_build_is_stale_when_older_than_a_source_or_missing() {
     let app = examples.path().join("storefront");
     let dist = app.join("dist");
     let hour = Duration::from_secs(3600);
-    for file in ["package.json", "src/main.tsx", "dist/assets/index-abc123.js"] {
+    for file in [
+        "package.json",
+        "src/main.tsx",
+        "dist/assets/index-abc123.js",
+    ] {
         age(&app.join(file), 2 * hour);
     }
-    assert!(!apps::is_stale(&app, &dist), "the build is newer than every source");
+    assert!(
+        !apps::is_stale(&app, &dist),
+        "the build is newer than every source"
+    );
 
     age(&dist.join("index.html"), 3 * hour);
-    assert!(apps::is_stale(&app, &dist), "a source changed after the build");
+    assert!(
+        apps::is_stale(&app, &dist),
+        "a source changed after the build"
+    );
 
     fs::remove_file(dist.join("index.html")).unwrap();
     assert!(apps::is_stale(&app, &dist), "no build at all");
