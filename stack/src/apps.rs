@@ -60,10 +60,11 @@ pub fn prepare(examples_dir: &Path, mode: AppsMode) -> Vec<App> {
             continue;
         }
         let dist = dir.join("dist");
-        if mode == AppsMode::Build && is_stale(&dir, &dist) {
-            if let Err(error) = build(&dir) {
-                eprintln!("{name}: not built ({error:#})");
-            }
+        if mode == AppsMode::Build
+            && is_stale(&dir, &dist)
+            && let Err(error) = build(&dir)
+        {
+            eprintln!("{name}: not built ({error:#})");
         }
         if dist.join("index.html").is_file() {
             apps.push(App { name, dist });
