@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, clippy, and all tests on SQLite and on a real PostgreSQL and
-# Redis started here (throwaway servers on free ports in a temporary directory). Installs what
-# is missing with apt-get / cargo on a fresh Debian machine.
+# Runs every check: formatting, clippy, all tests on SQLite and on a real PostgreSQL and
+# Redis started here (throwaway servers on free ports in a temporary directory), and the apps'
+# browser tests. Installs what is missing with apt-get / cargo / npm on a fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +28,6 @@ start_services
 trap stop_services EXIT
 log "cargo nextest run"
 cargo nextest run --workspace --locked --profile ci "$@"
+# The storefront and the dashboard in Debian's Chromium against the stack (installs what it needs).
+log "browser tests"
+examples/e2e/run.sh
