@@ -30,6 +30,12 @@ const ADDRESS = {
 test.skip(!DASHBOARD, 'the stack does not serve the dashboard');
 test.describe.configure({ mode: 'serial' });
 
+/// The README's screenshot of the page from its top (an action may have scrolled it).
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, name);
+}
+
 async function signIn(page: Page) {
   await page.goto(DASHBOARD!);
   await page.getByLabel('Email').fill(STAFF.email);
@@ -96,7 +102,7 @@ test('staff see a new order live and in the chart, ship it, and the customer see
   await expect(count).toHaveText(String(before + 1), { timeout: 20_000 });
   await page.getByText('Sales per day as a table').click();
   await expect(page.getByTestId('sales-table')).toContainText(new Date().toISOString().slice(0, 10));
-  await screenshot(page, 'dashboard-overview');
+  await shot(page, 'dashboard-overview');
   await checkAccessibility(page, 'dashboard overview');
 
   // The customer watches their order page in the storefront meanwhile.
@@ -120,7 +126,7 @@ test('staff see a new order live and in the chart, ship it, and the customer see
   await page.getByRole('button', { name: 'Ship', exact: true }).click();
   await expect(page.getByTestId('order-status')).toHaveText('Shipped');
   await expect(page.getByTestId('timeline')).toContainText('E2E-TRACK-1');
-  await screenshot(page, 'dashboard-order');
+  await shot(page, 'dashboard-order');
   await checkAccessibility(page, 'dashboard order');
 
   // The customer's page follows the order over its own subscription (orderUpdated).
@@ -142,7 +148,7 @@ test('every main dashboard page passes the axe check', async ({ page }) => {
 
   await page.getByRole('link', { name: 'Orders', exact: true }).click();
   await expect(page.getByTestId('orders-table').getByRole('link').first()).toBeVisible();
-  await screenshot(page, 'dashboard-orders');
+  await shot(page, 'dashboard-orders');
   await checkAccessibility(page, 'dashboard orders');
 
   await page.getByRole('link', { name: 'Products', exact: true }).click();
@@ -158,7 +164,7 @@ test('every main dashboard page passes the axe check', async ({ page }) => {
   await page.getByRole('button', { name: 'Adjust stock' }).first().click();
   await expect(page.getByText('Stock adjusted')).toBeVisible();
   await expect(onHand).toHaveText(String(units + 5));
-  await screenshot(page, 'dashboard-product');
+  await shot(page, 'dashboard-product');
   await checkAccessibility(page, 'dashboard product');
 
   // A bulk import: the good row is created, the bad one reported with its line.
@@ -173,14 +179,14 @@ test('every main dashboard page passes the axe check', async ({ page }) => {
   const report = page.getByTestId('import-report');
   await expect(report).toContainText('1 products created, 1 rows refused');
   await expect(report.getByRole('cell', { name: '3', exact: true })).toBeVisible();
-  await screenshot(page, 'dashboard-import');
+  await shot(page, 'dashboard-import');
   await checkAccessibility(page, 'dashboard import');
 
   await page.getByRole('link', { name: 'Reviews', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Approve', exact: true }).first()).toBeVisible();
   await page.getByRole('button', { name: 'Approve', exact: true }).first().click();
   await expect(page.getByText('Review approved')).toBeVisible();
-  await screenshot(page, 'dashboard-reviews');
+  await shot(page, 'dashboard-reviews');
   await checkAccessibility(page, 'dashboard reviews');
 
   await page.getByRole('link', { name: 'Low stock', exact: true }).click();
