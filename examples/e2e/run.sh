@@ -36,7 +36,10 @@ done
 install "$HERE"
 
 echo "== building the stack"
-(cd "$ROOT" && cargo build --locked --workspace --bin commerce-stack --quiet)
+# As the workspace's tests build it (nextest, as scripts/test.sh runs it, builds this binary for
+# the stack's own tests, with the dev-dependencies' features unified in): right after them this
+# is a no-op, where `cargo build --bin` would rebuild every crate whose features differ.
+(cd "$ROOT" && cargo test --workspace --locked --no-run --quiet)
 export COMMERCE_STACK_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/commerce-stack"
 
 node "$HERE/bundle-size.mjs"

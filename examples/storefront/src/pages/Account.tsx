@@ -1,4 +1,5 @@
-// The signed-in customer's page: the address book (add one) and the order history.
+// The signed-in customer's page: the address book (add one) and the order history, each
+// order's status live (one `orderUpdated` subscription per row, all on one WebSocket).
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
@@ -6,7 +7,7 @@ import { AccountDocument, AddressAddDocument, MyOrdersDocument } from '../gql/gr
 import { formatMoney } from '../money';
 import { useSession } from '../session';
 import { AddressFields, emptyAddress } from '../components/AddressFields';
-import { StatusBadge } from './Order';
+import { LiveStatus } from './Order';
 
 export function AccountPage() {
   const { accessToken, currency } = useSession();
@@ -111,7 +112,7 @@ function Orders() {
                 <td>{node.lines.reduce((sum, l) => sum + l.quantity, 0)}</td>
                 <td>{formatMoney(node.total)}</td>
                 <td>
-                  <StatusBadge status={node.status} />
+                  <LiveStatus id={node.id} status={node.status} />
                 </td>
               </tr>
             ))}

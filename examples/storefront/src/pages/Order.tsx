@@ -90,3 +90,9 @@ export function StatusBadge({ status }: { status: OrderStatus }) {
     </span>
   );
 }
+
+/// An order's status, kept current by its `orderUpdated` subscription.
+export function LiveStatus({ id, status }: { id: string; status: OrderStatus }) {
+  const [live] = useSubscription({ query: OrderUpdatedDocument, variables: { id } });
+  return <StatusBadge status={live.data?.orderUpdated.status ?? status} />;
+}
