@@ -31,6 +31,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Redis URL; when unset caches are in-process.
     pub redis_url: Option<String>,
+    /// The subgraphs' read-through caches of hot entities and listing pages (catalog,
+    /// inventory, pricing, reviews); `false` reads the database every time (to measure the
+    /// uncached path). Counts, facets and the category tree stay cached either way.
+    pub read_cache: bool,
     /// Address to listen on; each service falls back to its own default port.
     pub listen: Option<SocketAddr>,
     pub log_format: LogFormat,
@@ -83,6 +87,7 @@ impl Default for Config {
             database_url: None,
             data_dir: PathBuf::from("data"),
             redis_url: None,
+            read_cache: true,
             listen: None,
             log_format: LogFormat::Plain,
             log_filter: "info".to_owned(),

@@ -432,6 +432,7 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     commerce_inventory::spawn_events(&subgraphs.inventory, config, &transport, shutdown.clone())
         .await
         .context("starting inventory events")?;
+    commerce_pricing::spawn_cache_consumer(&subgraphs.pricing, &transport, shutdown.clone());
     commerce_pricing::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting pricing events")?;
@@ -444,6 +445,7 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     commerce_customers::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting customers events")?;
+    commerce_reviews::spawn_cache_consumer(&subgraphs.reviews, &transport, shutdown.clone());
     commerce_reviews::spawn_events(config, &transport, shutdown.clone())
         .await
         .context("starting reviews events")?;

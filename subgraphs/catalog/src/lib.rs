@@ -45,7 +45,11 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(config, DOMAIN).await?;
     let cache = cache::from_config(config, DOMAIN).await?;
-    Ok(AppState::new(db, cache))
+    let mut state = AppState::new(db, cache);
+    if !config.read_cache {
+        state.catalog = state.catalog.without_read_cache();
+    }
+    Ok(state)
 }
 
 pub fn schema(state: AppState) -> CatalogSchema {

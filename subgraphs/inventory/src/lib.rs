@@ -15,12 +15,12 @@ use std::sync::Arc;
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::events::{ConsumerOptions, LiveEvents, Relay, Transport, spawn_consumer};
-use commerce_kernel::{db, server, subgraph};
+use commerce_kernel::{cache, db, server, subgraph};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 pub use graphql::InventorySchema;
-use service::{Clock, InventoryService, StockAlerts};
+use service::{Clock, InventoryService, StockAlerts, StockCache};
 
 /// Port the subgraph listens on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 4002;
@@ -29,10 +29,8 @@ const DOMAIN: &str = "inventory";
 /// their units in the tables and the movement log.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Everything a request needs.
-///
-/// No cache: a reservation lapsing changes availability without any write, so no
-/// invalidation could be exact, and reads are one indexed query per batch anyway.
+/// Everything a request needs. `state` reads stock levels through a cache (in-process, or
+/// Redis with `redis_url`): see `service::cache` for how it stays exact.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -54,7 +52,8 @@ impl AppState {
     }
 }
 
-/// Connects to the inventory database (migrating it).
+/// Connects to the inventory database (migrating it) and builds the stock cache the
+/// configuration asks for.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::inventory::Migrator>(config, DOMAIN).await?;
@@ -62,6 +61,10 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     state.inventory = state
         .inventory
         .with_low_stock_threshold(config.low_stock_threshold);
+    if config.read_cache {
+        let cache = cache::from_config(config, DOMAIN).await?;
+        state.inventory = state.inventory.with_cache(cache);
+    }
     Ok(state)
 }
 
@@ -97,7 +100,8 @@ pub fn spawn_expiry_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Starts inventory's event relay (on a pool of its own) and the stock alert mails (to
+/// Starts inventory's event relay (on a pool of its own), the consumer that keeps this
+/// instance's stock cache in step with every instance's writes, and the stock alert mails (to
 /// `staff_alert_email`, through the configured mailer) until `shutdown`. Whoever serves the
 /// subgraph (`run`, or the all-in-one binary) starts them once.
 pub async fn spawn_events(
@@ -108,6 +112,12 @@ pub async fn spawn_events(
 ) -> anyhow::Result<()> {
     let mailer = commerce_kernel::mail::from_config(config)?;
     let alerts = StockAlerts::new(state.db.clone(), mailer, config.staff_alert_email.clone());
+    spawn_consumer(
+        transport,
+        StockCache::new(state.inventory.clone()),
+        ConsumerOptions::default(),
+        shutdown.clone(),
+    );
     spawn_consumer(
         transport,
         alerts,

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{Relay, Transport};
-use commerce_kernel::{db, server, subgraph};
+use commerce_kernel::events::{ConsumerOptions, Relay, Transport, spawn_consumer};
+use commerce_kernel::{cache, db, server, subgraph};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
@@ -25,10 +25,9 @@ use service::PricingService;
 pub const DEFAULT_PORT: u16 = 4004;
 const DOMAIN: &str = "pricing";
 
-/// Everything a request needs.
-///
-/// No cache yet: a batch of prices is six indexed queries, and price lists and promotions
-/// change by staff edits that would each need exact invalidation.
+/// Everything a request needs. `state` reads variants' base prices through a cache
+/// (in-process, or Redis with `redis_url`; see `service::cache`); price lists, promotions and
+/// taxes publish no events yet, so they are read on every batch.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -44,11 +43,17 @@ impl AppState {
     }
 }
 
-/// Connects to the pricing database (migrating it).
+/// Connects to the pricing database (migrating it) and builds the price cache the
+/// configuration asks for.
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::pricing::Migrator>(config, DOMAIN).await?;
-    Ok(AppState::new(db))
+    let mut state = AppState::new(db);
+    if config.read_cache {
+        let cache = cache::from_config(config, DOMAIN).await?;
+        state.service = state.service.with_cache(cache);
+    }
+    Ok(state)
 }
 
 pub fn schema(state: AppState) -> PricingSchema {
@@ -79,7 +84,23 @@ pub async fn spawn_events(
     Ok(())
 }
 
-/// Runs the pricing subgraph as its own process, with its event relay.
+/// Starts the consumer that evicts this instance's cached prices on every instance's price
+/// changes (all instances get every event), until `shutdown`. Whoever serves the subgraph
+/// starts it once per state, before the relay.
+pub fn spawn_cache_consumer(
+    state: &AppState,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    spawn_consumer(
+        transport,
+        service::PriceCache::new(state.service.clone()),
+        ConsumerOptions::default(),
+        shutdown,
+    )
+}
+
+/// Runs the pricing subgraph as its own process, with its event relay and price cache.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run_with_shutdown(
         config,
@@ -88,6 +109,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         |config, shutdown| async move {
             let state = state(&config).await?;
             let transport = Transport::from_config(&config).await?;
+            spawn_cache_consumer(&state, &transport, shutdown.clone());
             spawn_events(&config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },

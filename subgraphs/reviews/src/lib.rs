@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
-use commerce_kernel::events::{Relay, Transport};
+use commerce_kernel::events::{ConsumerOptions, Relay, Transport, spawn_consumer};
 use commerce_kernel::{cache, db, server, subgraph};
 use tokio_util::sync::CancellationToken;
 
@@ -34,7 +34,11 @@ pub struct AppState {
 pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let db =
         db::connect_and_migrate::<commerce_migrations::reviews::Migrator>(config, DOMAIN).await?;
-    let cache = cache::from_config(config, DOMAIN).await?;
+    let cache: cache::SharedCache = if config.read_cache {
+        cache::from_config(config, DOMAIN).await?
+    } else {
+        std::sync::Arc::new(cache::NoCache)
+    };
     Ok(AppState {
         service: ReviewsService::new(db, cache),
     })
@@ -68,7 +72,23 @@ pub async fn spawn_events(
     Ok(())
 }
 
-/// Runs the reviews subgraph as its own process, with its event relay.
+/// Starts the consumer that evicts this instance's cached ratings on every instance's
+/// moderations (all instances get every event), until `shutdown`. Whoever serves the subgraph
+/// starts it once per state, before the relay.
+pub fn spawn_cache_consumer(
+    state: &AppState,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    spawn_consumer(
+        transport,
+        service::RatingCache::new(state.service.clone()),
+        ConsumerOptions::default(),
+        shutdown,
+    )
+}
+
+/// Runs the reviews subgraph as its own process, with its event relay and rating cache.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     subgraph::run_with_shutdown(
         config,
@@ -77,6 +97,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         |config, shutdown| async move {
             let state = state(&config).await?;
             let transport = Transport::from_config(&config).await?;
+            spawn_cache_consumer(&state, &transport, shutdown.clone());
             spawn_events(&config, &transport, shutdown).await?;
             Ok(router(state, Arc::new(Verifier::from_config(&config)?)))
         },

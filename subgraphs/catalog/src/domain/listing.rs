@@ -2,7 +2,7 @@
 
 use commerce_kernel::pagination::{Cursor, Direction, PageRequest};
 use commerce_kernel::{ErrorCode, KernelError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ProductStatus, ValidationError};
@@ -135,7 +135,7 @@ impl ProductSort {
 }
 
 /// Where a row sits in a sort order: its sort key values, ending with its id.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SortPosition {
     Name(String, i64),
     Newest(i64),

@@ -67,8 +67,7 @@ impl Loader<i64> for VariantsByProductLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Variant>>, Self::Error> {
-        let rows = self.0.variants_of_products(keys).await.map_err(top_level)?;
-        Ok(group(rows.into_iter().map(|v| (v.product_id, v))))
+        self.0.variants_of_products(keys).await.map_err(top_level)
     }
 }
 
@@ -117,11 +116,7 @@ impl PageBatch {
             .variants
             .get_or_try_init(|| async {
                 let rows = self.catalog.variants_of_products(&self.ids).await;
-                Ok::<_, async_graphql::Error>(group(
-                    rows.map_err(top_level)?
-                        .into_iter()
-                        .map(|v| (v.product_id, v)),
-                ))
+                rows.map_err(top_level)
             })
             .await?;
         Ok(all.get(&product_id).cloned().unwrap_or_default())

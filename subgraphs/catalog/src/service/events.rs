@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use commerce_kernel::events::{Consumer, Envelope, FanOut, NewEvent, Outbox, Subscription};
 use sea_orm::{DatabaseTransaction, DbErr};
 
-use super::{CatalogError, CatalogService, product_key, slug_key};
+use super::{CatalogError, CatalogService, product_key, slug_key, variants_key};
 use crate::domain::events::{CategoryChanged, CollectionChanged, ProductChanged};
 
 /// One committed change, as written to the outbox and applied to caches.
@@ -50,8 +50,8 @@ impl Change {
         match self {
             Self::Product(event) => event
                 .product_key()
-                .map(product_key)
                 .into_iter()
+                .flat_map(|id| [product_key(id), variants_key(id)])
                 .chain(event.slugs.iter().map(|slug| slug_key(slug)))
                 .collect(),
             Self::Category(_) | Self::Collection(_) => Vec::new(),
@@ -108,7 +108,7 @@ impl CatalogService {
         self.generation.fetch_add(1, Ordering::SeqCst);
         let keys: Vec<String> = changes.iter().flat_map(Change::stale_keys).collect();
         for chunk in keys.chunks(1000) {
-            self.cache.delete(chunk).await;
+            self.entities.delete(chunk).await;
         }
     }
 }

@@ -39,11 +39,17 @@ const CATEGORY_TREE_TTL: Duration = Duration::from_secs(300);
 /// Counts and facets, per filter: not evicted one by one, but keyed by `generation`, which
 /// every catalog event moves on.
 const AGGREGATE_TTL: Duration = Duration::from_secs(300);
+/// Pages of listings, keyed like counts (any product change may move a row in or out of any
+/// page); short, since a shop has many more pages than products.
+const PAGE_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct CatalogService {
     db: DatabaseConnection,
+    /// Counts and facets (always cached: they scan the whole filter).
     cache: SharedCache,
+    /// Products, their variants and listing pages (`NoCache` with `read_cache = false`).
+    entities: SharedCache,
     /// Moved on by every catalog event this instance applies (its own writes' and, through
     /// the `catalog-cache` consumer, every instance's): part of count/facet keys and of the
     /// category tree's freshness.
@@ -90,11 +96,19 @@ impl CatalogService {
     pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
         Self {
             db,
+            entities: cache.clone(),
             cache,
             generation: Arc::new(AtomicU64::new(0)),
             instance: format!("{:016x}", rand::random::<u64>()).into(),
             categories: Arc::new(RwLock::new(None)),
         }
+    }
+
+    /// Reads products, variants and listing pages from the database every time (counts and
+    /// facets stay cached): `read_cache = false`.
+    pub fn without_read_cache(mut self) -> Self {
+        self.entities = Arc::new(commerce_kernel::cache::NoCache);
+        self
     }
 
     /// The category tree from memory, reloading it when stale.
@@ -132,7 +146,7 @@ impl CatalogService {
 
     #[instrument(skip_all)]
     pub async fn product(&self, id: i64) -> Result<Option<Product>, CatalogError> {
-        self.read_through(&product_key(id), PRODUCT_TTL, || async {
+        self.read_through(&self.entities, &product_key(id), PRODUCT_TTL, || async {
             let mut found = store::find_products(&self.db, &[id]).await?;
             Ok(found.pop())
         })
@@ -141,7 +155,7 @@ impl CatalogService {
 
     #[instrument(skip_all)]
     pub async fn product_by_slug(&self, slug: &str) -> Result<Option<Product>, CatalogError> {
-        self.read_through(&slug_key(slug), PRODUCT_TTL, || async {
+        self.read_through(&self.entities, &slug_key(slug), PRODUCT_TTL, || async {
             Ok(store::find_product_by_slug(&self.db, slug).await?)
         })
         .await
@@ -152,8 +166,49 @@ impl CatalogService {
         Ok(store::find_products(&self.db, ids).await?)
     }
 
-    pub async fn variants_of_products(&self, ids: &[i64]) -> Result<Vec<Variant>, CatalogError> {
-        Ok(store::variants_of_products(&self.db, ids).await?)
+    /// The variants of these products (one query for the cache's misses), by product.
+    pub async fn variants_of_products(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<Variant>>, CatalogError> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let keys: Vec<String> = ids.iter().map(|&id| variants_key(id)).collect();
+        let cached = self.entities.get_many(&keys).await;
+        let mut found: HashMap<i64, Vec<Variant>> = HashMap::with_capacity(ids.len());
+        let mut misses = Vec::new();
+        for ((&id, key), bytes) in ids.iter().zip(&keys).zip(cached) {
+            match bytes.map(|bytes| serde_json::from_slice::<Vec<Variant>>(&bytes)) {
+                Some(Ok(variants)) => {
+                    found.insert(id, variants);
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(%key, %error, "dropping an unreadable cache entry");
+                    misses.push(id);
+                }
+                None => misses.push(id),
+            }
+        }
+        if misses.is_empty() {
+            return Ok(found);
+        }
+        let mut loaded: HashMap<i64, Vec<Variant>> =
+            misses.iter().map(|&id| (id, Vec::new())).collect();
+        for variant in store::variants_of_products(&self.db, &misses).await? {
+            loaded.entry(variant.product_id).or_default().push(variant);
+        }
+        let mut stored = Vec::with_capacity(loaded.len());
+        for (&id, variants) in &loaded {
+            let bytes = serde_json::to_vec(variants).expect("variants always serialize");
+            let key = variants_key(id);
+            self.entities.set(&key, bytes, PRODUCT_TTL).await;
+            stored.push(key);
+        }
+        // As in `read_through`: a load overtaken by an eviction must not stay.
+        if self.generation.load(Ordering::SeqCst) != generation {
+            self.entities.delete(&stored).await;
+        }
+        found.extend(loaded);
+        Ok(found)
     }
 
     pub async fn variants(&self, ids: &[i64]) -> Result<Vec<Variant>, CatalogError> {
@@ -170,14 +225,19 @@ impl CatalogService {
     ) -> Result<Page<ListedProduct>, CatalogError> {
         let sort = ProductSort::effective(sort, filter);
         let window = ListWindow::new(sort, page)?;
-        let rows = store::list(&self.db, filter, sort, &window).await?;
+        let key = self.aggregate_key("page", &(filter, format!("{sort:?} {window:?}")));
+        let rows = self
+            .read_through(&self.entities, &key, PAGE_TTL, || async {
+                Ok(store::list(&self.db, filter, sort, &window).await?)
+            })
+            .await?;
         Ok(Page::from_rows(rows, page))
     }
 
     #[instrument(skip_all)]
     pub async fn count_products(&self, filter: &ProductFilter) -> Result<i64, CatalogError> {
         let key = self.aggregate_key("count", filter);
-        self.read_through(&key, AGGREGATE_TTL, || async {
+        self.read_through(&self.cache, &key, AGGREGATE_TTL, || async {
             Ok(store::count(&self.db, filter).await?)
         })
         .await
@@ -186,7 +246,7 @@ impl CatalogService {
     #[instrument(skip_all)]
     pub async fn facets(&self, filter: &ProductFilter) -> Result<FacetCounts, CatalogError> {
         let key = self.aggregate_key("facets", filter);
-        self.read_through(&key, AGGREGATE_TTL, || async {
+        self.read_through(&self.cache, &key, AGGREGATE_TTL, || async {
             Ok(store::facets(&self.db, filter).await?)
         })
         .await
@@ -218,8 +278,8 @@ impl CatalogService {
         Ok(Page::from_rows(rows, page))
     }
 
-    /// Count and facet keys: the filter's hash, this instance and its generation.
-    fn aggregate_key(&self, kind: &str, filter: &ProductFilter) -> String {
+    /// Count, facet and page keys: the filter's hash, this instance and its generation.
+    fn aggregate_key(&self, kind: &str, filter: &impl Serialize) -> String {
         let json = serde_json::to_vec(filter).expect("filters always serialize");
         let hash = xxhash_rust::xxh3::xxh3_64(&json);
         let generation = self.generation.load(Ordering::SeqCst);
@@ -232,6 +292,7 @@ impl CatalogService {
     /// delete, so one of the two deletes comes after the store).
     async fn read_through<T, F, Fut>(
         &self,
+        cache: &SharedCache,
         key: &str,
         ttl: Duration,
         load: F,
@@ -241,7 +302,7 @@ impl CatalogService {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, CatalogError>>,
     {
-        if let Some(bytes) = self.cache.get(key).await {
+        if let Some(bytes) = cache.get(key).await {
             match serde_json::from_slice(&bytes) {
                 Ok(value) => return Ok(value),
                 Err(error) => tracing::warn!(%key, %error, "dropping an unreadable cache entry"),
@@ -250,9 +311,9 @@ impl CatalogService {
         let generation = self.generation.load(Ordering::SeqCst);
         let value = load().await?;
         let bytes = serde_json::to_vec(&value).expect("catalog values always serialize");
-        self.cache.set(key, bytes, ttl).await;
+        cache.set(key, bytes, ttl).await;
         if self.generation.load(Ordering::SeqCst) != generation {
-            self.cache.delete(&[key.to_owned()]).await;
+            cache.delete(&[key.to_owned()]).await;
         }
         Ok(value)
     }
@@ -264,4 +325,8 @@ fn product_key(id: i64) -> String {
 
 fn slug_key(slug: &str) -> String {
     format!("product:slug:{slug}")
+}
+
+fn variants_key(product_id: i64) -> String {
+    format!("product:variants:{product_id}")
 }

@@ -10,7 +10,7 @@ use super::sql::Sql;
 use crate::domain::{ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition};
 
 /// A product with its position in the listing's order (its cursor).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ListedProduct {
     pub product: Product,
     pub position: SortPosition,

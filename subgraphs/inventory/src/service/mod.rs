@@ -5,6 +5,7 @@
 //! to staff (`alerts`).
 
 mod alerts;
+mod cache;
 mod clock;
 mod error;
 mod events;
@@ -14,10 +15,12 @@ mod stock;
 
 use std::collections::HashMap;
 
+use commerce_kernel::cache::{ReadThrough, SharedCache};
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::DatabaseConnection;
 
 pub use self::alerts::StockAlerts;
+pub use self::cache::StockCache;
 pub use self::clock::Clock;
 pub use self::error::InventoryError;
 pub use self::events::DEFAULT_LOW_STOCK_THRESHOLD;
@@ -37,6 +40,8 @@ pub struct InventoryService {
     clock: Clock,
     /// Available units below which a variant's stock is low (`inventory.stock_low`).
     low_stock: i64,
+    /// Stock levels read through (see `cache`); none for tests that count statements.
+    cache: Option<ReadThrough>,
 }
 
 impl InventoryService {
@@ -45,7 +50,14 @@ impl InventoryService {
             db,
             clock,
             low_stock: DEFAULT_LOW_STOCK_THRESHOLD,
+            cache: None,
         }
+    }
+
+    /// Reads stock levels through `cache`.
+    pub fn with_cache(mut self, cache: SharedCache) -> Self {
+        self.cache = Some(ReadThrough::new(cache));
+        self
     }
 
     pub fn with_low_stock_threshold(mut self, threshold: i64) -> Self {
@@ -57,11 +69,15 @@ impl InventoryService {
         &self.clock
     }
 
-    /// Stock of many variants with one query; variants without rows have none.
+    /// Stock of many variants with one query (after the cache, if any); variants without
+    /// rows have none.
     pub async fn availability(
         &self,
         variants: &[VariantId],
     ) -> Result<HashMap<VariantId, Availability>, InventoryError> {
+        if let Some(cache) = &self.cache {
+            return self.cached_availability(cache, variants).await;
+        }
         let levels = stock_store::levels_of(&self.db, variants, self.clock.now()).await?;
         let mut by_variant: HashMap<VariantId, Availability> = HashMap::new();
         for level in levels {

@@ -47,7 +47,9 @@ impl InventoryService {
         let variants: Vec<VariantId> = lines.iter().map(|l| l.variant.clone()).collect();
         self.expire_lapsed_of(&variants).await?;
         let hash = request_hash("reserve", &(&lines, ttl.millis()))?;
-        retrying(|| self.reserve_once(key, &lines, ttl, &hash)).await
+        let reservation = retrying(|| self.reserve_once(key, &lines, ttl, &hash)).await?;
+        self.evict_stock(&variants).await;
+        Ok(reservation)
     }
 
     async fn reserve_once(
@@ -104,13 +106,23 @@ impl InventoryService {
     /// Gives the units back. Releasing twice, or releasing an expired reservation, is fine;
     /// releasing a committed one is a conflict.
     pub async fn release(&self, key: &str) -> Result<Reservation, InventoryError> {
-        retrying(|| self.close_once(key, ReservationStatus::Released)).await
+        let reservation = retrying(|| self.close_once(key, ReservationStatus::Released)).await?;
+        self.evict_reserved(&reservation).await;
+        Ok(reservation)
     }
 
     /// Ships the reserved units: on hand and reserved both drop. Only a live reservation can
     /// be committed; committing twice returns the committed reservation.
     pub async fn commit(&self, key: &str) -> Result<Reservation, InventoryError> {
-        retrying(|| self.close_once(key, ReservationStatus::Committed)).await
+        let reservation = retrying(|| self.close_once(key, ReservationStatus::Committed)).await?;
+        self.evict_reserved(&reservation).await;
+        Ok(reservation)
+    }
+
+    /// Forgets the cached stock of a reservation's variants after a write changed it.
+    async fn evict_reserved(&self, reservation: &Reservation) {
+        self.evict_stock(reservation.lines.iter().map(|line| &line.variant_id))
+            .await;
     }
 
     async fn close_once(
@@ -155,7 +167,7 @@ impl InventoryService {
     ) -> Result<Reservation, InventoryError> {
         let key = key.to_owned();
         let low_stock = self.low_stock;
-        run_once(
+        let reservation = run_once(
             &self.db,
             &self.clock,
             idempotency,
@@ -166,7 +178,9 @@ impl InventoryService {
                 Box::pin(async move { return_units_in(txn, &key, now, low_stock).await })
             },
         )
-        .await
+        .await?;
+        self.evict_reserved(&reservation).await;
+        Ok(reservation)
     }
 
     /// Releases lapsed reservations, up to a batch; returns how many. The sweeper calls this
@@ -211,6 +225,8 @@ impl InventoryService {
             .unwrap_or_default();
         give_back(&txn, id, &lines, MovementKind::Expire, now, self.low_stock).await?;
         txn.commit().await?;
+        self.evict_stock(lines.iter().map(|line| &line.variant_id))
+            .await;
         Ok(true)
     }
 }

@@ -69,7 +69,7 @@ impl InventoryService {
         self.expire_lapsed_of(slice::from_ref(&input.variant))
             .await?;
         let low_stock = self.low_stock;
-        run_once(
+        let level = run_once(
             &self.db,
             &self.clock,
             key,
@@ -80,7 +80,9 @@ impl InventoryService {
                 Box::pin(async move { set_stock_in(txn, &input, now, low_stock).await })
             },
         )
-        .await
+        .await?;
+        self.evict_stock([&input.variant]).await;
+        Ok(level)
     }
 
     pub async fn adjust_stock(
@@ -91,7 +93,7 @@ impl InventoryService {
         self.expire_lapsed_of(slice::from_ref(&input.variant))
             .await?;
         let low_stock = self.low_stock;
-        run_once(
+        let level = run_once(
             &self.db,
             &self.clock,
             key,
@@ -102,7 +104,9 @@ impl InventoryService {
                 Box::pin(async move { adjust_stock_in(txn, &input, now, low_stock).await })
             },
         )
-        .await
+        .await?;
+        self.evict_stock([&input.variant]).await;
+        Ok(level)
     }
 }
 

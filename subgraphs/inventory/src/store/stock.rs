@@ -45,6 +45,58 @@ pub async fn levels_of(
     select_levels(conn, variants, &reserved, vec![to_millis(now).into()]).await
 }
 
+/// Like [`levels_of`], with when each level next changes without a write: the earliest
+/// expiry of a live reservation still holding its units (Unix milliseconds), if any. A cached
+/// level is good until then (see the service's read-through cache).
+pub async fn levels_with_next_lapse(
+    conn: &impl ConnectionTrait,
+    variants: &[VariantId],
+    now: DateTime<Utc>,
+) -> Result<Vec<(StockLevel, Option<i64>)>, DbErr> {
+    if variants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT s.variant_id, s.warehouse_id, s.on_hand, s.reserved - {LAPSED_UNITS} AS reserved, \
+         s.updated_at, (SELECT MIN(r.expires_at) FROM reservation_lines l \
+         JOIN reservations r ON r.id = l.reservation_id WHERE l.variant_id = s.variant_id \
+         AND l.warehouse_id = s.warehouse_id AND l.held = 1 AND r.status = 'active' \
+         AND r.expires_at > ?) AS next_lapse \
+         FROM stock_levels s WHERE s.variant_id IN ({}) ORDER BY s.variant_id, s.warehouse_id",
+        placeholders(variants.len())
+    );
+    let now = to_millis(now);
+    let mut values: Vec<Value> = vec![now.into(), now.into()];
+    values.extend(variants.iter().map(|v| Value::from(v.as_str())));
+    let rows = LapsingLevelRow::find_by_statement(statement(conn, &sql, values))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let next_lapse = row.next_lapse;
+            let level = LevelRow {
+                variant_id: row.variant_id,
+                warehouse_id: row.warehouse_id,
+                on_hand: row.on_hand,
+                reserved: row.reserved,
+                updated_at: row.updated_at,
+            };
+            (level.into(), next_lapse)
+        })
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct LapsingLevelRow {
+    variant_id: String,
+    warehouse_id: i64,
+    on_hand: i64,
+    reserved: i64,
+    updated_at: i64,
+    next_lapse: Option<i64>,
+}
+
 /// The stock of one variant with `reserved` exactly as stored, which is what the conditional
 /// updates check. Writers plan with this so that their plan and the update agree.
 pub async fn stored_levels_of(

@@ -4,6 +4,7 @@ mod support;
 
 mod access;
 mod alerts;
+mod cache;
 
 mod demo;
 mod events;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::cache::{ReadThrough, SharedCache};
 use commerce_kernel::events::{NewEvent, Outbox};
 use commerce_kernel::{Currency, Money};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
@@ -19,8 +20,10 @@ use crate::store::StoreError;
 use crate::store::coupons::{self, Refusal};
 use crate::store::{prices, promotions, taxes};
 
+mod cache;
 mod error;
 
+pub use cache::PriceCache;
 pub use error::ServiceError;
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
@@ -109,11 +112,19 @@ impl PriceBatch {
 #[derive(Clone)]
 pub struct PricingService {
     db: DatabaseConnection,
+    /// Base prices read through (see `cache`); none for tests that count statements.
+    cache: Option<ReadThrough>,
 }
 
 impl PricingService {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, cache: None }
+    }
+
+    /// Reads variants' base prices through `cache`.
+    pub fn with_cache(mut self, cache: SharedCache) -> Self {
+        self.cache = Some(ReadThrough::new(cache));
+        self
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -178,6 +189,7 @@ impl PricingService {
         prices::save_variant_pricing(&txn, &pricing, Utc::now()).await?;
         append(&txn, &changes).await?;
         txn.commit().await.map_err(StoreError::from)?;
+        self.evict_prices(&pricing.variant_id).await;
         self.variant_pricing(pricing.variant_id.as_str()).await
     }
 
@@ -197,6 +209,7 @@ impl PricingService {
             append(&txn, &[PriceChanged::removed(&variant_id, currency)]).await?;
         }
         txn.commit().await.map_err(StoreError::from)?;
+        self.evict_prices(&variant_id).await;
         Ok(removed)
     }
 
@@ -418,7 +431,10 @@ impl PricingService {
         currency: Currency,
     ) -> Result<PriceBatch> {
         let now = Utc::now();
-        let data = prices::price_data(&self.db, variant_ids, currency).await?;
+        let data = match &self.cache {
+            Some(cache) => self.cached_price_data(cache, variant_ids, currency).await?,
+            None => prices::price_data(&self.db, variant_ids, currency).await?,
+        };
         let promotions = promotions::live(&self.db, now)
             .await?
             .into_iter()

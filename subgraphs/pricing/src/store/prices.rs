@@ -144,14 +144,47 @@ pub async fn price_data(
     variant_ids: &[String],
     currency: Currency,
 ) -> Result<HashMap<String, PriceData>, StoreError> {
+    let prices = variant_price::Entity::find()
+        .filter(variant_price::Column::VariantId.is_in(variant_ids.iter().cloned()))
+        .filter(variant_price::Column::Currency.eq(currency.code()))
+        .all(db)
+        .await?;
+    let mut bases = HashMap::with_capacity(prices.len());
+    for row in prices {
+        bases.insert(row.variant_id.clone(), base_price(&row)?);
+    }
+    price_data_with_bases(db, variant_ids, currency, bases).await
+}
+
+/// The base prices of many variants in every currency, one statement (what the service's
+/// read-through cache holds per variant).
+pub async fn base_prices(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+) -> Result<HashMap<String, Vec<BasePrice>>, StoreError> {
+    let rows = variant_price::Entity::find()
+        .filter(variant_price::Column::VariantId.is_in(variant_ids.iter().cloned()))
+        .order_by_asc(variant_price::Column::Currency)
+        .all(db)
+        .await?;
+    let mut prices: HashMap<String, Vec<BasePrice>> = HashMap::new();
+    for row in rows {
+        let base = base_price(&row)?;
+        prices.entry(row.variant_id).or_default().push(base);
+    }
+    Ok(prices)
+}
+
+/// [`price_data`] with the base prices in `currency` already known: three statements.
+pub async fn price_data_with_bases(
+    db: &impl ConnectionTrait,
+    variant_ids: &[String],
+    currency: Currency,
+    mut bases: HashMap<String, BasePrice>,
+) -> Result<HashMap<String, PriceData>, StoreError> {
     let ids = || variant_ids.iter().cloned();
     let variants = priced_variant::Entity::find()
         .filter(priced_variant::Column::VariantId.is_in(ids()))
-        .all(db)
-        .await?;
-    let prices = variant_price::Entity::find()
-        .filter(variant_price::Column::VariantId.is_in(ids()))
-        .filter(variant_price::Column::Currency.eq(currency.code()))
         .all(db)
         .await?;
     let tiers = price_list_tier::Entity::find()
@@ -166,18 +199,21 @@ pub async fn price_data(
 
     let mut data: HashMap<String, PriceData> = variant_ids
         .iter()
-        .map(|id| (id.clone(), PriceData::default()))
+        .map(|id| {
+            let base = bases.remove(id);
+            (
+                id.clone(),
+                PriceData {
+                    base,
+                    ..PriceData::default()
+                },
+            )
+        })
         .collect();
     for v in variants {
         if let Some(entry) = data.get_mut(&v.variant_id) {
             entry.product_id = v.product_id;
             entry.tax_category = TaxCategoryCode::from_stored(v.tax_category);
-        }
-    }
-    for row in prices {
-        let base = base_price(&row)?;
-        if let Some(entry) = data.get_mut(&row.variant_id) {
-            entry.base = Some(base);
         }
     }
     for (variant_id, offer) in group_offers(tiers, &lists)? {

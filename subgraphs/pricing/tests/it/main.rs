@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cache;
 mod cart;
 mod coupons;
 mod demo;

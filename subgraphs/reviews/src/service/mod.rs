@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use commerce_kernel::cache::SharedCache;
-use commerce_kernel::events::Outbox;
+use commerce_kernel::cache::{ReadThrough, SharedCache};
+use commerce_kernel::events::{Consumer, Envelope, FanOut, Outbox, Subscription};
 use commerce_kernel::pagination::{Page, PageRequest};
-use futures::future::join_all;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tracing::instrument;
 
@@ -22,9 +22,10 @@ use crate::domain::{
 };
 use crate::store;
 
-/// How long a cached rating may live. Moderation deletes the entry on commit; the TTL only
-/// bounds how long a value read just before a concurrent commit can linger.
-const RATING_TTL: Duration = Duration::from_secs(60);
+/// How long a cached rating may live. A moderation evicts the entry right after its commit,
+/// and every instance again when its `reviews.review_moderated` arrives (`RatingCache`); the
+/// TTL only bounds staleness while events do not flow.
+const RATING_TTL: Duration = Duration::from_secs(300);
 
 /// A moderation retries when the review changed between its statements (another moderator).
 const MODERATION_ATTEMPTS: usize = 3;
@@ -50,7 +51,7 @@ impl Moderated {
 #[derive(Clone)]
 pub struct ReviewsService {
     db: DatabaseConnection,
-    cache: SharedCache,
+    cache: ReadThrough,
 }
 
 /// Current time at the database's precision (microseconds), so cursors round-trip exactly.
@@ -65,7 +66,10 @@ fn rating_key(product_id: &str) -> String {
 
 impl ReviewsService {
     pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
-        Self { db, cache }
+        Self {
+            db,
+            cache: ReadThrough::new(cache),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -95,7 +99,7 @@ impl ReviewsService {
             if let Some(outcome) = moderate_in(&txn, id, action).await? {
                 txn.commit().await?;
                 let (Moderated::Updated(review) | Moderated::Removed(review)) = &outcome;
-                self.cache.delete(&[rating_key(&review.product_id)]).await;
+                self.cache.evict(&[rating_key(&review.product_id)]).await;
                 return Ok(outcome);
             }
             txn.rollback().await?;
@@ -119,45 +123,34 @@ impl ReviewsService {
         &self,
         product_ids: &[String],
     ) -> Result<HashMap<String, RatingSummary>, ReviewError> {
-        let cached = join_all(product_ids.iter().map(|id| self.cached_rating(id))).await;
-        let mut ratings: HashMap<String, RatingSummary> = product_ids
-            .iter()
-            .zip(cached)
-            .filter_map(|(id, summary)| Some((id.clone(), summary?)))
-            .collect();
-        let misses: Vec<String> = product_ids
-            .iter()
-            .filter(|id| !ratings.contains_key(*id))
-            .cloned()
-            .collect();
-        if misses.is_empty() {
-            return Ok(ratings);
-        }
-        let mut loaded = store::ratings(&self.db, &misses).await?;
-        for id in misses {
-            let summary = loaded.remove(&id).unwrap_or_default();
-            self.cache_rating(&id, &summary).await;
-            ratings.insert(id, summary);
-        }
-        Ok(ratings)
+        self.cache
+            .get_many_or_load(
+                product_ids,
+                |id| rating_key(id),
+                RATING_TTL,
+                |_| true,
+                |misses| async move {
+                    let mut loaded = store::ratings(&self.db, &misses).await?;
+                    Ok(misses
+                        .into_iter()
+                        .map(|id| {
+                            let summary = loaded.remove(&id).unwrap_or_default();
+                            (id, summary)
+                        })
+                        .collect())
+                },
+            )
+            .await
     }
 
-    async fn cached_rating(&self, product_id: &str) -> Option<RatingSummary> {
-        let bytes = self.cache.get(&rating_key(product_id)).await?;
-        serde_json::from_slice(&bytes)
-            .inspect_err(|error| tracing::warn!(%error, "dropping an unreadable cached rating"))
-            .ok()
-    }
-
-    async fn cache_rating(&self, product_id: &str, summary: &RatingSummary) {
-        match serde_json::to_vec(summary) {
-            Ok(bytes) => {
-                self.cache
-                    .set(&rating_key(product_id), bytes, RATING_TTL)
-                    .await
-            }
-            Err(error) => tracing::warn!(%error, "rating not cacheable"),
+    /// Applies a reviews event to this instance's cache.
+    pub async fn apply_event(&self, event: &Envelope) -> anyhow::Result<()> {
+        if let Some(moderated) = event.decode::<ReviewModerated>() {
+            self.cache
+                .evict(&[rating_key(&moderated?.product_id)])
+                .await;
         }
+        Ok(())
     }
 
     /// The newest `limit` approved reviews of each product of a batch, in one query.
@@ -210,6 +203,32 @@ impl ReviewsService {
             })
             .collect();
         Ok(drift)
+    }
+}
+
+/// Keeps this instance's rating cache in step with every instance's moderations.
+pub struct RatingCache {
+    service: ReviewsService,
+}
+
+impl RatingCache {
+    pub fn new(service: ReviewsService) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self { service })
+    }
+}
+
+#[async_trait]
+impl Consumer for RatingCache {
+    fn subscription(&self) -> Subscription {
+        Subscription {
+            group: "reviews-cache".to_owned(),
+            domain: "reviews".to_owned(),
+            fan_out: FanOut::EveryInstance,
+        }
+    }
+
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        self.service.apply_event(event).await
     }
 }
 

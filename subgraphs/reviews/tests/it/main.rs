@@ -3,6 +3,7 @@
 mod aggregate;
 mod batching;
 mod cache;
+mod cache_events;
 mod demo;
 mod events;
 mod graphql;

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The storefront's read path (issue 17), on PostgreSQL with 100,000 products, release builds:
+#
+# 1. `products(first: 50)` (the query of `bench/catalog.sh`) served by the catalog directly,
+#    without the read-through caches (`COMMERCE_READ_CACHE=false`) and with them warm, each
+#    beside `{ __typename }` on the same server (oha, 50 connections).
+# 2. The storefront's category, search and product pages through the router of the all-in-one
+#    stack against the catalog serving its part of the same pages directly (same process),
+#    with varied requests (`stack/examples/read_path_load.rs`: different categories, cursors,
+#    search terms and products; no two requests in flight the same).
+#
+# Prints Markdown tables. Run with: bench/read_path.sh   (PRODUCTS, DURATION (s), CONNECTIONS)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+
+PRODUCTS="${PRODUCTS:-100000}"
+DURATION="${DURATION:-20}"
+CONNECTIONS="${CONNECTIONS:-50}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+PORT=4201
+STACK_PORT=4300
+PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
+FLOOR='{"query":"{ __typename }"}'
+
+command -v oha >/dev/null || cargo install oha --locked
+install_missing
+log "building release binaries"
+cargo build --release --locked -p commerce-stack -p commerce-catalog --example read_path_load
+
+oha_row() { # name url body -> name, RPS, p50, p95, p99, errors (tab-separated)
+  local name="$1" url="$2" body="$3" out
+  oha -z 5s -c "$CONNECTIONS" --no-tui --output-format quiet -m POST \
+    -H 'content-type: application/json' -d "$body" "$url"
+  out="$(oha -z "${DURATION}s" -c "$CONNECTIONS" --no-tui --output-format json -w -m POST \
+    -H 'content-type: application/json' -d "$body" "$url")"
+  python3 - "$name" "$out" <<'PY'
+import json, sys
+name, raw = sys.argv[1], json.loads(sys.argv[2])
+s, p = raw["summary"], raw["latencyPercentiles"]
+codes = raw.get("statusCodeDistribution", {})
+errors = sum(v for k, v in codes.items() if k != "200") + sum(raw.get("errorDistribution", {}).values())
+print(f"{name}\t{s['requestsPerSec']:.0f}\t{p['p50']*1000:.2f}\t{p['p95']*1000:.2f}\t{p['p99']*1000:.2f}\t{errors}")
+PY
+}
+
+wait_ready() { for _ in $(seq 300); do curl -sf "$1/ready" >/dev/null && return; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
+
+ratio_rows() { # baseline-row subject-row... -> Markdown rows with the ratio to the first
+  python3 - "$@" <<'PY'
+import sys
+rows = [r.split("\t") for r in sys.argv[1:]]
+base = float(rows[0][1])
+for r in rows:
+    print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {float(r[1]) / base:.1%} |")
+PY
+}
+
+start_services
+trap 'kill $(jobs -p) 2>/dev/null; stop_services' EXIT
+"$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c 'CREATE DATABASE read_path'
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/read_path"
+export COMMERCE_LOG_FILTER=warn
+log "seeding $PRODUCTS products (every domain)"
+started=$SECONDS
+"$TARGET/release/commerce-stack" --demo large --seed-only >/dev/null
+log "seeded in $((SECONDS - started)) s"
+
+echo "| catalog directly | RPS | p50 ms | p95 ms | p99 ms | errors | vs \`{ __typename }\` |"
+echo "|---|---|---|---|---|---|---|"
+for cache in false true; do
+  COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$TARGET/release/commerce-catalog" &
+  pid=$!
+  wait_ready "http://127.0.0.1:$PORT"
+  floor="$(oha_row "{ __typename } (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
+  page="$(oha_row "products(first: 50) (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
+  ratio_rows "$floor" "$page"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+
+COMMERCE_STACK_LISTEN="127.0.0.1:$STACK_PORT" "$TARGET/release/commerce-stack" --demo none >/dev/null &
+stack=$!
+wait_ready "http://127.0.0.1:$((STACK_PORT + 1))"
+sleep 2
+INPUTS="$(mktemp /tmp/read-path-inputs.XXXXXX.json)"
+"$TARGET/release/examples/read_path_load" prepare --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
+echo
+echo "| page (varied requests) | RPS | p50 ms | p95 ms | p99 ms | errors | vs the catalog's part |"
+echo "|---|---|---|---|---|---|---|"
+for page in category search product; do
+  run() { "$TARGET/release/examples/read_path_load" run --inputs "$INPUTS" --page "$page" \
+    --connections "$CONNECTIONS" --seconds "$DURATION" "$@"; }
+  part="$(run --part catalog --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql")"
+  full="$(run --part full --url "http://127.0.0.1:$STACK_PORT/graphql")"
+  ratio_rows "$part" "$full"
+done
+kill "$stack"; wait "$stack" 2>/dev/null || true
+rm -f "$INPUTS"
