@@ -383,6 +383,10 @@ async fn a_declined_card_releases_the_stock_and_places_no_order(backend: Backend
         "{answer:#}"
     );
     assert_eq!(
+        result["declineCode"], "CARD_DECLINED",
+        "the provider's reason, not payments' error code"
+    );
+    assert_eq!(
         stack.available(&variant).await,
         before,
         "reservation released"

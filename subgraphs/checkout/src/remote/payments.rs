@@ -35,11 +35,19 @@ impl std::fmt::Debug for PaymentMethod {
 
 /// What payments answered to an authorization.
 pub enum Authorization {
-    Authorized { intent_id: String },
-    Declined { code: String, message: String },
+    Authorized {
+        intent_id: String,
+    },
+    /// `code` is the provider's reason (`CARD_DECLINED`, ...), or, for a refusal that has no
+    /// reason, payments' error code.
+    Declined {
+        code: String,
+        message: String,
+    },
 }
 
-/// A payments result union member: an intent, or a failure with its code.
+/// A payments result union member: an intent, or a failure with its code and, from the
+/// provider, its reason.
 #[derive(Deserialize)]
 struct Member {
     #[serde(rename = "__typename")]
@@ -47,6 +55,7 @@ struct Member {
     id: Option<String>,
     code: Option<String>,
     message: Option<String>,
+    reason: Option<String>,
 }
 
 /// Who pays, for the payment's records.
@@ -86,7 +95,10 @@ impl Remote {
         match (member.type_name.as_str(), member.id) {
             ("PaymentIntent", Some(intent_id)) => Ok(Authorization::Authorized { intent_id }),
             _ => Ok(Authorization::Declined {
-                code: member.code.unwrap_or_else(|| member.type_name.clone()),
+                code: member
+                    .reason
+                    .or(member.code)
+                    .unwrap_or_else(|| member.type_name.clone()),
                 message: member
                     .message
                     .unwrap_or_else(|| "the payment was not authorized".to_owned()),
