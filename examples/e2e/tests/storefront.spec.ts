@@ -102,6 +102,7 @@ test('a declined card shows the decline and places no order', async ({ page }) =
   await page.getByLabel('Card number').fill('4000 0000 0000 0002');
   await page.getByRole('button', { name: /^Pay / }).click();
   await expect(page.getByTestId('checkout-error')).toContainText('Payment declined: the card was declined');
+  await expect(page.getByTestId('checkout-error')).toContainText('(CARD_DECLINED)');
   await expect(page.getByRole('heading', { name: 'Checkout' })).toBeVisible();
   await screenshot(page, 'storefront-declined');
 });
