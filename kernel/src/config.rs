@@ -134,6 +134,10 @@ pub struct WebhooksConfig {
     /// How often an instance looks for due deliveries that no local event announced (retries,
     /// other instances' events); its own events wake it at once.
     pub poll_ms: u64,
+    /// Let endpoints target loopback, private and link-local addresses. Off, an endpoint
+    /// whose host is or resolves to one is refused at registration and at each delivery
+    /// (SSRF); tests and the local demo stack, whose receivers run on localhost, switch it on.
+    pub allow_private_targets: bool,
 }
 
 impl Default for WebhooksConfig {
@@ -156,6 +160,7 @@ impl Default for WebhooksConfig {
             disable_after_failures: 20,
             disable_after_ms: 5 * 24 * HOUR,
             poll_ms: 250,
+            allow_private_targets: false,
         }
     }
 }

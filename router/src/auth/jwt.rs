@@ -96,6 +96,7 @@ impl Authenticator {
         );
         let mut validation = Validation::default();
         validation.set_required_spec_claims(&["exp"]);
+        validation.leeway = config.leeway_secs;
         if config.issuers.is_empty() {
             validation.iss = None;
         } else {
@@ -202,9 +203,18 @@ impl Authenticator {
                 .collect(),
             _ => Default::default(),
         };
+        // `exp` is required, so a verified token has it.
+        let exp = claims.get("exp");
+        let exp = exp
+            .and_then(serde_json::Value::as_u64)
+            .or_else(|| exp.and_then(serde_json::Value::as_f64).map(|exp| exp as u64));
+        let expires_at = exp.map(|exp| {
+            std::time::UNIX_EPOCH + Duration::from_secs(exp.saturating_add(self.config.leeway_secs))
+        });
         Ok(AuthContext {
             authenticated: true,
             scopes,
+            expires_at,
         })
     }
 

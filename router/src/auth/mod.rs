@@ -21,6 +21,9 @@ use crate::schema::SchemaIndex;
 pub struct AuthContext {
     pub authenticated: bool,
     pub scopes: HashSet<String>,
+    /// When the router stops accepting the token (its `exp` plus the leeway): a
+    /// subscription it opened ends then. `None` without a token.
+    pub expires_at: Option<std::time::SystemTime>,
 }
 
 /// What selecting a field takes. Requirements combine with AND.
@@ -365,6 +368,7 @@ mod tests {
         AuthContext {
             authenticated,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_at: None,
         }
     }
 

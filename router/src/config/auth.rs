@@ -54,6 +54,8 @@ pub struct JwtConfig {
     pub header_name: String,
     /// What precedes the token in the header (`Bearer`); empty for the bare token.
     pub header_prefix: String,
+    /// Seconds a token stays accepted past its `exp` (clock skew with the issuer).
+    pub leeway_secs: u64,
 }
 
 impl Default for JwtConfig {
@@ -66,6 +68,7 @@ impl Default for JwtConfig {
             audiences: Vec::new(),
             header_name: "authorization".into(),
             header_prefix: "Bearer".into(),
+            leeway_secs: 60,
         }
     }
 }

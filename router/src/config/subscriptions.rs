@@ -21,6 +21,9 @@ pub struct SubscriptionsConfig {
     /// Time for a WebSocket client to send `connection_init`, and for a subgraph to answer
     /// it with `connection_ack`.
     pub connection_init_timeout_ms: u64,
+    /// Subscriptions one connection to a subgraph carries (those with the same forwarded
+    /// headers share one); past it another is opened. 0: no bound.
+    pub max_per_subgraph_connection: usize,
 }
 
 impl Default for SubscriptionsConfig {
@@ -31,6 +34,9 @@ impl Default for SubscriptionsConfig {
             max_per_connection: 100,
             buffer: 128,
             connection_init_timeout_ms: 10_000,
+            // async-graphql polls every subscription of a connection on each wake-up, so
+            // a subgraph built on it slows down with thousands on one connection.
+            max_per_subgraph_connection: 100,
         }
     }
 }

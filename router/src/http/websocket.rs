@@ -26,7 +26,7 @@ use tracing::debug;
 use super::{Media, forwarded, parse_request, request_error};
 use crate::auth::AuthContext;
 use crate::error::{ErrorCode, GraphQLError};
-use crate::subscriptions::{Message as Event, Started, errors_json};
+use crate::subscriptions::{Message as Event, Started, WEBSOCKET_BUFFER_BYTES, errors_json};
 use crate::{GraphQLRequest, Outcome, RouterState};
 
 pub(super) const PROTOCOL: &str = "graphql-transport-ws";
@@ -63,6 +63,8 @@ pub(super) fn upgrade(
     upgrade
         .protocols([PROTOCOL])
         .max_message_size(max_message)
+        .read_buffer_size(WEBSOCKET_BUFFER_BYTES)
+        .write_buffer_size(WEBSOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             let _open = state.subscriptions().connection();
             Connection::new(state, socket).run(headers).await;

@@ -7,15 +7,19 @@
 //!   connection in the WebSocket transport. Everything a query goes through (limits,
 //!   authentication, authorization directives, variables) runs first ([`RouterState::start_stream`]).
 //! - A subscription ends with `complete` when the subgraph completes it, the client leaves or
-//!   the router shuts down, and with an error otherwise: the subgraph's errors, or
-//!   `SUBGRAPH_SUBSCRIPTION_CLOSED` when its connection dropped. Never silently.
+//!   the router shuts down, and with an error otherwise: the subgraph's errors,
+//!   `SUBGRAPH_SUBSCRIPTION_CLOSED` when its connection dropped, `SUBSCRIPTION_CLIENT_TOO_SLOW`
+//!   when its events piled up, `UNAUTHENTICATED` when the token that opened it expired. Never
+//!   silently.
+//! - The token is checked once, when the subscription opens (the WebSocket's at
+//!   `connection_init`), so its expiry is what bounds the subscription's life.
 
 pub mod upstream;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode, QueryPlan};
@@ -28,7 +32,13 @@ use crate::config::SubscriptionsConfig;
 use crate::error::{ErrorCode, GraphQLError};
 use crate::pipeline::execute::{Ready, run_within_deadline};
 use crate::{GraphQLRequest, Outcome, RouterState};
-use upstream::{Upstream, UpstreamEvent};
+use upstream::{UpstreamEvent, UpstreamSubscription, Upstreams};
+
+/// The read and write buffers of every WebSocket, to subgraphs and from clients:
+/// tungstenite allocates (and touches) its whole read buffer per connection, 128 KiB by
+/// default, while GraphQL messages are mostly a few KiB. Larger ones still arrive: the
+/// buffer grows to fit them.
+pub const WEBSOCKET_BUFFER_BYTES: usize = 8 * 1024;
 
 /// What a streaming transport sends a client for one operation.
 #[derive(Debug, Clone)]
@@ -74,6 +84,7 @@ pub struct Subscriptions {
     connections: AtomicUsize,
     idle: Notify,
     shutdown: CancellationToken,
+    upstreams: Arc<Upstreams>,
 }
 
 /// A place among the router's open subscriptions, given back when dropped.
@@ -99,6 +110,7 @@ impl Drop for ConnectionGuard {
 impl Subscriptions {
     pub fn new(config: SubscriptionsConfig) -> Arc<Self> {
         Arc::new(Self {
+            upstreams: Upstreams::new(&config),
             config,
             open: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
@@ -166,7 +178,9 @@ pub enum Started {
 pub struct Subscription {
     state: Arc<RouterState>,
     ready: Ready,
-    upstream: Upstream,
+    upstream: UpstreamSubscription,
+    /// When the token that opened it stops being accepted.
+    expires_at: Option<SystemTime>,
     _slot: Slot,
 }
 
@@ -179,6 +193,12 @@ impl RouterState {
         mut request: GraphQLRequest,
         allow_mutations: bool,
     ) -> Result<Started, Outcome> {
+        let expires_at = request.auth.expires_at;
+        if expires_at.is_some_and(|at| at <= SystemTime::now()) {
+            return Err(Outcome::Unauthenticated(Bytes::from(
+                crate::error::errors_body(&[token_expired()]),
+            )));
+        }
         let ready = self.ready(&mut request, allow_mutations, true).await?;
         if ready.prepared.kind != OperationType::Subscription {
             let Ready {
@@ -222,15 +242,17 @@ impl RouterState {
             ));
         };
         let variables = used_variables(&ready.variables, primary);
-        let upstream = Upstream::open(
-            url,
-            service,
-            &ready.headers,
-            &primary.operation.document_str,
-            &variables,
-            self.subscriptions.config.connection_init_timeout(),
-        )
-        .await
+        let upstream = self
+            .subscriptions
+            .upstreams
+            .subscribe(
+                url,
+                service,
+                &ready.headers,
+                &primary.operation.document_str,
+                &variables,
+            )
+            .await
         .map_err(|message| {
             let mut error = GraphQLError::with_code(message, ErrorCode::SubgraphRequestFailed);
             error
@@ -242,6 +264,7 @@ impl RouterState {
             state: self.clone(),
             ready,
             upstream,
+            expires_at,
             _slot: slot,
         })))
     }
@@ -261,21 +284,39 @@ impl Subscription {
             state,
             ready,
             mut upstream,
+            expires_at,
             _slot,
         } = self;
         let shutdown = state.subscriptions.shutdown.clone();
         let mut cancelled = std::pin::pin!(cancelled);
+        let expired = async {
+            match expires_at {
+                Some(at) => {
+                    let left = at.duration_since(SystemTime::now()).unwrap_or_default();
+                    tokio::time::sleep(left).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let mut expired = std::pin::pin!(expired);
+        // Returning drops `upstream`, which completes the subscription at the subgraph.
         loop {
             let event = tokio::select! {
                 event = upstream.next() => event,
-                () = &mut cancelled => {
-                    upstream.close().await;
-                    return None;
-                }
-                () = shutdown.cancelled() => {
-                    upstream.close().await;
-                    return None;
-                }
+                () = &mut cancelled => return None,
+                () = shutdown.cancelled() => return None,
+                () = &mut expired => return Some(Message::error(&[token_expired()])),
+            };
+            let service = upstream.service();
+            let closed = |reason: String| {
+                let mut error = GraphQLError::with_code(
+                    format!("The subscription's connection to '{service}' closed: {reason}"),
+                    ErrorCode::SubgraphSubscriptionClosed,
+                );
+                error
+                    .extensions
+                    .insert("serviceName".into(), Value::from(service));
+                Some(Message::error(&[error]))
             };
             match event {
                 UpstreamEvent::Next(response) => {
@@ -291,12 +332,10 @@ impl Subscription {
                     // An event past the execution deadline is sent with its error; the
                     // subscription goes on.
                     if !emit(Message::Next(outcome.into_body())) {
-                        upstream.close().await;
                         return None;
                     }
                 }
                 UpstreamEvent::Errors(errors) => {
-                    let service = upstream.service();
                     let errors: Vec<GraphQLError> = errors
                         .iter()
                         .map(|error| GraphQLError::from_subgraph(error, service))
@@ -304,20 +343,25 @@ impl Subscription {
                     return Some(Message::error(&errors));
                 }
                 UpstreamEvent::Complete => return None,
-                UpstreamEvent::Closed(reason) => {
-                    let service = upstream.service();
-                    let mut error = GraphQLError::with_code(
-                        format!("The subscription's connection to '{service}' closed: {reason}"),
-                        ErrorCode::SubgraphSubscriptionClosed,
-                    );
-                    error
-                        .extensions
-                        .insert("serviceName".into(), Value::from(service));
-                    return Some(Message::error(&[error]));
+                UpstreamEvent::Closed(reason) => return closed(reason),
+                UpstreamEvent::TooSlow => {
+                    let buffer = state.subscriptions.config.buffer;
+                    return Some(Message::error(&[GraphQLError::with_code(
+                        format!("More than {buffer} of the subscription's events waited: dropped"),
+                        ErrorCode::SubscriptionClientTooSlow,
+                    )]));
                 }
             }
         }
     }
+}
+
+/// The error that ends a subscription whose token expired.
+fn token_expired() -> GraphQLError {
+    GraphQLError::with_code(
+        "Unauthenticated: the token that opened this subscription expired",
+        ErrorCode::Unauthenticated,
+    )
 }
 
 fn failed(message: String, code: ErrorCode) -> Outcome {

@@ -16,9 +16,10 @@ use crate::harness::{TestResponse, TestRouter, graphql_post, serve_app, spawn_su
 use crate::subgraphs::auth::{self as sg, GuardedCalls};
 
 const SECRET: &[u8] = b"router-test-secret-0123456789abcdef";
-const JWKS: &str = r#"{"keys":[{"kty":"oct","kid":"test","alg":"HS256","k":"cm91dGVyLXRlc3Qtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY"}]}"#;
+pub(crate) const JWKS: &str = r#"{"keys":[{"kty":"oct","kid":"test","alg":"HS256","k":"cm91dGVyLXRlc3Qtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY"}]}"#;
 
-fn token(scope: &str, expires_in: i64) -> String {
+/// A token the JWKS verifies, granting `scope`, expiring `expires_in` seconds from now.
+pub(crate) fn token(scope: &str, expires_in: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

@@ -2,9 +2,12 @@
 //! subgraph serves `graphql-transport-ws`, the catalog subgraph resolves the variants of each
 //! event's order lines through the plan. WebSocket and SSE clients, the subgraph's own access
 //! check, its connection dropping, the router's limits and authorization, and shutdown.
+//! Subscriptions with the same forwarded headers share one connection to the subgraph
+//! (counted at the subgraph), each ending on its own; a token's expiry ends what it opened.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -34,8 +37,13 @@ const ORDER_UPDATED: &str = "subscription Watch($id: ID!) { orderUpdated(id: $id
      id status lines { quantity variant { id name } } } }";
 
 /// The orders subgraph with subscriptions over WebSocket; cancelling `kill` drops every
-/// subscription connection at once, as a subgraph that dies does.
-async fn spawn_orders(store: Arc<Store>, kill: CancellationToken) -> String {
+/// subscription connection at once, as a subgraph that dies does. `sockets` counts the
+/// WebSockets open at the subgraph.
+async fn spawn_orders(
+    store: Arc<Store>,
+    kill: CancellationToken,
+    sockets: Arc<AtomicUsize>,
+) -> String {
     let schema = live::orders(store);
     let websocket = {
         let schema = schema.clone();
@@ -43,6 +51,7 @@ async fn spawn_orders(store: Arc<Store>, kill: CancellationToken) -> String {
             upgrade
                 .protocols(ALL_WEBSOCKET_PROTOCOLS)
                 .on_upgrade(move |socket| async move {
+                    sockets.fetch_add(1, Ordering::SeqCst);
                     let serve = GraphQLWebSocket::new(socket, schema, protocol)
                         .on_connection_init(|payload| async move {
                             let mut data = Data::default();
@@ -56,6 +65,7 @@ async fn spawn_orders(store: Arc<Store>, kill: CancellationToken) -> String {
                         () = serve => {}
                         () = kill.cancelled() => {}
                     }
+                    sockets.fetch_sub(1, Ordering::SeqCst);
                 })
         }
     };
@@ -71,16 +81,23 @@ struct Setup {
     addr: SocketAddr,
     store: Arc<Store>,
     kill: CancellationToken,
+    /// WebSockets open at the orders subgraph.
+    sockets: Arc<AtomicUsize>,
 }
 
 async fn setup(config: Config) -> Setup {
+    let catalog = spawn_subgraph(live::catalog()).await;
+    setup_with_catalog(config, &catalog).await
+}
+
+async fn setup_with_catalog(config: Config, catalog: &str) -> Setup {
     let store = Store::new();
     let kill = CancellationToken::new();
-    let orders = spawn_orders(store.clone(), kill.clone()).await;
-    let catalog = spawn_subgraph(live::catalog()).await;
+    let sockets = Arc::new(AtomicUsize::new(0));
+    let orders = spawn_orders(store.clone(), kill.clone(), sockets.clone()).await;
     let router = TestRouter::with_config(
         "subscriptions.graphql",
-        &[("orders", &orders), ("catalog", &catalog)],
+        &[("orders", &orders), ("catalog", catalog)],
         config,
     );
     let addr = router.listen().await;
@@ -89,6 +106,7 @@ async fn setup(config: Config) -> Setup {
         addr,
         store,
         kill,
+        sockets,
     }
 }
 
@@ -431,7 +449,8 @@ async fn a_client_that_never_sends_connection_init_is_closed() {
 #[tokio::test]
 async fn shutting_down_completes_every_subscription_and_closes_with_1001() {
     let store = Store::new();
-    let orders = spawn_orders(store.clone(), CancellationToken::new()).await;
+    let sockets = Arc::new(AtomicUsize::new(0));
+    let orders = spawn_orders(store.clone(), CancellationToken::new(), sockets).await;
     let catalog = spawn_subgraph(live::catalog()).await;
     let router = TestRouter::new(
         "subscriptions.graphql",
@@ -466,4 +485,191 @@ async fn shutting_down_completes_every_subscription_and_closes_with_1001() {
         .expect("joins")
         .expect("serves");
     subscribed(&store, 0).await;
+}
+
+/// Waits until the orders subgraph has `count` WebSockets open.
+async fn subgraph_sockets(setup: &Setup, count: usize) {
+    for _ in 0..500 {
+        if setup.sockets.load(Ordering::SeqCst) == count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "{} WebSockets open at the orders subgraph, expected {count}",
+        setup.sockets.load(Ordering::SeqCst)
+    );
+}
+
+const STATUS: &str = "subscription($id: ID!) { orderUpdated(id: $id) { status } }";
+
+#[tokio::test]
+async fn subscriptions_with_the_same_token_share_one_subgraph_connection_and_end_apart() {
+    let setup = setup(Config::default()).await;
+    let customer = json!({"authorization": "Bearer customer-1"});
+    let mut first = connect(setup.addr, customer.clone()).await;
+    let mut second = connect(setup.addr, customer).await;
+    subscribe(&mut first, "a", ORDER_UPDATED, json!({"id": "1"})).await;
+    subscribe(&mut second, "b", STATUS, json!({"id": "1"})).await;
+    subscribed(&setup.store, 2).await;
+    subgraph_sockets(&setup, 1).await;
+
+    // Another caller has a connection of its own: the subgraph knows callers by their
+    // connection_init.
+    let mut other = connect(setup.addr, json!({"authorization": "Bearer customer-2"})).await;
+    subscribe(&mut other, "o", STATUS, json!({"id": "2"})).await;
+    subscribed(&setup.store, 3).await;
+    subgraph_sockets(&setup, 2).await;
+
+    // The first client leaves: the subscription sharing its subgraph connection goes on.
+    send(&mut first, json!({"id": "a", "type": "complete"})).await;
+    subscribed(&setup.store, 2).await;
+    subgraph_sockets(&setup, 2).await;
+    set_status(&setup.router, "1", "PAID").await;
+    let event = receive(&mut second).await;
+    assert_eq!(event["id"], "b", "{event}");
+    assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], "PAID");
+    send(&mut first, json!({"type": "ping"})).await;
+    assert_eq!(receive(&mut first).await, json!({"type": "pong"}));
+
+    // The last subscription on a subgraph connection closes it.
+    send(&mut second, json!({"id": "b", "type": "complete"})).await;
+    subscribed(&setup.store, 1).await;
+    subgraph_sockets(&setup, 1).await;
+    set_status(&setup.router, "2", "SHIPPED").await;
+    let event = receive(&mut other).await;
+    assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], "SHIPPED");
+}
+
+#[tokio::test]
+async fn a_subgraph_connection_carries_at_most_its_configured_subscriptions() {
+    let mut config = Config::default();
+    config.subscriptions.max_per_subgraph_connection = 2;
+    let setup = setup(config).await;
+    let mut socket = connect(setup.addr, json!({"authorization": "Bearer customer-1"})).await;
+    for id in ["a", "b", "c"] {
+        subscribe(&mut socket, id, STATUS, json!({"id": "1"})).await;
+    }
+    subscribed(&setup.store, 3).await;
+    subgraph_sockets(&setup, 2).await;
+    set_status(&setup.router, "1", "PAID").await;
+    let mut ids: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        let event = receive(&mut socket).await;
+        assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], "PAID");
+        ids.push(event["id"].as_str().expect("an id").to_owned());
+    }
+    ids.sort();
+    assert_eq!(ids, ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn a_dropped_subgraph_connection_ends_every_subscription_it_carried_with_an_error() {
+    let setup = setup(Config::default()).await;
+    let customer = json!({"authorization": "Bearer customer-1"});
+    let mut first = connect(setup.addr, customer.clone()).await;
+    let mut second = connect(setup.addr, customer).await;
+    subscribe(&mut first, "a", ORDER_UPDATED, json!({"id": "1"})).await;
+    subscribe(&mut second, "b", STATUS, json!({"id": "1"})).await;
+    subscribe(&mut second, "c", STATUS, json!({"id": "1"})).await;
+    subscribed(&setup.store, 3).await;
+    subgraph_sockets(&setup, 1).await;
+
+    setup.kill.cancel();
+    let mut ended = vec![receive(&mut first).await];
+    ended.push(receive(&mut second).await);
+    ended.push(receive(&mut second).await);
+    let mut ids = Vec::new();
+    for message in &ended {
+        assert_eq!(message["type"], "error", "{message}");
+        assert_eq!(
+            message["payload"][0]["extensions"],
+            json!({"code": "SUBGRAPH_SUBSCRIPTION_CLOSED", "serviceName": "orders"})
+        );
+        ids.push(message["id"].as_str().expect("an id"));
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn a_subscription_that_falls_behind_ends_without_holding_up_the_others_on_its_connection()
+{
+    // Each event of the subscription selecting variant names waits 300 ms for the catalog.
+    async fn slow(
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        next.run(request).await
+    }
+    let catalog = serve_app(
+        Router::new()
+            .route("/graphql", post_service(GraphQL::new(live::catalog())))
+            .layer(axum::middleware::from_fn(slow)),
+    )
+    .await;
+    let mut config = Config::default();
+    config.subscriptions.buffer = 1;
+    let setup = setup_with_catalog(config, &catalog).await;
+    let customer = json!({"authorization": "Bearer customer-1"});
+    let mut behind = connect(setup.addr, customer.clone()).await;
+    let mut quick = connect(setup.addr, customer).await;
+    subscribe(&mut behind, "lines", ORDER_UPDATED, json!({"id": "1"})).await;
+    subscribe(&mut quick, "status", STATUS, json!({"id": "1"})).await;
+    subscribed(&setup.store, 2).await;
+    subgraph_sockets(&setup, 1).await;
+
+    for status in ["A", "B", "C", "D", "E"] {
+        set_status(&setup.router, "1", status).await;
+        let event = receive(&mut quick).await;
+        assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], status);
+    }
+    let ended = loop {
+        let message = receive(&mut behind).await;
+        if message["type"] != "next" {
+            break message;
+        }
+    };
+    assert_eq!(ended["type"], "error", "{ended}");
+    assert_eq!(
+        ended["payload"][0]["extensions"]["code"],
+        "SUBSCRIPTION_CLIENT_TOO_SLOW"
+    );
+    // Ended at the subgraph too; the quick one goes on.
+    subscribed(&setup.store, 1).await;
+    set_status(&setup.router, "1", "F").await;
+    let event = receive(&mut quick).await;
+    assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], "F");
+}
+
+#[tokio::test]
+async fn a_subscription_ends_with_unauthenticated_when_the_token_that_opened_it_expires() {
+    let jwks = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(jwks.path(), crate::authorization::JWKS).expect("write JWKS");
+    let mut config = Config::default();
+    config.authentication.jwt = Some(commerce_router::config::JwtConfig {
+        jwks_files: vec![jwks.path().to_path_buf()],
+        leeway_secs: 0,
+        ..Default::default()
+    });
+    let setup = setup(config).await;
+    let token = crate::authorization::token("", 2);
+    let bearer = json!({"authorization": format!("Bearer {token}")});
+    let mut socket = connect(setup.addr, bearer).await;
+    let placed = "subscription { orderPlaced { id status } }";
+    subscribe(&mut socket, "p", placed, json!({})).await;
+    subscribed(&setup.store, 1).await;
+    set_status(&setup.router, "1", "PAID").await;
+    let event = receive(&mut socket).await;
+    assert_eq!(event["payload"]["data"]["orderPlaced"]["status"], "PAID");
+
+    let ended = receive(&mut socket).await;
+    assert_json_snapshot!(ended, @"");
+    subscribed(&setup.store, 0).await;
+    // The connection's token is spent: nothing more opens on it.
+    subscribe(&mut socket, "q", placed, json!({})).await;
+    let refused = receive(&mut socket).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }

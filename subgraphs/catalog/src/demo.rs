@@ -1,15 +1,22 @@
 //! Deterministic demo data: a category tree, collections and `products` realistic products
 //! with 1-4 variants each. Loaded with multi-row inserts in one transaction (100,000 products
-//! take seconds on SQLite); a second call finds the products and returns them unchanged.
+//! take seconds on SQLite), with the events a shop built through the API would have written
+//! (each category, product and collection `CREATED`), so consumers such as analytics learn
+//! the catalog as they would otherwise; a second call finds the products and returns them
+//! unchanged.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::events::{NewEvent, Outbox};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::TransactionTrait;
 
 use crate::AppState;
+use crate::domain::events::{
+    CategoryChanged, CollectionChanged, EntityChange, ProductChange, ProductChanged,
+};
 use crate::domain::{
     Attribute, Category, CategoryPath, Collection, Product, ProductStatus, Variant,
 };
@@ -221,6 +228,7 @@ pub async fn seed(
         let catalog = generate(products, seed);
         let txn = db.begin().await?;
         store::insert_seed(&txn, &catalog).await?;
+        Outbox::append_all(&txn, events(&catalog)?).await?;
         txn.commit().await?;
         tracing::info!(products, "seeded the catalog");
     }
@@ -235,6 +243,32 @@ pub async fn seed(
                 .collect(),
         })
         .collect())
+}
+
+/// The events of creating `catalog` through the API: categories (parents first), products
+/// with their category, collections with their products.
+fn events(catalog: &SeedCatalog) -> Result<Vec<NewEvent>, sea_orm::DbErr> {
+    let categories = catalog.categories.iter().map(|category| {
+        NewEvent::of(&CategoryChanged::new(category.id, EntityChange::Created).named(&category.name))
+    });
+    let products = catalog.products.iter().map(|product| {
+        let created = ProductChanged::new(product.id, ProductChange::Created, &[&product.slug]);
+        NewEvent::of(&created.with_category(product.category_id))
+    });
+    let collections = catalog.collections.iter().map(|collection| {
+        let members: Vec<i64> = catalog
+            .memberships
+            .iter()
+            .filter(|(id, _)| *id == collection.id)
+            .map(|(_, product)| *product)
+            .collect();
+        NewEvent::of(&CollectionChanged::new(
+            collection.id,
+            EntityChange::Created,
+            &members,
+        ))
+    });
+    categories.chain(products).chain(collections).collect()
 }
 
 fn generate(count: usize, seed: u64) -> SeedCatalog {

@@ -186,6 +186,8 @@ async fn main() {
     let config = WebhooksConfig {
         concurrency: options.concurrency,
         poll_ms: 250,
+        // The receiver listens on localhost.
+        allow_private_targets: true,
         ..WebhooksConfig::default()
     };
     let state = AppState {

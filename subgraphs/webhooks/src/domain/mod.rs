@@ -4,6 +4,7 @@
 mod endpoint;
 mod retry;
 mod signature;
+mod target;
 
 use commerce_kernel::GlobalId;
 use commerce_kernel::KernelError;
@@ -11,6 +12,7 @@ use commerce_kernel::KernelError;
 pub use endpoint::{Endpoint, EndpointInput, EndpointPatch, EventTypes};
 pub use retry::{DisableRule, FailureRun, RetrySchedule};
 pub use signature::{Secret, signature_header};
+pub use target::non_public;
 
 /// The event types an endpoint may subscribe to: every type `docs/events.md` lists.
 pub const EVENT_TYPES: &[&str] = &[
@@ -139,6 +141,15 @@ pub enum WebhooksError {
     DeliveryNotFound { id: String },
     #[error("the webhook endpoint {id} is disabled; enable it first")]
     EndpointDisabled { id: String },
+    #[error(
+        "url: {host} is {address}, a {kind} address; webhook endpoints must be public \
+         (webhooks.allow_private_targets)"
+    )]
+    TargetNotAllowed {
+        host: String,
+        address: std::net::IpAddr,
+        kind: &'static str,
+    },
     #[error(transparent)]
     InvalidId(KernelError),
     #[error(transparent)]

@@ -9,7 +9,7 @@ use commerce_kernel::result_union;
 
 use super::results::{
     ErrorResult, InvalidWebhookInput, UnknownWebhookEventType, WebhookDeliveryNotFound,
-    WebhookEndpointDisabled, WebhookEndpointNotFound,
+    WebhookEndpointDisabled, WebhookEndpointNotFound, WebhookTargetNotAllowed,
 };
 use super::types::{
     WebhookDeliveriesReplayed, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreated,
@@ -21,11 +21,11 @@ use crate::service::WebhooksError;
 
 result_union!(
     /// The endpoint with its secret, or why it was refused.
-    pub CreateWebhookEndpointResult(WebhooksError => ErrorResult) = WebhookEndpointCreated | InvalidWebhookInput | UnknownWebhookEventType
+    pub CreateWebhookEndpointResult(WebhooksError => ErrorResult) = WebhookEndpointCreated | InvalidWebhookInput | UnknownWebhookEventType | WebhookTargetNotAllowed
 );
 result_union!(
     /// The changed endpoint, or why it was not changed.
-    pub UpdateWebhookEndpointResult(WebhooksError => ErrorResult) = WebhookEndpoint | WebhookEndpointNotFound | InvalidWebhookInput | UnknownWebhookEventType
+    pub UpdateWebhookEndpointResult(WebhooksError => ErrorResult) = WebhookEndpoint | WebhookEndpointNotFound | InvalidWebhookInput | UnknownWebhookEventType | WebhookTargetNotAllowed
 );
 result_union!(
     /// The endpoint with its new secret, or why not.

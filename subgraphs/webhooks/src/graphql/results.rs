@@ -20,6 +20,7 @@ pub enum ErrorResult {
     WebhookEndpointNotFound(WebhookEndpointNotFound),
     WebhookDeliveryNotFound(WebhookDeliveryNotFound),
     WebhookEndpointDisabled(WebhookEndpointDisabled),
+    WebhookTargetNotAllowed(WebhookTargetNotAllowed),
 }
 
 /// An input field breaks a rule: the URL is not an http(s) URL with a host, the description
@@ -66,6 +67,18 @@ pub struct WebhookEndpointDisabled {
     pub endpoint_id: ID,
 }
 
+/// The URL's host is, or resolves to, an address that is not public (loopback, private,
+/// link-local, ...): webhooks are not sent inside the shop's own network.
+#[derive(SimpleObject)]
+pub struct WebhookTargetNotAllowed {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The URL's host.
+    pub host: String,
+    /// The address that is not public.
+    pub address: String,
+}
+
 impl ErrorResults<WebhooksError> for ErrorResult {
     fn expected(error: WebhooksError) -> Result<Self, WebhooksError> {
         let code = error.code();
@@ -105,6 +118,14 @@ impl ErrorResults<WebhooksError> for ErrorResult {
                     code,
                     message,
                     endpoint_id: ID(id),
+                })
+            }
+            WebhooksError::TargetNotAllowed { host, address, .. } => {
+                Self::WebhookTargetNotAllowed(WebhookTargetNotAllowed {
+                    code,
+                    message,
+                    host,
+                    address: address.to_string(),
                 })
             }
             other => return Err(other),

@@ -12,6 +12,7 @@ impl DomainError for WebhooksError {
             Self::InvalidId(error) | Self::InvalidPage(error) => error.code,
             Self::EndpointNotFound { .. } | Self::DeliveryNotFound { .. } => ErrorCode::NotFound,
             Self::EndpointDisabled { .. } => ErrorCode::Conflict,
+            Self::TargetNotAllowed { .. } => ErrorCode::Forbidden,
             Self::Unexpected(_) => ErrorCode::InternalServerError,
         }
     }

@@ -4,6 +4,7 @@
 
 mod error;
 mod fan_in;
+mod target;
 mod worker;
 
 use std::collections::HashMap;
@@ -35,6 +36,8 @@ pub struct Settings {
     pub secret_overlap: Duration,
     pub disable: DisableRule,
     pub poll: Duration,
+    /// Endpoints may target loopback, private and link-local addresses (see `target`).
+    pub allow_private_targets: bool,
 }
 
 impl Settings {
@@ -55,6 +58,7 @@ impl Settings {
                 after: Duration::from_millis(config.disable_after_ms),
             },
             poll: Duration::from_millis(config.poll_ms.max(1)),
+            allow_private_targets: config.allow_private_targets,
         }
     }
 }
@@ -104,6 +108,7 @@ impl WebhooksService {
         &self,
         input: &EndpointInput,
     ) -> Result<(Endpoint, Secret), WebhooksError> {
+        self.check_target(&input.url).await?;
         let secret = Secret::generate();
         let endpoint = store::insert_endpoint(&self.db, input, &secret, now()).await?;
         tracing::info!(
@@ -119,9 +124,20 @@ impl WebhooksService {
         id: i64,
         patch: &EndpointPatch,
     ) -> Result<Endpoint, WebhooksError> {
+        if let Some(url) = &patch.url {
+            self.check_target(url).await?;
+        }
         store::update_endpoint(&self.db, id, patch, now())
             .await?
             .ok_or_else(|| endpoint_not_found(id))
+    }
+
+    /// Refuses a URL whose host is not public, unless private targets are allowed.
+    async fn check_target(&self, url: &str) -> Result<(), WebhooksError> {
+        if self.settings.allow_private_targets {
+            return Ok(());
+        }
+        target::check_url(url).await
     }
 
     /// A new secret; the previous one keeps signing (beside it) for the configured overlap.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use super::{WebhooksService, micros, now};
+use super::{WebhooksService, micros, now, target};
 use crate::domain::{Attempt, signature_header};
 use crate::store::{self, Claimed, Next, Outcome};
 
@@ -30,12 +30,19 @@ pub fn spawn_worker(
     service: WebhooksService,
     shutdown: CancellationToken,
 ) -> anyhow::Result<JoinHandle<()>> {
-    let client = reqwest::Client::builder()
+    let mut client = reqwest::Client::builder()
         .timeout(service.settings.timeout)
         // A redirect is an answer other than 2xx: the endpoint's URL is what staff registered.
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("commerce-webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+        .user_agent(concat!("commerce-webhooks/", env!("CARGO_PKG_VERSION")));
+    if !service.settings.allow_private_targets {
+        // Names are judged when resolved for the connection; a proxy would resolve them
+        // itself, unseen.
+        client = client
+            .dns_resolver(std::sync::Arc::new(target::PublicOnly))
+            .no_proxy();
+    }
+    let client = client.build()?;
     let worker = Worker { service, client };
     Ok(tokio::spawn(worker.run(shutdown)))
 }
@@ -161,6 +168,19 @@ impl Worker {
             delivery.body.as_bytes(),
         );
         let started = Instant::now();
+        if !self.service.settings.allow_private_targets
+            && let Err(refused) = target::check_literal(&delivery.endpoint.url)
+        {
+            return Attempt {
+                delivery_id: delivery.delivery_id,
+                number: delivery.attempts + 1,
+                started_at,
+                status_code: None,
+                latency_ms: 0,
+                error: Some(refused.to_string()),
+                succeeded: false,
+            };
+        }
         let response = self
             .client
             .post(&delivery.endpoint.url)

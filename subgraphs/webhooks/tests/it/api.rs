@@ -10,6 +10,7 @@ on_both_backends!(
     only_webhook_managers_use_the_api,
     invalid_urls_and_unknown_event_types_are_refused_as_data,
     endpoints_are_updated_disabled_and_deleted_and_never_show_their_secret,
+    endpoints_on_this_machine_or_its_network_are_refused_unless_allowed,
 );
 on_both_backends!(current_thread: the_delivery_log_reads_attempts_in_one_query);
 
@@ -89,6 +90,56 @@ async fn invalid_urls_and_unknown_event_types_are_refused_as_data(backend: Backe
         json!(["catalog.product_changed", "orders.order_placed"])
     );
     assert_eq!(created["endpoint"]["enabled"], true);
+}
+
+async fn endpoints_on_this_machine_or_its_network_are_refused_unless_allowed(backend: Backend) {
+    let config = commerce_kernel::config::WebhooksConfig {
+        allow_private_targets: false,
+        ..fast_config()
+    };
+    let app = TestApp::idle(backend, config).await;
+    let create = async |url: &str| {
+        let response = app
+            .staff(
+                CREATE,
+                json!({ "input": { "url": url, "eventTypes": ["orders.order_placed"] } }),
+            )
+            .await;
+        response["data"]["createWebhookEndpoint"].clone()
+    };
+    let refused = [
+        ("http://127.0.0.1:8080/hook", "loopback"),
+        ("http://[::1]/hook", "loopback"),
+        // A name is judged by what it resolves to.
+        ("http://localhost:8080/hook", "loopback"),
+        ("http://10.0.0.7/hook", "private"),
+        ("https://192.168.1.20/hook", "private"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://0.0.0.0/hook", "unspecified"),
+    ];
+    for (url, kind) in refused {
+        let result = create(url).await;
+        assert_eq!(result["__typename"], "WebhookTargetNotAllowed", "{url}: {result}");
+        assert_eq!(result["code"], "FORBIDDEN");
+        let message = result["message"].as_str().expect("a message");
+        assert!(message.contains(&format!("a {kind} address")), "{message}");
+    }
+    // A public address needs no lookup: registered.
+    let public = create("https://93.184.216.34/hook").await;
+    assert_eq!(public["__typename"], "WebhookEndpointCreated", "{public}");
+    let moved = app
+        .staff(
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id,
+                input: { url: \"http://127.0.0.1:9/hook\" }) {
+                __typename ... on WebhookTargetNotAllowed { code host address } } }",
+            json!({ "id": public["endpoint"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["updateWebhookEndpoint"],
+        json!({ "__typename": "WebhookTargetNotAllowed", "code": "FORBIDDEN",
+                "host": "127.0.0.1", "address": "127.0.0.1" })
+    );
 }
 
 async fn endpoints_are_updated_disabled_and_deleted_and_never_show_their_secret(backend: Backend) {

@@ -19,6 +19,7 @@ on_both_backends!(
     both_secrets_sign_during_the_rotation_overlap_and_only_the_new_one_after,
     a_replay_redelivers_with_the_same_webhook_id,
     a_delivery_is_dead_lettered_after_its_schedule_and_the_endpoint_disabled_with_a_reason,
+    a_target_that_turned_private_since_registration_is_refused_at_each_delivery,
 );
 
 async fn every_event_arrives_once_in_order_per_aggregate_through_failures_a_timeout_and_slowness(
@@ -264,4 +265,53 @@ async fn a_delivery_is_dead_lettered_after_its_schedule_and_the_endpoint_disable
         enabled["data"]["enableWebhookEndpoint"],
         json!({ "enabled": true, "disabledReason": null, "consecutiveFailures": 0 })
     );
+}
+
+/// Endpoints registered while their hosts were public, since pointed at this machine (what a
+/// DNS change does to a name): every attempt is refused before anything is sent.
+async fn a_target_that_turned_private_since_registration_is_refused_at_each_delivery(
+    backend: Backend,
+) {
+    use sea_orm::ConnectionTrait;
+
+    let config = commerce_kernel::config::WebhooksConfig {
+        retry_schedule_ms: vec![10, 20],
+        allow_private_targets: false,
+        ..fast_config()
+    };
+    let app = TestApp::running(backend, config).await;
+    let receiver = Receiver::start().await;
+    let port = receiver.addr.port();
+    let mut endpoints = Vec::new();
+    // An address literal, and a name (judged by the delivery client's resolver).
+    for now in [format!("http://127.0.0.1:{port}/hook"), format!("http://localhost:{port}/hook")] {
+        let (endpoint, _) = app
+            .create_endpoint("https://93.184.216.34/hook", &["catalog.product_changed"])
+            .await;
+        let key = commerce_kernel::GlobalId::decode(&endpoint, "WebhookEndpoint").expect("an id");
+        let db = app.state.service.db();
+        let sql = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "UPDATE webhook_endpoints SET url = $1 WHERE id = $2",
+            _ => "UPDATE webhook_endpoints SET url = ? WHERE id = ?",
+        };
+        let statement = sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [now.into(), key.into()],
+        );
+        db.execute(statement).await.expect("points the endpoint here");
+        endpoints.push(endpoint);
+    }
+    app.publish(&[product_changed("UHJvZHVjdDox")]).await;
+
+    for endpoint in &endpoints {
+        let log = app.wait_until_finished(endpoint, 1, LIMIT).await;
+        assert_eq!(log[0]["status"], "DEAD", "{log:#?}");
+        for attempt in log[0]["attempts"].as_array().expect("attempts") {
+            let error = attempt["error"].as_str().expect("why it failed");
+            assert!(error.contains("a loopback address"), "{error}");
+            assert_eq!(attempt["statusCode"], serde_json::Value::Null);
+        }
+    }
+    assert!(receiver.log().is_empty(), "nothing reached the receiver");
 }
