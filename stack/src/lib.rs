@@ -24,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 /// address it actually listens on.
 const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
 
+pub mod demo_orders;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DemoData {
     /// No demo data.
@@ -91,6 +93,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let mut stack = start(subgraphs, listeners, shutdown.clone()).await?;
     stack.serve_apps(&apps, shutdown.clone()).await?;
+    if cli.demo != DemoData::None {
+        // A dashboard with something on it; the shop runs without it.
+        if let Err(error) = demo_orders::place(stack.router).await {
+            tracing::warn!(error = format!("{error:#}"), "demo orders not placed");
+        }
+    }
     println!("{}", banner(&stack, cli.demo));
     tokio::spawn({
         let shutdown = shutdown.clone();

@@ -205,9 +205,10 @@ impl Authenticator {
         };
         // `exp` is required, so a verified token has it.
         let exp = claims.get("exp");
-        let exp = exp
-            .and_then(serde_json::Value::as_u64)
-            .or_else(|| exp.and_then(serde_json::Value::as_f64).map(|exp| exp as u64));
+        let exp = exp.and_then(serde_json::Value::as_u64).or_else(|| {
+            exp.and_then(serde_json::Value::as_f64)
+                .map(|exp| exp as u64)
+        });
         let expires_at = exp.map(|exp| {
             std::time::UNIX_EPOCH + Duration::from_secs(exp.saturating_add(self.config.leeway_secs))
         });

@@ -253,13 +253,13 @@ impl RouterState {
                 &variables,
             )
             .await
-        .map_err(|message| {
-            let mut error = GraphQLError::with_code(message, ErrorCode::SubgraphRequestFailed);
-            error
-                .extensions
-                .insert("serviceName".into(), Value::from(service));
-            Outcome::Executed(Bytes::from(crate::error::errors_body(&[error])))
-        })?;
+            .map_err(|message| {
+                let mut error = GraphQLError::with_code(message, ErrorCode::SubgraphRequestFailed);
+                error
+                    .extensions
+                    .insert("serviceName".into(), Value::from(service));
+                Outcome::Executed(Bytes::from(crate::error::errors_body(&[error])))
+            })?;
         Ok(Started::Subscription(Box::new(Subscription {
             state: self.clone(),
             ready,

@@ -352,7 +352,11 @@ impl Connection {
         if from_subgraph {
             return Ok(());
         }
-        send(socket, json!({"id": id.to_string(), "type": "complete"}).to_string()).await
+        send(
+            socket,
+            json!({"id": id.to_string(), "type": "complete"}).to_string(),
+        )
+        .await
     }
 
     /// Handles one message from the subgraph; `Err` when the connection is gone.
@@ -397,7 +401,12 @@ impl Connection {
     }
 
     /// Queues a `next` for its subscription; one whose queue is full is ended instead.
-    async fn deliver(&mut self, socket: &mut Socket, id: u64, bytes: Vec<u8>) -> Result<(), String> {
+    async fn deliver(
+        &mut self,
+        socket: &mut Socket,
+        id: u64,
+        bytes: Vec<u8>,
+    ) -> Result<(), String> {
         let Some(events) = self.subscriptions.get(&id) else {
             // Completed by its subscriber meanwhile.
             return Ok(());
@@ -407,7 +416,9 @@ impl Connection {
         }
         // One place stays free for the last message.
         if events.capacity() <= 1 {
-            return self.end(socket, id, Some((UpstreamEvent::TooSlow, false))).await;
+            return self
+                .end(socket, id, Some((UpstreamEvent::TooSlow, false)))
+                .await;
         }
         match parse_next(bytes) {
             Ok(event) => {
@@ -496,7 +507,8 @@ async fn await_ack(socket: &mut Socket) -> Result<(), String> {
             Some(Err(error)) => return Err(error.to_string()),
             None => return Err("closed before connection_ack".into()),
         };
-        let header = serde_json::from_str::<Header<'_>>(text.as_str()).map_err(|e| e.to_string())?;
+        let header =
+            serde_json::from_str::<Header<'_>>(text.as_str()).map_err(|e| e.to_string())?;
         match header.kind.as_ref() {
             "connection_ack" => return Ok(()),
             "ping" => send(socket, r#"{"type":"pong"}"#.into()).await?,

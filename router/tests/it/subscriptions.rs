@@ -538,7 +538,10 @@ async fn subscriptions_with_the_same_token_share_one_subgraph_connection_and_end
     subgraph_sockets(&setup, 1).await;
     set_status(&setup.router, "2", "SHIPPED").await;
     let event = receive(&mut other).await;
-    assert_eq!(event["payload"]["data"]["orderUpdated"]["status"], "SHIPPED");
+    assert_eq!(
+        event["payload"]["data"]["orderUpdated"]["status"],
+        "SHIPPED"
+    );
 }
 
 #[tokio::test]
@@ -593,8 +596,7 @@ async fn a_dropped_subgraph_connection_ends_every_subscription_it_carried_with_a
 }
 
 #[tokio::test]
-async fn a_subscription_that_falls_behind_ends_without_holding_up_the_others_on_its_connection()
-{
+async fn a_subscription_that_falls_behind_ends_without_holding_up_the_others_on_its_connection() {
     // Each event of the subscription selecting variant names waits 300 ms for the catalog.
     async fn slow(
         request: axum::extract::Request,
@@ -665,11 +667,27 @@ async fn a_subscription_ends_with_unauthenticated_when_the_token_that_opened_it_
     assert_eq!(event["payload"]["data"]["orderPlaced"]["status"], "PAID");
 
     let ended = receive(&mut socket).await;
-    assert_json_snapshot!(ended, @"");
+    assert_json_snapshot!(ended, @r#"
+    {
+      "id": "p",
+      "type": "error",
+      "payload": [
+        {
+          "message": "Unauthenticated: the token that opened this subscription expired",
+          "extensions": {
+            "code": "UNAUTHENTICATED"
+          }
+        }
+      ]
+    }
+    "#);
     subscribed(&setup.store, 0).await;
     // The connection's token is spent: nothing more opens on it.
     subscribe(&mut socket, "q", placed, json!({})).await;
     let refused = receive(&mut socket).await;
     assert_eq!(refused["type"], "error", "{refused}");
-    assert_eq!(refused["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
 }

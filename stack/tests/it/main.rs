@@ -5,6 +5,7 @@ mod analytics;
 mod apps;
 mod cart_cost;
 mod checkout_saga;
+mod demo;
 mod environment;
 mod events;
 mod graph;

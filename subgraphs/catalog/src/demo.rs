@@ -249,7 +249,9 @@ pub async fn seed(
 /// with their category, collections with their products.
 fn events(catalog: &SeedCatalog) -> Result<Vec<NewEvent>, sea_orm::DbErr> {
     let categories = catalog.categories.iter().map(|category| {
-        NewEvent::of(&CategoryChanged::new(category.id, EntityChange::Created).named(&category.name))
+        NewEvent::of(
+            &CategoryChanged::new(category.id, EntityChange::Created).named(&category.name),
+        )
     });
     let products = catalog.products.iter().map(|product| {
         let created = ProductChanged::new(product.id, ProductChange::Created, &[&product.slug]);

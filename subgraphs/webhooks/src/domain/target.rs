@@ -84,7 +84,13 @@ mod tests {
 
     #[test]
     fn public_addresses_are_allowed() {
-        for address in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1"] {
+        for address in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1",
+        ] {
             assert_eq!(kind(address), None, "{address}");
         }
     }

@@ -53,7 +53,9 @@ pub(super) async fn check_url(url: &str) -> Result<(), WebhooksError> {
     let port = parsed.port_or_known_default().unwrap_or(443);
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|error| WebhooksError::invalid("url", format!("{host} does not resolve: {error}")))?
+        .map_err(|error| {
+            WebhooksError::invalid("url", format!("{host} does not resolve: {error}"))
+        })?
         .collect();
     refuse(&host, addresses.iter().map(SocketAddr::ip))
 }
@@ -66,9 +68,8 @@ impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let name = name.as_str().to_owned();
         Box::pin(async move {
-            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
-                .collect();
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             refuse(&name, addresses.iter().map(SocketAddr::ip)).map_err(Box::new)?;
             let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
             Ok(addresses)

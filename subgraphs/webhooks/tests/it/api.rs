@@ -119,7 +119,10 @@ async fn endpoints_on_this_machine_or_its_network_are_refused_unless_allowed(bac
     ];
     for (url, kind) in refused {
         let result = create(url).await;
-        assert_eq!(result["__typename"], "WebhookTargetNotAllowed", "{url}: {result}");
+        assert_eq!(
+            result["__typename"], "WebhookTargetNotAllowed",
+            "{url}: {result}"
+        );
         assert_eq!(result["code"], "FORBIDDEN");
         let message = result["message"].as_str().expect("a message");
         assert!(message.contains(&format!("a {kind} address")), "{message}");

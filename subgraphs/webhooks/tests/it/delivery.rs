@@ -284,7 +284,10 @@ async fn a_target_that_turned_private_since_registration_is_refused_at_each_deli
     let port = receiver.addr.port();
     let mut endpoints = Vec::new();
     // An address literal, and a name (judged by the delivery client's resolver).
-    for now in [format!("http://127.0.0.1:{port}/hook"), format!("http://localhost:{port}/hook")] {
+    for now in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+    ] {
         let (endpoint, _) = app
             .create_endpoint("https://93.184.216.34/hook", &["catalog.product_changed"])
             .await;
@@ -299,7 +302,9 @@ async fn a_target_that_turned_private_since_registration_is_refused_at_each_deli
             sql,
             [now.into(), key.into()],
         );
-        db.execute(statement).await.expect("points the endpoint here");
+        db.execute(statement)
+            .await
+            .expect("points the endpoint here");
         endpoints.push(endpoint);
     }
     app.publish(&[product_changed("UHJvZHVjdDox")]).await;
