@@ -25,10 +25,22 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn starts_with_every_documented_stack_variable_set() {
     let data_dir = tempfile::tempdir().expect("a data directory");
+    // A prebuilt app served as it is (`serve` never runs npm), from the documented folder.
+    let apps_dir = tempfile::tempdir().expect("an apps directory");
+    let storefront = apps_dir.path().join("storefront");
+    std::fs::create_dir_all(storefront.join("dist")).expect("creates dist");
+    std::fs::write(storefront.join("package.json"), "{}").expect("writes package.json");
+    std::fs::write(
+        storefront.join("dist/index.html"),
+        "<html><head><title>shop</title></head><body></body></html>",
+    )
+    .expect("writes index.html");
     let listen = format!("127.0.0.1:{}", free_port());
     let mut child = Command::new(env!("CARGO_BIN_EXE_commerce-stack"))
         .env("COMMERCE_STACK_DEMO_DATA", "none")
         .env("COMMERCE_STACK_LISTEN", &listen)
+        .env("COMMERCE_STACK_APPS", "serve")
+        .env("COMMERCE_STACK_APPS_DIR", apps_dir.path())
         .env("COMMERCE_DATA_DIR", data_dir.path())
         .env("COMMERCE_LOG_FILTER", "warn")
         .env_remove("DATABASE_URL")
@@ -62,6 +74,21 @@ async fn starts_with_every_documented_stack_variable_set() {
         "{banner}"
     );
     assert!(!banner.contains("Demo logins"), "{banner}");
+    let storefront_url = banner
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("storefront"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("the storefront's address in the banner: {banner}"));
+    let page = reqwest::get(format!("{storefront_url}products/any"))
+        .await
+        .expect("the storefront answers")
+        .text()
+        .await
+        .expect("a page");
+    assert!(
+        page.contains(&format!("content=\"{router}\"")),
+        "a client route gets index.html naming the router: {page}"
+    );
 
     let response: Value = reqwest::Client::new()
         .post(&router)
