@@ -79,6 +79,9 @@ pub struct Config {
     pub mail_from: String,
     /// Who gets staff alerts (stock running low); when unset they are only logged.
     pub staff_alert_email: Option<String>,
+    /// The all-in-one stack's router keeps answers to queries this long (0: no response
+    /// cache); the catalog's, pricing's and inventory's events drop what they change.
+    pub response_cache_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Commerce <no-reply@localhost>".to_owned(),
             staff_alert_email: None,
+            response_cache_ttl_secs: 0,
         }
     }
 }

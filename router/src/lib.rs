@@ -17,6 +17,7 @@ pub mod plan;
 pub mod rate_limit;
 pub mod redis_link;
 pub mod reload;
+pub mod response_cache;
 pub mod schema;
 pub mod subscriptions;
 pub mod supergraph;
@@ -49,7 +50,9 @@ pub struct RouterState {
     client: SubgraphClient,
     config: Config,
     pipeline: Pipeline,
-    inbound: inflight::InFlight<Outcome>,
+    inbound: inflight::InFlight<(Outcome, Option<Arc<response_cache::Captured>>)>,
+    /// Whole answers to queries (`response_cache`); `None` when off.
+    response_cache: Option<Arc<response_cache::ResponseCache>>,
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
     metrics: Arc<telemetry::Metrics>,
@@ -155,6 +158,14 @@ impl RouterState {
             Some(jwt) => Some(auth::jwt::Authenticator::new(jwt.clone(), client.http())?),
             None => None,
         };
+        let pipeline = Pipeline::new(planning).with_metrics(metrics.clone());
+        let response_cache =
+            response_cache::ResponseCache::new(&config.response_cache, metrics.clone())?;
+        if let Some(cache) = &response_cache
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            cache.listen();
+        }
         let requests = match config.server.max_concurrent_requests {
             0 => tokio::sync::Semaphore::MAX_PERMITS,
             cap => cap,
@@ -167,8 +178,9 @@ impl RouterState {
             metrics,
             schema: ArcSwap::from_pointee(schema),
             client,
-            pipeline: Pipeline::new(planning),
+            pipeline,
             inbound: inflight::InFlight::default(),
+            response_cache,
             persisted,
             config,
         })
@@ -180,6 +192,25 @@ impl RouterState {
 
     pub fn metrics(&self) -> &telemetry::Metrics {
         &self.metrics
+    }
+
+    /// The response cache, when on.
+    pub fn response_cache(&self) -> Option<&Arc<response_cache::ResponseCache>> {
+        self.response_cache.as_ref()
+    }
+
+    /// Drops every cached answer that holds one of these entities or types, in every
+    /// instance sharing the cache's Redis; `source` labels the metric. Returns how many
+    /// shared entries were dropped.
+    pub async fn invalidate(&self, entries: &[response_cache::Invalidation], source: &str) -> u64 {
+        match &self.response_cache {
+            Some(cache) => {
+                cache
+                    .invalidate(&response_cache::tags(entries), source)
+                    .await
+            }
+            None => 0,
+        }
     }
 
     /// The open subscriptions and their limits.
@@ -208,6 +239,26 @@ impl RouterState {
         self.schema.store(Arc::new(schema));
         self.pipeline.clear();
         Ok(())
+    }
+
+    /// Replaces the served supergraph after preparing the most used operations for it
+    /// (`reload_warm_operations` of them), off the request path: requests keep the old
+    /// schema, with its plans, until the new one has its plans too. Returns how many were
+    /// prepared.
+    pub async fn reload(self: &Arc<Self>, sdl: String) -> anyhow::Result<usize> {
+        let overrides = self.config.url_overrides();
+        let schema = tokio::task::spawn_blocking(move || SchemaState::from_sdl(&sdl, &overrides))
+            .await
+            .context("building the new schema")??;
+        let schema = Arc::new(schema);
+        let warmed = self
+            .pipeline
+            .warm(&schema, self.config.reload_warm_operations)
+            .await;
+        let version = schema.version;
+        self.schema.store(schema);
+        self.pipeline.retain_version(version);
+        Ok(warmed)
     }
 
     /// Who the request's headers say is asking, or the 401 outcome for a token that does not

@@ -30,23 +30,21 @@ pub fn watch(
                 continue;
             }
             last = Some(current.clone());
-            let state = state.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                let sdl = String::from_utf8(current)
-                    .map_err(|_| anyhow::anyhow!("supergraph file is not UTF-8"))?;
-                state.reload_sdl(&sdl)
-            })
-            .await;
+            let result = match String::from_utf8(current) {
+                Ok(sdl) => state.reload(sdl).await,
+                Err(_) => Err(anyhow::anyhow!("supergraph file is not UTF-8")),
+            };
             match result {
-                Ok(Ok(())) => info!(path = %path.display(), "supergraph reloaded"),
-                Ok(Err(reason)) => warn!(
+                Ok(warmed) => info!(
+                    path = %path.display(),
+                    operations_prepared = warmed,
+                    "supergraph reloaded"
+                ),
+                Err(reason) => warn!(
                     path = %path.display(),
                     reason = %format!("{reason:#}"),
                     "new supergraph rejected; still serving the previous one"
                 ),
-                Err(e) => {
-                    warn!(path = %path.display(), error = %e, "supergraph reload task failed")
-                }
             }
         }
     })

@@ -36,6 +36,8 @@ pub struct SchemaState {
     pub override_percentages: Vec<u64>,
     /// `@authenticated`, `@requiresScopes` and `@policy`, by type and field.
     pub auth: AuthRules,
+    /// The flat `@key`s of entity types: the response cache's tags.
+    pub entity_keys: crate::response_cache::EntityKeys,
 }
 
 impl SchemaState {
@@ -70,6 +72,7 @@ impl SchemaState {
         let supergraph_types = SchemaIndex::build(&document);
         let unimplemented_fields = unimplemented_fields(&planner.supergraph, &supergraph_types);
         let auth = AuthRules::from_supergraph(&document);
+        let entity_keys = crate::response_cache::EntityKeys::from_supergraph(&document);
 
         let mut subgraph_urls = HashMap::new();
         for (name, url) in &planner.supergraph.subgraph_endpoint_map {
@@ -112,6 +115,7 @@ impl SchemaState {
             validation_plan: validation_plan(),
             override_percentages,
             auth,
+            entity_keys,
         })
     }
 

@@ -20,6 +20,9 @@ pub struct Metrics {
     subgraph_requests: IntCounterVec,
     subgraph_duration: HistogramVec,
     inbound_dedupe: IntCounterVec,
+    response_cache: IntCounterVec,
+    invalidations: IntCounterVec,
+    plan_cache: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -73,8 +76,41 @@ impl Metrics {
                 "Deduplicated queries: `executed` ran the operation, `joined` shared its result",
                 &["role"],
             ),
+            response_cache: counter(
+                "router_response_cache_total",
+                "Queries the response cache could serve: `hit`, `miss` (then stored or not), \
+                 `bypass` (private to an anonymous viewer, or not a query)",
+                &["result"],
+            ),
+            invalidations: counter(
+                "router_response_cache_invalidations_total",
+                "Tags invalidated in the response cache, by where the invalidation came from",
+                &["source"],
+            ),
+            plan_cache: counter(
+                "router_query_plan_cache_total",
+                "Operations prepared (parsed, validated, planned): `hit` from the cache, `miss` planned",
+                &["result"],
+            ),
             registry,
         }
+    }
+
+    /// `result` is `hit`, `miss` or `bypass`.
+    pub fn response_cache(&self, result: &str) {
+        self.response_cache.with_label_values(&[result]).inc();
+    }
+
+    /// `source` is `mutation`, `endpoint` or `channel`.
+    pub fn invalidated(&self, source: &str, tags: usize) {
+        self.invalidations
+            .with_label_values(&[source])
+            .inc_by(tags as u64);
+    }
+
+    pub fn plan_cache(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.plan_cache.with_label_values(&[result]).inc();
     }
 
     pub fn http_request(&self, status: http::StatusCode, elapsed: Duration) {

@@ -20,9 +20,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod invalidation;
+
 /// The committed supergraph; the router reads it with each subgraph's URL replaced by the
 /// address it actually listens on.
-const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
+pub const SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
 
 pub mod demo_orders;
 
@@ -331,7 +333,8 @@ pub async fn start(
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
     let redis_url = subgraphs.redis_url.clone();
-    start_events(&subgraphs, shutdown.clone()).await?;
+    let cache_ttl_secs = subgraphs.config.response_cache_ttl_secs;
+    let transport = start_events(&subgraphs, shutdown.clone()).await?;
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
     tasks.spawn({
@@ -409,14 +412,8 @@ pub async fn start(
             shutdown.clone().cancelled_owned(),
         ));
     }
-    let router = start_router(
-        listeners.router,
-        &addresses,
-        redis_url,
-        &mut tasks,
-        shutdown,
-    )
-    .await?;
+    let config = router_config(&addresses, redis_url, cache_ttl_secs);
+    let router = start_router(listeners.router, config, &transport, &mut tasks, shutdown).await?;
     Ok(Stack {
         router,
         subgraphs: addresses,
@@ -428,7 +425,10 @@ pub async fn start(
 /// Each domain's event relay, and the consumers (the catalog's cache, analytics' feeds, the
 /// webhooks' fan-in, with the webhooks' delivery worker; before the relays, so that they have
 /// joined the in-process bus when the first events go out); all stop with `shutdown`.
-async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> anyhow::Result<()> {
+async fn start_events(
+    subgraphs: &Subgraphs,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Transport> {
     let config = &subgraphs.config;
     let transport = Transport::from_config(config).await?;
     commerce_analytics::spawn_events(&subgraphs.analytics, &transport, shutdown.clone());
@@ -463,16 +463,16 @@ async fn start_events(subgraphs: &Subgraphs, shutdown: CancellationToken) -> any
     commerce_checkout::spawn_events(config, &transport, shutdown)
         .await
         .context("starting checkout events")?;
-    Ok(())
+    Ok(transport)
 }
 
-async fn start_router(
-    listener: TcpListener,
+/// The stack's router configuration for subgraphs listening at `subgraphs`: persisted
+/// queries (and, with `cache_ttl_secs` > 0, the response cache) shared through `redis_url`.
+pub fn router_config(
     subgraphs: &[(&'static str, SocketAddr)],
     redis_url: Option<String>,
-    tasks: &mut JoinSet<anyhow::Result<()>>,
-    shutdown: CancellationToken,
-) -> anyhow::Result<SocketAddr> {
+    cache_ttl_secs: u64,
+) -> commerce_router::Config {
     let overrides: HashMap<String, commerce_router::config::SubgraphConfig> = subgraphs
         .iter()
         .map(|(name, addr)| {
@@ -492,20 +492,40 @@ async fn start_router(
             jwks_urls: vec![format!("http://{addr}/.well-known/jwks.json")],
             ..Default::default()
         });
-    let config = commerce_router::Config {
-        listen: listener.local_addr()?,
+    commerce_router::Config {
         subgraphs: overrides,
         hot_reload: false,
         authentication: commerce_router::config::AuthenticationConfig { jwt },
         // Router instances share persisted queries through the subgraphs' Redis.
         persisted_queries: commerce_router::config::PersistedQueriesConfig {
+            redis_url: redis_url.clone(),
+            ..Default::default()
+        },
+        response_cache: commerce_router::config::ResponseCacheConfig {
+            enabled: cache_ttl_secs > 0,
+            default_ttl_secs: cache_ttl_secs,
             redis_url,
             ..Default::default()
         },
         ..commerce_router::Config::default()
+    }
+}
+
+/// Serves the router on `listener`; its response cache follows the domains' events.
+async fn start_router(
+    listener: TcpListener,
+    config: commerce_router::Config,
+    transport: &Transport,
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let config = commerce_router::Config {
+        listen: listener.local_addr()?,
+        ..config
     };
     let state = commerce_router::RouterState::from_sdl(SUPERGRAPH, config)
         .context("loading the committed supergraph")?;
+    invalidation::spawn(&state, transport, &shutdown);
     let addr = listener.local_addr()?;
     tasks.spawn(commerce_router::serve(
         listener,

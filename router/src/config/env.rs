@@ -144,6 +144,22 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
         Some("subscriptions.max_total"),
         Kind::Number,
     ),
+    ("RESPONSE_CACHE", Some("response_cache.enabled"), Kind::Bool),
+    (
+        "RESPONSE_CACHE_TTL_SECS",
+        Some("response_cache.default_ttl_secs"),
+        Kind::Number,
+    ),
+    (
+        "RESPONSE_CACHE_REDIS_URL",
+        Some("response_cache.redis_url"),
+        Kind::Text,
+    ),
+    (
+        "INVALIDATION_TOKEN",
+        Some("response_cache.invalidation_token"),
+        Kind::Text,
+    ),
 ];
 
 /// The configuration keys (dotted paths) and values that `vars` set; variables without the

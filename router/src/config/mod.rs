@@ -7,6 +7,7 @@ mod env;
 mod limits;
 mod persisted_queries;
 mod rate_limit;
+mod response_cache;
 mod server;
 mod subgraphs;
 mod subscriptions;
@@ -27,6 +28,7 @@ pub use auth::{AuthenticationConfig, AuthorizationConfig, JwtConfig, Unauthorize
 pub use limits::OperationLimits;
 pub use persisted_queries::PersistedQueriesConfig;
 pub use rate_limit::RateLimitConfig;
+pub use response_cache::ResponseCacheConfig;
 pub use server::{BatchingConfig, CorsConfig, ServerConfig};
 pub use subgraphs::{DedupeConfig, SubgraphConfig};
 pub use subscriptions::SubscriptionsConfig;
@@ -83,6 +85,9 @@ pub struct Config {
     /// Watch the supergraph file and swap in valid new versions.
     pub hot_reload: bool,
     pub reload_poll_ms: u64,
+    /// How many of the most used operations a reload prepares for the new supergraph
+    /// before it serves (0: none; they are planned again on their next request).
+    pub reload_warm_operations: usize,
     /// Progressive `@override` labels that are switched on for every request.
     pub override_flags: Vec<String>,
     /// Client request headers passed on to subgraphs (case-insensitive names).
@@ -95,6 +100,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub batching: BatchingConfig,
     pub subscriptions: SubscriptionsConfig,
+    pub response_cache: ResponseCacheConfig,
 }
 
 impl Default for Config {
@@ -117,6 +123,7 @@ impl Default for Config {
             introspection: true,
             hot_reload: true,
             reload_poll_ms: 1_000,
+            reload_warm_operations: 256,
             override_flags: Vec::new(),
             // Subgraphs verify the viewer's token themselves and rate-limit by client address.
             forward_headers: vec!["authorization".to_string(), "x-forwarded-for".to_string()],
@@ -127,6 +134,7 @@ impl Default for Config {
             rate_limit: Default::default(),
             batching: BatchingConfig::default(),
             subscriptions: SubscriptionsConfig::default(),
+            response_cache: ResponseCacheConfig::default(),
         }
     }
 }
@@ -187,6 +195,9 @@ impl Config {
             .find_map(|(name, value)| (name == "REDIS_URL").then_some(value));
         if config.persisted_queries.redis_url.is_none() {
             config.persisted_queries.redis_url.clone_from(&redis_url);
+        }
+        if config.response_cache.redis_url.is_none() {
+            config.response_cache.redis_url.clone_from(&redis_url);
         }
         if config.rate_limit.redis_url.is_none() {
             config.rate_limit.redis_url = redis_url;

@@ -33,6 +33,9 @@ pub struct SubgraphResponse<'a> {
     pub data: Option<Value<'a>>,
     #[serde(default)]
     pub errors: Option<Vec<serde_json::Value>>,
+    /// What the response's `Cache-Control` header allows (the response cache reads it).
+    #[serde(skip)]
+    pub cache: crate::response_cache::CacheHint,
 }
 
 /// A parsed response together with the body it borrows from.
@@ -177,6 +180,7 @@ async fn send(
             )
         })?;
         let status = response.status();
+        let hint = crate::response_cache::CacheHint::from_headers(response.headers());
         let mut body = response.into_body();
         // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
         let expected = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
@@ -196,10 +200,10 @@ async fn send(
         if !status.is_success() && !bytes.starts_with(b"{") {
             return Err(format!("HTTP fetch failed from '{subgraph}': {status}"));
         }
-        Ok(bytes)
+        Ok((bytes, hint))
     };
-    let body = match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(body)) => body,
+    let (body, hint) = match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(answer)) => answer,
         Ok(Err(message)) => {
             metrics.subgraph_request(&subgraph, "error", started.elapsed());
             return Err(FetchError::from(message));
@@ -217,6 +221,7 @@ async fn send(
             if let Some(data) = &mut response.data {
                 crate::json::share_repeated_subtrees(data);
             }
+            response.cache = hint;
             response
         })
     });

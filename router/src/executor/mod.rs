@@ -55,6 +55,11 @@ impl<'a> Arena<'a> {
         self.responses.push_get(response).get()
     }
 
+    /// What the `Cache-Control` of each subgraph response kept so far allows.
+    pub fn cache_hints(&self) -> impl Iterator<Item = crate::response_cache::CacheHint> + '_ {
+        self.responses.iter().map(|response| response.get().cache)
+    }
+
     fn keep_tree(&'a self, value: Value<'a>) -> &'a Value<'a> {
         self.rewritten.push_get(Box::new(value))
     }

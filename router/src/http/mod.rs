@@ -47,6 +47,12 @@ pub fn app(state: Arc<RouterState>) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .merge(commerce_graphiql::routes());
+    if let Some(cache) = state.response_cache()
+        && cache.config().invalidation_token.is_some()
+    {
+        let path = cache.config().invalidation_path.clone();
+        router = router.route(&path, axum::routing::post(invalidation));
+    }
     if config.telemetry.metrics {
         router = router.route(&config.telemetry.metrics_path, get(metrics));
     }
@@ -386,7 +392,7 @@ async fn graphql_get(
     if sse::wants_event_stream(&headers) {
         return sse::respond(&state, request, false, media).await;
     }
-    outcome_response(state.execute(request, false).await, media)
+    cached_response(state.execute_cached(request, false).await, media)
 }
 
 async fn graphql_post(
@@ -464,7 +470,69 @@ async fn graphql_post(
     if sse::wants_event_stream(&headers) {
         return sse::respond(&state, request, true, media).await;
     }
-    outcome_response(state.execute(request, true).await, media)
+    cached_response(state.execute_cached(request, true).await, media)
+}
+
+/// The response to an outcome, with `x-cache` when the response cache is on.
+fn cached_response(
+    (outcome, status): (Outcome, Option<crate::response_cache::CacheStatus>),
+    media: Media,
+) -> Response {
+    let mut response = outcome_response(outcome, media);
+    if let Some(status) = status {
+        response
+            .headers_mut()
+            .insert("x-cache", HeaderValue::from_static(status.as_str()));
+    }
+    response
+}
+
+/// `POST <response_cache.invalidation_path>` with `Authorization: Bearer <token>` and a JSON
+/// array of invalidations (see [`crate::response_cache`]): answers `{"invalidated": n}`.
+async fn invalidation(
+    State(state): State<Arc<RouterState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let expected = state
+        .response_cache()
+        .and_then(|cache| cache.config().invalidation_token.clone());
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let authorized = match (expected.as_deref(), given) {
+        (Some(expected), Some(given)) => {
+            // Compared in constant time: the token guards a way to empty the cache.
+            expected.len() == given.len()
+                && expected
+                    .bytes()
+                    .zip(given.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        }
+        _ => false,
+    };
+    if !authorized {
+        return request_error(
+            Media::Json,
+            "Invalid invalidation token",
+            ErrorCode::Unauthenticated,
+        );
+    }
+    let entries: Vec<crate::response_cache::Invalidation> = match serde_json::from_slice(&body) {
+        Ok(entries) => entries,
+        Err(e) => {
+            let message = format!("Invalid invalidation body: {e}");
+            return request_error(Media::Json, &message, ErrorCode::BadRequest);
+        }
+    };
+    let dropped = state.invalidate(&entries, "endpoint").await;
+    (
+        [(header::CONTENT_TYPE, APPLICATION_JSON)],
+        format!(r#"{{"invalidated":{dropped}}}"#),
+    )
+        .into_response()
 }
 
 /// A JSON array of requests (Apollo Client's `BatchHttpLink`), when batching is on: they run

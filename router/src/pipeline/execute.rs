@@ -16,6 +16,7 @@ use crate::config::UnauthorizedMode;
 use crate::error::{ErrorCode, GraphQLError, errors_body};
 use crate::executor::client::{Headers, ParsedResponse};
 use crate::executor::{self, Executor};
+use crate::response_cache::{CacheStatus, Captured};
 use crate::supergraph::SchemaState;
 use crate::{GraphQLRequest, Outcome, RouterState, introspection, json, value};
 
@@ -23,13 +24,75 @@ impl RouterState {
     /// Handles one request. `allow_mutations` is false for GET.
     pub async fn execute(
         self: &Arc<Self>,
-        mut request: GraphQLRequest,
+        request: GraphQLRequest,
         allow_mutations: bool,
     ) -> Outcome {
+        self.execute_cached(request, allow_mutations).await.0
+    }
+
+    /// Handles one request, through the response cache when it is on (then with whether the
+    /// answer came from it).
+    pub async fn execute_cached(
+        self: &Arc<Self>,
+        mut request: GraphQLRequest,
+        allow_mutations: bool,
+    ) -> (Outcome, Option<CacheStatus>) {
         let ready = match self.ready(&mut request, allow_mutations, false).await {
             Ok(ready) => ready,
-            Err(outcome) => return outcome,
+            Err(outcome) => return (outcome, None),
         };
+        let Some(cache) = self.response_cache.clone() else {
+            return (self.run_ready(ready, &request, false).await.0, None);
+        };
+        if ready.prepared.kind != OperationType::Query {
+            // A mutation's answer names the entities it changed: drop what was cached of them.
+            let (outcome, captured) = self.run_ready(ready, &request, true).await;
+            if let Some(captured) = captured {
+                let tags: Vec<String> = captured.entities.iter().cloned().collect();
+                cache.invalidate(&tags, "mutation").await;
+            }
+            return (outcome, Some(CacheStatus::Bypass));
+        }
+        let key = cache.key(
+            ready.schema.version,
+            ready.prepared.denied_hash(),
+            &request.query,
+            request.operation_name.as_deref(),
+            &ready.variables,
+            &ready.headers,
+        );
+        let guarded = ready.prepared.guarded();
+        if cache.bypass(key, guarded) {
+            self.metrics.response_cache("bypass");
+            return (
+                self.run_ready(ready, &request, false).await.0,
+                Some(CacheStatus::Bypass),
+            );
+        }
+        if let Some(body) = cache.get(key).await {
+            return (Outcome::Executed(body), Some(CacheStatus::Hit));
+        }
+        let generation = cache.generation();
+        let (outcome, captured) = self.run_ready(ready, &request, true).await;
+        if let (Outcome::Executed(body), Some(captured)) = (&outcome, captured)
+            && let Some(ttl) = cache.ttl(key, &captured, guarded)
+        {
+            cache
+                .store(key, body.clone(), &captured, ttl, generation)
+                .await;
+        }
+        (outcome, Some(CacheStatus::Miss))
+    }
+
+    /// Runs a ready request, deduplicated with identical queries in flight when configured;
+    /// with `capture`, also what the response cache needs to know of the answer (for the
+    /// call that ran it, not for those that joined it).
+    async fn run_ready(
+        self: &Arc<Self>,
+        ready: Ready,
+        request: &GraphQLRequest,
+        capture: bool,
+    ) -> (Outcome, Option<Arc<Captured>>) {
         let Ready {
             schema,
             prepared,
@@ -38,10 +101,19 @@ impl RouterState {
         } = ready;
         if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
             return self
-                .execute_deduplicated(schema, prepared, &request, variables, headers)
+                .execute_deduplicated(schema, prepared, request, variables, headers, capture)
                 .await;
         }
-        run_within_deadline(self.clone(), schema, prepared, variables, headers, None).await
+        run_captured(
+            self.clone(),
+            schema,
+            prepared,
+            variables,
+            headers,
+            None,
+            capture,
+        )
+        .await
     }
 
     /// Every stage before execution: persisted queries, prepare, the transport's rules,
@@ -151,7 +223,8 @@ impl RouterState {
         request: &GraphQLRequest,
         variables: Map<String, Value>,
         headers: Headers,
-    ) -> Outcome {
+        capture: bool,
+    ) -> (Outcome, Option<Arc<Captured>>) {
         let key = super::request_hash(
             &request.query,
             request.operation_name.as_deref(),
@@ -159,15 +232,15 @@ impl RouterState {
             &headers,
         ) ^ schema.version
             ^ prepared.denied_hash().rotate_left(17);
-        let (outcome, joined) = self
+        let ((outcome, captured), joined) = self
             .inbound
             .run(key, || {
                 let state = self.clone();
-                run_within_deadline(state, schema, prepared, variables, headers, None)
+                run_captured(state, schema, prepared, variables, headers, None, capture)
             })
             .await;
         self.metrics.inbound_dedupe(joined);
-        outcome
+        (outcome, captured.filter(|_| !joined))
     }
 }
 
@@ -200,17 +273,37 @@ pub(crate) async fn run_within_deadline(
     headers: Headers,
     event: Option<Arc<ParsedResponse>>,
 ) -> Outcome {
+    run_captured(state, schema, prepared, variables, headers, event, false)
+        .await
+        .0
+}
+
+/// [`run_within_deadline`], and with `capture` what the response cache needs to know of the
+/// answer.
+async fn run_captured(
+    state: Arc<RouterState>,
+    schema: Arc<SchemaState>,
+    prepared: Arc<PreparedOperation>,
+    variables: Map<String, Value>,
+    headers: Headers,
+    event: Option<Arc<ParsedResponse>>,
+    capture: bool,
+) -> (Outcome, Option<Arc<Captured>>) {
     let deadline = state.config.execution_timeout_ms;
-    let run = run_operation(state, schema, prepared, variables, headers, event);
+    let run = run_operation(state, schema, prepared, variables, headers, event, capture);
     if deadline == 0 {
-        return Outcome::Executed(run.await);
+        let (body, captured) = run.await;
+        return (Outcome::Executed(body), captured);
     }
     match tokio::time::timeout(Duration::from_millis(deadline), run).await {
-        Ok(body) => Outcome::Executed(body),
-        Err(_) => Outcome::Timeout(Bytes::from(errors_body(&[GraphQLError::with_code(
-            format!("The operation did not finish within its {deadline} ms deadline"),
-            ErrorCode::ExecutionTimeout,
-        )]))),
+        Ok((body, captured)) => (Outcome::Executed(body), captured),
+        Err(_) => (
+            Outcome::Timeout(Bytes::from(errors_body(&[GraphQLError::with_code(
+                format!("The operation did not finish within its {deadline} ms deadline"),
+                ErrorCode::ExecutionTimeout,
+            )]))),
+            None,
+        ),
     }
 }
 
@@ -221,7 +314,8 @@ async fn run_operation(
     variables: Map<String, Value>,
     headers: Headers,
     event: Option<Arc<ParsedResponse>>,
-) -> Bytes {
+    capture: bool,
+) -> (Bytes, Option<Arc<Captured>>) {
     let (selection_set, _) = prepared.operation();
     let initial = if prepared.introspection {
         json::Object::from_json(introspection::resolve_root(
@@ -249,9 +343,17 @@ async fn run_operation(
     };
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);
-    Bytes::from(super::project::write_response(
-        Some(&projection),
-        &data,
-        errors,
-    ))
+    let mut captured = capture.then(|| {
+        let mut captured = Captured::default();
+        for hint in arena.cache_hints() {
+            captured.hint(hint);
+        }
+        projection.capture(&data, &schema.entity_keys, &mut captured);
+        captured
+    });
+    let (body, had_errors) = super::project::write_response(Some(&projection), &data, errors);
+    if let Some(captured) = &mut captured {
+        captured.errors = had_errors;
+    }
+    (Bytes::from(body), captured.map(Arc::new))
 }

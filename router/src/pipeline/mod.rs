@@ -72,7 +72,9 @@ pub struct PlanningOptions {
 /// The stages up to planning, with the cache of what they prepared.
 pub struct Pipeline {
     pub options: PlanningOptions,
-    cache: moka::sync::Cache<CacheKey, CachedResult>,
+    cache: moka::sync::Cache<CacheKey, Cached>,
+    /// Where plan-cache hits and misses are counted.
+    metrics: Option<Arc<crate::telemetry::Metrics>>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -85,12 +87,32 @@ struct CacheKey {
 
 type CachedResult = Result<Arc<PreparedOperation>, PipelineError>;
 
+/// A prepared operation with how often it was asked for, and its document, so that a
+/// reload can prepare the most used ones again before the new schema serves.
+#[derive(Clone)]
+struct Cached {
+    result: CachedResult,
+    usage: Arc<Usage>,
+}
+
+struct Usage {
+    query: Arc<str>,
+    hits: std::sync::atomic::AtomicU64,
+}
+
 impl Pipeline {
     pub fn new(options: PlanningOptions) -> Self {
         Self {
             options,
             cache: moka::sync::Cache::new(4096),
+            metrics: None,
         }
+    }
+
+    /// Counts plan-cache hits and misses in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::telemetry::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Forgets every prepared operation (the schema they were prepared for was replaced; its
@@ -124,12 +146,81 @@ impl Pipeline {
             operation_name: operation_name.map(Into::into),
             override_bucket: bucket,
         };
-        if let Some(hit) = self.cache.get(&key) {
-            return hit;
+        let hit = self.cache.get(&key);
+        if let Some(metrics) = &self.metrics {
+            metrics.plan_cache(hit.is_some());
+        }
+        if let Some(hit) = hit {
+            hit.usage
+                .hits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return hit.result;
         }
         let result = prepare_uncached(state, query, operation_name, &self.options, draw).await;
-        self.cache.insert(key, result.clone());
+        let usage = Arc::new(Usage {
+            query: query.into(),
+            hits: 1.into(),
+        });
+        self.cache.insert(
+            key,
+            Cached {
+                result: result.clone(),
+                usage,
+            },
+        );
         result
+    }
+
+    /// Prepares the `limit` most used operations again for `state` (a schema about to
+    /// replace the one they were prepared for), so that the swap costs their callers no
+    /// planning; returns how many were prepared.
+    pub async fn warm(&self, state: &Arc<SchemaState>, limit: usize) -> usize {
+        let mut used: Vec<(CacheKey, Arc<Usage>)> = self
+            .cache
+            .iter()
+            .filter(|(key, cached)| key.schema_version != state.version && cached.result.is_ok())
+            .map(|(key, cached)| ((*key).clone(), cached.usage))
+            .collect();
+        used.sort_by_key(|(_, usage)| {
+            std::cmp::Reverse(usage.hits.load(std::sync::atomic::Ordering::Relaxed))
+        });
+        let mut seen = HashSet::new();
+        let mut warmed = 0;
+        for (key, usage) in used {
+            if warmed == limit {
+                break;
+            }
+            let operation_name = key.operation_name.as_deref();
+            if !seen.insert((key.document, key.operation_name.clone())) {
+                continue;
+            }
+            // The draw of the bucket with every progressive override off.
+            let draw = 100 * hive_router_query_planner::graph::PERCENTAGE_SCALE_FACTOR - 1;
+            let bucket = state
+                .override_percentages
+                .iter()
+                .filter(|p| draw < **p)
+                .count();
+            let result =
+                prepare_uncached(state, &usage.query, operation_name, &self.options, draw).await;
+            let new_key = CacheKey {
+                schema_version: state.version,
+                override_bucket: bucket,
+                ..key
+            };
+            self.cache.insert(new_key, Cached { result, usage });
+            warmed += 1;
+        }
+        warmed
+    }
+
+    /// Forgets what was prepared for other schemas than `version`.
+    pub fn retain_version(&self, version: u64) {
+        for (key, _) in self.cache.iter() {
+            if key.schema_version != version {
+                self.cache.invalidate(&*key);
+            }
+        }
     }
 }
 

@@ -68,6 +68,12 @@ impl PreparedOperation {
     pub fn denied_hash(&self) -> u64 {
         self.denied_hash
     }
+
+    /// Whether it selects fields behind `@authenticated`/`@requiresScopes`/`@policy`: its
+    /// answer depends on who asks.
+    pub fn guarded(&self) -> bool {
+        !self.guards.is_empty()
+    }
 }
 
 pub(super) fn select_operation(

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use crate::ast::Fragments;
 use crate::error::{ErrorCode, GraphQLError, Location};
 use crate::json::{self, Object, Value as Data, write_json_string};
+use crate::response_cache::{Captured, EntityKeys};
 use crate::schema::{SchemaIndex, TypeRef};
 use crate::supergraph::SchemaState;
 use crate::value::is_selected;
@@ -133,6 +134,84 @@ impl Projection {
             writer.out.truncate(start);
             writer.out.extend_from_slice(b"null");
         }
+    }
+}
+
+impl Projection {
+    /// Records every object `data` holds as the client sees it (its type, and its entity
+    /// keys) for the response cache. Shared subtrees are walked once.
+    pub fn capture(&self, data: &Data<'_>, keys: &EntityKeys, captured: &mut Captured) {
+        if let Some(object) = data.as_object() {
+            let mut seen = HashSet::new();
+            capture_object(
+                object,
+                &self.root,
+                &self.root_type,
+                keys,
+                captured,
+                &mut seen,
+            );
+        }
+    }
+}
+
+fn capture_object(
+    data: &Object<'_>,
+    plan: &SelectionPlan,
+    static_type: &str,
+    keys: &EntityKeys,
+    captured: &mut Captured,
+    seen: &mut HashSet<(usize, usize)>,
+) {
+    let (typename, fields) = match plan.by_type.iter().next() {
+        Some((name, fields)) if plan.by_type.len() == 1 => (name.as_str(), fields),
+        _ => {
+            let typename = data
+                .get("__typename")
+                .and_then(Data::as_str)
+                .filter(|t| plan.by_type.contains_key(*t))
+                .unwrap_or(static_type);
+            let Some(fields) = plan.by_type.get(typename) else {
+                return;
+            };
+            (typename, fields)
+        }
+    };
+    captured.object(keys, typename, data);
+    for field in fields {
+        if let FieldKind::Composite(inner) = &field.kind
+            && let Some(value) = data.get(&field.key)
+        {
+            capture_value(value, inner, field.ty.named(), keys, captured, seen);
+        }
+    }
+}
+
+fn capture_value(
+    value: &Data<'_>,
+    plan: &SelectionPlan,
+    static_type: &str,
+    keys: &EntityKeys,
+    captured: &mut Captured,
+    seen: &mut HashSet<(usize, usize)>,
+) {
+    if value.is_repeated() {
+        let key = (
+            std::ptr::from_ref(value.resolve()) as usize,
+            std::ptr::from_ref(plan) as usize,
+        );
+        if !seen.insert(key) {
+            return;
+        }
+    }
+    match value.resolve() {
+        Data::Array(items) => {
+            for item in items {
+                capture_value(item, plan, static_type, keys, captured, seen);
+            }
+        }
+        Data::Object(object) => capture_object(object, plan, static_type, keys, captured, seen),
+        _ => {}
     }
 }
 
@@ -567,12 +646,12 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 }
 
-/// Writes the final `{"data":…,"errors":[…]}` body.
+/// Writes the final `{"data":…,"errors":[…]}` body; `true` with it when it holds errors.
 pub fn write_response(
     projection: Option<&Projection>,
     data: &json::Value<'_>,
     mut errors: Vec<GraphQLError>,
-) -> Vec<u8> {
+) -> (Vec<u8>, bool) {
     let capacity = projection.map_or(4096, |p| p.last_size.load(Ordering::Relaxed));
     let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(b"{\"data\":");
@@ -588,7 +667,7 @@ pub fn write_response(
     if let Some(p) = projection {
         p.last_size.store(out.len(), Ordering::Relaxed);
     }
-    out
+    (out, !errors.is_empty())
 }
 
 impl super::PreparedOperation {

@@ -24,6 +24,7 @@ mod overrides;
 mod persisted_queries;
 mod rate_limits;
 mod reload;
+mod response_cache;
 mod scheduling;
 mod subscriptions;
 mod telemetry;

@@ -13,6 +13,7 @@ mod orders_money;
 mod oversell;
 mod payments;
 mod purchase_flow;
+mod router_cache;
 mod subscriptions;
 mod webhooks;
 mod whole_graph;

@@ -1,0 +1,84 @@
+//! The router's response cache follows the catalog's, pricing's and inventory's events: a
+//! product, price or stock change drops every cached answer that holds the product or
+//! variant, in every router instance sharing the cache. The router knows no domain; this is
+//! where the stack tells it which entity an event is about.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use commerce_kernel::events::{
+    Consumer, ConsumerOptions, Envelope, FanOut, Subscription, Transport, spawn_consumer,
+};
+use commerce_router::RouterState;
+use commerce_router::response_cache::Invalidation;
+use tokio_util::sync::CancellationToken;
+
+/// One domain's events, turned into invalidations of the router's cache.
+struct RouterInvalidation {
+    domain: &'static str,
+    router: Arc<RouterState>,
+}
+
+/// The entities an event changed, as the supergraph keys them.
+fn invalidations(event: &Envelope) -> Vec<Invalidation> {
+    let field = |name: &str| event.payload.get(name).and_then(|v| v.as_str());
+    let mut entries = Vec::new();
+    match event.event_type.as_str() {
+        "catalog.product_changed" => {
+            if let Some(product) = field("productId") {
+                entries.push(Invalidation::entity("Product", "id", product));
+            }
+            if let Some(variant) = field("variantId") {
+                entries.push(Invalidation::entity("ProductVariant", "id", variant));
+            }
+        }
+        "pricing.price_changed" | "inventory.stock_changed" => {
+            if let Some(variant) = field("variantId") {
+                entries.push(Invalidation::entity("ProductVariant", "id", variant));
+            }
+        }
+        _ => {}
+    }
+    entries
+}
+
+#[async_trait]
+impl Consumer for RouterInvalidation {
+    fn subscription(&self) -> Subscription {
+        Subscription {
+            group: "router-cache".to_owned(),
+            domain: self.domain.to_owned(),
+            // Each router instance drops its own entries (in-process caches); with a shared
+            // Redis cache the second drop finds nothing.
+            fan_out: FanOut::EveryInstance,
+        }
+    }
+
+    async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
+        let entries = invalidations(event);
+        if !entries.is_empty() {
+            self.router.invalidate(&entries, "events").await;
+        }
+        Ok(())
+    }
+}
+
+/// Feeds the router's response cache (when it has one) the events that change what it holds,
+/// until `shutdown`.
+pub fn spawn(router: &Arc<RouterState>, transport: &Transport, shutdown: &CancellationToken) {
+    if router.response_cache().is_none() {
+        return;
+    }
+    for domain in ["catalog", "pricing", "inventory"] {
+        let consumer = Arc::new(RouterInvalidation {
+            domain,
+            router: router.clone(),
+        });
+        let options = ConsumerOptions {
+            // A change must show within a second: do not wait long for the next read.
+            block: std::time::Duration::from_millis(200),
+            ..ConsumerOptions::default()
+        };
+        spawn_consumer(transport, consumer, options, shutdown.clone());
+    }
+}
