@@ -396,8 +396,11 @@ impl ResponseCache {
                 got.map(Bytes::from)
             }
         };
-        self.metrics
-            .response_cache(if found.is_some() { "hit" } else { "miss" });
+        self.metrics.response_cache(if found.is_some() {
+            CacheStatus::Hit
+        } else {
+            CacheStatus::Miss
+        });
         found
     }
 

@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
+
+use crate::response_cache::CacheStatus;
 
 /// Latency buckets in seconds: 1 ms to 10 s.
 const BUCKETS: &[f64] = &[
@@ -20,9 +22,11 @@ pub struct Metrics {
     subgraph_requests: IntCounterVec,
     subgraph_duration: HistogramVec,
     inbound_dedupe: IntCounterVec,
-    response_cache: IntCounterVec,
+    /// By result (`hit`, `miss`, `bypass`), resolved once: these count every request.
+    response_cache: [IntCounter; 3],
     invalidations: IntCounterVec,
-    plan_cache: IntCounterVec,
+    /// `hit`, `miss`.
+    plan_cache: [IntCounter; 2],
 }
 
 impl Default for Metrics {
@@ -76,29 +80,39 @@ impl Metrics {
                 "Deduplicated queries: `executed` ran the operation, `joined` shared its result",
                 &["role"],
             ),
-            response_cache: counter(
-                "router_response_cache_total",
-                "Queries the response cache could serve: `hit`, `miss` (then stored or not), \
-                 `bypass` (private to an anonymous viewer, or not a query)",
-                &["result"],
-            ),
+            response_cache: {
+                let counter = counter(
+                    "router_response_cache_total",
+                    "Queries the response cache looked up: `hit`, `miss` (then stored or not), \
+                     `bypass` (private to an anonymous viewer)",
+                    &["result"],
+                );
+                ["hit", "miss", "bypass"].map(|result| counter.with_label_values(&[result]))
+            },
             invalidations: counter(
                 "router_response_cache_invalidations_total",
                 "Tags invalidated in the response cache, by where the invalidation came from",
                 &["source"],
             ),
-            plan_cache: counter(
-                "router_query_plan_cache_total",
-                "Operations prepared (parsed, validated, planned): `hit` from the cache, `miss` planned",
-                &["result"],
-            ),
+            plan_cache: {
+                let counter = counter(
+                    "router_query_plan_cache_total",
+                    "Operations prepared: `hit` from the plan cache, `miss` parsed, validated and planned",
+                    &["result"],
+                );
+                ["hit", "miss"].map(|result| counter.with_label_values(&[result]))
+            },
             registry,
         }
     }
 
-    /// `result` is `hit`, `miss` or `bypass`.
-    pub fn response_cache(&self, result: &str) {
-        self.response_cache.with_label_values(&[result]).inc();
+    pub fn response_cache(&self, result: CacheStatus) {
+        let index = match result {
+            CacheStatus::Hit => 0,
+            CacheStatus::Miss => 1,
+            CacheStatus::Bypass => 2,
+        };
+        self.response_cache[index].inc();
     }
 
     /// `source` is `mutation`, `endpoint` or `channel`.
@@ -109,8 +123,7 @@ impl Metrics {
     }
 
     pub fn plan_cache(&self, hit: bool) {
-        let result = if hit { "hit" } else { "miss" };
-        self.plan_cache.with_label_values(&[result]).inc();
+        self.plan_cache[usize::from(!hit)].inc();
     }
 
     pub fn http_request(&self, status: http::StatusCode, elapsed: Duration) {

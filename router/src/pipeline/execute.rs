@@ -63,7 +63,7 @@ impl RouterState {
         );
         let guarded = ready.prepared.guarded();
         if cache.bypass(key, guarded) {
-            self.metrics.response_cache("bypass");
+            self.metrics.response_cache(CacheStatus::Bypass);
             return (
                 self.run_ready(ready, &request, false).await.0,
                 Some(CacheStatus::Bypass),
