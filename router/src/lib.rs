@@ -5,7 +5,9 @@
 pub mod apq;
 pub mod ast;
 pub mod auth;
+pub mod cache_store;
 pub mod config;
+pub mod entity_cache;
 pub mod error;
 pub mod executor;
 pub mod http;
@@ -53,6 +55,10 @@ pub struct RouterState {
     inbound: inflight::InFlight<(Outcome, Option<Arc<response_cache::Captured>>)>,
     /// Whole answers to queries (`response_cache`); `None` when off.
     response_cache: Option<Arc<response_cache::ResponseCache>>,
+    /// Entities of `_entities` answers (`entity_cache`); `None` when off.
+    entity_cache: Option<Arc<entity_cache::EntityCache>>,
+    /// What both caches keep their entries in; `None` when both are off.
+    cache_store: Option<Arc<cache_store::CacheStore>>,
     persisted: apq::PersistedQueries,
     authenticator: Option<Arc<auth::jwt::Authenticator>>,
     metrics: Arc<telemetry::Metrics>,
@@ -159,13 +165,23 @@ impl RouterState {
             None => None,
         };
         let pipeline = Pipeline::new(planning).with_metrics(metrics.clone());
-        let response_cache =
-            response_cache::ResponseCache::new(&config.response_cache, metrics.clone())?;
-        if let Some(cache) = &response_cache
+        let cache_store = if config.response_cache.enabled || config.entity_cache.enabled {
+            let store = cache_store::CacheStore::new(&config.response_cache, metrics.clone())?;
+            Some(Arc::new(store))
+        } else {
+            None
+        };
+        if let Some(store) = &cache_store
             && tokio::runtime::Handle::try_current().is_ok()
         {
-            cache.listen();
+            store.listen();
         }
+        let response_cache = cache_store.as_ref().and_then(|store| {
+            response_cache::ResponseCache::new(&config.response_cache, store, metrics.clone())
+        });
+        let entity_cache = cache_store.as_ref().and_then(|store| {
+            entity_cache::EntityCache::new(&config, store, metrics.clone())
+        });
         let requests = match config.server.max_concurrent_requests {
             0 => tokio::sync::Semaphore::MAX_PERMITS,
             cap => cap,
@@ -181,6 +197,8 @@ impl RouterState {
             pipeline,
             inbound: inflight::InFlight::default(),
             response_cache,
+            entity_cache,
+            cache_store,
             persisted,
             config,
         })
@@ -199,13 +217,23 @@ impl RouterState {
         self.response_cache.as_ref()
     }
 
-    /// Drops every cached answer that holds one of these entities or types, in every
-    /// instance sharing the cache's Redis; `source` labels the metric. Returns how many
+    /// The entity cache, when on.
+    pub fn entity_cache(&self) -> Option<&Arc<entity_cache::EntityCache>> {
+        self.entity_cache.as_ref()
+    }
+
+    /// The storage of the response and entity caches, when either is on.
+    pub fn cache_store(&self) -> Option<&Arc<cache_store::CacheStore>> {
+        self.cache_store.as_ref()
+    }
+
+    /// Drops every cached answer and entity that holds one of these entities or types, in
+    /// every instance sharing the cache's Redis; `source` labels the metric. Returns how many
     /// shared entries were dropped.
     pub async fn invalidate(&self, entries: &[response_cache::Invalidation], source: &str) -> u64 {
-        match &self.response_cache {
-            Some(cache) => {
-                cache
+        match &self.cache_store {
+            Some(store) => {
+                store
                     .invalidate(&response_cache::tags(entries), source)
                     .await
             }

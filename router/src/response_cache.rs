@@ -14,28 +14,26 @@
 //!   supergraph's `@key`s, found in the merged data) and the types of its objects. A
 //!   mutation's answer invalidates its entities; `POST /invalidation` and the Redis channel
 //!   take `[{"kind":"entity","type":"Product","key":{"id":"1"}}, {"kind":"type","type":"Product"}]`.
-//! - **Where**: in this process (moka, bounded by bytes) or, with `redis_url`, in Redis,
-//!   shared by every instance; each instance then listens on `invalidation_channel` and
-//!   drops what a message names, whoever published it.
+//! - **Where**: the [`CacheStore`] the entity cache shares: in this process (moka, bounded by
+//!   bytes) or, with `redis_url`, in Redis, shared by every instance; each instance then
+//!   listens on `invalidation_channel` and drops what a message names, whoever published it.
 //! - **Fills racing invalidations**: an execution that overlapped any invalidation is not
 //!   stored, so an answer read before a change cannot be kept after the change's invalidation.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::StreamExt;
 use graphql_tools::parser::schema as schema_ast;
 use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::cache_store::{CacheStore, Fill};
 use crate::config::ResponseCacheConfig;
 use crate::json::{Object, Value as Data};
-use crate::redis_link::SharedRedis;
 use crate::telemetry::Metrics;
 
 /// What a subgraph response's `Cache-Control` allows.
@@ -137,7 +135,7 @@ impl EntityKeys {
     }
 
     /// The tags of one object of type `typename`: one per key whose fields it holds.
-    fn tags_of(&self, typename: &str, object: &Object<'_>, out: &mut HashSet<String>) {
+    pub(crate) fn tags_of(&self, typename: &str, object: &Object<'_>, out: &mut HashSet<String>) {
         let Some(sets) = self.0.get(typename) else {
             return;
         };
@@ -254,12 +252,6 @@ pub fn tags(entries: &[Invalidation]) -> Vec<String> {
     entries.iter().filter_map(Invalidation::tag).collect()
 }
 
-struct Entry {
-    body: Bytes,
-    tags: Box<[String]>,
-    ttl: Duration,
-}
-
 /// The key of an answer and whether the request carries the viewer's identity.
 #[derive(Debug, Clone, Copy)]
 pub struct Key {
@@ -267,67 +259,57 @@ pub struct Key {
     identified: bool,
 }
 
+/// What a request's forwarded headers add to a cache key: every value bar
+/// `vary_ignore_headers`, and whether one of them is the viewer's identity
+/// (`private_id_headers`). The response cache and the entity cache key on it alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Vary {
+    pub hash: u64,
+    pub identified: bool,
+}
+
+impl Vary {
+    pub fn of(config: &ResponseCacheConfig, headers: &[(http::HeaderName, http::HeaderValue)]) -> Self {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut identified = false;
+        for (name, value) in headers {
+            let name = name.as_str();
+            let listed = |list: &[String]| list.iter().any(|h| h.eq_ignore_ascii_case(name));
+            if listed(&config.vary_ignore_headers) {
+                continue;
+            }
+            identified |= listed(&config.private_id_headers);
+            name.hash(&mut hasher);
+            value.as_bytes().hash(&mut hasher);
+        }
+        Vary {
+            hash: std::hash::Hasher::finish(&hasher),
+            identified,
+        }
+    }
+}
+
+/// Whole answers, in the [`CacheStore`] the entity cache shares.
 pub struct ResponseCache {
     config: ResponseCacheConfig,
-    local: moka::sync::Cache<u128, Arc<Entry>>,
-    redis: Option<Redis>,
-    /// Bumped by every invalidation this instance applies or hears of.
-    generation: AtomicU64,
+    store: Arc<CacheStore>,
     metrics: Arc<Metrics>,
 }
-
-struct Redis {
-    shared: SharedRedis,
-    client: redis::Client,
-    invalidate: redis::Script,
-}
-
-/// Drops every entry of the given tag sets (KEYS) and the sets; returns how many entries.
-const INVALIDATE: &str = r"
-local dropped = 0
-for _, tag in ipairs(KEYS) do
-  local members = redis.call('SMEMBERS', tag)
-  for _, member in ipairs(members) do
-    dropped = dropped + redis.call('DEL', member)
-  end
-  redis.call('DEL', tag)
-end
-return dropped
-";
 
 impl ResponseCache {
     /// `None` when the cache is off.
     pub fn new(
         config: &ResponseCacheConfig,
+        store: &Arc<CacheStore>,
         metrics: Arc<Metrics>,
-    ) -> anyhow::Result<Option<Arc<Self>>> {
-        if !config.enabled {
-            return Ok(None);
-        }
-        let local = moka::sync::Cache::builder()
-            .weigher(|_, entry: &Arc<Entry>| {
-                let tags: usize = entry.tags.iter().map(|t| t.len() + 24).sum();
-                u32::try_from(entry.body.len() + tags + 64).unwrap_or(u32::MAX)
+    ) -> Option<Arc<Self>> {
+        config.enabled.then(|| {
+            Arc::new(Self {
+                config: config.clone(),
+                store: store.clone(),
+                metrics,
             })
-            .max_capacity(config.max_bytes)
-            .expire_after(PerEntryTtl)
-            .support_invalidation_closures()
-            .build();
-        let redis = match &config.redis_url {
-            Some(url) => Some(Redis {
-                shared: SharedRedis::open(url, "response cache")?,
-                client: redis::Client::open(url.as_str())?,
-                invalidate: redis::Script::new(INVALIDATE),
-            }),
-            None => None,
-        };
-        Ok(Some(Arc::new(Self {
-            config: config.clone(),
-            local,
-            redis,
-            generation: AtomicU64::new(0),
-            metrics,
-        })))
+        })
     }
 
     pub fn config(&self) -> &ResponseCacheConfig {
@@ -346,6 +328,8 @@ impl ResponseCache {
         headers: &[(http::HeaderName, http::HeaderValue)],
     ) -> Key {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        // Apart from the entity cache's keys, which share the store.
+        "response".hash(&mut hasher);
         schema_version.hash(&mut hasher);
         prepared_hash.hash(&mut hasher);
         query.hash(&mut hasher);
@@ -353,49 +337,21 @@ impl ResponseCache {
         serde_json::to_string(variables)
             .unwrap_or_default()
             .hash(&mut hasher);
-        let mut identified = false;
-        for (name, value) in headers {
-            let name = name.as_str();
-            if self
-                .config
-                .vary_ignore_headers
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(name))
-            {
-                continue;
-            }
-            identified |= self
-                .config
-                .private_id_headers
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(name));
-            name.hash(&mut hasher);
-            value.as_bytes().hash(&mut hasher);
-        }
+        let vary = Vary::of(&self.config, headers);
+        vary.hash.hash(&mut hasher);
         Key {
             hash: hasher.digest128(),
-            identified,
+            identified: vary.identified,
         }
     }
 
     /// The generation an execution starts at (see [`ResponseCache::store`]).
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.store.generation()
     }
 
     pub async fn get(&self, key: Key) -> Option<Bytes> {
-        let found = match &self.redis {
-            None => self.local.get(&key.hash).map(|entry| entry.body.clone()),
-            Some(redis) => {
-                let mut connection = redis.shared.connection().await?;
-                let got: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(self.entry_key(key))
-                    .query_async(&mut connection)
-                    .await
-                    .ok()?;
-                got.map(Bytes::from)
-            }
-        };
+        let found = self.store.get(key.hash).await;
         self.metrics.response_cache(if found.is_some() {
             CacheStatus::Hit
         } else {
@@ -417,13 +373,7 @@ impl ResponseCache {
             .iter()
             .filter_map(|t| self.config.types.get(t).copied())
             .min();
-        let ttl = match (captured.max_age, typed) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => self.config.default_ttl_secs,
-        };
-        let ttl = ttl.min(self.config.max_ttl_secs);
-        (ttl > 0).then(|| Duration::from_secs(ttl))
+        ttl_within(&self.config, captured.max_age, typed)
     }
 
     /// Whether an anonymous request for this answer is refused a cached one (private data).
@@ -441,152 +391,35 @@ impl ResponseCache {
         ttl: Duration,
         generation: u64,
     ) {
-        if self.generation() != generation {
-            return;
-        }
         let tags: Box<[String]> = captured
             .entities
             .iter()
             .cloned()
             .chain(captured.types.iter().map(|t| format!("t:{t}")))
             .collect();
-        let Some(redis) = &self.redis else {
-            self.local
-                .insert(key.hash, Arc::new(Entry { body, tags, ttl }));
-            return;
+        let fill = Fill {
+            key: key.hash,
+            body,
+            tags,
+            ttl,
         };
-        let Some(mut connection) = redis.shared.connection().await else {
-            return;
-        };
-        let entry_key = self.entry_key(key);
-        let mut pipe = redis::pipe();
-        pipe.cmd("SET")
-            .arg(&entry_key)
-            .arg(body.as_ref())
-            .arg("EX")
-            .arg(ttl.as_secs())
-            .ignore();
-        for tag in tags.iter() {
-            let tag_key = format!("{}t:{tag}", self.config.redis_prefix);
-            pipe.cmd("SADD").arg(&tag_key).arg(&entry_key).ignore();
-            pipe.cmd("EXPIRE")
-                .arg(&tag_key)
-                .arg(self.config.max_ttl_secs)
-                .ignore();
-        }
-        if let Err(error) = pipe.query_async::<()>(&mut connection).await {
-            tracing::debug!(%error, "response cache: storing in Redis failed");
-        }
-    }
-
-    fn entry_key(&self, key: Key) -> String {
-        format!("{}e:{:032x}", self.config.redis_prefix, key.hash)
-    }
-
-    /// Drops every answer tagged with one of `tags` here (and in Redis), and tells every
-    /// other instance through the channel. Returns how many Redis entries were dropped (0 in
-    /// process: moka drops them lazily).
-    pub async fn invalidate(&self, tags: &[String], source: &str) -> u64 {
-        if tags.is_empty() {
-            return 0;
-        }
-        self.metrics.invalidated(source, tags.len());
-        let dropped = self.invalidate_here(tags).await;
-        if let Some(redis) = &self.redis
-            && let Some(mut connection) = redis.shared.connection().await
-        {
-            let message = serde_json::to_string(tags).unwrap_or_default();
-            let published: redis::RedisResult<()> = redis::cmd("PUBLISH")
-                .arg(&self.config.invalidation_channel)
-                .arg(format!("tags:{message}"))
-                .query_async(&mut connection)
-                .await;
-            if let Err(error) = published {
-                tracing::warn!(%error, "response cache: publishing an invalidation failed");
-            }
-        }
-        dropped
-    }
-
-    async fn invalidate_here(&self, tags: &[String]) -> u64 {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        let set: HashSet<String> = tags.iter().cloned().collect();
-        let _ = self
-            .local
-            .invalidate_entries_if(move |_, entry| entry.tags.iter().any(|t| set.contains(t)));
-        let Some(redis) = &self.redis else {
-            return 0;
-        };
-        let Some(mut connection) = redis.shared.connection().await else {
-            return 0;
-        };
-        let mut invocation = redis.invalidate.prepare_invoke();
-        for tag in tags {
-            invocation.key(format!("{}t:{tag}", self.config.redis_prefix));
-        }
-        match invocation.invoke_async::<u64>(&mut connection).await {
-            Ok(dropped) => dropped,
-            Err(error) => {
-                tracing::warn!(%error, "response cache: invalidating in Redis failed");
-                0
-            }
-        }
-    }
-
-    /// Listens on the invalidation channel until the cache is dropped, reconnecting after
-    /// failures. A message is either the JSON array `POST /invalidation` takes, or `tags:`
-    /// and a JSON array of tags (what instances publish to each other).
-    pub fn listen(self: &Arc<Self>) {
-        let Some(redis) = &self.redis else { return };
-        let client = redis.client.clone();
-        let channel = self.config.invalidation_channel.clone();
-        let cache = Arc::downgrade(self);
-        tokio::spawn(async move {
-            loop {
-                match client.get_async_pubsub().await {
-                    Ok(mut pubsub) => {
-                        if pubsub.subscribe(&channel).await.is_ok() {
-                            let mut messages = pubsub.on_message();
-                            while let Some(message) = messages.next().await {
-                                let Some(cache) = cache.upgrade() else { return };
-                                let Ok(payload) = message.get_payload::<String>() else {
-                                    continue;
-                                };
-                                let tags = match payload.strip_prefix("tags:") {
-                                    Some(tags) => serde_json::from_str::<Vec<String>>(tags)
-                                        .unwrap_or_default(),
-                                    None => serde_json::from_str::<Vec<Invalidation>>(&payload)
-                                        .map(|entries| self::tags(&entries))
-                                        .unwrap_or_default(),
-                                };
-                                cache.metrics.invalidated("channel", tags.len());
-                                cache.invalidate_here(&tags).await;
-                            }
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "response cache: invalidation channel unreachable");
-                    }
-                }
-                if cache.strong_count() == 0 {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
+        self.store.put(vec![fill], generation).await;
     }
 }
 
-/// Each entry lives for the time-to-live it was stored with.
-struct PerEntryTtl;
-
-impl moka::Expiry<u128, Arc<Entry>> for PerEntryTtl {
-    fn expire_after_create(
-        &self,
-        _key: &u128,
-        entry: &Arc<Entry>,
-        _created_at: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
-    }
+/// The time-to-live of what a subgraph hint (`max_age`) and the configured types (`typed`)
+/// allow: the shorter of the two, `default_ttl_secs` when neither says, never past
+/// `max_ttl_secs`; `None` for zero (not kept).
+pub fn ttl_within(
+    config: &ResponseCacheConfig,
+    max_age: Option<u64>,
+    typed: Option<u64>,
+) -> Option<Duration> {
+    let ttl = match (max_age, typed) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => config.default_ttl_secs,
+    };
+    let ttl = ttl.min(config.max_ttl_secs);
+    (ttl > 0).then(|| Duration::from_secs(ttl))
 }

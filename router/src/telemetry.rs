@@ -25,6 +25,7 @@ pub struct Metrics {
     /// By result (`hit`, `miss`, `bypass`), resolved once: these count every request.
     response_cache: [IntCounter; 3],
     invalidations: IntCounterVec,
+    entity_cache: IntCounterVec,
     /// `hit`, `miss`.
     plan_cache: [IntCounter; 2],
 }
@@ -91,8 +92,14 @@ impl Metrics {
             },
             invalidations: counter(
                 "router_response_cache_invalidations_total",
-                "Tags invalidated in the response cache, by where the invalidation came from",
+                "Tags invalidated in the router's caches (answers and entities), by where the invalidation came from",
                 &["source"],
+            ),
+            entity_cache: counter(
+                "router_entity_cache_total",
+                "Entities of `_entities` fetches the entity cache looked up: `hit`, `miss` \
+                 (then fetched from the subgraph)",
+                &["subgraph", "result"],
             ),
             plan_cache: {
                 let counter = counter(
@@ -113,6 +120,17 @@ impl Metrics {
             CacheStatus::Bypass => 2,
         };
         self.response_cache[index].inc();
+    }
+
+    /// One `_entities` fetch's lookups: how many entities were found and how many missed.
+    pub fn entity_cache(&self, subgraph: &str, hits: usize, misses: usize) {
+        for (result, count) in [("hit", hits), ("miss", misses)] {
+            if count > 0 {
+                self.entity_cache
+                    .with_label_values(&[subgraph, result])
+                    .inc_by(count as u64);
+            }
+        }
     }
 
     /// `source` is `mutation`, `endpoint` or `channel`.

@@ -63,10 +63,10 @@ impl Consumer for RouterInvalidation {
     }
 }
 
-/// Feeds the router's response cache (when it has one) the events that change what it holds,
-/// until `shutdown`.
+/// Feeds the router's caches (when it has one) the events that change what they hold, until
+/// `shutdown`.
 pub fn spawn(router: &Arc<RouterState>, transport: &Transport, shutdown: &CancellationToken) {
-    if router.response_cache().is_none() {
+    if router.cache_store().is_none() {
         return;
     }
     for domain in ["catalog", "pricing", "inventory"] {

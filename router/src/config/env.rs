@@ -145,6 +145,7 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
         Kind::Number,
     ),
     ("RESPONSE_CACHE", Some("response_cache.enabled"), Kind::Bool),
+    ("ENTITY_CACHE", Some("entity_cache.enabled"), Kind::Bool),
     (
         "RESPONSE_CACHE_TTL_SECS",
         Some("response_cache.default_ttl_secs"),

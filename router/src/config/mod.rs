@@ -28,7 +28,7 @@ pub use auth::{AuthenticationConfig, AuthorizationConfig, JwtConfig, Unauthorize
 pub use limits::OperationLimits;
 pub use persisted_queries::PersistedQueriesConfig;
 pub use rate_limit::RateLimitConfig;
-pub use response_cache::ResponseCacheConfig;
+pub use response_cache::{EntityCacheConfig, ResponseCacheConfig};
 pub use server::{BatchingConfig, CorsConfig, ServerConfig};
 pub use subgraphs::{DedupeConfig, SubgraphConfig};
 pub use subscriptions::SubscriptionsConfig;
@@ -101,6 +101,7 @@ pub struct Config {
     pub batching: BatchingConfig,
     pub subscriptions: SubscriptionsConfig,
     pub response_cache: ResponseCacheConfig,
+    pub entity_cache: EntityCacheConfig,
 }
 
 impl Default for Config {
@@ -135,6 +136,7 @@ impl Default for Config {
             batching: BatchingConfig::default(),
             subscriptions: SubscriptionsConfig::default(),
             response_cache: ResponseCacheConfig::default(),
+            entity_cache: EntityCacheConfig::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The response cache: whole answers to queries, kept for the shortest time-to-live of what
 //! they touched, tagged with the entities they contain and dropped when one of them changes.
+//! The entity cache: each entity a subgraph's `_entities` answered, in the same storage.
 
 use std::collections::HashMap;
 
@@ -58,4 +59,14 @@ impl Default for ResponseCacheConfig {
             vary_ignore_headers: vec!["x-forwarded-for".to_string()],
         }
     }
+}
+
+/// The entity cache keeps each entity of an `_entities` answer, in the response cache's
+/// storage (`response_cache.redis_url`, `max_bytes`, ...) and with its rules for time-to-live
+/// (`default_ttl_secs`, `types`, `max_ttl_secs`), keys (`private_id_headers`,
+/// `vary_ignore_headers`) and invalidation, whether or not whole answers are cached too.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EntityCacheConfig {
+    pub enabled: bool,
 }

@@ -151,6 +151,23 @@ impl SubgraphClient {
     }
 }
 
+/// Parses a GraphQL response body into a tree that borrows from it, each repeated subtree
+/// stored once.
+pub(super) fn parse(
+    body: Vec<u8>,
+    hint: crate::response_cache::CacheHint,
+) -> Result<ParsedResponse, serde_json::Error> {
+    Yoke::try_attach_to_cart(body, |bytes| {
+        serde_json::from_slice(bytes).map(|mut response: SubgraphResponse<'_>| {
+            if let Some(data) = &mut response.data {
+                crate::json::share_repeated_subtrees(data);
+            }
+            response.cache = hint;
+            response
+        })
+    })
+}
+
 async fn send(
     http: Client<Connector, Full<Bytes>>,
     url: Uri,
@@ -216,15 +233,7 @@ async fn send(
             )));
         }
     };
-    let parsed = Yoke::try_attach_to_cart(body, |bytes| {
-        serde_json::from_slice(bytes).map(|mut response: SubgraphResponse<'_>| {
-            if let Some(data) = &mut response.data {
-                crate::json::share_repeated_subtrees(data);
-            }
-            response.cache = hint;
-            response
-        })
-    });
+    let parsed = parse(body, hint);
     let outcome = if parsed.is_ok() { "ok" } else { "error" };
     metrics.subgraph_request(&subgraph, outcome, started.elapsed());
     parsed.map(Arc::new).map_err(|e| {

@@ -1,6 +1,8 @@
 //! Subgraph requests: root fetches, `_entities` fetches (reusing answers this execution already
 //! has), batch fetches, and their request bodies.
 
+use std::collections::HashSet;
+
 use bytes::Bytes;
 use hive_router_query_planner::planner::plan_nodes::{BatchFetchNode, FetchNode, FlattenNodePath};
 use hive_router_query_planner::state::supergraph_state::OperationKind;
@@ -8,8 +10,11 @@ use serde_json::Map;
 use tracing::debug;
 
 use super::client::SubgraphResponse;
+use super::entities::EntityBatch;
 use super::merge::merge;
 use super::{Executor, Tree};
+use crate::cache_store::Fill;
+use crate::entity_cache::{EntityCache, Scope};
 use crate::error::GraphQLError;
 use crate::json::Value;
 
@@ -127,6 +132,11 @@ impl<'a> Executor<'a> {
             );
         }
         let variables = self.used_variables(fetch.variable_usages.as_ref());
+        if let Some((cache, scope)) = self.entity_cache {
+            return self
+                .cached_entity_fetch(cache, scope, fetch, &batch, shape, &variables)
+                .await;
+        }
         let Some(response) = self
             .send(
                 &fetch.service_name,
@@ -140,18 +150,10 @@ impl<'a> Executor<'a> {
             return;
         };
         let entities = response.data.as_ref().and_then(|d| d.get("_entities"));
-        if let Some(shape) = shape
-            && response.errors.as_ref().is_none_or(Vec::is_empty)
+        if response.errors.as_ref().is_none_or(Vec::is_empty)
             && let Some(Value::Array(values)) = entities.map(Value::resolve)
-            && values.len() == batch.representations.len()
         {
-            let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
-            let answers = fetched.entry(shape).or_default();
-            for (representation, value) in batch.representations.iter().zip(values) {
-                if matches!(value.resolve(), Value::Object(_)) {
-                    answers.insert(representation.clone(), value);
-                }
-            }
+            self.remember(shape, &batch.representations, values);
         }
         self.merge_entities(
             &fetch.service_name,
@@ -161,6 +163,135 @@ impl<'a> Executor<'a> {
             fetch.output_rewrites.as_deref(),
             response.errors.as_deref().unwrap_or_default(),
         );
+    }
+
+    /// An `_entities` fetch through the entity cache: every representation looked up at once,
+    /// only the misses sent (in one request), cached and fetched answers merged in order, and
+    /// what may be kept of the fetched ones stored.
+    async fn cached_entity_fetch(
+        &self,
+        cache: &EntityCache,
+        scope: Scope,
+        fetch: &FetchNode,
+        batch: &EntityBatch<'_>,
+        shape: Option<u64>,
+        variables: &Map<String, serde_json::Value>,
+    ) {
+        let service = fetch.service_name.as_str();
+        let document = &fetch.operation.document_str;
+        let keys = cache.keys(scope, service, document, variables, &batch.representations);
+        let generation = cache.generation();
+        let found = cache.lookup(service, &keys).await;
+        let mut values = self.cached_entities(&found);
+        let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+        let mut errors = Vec::new();
+        let mut fills = Vec::new();
+        if !missing.is_empty() {
+            let sent: Vec<Vec<u8>> = missing
+                .iter()
+                .map(|&i| batch.representations[i].clone())
+                .collect();
+            let lists = [("representations", sent.as_slice())];
+            if let Some(response) = self.send(service, document, variables, &lists, None).await {
+                errors = renumbered(response.errors.as_deref().unwrap_or_default(), &missing);
+                let fetched = response.data.as_ref().and_then(|d| d.get("_entities"));
+                if let Some(Value::Array(fetched)) = fetched.map(Value::resolve)
+                    && fetched.len() == missing.len()
+                {
+                    for (&i, value) in missing.iter().zip(fetched) {
+                        values[i] = Value::shared(value);
+                    }
+                    if cache.admits(scope, response.cache) {
+                        fills = self.entity_fills(cache, response, batch, &keys, &missing, &errors);
+                    }
+                }
+            }
+        }
+        let entities = self.arena.keep_tree(Value::Array(values));
+        if errors.is_empty()
+            && let Value::Array(values) = entities
+        {
+            self.remember(shape, &batch.representations, values);
+        }
+        self.merge_entities(
+            service,
+            "_entities",
+            batch,
+            Some(entities),
+            fetch.output_rewrites.as_deref(),
+            &errors,
+        );
+        cache.store(fills, generation).await;
+    }
+
+    /// Cached entities parsed into the arena, one per lookup (`Null` for a miss).
+    fn cached_entities(&self, found: &[Option<Bytes>]) -> Vec<Value<'a>> {
+        let hits: Vec<&Bytes> = found.iter().flatten().collect();
+        let mut values = vec![Value::Null; found.len()];
+        if hits.is_empty() {
+            return values;
+        }
+        // One body for all of them, parsed as a subgraph response would be.
+        let mut body = Vec::with_capacity(hits.iter().map(|h| h.len() + 1).sum::<usize>() + 32);
+        body.extend_from_slice(b"{\"data\":{\"_entities\":");
+        crate::json::write_raw_array(&mut body, &hits);
+        body.extend_from_slice(b"}}");
+        let Ok(parsed) = super::client::parse(body, Default::default()) else {
+            return values;
+        };
+        let response = self.arena.keep(std::sync::Arc::new(parsed));
+        let entities = response.data.as_ref().and_then(|d| d.get("_entities"));
+        let Some(Value::Array(cached)) = entities.map(Value::resolve) else {
+            return values;
+        };
+        let slots = found.iter().enumerate().filter(|(_, f)| f.is_some());
+        for ((i, _), value) in slots.zip(cached) {
+            values[i] = Value::shared(value);
+        }
+        values
+    }
+
+    /// What may be kept of a response's entities: those without errors, with a time-to-live.
+    fn entity_fills(
+        &self,
+        cache: &EntityCache,
+        response: &SubgraphResponse<'_>,
+        batch: &EntityBatch<'_>,
+        keys: &[u128],
+        missing: &[usize],
+        errors: &[serde_json::Value],
+    ) -> Vec<Fill> {
+        let Some(failed) = failed_entities(errors) else {
+            return Vec::new();
+        };
+        let fetched = response.data.as_ref().and_then(|d| d.get("_entities"));
+        let Some(Value::Array(fetched)) = fetched.map(Value::resolve) else {
+            return Vec::new();
+        };
+        missing
+            .iter()
+            .zip(fetched)
+            .filter(|(i, _)| !failed.contains(*i))
+            .filter_map(|(&i, value)| {
+                let representation = &batch.representations[i];
+                cache.fill(keys[i], response.cache, &self.schema.entity_keys, representation, value)
+            })
+            .collect()
+    }
+
+    /// Records answers without errors, so that later fetches of the same shape reuse them.
+    fn remember(&self, shape: Option<u64>, representations: &[Vec<u8>], values: &'a [Value<'a>]) {
+        let Some(shape) = shape else { return };
+        if values.len() != representations.len() {
+            return;
+        }
+        let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        let answers = fetched.entry(shape).or_default();
+        for (representation, value) in representations.iter().zip(values) {
+            if let Value::Object(_) = value.resolve() {
+                answers.insert(representation.clone(), value);
+            }
+        }
     }
 
     /// The answers to every representation, when this execution already has them all.
@@ -282,4 +413,38 @@ fn request_body(
     }
     out.extend_from_slice(b"}}");
     out
+}
+
+/// A subgraph's errors for the misses it was sent, with `_entities` indices renumbered to
+/// those of the whole fetch (`missing[j]` for the subgraph's `j`).
+fn renumbered(errors: &[serde_json::Value], missing: &[usize]) -> Vec<serde_json::Value> {
+    errors
+        .iter()
+        .map(|error| {
+            let mut error = error.clone();
+            if let Some(index) = error.pointer_mut("/path/1")
+                && let Some(original) = index
+                    .as_u64()
+                    .and_then(|j| usize::try_from(j).ok())
+                    .and_then(|j| missing.get(j))
+            {
+                *index = serde_json::Value::from(*original);
+            }
+            error
+        })
+        .collect()
+}
+
+/// The entities (indices of the fetch) that errors name; `None` when an error names none
+/// (then no entity of the response can be trusted).
+fn failed_entities(errors: &[serde_json::Value]) -> Option<HashSet<usize>> {
+    errors
+        .iter()
+        .map(|error| {
+            let path = error.get("path")?.as_array()?;
+            (path.first()?.as_str()? == "_entities")
+                .then(|| path.get(1)?.as_u64().and_then(|i| usize::try_from(i).ok()))
+                .flatten()
+        })
+        .collect()
 }

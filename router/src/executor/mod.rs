@@ -5,7 +5,7 @@
 //! - `mod.rs`: the [`Executor`] (its state, the plan walk, schedule units, error collection)
 //!   and the [`Arena`] the response tree borrows from;
 //! - `fetch.rs`: subgraph requests (root, entity and batch fetches, request bodies, used
-//!   variables, entity answers reused within an execution);
+//!   variables, entity answers reused within an execution or from the entity cache);
 //! - `entities.rs`: the entity positions a fetch targets, walked once per shared subtree, and
 //!   their client paths for errors;
 //! - `representations.rs`: `_entities` representations written straight to JSON;
@@ -27,6 +27,7 @@ use futures::stream::FuturesUnordered;
 use hive_router_query_planner::planner::plan_nodes::{PlanNode, QueryPlan};
 use serde_json::Map;
 
+use crate::entity_cache::{self, EntityCache};
 use crate::error::{ErrorCode, GraphQLError};
 use crate::json::{Object, Value};
 use crate::plan::schedule::{self, Schedule};
@@ -80,6 +81,9 @@ pub struct Executor<'a> {
     /// A subscription's event: the answer of the plan's Subscription node (see
     /// [`Executor::with_event`]).
     event: Option<&'a SubgraphResponse<'a>>,
+    /// Where `_entities` answers are looked up first and kept (see
+    /// [`Executor::with_entity_cache`]).
+    entity_cache: Option<(&'a EntityCache, entity_cache::Scope)>,
 }
 
 impl<'a> Executor<'a> {
@@ -106,7 +110,15 @@ impl<'a> Executor<'a> {
             errors: Mutex::new(Vec::new()),
             fetched: Mutex::new(FxHashMap::default()),
             event: None,
+            entity_cache: None,
         }
+    }
+
+    /// Looks `_entities` fetches up in the entity cache first and keeps what they fetch (a
+    /// query's execution: a mutation's may read what it is changing).
+    pub fn with_entity_cache(mut self, cache: &'a EntityCache, scope: entity_cache::Scope) -> Self {
+        self.entity_cache = Some((cache, scope));
+        self
     }
 
     /// Executes a subscription's plan for one event of its subgraph subscription: the event

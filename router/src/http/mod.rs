@@ -47,10 +47,8 @@ pub fn app(state: Arc<RouterState>) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .merge(commerce_graphiql::routes());
-    if let Some(cache) = state.response_cache()
-        && cache.config().invalidation_token.is_some()
-    {
-        let path = cache.config().invalidation_path.clone();
+    if state.cache_store().is_some() && config.response_cache.invalidation_token.is_some() {
+        let path = config.response_cache.invalidation_path.clone();
         router = router.route(&path, axum::routing::post(invalidation));
     }
     if config.telemetry.metrics {
@@ -494,9 +492,7 @@ async fn invalidation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let expected = state
-        .response_cache()
-        .and_then(|cache| cache.config().invalidation_token.clone());
+    let expected = state.config().response_cache.invalidation_token.clone();
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

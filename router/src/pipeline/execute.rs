@@ -41,18 +41,23 @@ impl RouterState {
             Ok(ready) => ready,
             Err(outcome) => return (outcome, None),
         };
-        let Some(cache) = self.response_cache.clone() else {
+        let Some(store) = self.cache_store.clone() else {
             return (self.run_ready(ready, &request, false).await.0, None);
         };
+        let status = |status| self.response_cache.is_some().then_some(status);
         if ready.prepared.kind != OperationType::Query {
-            // A mutation's answer names the entities it changed: drop what was cached of them.
+            // A mutation's answer names the entities it changed: drop what was cached of them
+            // (whole answers and entities alike).
             let (outcome, captured) = self.run_ready(ready, &request, true).await;
             if let Some(captured) = captured {
                 let tags: Vec<String> = captured.entities.iter().cloned().collect();
-                cache.invalidate(&tags, "mutation").await;
+                store.invalidate(&tags, "mutation").await;
             }
-            return (outcome, Some(CacheStatus::Bypass));
+            return (outcome, status(CacheStatus::Bypass));
         }
+        let Some(cache) = self.response_cache.clone() else {
+            return (self.run_ready(ready, &request, false).await.0, None);
+        };
         let key = cache.key(
             ready.schema.version,
             ready.prepared.denied_hash(),
@@ -327,6 +332,12 @@ async fn run_operation(
     } else {
         json::Object::default()
     };
+    // Queries only: a mutation's entity fetches may read what it is changing.
+    let entity_cache = state
+        .entity_cache
+        .as_deref()
+        .filter(|_| prepared.kind == OperationType::Query)
+        .and_then(|cache| Some((cache, cache.scope(&headers, prepared.guarded())?)));
     let arena = executor::Arena::default();
     let executor = Executor::new(
         &schema,
@@ -337,9 +348,10 @@ async fn run_operation(
         &arena,
         prepared.schedule(),
     );
-    let executor = match event {
-        Some(event) => executor.with_event(event),
-        None => executor,
+    let executor = match (event, entity_cache) {
+        (Some(event), _) => executor.with_event(event),
+        (None, Some((cache, scope))) => executor.with_entity_cache(cache, scope),
+        (None, None) => executor,
     };
     let (data, errors) = executor.run(prepared.plan.as_ref()).await;
     let projection = prepared.projection(&schema, &variables);

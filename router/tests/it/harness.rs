@@ -267,3 +267,37 @@ pub async fn spawn_recording(app: Router) -> (String, Recorded) {
     ));
     (serve_app(app).await, recorded)
 }
+
+/// The `Cache-Control` a test subgraph answers with, changed while it runs (`None`: what the
+/// subgraph itself sends).
+pub type CacheControl = Arc<Mutex<Option<String>>>;
+
+/// `app` answering with the `Cache-Control` that `control` holds at the time.
+pub fn with_cache_control(app: Router, control: CacheControl) -> Router {
+    app.layer(middleware::from_fn(
+        move |request: Request<Body>, next: Next| {
+            let control = control.clone();
+            async move {
+                let mut response = next.run(request).await;
+                let value = control.lock().expect("cache control").clone();
+                if let Some(value) = value {
+                    response.headers_mut().insert(
+                        http::header::CACHE_CONTROL,
+                        http::HeaderValue::from_str(&value).expect("a header value"),
+                    );
+                }
+                response
+            }
+        },
+    ))
+}
+
+/// The `_entities` requests a subgraph recorded: the representations each one sent.
+pub fn entity_requests(recorded: &Recorded) -> Vec<Vec<Value>> {
+    recorded
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|body| body["variables"]["representations"].as_array().cloned())
+        .collect()
+}

@@ -13,6 +13,7 @@ mod batching;
 mod committed_supergraph;
 mod dedupe;
 mod entities;
+mod entity_cache;
 mod errors;
 mod hostile;
 mod http_spec;

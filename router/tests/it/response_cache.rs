@@ -8,11 +8,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::{EmptySubscription, ID, Object, Schema};
+use async_graphql_axum::GraphQL;
+use axum::Router;
+use axum::routing::post_service;
 use commerce_router::Config;
 use http::Request;
 use serde_json::{Value, json};
 
-use crate::harness::{TestResponse, TestRouter, graphql_post, spawn_subgraph};
+use crate::harness::{
+    CacheControl, TestResponse, TestRouter, graphql_post, serve_app, spawn_subgraph,
+    with_cache_control,
+};
 
 /// The subgraphs' shared state: prices by product id and how many requests each answered.
 #[derive(Clone, Default)]
@@ -20,6 +26,8 @@ struct Shop {
     prices: Arc<Mutex<HashMap<String, i32>>>,
     catalog_calls: Arc<AtomicUsize>,
     pricing_calls: Arc<AtomicUsize>,
+    /// What pricing answers as its `Cache-Control`.
+    cache_control: CacheControl,
 }
 
 impl Shop {
@@ -101,7 +109,7 @@ impl PricingMutation {
     }
 }
 
-/// Starts both subgraphs; they give no `Cache-Control` hints.
+/// Starts both subgraphs; they give no `Cache-Control` hints unless `cache_control` is set.
 async fn shop() -> (Shop, String, String) {
     let shop = Shop::default();
     let catalog = spawn_subgraph(
@@ -114,16 +122,15 @@ async fn shop() -> (Shop, String, String) {
         .finish(),
     )
     .await;
-    let pricing = spawn_subgraph(
-        Schema::build(
-            PricingQuery(shop.clone()),
-            PricingMutation(shop.clone()),
-            EmptySubscription,
-        )
-        .enable_federation()
-        .finish(),
+    let pricing = Schema::build(
+        PricingQuery(shop.clone()),
+        PricingMutation(shop.clone()),
+        EmptySubscription,
     )
-    .await;
+    .enable_federation()
+    .finish();
+    let pricing = Router::new().route("/graphql", post_service(GraphQL::new(pricing)));
+    let pricing = serve_app(with_cache_control(pricing, shop.cache_control.clone())).await;
     (shop, catalog, pricing)
 }
 
@@ -298,6 +305,22 @@ async fn answers_are_kept_per_viewer_and_private_ones_never_for_anonymous_reques
         shop.calls() > calls,
         "an anonymous private answer is never served"
     );
+}
+
+#[tokio::test]
+async fn an_answer_a_subgraph_marks_private_is_not_kept_for_an_anonymous_request() {
+    let (shop, catalog, pricing) = shop().await;
+    *shop.cache_control.lock().expect("cache control") = Some("private, max-age=60".into());
+    let router = router(&catalog, &pricing, cached(Config::default()));
+    assert_eq!(status(&post(&router, LIST, &[]).await), "MISS");
+    let calls = shop.calls();
+    assert_eq!(status(&post(&router, LIST, &[]).await), "MISS");
+    assert_eq!(shop.calls(), 2 * calls, "asked again");
+    // The viewer's own request keeps it, under that viewer's key.
+    let ada = [("authorization", "Bearer ada")];
+    post(&router, LIST, &ada).await;
+    assert_eq!(status(&post(&router, LIST, &ada).await), "HIT");
+    assert_eq!(status(&post(&router, LIST, &[]).await), "MISS");
 }
 
 /// Two routers on one Redis: an answer one of them cached is the other's hit, a mutation

@@ -1,0 +1,191 @@
+//! The entity cache: each entity a subgraph's `_entities` answered, kept on its own, so that
+//! another operation needing the same entity from the same fetch gets it without asking the
+//! subgraph (as Apollo Router's entity caching does).
+//!
+//! - **Key**: the subgraph, the fetch's operation (its selection set) and the variables it
+//!   uses, the representation sent (`__typename`, key fields and any `@requires` fields, in
+//!   one canonical order) and the request's forwarded headers bar `vary_ignore_headers`
+//!   ([`Vary`], the response cache's rule): two viewers whose subgraphs could tell them apart
+//!   never share an entity.
+//! - **One round trip**: a fetch's N representations are looked up at once (moka, or one
+//!   Redis `MGET`); only the misses go to the subgraph, in one `_entities` call, and cached
+//!   and fetched answers are merged in the representations' order.
+//! - **Time-to-live**: the shorter of the subgraph response's `Cache-Control` and
+//!   `response_cache.types` of the entity's type (and of the typed objects inside it),
+//!   `response_cache.default_ttl_secs` when neither says, at most `max_ttl_secs`.
+//! - **Not kept**: a response marked `no-store`/`no-cache`; an entity with an error or no
+//!   object; a response marked `private` for a request without the viewer's identity
+//!   (`private_id_headers`); anything of an anonymous request for an operation that selects
+//!   `@authenticated`/`@requiresScopes`/`@policy` fields, which is neither looked up nor kept.
+//! - **Tags**: the entity's key tags (and those of entities inside it) and its types, so the
+//!   response cache's invalidations (mutation answers, `POST /invalidation`, the Redis
+//!   channel) drop entities too: both live in one [`CacheStore`].
+//!
+//! Root-field fetches and batch fetches are not cached here (the response cache keeps whole
+//! answers).
+
+use std::collections::HashSet;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Map;
+
+use crate::cache_store::{CacheStore, Fill};
+use crate::config::{Config, ResponseCacheConfig};
+use crate::json::Value;
+use crate::response_cache::{CacheHint, EntityKeys, Vary, ttl_within};
+use crate::telemetry::Metrics;
+
+pub struct EntityCache {
+    /// The rules and storage it shares with the response cache.
+    config: ResponseCacheConfig,
+    store: Arc<CacheStore>,
+    metrics: Arc<Metrics>,
+}
+
+/// What a request adds to its entities' keys (see [`EntityCache::scope`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    vary: Vary,
+}
+
+impl EntityCache {
+    /// `None` when the cache is off.
+    pub fn new(config: &Config, store: &Arc<CacheStore>, metrics: Arc<Metrics>) -> Option<Arc<Self>> {
+        config.entity_cache.enabled.then(|| {
+            Arc::new(Self {
+                config: config.response_cache.clone(),
+                store: store.clone(),
+                metrics,
+            })
+        })
+    }
+
+    /// The scope of a query's entities; `None` when nothing of it may be cached: an anonymous
+    /// request for an operation that selects fields behind authorization directives.
+    pub fn scope(
+        &self,
+        headers: &[(http::HeaderName, http::HeaderValue)],
+        guarded: bool,
+    ) -> Option<Scope> {
+        let vary = Vary::of(&self.config, headers);
+        (vary.identified || !guarded).then_some(Scope { vary })
+    }
+
+    /// The key of each representation of one `_entities` fetch.
+    pub fn keys(
+        &self,
+        scope: Scope,
+        subgraph: &str,
+        operation: &str,
+        variables: &Map<String, serde_json::Value>,
+        representations: &[Vec<u8>],
+    ) -> Vec<u128> {
+        let mut fetch = xxhash_rust::xxh3::Xxh3::new();
+        // Apart from the response cache's keys, which share the store.
+        "entity".hash(&mut fetch);
+        subgraph.hash(&mut fetch);
+        operation.hash(&mut fetch);
+        serde_json::to_string(variables)
+            .unwrap_or_default()
+            .hash(&mut fetch);
+        scope.vary.hash.hash(&mut fetch);
+        let fetch = fetch.digest();
+        representations
+            .iter()
+            .map(|representation| {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                fetch.hash(&mut hasher);
+                representation.hash(&mut hasher);
+                hasher.digest128()
+            })
+            .collect()
+    }
+
+    /// The generation a fetch starts at: its fills are dropped if an invalidation came since.
+    pub fn generation(&self) -> u64 {
+        self.store.generation()
+    }
+
+    /// Every key's cached entity (its JSON), in one round trip.
+    pub async fn lookup(&self, subgraph: &str, keys: &[u128]) -> Vec<Option<Bytes>> {
+        let found = self.store.get_many(keys).await;
+        let hits = found.iter().filter(|f| f.is_some()).count();
+        self.metrics.entity_cache(subgraph, hits, found.len() - hits);
+        found
+    }
+
+    /// Whether a subgraph response with this hint may fill the cache for this scope.
+    pub fn admits(&self, scope: Scope, hint: CacheHint) -> bool {
+        !hint.no_store && (scope.vary.identified || !hint.private)
+    }
+
+    /// The entry of one fetched entity: its answer, the tags of its representation's keys
+    /// (and of the typed objects inside it) and its time-to-live; `None` when it has no
+    /// time-to-live or is no object.
+    pub fn fill(
+        &self,
+        key: u128,
+        hint: CacheHint,
+        keys: &EntityKeys,
+        representation: &[u8],
+        answer: &Value<'_>,
+    ) -> Option<Fill> {
+        let object = answer.resolve().as_object()?;
+        let representation: Value<'_> = serde_json::from_slice(representation).ok()?;
+        let representation = representation.as_object()?;
+        let typename = representation.get("__typename").and_then(Value::as_str)?;
+        let mut tags = HashSet::new();
+        let mut types = HashSet::from([typename.to_string()]);
+        keys.tags_of(typename, representation, &mut tags);
+        typed_objects(answer, &mut |typename, object| {
+            keys.tags_of(typename, object, &mut tags);
+            if !types.contains(typename) {
+                types.insert(typename.to_string());
+            }
+        });
+        let typed = types
+            .iter()
+            .filter_map(|t| self.config.types.get(t).copied())
+            .min();
+        let ttl = ttl_within(&self.config, hint.max_age, typed)?;
+        let mut body = Vec::with_capacity(64 * object.len());
+        answer.write_json(&mut body);
+        let tags = tags
+            .into_iter()
+            .chain(types.iter().map(|t| format!("t:{t}")))
+            .collect();
+        Some(Fill {
+            key,
+            body: Bytes::from(body),
+            tags,
+            ttl,
+        })
+    }
+
+    /// Keeps a fetch's entities, unless an invalidation came since `generation`.
+    pub async fn store(&self, fills: Vec<Fill>, generation: u64) {
+        self.store.put(fills, generation).await;
+    }
+}
+
+/// Calls `f` with every object below `value` (itself included) that names its `__typename`.
+fn typed_objects<'a>(value: &Value<'a>, f: &mut dyn FnMut(&str, &crate::json::Object<'a>)) {
+    match value.resolve() {
+        Value::Object(object) => {
+            if let Some(typename) = object.get("__typename").and_then(Value::as_str) {
+                f(typename, object);
+            }
+            for (_, child) in object.entries() {
+                typed_objects(child, f);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                typed_objects(item, f);
+            }
+        }
+        _ => {}
+    }
+}
