@@ -52,7 +52,11 @@ pub struct Scope {
 
 impl EntityCache {
     /// `None` when the cache is off.
-    pub fn new(config: &Config, store: &Arc<CacheStore>, metrics: Arc<Metrics>) -> Option<Arc<Self>> {
+    pub fn new(
+        config: &Config,
+        store: &Arc<CacheStore>,
+        metrics: Arc<Metrics>,
+    ) -> Option<Arc<Self>> {
         config.entity_cache.enabled.then(|| {
             Arc::new(Self {
                 config: config.response_cache.clone(),
@@ -112,7 +116,8 @@ impl EntityCache {
     pub async fn lookup(&self, subgraph: &str, keys: &[u128]) -> Vec<Option<Bytes>> {
         let found = self.store.get_many(keys).await;
         let hits = found.iter().filter(|f| f.is_some()).count();
-        self.metrics.entity_cache(subgraph, hits, found.len() - hits);
+        self.metrics
+            .entity_cache(subgraph, hits, found.len() - hits);
         found
     }
 

@@ -179,9 +179,9 @@ impl RouterState {
         let response_cache = cache_store.as_ref().and_then(|store| {
             response_cache::ResponseCache::new(&config.response_cache, store, metrics.clone())
         });
-        let entity_cache = cache_store.as_ref().and_then(|store| {
-            entity_cache::EntityCache::new(&config, store, metrics.clone())
-        });
+        let entity_cache = cache_store
+            .as_ref()
+            .and_then(|store| entity_cache::EntityCache::new(&config, store, metrics.clone()));
         let requests = match config.server.max_concurrent_requests {
             0 => tokio::sync::Semaphore::MAX_PERMITS,
             cap => cap,

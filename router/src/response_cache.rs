@@ -269,7 +269,10 @@ pub struct Vary {
 }
 
 impl Vary {
-    pub fn of(config: &ResponseCacheConfig, headers: &[(http::HeaderName, http::HeaderValue)]) -> Self {
+    pub fn of(
+        config: &ResponseCacheConfig,
+        headers: &[(http::HeaderName, http::HeaderValue)],
+    ) -> Self {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let mut identified = false;
         for (name, value) in headers {

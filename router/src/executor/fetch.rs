@@ -274,7 +274,13 @@ impl<'a> Executor<'a> {
             .filter(|(i, _)| !failed.contains(*i))
             .filter_map(|(&i, value)| {
                 let representation = &batch.representations[i];
-                cache.fill(keys[i], response.cache, &self.schema.entity_keys, representation, value)
+                cache.fill(
+                    keys[i],
+                    response.cache,
+                    &self.schema.entity_keys,
+                    representation,
+                    value,
+                )
             })
             .collect()
     }
@@ -422,7 +428,9 @@ fn renumbered(errors: &[serde_json::Value], missing: &[usize]) -> Vec<serde_json
         .iter()
         .map(|error| {
             let mut error = error.clone();
-            if let Some(index) = error.pointer_mut("/path/1")
+            let field = error.pointer("/path/0").and_then(serde_json::Value::as_str);
+            if field == Some("_entities")
+                && let Some(index) = error.pointer_mut("/path/1")
                 && let Some(original) = index
                     .as_u64()
                     .and_then(|j| usize::try_from(j).ok())
@@ -447,4 +455,33 @@ fn failed_entities(errors: &[serde_json::Value]) -> Option<HashSet<usize>> {
                 .flatten()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn errors_of_the_misses_are_renumbered_to_the_whole_fetch() {
+        let errors = [
+            json!({ "message": "a", "path": ["_entities", 1, "price"] }),
+            json!({ "message": "b" }),
+        ];
+        let renumbered = renumbered(&errors, &[0, 3]);
+        assert_eq!(renumbered[0]["path"], json!(["_entities", 3, "price"]));
+        assert_eq!(renumbered[1], errors[1]);
+    }
+
+    #[test]
+    fn only_entities_that_errors_name_are_failed_and_an_error_naming_none_fails_all() {
+        let named = [json!({ "message": "a", "path": ["_entities", 3, "price"] })];
+        assert_eq!(failed_entities(&named), Some(HashSet::from([3])));
+        assert_eq!(failed_entities(&[]), Some(HashSet::new()));
+        let unindexed = [json!({ "message": "a", "path": ["_entities", "price"] })];
+        assert_eq!(failed_entities(&unindexed), None);
+        let pathless = [json!({ "message": "a" })];
+        assert_eq!(failed_entities(&pathless), None);
+    }
 }
