@@ -9,7 +9,9 @@
 #    with varied requests (`stack/examples/read_path_load.rs`: different categories, cursors,
 #    search terms and products; no two requests in flight the same).
 #
-# Prints Markdown tables. Run with: bench/read_path.sh   (PRODUCTS, DURATION (s), CONNECTIONS)
+# Prints Markdown tables. Run with: bench/read_path.sh   (PRODUCTS, DURATION (s), CONNECTIONS;
+# BIN_DIR: a directory holding commerce-stack, commerce-catalog and read_path_load already built,
+# so a shared machine's target directory is left alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -17,7 +19,7 @@ source scripts/services.sh
 PRODUCTS="${PRODUCTS:-100000}"
 DURATION="${DURATION:-20}"
 CONNECTIONS="${CONNECTIONS:-50}"
-TARGET="${CARGO_TARGET_DIR:-target}"
+BIN_DIR="${BIN_DIR:-}"
 PORT=4201
 STACK_PORT=4300
 PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
@@ -25,8 +27,14 @@ FLOOR='{"query":"{ __typename }"}'
 
 command -v oha >/dev/null || cargo install oha --locked
 install_missing
-log "building release binaries"
-cargo build --release --locked -p commerce-stack -p commerce-catalog --example read_path_load
+if [ -z "$BIN_DIR" ]; then
+  log "building release binaries"
+  cargo build --release --locked -p commerce-stack -p commerce-catalog --bin commerce-stack \
+    --bin commerce-catalog --example read_path_load
+  TARGET="${CARGO_TARGET_DIR:-target}/release"
+  BIN_DIR="$(mktemp -d /tmp/commerce-read-path-bin.XXXXXX)"
+  cp "$TARGET/commerce-stack" "$TARGET/commerce-catalog" "$TARGET/examples/read_path_load" "$BIN_DIR/"
+fi
 
 oha_row() { # name url body -> name, RPS, p50, p95, p99, errors (tab-separated)
   local name="$1" url="$2" body="$3" out
@@ -63,13 +71,13 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/read_path"
 export COMMERCE_LOG_FILTER=warn
 log "seeding $PRODUCTS products (every domain)"
 started=$SECONDS
-"$TARGET/release/commerce-stack" --demo large --seed-only >/dev/null
+"$BIN_DIR/commerce-stack" --demo large --seed-only >/dev/null
 log "seeded in $((SECONDS - started)) s"
 
 echo "| catalog directly | RPS | p50 ms | p95 ms | p99 ms | errors | vs \`{ __typename }\` |"
 echo "|---|---|---|---|---|---|---|"
 for cache in false true; do
-  COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$TARGET/release/commerce-catalog" &
+  COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
   pid=$!
   wait_ready "http://127.0.0.1:$PORT"
   floor="$(oha_row "{ __typename } (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
@@ -78,17 +86,17 @@ for cache in false true; do
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 
-COMMERCE_STACK_LISTEN="127.0.0.1:$STACK_PORT" "$TARGET/release/commerce-stack" --demo none >/dev/null &
+COMMERCE_STACK_LISTEN="127.0.0.1:$STACK_PORT" "$BIN_DIR/commerce-stack" --demo none >/dev/null &
 stack=$!
 wait_ready "http://127.0.0.1:$((STACK_PORT + 1))"
 sleep 2
 INPUTS="$(mktemp /tmp/read-path-inputs.XXXXXX.json)"
-"$TARGET/release/examples/read_path_load" prepare --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
+"$BIN_DIR/read_path_load" prepare --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
 echo
 echo "| page (varied requests) | RPS | p50 ms | p95 ms | p99 ms | errors | vs the catalog's part |"
 echo "|---|---|---|---|---|---|---|"
 for page in category search product; do
-  run() { "$TARGET/release/examples/read_path_load" run --inputs "$INPUTS" --page "$page" \
+  run() { "$BIN_DIR/read_path_load" run --inputs "$INPUTS" --page "$page" \
     --connections "$CONNECTIONS" --seconds "$DURATION" "$@"; }
   part="$(run --part catalog --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql")"
   full="$(run --part full --url "http://127.0.0.1:$STACK_PORT/graphql")"

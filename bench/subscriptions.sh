@@ -10,7 +10,8 @@
 # Env: CONNECTIONS (200), PER_CONNECTION (50), ORDERS (50), PORT (stack's router, 4400; the
 #      subgraphs take the next ports), ROUTER_PORT (the measured router, 4499),
 #      BASELINE_ROUTER (another commerce-router binary, e.g. an older commit's: measured first,
-#      in the same run and against the same stack, on ROUTER_PORT + 1).
+#      in the same run and against the same stack, on ROUTER_PORT + 1),
+#      BIN_DIR (commerce-stack, commerce-router and subscriptions_load already built: no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -27,12 +28,16 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 install_missing
 WORK="$(mktemp -d /tmp/commerce-bench-subscriptions.XXXXXX)"
-log "building release binaries"
-touch stack/src/main.rs stack/examples/subscriptions_load.rs router/src/main.rs
-cargo build --release --locked -p commerce-stack -p commerce-router --bin commerce-stack \
-  --bin commerce-router --example subscriptions_load
-cp "$TARGET_DIR/release/commerce-stack" "$TARGET_DIR/release/commerce-router" \
-  "$TARGET_DIR/release/examples/subscriptions_load" "$WORK/"
+if [ -n "${BIN_DIR:-}" ]; then
+  cp "$BIN_DIR/commerce-stack" "$BIN_DIR/commerce-router" "$BIN_DIR/subscriptions_load" "$WORK/"
+else
+  log "building release binaries"
+  touch stack/src/main.rs stack/examples/subscriptions_load.rs router/src/main.rs
+  cargo build --release --locked -p commerce-stack -p commerce-router --bin commerce-stack \
+    --bin commerce-router --example subscriptions_load
+  cp "$TARGET_DIR/release/commerce-stack" "$TARGET_DIR/release/commerce-router" \
+    "$TARGET_DIR/release/examples/subscriptions_load" "$WORK/"
+fi
 
 [ -z "$BASELINE_ROUTER" ] || cp "$BASELINE_ROUTER" "$WORK/baseline-router"
 

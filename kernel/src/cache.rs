@@ -1,7 +1,9 @@
 //! A read-through cache for hot reads: in-process (moka) by default, Redis when `redis_url` is
-//! set so that many instances share entries and invalidations. Values are bytes; the typed
-//! helpers store JSON. A cache failure never fails a request: it is logged and treated as a miss.
+//! set so that many instances share entries and invalidations. Redis holds JSON; the in-process
+//! cache holds values as they are (a hit is a clone, not a parse). A cache failure never fails
+//! a request: it is logged and treated as a miss.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -30,9 +32,19 @@ pub trait Cache: Send + Sync {
         }
         values
     }
+
+    /// The in-process cache behind this one, which keeps values unencoded.
+    fn local(&self) -> Option<&MemoryCache> {
+        None
+    }
 }
 
 pub type SharedCache = Arc<dyn Cache>;
+
+/// What a cache can hold: JSON in Redis, the value itself in process.
+pub trait Cacheable: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Cacheable for T {}
 
 /// Builds the cache the configuration asks for.
 pub async fn from_config(config: &Config, namespace: &str) -> anyhow::Result<SharedCache> {
@@ -42,28 +54,66 @@ pub async fn from_config(config: &Config, namespace: &str) -> anyhow::Result<Sha
     })
 }
 
-/// Reads a JSON value, or computes, stores and returns it on a miss.
+async fn read<T: Cacheable>(cache: &dyn Cache, key: &str) -> Option<T> {
+    match cache.local() {
+        Some(local) => local.get_value(key).await,
+        None => decode(key, &cache.get(key).await?),
+    }
+}
+
+async fn read_many<T: Cacheable>(cache: &dyn Cache, keys: &[String]) -> Vec<Option<T>> {
+    match cache.local() {
+        Some(local) => {
+            let mut values = Vec::with_capacity(keys.len());
+            for key in keys {
+                values.push(local.get_value(key).await);
+            }
+            values
+        }
+        None => {
+            let found = cache.get_many(keys).await;
+            keys.iter()
+                .zip(found)
+                .map(|(key, bytes)| decode(key, &bytes?))
+                .collect()
+        }
+    }
+}
+
+/// Stores `value`; false when it could not be (not encodable), so nothing was stored.
+async fn write<T: Cacheable>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) -> bool {
+    match cache.local() {
+        Some(local) => local.set_value(key, value.clone(), ttl).await,
+        None => match encode(key, value) {
+            Some(bytes) => cache.set(key, bytes, ttl).await,
+            None => return false,
+        },
+    }
+    true
+}
+
+/// Reads a value, or loads, stores and returns it on a miss. `generation` is moved by every
+/// eviction before it deletes: if it moved while the load ran, the load may have read what the
+/// eviction's change replaced, so the entry just stored is deleted again.
 pub async fn get_or_load<T, E, F, Fut>(
     cache: &dyn Cache,
+    generation: &AtomicU64,
     key: &str,
     ttl: Duration,
     load: F,
 ) -> Result<T, E>
 where
-    T: Serialize + DeserializeOwned,
+    T: Cacheable,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    if let Some(bytes) = cache.get(key).await {
-        match serde_json::from_slice(&bytes) {
-            Ok(value) => return Ok(value),
-            Err(error) => tracing::warn!(%key, %error, "dropping an unreadable cache entry"),
-        }
+    if let Some(value) = read(cache, key).await {
+        return Ok(value);
     }
+    let started = generation.load(Ordering::SeqCst);
     let value = load().await?;
-    match serde_json::to_vec(&value) {
-        Ok(bytes) => cache.set(key, bytes, ttl).await,
-        Err(error) => tracing::warn!(%key, %error, "value not cacheable"),
+    if write(cache, key, &value, ttl).await && generation.load(Ordering::SeqCst) != started {
+        cache.delete(&[key.to_owned()]).await;
     }
     Ok(value)
 }
@@ -82,10 +132,13 @@ pub struct ReadThrough {
 
 impl ReadThrough {
     pub fn new(cache: SharedCache) -> Self {
-        Self {
-            cache,
-            generation: Arc::new(AtomicU64::new(0)),
-        }
+        Self::with_generation(cache, Arc::new(AtomicU64::new(0)))
+    }
+
+    /// One of several read-through caches whose evictions share one generation (entries of one
+    /// may be computed from another's data).
+    pub fn with_generation(cache: SharedCache, generation: Arc<AtomicU64>) -> Self {
+        Self { cache, generation }
     }
 
     /// Moved on by every eviction of this instance.
@@ -93,21 +146,14 @@ impl ReadThrough {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// One JSON value by key, loaded and stored on a miss.
+    /// One value by key, loaded and stored on a miss.
     pub async fn get_or_load<T, E, F, Fut>(&self, key: &str, ttl: Duration, load: F) -> Result<T, E>
     where
-        T: Serialize + DeserializeOwned,
+        T: Cacheable,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        if let Some(value) = self.cache.get(key).await.and_then(|b| decode(key, &b)) {
-            return Ok(value);
-        }
-        let generation = self.generation();
-        let value = load().await?;
-        self.store(&[(key.to_owned(), encode(key, &value))], ttl, generation)
-            .await;
-        Ok(value)
+        get_or_load(self.cache.as_ref(), &self.generation, key, ttl, load).await
     }
 
     /// Many values: hits from the cache in one round trip, the misses loaded with one call
@@ -124,19 +170,16 @@ impl ReadThrough {
     ) -> Result<HashMap<K, T>, E>
     where
         K: Eq + Hash + Clone,
-        T: Serialize + DeserializeOwned,
+        T: Cacheable,
         F: FnOnce(Vec<K>) -> Fut,
         Fut: Future<Output = Result<HashMap<K, T>, E>>,
     {
         let keys: Vec<String> = ids.iter().map(&key_of).collect();
-        let cached = self.cache.get_many(&keys).await;
+        let cached = read_many::<T>(self.cache.as_ref(), &keys).await;
         let mut found = HashMap::with_capacity(ids.len());
         let mut misses = Vec::new();
-        for ((id, key), bytes) in ids.iter().zip(&keys).zip(cached) {
-            match bytes
-                .and_then(|bytes| decode::<T>(key, &bytes))
-                .filter(|value| fresh(value))
-            {
+        for (id, value) in ids.iter().zip(cached) {
+            match value.filter(|value| fresh(value)) {
                 Some(value) => {
                     found.insert(id.clone(), value);
                 }
@@ -148,15 +191,16 @@ impl ReadThrough {
         }
         let generation = self.generation();
         let loaded = load(misses).await?;
-        let entries: Vec<(String, Option<Vec<u8>>)> = loaded
-            .iter()
-            .map(|(id, value)| {
-                let key = key_of(id);
-                let bytes = encode(&key, value);
-                (key, bytes)
-            })
-            .collect();
-        self.store(&entries, ttl, generation).await;
+        let mut stored = Vec::with_capacity(loaded.len());
+        for (id, value) in &loaded {
+            let key = key_of(id);
+            if write(self.cache.as_ref(), &key, value, ttl).await {
+                stored.push(key);
+            }
+        }
+        if self.generation() != generation {
+            self.cache.delete(&stored).await;
+        }
         found.extend(loaded);
         Ok(found)
     }
@@ -167,19 +211,6 @@ impl ReadThrough {
         self.generation.fetch_add(1, Ordering::SeqCst);
         for chunk in keys.chunks(1000) {
             self.cache.delete(chunk).await;
-        }
-    }
-
-    async fn store(&self, entries: &[(String, Option<Vec<u8>>)], ttl: Duration, generation: u64) {
-        let mut stored = Vec::with_capacity(entries.len());
-        for (key, bytes) in entries {
-            if let Some(bytes) = bytes {
-                self.cache.set(key, bytes.clone(), ttl).await;
-                stored.push(key.clone());
-            }
-        }
-        if self.generation() != generation {
-            self.cache.delete(&stored).await;
         }
     }
 }
@@ -210,18 +241,21 @@ impl Cache for NoCache {
     async fn delete(&self, _keys: &[String]) {}
 }
 
-/// In-process cache with a per-entry time to live.
+type Entry = (Arc<dyn Any + Send + Sync>, Duration);
+
+/// In-process cache with a per-entry time to live. Entries are values of any type: bytes
+/// through [`Cache`], typed values through the module's typed reads and writes.
 pub struct MemoryCache {
-    entries: moka::future::Cache<String, (Arc<[u8]>, Duration)>,
+    entries: moka::future::Cache<String, Entry>,
 }
 
 struct PerEntryTtl;
 
-impl moka::Expiry<String, (Arc<[u8]>, Duration)> for PerEntryTtl {
+impl moka::Expiry<String, Entry> for PerEntryTtl {
     fn expire_after_create(
         &self,
         _key: &String,
-        value: &(Arc<[u8]>, Duration),
+        value: &Entry,
         _now: std::time::Instant,
     ) -> Option<Duration> {
         Some(value.1)
@@ -237,24 +271,38 @@ impl MemoryCache {
                 .build(),
         }
     }
+
+    /// A clone of the entry at `key` when it holds a `T`.
+    pub async fn get_value<T: Clone + 'static>(&self, key: &str) -> Option<T> {
+        let (value, _) = self.entries.get(key).await?;
+        value.downcast_ref::<T>().cloned()
+    }
+
+    pub async fn set_value<T: Send + Sync + 'static>(&self, key: &str, value: T, ttl: Duration) {
+        self.entries
+            .insert(key.to_owned(), (Arc::new(value), ttl))
+            .await;
+    }
 }
 
 #[async_trait]
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.entries.get(key).await.map(|(bytes, _)| bytes.to_vec())
+        self.get_value(key).await
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
-        self.entries
-            .insert(key.to_owned(), (value.into(), ttl))
-            .await;
+        self.set_value(key, value, ttl).await;
     }
 
     async fn delete(&self, keys: &[String]) {
         for key in keys {
             self.entries.invalidate(key).await;
         }
+    }
+
+    fn local(&self) -> Option<&MemoryCache> {
+        Some(self)
     }
 }
 
@@ -348,12 +396,17 @@ mod tests {
         let cache = MemoryCache::new(10);
         let calls = std::sync::atomic::AtomicU32::new(0);
         for _ in 0..3 {
-            let value: Result<String, ()> =
-                get_or_load(&cache, "k", Duration::from_secs(60), || {
+            let value: Result<String, ()> = get_or_load(
+                &cache,
+                &AtomicU64::new(0),
+                "k",
+                Duration::from_secs(60),
+                || {
                     calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     async { Ok("v".to_owned()) }
-                })
-                .await;
+                },
+            )
+            .await;
             assert_eq!(value, Ok("v".to_owned()));
         }
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);

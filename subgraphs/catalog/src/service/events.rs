@@ -4,8 +4,6 @@
 //! the event. A cache entry is stale across instances for as long as the event takes to
 //! arrive, not for a time to live.
 
-use std::sync::atomic::Ordering;
-
 use async_trait::async_trait;
 use commerce_kernel::events::{Consumer, Envelope, FanOut, NewEvent, Outbox, Subscription};
 use sea_orm::{DatabaseTransaction, DbErr};
@@ -103,13 +101,11 @@ impl CatalogService {
         Ok(())
     }
 
-    /// Moves the generation first, then deletes: see `read_through`.
+    /// Moves the shared generation (count and facet keys hold it, so they change too), then
+    /// deletes the entities' keys: see `ReadThrough`.
     async fn evict(&self, changes: &[Change]) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
         let keys: Vec<String> = changes.iter().flat_map(Change::stale_keys).collect();
-        for chunk in keys.chunks(1000) {
-            self.entities.delete(chunk).await;
-        }
+        self.entities.evict(&keys).await;
     }
 }
 

@@ -12,11 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use commerce_kernel::cache::SharedCache;
+use commerce_kernel::cache::{NoCache, ReadThrough, SharedCache};
 use commerce_kernel::pagination::{Page, PageRequest};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tracing::instrument;
 
 pub use error::CatalogError;
@@ -47,9 +46,9 @@ const PAGE_TTL: Duration = Duration::from_secs(60);
 pub struct CatalogService {
     db: DatabaseConnection,
     /// Counts and facets (always cached: they scan the whole filter).
-    cache: SharedCache,
+    cache: ReadThrough,
     /// Products, their variants and listing pages (`NoCache` with `read_cache = false`).
-    entities: SharedCache,
+    entities: ReadThrough,
     /// Moved on by every catalog event this instance applies (its own writes' and, through
     /// the `catalog-cache` consumer, every instance's): part of count/facet keys and of the
     /// category tree's freshness.
@@ -94,11 +93,12 @@ impl CategoryTree {
 
 impl CatalogService {
     pub fn new(db: DatabaseConnection, cache: SharedCache) -> Self {
+        let generation = Arc::new(AtomicU64::new(0));
         Self {
             db,
-            entities: cache.clone(),
-            cache,
-            generation: Arc::new(AtomicU64::new(0)),
+            entities: ReadThrough::with_generation(cache.clone(), generation.clone()),
+            cache: ReadThrough::with_generation(cache, generation.clone()),
+            generation,
             instance: format!("{:016x}", rand::random::<u64>()).into(),
             categories: Arc::new(RwLock::new(None)),
         }
@@ -107,7 +107,7 @@ impl CatalogService {
     /// Reads products, variants and listing pages from the database every time (counts and
     /// facets stay cached): `read_cache = false`.
     pub fn without_read_cache(mut self) -> Self {
-        self.entities = Arc::new(commerce_kernel::cache::NoCache);
+        self.entities = ReadThrough::with_generation(Arc::new(NoCache), self.generation.clone());
         self
     }
 
@@ -146,19 +146,21 @@ impl CatalogService {
 
     #[instrument(skip_all)]
     pub async fn product(&self, id: i64) -> Result<Option<Product>, CatalogError> {
-        self.read_through(&self.entities, &product_key(id), PRODUCT_TTL, || async {
-            let mut found = store::find_products(&self.db, &[id]).await?;
-            Ok(found.pop())
-        })
-        .await
+        self.entities
+            .get_or_load(&product_key(id), PRODUCT_TTL, || async {
+                let mut found = store::find_products(&self.db, &[id]).await?;
+                Ok(found.pop())
+            })
+            .await
     }
 
     #[instrument(skip_all)]
     pub async fn product_by_slug(&self, slug: &str) -> Result<Option<Product>, CatalogError> {
-        self.read_through(&self.entities, &slug_key(slug), PRODUCT_TTL, || async {
-            Ok(store::find_product_by_slug(&self.db, slug).await?)
-        })
-        .await
+        self.entities
+            .get_or_load(&slug_key(slug), PRODUCT_TTL, || async {
+                Ok(store::find_product_by_slug(&self.db, slug).await?)
+            })
+            .await
     }
 
     /// Batch read for DataLoaders and `_entities` (one query, no cache).
@@ -171,44 +173,22 @@ impl CatalogService {
         &self,
         ids: &[i64],
     ) -> Result<HashMap<i64, Vec<Variant>>, CatalogError> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        let keys: Vec<String> = ids.iter().map(|&id| variants_key(id)).collect();
-        let cached = self.entities.get_many(&keys).await;
-        let mut found: HashMap<i64, Vec<Variant>> = HashMap::with_capacity(ids.len());
-        let mut misses = Vec::new();
-        for ((&id, key), bytes) in ids.iter().zip(&keys).zip(cached) {
-            match bytes.map(|bytes| serde_json::from_slice::<Vec<Variant>>(&bytes)) {
-                Some(Ok(variants)) => {
-                    found.insert(id, variants);
-                }
-                Some(Err(error)) => {
-                    tracing::warn!(%key, %error, "dropping an unreadable cache entry");
-                    misses.push(id);
-                }
-                None => misses.push(id),
-            }
-        }
-        if misses.is_empty() {
-            return Ok(found);
-        }
-        let mut loaded: HashMap<i64, Vec<Variant>> =
-            misses.iter().map(|&id| (id, Vec::new())).collect();
-        for variant in store::variants_of_products(&self.db, &misses).await? {
-            loaded.entry(variant.product_id).or_default().push(variant);
-        }
-        let mut stored = Vec::with_capacity(loaded.len());
-        for (&id, variants) in &loaded {
-            let bytes = serde_json::to_vec(variants).expect("variants always serialize");
-            let key = variants_key(id);
-            self.entities.set(&key, bytes, PRODUCT_TTL).await;
-            stored.push(key);
-        }
-        // As in `read_through`: a load overtaken by an eviction must not stay.
-        if self.generation.load(Ordering::SeqCst) != generation {
-            self.entities.delete(&stored).await;
-        }
-        found.extend(loaded);
-        Ok(found)
+        self.entities
+            .get_many_or_load(
+                ids,
+                |&id| variants_key(id),
+                PRODUCT_TTL,
+                |_| true,
+                |misses| async move {
+                    let mut loaded: HashMap<i64, Vec<Variant>> =
+                        misses.iter().map(|&id| (id, Vec::new())).collect();
+                    for variant in store::variants_of_products(&self.db, &misses).await? {
+                        loaded.entry(variant.product_id).or_default().push(variant);
+                    }
+                    Ok(loaded)
+                },
+            )
+            .await
     }
 
     pub async fn variants(&self, ids: &[i64]) -> Result<Vec<Variant>, CatalogError> {
@@ -227,8 +207,9 @@ impl CatalogService {
         let window = ListWindow::new(sort, page)?;
         let key = self.aggregate_key("page", &(filter, format!("{sort:?} {window:?}")));
         let rows = self
-            .read_through(&self.entities, &key, PAGE_TTL, || async {
-                Ok(store::list(&self.db, filter, sort, &window).await?)
+            .entities
+            .get_or_load(&key, PAGE_TTL, || async {
+                Ok::<_, CatalogError>(store::list(&self.db, filter, sort, &window).await?)
             })
             .await?;
         Ok(Page::from_rows(rows, page))
@@ -237,19 +218,21 @@ impl CatalogService {
     #[instrument(skip_all)]
     pub async fn count_products(&self, filter: &ProductFilter) -> Result<i64, CatalogError> {
         let key = self.aggregate_key("count", filter);
-        self.read_through(&self.cache, &key, AGGREGATE_TTL, || async {
-            Ok(store::count(&self.db, filter).await?)
-        })
-        .await
+        self.cache
+            .get_or_load(&key, AGGREGATE_TTL, || async {
+                Ok(store::count(&self.db, filter).await?)
+            })
+            .await
     }
 
     #[instrument(skip_all)]
     pub async fn facets(&self, filter: &ProductFilter) -> Result<FacetCounts, CatalogError> {
         let key = self.aggregate_key("facets", filter);
-        self.read_through(&self.cache, &key, AGGREGATE_TTL, || async {
-            Ok(store::facets(&self.db, filter).await?)
-        })
-        .await
+        self.cache
+            .get_or_load(&key, AGGREGATE_TTL, || async {
+                Ok(store::facets(&self.db, filter).await?)
+            })
+            .await
     }
 
     pub async fn collections_by_ids(&self, ids: &[i64]) -> Result<Vec<Collection>, CatalogError> {
@@ -284,38 +267,6 @@ impl CatalogService {
         let hash = xxhash_rust::xxh3::xxh3_64(&json);
         let generation = self.generation.load(Ordering::SeqCst);
         format!("products:{kind}:{}:{generation}:{hash:016x}", self.instance)
-    }
-
-    /// Reads `key` from the cache, or loads and stores it. A value loaded while an eviction
-    /// ran may predate the change that caused it: if the generation moved during the load,
-    /// the entry just stored is dropped again (evictions move the generation before they
-    /// delete, so one of the two deletes comes after the store).
-    async fn read_through<T, F, Fut>(
-        &self,
-        cache: &SharedCache,
-        key: &str,
-        ttl: Duration,
-        load: F,
-    ) -> Result<T, CatalogError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, CatalogError>>,
-    {
-        if let Some(bytes) = cache.get(key).await {
-            match serde_json::from_slice(&bytes) {
-                Ok(value) => return Ok(value),
-                Err(error) => tracing::warn!(%key, %error, "dropping an unreadable cache entry"),
-            }
-        }
-        let generation = self.generation.load(Ordering::SeqCst);
-        let value = load().await?;
-        let bytes = serde_json::to_vec(&value).expect("catalog values always serialize");
-        cache.set(key, bytes, ttl).await;
-        if self.generation.load(Ordering::SeqCst) != generation {
-            cache.delete(&[key.to_owned()]).await;
-        }
-        Ok(value)
     }
 }
 
