@@ -7,7 +7,7 @@
 //! struct Batches { products: tokio::sync::OnceCell<HashMap<String, Product>> }
 //!
 //! let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-//!     .extension(RequestScope::<Batches>::default());
+//!     .data(RequestScopes::default().with::<Batches>());
 //!
 //! // In `#[graphql(entity)] async fn find_product_by_id(&self, ctx: &Context<'_>, id: ID)`:
 //! let products = ctx.data::<Batches>()?.products
@@ -17,54 +17,34 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
-use async_graphql::{Any, Context, Request, ServerResult, Value};
+use async_graphql::{Any, Context, Request, Value};
 
-type Create<T> = Arc<dyn Fn() -> T + Send + Sync>;
+type Create = Arc<dyn Fn(Request) -> Request + Send + Sync>;
 
-/// An extension that gives every request its own `T` in its data (`ctx.data::<T>()`), made by
-/// `create` before the request runs. `RequestScope::<T>::default()` uses `T::default`.
-pub struct RequestScope<T> {
-    create: Create<T>,
-}
+/// Values every request gets fresh in its data (`ctx.data::<T>()`), made before it runs. Put it
+/// in the schema's data; the kernel's executor ([`crate::subgraph::SubgraphExecutor`]) applies
+/// it. Not an async-graphql extension: with any extension installed, async-graphql wraps every
+/// field's resolution in the extension chain.
+#[derive(Clone, Default)]
+pub struct RequestScopes(Vec<Create>);
 
-impl<T: Send + Sync + 'static> RequestScope<T> {
-    pub fn new(create: impl Fn() -> T + Send + Sync + 'static) -> Self {
-        Self {
-            create: Arc::new(create),
-        }
+impl RequestScopes {
+    /// Each request gets its own `T::default()`.
+    pub fn with<T: Default + Send + Sync + 'static>(self) -> Self {
+        self.with_fn(T::default)
     }
-}
 
-impl<T: Default + Send + Sync + 'static> Default for RequestScope<T> {
-    fn default() -> Self {
-        Self::new(T::default)
+    /// Each request gets its own `T` from `create`.
+    pub fn with_fn<T: Send + Sync + 'static>(
+        mut self,
+        create: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Self {
+        self.0.push(Arc::new(move |request| request.data(create())));
+        self
     }
-}
 
-impl<T: Send + Sync + 'static> ExtensionFactory for RequestScope<T> {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ScopeExtension {
-            create: self.create.clone(),
-        })
-    }
-}
-
-struct ScopeExtension<T> {
-    create: Create<T>,
-}
-
-#[async_trait::async_trait]
-impl<T: Send + Sync + 'static> Extension for ScopeExtension<T> {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data((self.create)())).await
+    pub fn apply(&self, request: Request) -> Request {
+        self.0.iter().fold(request, |request, add| add(request))
     }
 }
 
@@ -97,10 +77,13 @@ mod tests {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
+    use async_graphql::{
+        EmptyMutation, EmptySubscription, Executor, ID, Object, Schema, SimpleObject,
+    };
     use serde_json::{Value as Json, json};
 
     use super::*;
+    use crate::subgraph::SubgraphExecutor;
 
     /// What one request saw: the batch, read once, and how often it was read.
     #[derive(Default)]
@@ -154,13 +137,15 @@ mod tests {
         }
     }
 
-    type TestSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+    type TestSchema = SubgraphExecutor<Query, EmptyMutation, EmptySubscription>;
 
-    fn schema(scope: RequestScope<Batch>) -> TestSchema {
-        Schema::build(Query, EmptyMutation, EmptySubscription)
-            .enable_federation()
-            .extension(scope)
-            .finish()
+    fn schema(scopes: RequestScopes) -> TestSchema {
+        SubgraphExecutor::new(
+            Schema::build(Query, EmptyMutation, EmptySubscription)
+                .enable_federation()
+                .data(scopes)
+                .finish(),
+        )
     }
 
     const ENTITIES: &str = r#"
@@ -182,7 +167,7 @@ mod tests {
 
     #[tokio::test]
     async fn representation_ids_lists_every_representation_of_the_type_in_order() {
-        let schema = schema(RequestScope::default());
+        let schema = schema(RequestScopes::default().with::<Batch>());
         let data = entities(
             &schema,
             json!([
@@ -207,8 +192,8 @@ mod tests {
 
     #[tokio::test]
     async fn representation_ids_is_empty_outside_entities() {
-        let schema = schema(RequestScope::default());
-        let response = schema.execute("{ ids }").await;
+        let schema = schema(RequestScopes::default().with::<Batch>());
+        let response = schema.execute(Request::new("{ ids }")).await;
         assert!(response.errors.is_empty(), "{:?}", response.errors);
         assert_eq!(
             response.data.into_json().expect("data is JSON"),
@@ -220,7 +205,7 @@ mod tests {
     async fn every_request_gets_its_own_state_from_the_closure() {
         let created = Arc::new(AtomicUsize::new(0));
         let counter = created.clone();
-        let schema = schema(RequestScope::new(move || {
+        let schema = schema(RequestScopes::default().with_fn(move || {
             counter.fetch_add(1, Ordering::SeqCst);
             Batch::default()
         }));

@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{Data, ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType};
+use async_graphql::{Data, ErrorExtensions, Executor, ObjectType, Pos, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
@@ -24,6 +24,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::auth::Verifier;
+use crate::subgraph::SubgraphExecutor;
 use crate::viewer::Viewer;
 
 /// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql` (subscriptions when it
@@ -39,7 +40,10 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let state = GraphqlState { schema, verifier };
+    let state = GraphqlState {
+        executor: SubgraphExecutor::new(schema),
+        verifier,
+    };
     Router::new()
         .route(
             "/graphql",
@@ -51,14 +55,14 @@ where
 }
 
 struct GraphqlState<Q, M, S> {
-    schema: Schema<Q, M, S>,
+    executor: SubgraphExecutor<Q, M, S>,
     verifier: Arc<Verifier>,
 }
 
 impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
     fn clone(&self) -> Self {
         Self {
-            schema: self.schema.clone(),
+            executor: self.executor.clone(),
             verifier: self.verifier.clone(),
         }
     }
@@ -105,7 +109,7 @@ where
         .into_inner()
         .data(viewer)
         .data(ClientAddress::from_request(&headers, &extensions));
-    state.schema.execute_batch(request).await.into()
+    state.executor.execute_batch(request).await.into()
 }
 
 /// GraphiQL, or the WebSocket of a subscription client (the router) when the request is an
@@ -131,7 +135,7 @@ where
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            GraphQLWebSocket::new(socket, state.executor.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     let headers = connection_headers(headers, &payload);
                     let viewer = state

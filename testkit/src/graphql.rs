@@ -1,6 +1,7 @@
 //! Executing operations against a subgraph's schema, and reading responses.
 
-use async_graphql::{ObjectType, Request, Schema, SubscriptionType, Variables};
+use async_graphql::{Executor, ObjectType, Request, Schema, SubscriptionType, Variables};
+use commerce_kernel::subgraph::SubgraphExecutor;
 use commerce_kernel::viewer::Viewer;
 use serde_json::Value;
 
@@ -20,7 +21,8 @@ where
     let request = Request::new(query)
         .variables(Variables::from_json(variables))
         .data(viewer);
-    let response = schema.execute(request).await;
+    // As the kernel serves it: operation limits checked, request scopes added.
+    let response = SubgraphExecutor::new(schema.clone()).execute(request).await;
     serde_json::to_value(&response).expect("responses serialize")
 }
 

@@ -9,16 +9,10 @@
 //! Every refusal carries a stable `extensions.code` from [`codes`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    NextValidation,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
-    ErrorExtensionValues, ObjectType, Request, SchemaBuilder, ServerError, ServerResult,
-    SubscriptionType, ValidationResult, Variables,
+    ErrorExtensionValues, ObjectType, SchemaBuilder, ServerError, ServerResult, SubscriptionType,
 };
 
 /// The `extensions.code` of each refusal. Clients may match on them.
@@ -67,8 +61,9 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Sets the limits on `builder`, with the extension that checks the document first and
-    /// gives every refusal its code.
+    /// Sets the limits on `builder`, and keeps them in its data for the kernel's executor,
+    /// which checks the document first ([`Limits::check`]) and gives every refusal its code
+    /// ([`with_code`]).
     pub fn apply<Q, M, S>(self, builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S>
     where
         Q: ObjectType + 'static,
@@ -80,79 +75,29 @@ impl Limits {
             .limit_complexity(self.complexity)
             .limit_recursive_depth(self.recursive_depth)
             .limit_directives(self.directives_per_field)
-            .extension(LimitsExtension(self))
-    }
-}
-
-/// Refuses documents over [`Limits::fragments`] or [`Limits::selections`] before async-graphql
-/// parses them further, and puts a code on async-graphql's own limit errors.
-pub struct LimitsExtension(Limits);
-
-impl ExtensionFactory for LimitsExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Checks(self.0))
-    }
-}
-
-struct Checks(Limits);
-
-#[async_trait::async_trait]
-impl Extension for Checks {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // The parsed document stays in the request, so async-graphql does not parse it again.
-        // A syntax error is left for async-graphql to report as it always has.
-        if let Ok(document) = request.parsed_query() {
-            self.check(document)?;
-        }
-        next.run(ctx, request).await
+            .data(self)
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(with_code)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(with_code).collect())
-    }
-}
-
-impl Checks {
-    fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
-        let limits = self.0;
-        if document.fragments.len() > limits.fragments {
+    /// Refuses documents over [`Limits::fragments`] or [`Limits::selections`], before
+    /// async-graphql's own checks walk them with every fragment expanded.
+    pub fn check(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        if document.fragments.len() > self.fragments {
             return Err(refusal(
                 codes::MAX_FRAGMENTS_EXCEEDED,
                 format!(
                     "The document defines {} fragments; at most {} are allowed",
                     document.fragments.len(),
-                    limits.fragments
+                    self.fragments
                 ),
             ));
         }
         let selections = expanded_selections(document);
-        if selections > limits.selections as u64 {
+        if selections > self.selections as u64 {
             return Err(refusal(
                 codes::MAX_EXPANDED_FIELDS_EXCEEDED,
                 format!(
                     "The operation selects more than {} fields once its fragments are expanded",
-                    limits.selections
+                    self.selections
                 ),
             ));
         }
@@ -175,7 +120,7 @@ fn with_extension_code(error: &mut ServerError, code: &str) {
 
 /// async-graphql's limit errors have no code; their messages are matched here (a kernel test
 /// refuses each limit and checks the code, so a changed message fails that test).
-fn with_code(mut error: ServerError) -> ServerError {
+pub fn with_code(error: &mut ServerError) {
     let message = error.message.as_str();
     let code = if message == "Query is nested too deep."
         || message.starts_with("The recursion depth of the query cannot be greater than")
@@ -186,10 +131,9 @@ fn with_code(mut error: ServerError) -> ServerError {
     } else if message.starts_with("The number of directives on the field") {
         codes::MAX_DIRECTIVES_EXCEEDED
     } else {
-        return error;
+        return;
     };
-    with_extension_code(&mut error, code);
-    error
+    with_extension_code(error, code);
 }
 
 /// Fields, fragment spreads and inline fragments of every operation with fragments expanded,

@@ -2,6 +2,7 @@
 //! limits), its SDL export, and running it as its own process. A subgraph's `lib.rs` exports
 //! `state(config)`, `schema(state)`, `sdl()`, `router(state)` and `run(config)` on top of these.
 
+mod executor;
 mod limits;
 
 use std::future::Future;
@@ -16,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::{server, telemetry};
 
-pub use limits::{Limits, LimitsExtension, codes};
+pub use executor::SubgraphExecutor;
+pub use limits::{Limits, codes};
 
 /// A subgraph's schema builder: Federation v2 with the kernel's operation [`Limits`]. The
 /// subgraph registers its `ErrorResult` interface (only union members implement it, so no

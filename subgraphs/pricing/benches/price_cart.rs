@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
+use async_graphql::Executor;
 use chrono::Utc;
+use commerce_kernel::subgraph::SubgraphExecutor;
 use commerce_kernel::{Currency, GlobalId, Money};
 use commerce_pricing::domain::{
     Action, BasePrice, BasisPoints, CartInput, Conditions, CountryCode, CouponCode, CouponUsage,
@@ -174,6 +176,8 @@ fn graphql_on_sqlite(c: &mut Criterion) {
             .expect("seeds");
         (commerce_pricing::schema(state), config)
     });
+    // As served: the kernel's executor adds the request scopes the resolvers read.
+    let schema = SubgraphExecutor::new(schema);
     let lines: Vec<serde_json::Value> = (1..=LINES)
         .map(|n| serde_json::json!({ "variantId": GlobalId::encode("ProductVariant", n), "quantity": n % 4 + 1 }))
         .collect();

@@ -11,7 +11,7 @@ mod results;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
-use commerce_kernel::entities::RequestScope;
+use commerce_kernel::entities::RequestScopes;
 use commerce_kernel::subgraph;
 
 use crate::AppState;
@@ -22,7 +22,7 @@ pub type CatalogSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub fn schema(state: AppState) -> CatalogSchema {
     builder()
-        .extension(RequestScope::<entities::EntityBatches>::default())
+        .data(RequestScopes::default().with::<entities::EntityBatches>())
         .data(loaders::Loaders::new(&state.catalog))
         .data(state.catalog)
         .finish()

@@ -11,7 +11,7 @@ use crate::domain::{Availability, VariantId, Warehouse, WarehouseId};
 use crate::service::InventoryService;
 use commerce_kernel::error::top_level;
 
-/// Lives for one request; put there by the kernel's `entities::RequestScope` extension.
+/// Lives for one request; put there by the kernel's `entities::RequestScopes`.
 #[derive(Default)]
 pub struct RequestScope {
     entity_stock: OnceCell<HashMap<VariantId, Availability>>,

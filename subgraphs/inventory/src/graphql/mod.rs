@@ -27,9 +27,7 @@ pub type InventorySchema = Schema<Query, Mutation, Subscription>;
 pub fn schema(state: AppState) -> InventorySchema {
     let inventory = state.inventory;
     builder()
-        .extension(commerce_kernel::entities::RequestScope::<
-            entities::RequestScope,
-        >::default())
+        .data(commerce_kernel::entities::RequestScopes::default().with::<entities::RequestScope>())
         .data(DataLoader::new(
             loaders::AvailabilityLoader(inventory.clone()),
             tokio::spawn,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Context, ID};
-use commerce_kernel::entities::{RequestScope, representation_ids};
+use commerce_kernel::entities::{RequestScopes, representation_ids};
 use commerce_kernel::error::top_level;
 use tokio::sync::OnceCell;
 
@@ -28,8 +28,8 @@ pub struct EntityBatches {
 }
 
 /// Gives every request its own [`EntityBatches`].
-pub fn request_scope() -> RequestScope<EntityBatches> {
-    RequestScope::default()
+pub fn request_scopes() -> RequestScopes {
+    RequestScopes::default().with::<EntityBatches>()
 }
 
 fn service<'a>(ctx: &Context<'a>) -> &'a PaymentsService {

@@ -33,7 +33,7 @@ const BATCH_WINDOW: Duration = Duration::from_millis(1);
 pub fn schema(state: AppState) -> PaymentsSchema {
     let service = state.service;
     builder()
-        .extension(entities::request_scope())
+        .data(entities::request_scopes())
         .data(DataLoader::new(LedgerLoader(service.clone()), tokio::spawn).delay(BATCH_WINDOW))
         .data(service)
         .finish()

@@ -23,9 +23,7 @@ pub type PricingSchema = Schema<Query, Mutation, EmptySubscription>;
 /// batch (see `entities::RequestPrices`); nothing is kept across requests.
 pub fn schema(state: AppState) -> PricingSchema {
     builder()
-        .extension(commerce_kernel::entities::RequestScope::<
-            entities::RequestPrices,
-        >::default())
+        .data(commerce_kernel::entities::RequestScopes::default().with::<entities::RequestPrices>())
         .data(state.service)
         .finish()
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use async_graphql::Context;
-use commerce_kernel::entities::{RequestScope, representation_ids};
+use commerce_kernel::entities::{RequestScopes, representation_ids};
 use commerce_kernel::error::top_level;
 use tokio::sync::OnceCell;
 
@@ -31,8 +31,8 @@ pub struct EntityBatches {
 }
 
 /// Gives every request its own [`EntityBatches`].
-pub fn request_scope() -> RequestScope<EntityBatches> {
-    RequestScope::default()
+pub fn request_scopes() -> RequestScopes {
+    RequestScopes::default().with::<EntityBatches>()
 }
 
 fn batches<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EntityBatches> {

@@ -34,7 +34,7 @@ const BATCH_WINDOW: Duration = Duration::from_millis(1);
 pub fn schema(state: AppState) -> ReviewsSchema {
     let service = state.service;
     builder()
-        .extension(entities::request_scope())
+        .data(entities::request_scopes())
         .data(loader(RatingLoader(service.clone())))
         .data(loader(LatestReviewsLoader(service.clone())))
         .data(loader(ReviewLoader(service.clone())))
