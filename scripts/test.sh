@@ -24,6 +24,7 @@ log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+log "cargo xtask schema-diff"; cargo xtask schema-diff
 start_services
 trap stop_services EXIT
 log "cargo nextest run"

@@ -1,3 +1,5 @@
-//! Schema composition: the committed subgraph SDLs in, the committed supergraph out.
+//! Schema chores: the committed subgraph SDLs composed into the committed supergraph, and the
+//! API schema's changes against a base commit.
 
 pub mod compose;
+pub mod schema_diff;

@@ -18,6 +18,13 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Compare the API schema of schema/supergraph.graphql with a base commit's; fail on
+    /// breaking changes that schema/breaking-changes.toml does not acknowledge.
+    SchemaDiff {
+        /// A git ref; by default the merge-base with origin/main, or HEAD~1 on main itself.
+        #[arg(long)]
+        base: Option<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +46,6 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Task::SchemaDiff { base } => xtask::schema_diff::run(base.as_deref()),
     }
 }
