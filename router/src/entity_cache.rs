@@ -12,7 +12,9 @@
 //!   and fetched answers are merged in the representations' order.
 //! - **Time-to-live**: the shorter of the subgraph response's `Cache-Control` and
 //!   `response_cache.types` of the entity's type (and of the typed objects inside it),
-//!   `response_cache.default_ttl_secs` when neither says, at most `max_ttl_secs`.
+//!   `response_cache.default_ttl_secs` when neither says, at most `max_ttl_secs`. An entry
+//!   carries its expiry and `private` ([`stored`]): the response cache keeps an answer built
+//!   from cached entities no longer than they have left.
 //! - **Not kept**: a response marked `no-store`/`no-cache`; an entity with an error or no
 //!   object; a response marked `private` for a request without the viewer's identity
 //!   (`private_id_headers`); anything of an anonymous request for an operation that selects
@@ -155,7 +157,10 @@ impl EntityCache {
             .filter_map(|t| self.config.types.get(t).copied())
             .min();
         let ttl = ttl_within(&self.config, hint.max_age, typed)?;
-        let mut body = Vec::with_capacity(64 * object.len());
+        let mut body = Vec::with_capacity(64 * object.len() + HEADER);
+        let expires = unix_millis().saturating_add(ttl.as_secs() * 1000);
+        body.extend_from_slice(&expires.to_be_bytes());
+        body.push(u8::from(hint.private));
         answer.write_json(&mut body);
         let tags = tags
             .into_iter()
@@ -173,6 +178,30 @@ impl EntityCache {
     pub async fn store(&self, fills: Vec<Fill>, generation: u64) {
         self.store.put(fills, generation).await;
     }
+}
+
+/// A stored entity starts with when it expires (Unix milliseconds, big-endian) and whether its
+/// response was `private`: an answer built from cached entities tells the response cache
+/// what their subgraph responses did.
+const HEADER: usize = 9;
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A stored entity's JSON, and what its subgraph response's `Cache-Control` still allows.
+pub fn stored(entry: &[u8]) -> Option<(CacheHint, &[u8])> {
+    let (header, json) = entry.split_at_checked(HEADER)?;
+    let expires = u64::from_be_bytes(header[..8].try_into().ok()?);
+    let hint = CacheHint {
+        // Whole seconds left, rounded down: what is built from it never outlives it.
+        max_age: Some(expires.saturating_sub(unix_millis()) / 1000),
+        private: header[8] == 1,
+        no_store: false,
+    };
+    Some((hint, json))
 }
 
 /// Calls `f` with every object below `value` (itself included) that names its `__typename`.

@@ -47,6 +47,15 @@ pub struct CacheHint {
 }
 
 impl CacheHint {
+    /// Takes `other` in too: the shorter `max_age`, `private` or `no_store` if either is.
+    pub fn captured(&mut self, other: CacheHint) {
+        if let Some(age) = other.max_age {
+            self.max_age = Some(self.max_age.map_or(age, |m| m.min(age)));
+        }
+        self.private |= other.private;
+        self.no_store |= other.no_store;
+    }
+
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut hint = CacheHint::default();
         let mut s_maxage = None;

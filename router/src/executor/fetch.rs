@@ -14,9 +14,10 @@ use super::entities::EntityBatch;
 use super::merge::merge;
 use super::{Executor, Tree};
 use crate::cache_store::Fill;
-use crate::entity_cache::{EntityCache, Scope};
+use crate::entity_cache::{self, EntityCache, Scope};
 use crate::error::GraphQLError;
 use crate::json::Value;
+use crate::response_cache::CacheHint;
 
 impl<'a> Executor<'a> {
     fn used_variables(
@@ -183,7 +184,8 @@ impl<'a> Executor<'a> {
         let generation = cache.generation();
         let found = cache.lookup(service, &keys).await;
         let mut values = self.cached_entities(&found);
-        let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+        // Only objects are stored: `Null` is a miss (or an entry that could not be read).
+        let missing: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_null()).collect();
         let mut errors = Vec::new();
         let mut fills = Vec::new();
         if !missing.is_empty() {
@@ -224,19 +226,34 @@ impl<'a> Executor<'a> {
         cache.store(fills, generation).await;
     }
 
-    /// Cached entities parsed into the arena, one per lookup (`Null` for a miss).
+    /// Cached entities parsed into the arena, one per lookup (`Null` for a miss). Their
+    /// response carries the shortest time-to-live they have left (and `private` if one
+    /// was), for the response cache to see as it sees subgraph responses.
     fn cached_entities(&self, found: &[Option<Bytes>]) -> Vec<Value<'a>> {
-        let hits: Vec<&Bytes> = found.iter().flatten().collect();
         let mut values = vec![Value::Null; found.len()];
+        let hits: Vec<(usize, CacheHint, &[u8])> = found
+            .iter()
+            .enumerate()
+            .filter_map(|(i, entry)| {
+                let (hint, json) = entity_cache::stored(entry.as_deref()?)?;
+                Some((i, hint, json))
+            })
+            .collect();
         if hits.is_empty() {
             return values;
         }
+        let mut hint = CacheHint::default();
+        for (_, entity, _) in &hits {
+            hint.captured(*entity);
+        }
         // One body for all of them, parsed as a subgraph response would be.
-        let mut body = Vec::with_capacity(hits.iter().map(|h| h.len() + 1).sum::<usize>() + 32);
+        let size: usize = hits.iter().map(|(_, _, json)| json.len() + 1).sum();
+        let mut body = Vec::with_capacity(size + 32);
         body.extend_from_slice(b"{\"data\":{\"_entities\":");
-        crate::json::write_raw_array(&mut body, &hits);
+        let jsons: Vec<&[u8]> = hits.iter().map(|(_, _, json)| *json).collect();
+        crate::json::write_raw_array(&mut body, &jsons);
         body.extend_from_slice(b"}}");
-        let Ok(parsed) = super::client::parse(body, Default::default()) else {
+        let Ok(parsed) = super::client::parse(body, hint) else {
             return values;
         };
         let response = self.arena.keep(std::sync::Arc::new(parsed));
@@ -244,9 +261,8 @@ impl<'a> Executor<'a> {
         let Some(Value::Array(cached)) = entities.map(Value::resolve) else {
             return values;
         };
-        let slots = found.iter().enumerate().filter(|(_, f)| f.is_some());
-        for ((i, _), value) in slots.zip(cached) {
-            values[i] = Value::shared(value);
+        for ((i, _, _), value) in hits.iter().zip(cached) {
+            values[*i] = Value::shared(value);
         }
         values
     }

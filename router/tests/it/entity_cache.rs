@@ -367,6 +367,30 @@ async fn a_type_ttl_shorter_than_the_default_expires_its_entities() {
     assert_eq!(sent(&recorded).len(), 2);
 }
 
+/// An answer the response cache builds from cached entities lives no longer than they do.
+#[tokio::test]
+async fn a_whole_answer_made_of_cached_entities_keeps_their_time_to_live() {
+    let (shop, catalog, pricing, recorded) = shop().await;
+    shop.answer_with(Some("max-age=2"));
+    let mut config = entity_cached();
+    config.response_cache.enabled = true;
+    let router = router(&catalog, &pricing, config);
+    query(&router, LIST).await;
+    let prices = "{ products { price } }";
+    let x_cache = |response: &TestResponse| response.headers["x-cache"].clone();
+    assert_eq!(x_cache(&post_as(&router, prices, None).await), "MISS");
+    assert_eq!(x_cache(&post_as(&router, prices, None).await), "HIT");
+    assert_eq!(
+        sent(&recorded).len(),
+        1,
+        "its entities came from the entity cache"
+    );
+    // Kept for the time the entities had left (whole seconds, rounded down), not the default.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(x_cache(&post_as(&router, prices, None).await), "MISS");
+    assert_eq!(sent(&recorded).len(), 2);
+}
+
 /// Two routers on one Redis: entities one of them fetched are the other's hits, a mutation
 /// through one is seen through the other at once, and a message on the channel drops
 /// entities for both.
