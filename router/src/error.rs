@@ -46,6 +46,11 @@ pub enum ErrorCode {
     SubscriptionClientTooSlow,
     /// The router is shutting down.
     ShuttingDown,
+    /// The operation's estimated cost is over `demand_control.max_cost`.
+    CostEstimatedTooExpensive,
+    /// The operation breaks a cost directive's rule (a `@listSize` that requires exactly one
+    /// slicing argument got none or several).
+    CostQueryParseFailure,
 }
 
 impl ErrorCode {
@@ -87,6 +92,8 @@ impl ErrorCode {
             ErrorCode::SubscriptionLimitExceeded => "SUBSCRIPTION_LIMIT_EXCEEDED",
             ErrorCode::SubscriptionClientTooSlow => "SUBSCRIPTION_CLIENT_TOO_SLOW",
             ErrorCode::ShuttingDown => "SHUTTING_DOWN",
+            ErrorCode::CostEstimatedTooExpensive => "COST_ESTIMATED_TOO_EXPENSIVE",
+            ErrorCode::CostQueryParseFailure => "COST_QUERY_PARSE_FAILURE",
         }
     }
 
@@ -130,6 +137,8 @@ impl ErrorCode {
             ErrorCode::SubscriptionLimitExceeded => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::SubscriptionClientTooSlow => StatusCode::OK,
             ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::CostEstimatedTooExpensive => StatusCode::BAD_REQUEST,
+            ErrorCode::CostQueryParseFailure => StatusCode::BAD_REQUEST,
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct SchemaState {
     pub auth: AuthRules,
     /// The flat `@key`s of entity types: the response cache's tags.
     pub entity_keys: crate::response_cache::EntityKeys,
+    /// `@cost` and `@listSize`: what demand control estimates operations with.
+    pub cost: crate::pipeline::cost::CostModel,
 }
 
 impl SchemaState {
@@ -73,6 +75,7 @@ impl SchemaState {
         let unimplemented_fields = unimplemented_fields(&planner.supergraph, &supergraph_types);
         let auth = AuthRules::from_supergraph(&document);
         let entity_keys = crate::response_cache::EntityKeys::from_supergraph(&document);
+        let cost = crate::pipeline::cost::CostModel::from_supergraph(&document);
 
         let mut subgraph_urls = HashMap::new();
         for (name, url) in &planner.supergraph.subgraph_endpoint_map {
@@ -116,6 +119,7 @@ impl SchemaState {
             override_percentages,
             auth,
             entity_keys,
+            cost,
         })
     }
 

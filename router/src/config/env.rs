@@ -161,6 +161,12 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
         Some("response_cache.invalidation_token"),
         Kind::Text,
     ),
+    ("MAX_COST", Some("demand_control.max_cost"), Kind::Number),
+    (
+        "EXPOSE_COST",
+        Some("demand_control.expose_estimate"),
+        Kind::Bool,
+    ),
 ];
 
 /// The configuration keys (dotted paths) and values that `vars` set; variables without the
@@ -295,6 +301,8 @@ mod tests {
             ("BATCHING", "true"),
             ("SUBSCRIPTIONS", "false"),
             ("MAX_SUBSCRIPTIONS", "1011"),
+            ("MAX_COST", "1012"),
+            ("EXPOSE_COST", "off"),
         ])
         .expect("every documented variable is accepted");
 
@@ -354,6 +362,8 @@ mod tests {
         assert!(config.batching.enabled);
         assert!(!config.subscriptions.enabled);
         assert_eq!(config.subscriptions.max_total, 1011);
+        assert_eq!(config.demand_control.max_cost, 1012);
+        assert!(!config.demand_control.expose_estimate);
     }
 
     /// The README's table of variables is this module's, row for row, so neither drifts.

@@ -3,6 +3,7 @@
 //! keys and variables are refused. One file per area; every config type lives here.
 
 mod auth;
+mod demand_control;
 mod env;
 mod limits;
 mod persisted_queries;
@@ -25,6 +26,7 @@ use figment::providers::{Format, Serialized, Yaml};
 use serde::{Deserialize, Serialize};
 
 pub use auth::{AuthenticationConfig, AuthorizationConfig, JwtConfig, UnauthorizedMode};
+pub use demand_control::DemandControlConfig;
 pub use limits::OperationLimits;
 pub use persisted_queries::PersistedQueriesConfig;
 pub use rate_limit::RateLimitConfig;
@@ -102,6 +104,7 @@ pub struct Config {
     pub subscriptions: SubscriptionsConfig,
     pub response_cache: ResponseCacheConfig,
     pub entity_cache: EntityCacheConfig,
+    pub demand_control: DemandControlConfig,
 }
 
 impl Default for Config {
@@ -137,6 +140,7 @@ impl Default for Config {
             subscriptions: SubscriptionsConfig::default(),
             response_cache: ResponseCacheConfig::default(),
             entity_cache: EntityCacheConfig::default(),
+            demand_control: DemandControlConfig::default(),
         }
     }
 }

@@ -103,10 +103,11 @@ impl RouterState {
             prepared,
             variables,
             headers,
+            cost,
         } = ready;
         if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
             return self
-                .execute_deduplicated(schema, prepared, request, variables, headers, capture)
+                .execute_deduplicated(schema, prepared, request, variables, headers, cost, capture)
                 .await;
         }
         run_captured(
@@ -116,6 +117,7 @@ impl RouterState {
             variables,
             headers,
             None,
+            cost,
             capture,
         )
         .await
@@ -144,13 +146,42 @@ impl RouterState {
             return Err(Outcome::RequestError(Bytes::from(errors_body(&[*error]))));
         }
         let schema = self.schema();
-        let prepared = match self
-            .pipeline
-            .prepare(&schema, &request.query, request.operation_name.as_deref())
-            .await
-        {
-            Ok(prepared) => prepared,
-            Err(e) => return Err(pipeline_outcome(&e)),
+        // Variables are coerced, and the cost estimated with them, before planning: an
+        // operation refused for its cost is never planned.
+        let mut checked = None;
+        let demand_control = self.config.demand_control;
+        let prepared = {
+            let schema = &schema;
+            let sent = &request.variables;
+            let mut check = |document: &crate::ast::Document, op_index: usize| {
+                checked = Some(check_request(
+                    schema,
+                    demand_control,
+                    document,
+                    op_index,
+                    sent,
+                )?);
+                Ok(())
+            };
+            match self
+                .pipeline
+                .prepare_checked(
+                    schema,
+                    &request.query,
+                    request.operation_name.as_deref(),
+                    &mut check,
+                )
+                .await
+            {
+                Ok(prepared) => prepared,
+                Err(e) => return Err(pipeline_outcome(&e)),
+            }
+        };
+        let Some((variables, cost)) = checked else {
+            // Unreachable: a prepared operation has been checked.
+            return Err(Outcome::ServerError(Bytes::from(errors_body(&[
+                GraphQLError::with_code("Operation not checked", ErrorCode::InternalServerError),
+            ]))));
         };
         match prepared.kind {
             OperationType::Mutation if !allow_mutations => {
@@ -206,18 +237,13 @@ impl RouterState {
         } else {
             prepared
         };
-        let (_, definitions) = prepared.operation();
-        let variables = match value::coerce_variables(definitions, &request.variables, &schema.api)
-        {
-            Ok(v) => v,
-            Err(errors) => return Err(Outcome::RequestError(Bytes::from(errors_body(&errors)))),
-        };
         let headers: Headers = request.forward_headers.clone().into();
         Ok(Ready {
             schema,
             prepared,
             variables,
             headers,
+            cost,
         })
     }
 
@@ -228,6 +254,7 @@ impl RouterState {
         request: &GraphQLRequest,
         variables: Map<String, Value>,
         headers: Headers,
+        cost: Option<CostReport>,
         capture: bool,
     ) -> (Outcome, Option<Arc<Captured>>) {
         let key = super::request_hash(
@@ -241,7 +268,9 @@ impl RouterState {
             .inbound
             .run(key, || {
                 let state = self.clone();
-                run_captured(state, schema, prepared, variables, headers, None, capture)
+                run_captured(
+                    state, schema, prepared, variables, headers, None, cost, capture,
+                )
             })
             .await;
         self.metrics.inbound_dedupe(joined);
@@ -250,15 +279,96 @@ impl RouterState {
 }
 
 /// A request ready to run: its schema, its operation as the caller may run it, coerced
-/// variables and the headers subgraphs get.
+/// variables, the headers subgraphs get and the cost clients are shown.
 pub(crate) struct Ready {
     pub schema: Arc<SchemaState>,
     pub prepared: Arc<PreparedOperation>,
     pub variables: Map<String, Value>,
     pub headers: Headers,
+    pub cost: Option<CostReport>,
+}
+
+/// The estimate shown in `extensions.cost`: `{"estimated":…,"max":…}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CostReport {
+    pub estimated: u64,
+    /// The limit, when one is set.
+    pub max: Option<u64>,
+}
+
+impl CostReport {
+    /// The response's `extensions` member, as JSON.
+    fn extensions(self) -> String {
+        match self.max {
+            Some(max) => format!(
+                r#"{{"cost":{{"estimated":{},"max":{max}}}}}"#,
+                self.estimated
+            ),
+            None => format!(r#"{{"cost":{{"estimated":{}}}}}"#, self.estimated),
+        }
+    }
+}
+
+/// The request's variables coerced for the selected operation, and its cost estimated with
+/// them; refuses an operation over `demand_control.max_cost`.
+fn check_request(
+    schema: &SchemaState,
+    config: crate::config::DemandControlConfig,
+    document: &crate::ast::Document,
+    op_index: usize,
+    sent: &Map<String, Value>,
+) -> Result<(Map<String, Value>, Option<CostReport>), PipelineError> {
+    let graphql_tools::parser::query::Definition::Operation(operation) =
+        &document.definitions[op_index]
+    else {
+        return Ok((Map::new(), None));
+    };
+    let (selection_set, definitions) = crate::ast::operation_parts(operation);
+    let variables = value::coerce_variables(definitions, sent, &schema.api)
+        .map_err(PipelineError::Validation)?;
+    if !config.estimates() {
+        return Ok((variables, None));
+    }
+    let estimate = super::cost::estimate(
+        &schema.cost,
+        &schema.api,
+        document,
+        crate::ast::operation_type(operation),
+        selection_set,
+        &variables,
+        config.list_size,
+    )
+    .map_err(|e| PipelineError::Validation(vec![*e]))?;
+    let max = (config.max_cost > 0).then_some(config.max_cost);
+    if let Some(max) = max
+        && estimate.cost > max
+    {
+        let mut error = GraphQLError::with_code(
+            format!(
+                "The operation's estimated cost, {}, is over the limit of {max}",
+                estimate.cost
+            ),
+            ErrorCode::CostEstimatedTooExpensive,
+        );
+        error.extensions.insert(
+            "cost".to_string(),
+            serde_json::json!({ "estimated": estimate.cost, "max": max }),
+        );
+        return Err(PipelineError::Validation(vec![error]));
+    }
+    let report = config.expose_estimate.then_some(CostReport {
+        estimated: estimate.cost,
+        max,
+    });
+    Ok((variables, report))
 }
 
 fn pipeline_outcome(error: &PipelineError) -> Outcome {
+    if let PipelineError::Unanswerable(errors) = error {
+        let (body, _) =
+            super::project::write_response(None, &json::Value::Null, errors.clone(), None);
+        return Outcome::Executed(Bytes::from(body));
+    }
     let body = Bytes::from(errors_body(&error.errors()));
     if error.is_client_error() {
         Outcome::RequestError(body)
@@ -278,9 +388,11 @@ pub(crate) async fn run_within_deadline(
     headers: Headers,
     event: Option<Arc<ParsedResponse>>,
 ) -> Outcome {
-    run_captured(state, schema, prepared, variables, headers, event, false)
-        .await
-        .0
+    run_captured(
+        state, schema, prepared, variables, headers, event, None, false,
+    )
+    .await
+    .0
 }
 
 /// [`run_within_deadline`], and with `capture` what the response cache needs to know of the
@@ -292,10 +404,13 @@ async fn run_captured(
     variables: Map<String, Value>,
     headers: Headers,
     event: Option<Arc<ParsedResponse>>,
+    cost: Option<CostReport>,
     capture: bool,
 ) -> (Outcome, Option<Arc<Captured>>) {
     let deadline = state.config.execution_timeout_ms;
-    let run = run_operation(state, schema, prepared, variables, headers, event, capture);
+    let run = run_operation(
+        state, schema, prepared, variables, headers, event, cost, capture,
+    );
     if deadline == 0 {
         let (body, captured) = run.await;
         return (Outcome::Executed(body), captured);
@@ -319,6 +434,7 @@ async fn run_operation(
     variables: Map<String, Value>,
     headers: Headers,
     event: Option<Arc<ParsedResponse>>,
+    cost: Option<CostReport>,
     capture: bool,
 ) -> (Bytes, Option<Arc<Captured>>) {
     let (selection_set, _) = prepared.operation();
@@ -363,7 +479,9 @@ async fn run_operation(
         projection.capture(&data, &schema.entity_keys, &mut captured);
         captured
     });
-    let (body, had_errors) = super::project::write_response(Some(&projection), &data, errors);
+    let extensions = cost.map(CostReport::extensions);
+    let (body, had_errors) =
+        super::project::write_response(Some(&projection), &data, errors, extensions.as_deref());
     if let Some(captured) = &mut captured {
         captured.errors = had_errors;
     }

@@ -4,6 +4,7 @@
 //! bucket); [`limits`] bound every stage's work before it starts.
 
 mod authorize;
+pub mod cost;
 pub mod execute;
 pub mod limits;
 mod operation;
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 
 pub use operation::PreparedOperation;
 
-use crate::ast::{fragments, operation_parts, operation_type};
+use crate::ast::{self, fragments, operation_parts, operation_type};
 use crate::auth;
 use crate::error::{ErrorCode, GraphQLError};
 use crate::supergraph::SchemaState;
@@ -40,12 +41,17 @@ pub enum PipelineError {
     /// Boxed: the error's size depends on serde_json's features, which the workspace unifies.
     Operation(Box<GraphQLError>),
     Planning(Box<GraphQLError>),
+    /// Selections that no subgraph can answer (see `plan::prune_unimplemented`): the
+    /// operation answers `data: null` with these errors.
+    Unanswerable(Vec<GraphQLError>),
 }
 
 impl PipelineError {
     pub fn errors(&self) -> Vec<GraphQLError> {
         match self {
-            PipelineError::Parse(e) | PipelineError::Validation(e) => e.clone(),
+            PipelineError::Parse(e)
+            | PipelineError::Validation(e)
+            | PipelineError::Unanswerable(e) => e.clone(),
             PipelineError::Operation(e) | PipelineError::Planning(e) => vec![(**e).clone()],
         }
     }
@@ -53,7 +59,10 @@ impl PipelineError {
     /// Document errors are the client's fault (400 with graphql-response+json); planning
     /// failures are the router's.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, PipelineError::Planning(_))
+        !matches!(
+            self,
+            PipelineError::Planning(_) | PipelineError::Unanswerable(_)
+        )
     }
 }
 
@@ -128,6 +137,21 @@ impl Pipeline {
         query: &str,
         operation_name: Option<&str>,
     ) -> Result<Arc<PreparedOperation>, PipelineError> {
+        self.prepare_checked(state, query, operation_name, &mut |_, _| Ok(()))
+            .await
+    }
+
+    /// [`Pipeline::prepare`], with `check` run on the validated document and the index of its
+    /// selected operation before planning (a request's own checks, such as its estimated
+    /// cost: what it refuses is never planned). A refusal is the request's, not the
+    /// document's, so it is not cached.
+    pub async fn prepare_checked(
+        &self,
+        state: &Arc<SchemaState>,
+        query: &str,
+        operation_name: Option<&str>,
+        check: &mut Check<'_>,
+    ) -> Result<Arc<PreparedOperation>, PipelineError> {
         // Progressive overrides: a random draw per request, bucketed by the supergraph's
         // percentage thresholds so that plans stay cacheable.
         let draw: u64 = if state.override_percentages.is_empty() {
@@ -154,9 +178,24 @@ impl Pipeline {
             hit.usage
                 .hits
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return hit.result;
+            let prepared = hit.result?;
+            check(&prepared.document, prepared.op_index)?;
+            return Ok(prepared);
         }
-        let result = prepare_uncached(state, query, operation_name, &self.options, draw).await;
+        let result = match prepare_uncached(
+            state,
+            query,
+            operation_name,
+            &self.options,
+            draw,
+            check,
+        )
+        .await
+        {
+            Err(Refusal::Checked(error)) => return Err(error),
+            Err(Refusal::Document(error)) => Err(error),
+            Ok(prepared) => Ok(prepared),
+        };
         let usage = Arc::new(Usage {
             query: query.into(),
             hits: 1.into(),
@@ -201,8 +240,16 @@ impl Pipeline {
                 .iter()
                 .filter(|p| draw < **p)
                 .count();
-            let result =
-                prepare_uncached(state, &usage.query, operation_name, &self.options, draw).await;
+            let result = prepare_uncached(
+                state,
+                &usage.query,
+                operation_name,
+                &self.options,
+                draw,
+                &mut |_, _| Ok(()),
+            )
+            .await
+            .map_err(Refusal::into_error);
             let new_key = CacheKey {
                 schema_version: state.version,
                 override_bucket: bucket,
@@ -236,33 +283,57 @@ fn random_percentage() -> u64 {
     x % (100 * hive_router_query_planner::graph::PERCENTAGE_SCALE_FACTOR)
 }
 
+/// A request's own check of a validated document and the index of its selected operation.
+pub type Check<'c> = dyn FnMut(&ast::Document, usize) -> Result<(), PipelineError> + Send + 'c;
+
+/// Why preparing stopped: the document's fault (cached), or the request's check (not).
+enum Refusal {
+    Document(PipelineError),
+    Checked(PipelineError),
+}
+
+impl Refusal {
+    fn into_error(self) -> PipelineError {
+        match self {
+            Refusal::Document(error) | Refusal::Checked(error) => error,
+        }
+    }
+}
+
+impl From<PipelineError> for Refusal {
+    fn from(error: PipelineError) -> Self {
+        Refusal::Document(error)
+    }
+}
+
 async fn prepare_uncached(
     state: &Arc<SchemaState>,
     query: &str,
     operation_name: Option<&str>,
     options: &PlanningOptions,
     draw: u64,
-) -> Result<Arc<PreparedOperation>, PipelineError> {
+    check: &mut Check<'_>,
+) -> Result<Arc<PreparedOperation>, Refusal> {
     let document = parse::parse(query, &options.limits)?;
     // Before any work that grows with the expanded document: validation included.
     let over_limits = options.limits.check_document(&document);
     if !over_limits.is_empty() {
-        return Err(PipelineError::Validation(over_limits));
+        return Err(PipelineError::Validation(over_limits).into());
     }
     let errors = validate::validate(&document, state);
     if !errors.is_empty() {
-        return Err(PipelineError::Validation(errors));
+        return Err(PipelineError::Validation(errors).into());
     }
     let op_index = select_operation(&document, operation_name)?;
     let (kind, selection_set) = match &document.definitions[op_index] {
         Definition::Operation(op) => (operation_type(op), operation_parts(op).0),
         Definition::Fragment(_) => {
-            return Err(PipelineError::Operation(Box::new(GraphQLError::with_code(
-                "Operation not found",
-                ErrorCode::OperationNotFound,
+            return Err(Refusal::Document(PipelineError::Operation(Box::new(
+                GraphQLError::with_code("Operation not found", ErrorCode::OperationNotFound),
             ))));
         }
     };
+    check(&document, op_index).map_err(Refusal::Checked)?;
     let fragments = fragments(&document);
     let introspection = selects_introspection(selection_set, &fragments, &mut HashSet::new());
     let needs_plan = selects_subgraph_fields(selection_set, &fragments, &mut HashSet::new());

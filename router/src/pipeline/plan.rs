@@ -33,7 +33,10 @@ pub(super) async fn plan_document(
     draw: u64,
 ) -> Result<Option<QueryPlan>, PipelineError> {
     let mut planning_document = strip_introspection(document);
-    prune_unimplemented(&mut planning_document, state);
+    let unanswerable = prune_unimplemented(&mut planning_document, state);
+    if !unanswerable.is_empty() {
+        return Err(PipelineError::Unanswerable(unanswerable));
+    }
     if !denied.is_empty() {
         auth::prune_denied(&mut planning_document, denied);
         let op_index = select_operation(&planning_document, operation_name)?;
@@ -56,9 +59,11 @@ pub(super) async fn plan_document(
 }
 
 /// Below a field that can never hold a value (see `SchemaState::unimplemented_fields`), only
-/// what its own subgraphs resolve is planned; if that is nothing, the field is not planned at
-/// all. The response shows such fields as null.
-fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
+/// what its own subgraphs resolve is planned; the response shows such fields as null. A
+/// selection below it that none of its subgraphs resolves (only an `@interfaceObject` that no
+/// subgraph resolves by key has it) cannot be answered at all: each is returned as an error,
+/// and the operation answers `data: null` with them rather than a null that hides the gap.
+fn prune_unimplemented(document: &mut Document, state: &SchemaState) -> Vec<GraphQLError> {
     /// Whether `field` of `type_name` resolves in one of `graphs`.
     fn resolves_in(
         state: &SchemaState,
@@ -76,7 +81,57 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                 })
             })
     }
-    fn prune(set: &mut q::SelectionSet<'static, String>, parent: &str, state: &SchemaState) {
+    /// Keeps the selections of `set` (of type `ty`, below `owner`) that `graphs` resolve,
+    /// inline fragments included; each other field is an error.
+    fn keep_resolvable(
+        set: &mut q::SelectionSet<'static, String>,
+        ty: &str,
+        graphs: &HashSet<String>,
+        owner: &str,
+        state: &SchemaState,
+        unanswerable: &mut Vec<GraphQLError>,
+    ) {
+        set.items.retain_mut(|s| match s {
+            Selection::Field(f) if resolves_in(state, ty, &f.name, graphs) => true,
+            Selection::Field(f) => {
+                unanswerable.push(
+                    GraphQLError::with_code(
+                        format!(
+                            "Cannot resolve field \"{}\" of \"{ty}\": no subgraph that \
+                             returns \"{owner}\" has it, and the @interfaceObject that has \
+                             it is resolved by key nowhere",
+                            f.name
+                        ),
+                        ErrorCode::QueryPlanningFailed,
+                    )
+                    .at(f.position.line, f.position.column),
+                );
+                false
+            }
+            Selection::InlineFragment(inline) => {
+                let ty = match &inline.type_condition {
+                    Some(q::TypeCondition::On(condition)) => condition.as_str(),
+                    None => ty,
+                };
+                keep_resolvable(
+                    &mut inline.selection_set,
+                    ty,
+                    graphs,
+                    owner,
+                    state,
+                    unanswerable,
+                );
+                true
+            }
+            Selection::FragmentSpread(_) => true,
+        });
+    }
+    fn prune(
+        set: &mut q::SelectionSet<'static, String>,
+        parent: &str,
+        state: &SchemaState,
+        unanswerable: &mut Vec<GraphQLError>,
+    ) {
         let before = set.items.len();
         set.items.retain_mut(|selection| match selection {
             Selection::Field(field) if !field.selection_set.items.is_empty() => {
@@ -86,13 +141,18 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                 let ty = def.ty.named();
                 let key = (parent.to_string(), field.name.clone());
                 let Some(graphs) = state.unimplemented_fields.get(&key) else {
-                    prune(&mut field.selection_set, ty, state);
+                    prune(&mut field.selection_set, ty, state, unanswerable);
                     return true;
                 };
-                field.selection_set.items.retain(|s| match s {
-                    Selection::Field(f) => resolves_in(state, ty, &f.name, graphs),
-                    Selection::InlineFragment(_) | Selection::FragmentSpread(_) => true,
-                });
+                let owner = format!("{parent}.{}", field.name);
+                keep_resolvable(
+                    &mut field.selection_set,
+                    ty,
+                    graphs,
+                    &owner,
+                    state,
+                    unanswerable,
+                );
                 // A field left with nothing to select is not asked for at all.
                 !field.selection_set.items.is_empty()
             }
@@ -101,7 +161,7 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                     Some(q::TypeCondition::On(condition)) => condition.as_str(),
                     None => parent,
                 };
-                prune(&mut inline.selection_set, parent, state);
+                prune(&mut inline.selection_set, parent, state, unanswerable);
                 true
             }
             Selection::Field(_) | Selection::FragmentSpread(_) => true,
@@ -110,9 +170,10 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
             set.items.push(typename_selection(set.span));
         }
     }
+    let mut unanswerable = Vec::new();
     // Most supergraphs have no such field: nothing to walk.
     if state.unimplemented_fields.is_empty() {
-        return;
+        return unanswerable;
     }
     for definition in &mut document.definitions {
         match definition {
@@ -120,14 +181,15 @@ fn prune_unimplemented(document: &mut Document, state: &SchemaState) {
                 let Some(root) = state.api.root_type(operation_type(op)) else {
                     continue;
                 };
-                prune(selection_set_mut(op), root, state);
+                prune(selection_set_mut(op), root, state, &mut unanswerable);
             }
             Definition::Fragment(f) => {
                 let q::TypeCondition::On(condition) = &f.type_condition;
-                prune(&mut f.selection_set, condition, state);
+                prune(&mut f.selection_set, condition, state, &mut unanswerable);
             }
         }
     }
+    unanswerable
 }
 
 /// The planner only knows subgraph fields: drop `__schema`/`__type`, keeping selection sets

@@ -647,10 +647,12 @@ impl<'a, 'p> Writer<'a, 'p> {
 }
 
 /// Writes the final `{"data":…,"errors":[…]}` body; `true` with it when it holds errors.
+/// Writes the response body; `extensions` is the JSON object of its `extensions` member.
 pub fn write_response(
     projection: Option<&Projection>,
     data: &json::Value<'_>,
     mut errors: Vec<GraphQLError>,
+    extensions: Option<&str>,
 ) -> (Vec<u8>, bool) {
     let capacity = projection.map_or(4096, |p| p.last_size.load(Ordering::Relaxed));
     let mut out = Vec::with_capacity(capacity);
@@ -662,6 +664,10 @@ pub fn write_response(
     if !errors.is_empty() {
         out.extend_from_slice(b",\"errors\":");
         let _ = serde_json::to_writer(&mut out, &errors);
+    }
+    if let Some(extensions) = extensions {
+        out.extend_from_slice(b",\"extensions\":");
+        out.extend_from_slice(extensions.as_bytes());
     }
     let _ = out.write_all(b"}");
     if let Some(p) = projection {

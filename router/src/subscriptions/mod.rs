@@ -206,6 +206,7 @@ impl RouterState {
                 prepared,
                 variables,
                 headers,
+                ..
             } = ready;
             let outcome =
                 run_within_deadline(self.clone(), schema, prepared, variables, headers, None).await;

@@ -153,6 +153,10 @@ impl ShippingUser {
     async fn id(&self) -> &ID {
         &self.id
     }
+    /// Who ships to this user: a field of the same entity without `@requires`.
+    async fn carrier(&self) -> String {
+        format!("carrier-{}", self.id.0)
+    }
     /// Twice the weight in pounds; the router must send `weight(unit: LB)`. User 2 fails.
     async fn shipping_cost(&self) -> Result<f64> {
         if self.id.0 == "2" {

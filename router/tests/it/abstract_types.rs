@@ -169,7 +169,43 @@ async fn a_field_of_an_interface_nobody_implements_reads_as_null() {
     // Whatever the owning subgraph sends, nothing can be an `Orphan`.
     let own_fields = router.query("{ orphan { id } }", json!({})).await;
     assert_eq!(own_fields, json!({ "data": { "orphan": null } }));
-    // Fields no subgraph can resolve for it are not planned (the planner finds no path).
-    let elsewhere = router.query("{ orphan { note } }", json!({})).await;
-    assert_eq!(elsewhere, json!({ "data": { "orphan": null } }));
+}
+
+#[tokio::test]
+async fn a_field_only_a_non_resolvable_interface_object_has_answers_null_data_with_an_error() {
+    let router = router().await;
+    // `note` exists only on meta's `Orphan` @interfaceObject, which no subgraph resolves by
+    // key: nothing can answer it, and a null `orphan` would hide that.
+    for query in [
+        "{ orphan { note } }",
+        "{ orphan { id note } }",
+        "query { ...F } fragment F on Query { orphan { ... on Orphan { note } } }",
+    ] {
+        let response = router.query(query, json!({})).await;
+        assert_eq!(response["data"], json!(null), "{query}: {response}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"], "QUERY_PLANNING_FAILED",
+            "{query}: {response}"
+        );
+    }
+    let response = router.query("{ orphan { note } }", json!({})).await;
+    insta::assert_json_snapshot!(response, @r#"
+    {
+      "data": null,
+      "errors": [
+        {
+          "message": "Cannot resolve field \"note\" of \"Orphan\": no subgraph that returns \"Query.orphan\" has it, and the @interfaceObject that has it is resolved by key nowhere",
+          "locations": [
+            {
+              "line": 1,
+              "column": 12
+            }
+          ],
+          "extensions": {
+            "code": "QUERY_PLANNING_FAILED"
+          }
+        }
+      ]
+    }
+    "#);
 }

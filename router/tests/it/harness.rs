@@ -95,7 +95,15 @@ impl TestRouter {
         Self::with_config("products.graphql", &urls, config)
     }
 
+    /// With `config`, but responses without the demand-control estimate: most tests compare
+    /// whole responses, and `demand_control.rs` tests the estimate.
     pub fn with_config(supergraph: &str, urls: &[(&str, &str)], mut config: Config) -> Self {
+        config.demand_control.expose_estimate = false;
+        Self::with_config_as_is(supergraph, urls, config)
+    }
+
+    /// With `config` exactly as given.
+    pub fn with_config_as_is(supergraph: &str, urls: &[(&str, &str)], mut config: Config) -> Self {
         for (name, url) in urls {
             config = config.with_subgraph_url(name, *url);
         }

@@ -78,6 +78,9 @@ async fn hides_inaccessible_fields_and_enum_values_from_introspection() {
               "name": "weight"
             },
             {
+              "name": "carrier"
+            },
+            {
               "name": "shippingCost"
             }
           ]

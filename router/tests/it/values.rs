@@ -131,6 +131,75 @@ async fn requires_a_field_with_arguments_alongside_the_same_field_with_others() 
     "#);
 }
 
+/// The required field's arguments differ from the client's, given as literals, variables
+/// or through fragments, with other fields of the entity from the requiring subgraph
+/// (`carrier`) in the same fetch: each user keeps its entity and its cost.
+#[tokio::test]
+async fn requires_a_field_with_arguments_beside_other_fields_of_the_entity() {
+    let router = router().await;
+    let expected = |unit_factor: f64| {
+        json!({
+            "data": { "users": [
+                { "carrier": "carrier-1", "weight": 10.0 * unit_factor, "shippingCost": 44.0 },
+                { "carrier": "carrier-2", "weight": 20.0 * unit_factor, "shippingCost": null },
+            ] },
+            "errors": [{ "message": "no shipping to user 2", "extensions": { "serviceName": "shipping" } }],
+        })
+    };
+    let cases = [
+        (
+            "{ users { carrier weight(unit: KG) shippingCost } }",
+            json!({}),
+            1.0,
+        ),
+        (
+            "{ users { carrier weight(unit: LB) shippingCost } }",
+            json!({}),
+            2.2,
+        ),
+        (
+            "query($u: WeightUnit) { users { carrier weight(unit: $u) shippingCost } }",
+            json!({ "u": "KG" }),
+            1.0,
+        ),
+        (
+            "query($u: WeightUnit) { users { carrier weight(unit: $u) shippingCost } }",
+            json!({ "u": "LB" }),
+            2.2,
+        ),
+        (
+            "query($u: WeightUnit!) { users { ...F } } \
+             fragment F on User { carrier weight(unit: $u) shippingCost }",
+            json!({ "u": "KG" }),
+            1.0,
+        ),
+        (
+            "{ users { carrier ... on User { weight(unit: KG) } ... on User { shippingCost } } }",
+            json!({}),
+            1.0,
+        ),
+    ];
+    for (query, variables, factor) in cases {
+        let response = router.query(query, variables).await;
+        let mut want = expected(factor);
+        // f64 products as the subgraph computes them (10 × 2.2 is not 22.0 exactly).
+        for (i, user) in [1.0, 2.0].into_iter().enumerate() {
+            let kg = 10.0 * user;
+            want["data"]["users"][i]["weight"] = json!(if factor == 1.0 { kg } else { kg * 2.2 });
+        }
+        assert_eq!(response, want, "{query}");
+    }
+    // Only the entity's other fields and the cost: the weight is fetched for the
+    // requirement alone.
+    let response = router
+        .query("{ users { name carrier shippingCost } }", json!({}))
+        .await;
+    assert_eq!(
+        response["data"]["users"][0],
+        json!({ "name": "Ada", "carrier": "carrier-1", "shippingCost": 44.0 })
+    );
+}
+
 #[tokio::test]
 async fn rejects_variables_of_the_wrong_type() {
     let router = router().await;
