@@ -9,6 +9,11 @@
 //! - signing: `jwt_private_key_path`, else the development key: `<data_dir>/dev-jwt-ed25519.pem`,
 //!   generated on first use by whichever service starts first, so one machine shares one key.
 //!
+//! Every token carries a `jti`, so it can be revoked before it expires: the verifier refuses a
+//! token the shared deny list names, by id or by its subject ([`commerce_revocation`]). Tokens
+//! of an external OpenID Connect provider are accepted beside ours when `oidc` is configured
+//! ([`oidc`]); see `docs/identity.md`.
+//!
 //! Service tokens ([`ServiceTokens`]) let one subgraph call another's internal operations. They
 //! are signed with a separate key that every subgraph holds (`service_key_path`, else
 //! `<data_dir>/dev-service-ed25519.pem`), live a minute, and are the only tokens that become a
@@ -18,6 +23,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -25,6 +31,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use commerce_revocation::{DenyList, Token};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
 use jsonwebtoken::errors::ErrorKind;
@@ -37,6 +44,8 @@ use tokio::sync::{Mutex, RwLock};
 use crate::config::Config;
 use crate::error::{ErrorCode, KernelError};
 use crate::viewer::Viewer;
+
+mod oidc;
 
 /// File name of the development signing key under `data_dir`.
 pub const DEV_KEY_FILE: &str = "dev-jwt-ed25519.pem";
@@ -65,6 +74,10 @@ pub struct AccessClaims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The token's own id, for revoking it alone; tokens issued before ids were added have
+    /// none (they can still be revoked with their subject).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
     /// Customer group codes; empty for staff.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
@@ -89,6 +102,18 @@ impl AccessClaims {
     }
 }
 
+/// The verified access token a request carries: what revoking it needs (the kernel's server
+/// puts it beside the [`Viewer`] in the GraphQL context of a request with a token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// Its `jti`, when it has one.
+    pub id: Option<String>,
+    /// Its `sub`: our account's global id, or the provider's subject.
+    pub subject: String,
+    /// Its `exp` (unix seconds).
+    pub expires_at: i64,
+}
+
 /// An Ed25519 public key with its key id (`kid`), as published in the JWKS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
@@ -110,6 +135,22 @@ impl PublicKey {
         let key = ed25519_dalek::VerifyingKey::from_public_key_pem(&pem)
             .with_context(|| format!("{} is not an Ed25519 public key", path.display()))?;
         Ok(Self::new(&key))
+    }
+
+    /// The previous signing key of a rotation (`jwt_previous_key_path`): a PEM public key, or
+    /// the old private key, of which only the public half is kept.
+    pub fn previous(config: &Config) -> anyhow::Result<Option<Self>> {
+        let Some(path) = &config.jwt_previous_key_path else {
+            return Ok(None);
+        };
+        let pem = read_key_file(path)?;
+        let key = match ed25519_dalek::VerifyingKey::from_public_key_pem(&pem) {
+            Ok(key) => key,
+            Err(_) => ed25519_dalek::SigningKey::from_pkcs8_pem(&pem)
+                .with_context(|| format!("{} is not an Ed25519 key", path.display()))?
+                .verifying_key(),
+        };
+        Ok(Some(Self::new(&key)))
     }
 
     pub fn kid(&self) -> &str {
@@ -241,13 +282,14 @@ impl ServiceTokens {
             aud: self.audience.clone(),
             iat: now,
             exp: now + SERVICE_TOKEN_TTL_SECONDS,
+            jti: Some(uuid::Uuid::new_v4().to_string()),
             groups: Vec::new(),
             permissions: Vec::new(),
         })
     }
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -307,6 +349,9 @@ pub struct Verifier {
     validation: Validation,
     /// The service-token key: tokens it signed are services, and only those are.
     service: Option<PublicKey>,
+    /// The external provider whose tokens are accepted too, if any.
+    oidc: Option<oidc::Provider>,
+    revocations: Arc<DenyList>,
 }
 
 enum KeySource {
@@ -327,7 +372,27 @@ impl Verifier {
             keys: KeySource::Fixed(keys),
             validation: validation(issuer, audience),
             service: None,
+            oidc: None,
+            revocations: DenyList::in_process(),
         }
+    }
+
+    /// Refuses the tokens `revocations` names (by default a list of its own, which nothing
+    /// writes to).
+    pub fn with_revocations(mut self, revocations: Arc<DenyList>) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
+    /// The deny list this verifier checks, to revoke tokens in it.
+    pub fn revocations(&self) -> &Arc<DenyList> {
+        &self.revocations
+    }
+
+    /// Also accepts the access tokens of the OpenID Connect provider `config` describes.
+    pub fn with_oidc(mut self, config: &crate::config::OidcConfig) -> anyhow::Result<Self> {
+        self.oidc = Some(oidc::Provider::new(config)?);
+        Ok(self)
     }
 
     /// Also accepts service tokens signed by `key` (see [`ServiceTokens`]).
@@ -343,35 +408,97 @@ impl Verifier {
             keys: KeySource::Jwks(JwksCache::new(url, min_refresh)),
             validation: validation(issuer, audience),
             service: None,
+            oidc: None,
+            revocations: DenyList::in_process(),
         }
     }
 
     /// The verifier the configuration asks for (see the module docs for the precedence); it
-    /// accepts service tokens signed with the configured service key.
+    /// accepts service tokens signed with the configured service key and the `oidc` provider's
+    /// tokens, and checks the process's deny list ([`revocations`]).
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let (issuer, audience) = (&config.jwt_issuer, &config.jwt_audience);
-        let verifier = if let Some(url) = &config.jwks_url {
+        let previous = PublicKey::previous(config)?;
+        let with_previous = |current: PublicKey| {
+            let keys: Vec<PublicKey> = std::iter::once(current).chain(previous.clone()).collect();
+            Self::with_keys(&keys, issuer, audience)
+        };
+        let mut verifier = if let Some(url) = &config.jwks_url {
             Self::with_jwks_url(url, issuer, audience, Duration::from_secs(10))
         } else {
             match (&config.jwt_public_key_path, &config.jwt_private_key_path) {
-                (Some(path), _) => {
-                    Self::with_keys(&[PublicKey::from_pem_file(path)?], issuer, audience)
-                }
-                (None, Some(path)) => {
-                    Self::with_keys(&[SigningKey::from_pem_file(path)?.public], issuer, audience)
-                }
+                (Some(path), _) => with_previous(PublicKey::from_pem_file(path)?),
+                (None, Some(path)) => with_previous(SigningKey::from_pem_file(path)?.public),
                 (None, None) => Self {
                     keys: KeySource::DevFile(config.data_dir.join(DEV_KEY_FILE), RwLock::default()),
                     validation: validation(issuer, audience),
                     service: None,
+                    oidc: None,
+                    revocations: DenyList::in_process(),
                 },
             }
         };
-        Ok(verifier.with_service_key(service_key(config)?.public))
+        if let Some(oidc) = &config.oidc {
+            anyhow::ensure!(
+                oidc.issuer != config.jwt_issuer,
+                "oidc.issuer must differ from jwt_issuer: the issuer tells whose token it is"
+            );
+            verifier = verifier.with_oidc(oidc)?;
+        }
+        Ok(verifier
+            .with_service_key(service_key(config)?.public)
+            .with_revocations(revocations(config)))
     }
 
-    /// Checks the signature, expiry, issuer and audience of `token`.
+    /// Checks the signature, expiry, issuer and audience of one of our tokens, and that it
+    /// was not revoked.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, KernelError> {
+        let claims = self.verify_signature(token).await?;
+        if claims.kind != SubjectKind::Service {
+            self.check_revocation(Token {
+                id: claims.jti.as_deref(),
+                subject: &claims.sub,
+                issued_at: Some(claims.iat),
+            })?;
+        }
+        Ok(claims)
+    }
+
+    /// The viewer a bearer token stands for, with the token's credential: one of ours, or the
+    /// OpenID Connect provider's when its `iss` names it.
+    pub async fn verify_viewer(&self, token: &str) -> Result<(Viewer, Credential), KernelError> {
+        match self.oidc.as_ref().filter(|provider| provider.issued(token)) {
+            Some(provider) => {
+                let verified = provider.verify(token).await?;
+                self.check_revocation(verified.token())?;
+                if let Some(linked) = verified.viewer_token() {
+                    self.check_revocation(linked)?;
+                }
+                Ok(verified.into_parts())
+            }
+            None => {
+                let claims = self.verify(token).await?;
+                let credential = Credential {
+                    id: claims.jti.clone(),
+                    subject: claims.sub.clone(),
+                    expires_at: claims.exp,
+                };
+                Ok((claims.into_viewer(), credential))
+            }
+        }
+    }
+
+    fn check_revocation(&self, token: Token<'_>) -> Result<(), KernelError> {
+        if self.revocations.is_revoked(&token) {
+            return Err(KernelError::new(
+                ErrorCode::Unauthenticated,
+                "the access token has been revoked",
+            ));
+        }
+        Ok(())
+    }
+
+    async fn verify_signature(&self, token: &str) -> Result<AccessClaims, KernelError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
         let kid = header.kid.ok_or_else(invalid_token)?;
         if let Some(service) = self.service.as_ref().filter(|key| key.kid == kid) {
@@ -412,8 +539,16 @@ impl Verifier {
     /// The request's viewer: `Anonymous` without an `Authorization` header, an
     /// `UNAUTHENTICATED` error for anything but a valid bearer token.
     pub async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, KernelError> {
+        self.authenticate(headers).await.map(|(viewer, _)| viewer)
+    }
+
+    /// Like [`Verifier::viewer`], with the credential of the request's token, if it has one.
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(Viewer, Option<Credential>), KernelError> {
         let Some(value) = headers.get(AUTHORIZATION) else {
-            return Ok(Viewer::Anonymous);
+            return Ok((Viewer::Anonymous, None));
         };
         let token = value
             .to_str()
@@ -427,7 +562,8 @@ impl Verifier {
                     "the Authorization header must be `Bearer <access token>`",
                 )
             })?;
-        self.verify(token).await.map(AccessClaims::into_viewer)
+        let (viewer, credential) = self.verify_viewer(token).await?;
+        Ok((viewer, Some(credential)))
     }
 }
 
@@ -448,6 +584,12 @@ async fn dev_key(path: &Path, loaded: &RwLock<Option<PublicKey>>) -> Option<Publ
     }
 }
 
+/// The deny list of this process for the configuration's shop (`events_namespace`): shared
+/// through Redis when `redis_url` is set, else in-process.
+pub fn revocations(config: &Config) -> Arc<DenyList> {
+    DenyList::shared(config.redis_url.as_deref(), &config.events_namespace)
+}
+
 fn validation(issuer: &str, audience: &str) -> Validation {
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_issuer(&[issuer]);
@@ -458,7 +600,7 @@ fn validation(issuer: &str, audience: &str) -> Validation {
     validation
 }
 
-fn invalid_token() -> KernelError {
+pub(crate) fn invalid_token() -> KernelError {
     KernelError::new(ErrorCode::Unauthenticated, "invalid access token")
 }
 
@@ -552,6 +694,7 @@ mod tests {
             aud: AUDIENCE.into(),
             iat: now,
             exp: now + exp_in,
+            jti: Some(uuid::Uuid::new_v4().to_string()),
             groups: vec!["vip".into()],
             permissions: vec![],
         }

@@ -54,6 +54,17 @@ pub struct Config {
     /// The PEM Ed25519 private key (PKCS#8) that signs access tokens. When unset, a
     /// development key is generated under `data_dir` on first run.
     pub jwt_private_key_path: Option<PathBuf>,
+    /// The key that signed access tokens before `jwt_private_key_path` was rotated: a PEM
+    /// Ed25519 public key (SPKI) or private key (PKCS#8). The issuer keeps publishing it in its
+    /// JWKS and verifiers with key files keep accepting it; remove it once the longest-lived
+    /// token it signed has expired (`docs/identity.md`).
+    pub jwt_previous_key_path: Option<PathBuf>,
+    /// The longest lifetime of an access token from any accepted issuer: revoking a subject's
+    /// tokens keeps its deny-list entry this long (24 h covers Auth0's default).
+    pub access_token_max_lifetime_secs: u64,
+    /// Access tokens of an external OpenID Connect provider, accepted beside our own
+    /// (`COMMERCE_OIDC__ISSUER`, ...); see `docs/identity.md`.
+    pub oidc: Option<OidcConfig>,
     /// The PEM Ed25519 private key (PKCS#8) that every subgraph signs and checks service tokens
     /// with, for calls between subgraphs. When unset, a development key under `data_dir`.
     pub service_key_path: Option<PathBuf>,
@@ -100,6 +111,9 @@ impl Default for Config {
             jwks_url: None,
             jwt_public_key_path: None,
             jwt_private_key_path: None,
+            jwt_previous_key_path: None,
+            access_token_max_lifetime_secs: 24 * 3600,
+            oidc: None,
             service_key_path: None,
             services: BTreeMap::new(),
             internal_timeout_ms: 5_000,
@@ -111,6 +125,56 @@ impl Default for Config {
             mail_from: "Commerce <no-reply@localhost>".to_owned(),
             staff_alert_email: None,
             response_cache_ttl_secs: 0,
+        }
+    }
+}
+
+/// An external OpenID Connect provider (Keycloak, Auth0, ...) whose access tokens the
+/// subgraphs accept beside their own. A token is the provider's when its `iss` is `issuer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    /// The provider's `iss` (`https://idp.example/realms/shop`), checked exactly.
+    pub issuer: String,
+    /// The `aud` its tokens must carry for us; unset checks none (Keycloak's access tokens
+    /// often name only `account` unless an audience mapper adds ours).
+    pub audience: Option<String>,
+    /// The provider's keys (Keycloak: `<issuer>/protocol/openid-connect/certs`, Auth0:
+    /// `<issuer>.well-known/jwks.json`), fetched on the first token and again when a token names
+    /// a key not seen yet, at most once per `jwks_min_refresh_secs`.
+    pub jwks_url: String,
+    pub jwks_min_refresh_secs: u64,
+    /// The signature algorithms accepted: `RS256`, `RS384`, `RS512`, `PS256`, `ES256`, `ES384`.
+    pub algorithms: Vec<String>,
+    /// Dotted paths to the claims holding roles, groups and scopes (each an array of strings or
+    /// a space-separated string): Keycloak `realm_access.roles`, `groups`, `scope`; Auth0
+    /// `permissions`, a namespaced roles claim, `scope`. Unset paths are not read.
+    pub roles_claim: Option<String>,
+    pub groups_claim: Option<String>,
+    pub scopes_claim: Option<String>,
+    /// Role, group or scope → the staff permissions it grants (`shop-admin = ["catalog:write",
+    /// "orders:read"]`). A token granted any permission is a staff member `oidc:<sub>`.
+    pub permissions: BTreeMap<String, Vec<String>>,
+    /// A dotted path to a claim holding the global id of one of our customers (set by a
+    /// provider mapper after the accounts were linked). A token granted no permission that
+    /// carries it is that customer, its groups (`groups_claim`) their customer groups; one
+    /// that carries neither is anonymous.
+    pub customer_id_claim: Option<String>,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            audience: None,
+            jwks_url: String::new(),
+            jwks_min_refresh_secs: 10,
+            algorithms: vec!["RS256".to_owned(), "ES256".to_owned()],
+            roles_claim: None,
+            groups_claim: None,
+            scopes_claim: Some("scope".to_owned()),
+            permissions: BTreeMap::new(),
+            customer_id_claim: None,
         }
     }
 }

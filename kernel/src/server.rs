@@ -2,7 +2,8 @@
 //! (process alive) and `/ready` (database reachable), and graceful shutdown on SIGTERM/Ctrl-C.
 //!
 //! Each GraphQL request carries its verified [`Viewer`] and its [`ClientAddress`] in the
-//! async-graphql request data (`ctx.data::<Viewer>()`). Subscriptions are served over
+//! async-graphql request data (`ctx.data::<Viewer>()`), and, when it has a token, that token's
+//! [`Credential`](crate::auth::Credential) (to revoke it). Subscriptions are served over
 //! WebSocket (`graphql-transport-ws`, or the older `graphql-ws`) on `GET /graphql`; their
 //! viewer comes from the `connection_init` payload (`{"authorization": "Bearer ..."}`, as the
 //! router sends it), else from the upgrade request's headers.
@@ -98,17 +99,20 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let viewer: Viewer = match state.verifier.viewer(&headers).await {
-        Ok(viewer) => viewer,
+    let (viewer, credential) = match state.verifier.authenticate(&headers).await {
+        Ok(authenticated) => authenticated,
         Err(error) => {
             let error = error.extend().into_server_error(Pos::default());
             return async_graphql::Response::from_errors(vec![error]).into();
         }
     };
-    let request = request
+    let mut request = request
         .into_inner()
         .data(viewer)
         .data(ClientAddress::from_request(&headers, &extensions));
+    if let Some(credential) = credential {
+        request = request.data(credential);
+    }
     state.executor.execute_batch(request).await.into()
 }
 
@@ -297,6 +301,7 @@ mod tests {
                 aud: "commerce".into(),
                 iat: now,
                 exp: now + 60,
+                jti: None,
                 groups: vec![],
                 permissions: vec!["orders:read".into()],
             })

@@ -334,6 +334,7 @@ pub async fn start(
     let mut tasks = JoinSet::new();
     let redis_url = subgraphs.redis_url.clone();
     let cache_ttl_secs = subgraphs.config.response_cache_ttl_secs;
+    let events_namespace = subgraphs.config.events_namespace.clone();
     let transport = start_events(&subgraphs, shutdown.clone()).await?;
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
@@ -412,7 +413,11 @@ pub async fn start(
             shutdown.clone().cancelled_owned(),
         ));
     }
-    let config = router_config(&addresses, redis_url, cache_ttl_secs);
+    let mut config = router_config(&addresses, redis_url, cache_ttl_secs);
+    if let Some(jwt) = &mut config.authentication.jwt {
+        // The deny list the subgraphs check (revoked tokens), under the shop's namespace.
+        jwt.revocation_namespace = events_namespace;
+    }
     let router = start_router(listeners.router, config, &transport, &mut tasks, shutdown).await?;
     Ok(Stack {
         router,
@@ -490,6 +495,7 @@ pub fn router_config(
         .find(|(name, _)| *name == "customers")
         .map(|(_, addr)| commerce_router::config::JwtConfig {
             jwks_urls: vec![format!("http://{addr}/.well-known/jwks.json")],
+            revocation_redis_url: redis_url.clone(),
             ..Default::default()
         });
     commerce_router::Config {

@@ -2,7 +2,8 @@
 //! PostgreSQL, a real Redis, SQL statement counting for N+1 tests, scenarios declared once for
 //! both backends (`on_both_backends!`), SDL golden files, viewers and ids, operations
 //! executed as a viewer, the domain events a test's writes published (`events`), and a real
-//! SMTP server for mail tests (`smtp`).
+//! SMTP server for mail tests (`smtp`), and an OpenID Connect provider serving its JWKS
+//! (`oidc`).
 //!
 //! PostgreSQL and Redis come from `TESTKIT_POSTGRES_URL` / `TESTKIT_REDIS_URL` (not under the
 //! `COMMERCE_` prefix, which the configuration owns and checks for unknown keys)
@@ -11,6 +12,7 @@
 
 pub mod events;
 mod graphql;
+pub mod oidc;
 mod scenario;
 mod sdl;
 mod servers;

@@ -1,6 +1,8 @@
 //! Kernel integration tests: a small subgraph built on the kernel's skeleton, driven over HTTP,
-//! and the event backbone on real databases.
+//! the event backbone on real databases, external identity providers and token revocation.
 
 mod events;
+mod identity;
 mod internal;
 mod limits;
+mod revocation;

@@ -1,6 +1,8 @@
 //! Bearer JWTs checked against JSON Web Key Sets: files read at start; URLs fetched at start,
 //! every `jwks_refresh_secs`, every 5 s while a fetch fails (keeping the keys they had), and
-//! when a token names a key not seen yet.
+//! when a token names a key not seen yet. A verified token is refused when the shared deny list
+//! names its `jti` or its `sub` (revoked before it expires); its scopes are the values of the
+//! `scope_claims`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +13,8 @@ use http::{HeaderMap, Uri};
 use http_body_util::BodyExt;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+use commerce_revocation::{DenyList, Token};
 
 use super::AuthContext;
 use crate::config::JwtConfig;
@@ -53,6 +57,7 @@ pub struct Authenticator {
     validation: Validation,
     /// When the URLs were last fetched; held while fetching, so fetches never overlap.
     fetched_at: tokio::sync::Mutex<Option<Instant>>,
+    revocations: Arc<DenyList>,
 }
 
 /// How soon after a fetch a token with an unknown key may cause another (key rotation).
@@ -117,6 +122,10 @@ impl Authenticator {
             file_keys,
             http,
             fetched_at: tokio::sync::Mutex::new(None),
+            revocations: DenyList::shared(
+                config.revocation_redis_url.as_deref(),
+                &config.revocation_namespace,
+            ),
             config,
         });
         if !authenticator.urls.is_empty() {
@@ -195,14 +204,21 @@ impl Authenticator {
             Rejection::UnknownKey => "no key matches the token".to_string(),
             Rejection::Invalid(reason) => reason,
         })?;
-        let scopes = match claims.get("scope") {
-            Some(serde_json::Value::String(s)) => s.split_whitespace().map(String::from).collect(),
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect(),
-            _ => Default::default(),
-        };
+        let revoked = self.revocations.is_revoked(&Token {
+            id: claims["jti"].as_str(),
+            // Without a `sub`, only the token's id can be listed ("" is never a subject).
+            subject: claims["sub"].as_str().unwrap_or_default(),
+            issued_at: claims["iat"].as_i64(),
+        });
+        if revoked {
+            return Err("the token has been revoked".to_string());
+        }
+        let scopes = self
+            .config
+            .scope_claims
+            .iter()
+            .flat_map(|path| strings(&claims, path))
+            .collect();
         // `exp` is required, so a verified token has it.
         let exp = claims.get("exp");
         let exp = exp.and_then(serde_json::Value::as_u64).or_else(|| {
@@ -239,6 +255,22 @@ impl Authenticator {
             }
         }
         Err(rejection)
+    }
+}
+
+/// The strings at a dotted claim path (`realm_access.roles`): an array's string items, or a
+/// space-separated string's words.
+fn strings(claims: &serde_json::Value, path: &str) -> Vec<String> {
+    let value = path
+        .split('.')
+        .try_fold(claims, |value, segment| value.get(segment));
+    match value {
+        Some(serde_json::Value::String(s)) => s.split_whitespace().map(String::from).collect(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -56,6 +56,16 @@ pub struct JwtConfig {
     pub header_prefix: String,
     /// Seconds a token stays accepted past its `exp` (clock skew with the issuer).
     pub leeway_secs: u64,
+    /// The claims whose values are the token's scopes for `@requiresScopes`: dotted paths to
+    /// an array of strings or a space-separated string, all read (Keycloak's roles are
+    /// `realm_access.roles`, Auth0's RBAC permissions `permissions`).
+    pub scope_claims: Vec<String>,
+    /// Where the deny list of revoked tokens is shared (the subgraphs' `redis_url`); unset,
+    /// the router checks this process's list (the all-in-one stack's, which its customers
+    /// subgraph writes to).
+    pub revocation_redis_url: Option<String>,
+    /// The shop's namespace in that Redis (the subgraphs' `events_namespace`).
+    pub revocation_namespace: String,
 }
 
 impl Default for JwtConfig {
@@ -69,6 +79,9 @@ impl Default for JwtConfig {
             header_name: "authorization".into(),
             header_prefix: "Bearer".into(),
             leeway_secs: 60,
+            scope_claims: vec!["scope".into()],
+            revocation_redis_url: None,
+            revocation_namespace: "events".into(),
         }
     }
 }

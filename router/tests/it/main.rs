@@ -18,6 +18,7 @@ mod entity_cache;
 mod errors;
 mod hostile;
 mod http_spec;
+mod identity;
 mod inaccessible;
 mod introspection;
 mod keys;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
-use commerce_kernel::auth::SigningKey;
+use commerce_kernel::auth::{PublicKey, SigningKey};
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::events::{Relay, Transport};
@@ -104,7 +104,8 @@ pub async fn state_with(
         &config.jwt_audience,
         settings.access_ttl,
         settings.refresh_ttl,
-    );
+    )
+    .with_previous_key(PublicKey::previous(config)?);
     let service = CustomersService {
         db: db.clone(),
         tokens: Arc::new(tokens),
@@ -112,6 +113,11 @@ pub async fn state_with(
         limiter,
         mailer,
         settings: Arc::new(settings),
+        revocations: service::revocation::Revocations {
+            list: commerce_kernel::auth::revocations(config),
+            max_lifetime_secs: i64::try_from(config.access_token_max_lifetime_secs)
+                .unwrap_or(i64::MAX),
+        },
     };
     Ok(AppState { db, service })
 }

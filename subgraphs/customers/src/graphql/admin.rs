@@ -6,6 +6,7 @@ use commerce_kernel::error::top_level;
 use super::types::{Customer, CustomerGroup, StaffMember, StaffRole};
 use super::{customers_service, require};
 use crate::service::admin::NewStaff;
+use crate::service::revocation::permission_to_revoke;
 
 #[derive(InputObject)]
 pub struct StaffMemberInput {
@@ -104,7 +105,7 @@ impl AdminMutation {
     }
 
     /// Activates or deactivates a staff account (needs `staff:manage`). Deactivating ends its
-    /// sessions; its current access token lapses within minutes.
+    /// sessions and revokes its access tokens.
     async fn set_staff_member_active(
         &self,
         ctx: &Context<'_>,
@@ -117,5 +118,37 @@ impl AdminMutation {
             .await
             .map(StaffMember)
             .map_err(top_level)
+    }
+
+    /// Revokes one access token by its id (`jti`) before it expires (needs `staff:manage`);
+    /// every service refuses it from then on (`UNAUTHENTICATED`). Always true.
+    async fn revoke_access_token(
+        &self,
+        ctx: &Context<'_>,
+        token_id: String,
+    ) -> async_graphql::Result<bool> {
+        require(ctx, "staff:manage")?;
+        customers_service(ctx)
+            .revoke_token_id(&token_id)
+            .await
+            .map_err(top_level)?;
+        Ok(true)
+    }
+
+    /// Revokes every access token issued until now to `subject` (a customer's or staff
+    /// member's id, or the identity provider's `sub` of an external token); tokens issued
+    /// afterwards are valid. A customer's need `customers:write`, anyone else's
+    /// `staff:manage`. Always true.
+    async fn revoke_access_tokens_of(
+        &self,
+        ctx: &Context<'_>,
+        subject: String,
+    ) -> async_graphql::Result<bool> {
+        require(ctx, permission_to_revoke(&subject))?;
+        customers_service(ctx)
+            .revoke_subject_tokens(&subject)
+            .await
+            .map_err(top_level)?;
+        Ok(true)
     }
 }

@@ -1,6 +1,7 @@
 //! Sign-up, sign-in, sessions and password reset.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
+use commerce_kernel::auth::Credential;
 use commerce_kernel::error::top_level;
 use commerce_kernel::result_union;
 use commerce_kernel::server::ClientAddress;
@@ -136,25 +137,27 @@ impl AuthMutation {
             .map_err(top_level)
     }
 
-    /// Ends the session of this refresh token. Always true.
+    /// Signs out: ends the session of this refresh token, if given, and revokes the access
+    /// token the request carries, which every service refuses from then on
+    /// (`UNAUTHENTICATED`). Always true.
     async fn logout(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        refresh_token: Option<String>,
     ) -> async_graphql::Result<bool> {
         customers_service(ctx)
-            .logout(&refresh_token)
+            .logout(refresh_token.as_deref(), ctx.data_opt::<Credential>())
             .await
             .map_err(top_level)?;
         Ok(true)
     }
 
-    /// Ends every session of the signed-in account; returns how many were ended. Access
-    /// tokens already issued stay valid until they expire (minutes).
+    /// Ends every session of the signed-in account and revokes every access token it was
+    /// issued until now, this request's included; returns how many sessions were ended.
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let account = service::account_of(viewer(ctx)).map_err(top_level)?;
         let revoked = customers_service(ctx)
-            .logout_everywhere(account)
+            .logout_everywhere(account, ctx.data_opt::<Credential>())
             .await
             .map_err(top_level)?;
         Ok(i32::try_from(revoked).unwrap_or(i32::MAX))

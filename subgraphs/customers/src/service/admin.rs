@@ -150,8 +150,8 @@ impl CustomersService {
             })
     }
 
-    /// Deactivating signs the member out everywhere and stops them signing in or refreshing;
-    /// access tokens already issued lapse within minutes.
+    /// Deactivating signs the member out everywhere, revokes their access tokens and stops
+    /// them signing in or refreshing.
     pub async fn set_staff_active(
         &self,
         staff_id: &str,
@@ -169,6 +169,10 @@ impl CustomersService {
             store::revoke_subject(&txn, &super::Account::Staff(id).global_id()).await?;
         }
         txn.commit().await?;
+        if !active {
+            self.revoke_subject_tokens(&super::Account::Staff(id).global_id())
+                .await?;
+        }
         self.staff_member(id).await
     }
 

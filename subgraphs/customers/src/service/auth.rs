@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use commerce_kernel::auth::Credential;
 use commerce_kernel::events::Outbox;
 use sea_orm::TransactionTrait;
 
@@ -233,18 +234,38 @@ impl CustomersService {
         }
     }
 
-    /// Ends the session the refresh token belongs to. Unknown tokens are ignored.
-    pub async fn logout(&self, refresh_token: &str) -> Result<(), CustomerError> {
-        let hash = OpaqueToken::hash(refresh_token);
-        if let Some(stored) = store::find_refresh_token(&self.db, &hash).await? {
-            store::revoke_family(&self.db, &stored.family).await?;
+    /// Ends the session the refresh token belongs to (unknown tokens are ignored) and revokes
+    /// the access token the request came with.
+    pub async fn logout(
+        &self,
+        refresh_token: Option<&str>,
+        current: Option<&Credential>,
+    ) -> Result<(), CustomerError> {
+        if let Some(refresh_token) = refresh_token {
+            let hash = OpaqueToken::hash(refresh_token);
+            if let Some(stored) = store::find_refresh_token(&self.db, &hash).await? {
+                store::revoke_family(&self.db, &stored.family).await?;
+            }
+        }
+        if let Some(current) = current {
+            self.revoke_credential(current).await?;
         }
         Ok(())
     }
 
-    /// Ends every session of the account; returns how many refresh tokens were revoked.
-    pub async fn logout_everywhere(&self, account: Account) -> Result<u64, CustomerError> {
-        Ok(store::revoke_subject(&self.db, &account.global_id()).await?)
+    /// Ends every session of the account and revokes its access tokens issued until now (the
+    /// request's own too); returns how many refresh tokens were revoked.
+    pub async fn logout_everywhere(
+        &self,
+        account: Account,
+        current: Option<&Credential>,
+    ) -> Result<u64, CustomerError> {
+        let revoked = store::revoke_subject(&self.db, &account.global_id()).await?;
+        self.revoke_subject_tokens(&account.global_id()).await?;
+        if let Some(current) = current {
+            self.revoke_credential(current).await?;
+        }
+        Ok(revoked)
     }
 
     /// Mails a single-use reset token if the email has an account; otherwise does nothing.
@@ -301,7 +322,8 @@ impl CustomersService {
         store::set_password_hash(&txn, customer_id, &password_hash).await?;
         store::revoke_subject(&txn, &Account::Customer(customer_id).global_id()).await?;
         txn.commit().await?;
-        Ok(())
+        self.revoke_subject_tokens(&Account::Customer(customer_id).global_id())
+            .await
     }
 
     /// Changes a signed-in customer's password after checking the current one (rate limited like
@@ -330,6 +352,7 @@ impl CustomersService {
         store::set_password_hash(&txn, customer_id, &password_hash).await?;
         store::revoke_subject(&txn, &Account::Customer(customer_id).global_id()).await?;
         txn.commit().await?;
-        Ok(())
+        self.revoke_subject_tokens(&Account::Customer(customer_id).global_id())
+            .await
     }
 }

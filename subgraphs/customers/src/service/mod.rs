@@ -9,6 +9,7 @@ mod error;
 pub mod mailer;
 pub mod passwords;
 pub mod rate_limit;
+pub mod revocation;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use error::CustomerError;
 use crate::Settings;
 use passwords::Passwords;
 use rate_limit::RateLimiter;
+use revocation::Revocations;
 use tokens::TokenIssuer;
 
 /// The customers use cases over what they need; cheap to clone.
@@ -33,6 +35,8 @@ pub struct CustomersService {
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) settings: Arc<Settings>,
+    /// The deny list of access tokens; tests swap it for one of their own.
+    pub revocations: Revocations,
 }
 
 /// Global id type names this subgraph owns.

@@ -2,13 +2,17 @@
 //!
 //! Each sign-in starts a refresh-token family. Refreshing marks the presented token rotated and
 //! issues the next one in the family; presenting a rotated token again means it was stolen (or
-//! replayed), so the whole family is revoked. Access tokens are not revocable: they live
-//! minutes (`Settings::access_ttl`), and logout stops them being renewed.
+//! replayed), so the whole family is revoked. Access tokens live minutes
+//! (`Settings::access_ttl`); each carries a `jti`, so logging out revokes it at once through the
+//! shared deny list (`service/auth.rs`), and logout stops it being renewed.
+//!
+//! Key rotation: the issuer signs with the current key and keeps publishing the previous one
+//! (`jwt_previous_key_path`) in its JWKS, so tokens signed before the rotation still verify.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use commerce_kernel::auth::{AccessClaims, SigningKey, SubjectKind};
+use commerce_kernel::auth::{AccessClaims, PublicKey, SigningKey, SubjectKind};
 use sea_orm::ConnectionTrait;
 
 use super::Account;
@@ -33,6 +37,8 @@ pub struct Entitlements {
 
 pub struct TokenIssuer {
     key: SigningKey,
+    /// The key of before the last rotation, published until its tokens have expired.
+    previous: Option<PublicKey>,
     issuer: String,
     audience: String,
     access_ttl: Duration,
@@ -49,6 +55,7 @@ impl TokenIssuer {
     ) -> Self {
         Self {
             key,
+            previous: None,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             access_ttl,
@@ -56,9 +63,23 @@ impl TokenIssuer {
         }
     }
 
-    /// The JWKS this service publishes.
+    /// Also publishes `previous`, the key of before a rotation.
+    pub fn with_previous_key(mut self, previous: Option<PublicKey>) -> Self {
+        self.previous = previous;
+        self
+    }
+
+    /// The JWKS this service publishes: the signing key, and the previous one if any.
     pub fn jwks(&self) -> serde_json::Value {
-        commerce_kernel::auth::jwks(std::slice::from_ref(self.key.public_key()))
+        let keys: Vec<PublicKey> = std::iter::once(self.key.public_key().clone())
+            .chain(self.previous.clone())
+            .collect();
+        commerce_kernel::auth::jwks(&keys)
+    }
+
+    /// How long access tokens live.
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
     }
 
     /// Signs an access token for `account` valid from `now`.
@@ -79,6 +100,7 @@ impl TokenIssuer {
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
+            jti: Some(uuid::Uuid::new_v4().to_string()),
             groups: entitlements.groups,
             permissions: entitlements.permissions,
         };

@@ -8,6 +8,8 @@ mod demo;
 mod events;
 mod mail;
 mod rate_limit;
+mod revocation;
+mod rotation;
 mod sdl;
 mod support;
 mod tokens;

@@ -38,11 +38,33 @@ impl TestApp {
     }
 
     pub async fn with(backend: Backend, settings: Settings, redis: bool) -> Self {
+        let redis_url = match redis {
+            true => Some(commerce_testkit::redis_url().await),
+            false => None,
+        };
+        Self::build(backend, settings, |config| config.redis_url = redis_url).await
+    }
+
+    /// With Redis for the rate limits and the deny list of access tokens, under a
+    /// `namespace` of its own (no other test's revocations reach it).
+    pub async fn with_redis_namespace(backend: Backend, namespace: &str) -> Self {
+        let redis_url = commerce_testkit::redis_url().await;
+        Self::build(backend, test_settings(), |config| {
+            config.redis_url = Some(redis_url);
+            config.events_namespace = namespace.to_owned();
+        })
+        .await
+    }
+
+    /// With `settings`, on a configuration `configure` adjusts.
+    pub async fn build(
+        backend: Backend,
+        settings: Settings,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let database = test_config(backend).await;
         let mut config = database.config();
-        if redis {
-            config.redis_url = Some(commerce_testkit::redis_url().await);
-        }
+        configure(&mut config);
         let mailer = Arc::new(MemoryMailer::default());
         let mut state = commerce_customers::state_with(&config, settings, mailer.clone())
             .await
@@ -62,22 +84,12 @@ impl TestApp {
 
     /// POSTs an operation to `/graphql` with optional extra headers; returns the JSON body.
     pub async fn post(&self, query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
-        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        post_to(&self.app, query, variables, headers).await
+    }
+ = Request::post("/graphql").header("content-type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(Body::from(body)).expect("a request"))
-            .await
-            .expect("a response");
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-            .await
-            .expect("a body");
-        serde_json::from_slice(&bytes).expect("a JSON body")
-    }
 
     pub async fn anonymous(&self, query: &str, variables: Value) -> Value {
         self.post(query, variables, &[]).await
@@ -141,6 +153,29 @@ impl TestApp {
             .await;
         tokens(&session).0
     }
+}
+
+/// POSTs an operation to `app`'s `/graphql` with optional extra headers; returns the JSON body.
+pub async fn post_to(
+    app: &axum::Router,
+    query: &str,
+    variables: Value,
+    headers: &[(&str, &str)],
+) -> Value {
+    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("a request"))
+        .await
+        .expect("a response");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .expect("a body");
+    serde_json::from_slice(&bytes).expect("a JSON body")
 }
 
 pub fn tokens(session: &Value) -> (String, String) {

@@ -239,6 +239,7 @@ async fn tampered_expired_and_foreign_access_tokens_are_unauthenticated() {
         aud: "commerce".into(),
         iat: unix_now() - 3600,
         exp,
+        jti: None,
         groups: vec![],
         permissions,
     };

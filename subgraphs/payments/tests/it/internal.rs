@@ -31,6 +31,7 @@ fn customer_token(config: &Config) -> String {
         aud: config.jwt_audience.clone(),
         iat: now,
         exp: now + 60,
+        jti: None,
         groups: vec![],
         permissions: vec![],
     };
