@@ -1,7 +1,7 @@
 //! HTTP serving shared by every subgraph: the GraphQL endpoint with GraphiQL, `/health`
 //! (process alive) and `/ready` (database reachable), and graceful shutdown on SIGTERM/Ctrl-C.
 //!
-//! Each GraphQL request carries its verified [`Viewer`] and its [`ClientAddress`] in the
+//! Each GraphQL request carries its verified [`Viewer`](crate::viewer::Viewer) and its [`ClientAddress`] in the
 //! async-graphql request data (`ctx.data::<Viewer>()`), and, when it has a token, that token's
 //! [`Credential`](crate::auth::Credential) (to revoke it). Subscriptions are served over
 //! WebSocket (`graphql-transport-ws`, or the older `graphql-ws`) on `GET /graphql`; their
@@ -26,7 +26,6 @@ use tokio::net::TcpListener;
 
 use crate::auth::Verifier;
 use crate::subgraph::SubgraphExecutor;
-use crate::viewer::Viewer;
 
 /// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql` (subscriptions when it
 /// is a WebSocket upgrade), `/health`, `/ready`; bearer tokens are checked with `verifier`,
@@ -248,6 +247,7 @@ mod tests {
 
     use super::*;
     use crate::auth::{AccessClaims, SigningKey, SubjectKind};
+    use crate::viewer::Viewer;
 
     struct Query;
 

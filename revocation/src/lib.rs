@@ -112,9 +112,12 @@ impl DenyList {
         let list = Self::redis(url, namespace)?;
         let (loaded, mut first_load) = tokio::sync::watch::channel(false);
         list.listen(loaded);
-        tokio::time::timeout(Duration::from_secs(10), first_load.wait_for(|loaded| *loaded))
-            .await
-            .map_err(|_| anyhow::anyhow!("the revocation list in Redis did not load in 10 s"))??;
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            first_load.wait_for(|loaded| *loaded),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("the revocation list in Redis did not load in 10 s"))??;
         Ok(list)
     }
 
@@ -232,7 +235,10 @@ impl DenyList {
     }
 
     /// Replaces the local copy with the set's live entries.
-    async fn load(&self, connection: &mut redis::aio::MultiplexedConnection) -> redis::RedisResult<()> {
+    async fn load(
+        &self,
+        connection: &mut redis::aio::MultiplexedConnection,
+    ) -> redis::RedisResult<()> {
         let Some(redis) = &self.redis else {
             return Ok(());
         };
@@ -370,7 +376,9 @@ mod tests {
         assert!(list.is_revoked(&token("a", "alice", now)));
         assert!(!list.is_revoked(&token("b", "alice", now)));
 
-        list.revoke_subject("bob", now, 900).await.expect("in process");
+        list.revoke_subject("bob", now, 900)
+            .await
+            .expect("in process");
         assert!(list.is_revoked(&token("c", "bob", now - 10)));
         assert!(!list.is_revoked(&token("d", "bob", now)), "signed in again");
         let without_iat = Token {

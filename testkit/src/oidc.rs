@@ -181,7 +181,8 @@ impl IdentityProvider {
 }
 
 fn lock(keys: &Mutex<Vec<Key>>) -> std::sync::MutexGuard<'_, Vec<Key>> {
-    keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    keys.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn unix_now() -> i64 {

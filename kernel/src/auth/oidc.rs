@@ -282,7 +282,10 @@ mod tests {
 
     #[test]
     fn a_token_without_permissions_is_its_linked_customer_or_anonymous() {
-        let provider = provider(&[("shop-admin", &["catalog:write"])], Some("commerce.customer"));
+        let provider = provider(
+            &[("shop-admin", &["catalog:write"])],
+            Some("commerce.customer"),
+        );
         let customer = GlobalId::encode("Customer", 7);
         let linked = json!({ "commerce": { "customer": customer }, "groups": ["vip"] });
         assert_eq!(

@@ -142,7 +142,9 @@ async fn provider_tokens_are_accepted_beside_ours_with_roles_and_customers_mappe
     );
     assert_eq!(
         whoami(&url, &linked).await,
-        Ok(format!(r#"Customer {{ id: "{customer}", groups: ["vip"] }}"#))
+        Ok(format!(
+            r#"Customer {{ id: "{customer}", groups: ["vip"] }}"#
+        ))
     );
     let unmapped = idp.sign(Alg::Es256, &claims(&idp, "kc-nobody", json!({})));
     assert_eq!(whoami(&url, &unmapped).await, Ok("Anonymous".to_owned()));
@@ -156,7 +158,11 @@ async fn provider_tokens_are_accepted_beside_ours_with_roles_and_customers_mappe
     let impostor = IdentityProvider::start().await;
     let forged = impostor.sign(
         Alg::Rs256,
-        &claims(&idp, "kc-admin", json!({ "realm_access": { "roles": ["shop-admin"] } })),
+        &claims(
+            &idp,
+            "kc-admin",
+            json!({ "realm_access": { "roles": ["shop-admin"] } }),
+        ),
     );
     let mut elsewhere = idp.claims("kc-admin");
     elsewhere["aud"] = json!("other");
@@ -165,7 +171,10 @@ async fn provider_tokens_are_accepted_beside_ours_with_roles_and_customers_mappe
     expired["exp"] = json!(chrono::Utc::now().timestamp() - 600);
     let expired = idp.sign(Alg::Es256, &expired);
     for token in [forged, elsewhere, expired] {
-        assert_eq!(whoami(&url, &token).await, Err("UNAUTHENTICATED".to_owned()));
+        assert_eq!(
+            whoami(&url, &token).await,
+            Err("UNAUTHENTICATED".to_owned())
+        );
     }
 }
 
@@ -211,13 +220,22 @@ async fn a_provider_key_rotation_is_followed_at_most_once_per_interval() {
     let old_kid = idp.rotate(Alg::Rs256);
     let after = idp.sign(Alg::Rs256, &claims(&idp, "kc-admin", roles.clone()));
     for _ in 0..3 {
-        assert_eq!(whoami(&url, &after).await, Err("UNAUTHENTICATED".to_owned()));
+        assert_eq!(
+            whoami(&url, &after).await,
+            Err("UNAUTHENTICATED".to_owned())
+        );
     }
     assert_eq!(idp.fetches(), 1);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(whoami(&url, &after).await.is_ok(), "fetched once the interval passed");
+    assert!(
+        whoami(&url, &after).await.is_ok(),
+        "fetched once the interval passed"
+    );
     assert_eq!(idp.fetches(), 2);
-    assert!(whoami(&url, &before).await.is_ok(), "the old key is still published");
+    assert!(
+        whoami(&url, &before).await.is_ok(),
+        "the old key is still published"
+    );
     idp.retire(&old_kid);
 }
 
@@ -239,13 +257,23 @@ async fn revoked_tokens_are_refused_ours_and_the_providers() {
     let (first, first_claims) = our_token(&ours, &customer);
     let (second, _) = our_token(&ours, &customer);
     revocations
-        .revoke_token(first_claims.jti.as_deref().expect("a jti"), first_claims.exp)
+        .revoke_token(
+            first_claims.jti.as_deref().expect("a jti"),
+            first_claims.exp,
+        )
         .await
         .expect("revokes");
-    assert_eq!(whoami(&url, &first).await, Err("UNAUTHENTICATED".to_owned()));
+    assert_eq!(
+        whoami(&url, &first).await,
+        Err("UNAUTHENTICATED".to_owned())
+    );
     assert!(whoami(&url, &second).await.is_ok(), "only that token");
 
-    let provider_claims = claims(&idp, "kc-admin", json!({ "realm_access": { "roles": ["shop-admin"] } }));
+    let provider_claims = claims(
+        &idp,
+        "kc-admin",
+        json!({ "realm_access": { "roles": ["shop-admin"] } }),
+    );
     let provider = idp.sign(Alg::Es256, &provider_claims);
     assert!(whoami(&url, &provider).await.is_ok());
     let now = chrono::Utc::now().timestamp();
@@ -253,17 +281,30 @@ async fn revoked_tokens_are_refused_ours_and_the_providers() {
         .revoke_subject("kc-admin", now + 1, 3600)
         .await
         .expect("revokes");
-    assert_eq!(whoami(&url, &provider).await, Err("UNAUTHENTICATED".to_owned()));
+    assert_eq!(
+        whoami(&url, &provider).await,
+        Err("UNAUTHENTICATED".to_owned())
+    );
     // Revoking our customer covers the provider's tokens linked to them too.
     let linked = idp.sign(
         Alg::Rs256,
-        &claims(&idp, "kc-shopper", json!({ "commerce": { "customer_id": customer } })),
+        &claims(
+            &idp,
+            "kc-shopper",
+            json!({ "commerce": { "customer_id": customer } }),
+        ),
     );
     assert!(whoami(&url, &linked).await.is_ok());
     revocations
         .revoke_subject(&customer, now + 1, 3600)
         .await
         .expect("revokes");
-    assert_eq!(whoami(&url, &linked).await, Err("UNAUTHENTICATED".to_owned()));
-    assert_eq!(whoami(&url, &second).await, Err("UNAUTHENTICATED".to_owned()));
+    assert_eq!(
+        whoami(&url, &linked).await,
+        Err("UNAUTHENTICATED".to_owned())
+    );
+    assert_eq!(
+        whoami(&url, &second).await,
+        Err("UNAUTHENTICATED".to_owned())
+    );
 }

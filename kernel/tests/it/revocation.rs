@@ -69,7 +69,10 @@ async fn a_token_revoked_on_one_instance_is_refused_by_another_within_a_second()
         .revoke_token(claims.jti.as_deref().expect("a jti"), claims.exp)
         .await
         .expect("revokes");
-    assert_eq!(whoami(&first, &revoked).await, Err("UNAUTHENTICATED".into()));
+    assert_eq!(
+        whoami(&first, &revoked).await,
+        Err("UNAUTHENTICATED".into())
+    );
     let took = refused_within(&second, &revoked, BOUND).await;
     eprintln!("the other instance refused the revoked token after {took:?}");
     assert!(whoami(&second, &kept).await.is_ok(), "only that token");
@@ -85,7 +88,10 @@ async fn a_token_revoked_on_one_instance_is_refused_by_another_within_a_second()
 
     // An instance that starts afterwards loads the list before serving.
     let (third, _) = instance(&key, &redis, &namespace).await;
-    assert_eq!(whoami(&third, &revoked).await, Err("UNAUTHENTICATED".into()));
+    assert_eq!(
+        whoami(&third, &revoked).await,
+        Err("UNAUTHENTICATED".into())
+    );
     assert_eq!(whoami(&third, &kept).await, Err("UNAUTHENTICATED".into()));
     let other = GlobalId::encode("Customer", 2);
     assert!(whoami(&third, &token(&key, &other).0).await.is_ok());

@@ -80,7 +80,10 @@ async fn roles_and_permissions_claims_meet_requires_scopes() {
     // Auth0: RBAC permissions; `read:email` grants the email, not the hash.
     let auth0 = idp.sign(
         Alg::Es256,
-        &with(idp.claims("auth0|2"), json!({ "permissions": ["read:email"] })),
+        &with(
+            idp.claims("auth0|2"),
+            json!({ "permissions": ["read:email"] }),
+        ),
     );
     let response = post(&router, &auth0).await;
     assert_eq!(response.body["data"]["users"][0], Value::Null);
@@ -104,7 +107,12 @@ async fn roles_and_permissions_claims_meet_requires_scopes() {
 #[tokio::test]
 async fn revoked_tokens_get_401_in_process_and_through_redis() {
     let idp = IdentityProvider::start().await;
-    let admin = |sub: &str| with(idp.claims(sub), json!({ "realm_access": { "roles": ["admin"] } }));
+    let admin = |sub: &str| {
+        with(
+            idp.claims(sub),
+            json!({ "realm_access": { "roles": ["admin"] } }),
+        )
+    };
 
     // In process: the list this process's services write to.
     let namespace = uuid::Uuid::new_v4().to_string();
@@ -113,12 +121,18 @@ async fn revoked_tokens_get_401_in_process_and_through_redis() {
     let token = idp.sign(Alg::Rs256, &claims);
     assert_eq!(post(&local, &token).await.status, StatusCode::OK);
     DenyList::shared(None, &namespace)
-        .revoke_token(claims["jti"].as_str().expect("jti"), claims["exp"].as_i64().expect("exp"))
+        .revoke_token(
+            claims["jti"].as_str().expect("jti"),
+            claims["exp"].as_i64().expect("exp"),
+        )
         .await
         .expect("revokes");
     let refused = post(&local, &token).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(refused.body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
 
     // Through Redis: another process (a list of its own) revokes every token of a subject.
     let redis = commerce_testkit::redis_url().await;
@@ -139,10 +153,16 @@ async fn revoked_tokens_get_401_in_process_and_through_redis() {
         .expect("revokes");
     let started = Instant::now();
     while post(&shared, &token).await.status == StatusCode::OK {
-        assert!(started.elapsed() < Duration::from_secs(1), "still accepted after 1 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "still accepted after 1 s"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    eprintln!("the router refused the revoked subject after {:?}", started.elapsed());
+    eprintln!(
+        "the router refused the revoked subject after {:?}",
+        started.elapsed()
+    );
     let fresh = idp.sign(Alg::Rs256, &admin("kc-3"));
     assert_eq!(post(&shared, &fresh).await.status, StatusCode::OK);
 }

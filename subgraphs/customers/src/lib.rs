@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
-use commerce_kernel::auth::{PublicKey, SigningKey};
 use commerce_kernel::auth::Verifier;
+use commerce_kernel::auth::{PublicKey, SigningKey};
 use commerce_kernel::config::Config;
 use commerce_kernel::events::{Relay, Transport};
 use commerce_kernel::mail::Mailer;

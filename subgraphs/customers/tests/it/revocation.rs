@@ -42,15 +42,23 @@ async fn logout_revokes_the_access_token_it_was_sent_with(backend: Backend) {
         )
         .await;
     assert_eq!(logout["data"]["logout"], true, "{logout}");
-    assert_eq!(error_code(&app.as_bearer(&phone, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.as_bearer(&phone, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     assert!(
         app.as_bearer(&laptop, ME, json!({})).await["data"]["me"]["id"].is_string(),
         "another session's token is still valid"
     );
     // Without a refresh token: the access token alone.
-    let logout = app.as_bearer(&laptop, "mutation { logout }", json!({})).await;
+    let logout = app
+        .as_bearer(&laptop, "mutation { logout }", json!({}))
+        .await;
     assert_eq!(logout["data"]["logout"], true, "{logout}");
-    assert_eq!(error_code(&app.as_bearer(&laptop, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.as_bearer(&laptop, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
 }
 
 async fn logout_everywhere_revokes_every_access_token_issued_before(backend: Backend) {
@@ -64,7 +72,10 @@ async fn logout_everywhere_revokes_every_access_token_issued_before(backend: Bac
         .await;
     assert_eq!(everywhere["data"]["logoutEverywhere"], 2, "{everywhere}");
     for token in [&phone, &laptop] {
-        assert_eq!(error_code(&app.as_bearer(token, ME, json!({})).await), "UNAUTHENTICATED");
+        assert_eq!(
+            error_code(&app.as_bearer(token, ME, json!({})).await),
+            "UNAUTHENTICATED"
+        );
     }
     let (again, _) = tokens(&app.login_as("login", "jules@example.com", PASSWORD).await);
     assert!(
@@ -84,7 +95,10 @@ async fn staff_revoke_one_token_by_id_or_every_token_of_a_subject(backend: Backe
     assert_eq!(error_code(&forbidden), "FORBIDDEN");
     let revoked = app.as_bearer(&admin, revoke, json!({ "id": id })).await;
     assert_eq!(revoked["data"]["revokeAccessToken"], true, "{revoked}");
-    assert_eq!(error_code(&app.as_bearer(&first, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.as_bearer(&first, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     assert!(app.as_bearer(&second, ME, json!({})).await["data"]["me"]["id"].is_string());
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -94,9 +108,15 @@ async fn staff_revoke_one_token_by_id_or_every_token_of_a_subject(backend: Backe
         .as_bearer(&admin, revoke_all, json!({ "subject": subject }))
         .await;
     assert_eq!(revoked["data"]["revokeAccessTokensOf"], true, "{revoked}");
-    assert_eq!(error_code(&app.as_bearer(&second, ME, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&app.as_bearer(&second, ME, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     assert!(
-        app.as_bearer(&admin, ME, json!({})).await.get("errors").is_none(),
+        app.as_bearer(&admin, ME, json!({}))
+            .await
+            .get("errors")
+            .is_none(),
         "only that subject's"
     );
 }
@@ -117,14 +137,26 @@ async fn another_instance_refuses_a_signed_out_token_within_a_second() {
     let headers = [("authorization", bearer.as_str())];
     assert!(post_to(&other, ME, json!({}), &headers).await["data"]["me"]["id"].is_string());
 
-    let logout = app.as_bearer(&token, "mutation { logout }", json!({})).await;
+    let logout = app
+        .as_bearer(&token, "mutation { logout }", json!({}))
+        .await;
     assert_eq!(logout["data"]["logout"], true, "{logout}");
     let started = Instant::now();
-    while post_to(&other, ME, json!({}), &headers).await.get("errors").is_none() {
-        assert!(started.elapsed() < Duration::from_secs(1), "still accepted after 1 s");
+    while post_to(&other, ME, json!({}), &headers)
+        .await
+        .get("errors")
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "still accepted after 1 s"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    eprintln!("the other instance refused the token after {:?}", started.elapsed());
+    eprintln!(
+        "the other instance refused the token after {:?}",
+        started.elapsed()
+    );
     let refused = post_to(&other, ME, json!({}), &headers).await;
     assert_eq!(error_code(&refused), "UNAUTHENTICATED");
 }

@@ -28,7 +28,10 @@ fn kid(token: &str) -> String {
 
 #[tokio::test]
 async fn tokens_of_the_previous_key_verify_until_it_is_removed_and_new_ones_use_the_new_key() {
-    let (old_dir, new_dir) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let (old_dir, new_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
     let (old, old_path) = key_file(old_dir.path());
     let (new, new_path) = key_file(new_dir.path());
     let app = TestApp::build(Backend::Sqlite, test_settings(), |config| {
@@ -46,18 +49,29 @@ async fn tokens_of_the_previous_key_verify_until_it_is_removed_and_new_ones_use_
             .expect("base64"),
     )
     .expect("claims");
-    assert_eq!(kid(&before), new.public_key().kid(), "new tokens name the new key");
+    assert_eq!(
+        kid(&before),
+        new.public_key().kid(),
+        "new tokens name the new key"
+    );
     claims.iat = now - 60;
     claims.jti = Some(uuid::Uuid::new_v4().to_string());
     let old_token = old.sign(&claims).expect("signs");
     assert_eq!(claims.kind, SubjectKind::Customer);
 
     // The JWKS lists both keys, new first.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(commerce_kernel::server::serve(listener, app.app.clone()));
     let url = format!("http://{addr}/.well-known/jwks.json");
-    let jwks: Value = reqwest::get(&url).await.expect("fetches").json().await.expect("JSON");
+    let jwks: Value = reqwest::get(&url)
+        .await
+        .expect("fetches")
+        .json()
+        .await
+        .expect("JSON");
     let kids: Vec<&str> = jwks["keys"]
         .as_array()
         .expect("keys")

@@ -86,10 +86,6 @@ impl TestApp {
     pub async fn post(&self, query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
         post_to(&self.app, query, variables, headers).await
     }
- = Request::post("/graphql").header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
 
     pub async fn anonymous(&self, query: &str, variables: Value) -> Value {
         self.post(query, variables, &[]).await
