@@ -29,6 +29,10 @@ const CUSTOMER_TYPE: &str = "Customer";
 pub(super) struct Provider {
     issuer: String,
     keys: JwksCache,
+    /// The signature algorithms accepted.
+    algorithms: Vec<Algorithm>,
+    /// Issuer, audience and required claims; its algorithm is each token's own, since
+    /// jsonwebtoken refuses a validation listing algorithms of another family than the key.
     validation: Validation,
     roles: Option<String>,
     groups: Option<String>,
@@ -107,7 +111,6 @@ impl Provider {
             .collect::<anyhow::Result<Vec<_>>>()?;
         anyhow::ensure!(!algorithms.is_empty(), "oidc.algorithms is empty");
         let mut validation = Validation::new(algorithms[0]);
-        validation.algorithms = algorithms;
         validation.set_issuer(&[&config.issuer]);
         match &config.audience {
             Some(audience) => validation.set_audience(&[audience]),
@@ -121,6 +124,7 @@ impl Provider {
                 &config.jwks_url,
                 Duration::from_secs(config.jwks_min_refresh_secs),
             ),
+            algorithms,
             validation,
             roles: config.roles_claim.clone(),
             groups: config.groups_claim.clone(),
@@ -146,12 +150,14 @@ impl Provider {
 
     pub(super) async fn verify(&self, token: &str) -> Result<Verified, KernelError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
-        if !self.validation.algorithms.contains(&header.alg) {
+        if !self.algorithms.contains(&header.alg) {
             return Err(invalid_token());
         }
         let kid = header.kid.ok_or_else(invalid_token)?;
         let key = self.keys.key(&kid).await?.ok_or_else(invalid_token)?;
-        let claims = jsonwebtoken::decode::<Value>(token, &key, &self.validation)
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![header.alg];
+        let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => {
