@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::Context;
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
+use crate::redis_link::LazyRedis;
+use crate::telemetry::metrics::metrics;
 
 #[async_trait]
 pub trait Cache: Send + Sync {
@@ -108,8 +109,10 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     if let Some(value) = read(cache, key).await {
+        metrics().read_cache(1, 0);
         return Ok(value);
     }
+    metrics().read_cache(0, 1);
     let started = generation.load(Ordering::SeqCst);
     let value = load().await?;
     if write(cache, key, &value, ttl).await && generation.load(Ordering::SeqCst) != started {
@@ -186,6 +189,7 @@ impl ReadThrough {
                 None => misses.push(id.clone()),
             }
         }
+        metrics().read_cache(found.len(), misses.len());
         if misses.is_empty() {
             return Ok(found);
         }
@@ -306,20 +310,21 @@ impl Cache for MemoryCache {
     }
 }
 
-/// Redis-backed cache; keys are prefixed with the namespace (usually the domain).
+/// Redis-backed cache; keys are prefixed with the namespace (usually the domain). Connected on
+/// first use: while Redis is unreachable every read misses and writes are skipped.
 pub struct RedisCache {
-    connection: redis::aio::ConnectionManager,
+    redis: LazyRedis,
     prefix: String,
 }
 
+/// How long a cache call may take before the request goes on without it.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
 impl RedisCache {
+    /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).context("parsing redis_url")?;
-        let connection = redis::aio::ConnectionManager::new(client)
-            .await
-            .context("connecting to Redis")?;
         Ok(Self {
-            connection,
+            redis: LazyRedis::open(url, "cache", REDIS_TIMEOUT)?,
             prefix: format!("{namespace}:"),
         })
     }
@@ -332,7 +337,7 @@ impl RedisCache {
 #[async_trait]
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.redis.connection().await?;
         match connection.get::<_, Option<Vec<u8>>>(self.key(key)).await {
             Ok(value) => value,
             Err(error) => {
@@ -343,7 +348,9 @@ impl Cache for RedisCache {
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
-        let mut connection = self.connection.clone();
+        let Some(mut connection) = self.redis.connection().await else {
+            return;
+        };
         let seconds = ttl.as_secs().max(1);
         if let Err(error) = connection
             .set_ex::<_, _, ()>(self.key(key), value, seconds)
@@ -357,7 +364,9 @@ impl Cache for RedisCache {
         if keys.is_empty() {
             return Vec::new();
         }
-        let mut connection = self.connection.clone();
+        let Some(mut connection) = self.redis.connection().await else {
+            return vec![None; keys.len()];
+        };
         let prefixed: Vec<String> = keys.iter().map(|key| self.key(key)).collect();
         // MGET of one key answers a bare value, not a list: ask for a list explicitly.
         let mut command = redis::cmd("MGET");
@@ -375,11 +384,19 @@ impl Cache for RedisCache {
         }
     }
 
+    /// Entries that Redis, being down, did not delete stay until their TTL: the time to live
+    /// bounds how stale a cache can be after an outage.
     async fn delete(&self, keys: &[String]) {
         if keys.is_empty() {
             return;
         }
-        let mut connection = self.connection.clone();
+        let Some(mut connection) = self.redis.connection().await else {
+            tracing::debug!(
+                count = keys.len(),
+                "Redis unreachable; evicted entries expire by their TTL"
+            );
+            return;
+        };
         let keys: Vec<String> = keys.iter().map(|key| self.key(key)).collect();
         if let Err(error) = connection.del::<_, ()>(keys).await {
             tracing::warn!(%error, "redis delete failed; entries expire by their TTL");

@@ -43,24 +43,27 @@ pub async fn connect_for_migrations(
     connect(&config, domain).await
 }
 
-/// Connects to `domain`'s database without migrating.
+/// Connects to `domain`'s database without migrating; its statements are timed in the
+/// process's metrics.
 pub async fn connect(config: &Config, domain: &str) -> anyhow::Result<DatabaseConnection> {
     anyhow::ensure!(
         !domain.is_empty() && domain.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
         "domain names are lowercase identifiers, got {domain:?}"
     );
-    match &config.database_url {
-        Some(url) if url.starts_with("postgres") => connect_postgres(config, url, domain).await,
-        Some(url) if url.starts_with("sqlite:") => connect_sqlite(url.clone(), config).await,
+    let mut db = match &config.database_url {
+        Some(url) if url.starts_with("postgres") => connect_postgres(config, url, domain).await?,
+        Some(url) if url.starts_with("sqlite:") => connect_sqlite(url.clone(), config).await?,
         Some(url) => anyhow::bail!("unsupported database_url scheme in {url:?}"),
         None => {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("creating the data directory {}", config.data_dir.display())
             })?;
             let path = config.data_dir.join(format!("{domain}.sqlite"));
-            connect_sqlite(format!("sqlite://{}?mode=rwc", path.display()), config).await
+            connect_sqlite(format!("sqlite://{}?mode=rwc", path.display()), config).await?
         }
-    }
+    };
+    crate::telemetry::metrics::observe_sql(&mut db, domain);
+    Ok(db)
 }
 
 async fn connect_sqlite(url: String, config: &Config) -> anyhow::Result<DatabaseConnection> {

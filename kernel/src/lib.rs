@@ -15,6 +15,7 @@ pub mod internal;
 pub mod mail;
 pub mod money;
 pub mod pagination;
+pub mod redis_link;
 pub mod server;
 pub mod subgraph;
 pub mod telemetry;

@@ -1,5 +1,6 @@
 //! HTTP serving shared by every subgraph: the GraphQL endpoint with GraphiQL, `/health`
-//! (process alive) and `/ready` (database reachable), and graceful shutdown on SIGTERM/Ctrl-C.
+//! (process alive), `/ready` (database reachable), `/metrics` (Prometheus), and graceful
+//! shutdown on SIGTERM/Ctrl-C.
 //!
 //! Each GraphQL request carries its verified [`Viewer`](crate::viewer::Viewer) and its [`ClientAddress`] in the
 //! async-graphql request data (`ctx.data::<Viewer>()`), and, when it has a token, that token's
@@ -28,7 +29,7 @@ use crate::auth::Verifier;
 use crate::subgraph::SubgraphExecutor;
 
 /// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql` (subscriptions when it
-/// is a WebSocket upgrade), `/health`, `/ready`; bearer tokens are checked with `verifier`,
+/// is a WebSocket upgrade), `/health`, `/ready`, `/metrics`; bearer tokens are checked with `verifier`,
 /// the service's own (from its configuration).
 pub fn graphql_app<Q, M, S>(
     schema: Schema<Q, M, S>,
@@ -52,6 +53,18 @@ where
         .with_state(state)
         .merge(commerce_graphiql::routes())
         .merge(health_routes(db))
+        .route("/metrics", get(metrics))
+}
+
+/// The process's metrics in Prometheus' text format (see [`crate::telemetry::metrics`]).
+async fn metrics() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::telemetry::metrics::metrics().render(),
+    )
 }
 
 struct GraphqlState<Q, M, S> {

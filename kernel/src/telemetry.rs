@@ -1,4 +1,7 @@
-//! Logging set-up: human-readable lines by default, JSON lines for log collectors.
+//! Logging set-up: human-readable lines by default, JSON lines for log collectors; and the
+//! process's Prometheus [`metrics`].
+
+pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 

@@ -6,10 +6,11 @@
 //! A group of one instance keeps `<stream>:alive:<group>` alive while it runs; a group whose
 //! key expired belongs to a killed instance, and the next instance to start removes it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use redis::streams::{
     StreamAutoClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply,
     StreamReadOptions, StreamReadReply,
@@ -17,6 +18,7 @@ use redis::streams::{
 use redis::{AsyncConnectionConfig, Client};
 
 use super::Envelope;
+use crate::redis_link::LazyRedis;
 
 /// The entry field holding the envelope.
 const FIELD: &str = "envelope";
@@ -24,22 +26,25 @@ const FIELD: &str = "envelope";
 /// bounded so that a stream nobody reads cannot fill Redis.
 const MAX_LEN: usize = 1_000_000;
 
+/// How long publishing a batch may take.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct RedisStreams {
     client: Client,
-    publisher: ConnectionManager,
+    /// Connected on first publish: a Redis that is down leaves events in the outbox (the
+    /// relay retries) instead of stopping the subgraph from starting.
+    publisher: Arc<LazyRedis>,
     namespace: String,
 }
 
 impl RedisStreams {
+    /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<Self> {
-        let client = Client::open(url).context("parsing redis_url")?;
-        let publisher = ConnectionManager::new(client.clone())
-            .await
-            .context("connecting to Redis")?;
+        let publisher = LazyRedis::open(url, "events", PUBLISH_TIMEOUT)?;
         Ok(Self {
-            client,
-            publisher,
+            client: publisher.client().clone(),
+            publisher: Arc::new(publisher),
             namespace: namespace.to_owned(),
         })
     }
@@ -65,7 +70,11 @@ impl RedisStreams {
                 .arg(json)
                 .ignore();
         }
-        let mut connection = self.publisher.clone();
+        let mut connection = self
+            .publisher
+            .connection()
+            .await
+            .context("Redis is unreachable")?;
         pipe.query_async::<()>(&mut connection)
             .await
             .with_context(|| format!("publishing {} events to {key}", events.len()))

@@ -24,7 +24,7 @@ impl Transport {
             Some(url) => Ok(Self::Redis(
                 RedisStreams::connect(url, &config.events_namespace)
                     .await
-                    .context("connecting to Redis for events")?,
+                    .context("the Redis for events")?,
             )),
             None => {
                 let key = match &config.database_url {

@@ -9,6 +9,7 @@ mod demo;
 mod environment;
 mod events;
 mod graph;
+mod metrics;
 mod orders_money;
 mod oversell;
 mod payments;

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use async_trait::async_trait;
+use commerce_kernel::redis_link::LazyRedis;
+use redis::aio::ConnectionManager;
 
 /// The outcome of counting one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,30 +92,35 @@ impl RateLimiter for MemoryRateLimiter {
     }
 }
 
-/// Counters in Redis: `SET key 0 EX window NX`, `INCR`, `PTTL` in one transaction.
+/// Counters in Redis: `SET key 0 EX window NX`, `INCR`, `PTTL` in one transaction. Connected
+/// on first use; while Redis is unreachable, the in-process counters count.
 pub struct RedisRateLimiter {
-    connection: redis::aio::ConnectionManager,
+    redis: LazyRedis,
     prefix: String,
     fallback: MemoryRateLimiter,
 }
 
+/// How long a sign-in waits on Redis before counting in-process.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
 impl RedisRateLimiter {
+    /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).context("parsing redis_url")?;
-        let connection = redis::aio::ConnectionManager::new(client)
-            .await
-            .context("connecting to Redis")?;
         Ok(Self {
-            connection,
+            redis: LazyRedis::open(url, "rate limits", REDIS_TIMEOUT)?,
             prefix: format!("{prefix}:ratelimit:"),
             fallback: MemoryRateLimiter::default(),
         })
     }
 
-    async fn count(&self, key: &str, window: Duration) -> redis::RedisResult<(u32, Duration)> {
+    async fn count(
+        &self,
+        mut connection: ConnectionManager,
+        key: &str,
+        window: Duration,
+    ) -> redis::RedisResult<(u32, Duration)> {
         let key = format!("{}{key}", self.prefix);
         let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut connection = self.connection.clone();
         let (count, ttl): (u32, i64) = redis::pipe()
             .atomic()
             .cmd("SET")
@@ -136,7 +142,11 @@ impl RedisRateLimiter {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> Decision {
-        match self.count(key, window).await {
+        // Unreachable: `LazyRedis` has said so once; count here until it is back.
+        let Some(connection) = self.redis.connection().await else {
+            return self.fallback.hit(key, limit, window).await;
+        };
+        match self.count(connection, key, window).await {
             Ok((count, left)) => decide(count, limit, left),
             Err(error) => {
                 tracing::warn!(%error, "redis rate limiter failed; counting in-process");
@@ -146,11 +156,11 @@ impl RateLimiter for RedisRateLimiter {
     }
 
     async fn reset(&self, key: &str) {
-        let mut connection = self.connection.clone();
-        if let Err(error) = redis::cmd("DEL")
-            .arg(format!("{}{key}", self.prefix))
-            .query_async::<()>(&mut connection)
-            .await
+        if let Some(mut connection) = self.redis.connection().await
+            && let Err(error) = redis::cmd("DEL")
+                .arg(format!("{}{key}", self.prefix))
+                .query_async::<()>(&mut connection)
+                .await
         {
             tracing::warn!(%error, "redis rate limiter reset failed");
         }

@@ -1,0 +1,263 @@
+//! Prometheus metrics of a subgraph process, served at `/metrics` by every subgraph
+//! ([`crate::server::graphql_app`]): GraphQL requests by operation type and outcome, errors by
+//! `extensions.code`, request durations, live subscriptions, SQL statement time by domain
+//! database, and the read-through caches' hits and misses.
+//!
+//! One registry per process: a subgraph deployed alone is one process, told apart from the
+//! others by the scrape's `job`/`instance` labels. The all-in-one stack runs every subgraph in
+//! one process, so each of its subgraph ports shows the same totals (SQL time still by domain).
+
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::{Duration, Instant};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextSubscribe,
+};
+use async_graphql::futures_util::StreamExt;
+use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Request, Response, ServerResult, Value};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+use sea_orm::DatabaseConnection;
+
+/// Latency buckets in seconds, 1 ms to 10 s (the router's).
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// SQL statements are mostly far below a millisecond on a local database.
+const SQL_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+];
+
+/// The label of an error without `extensions.code` (async-graphql's own parse and
+/// validation errors).
+pub const NO_CODE: &str = "NONE";
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    errors: IntCounterVec,
+    duration: HistogramVec,
+    subscriptions: IntGauge,
+    sql: HistogramVec,
+    /// `hit`, `miss`.
+    read_cache: [IntCounter; 2],
+}
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+    &METRICS
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let registry = Registry::new();
+        let register = |collector: Box<dyn prometheus::core::Collector>| {
+            registry
+                .register(collector)
+                .expect("each metric is registered once");
+        };
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "subgraph_graphql_requests_total",
+                "GraphQL requests (not subscriptions), by operation type and outcome (`ok`, or \
+                 `error` when the response has errors)",
+            ),
+            &["operation", "outcome"],
+        )
+        .expect("a valid metric");
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "subgraph_graphql_errors_total",
+                "Errors in GraphQL responses, by `extensions.code` (`NONE` without one)",
+            ),
+            &["code"],
+        )
+        .expect("a valid metric");
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "subgraph_graphql_request_duration_seconds",
+                "Time to answer a GraphQL request, by operation type",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["operation"],
+        )
+        .expect("a valid metric");
+        let subscriptions = IntGauge::new(
+            "subgraph_graphql_subscriptions_active",
+            "Subscriptions being served",
+        )
+        .expect("a valid metric");
+        let sql = HistogramVec::new(
+            HistogramOpts::new(
+                "subgraph_sql_statement_duration_seconds",
+                "Time of each SQL statement, by domain database and outcome (`ok`, `error`)",
+            )
+            .buckets(SQL_BUCKETS.to_vec()),
+            &["domain", "outcome"],
+        )
+        .expect("a valid metric");
+        let read_cache = IntCounterVec::new(
+            Opts::new(
+                "subgraph_read_cache_total",
+                "Entries looked up in the read-through caches of hot entities: `hit`, `miss`",
+            ),
+            &["result"],
+        )
+        .expect("a valid metric");
+        register(Box::new(requests.clone()));
+        register(Box::new(errors.clone()));
+        register(Box::new(duration.clone()));
+        register(Box::new(subscriptions.clone()));
+        register(Box::new(sql.clone()));
+        register(Box::new(read_cache.clone()));
+        Self {
+            registry,
+            requests,
+            errors,
+            duration,
+            subscriptions,
+            sql,
+            read_cache: ["hit", "miss"].map(|result| read_cache.with_label_values(&[result])),
+        }
+    }
+
+    fn request(&self, operation: &str, response: &Response, elapsed: Duration) {
+        let outcome = if response.errors.is_empty() {
+            "ok"
+        } else {
+            "error"
+        };
+        self.requests.with_label_values(&[operation, outcome]).inc();
+        self.duration
+            .with_label_values(&[operation])
+            .observe(elapsed.as_secs_f64());
+        for error in &response.errors {
+            let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+            let code = match code {
+                Some(Value::String(code)) => code.as_str(),
+                Some(Value::Enum(code)) => code.as_str(),
+                _ => NO_CODE,
+            };
+            self.errors.with_label_values(&[code]).inc();
+        }
+    }
+
+    /// Counts read-through cache lookups.
+    pub fn read_cache(&self, hits: usize, misses: usize) {
+        self.read_cache[0].inc_by(hits as u64);
+        self.read_cache[1].inc_by(misses as u64);
+    }
+
+    /// Every metric in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("the text encoder writes to memory");
+        String::from_utf8(out).expect("the text format is UTF-8")
+    }
+}
+
+/// Times every statement `db` runs (its transactions' too) under `domain`. Set once when the
+/// pool is made: sea-orm keeps one callback per connection, which tests replace with their
+/// statement counters.
+pub fn observe_sql(db: &mut DatabaseConnection, domain: &str) {
+    let sql = &metrics().sql;
+    let [ok, error] = ["ok", "error"].map(|outcome| sql.with_label_values(&[domain, outcome]));
+    db.set_metric_callback(move |info| {
+        let histogram = if info.failed { &error } else { &ok };
+        histogram.observe(info.elapsed.as_secs_f64());
+    });
+}
+
+/// The async-graphql extension that records each request and subscription; every subgraph's
+/// schema has it ([`crate::subgraph::schema_builder`]).
+pub struct MetricsExtension;
+
+impl ExtensionFactory for MetricsExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Recorder::default())
+    }
+}
+
+/// One request's recorder: the operation type is read while the request is prepared (the
+/// document is parsed then, once), and everything else once the response is there.
+#[derive(Default)]
+struct Recorder {
+    operation: OnceLock<&'static str>,
+}
+
+#[async_trait::async_trait]
+impl Extension for Recorder {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx).await;
+        let operation = self.operation.get().copied().unwrap_or("unknown");
+        metrics().request(operation, &response, started.elapsed());
+        response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let name = request.operation_name.clone();
+        // The parsed document stays in the request: async-graphql does not parse it again.
+        if let Ok(document) = request.parsed_query() {
+            let operation = match &document.operations {
+                DocumentOperations::Single(operation) => Some(operation.node.ty),
+                DocumentOperations::Multiple(operations) => name
+                    .as_deref()
+                    .and_then(|name| operations.get(name))
+                    .map(|operation| operation.node.ty),
+            };
+            if let Some(operation) = operation {
+                let _ = self.operation.set(match operation {
+                    OperationType::Query => "query",
+                    OperationType::Mutation => "mutation",
+                    OperationType::Subscription => "subscription",
+                });
+            }
+        }
+        next.run(ctx, request).await
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let live = LiveSubscription::start();
+        next.run(ctx, stream)
+            .map(move |response| {
+                // Held by the stream: dropped, and uncounted, when the subscription ends.
+                let _ = &live;
+                response
+            })
+            .boxed()
+    }
+}
+
+/// Counts one subscription in `subgraph_graphql_subscriptions_active` while it lives.
+struct LiveSubscription;
+
+impl LiveSubscription {
+    fn start() -> Self {
+        metrics().subscriptions.inc();
+        Self
+    }
+}
+
+impl Drop for LiveSubscription {
+    fn drop(&mut self) {
+        metrics().subscriptions.dec();
+    }
+}
