@@ -1,11 +1,13 @@
 //! Runs a subgraph's operations: the [`Limits`] checked first, each request's
-//! [`RequestScopes`] added, and async-graphql's limit errors given their codes. This is done
+//! [`RequestScopes`] added, async-graphql's limit errors given their codes, and each request
+//! and subscription recorded in the process's [metrics](crate::telemetry::metrics). This is done
 //! around the schema rather than in async-graphql extensions: with any extension installed,
 //! async-graphql wraps every field's and list item's resolution in the extension chain (boxed
 //! futures and formatted type names per field), which cost a 50-product page about a tenth of
 //! its CPU.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::{
@@ -14,6 +16,7 @@ use async_graphql::{
 
 use super::limits::{Limits, with_code};
 use crate::entities::RequestScopes;
+use crate::telemetry::metrics::{self, LiveSubscription};
 
 /// A subgraph's schema as the kernel serves it (HTTP, WebSocket and tests alike).
 pub struct SubgraphExecutor<Q, M, S>(Schema<Q, M, S>);
@@ -65,11 +68,15 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    async fn execute(&self, request: Request) -> Response {
-        match self.prepare(request) {
+    async fn execute(&self, mut request: Request) -> Response {
+        let started = Instant::now();
+        let operation = metrics::operation_type(&mut request);
+        let response = match self.prepare(request) {
             Ok(request) => coded(self.0.execute(request).await),
             Err(refusal) => Response::from_errors(vec![refusal]),
-        }
+        };
+        metrics::metrics().request(operation, &response, started.elapsed());
+        response
     }
 
     fn execute_stream(
@@ -78,9 +85,16 @@ where
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         match self.prepare(request) {
-            Ok(request) => Executor::execute_stream(&self.0, request, session_data)
-                .map(coded)
-                .boxed(),
+            Ok(request) => {
+                let live = LiveSubscription::start();
+                Executor::execute_stream(&self.0, request, session_data)
+                    .map(move |response| {
+                        // Held by the stream: uncounted when the subscription ends.
+                        let _ = &live;
+                        coded(response)
+                    })
+                    .boxed()
+            }
             Err(refusal) => {
                 stream::once(async move { Response::from_errors(vec![refusal]) }).boxed()
             }

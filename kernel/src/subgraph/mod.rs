@@ -15,14 +15,12 @@ use axum::Router;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::telemetry::metrics::MetricsExtension;
 use crate::{server, telemetry};
 
 pub use executor::SubgraphExecutor;
 pub use limits::{Limits, codes};
 
-/// A subgraph's schema builder: Federation v2 with the kernel's operation [`Limits`] and its
-/// request [metrics](telemetry::metrics). The
+/// A subgraph's schema builder: Federation v2 with the kernel's operation [`Limits`]. The
 /// subgraph registers its `ErrorResult` interface (only union members implement it, so no
 /// field would make the schema include it), its extensions and its data.
 pub fn schema_builder<Q, M>(query: Q, mutation: M) -> SchemaBuilder<Q, M, EmptySubscription>
@@ -30,11 +28,7 @@ where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
 {
-    let builder = Schema::build(query, mutation, EmptySubscription)
-        .enable_federation()
-        // First, so that it times and sees everything, refusals by the limits included.
-        .extension(MetricsExtension);
-    Limits::default().apply(builder)
+    Limits::default().apply(Schema::build(query, mutation, EmptySubscription).enable_federation())
 }
 
 /// [`schema_builder`] for a subgraph that serves subscriptions too (over WebSocket, see
@@ -52,8 +46,7 @@ where
     let builder = Schema::build(query, mutation, subscription)
         .enable_federation()
         // The router plans subscriptions from the supergraph, so the SDL must show them.
-        .enable_subscription_in_federation()
-        .extension(MetricsExtension);
+        .enable_subscription_in_federation();
     Limits::default().apply(builder)
 }
 

@@ -1,5 +1,7 @@
 //! Prometheus metrics of a subgraph process, served at `/metrics` by every subgraph
-//! ([`crate::server::graphql_app`]): GraphQL requests by operation type and outcome, errors by
+//! ([`crate::server::graphql_app`]) and recorded around the schema by
+//! [`crate::subgraph::SubgraphExecutor`] (not by an async-graphql extension, which would wrap
+//! every field's resolution): GraphQL requests by operation type and outcome, errors by
 //! `extensions.code`, request durations, live subscriptions, SQL statement time by domain
 //! database, and the read-through caches' hits and misses.
 //!
@@ -7,16 +9,11 @@
 //! others by the scrape's `job`/`instance` labels. The all-in-one stack runs every subgraph in
 //! one process, so each of its subgraph ports shows the same totals (SQL time still by domain).
 
-use std::sync::{Arc, LazyLock, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::LazyLock;
+use std::time::Duration;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextSubscribe,
-};
-use async_graphql::futures_util::StreamExt;
-use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Request, Response, ServerResult, Value};
+use async_graphql::{Request, Response, Value};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -126,7 +123,7 @@ impl Metrics {
         }
     }
 
-    fn request(&self, operation: &str, response: &Response, elapsed: Duration) {
+    pub(crate) fn request(&self, operation: &str, response: &Response, elapsed: Duration) {
         let outcome = if response.errors.is_empty() {
             "ok"
         } else {
@@ -175,82 +172,34 @@ pub fn observe_sql(db: &mut DatabaseConnection, domain: &str) {
     });
 }
 
-/// The async-graphql extension that records each request and subscription; every subgraph's
-/// schema has it ([`crate::subgraph::schema_builder`]).
-pub struct MetricsExtension;
-
-impl ExtensionFactory for MetricsExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Recorder::default())
-    }
-}
-
-/// One request's recorder: the operation type is read while the request is prepared (the
-/// document is parsed then, once), and everything else once the response is there.
-#[derive(Default)]
-struct Recorder {
-    operation: OnceLock<&'static str>,
-}
-
-#[async_trait::async_trait]
-impl Extension for Recorder {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx).await;
-        let operation = self.operation.get().copied().unwrap_or("unknown");
-        metrics().request(operation, &response, started.elapsed());
-        response
-    }
-
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let name = request.operation_name.clone();
-        // The parsed document stays in the request: async-graphql does not parse it again.
-        if let Ok(document) = request.parsed_query() {
-            let operation = match &document.operations {
-                DocumentOperations::Single(operation) => Some(operation.node.ty),
-                DocumentOperations::Multiple(operations) => name
-                    .as_deref()
-                    .and_then(|name| operations.get(name))
-                    .map(|operation| operation.node.ty),
-            };
-            if let Some(operation) = operation {
-                let _ = self.operation.set(match operation {
-                    OperationType::Query => "query",
-                    OperationType::Mutation => "mutation",
-                    OperationType::Subscription => "subscription",
-                });
-            }
-        }
-        next.run(ctx, request).await
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let live = LiveSubscription::start();
-        next.run(ctx, stream)
-            .map(move |response| {
-                // Held by the stream: dropped, and uncounted, when the subscription ends.
-                let _ = &live;
-                response
-            })
-            .boxed()
+/// The operation type of `request` (`query`, `mutation`, `subscription`, or `unknown` when
+/// the document does not parse or names no such operation). The parsed document stays in the
+/// request, so async-graphql does not parse it again.
+pub(crate) fn operation_type(request: &mut Request) -> &'static str {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return "unknown";
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation.node.ty),
+        DocumentOperations::Multiple(operations) => name
+            .as_deref()
+            .and_then(|name| operations.get(name))
+            .map(|operation| operation.node.ty),
+    };
+    match operation {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
     }
 }
 
 /// Counts one subscription in `subgraph_graphql_subscriptions_active` while it lives.
-struct LiveSubscription;
+pub(crate) struct LiveSubscription;
 
 impl LiveSubscription {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         metrics().subscriptions.inc();
         Self
     }
