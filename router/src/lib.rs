@@ -123,13 +123,7 @@ impl RouterState {
 
     fn new(schema: SchemaState, config: Config) -> anyhow::Result<Self> {
         let metrics = Arc::new(telemetry::Metrics::new());
-        let client = SubgraphClient::new(
-            Duration::from_millis(config.subgraph_timeout_ms),
-            config.subgraph_timeouts(),
-            config.dedupe.subgraph,
-            config.subgraph_roots()?,
-            metrics.clone(),
-        )?;
+        let client = SubgraphClient::new(&config, config.subgraph_roots()?, metrics.clone())?;
         let planning = PlanningOptions {
             timeout: Duration::from_millis(config.planning_timeout_ms),
             override_flags: config

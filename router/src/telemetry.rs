@@ -21,6 +21,8 @@ pub struct Metrics {
     request_duration: HistogramVec,
     subgraph_requests: IntCounterVec,
     subgraph_duration: HistogramVec,
+    subgraph_retries: IntCounterVec,
+    circuit_open: IntCounterVec,
     inbound_dedupe: IntCounterVec,
     /// By result (`hit`, `miss`, `bypass`), resolved once: these count every request.
     response_cache: [IntCounter; 3],
@@ -74,6 +76,16 @@ impl Metrics {
             subgraph_duration: histogram(
                 "router_subgraph_request_duration_seconds",
                 "Time for a subgraph to answer, body read and parsed",
+                &["subgraph"],
+            ),
+            subgraph_retries: counter(
+                "router_subgraph_retries_total",
+                "Query fetches sent again after the subgraph gave no answer",
+                &["subgraph"],
+            ),
+            circuit_open: counter(
+                "router_subgraph_circuit_open_total",
+                "Fetches not sent because the subgraph's circuit was open",
                 &["subgraph"],
             ),
             inbound_dedupe: counter(
@@ -160,6 +172,14 @@ impl Metrics {
         self.subgraph_duration
             .with_label_values(&[subgraph])
             .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn subgraph_retry(&self, subgraph: &str) {
+        self.subgraph_retries.with_label_values(&[subgraph]).inc();
+    }
+
+    pub fn circuit_open(&self, subgraph: &str) {
+        self.circuit_open.with_label_values(&[subgraph]).inc();
     }
 
     pub fn inbound_dedupe(&self, joined: bool) {

@@ -13,6 +13,7 @@ mod server;
 mod subgraphs;
 mod subscriptions;
 mod telemetry;
+mod traffic;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ pub use server::{BatchingConfig, CorsConfig, ServerConfig};
 pub use subgraphs::{DedupeConfig, SubgraphConfig};
 pub use subscriptions::SubscriptionsConfig;
 pub use telemetry::TelemetryConfig;
+pub use traffic::{CircuitBreakerConfig, RetryConfig, TrafficConfig};
 
 /// Command line of the `commerce-router` binary.
 #[derive(Debug, Parser)]
@@ -67,6 +69,8 @@ pub struct Config {
     pub subgraphs: HashMap<String, SubgraphConfig>,
     /// Default timeout for one subgraph request, in milliseconds.
     pub subgraph_timeout_ms: u64,
+    /// Circuit breaking and retries of subgraph fetches (per subgraph under `subgraphs`).
+    pub traffic: TrafficConfig,
     pub planning_timeout_ms: u64,
     /// Deadline for executing a planned operation (every subgraph fetch, merge and the
     /// response), in milliseconds; 0 switches it off.
@@ -114,6 +118,7 @@ impl Default for Config {
             supergraph: None,
             subgraphs: HashMap::new(),
             subgraph_timeout_ms: 30_000,
+            traffic: TrafficConfig::default(),
             planning_timeout_ms: 10_000,
             execution_timeout_ms: 60_000,
             fetch_nested_entities_by_key: true,

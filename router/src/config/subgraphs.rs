@@ -1,4 +1,4 @@
-//! Subgraphs: per-subgraph URLs and timeouts, and sharing identical requests in flight.
+//! Subgraphs: per-subgraph URLs, timeouts and traffic settings, and sharing identical requests in flight.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub struct SubgraphConfig {
     pub url: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// Replaces the top-level `traffic` for this subgraph.
+    pub traffic: Option<super::TrafficConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The subgraph HTTP(S) client: one pooled keep-alive connection pool for all subgraphs,
-//! a timeout per subgraph, and deduplication of identical in-flight query fetches. Responses
-//! are parsed once, inside the shared fetch, so deduplicated requests share the parsed tree.
+//! a timeout per subgraph, circuit breaking and retries of queries (`traffic.rs`), and
+//! deduplication of identical in-flight query fetches. Responses are parsed once, inside the
+//! shared fetch, so deduplicated requests share the parsed tree (and its retries).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -16,12 +17,34 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use yoke::Yoke;
 
+use super::traffic::{SubgraphTraffic, Traffic};
+use crate::error::ErrorCode;
 use crate::inflight::InFlight;
 use crate::json::Value;
 use crate::telemetry::Metrics;
 
 /// Why a subgraph fetch produced no usable response (the message reaches clients).
-pub type FetchError = Arc<str>;
+#[derive(Debug)]
+pub struct FetchFailure {
+    pub message: String,
+    pub code: ErrorCode,
+}
+
+pub type FetchError = Arc<FetchFailure>;
+
+fn fetch_error(message: String) -> FetchError {
+    Arc::new(FetchFailure {
+        message,
+        code: ErrorCode::SubgraphRequestFailed,
+    })
+}
+
+/// How one attempt at a fetch failed: `retryable` when the subgraph gave no answer (the
+/// connection failed, or a proxy in front of it said 502/503/504), so a query may be sent again.
+struct AttemptFailure {
+    message: String,
+    retryable: bool,
+}
 
 /// Client request headers forwarded to every subgraph (shared, cheap to clone).
 pub type Headers = Arc<[(http::HeaderName, http::HeaderValue)]>;
@@ -52,6 +75,7 @@ pub struct SubgraphClient {
     http: HttpClient,
     timeouts: HashMap<String, Duration>,
     default_timeout: Duration,
+    traffic: Traffic,
     dedupe: bool,
     inflight: InFlight<FetchResult>,
     metrics: Arc<Metrics>,
@@ -61,9 +85,7 @@ impl SubgraphClient {
     /// `extra_roots` are trusted for `https://` subgraphs besides the public web PKI roots
     /// (a private CA's certificates).
     pub fn new(
-        default_timeout: Duration,
-        timeouts: HashMap<String, Duration>,
-        dedupe: bool,
+        config: &crate::Config,
         extra_roots: Vec<CertificateDer<'static>>,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
@@ -93,9 +115,10 @@ impl SubgraphClient {
             .build(connector);
         Ok(Self {
             http,
-            timeouts,
-            default_timeout,
-            dedupe,
+            timeouts: config.subgraph_timeouts(),
+            default_timeout: Duration::from_millis(config.subgraph_timeout_ms),
+            traffic: Traffic::new(config),
+            dedupe: config.dedupe.subgraph,
             inflight: InFlight::default(),
             metrics,
         })
@@ -107,7 +130,7 @@ impl SubgraphClient {
     }
 
     /// POSTs a GraphQL request body; identical concurrent query bodies to the same URL share
-    /// one network call (mutations never do: each must run).
+    /// one network call and its retries (mutations never do: each must run, once).
     pub async fn post(
         &self,
         subgraph: &str,
@@ -123,15 +146,16 @@ impl SubgraphClient {
             .unwrap_or(self.default_timeout);
         // Built only by the call that sends: the others share its answer.
         let fetch = || {
-            send(
-                self.http.clone(),
-                url.clone(),
-                body.clone(),
-                headers.clone(),
+            let attempt = Attempt {
+                http: self.http.clone(),
+                url: url.clone(),
+                body: body.clone(),
+                headers: headers.clone(),
                 timeout,
-                subgraph.to_string(),
-                self.metrics.clone(),
-            )
+                subgraph: subgraph.to_string(),
+                metrics: self.metrics.clone(),
+            };
+            attempt.run(self.traffic.of(subgraph), is_query)
         };
         if !(self.dedupe && is_query) {
             return fetch().await;
@@ -168,7 +192,22 @@ pub(super) fn parse(
     })
 }
 
-async fn send(
+/// The subgraph gave no answer: the connection failed or broke.
+fn transport_failure(
+    subgraph: &str,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> AttemptFailure {
+    AttemptFailure {
+        message: format!(
+            "HTTP fetch failed from '{subgraph}': {:#}",
+            anyhow::Error::new(error)
+        ),
+        retryable: true,
+    }
+}
+
+/// One subgraph request, as often as its traffic settings allow.
+struct Attempt {
     http: Client<Connector, Full<Bytes>>,
     url: Uri,
     body: Bytes,
@@ -176,69 +215,115 @@ async fn send(
     timeout: Duration,
     subgraph: String,
     metrics: Arc<Metrics>,
-) -> FetchResult {
-    let started = std::time::Instant::now();
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(url)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json");
-    for (name, value) in headers.iter() {
-        request = request.header(name, value);
-    }
-    let request = request
-        .body(Full::new(body))
-        .map_err(|e| FetchError::from(format!("invalid request to subgraph '{subgraph}': {e}")))?;
-    let call = async {
-        let response = http.request(request).await.map_err(|e| {
-            format!(
-                "HTTP fetch failed from '{subgraph}': {:#}",
-                anyhow::Error::new(e)
-            )
+}
+
+impl Attempt {
+    async fn run(self, traffic: Arc<SubgraphTraffic>, is_query: bool) -> FetchResult {
+        let subgraph = &self.subgraph;
+        let admission = traffic.admit().map_err(|open_for| {
+            self.metrics.circuit_open(subgraph);
+            Arc::new(FetchFailure {
+                message: format!(
+                    "Subgraph '{subgraph}' is unavailable: it failed repeatedly, and is tried again in {} ms",
+                    open_for.as_millis()
+                ),
+                code: ErrorCode::SubgraphUnavailable,
+            })
         })?;
-        let status = response.status();
-        let hint = crate::response_cache::CacheHint::from_headers(response.headers());
-        let mut body = response.into_body();
-        // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
-        let expected = usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
-        let mut bytes = Vec::with_capacity(expected);
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                format!(
-                    "HTTP fetch failed from '{subgraph}': {:#}",
-                    anyhow::Error::new(e)
-                )
+        let mut retries = 0;
+        loop {
+            let failure = match self.send().await {
+                Ok(parsed) => {
+                    admission.succeeded();
+                    return Ok(Arc::new(parsed));
+                }
+                Err(failure) => failure,
+            };
+            retries += 1;
+            let wait = (is_query && failure.retryable)
+                .then(|| traffic.retry_after(retries))
+                .flatten();
+            let Some(wait) = wait else {
+                admission.failed();
+                return Err(fetch_error(failure.message));
+            };
+            self.metrics.subgraph_retry(subgraph);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send(&self) -> Result<ParsedResponse, AttemptFailure> {
+        let subgraph = &self.subgraph;
+        let started = std::time::Instant::now();
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(self.url.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        for (name, value) in self.headers.iter() {
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(Full::new(self.body.clone()))
+            .map_err(|e| AttemptFailure {
+                message: format!("invalid request to subgraph '{subgraph}': {e}"),
+                retryable: false,
             })?;
-            if let Some(data) = frame.data_ref() {
-                bytes.extend_from_slice(data);
+        let call = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| transport_failure(subgraph, e))?;
+            let status = response.status();
+            let hint = crate::response_cache::CacheHint::from_headers(response.headers());
+            let mut body = response.into_body();
+            // One buffer for the whole body, sized from Content-Length: the parsed tree borrows it.
+            let expected =
+                usize::try_from(hyper::body::Body::size_hint(&body).lower()).unwrap_or(0);
+            let mut bytes = Vec::with_capacity(expected);
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| transport_failure(subgraph, e))?;
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
             }
-        }
-        // GraphQL-over-HTTP subgraphs may answer 4xx with a GraphQL body; keep it if it is JSON.
-        if !status.is_success() && !bytes.starts_with(b"{") {
-            return Err(format!("HTTP fetch failed from '{subgraph}': {status}"));
-        }
-        Ok((bytes, hint))
-    };
-    let (body, hint) = match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(message)) => {
-            metrics.subgraph_request(&subgraph, "error", started.elapsed());
-            return Err(FetchError::from(message));
-        }
-        Err(_) => {
-            metrics.subgraph_request(&subgraph, "timeout", started.elapsed());
-            return Err(FetchError::from(format!(
-                "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
-                timeout.as_millis()
-            )));
-        }
-    };
-    let parsed = parse(body, hint);
-    let outcome = if parsed.is_ok() { "ok" } else { "error" };
-    metrics.subgraph_request(&subgraph, outcome, started.elapsed());
-    parsed.map(Arc::new).map_err(|e| {
-        FetchError::from(format!(
-            "HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"
-        ))
-    })
+            // GraphQL-over-HTTP subgraphs may answer 4xx with a GraphQL body; keep it if it is JSON.
+            if !status.is_success() && !bytes.starts_with(b"{") {
+                return Err(AttemptFailure {
+                    message: format!("HTTP fetch failed from '{subgraph}': {status}"),
+                    // What a load balancer says while an instance is down or restarting.
+                    retryable: matches!(status.as_u16(), 502..=504),
+                });
+            }
+            Ok((bytes, hint))
+        };
+        let (body, hint) = match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(failure)) => {
+                self.metrics
+                    .subgraph_request(subgraph, "error", started.elapsed());
+                return Err(failure);
+            }
+            Err(_) => {
+                self.metrics
+                    .subgraph_request(subgraph, "timeout", started.elapsed());
+                return Err(AttemptFailure {
+                    message: format!(
+                        "HTTP fetch failed from '{subgraph}': request timed out after {}ms",
+                        self.timeout.as_millis()
+                    ),
+                    retryable: false,
+                });
+            }
+        };
+        let parsed = parse(body, hint);
+        let outcome = if parsed.is_ok() { "ok" } else { "error" };
+        self.metrics
+            .subgraph_request(subgraph, outcome, started.elapsed());
+        parsed.map_err(|e| AttemptFailure {
+            message: format!("HTTP fetch failed from '{subgraph}': invalid JSON response: {e}"),
+            retryable: false,
+        })
+    }
 }

@@ -15,7 +15,7 @@ use super::merge::merge;
 use super::{Executor, Tree};
 use crate::cache_store::Fill;
 use crate::entity_cache::{self, EntityCache, Scope};
-use crate::error::GraphQLError;
+use crate::error::{ErrorCode, GraphQLError};
 use crate::json::Value;
 use crate::response_cache::CacheHint;
 
@@ -44,7 +44,11 @@ impl<'a> Executor<'a> {
         kind: Option<&OperationKind>,
     ) -> Option<&'a SubgraphResponse<'a>> {
         let Some(url) = self.schema.subgraph_urls.get(service) else {
-            self.fetch_failed(service, &format!("Unknown subgraph '{service}'"));
+            self.fetch_failed(
+                service,
+                &format!("Unknown subgraph '{service}'"),
+                ErrorCode::SubgraphRequestFailed,
+            );
             return None;
         };
         let body = Bytes::from(request_body(query, variables, representations));
@@ -56,8 +60,8 @@ impl<'a> Executor<'a> {
             .await
         {
             Ok(response) => Some(self.arena.keep(response)),
-            Err(message) => {
-                self.fetch_failed(service, &message);
+            Err(failure) => {
+                self.fetch_failed(service, &failure.message, failure.code);
                 None
             }
         }

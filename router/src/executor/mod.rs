@@ -17,6 +17,7 @@ mod entities;
 mod fetch;
 mod merge;
 mod representations;
+mod traffic;
 
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
@@ -225,8 +226,8 @@ impl<'a> Executor<'a> {
             .extend(errors);
     }
 
-    fn fetch_failed(&self, service: &str, message: &str) {
-        let mut error = GraphQLError::with_code(message, ErrorCode::SubgraphRequestFailed);
+    fn fetch_failed(&self, service: &str, message: &str, code: ErrorCode) {
+        let mut error = GraphQLError::with_code(message, code);
         error.extensions.insert(
             "serviceName".into(),
             serde_json::Value::String(service.to_string()),

@@ -32,5 +32,6 @@ mod scheduling;
 mod subscriptions;
 mod telemetry;
 mod tls;
+mod traffic;
 mod transport;
 mod values;

@@ -52,7 +52,9 @@ async fn counts_requests_and_subgraph_calls_by_outcome() {
         r#"router_http_requests_total{status="200"} 2"#,
         r#"router_http_requests_total{status="400"} 1"#,
         r#"router_subgraph_requests_total{outcome="ok",subgraph="products"} 2"#,
-        r#"router_subgraph_requests_total{outcome="error",subgraph="inventory"} 1"#,
+        // A refused connection is retried twice (`traffic.retry.max_retries`).
+        r#"router_subgraph_requests_total{outcome="error",subgraph="inventory"} 3"#,
+        r#"router_subgraph_retries_total{subgraph="inventory"} 2"#,
         r#"router_http_request_duration_seconds_count{status="200"} 2"#,
     ] {
         assert!(

@@ -86,6 +86,7 @@ impl Served {
                 aud: self.config.jwt_audience.clone(),
                 iat: now,
                 exp: now + 600,
+                jti: None,
                 groups: vec![],
                 permissions: vec![],
             })
