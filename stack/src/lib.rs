@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use commerce_kernel::auth::Verifier;
 use commerce_kernel::config::Config;
 use commerce_kernel::events::Transport;
@@ -21,6 +21,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 mod invalidation;
+
+pub mod parts;
+pub mod scale_out;
 
 /// The committed supergraph; the router reads it with each subgraph's URL replaced by the
 /// address it actually listens on.
@@ -53,6 +56,9 @@ impl DemoData {
 #[derive(Debug, Parser)]
 #[command(about = "Run every commerce subgraph and the router in one process")]
 pub struct Cli {
+    /// Without a command, everything in this one process.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Demo data to load on first start (skipped when the shop already has products).
     #[arg(
         long,
@@ -76,10 +82,32 @@ pub struct Cli {
     pub apps_dir: std::path::PathBuf,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One part of the production layout in its own process: a subgraph, or a router in
+    /// front of the subgraphs that `COMMERCE_SERVICES__<NAME>` locate.
+    Serve {
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(parts::PARTS))]
+        part: String,
+        #[arg(long)]
+        listen: SocketAddr,
+    },
+    /// The production layout on this machine: every subgraph its own process (some twice),
+    /// two routers, a load balancer in front of each part that runs more than once, one
+    /// PostgreSQL and one Redis (`DATABASE_URL`, `REDIS_URL`; `scripts/scale-out.sh` starts
+    /// both). The routers' balancer listens on `--listen`, the subgraphs on the next ports.
+    ScaleOut(scale_out::Args),
+}
+
 /// Seed used for the demo data, so every machine gets the same shop.
 const DEMO_SEED: u64 = 42;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Some(Command::Serve { part, listen }) => return parts::serve(part, *listen).await,
+        Some(Command::ScaleOut(args)) => return scale_out::run(args, cli.listen, cli.demo).await,
+        None => {}
+    }
     let config = commerce_kernel::config::load()?;
     commerce_kernel::telemetry::init(&config);
     let listeners = Listeners::bind(cli.listen).await?;
@@ -413,7 +441,11 @@ pub async fn start(
             shutdown.clone().cancelled_owned(),
         ));
     }
-    let mut config = router_config(&addresses, redis_url, cache_ttl_secs);
+    let urls: Vec<(&str, String)> = addresses
+        .iter()
+        .map(|(name, addr)| (*name, format!("http://{addr}/graphql")))
+        .collect();
+    let mut config = router_config(&urls, redis_url, cache_ttl_secs);
     if let Some(jwt) = &mut config.authentication.jwt {
         // The deny list the subgraphs check (revoked tokens), under the shop's namespace.
         jwt.revocation_namespace = events_namespace;
@@ -471,18 +503,19 @@ async fn start_events(
     Ok(transport)
 }
 
-/// The stack's router configuration for subgraphs listening at `subgraphs`: persisted
-/// queries (and, with `cache_ttl_secs` > 0, the response cache) shared through `redis_url`.
+/// The stack's router configuration for subgraphs at `subgraphs` (name, GraphQL URL):
+/// persisted queries (and, with `cache_ttl_secs` > 0, the response cache) shared through
+/// `redis_url`.
 pub fn router_config(
-    subgraphs: &[(&'static str, SocketAddr)],
+    subgraphs: &[(&str, String)],
     redis_url: Option<String>,
     cache_ttl_secs: u64,
 ) -> commerce_router::Config {
     let overrides: HashMap<String, commerce_router::config::SubgraphConfig> = subgraphs
         .iter()
-        .map(|(name, addr)| {
+        .map(|(name, url)| {
             let subgraph = commerce_router::config::SubgraphConfig {
-                url: Some(format!("http://{addr}/graphql")),
+                url: Some(url.clone()),
                 ..Default::default()
             };
             ((*name).to_owned(), subgraph)
@@ -493,8 +526,11 @@ pub fn router_config(
     let jwt = subgraphs
         .iter()
         .find(|(name, _)| *name == "customers")
-        .map(|(_, addr)| commerce_router::config::JwtConfig {
-            jwks_urls: vec![format!("http://{addr}/.well-known/jwks.json")],
+        .map(|(_, url)| commerce_router::config::JwtConfig {
+            jwks_urls: vec![format!(
+                "{}/.well-known/jwks.json",
+                url.trim_end_matches("/graphql")
+            )],
             revocation_redis_url: redis_url.clone(),
             ..Default::default()
         });

@@ -21,8 +21,8 @@ pub struct Graph {
     pub statements: Statements,
     http: reqwest::Client,
     shutdown: CancellationToken,
-    _stack: Stack,
-    _config: TestConfig,
+    /// The in-process stack, or none for a router in another process.
+    _stack: Option<(Stack, TestConfig)>,
 }
 
 impl Drop for Graph {
@@ -86,8 +86,19 @@ impl Graph {
             statements,
             http: reqwest::Client::new(),
             shutdown,
-            _stack: stack,
-            _config: test_config,
+            _stack: Some((stack, test_config)),
+        }
+    }
+
+    /// A client of the router at `router`, run elsewhere (subgraphs are reached through it).
+    pub fn external(router: SocketAddr) -> Self {
+        Self {
+            router,
+            subgraphs: Vec::new(),
+            statements: Statements(Vec::new()),
+            http: reqwest::Client::new(),
+            shutdown: CancellationToken::new(),
+            _stack: None,
         }
     }
 

@@ -15,6 +15,7 @@ mod oversell;
 mod payments;
 mod purchase_flow;
 mod router_cache;
+mod scale_out;
 mod subscriptions;
 mod webhooks;
 mod whole_graph;

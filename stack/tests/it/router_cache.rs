@@ -98,7 +98,12 @@ async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_sec
         .await
         .expect("binds");
     let second = listener.local_addr().expect("an address");
-    let router_config = commerce_stack::router_config(&stack.subgraphs, Some(redis), 300);
+    let urls: Vec<(&str, String)> = stack
+        .subgraphs
+        .iter()
+        .map(|(name, addr)| (*name, format!("http://{addr}/graphql")))
+        .collect();
+    let router_config = commerce_stack::router_config(&urls, Some(redis), 300);
     let state = commerce_router::RouterState::from_sdl(commerce_stack::SUPERGRAPH, router_config)
         .expect("the committed supergraph");
     tokio::spawn(commerce_router::serve(

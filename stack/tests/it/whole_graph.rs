@@ -125,12 +125,10 @@ async fn the_router_accepts_tokens_the_customers_subgraph_issues_and_stops_forge
         .to_owned();
 
     let (status, body) = post_with_token(&graph, "{ viewer { kind } }", &token).await;
+    assert_eq!(body.get("errors"), None, "{body}");
     assert_eq!(
-        (status, &body),
-        (
-            200,
-            &json!({ "data": { "viewer": { "kind": "CUSTOMER" } } })
-        )
+        (status, &body["data"]),
+        (200, &json!({ "viewer": { "kind": "CUSTOMER" } }))
     );
 
     // Another signature on the same claims: refused by the router itself (a subgraph would

@@ -1,0 +1,95 @@
+//! One part of the production layout in a process of its own (`commerce-stack serve <part>`):
+//! a subgraph, served as its own binary serves it, or a router in front of the subgraphs that
+//! the configuration's `services` name, following the domains' events to keep its response
+//! cache fresh (through Redis Streams, so every router instance hears every change).
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use commerce_kernel::config::Config;
+use commerce_kernel::events::Transport;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::{SUBGRAPHS, router_config, start_router};
+
+/// What `serve` runs: a subgraph of [`SUBGRAPHS`] or `router`.
+pub const PARTS: [&str; 11] = [
+    "catalog",
+    "inventory",
+    "reviews",
+    "pricing",
+    "customers",
+    "checkout",
+    "orders",
+    "payments",
+    "webhooks",
+    "analytics",
+    "router",
+];
+
+/// Serves `part` on `listen` until SIGTERM or Ctrl-C.
+pub async fn serve(part: &str, listen: SocketAddr) -> anyhow::Result<()> {
+    let mut config = commerce_kernel::config::load()?;
+    config.listen = Some(listen);
+    match part {
+        "catalog" => commerce_catalog::run(config).await,
+        "inventory" => commerce_inventory::run(config).await,
+        "reviews" => commerce_reviews::run(config).await,
+        "pricing" => commerce_pricing::run(config).await,
+        "customers" => commerce_customers::run(config).await,
+        "checkout" => commerce_checkout::run(config).await,
+        "orders" => commerce_orders::run(config).await,
+        "payments" => commerce_payments::run(config).await,
+        "webhooks" => commerce_webhooks::run(config).await,
+        "analytics" => commerce_analytics::run(config).await,
+        "router" => serve_router(config, listen).await,
+        other => anyhow::bail!("no part {other:?}: one of {}", PARTS.join(", ")),
+    }
+}
+
+/// Where the configuration says `subgraph` is: `services.<subgraph>`, else its default port on
+/// this machine (as calls between subgraphs find it).
+pub fn subgraph_url(config: &Config, subgraph: &str) -> String {
+    config.services.get(subgraph).cloned().unwrap_or_else(|| {
+        let port = commerce_kernel::internal::DEFAULT_PORTS
+            .iter()
+            .find(|(name, _)| *name == subgraph)
+            .map_or(0, |(_, port)| *port);
+        format!("http://127.0.0.1:{port}/graphql")
+    })
+}
+
+async fn serve_router(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
+    commerce_kernel::telemetry::init(&config);
+    let urls: Vec<(&str, String)> = SUBGRAPHS
+        .iter()
+        .map(|name| (*name, subgraph_url(&config, name)))
+        .collect();
+    let mut router = router_config(
+        &urls,
+        config.redis_url.clone(),
+        config.response_cache_ttl_secs,
+    );
+    if let Some(jwt) = &mut router.authentication.jwt {
+        jwt.revocation_namespace = config.events_namespace.clone();
+    }
+    let shutdown = CancellationToken::new();
+    let transport = Transport::from_config(&config)
+        .await
+        .context("the events the router's cache follows")?;
+    let mut tasks = JoinSet::new();
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let addr = start_router(listener, router, &transport, &mut tasks, shutdown.clone()).await?;
+    tracing::info!("router: GraphiQL at http://{addr}/graphql");
+    tokio::spawn(async move {
+        commerce_kernel::server::shutdown_signal().await;
+        shutdown.cancel();
+    });
+    while let Some(result) = tasks.join_next().await {
+        result.context("the router task panicked")??;
+    }
+    Ok(())
+}
