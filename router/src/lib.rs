@@ -7,6 +7,7 @@ pub mod ast;
 pub mod auth;
 pub mod cache_store;
 pub mod config;
+pub mod defer;
 pub mod entity_cache;
 pub mod error;
 pub mod executor;

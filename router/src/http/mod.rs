@@ -4,6 +4,7 @@
 //! (`sse.rs`) for subscriptions.
 
 mod graphiql;
+mod multipart;
 pub mod server;
 mod sse;
 mod websocket;
@@ -22,6 +23,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use serde_json::{Map, Value};
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -62,7 +64,14 @@ pub fn app(state: Arc<RouterState>) -> Router {
     };
     router
         // Fastest levels: on large JSON they keep most of the size win for a fraction of CPU.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Never `@defer`'s parts: the encoder would hold the first one back until the last.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(
+                    DefaultPredicate::new().and(NotForContentType::const_new("multipart/mixed")),
+                ),
+        )
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
                 let id = request
@@ -390,6 +399,9 @@ async fn graphql_get(
     if sse::wants_event_stream(&headers) {
         return sse::respond(&state, request, false, media).await;
     }
+    if crate::defer::mentions_defer(&request.query) {
+        return multipart::respond(&state, request, &headers, media, false).await;
+    }
     cached_response(state.execute_cached(request, false).await, media)
 }
 
@@ -467,6 +479,9 @@ async fn graphql_post(
     };
     if sse::wants_event_stream(&headers) {
         return sse::respond(&state, request, true, media).await;
+    }
+    if crate::defer::mentions_defer(&request.query) {
+        return multipart::respond(&state, request, &headers, media, true).await;
     }
     cached_response(state.execute_cached(request, true).await, media)
 }

@@ -392,3 +392,11 @@ pub fn request_hash(
     }
     hasher.finish()
 }
+
+impl crate::RouterState {
+    /// A client document parsed within the operation limits (for the stages before the
+    /// pipeline that read the document: `@defer`).
+    pub(crate) fn parse_document(&self, query: &str) -> Result<ast::Document, PipelineError> {
+        parse::parse(query, &self.config().limits)
+    }
+}

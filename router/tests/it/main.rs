@@ -12,6 +12,7 @@ mod authorization;
 mod batching;
 mod committed_supergraph;
 mod dedupe;
+mod defer;
 mod demand_control;
 mod entities;
 mod entity_cache;
