@@ -396,11 +396,11 @@ async fn graphql_get(
         persisted_query,
         auth,
     };
-    if sse::wants_event_stream(&headers) {
-        return sse::respond(&state, request, false, media).await;
-    }
     if crate::defer::mentions_defer(&request.query) {
         return multipart::respond(&state, request, &headers, media, false).await;
+    }
+    if sse::wants_event_stream(&headers) {
+        return sse::respond(&state, request, false, media).await;
     }
     cached_response(state.execute_cached(request, false).await, media)
 }
@@ -477,11 +477,12 @@ async fn graphql_post(
             return request_error(media, &message, ErrorCode::BadRequest);
         }
     };
-    if sse::wants_event_stream(&headers) {
-        return sse::respond(&state, request, true, media).await;
-    }
+    // Before the event stream: urql accepts both and reads `@defer` from either.
     if crate::defer::mentions_defer(&request.query) {
         return multipart::respond(&state, request, &headers, media, true).await;
+    }
+    if sse::wants_event_stream(&headers) {
+        return sse::respond(&state, request, true, media).await;
     }
     cached_response(state.execute_cached(request, true).await, media)
 }

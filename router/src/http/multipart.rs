@@ -1,6 +1,7 @@
 //! `@defer` over HTTP: a query with deferred fragments answers `multipart/mixed` parts in the
 //! incremental delivery format of `deferSpec=20220824` when the client accepts it (see
-//! [`crate::defer`]); otherwise it runs whole, its fragments inlined.
+//! [`crate::defer`]), even if it accepts an event stream too (urql accepts both); otherwise it
+//! runs whole, its fragments inlined, over the transport it would have had.
 
 use std::sync::Arc;
 
@@ -58,6 +59,9 @@ pub(super) async fn respond(
     };
     let Some(split) = split else {
         let whole = rewritten(defer::inlined(&document, &request.variables));
+        if super::sse::wants_event_stream(headers) {
+            return super::sse::respond(state, whole, allow_mutations, media).await;
+        }
         return cached_response(state.execute_cached(whole, allow_mutations).await, media);
     };
     // Refused as the whole operation would be (a deferred fragment's invalid field would

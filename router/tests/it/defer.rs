@@ -150,3 +150,27 @@ async fn a_document_error_is_reported_as_without_defer() {
         response.body
     );
 }
+
+#[tokio::test]
+async fn a_client_accepting_both_streams_gets_parts_and_one_accepting_events_gets_it_whole() {
+    let shipping = spawn_subgraph(crate::subgraphs::values::shipping()).await;
+    let router = values_router(&shipping).await;
+    // urql's Accept for queries.
+    let urql = "application/graphql-response+json, application/graphql+json, application/json, \
+                text/event-stream, multipart/mixed";
+    let send = |accept: &'static str| {
+        graphql_post()
+            .header("accept", accept)
+            .body(json!({ "query": DEFERRED }).to_string().into())
+            .expect("request")
+    };
+    let response = router.send(send(urql)).await;
+    let parts = parts(response.body.as_str().expect("text"));
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert_eq!(parts[1]["hasNext"], false);
+
+    let response = router.send(send("text/event-stream")).await;
+    let text = response.body.as_str().expect("text");
+    assert!(text.starts_with("event: next"), "{text}");
+    assert!(text.contains("\"shippingCost\""), "{text}");
+}
