@@ -232,6 +232,7 @@ impl Authenticator {
             authenticated: true,
             scopes,
             expires_at,
+            claims: Some(Arc::new(claims)),
         })
     }
 

@@ -24,6 +24,8 @@ pub struct AuthContext {
     /// When the router stops accepting the token (its `exp` plus the leeway): a
     /// subscription it opened ends then. `None` without a token.
     pub expires_at: Option<std::time::SystemTime>,
+    /// The verified token's claims (its `sub`, and what rate-limit tiers are read from).
+    pub claims: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 /// What selecting a field takes. Requirements combine with AND.
@@ -368,7 +370,7 @@ mod tests {
         AuthContext {
             authenticated,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            expires_at: None,
+            ..AuthContext::default()
         }
     }
 

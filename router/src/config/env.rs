@@ -136,6 +136,11 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
         Kind::Number,
     ),
     ("RATE_LIMIT_BURST", Some("rate_limit.burst"), Kind::Number),
+    (
+        "RATE_LIMIT_TIER_CLAIM",
+        Some("rate_limit.tier_claim"),
+        Kind::Text,
+    ),
     ("METRICS", Some("telemetry.metrics"), Kind::Bool),
     ("BATCHING", Some("batching.enabled"), Kind::Bool),
     ("SUBSCRIPTIONS", Some("subscriptions.enabled"), Kind::Bool),
@@ -297,6 +302,7 @@ mod tests {
             ("REQUIRE_AUTHENTICATION", "1"),
             ("RATE_LIMIT_RPS", "1009"),
             ("RATE_LIMIT_BURST", "1010"),
+            ("RATE_LIMIT_TIER_CLAIM", "kind"),
             ("METRICS", "false"),
             ("BATCHING", "true"),
             ("SUBSCRIPTIONS", "false"),
@@ -358,6 +364,7 @@ mod tests {
         assert!(config.authorization.require_authentication);
         assert_eq!(config.rate_limit.requests_per_second, 1009);
         assert_eq!(config.rate_limit.burst, 1010);
+        assert_eq!(config.rate_limit.tier_claim.as_deref(), Some("kind"));
         assert!(!config.telemetry.metrics);
         assert!(config.batching.enabled);
         assert!(!config.subscriptions.enabled);

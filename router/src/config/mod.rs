@@ -30,7 +30,7 @@ pub use auth::{AuthenticationConfig, AuthorizationConfig, JwtConfig, Unauthorize
 pub use demand_control::DemandControlConfig;
 pub use limits::OperationLimits;
 pub use persisted_queries::PersistedQueriesConfig;
-pub use rate_limit::RateLimitConfig;
+pub use rate_limit::{RateLimitConfig, TierRate};
 pub use response_cache::{EntityCacheConfig, ResponseCacheConfig};
 pub use server::{BatchingConfig, CorsConfig, ServerConfig};
 pub use subgraphs::{DedupeConfig, SubgraphConfig};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
@@ -30,6 +30,7 @@ use tower_http::trace::TraceLayer;
 use tracing::info_span;
 
 use crate::apq::PersistedQuery;
+use crate::auth::AuthContext;
 use crate::error::{ErrorCode, GraphQLError, errors_body};
 use crate::{GraphQLRequest, Outcome, RouterState};
 
@@ -196,17 +197,44 @@ async fn measure(
     response
 }
 
-/// Answers 429 (with `Retry-After`) when the client is over its rate limit.
+/// What authenticating the request gave, when the rate limiter did it (a token's tier needs
+/// its verified claims): handlers take it from the request's extensions instead of verifying
+/// the token again.
+#[derive(Clone)]
+struct Authenticated(Result<AuthContext, Outcome>);
+
+/// Who is asking: verified once per request, by the rate limiter when limits are on.
+async fn authenticate(
+    state: &RouterState,
+    headers: &HeaderMap,
+    done: Option<Extension<Authenticated>>,
+) -> Result<AuthContext, Outcome> {
+    match done {
+        Some(Extension(Authenticated(result))) => result,
+        None => state.authenticate(headers).await,
+    }
+}
+
+/// Answers 429 (with `Retry-After`) when the client is over its tier's rate limit. A token
+/// that does not verify counts as no token (its 401 comes from the handler, as without limits).
 async fn limit(
     State(state): State<Arc<RouterState>>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: axum::middleware::Next,
 ) -> Response {
     let Some(limiter) = state.rate_limiter() else {
         return next.run(request).await; // not layered without a limiter
     };
-    let key = limiter.client_key(request.headers(), request.extensions().get());
-    let Err(wait) = limiter.check(&key).await else {
+    // A WebSocket authenticates with its `connection_init`: the upgrade counts by its header
+    // token when it has one, which the connection verifies again with the payload's headers.
+    let auth = state.authenticate(request.headers()).await;
+    let client = limiter.client(
+        request.headers(),
+        request.extensions().get(),
+        auth.as_ref().ok(),
+    );
+    let Err(wait) = limiter.check(&client).await else {
+        request.extensions_mut().insert(Authenticated(auth));
         return next.run(request).await;
     };
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -315,6 +343,7 @@ async fn metrics(State(state): State<Arc<RouterState>>) -> Response {
 async fn graphql_get(
     State(state): State<Arc<RouterState>>,
     headers: HeaderMap,
+    authenticated: Option<Extension<Authenticated>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -382,7 +411,7 @@ async fn graphql_get(
     let Some(_admitted) = state.admit() else {
         return overloaded(media);
     };
-    let auth = match state.authenticate(&headers).await {
+    let auth = match authenticate(&state, &headers, authenticated).await {
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
     };
@@ -408,6 +437,7 @@ async fn graphql_get(
 async fn graphql_post(
     State(state): State<Arc<RouterState>>,
     headers: HeaderMap,
+    authenticated: Option<Extension<Authenticated>>,
     body: Body,
 ) -> Response {
     let media = negotiate(&headers);
@@ -452,7 +482,7 @@ async fn graphql_post(
     let Some(_admitted) = state.admit() else {
         return overloaded(media);
     };
-    let auth = match state.authenticate(&headers).await {
+    let auth = match authenticate(&state, &headers, authenticated).await {
         Ok(auth) => auth,
         Err(outcome) => return outcome_response(outcome, media),
     };
@@ -553,7 +583,7 @@ async fn graphql_batch(
     state: &Arc<RouterState>,
     operations: Vec<Value>,
     forward_headers: Vec<(http::HeaderName, HeaderValue)>,
-    auth: crate::auth::AuthContext,
+    auth: AuthContext,
 ) -> Response {
     let batching = &state.config().batching;
     if operations.is_empty() || operations.len() > batching.max_size {
