@@ -40,6 +40,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` filter such as `info,commerce_catalog=debug`.
     pub log_filter: String,
+    /// OpenTelemetry traces are exported to this OTLP/HTTP base URL (`http://collector:4318`);
+    /// none (the default, unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set): no tracing at all.
+    pub otlp_endpoint: Option<String>,
+    /// The share of traces this service starts that are sampled; those a caller started keep
+    /// the caller's decision.
+    pub otlp_sample_ratio: f64,
     /// Largest database pool per domain.
     pub db_max_connections: u32,
     /// `iss` of access tokens: the customers service signs with it, every service checks it.
@@ -105,6 +111,8 @@ impl Default for Config {
             listen: None,
             log_format: LogFormat::Plain,
             log_filter: "info".to_owned(),
+            otlp_endpoint: None,
+            otlp_sample_ratio: 1.0,
             db_max_connections: 10,
             jwt_issuer: "commerce".to_owned(),
             jwt_audience: "commerce".to_owned(),

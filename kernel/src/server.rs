@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 use crate::auth::Verifier;
 use crate::subgraph::SubgraphExecutor;
@@ -111,21 +112,37 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let (viewer, credential) = match state.verifier.authenticate(&headers).await {
-        Ok(authenticated) => authenticated,
-        Err(error) => {
-            let error = error.extend().into_server_error(Pos::default());
-            return async_graphql::Response::from_errors(vec![error]).into();
+    let span = server_span(&headers, &extensions);
+    async move {
+        let (viewer, credential) = match state.verifier.authenticate(&headers).await {
+            Ok(authenticated) => authenticated,
+            Err(error) => {
+                let error = error.extend().into_server_error(Pos::default());
+                return async_graphql::Response::from_errors(vec![error]).into();
+            }
+        };
+        let mut request = request
+            .into_inner()
+            .data(viewer)
+            .data(ClientAddress::from_request(&headers, &extensions));
+        if let Some(credential) = credential {
+            request = request.data(credential);
         }
-    };
-    let mut request = request
-        .into_inner()
-        .data(viewer)
-        .data(ClientAddress::from_request(&headers, &extensions));
-    if let Some(credential) = credential {
-        request = request.data(credential);
+        state.executor.execute_batch(request).await.into()
     }
-    state.executor.execute_batch(request).await.into()
+    .instrument(span)
+    .await
+}
+
+/// The request's server span, continuing the caller's trace (the router's fetch); none while
+/// tracing is off.
+fn server_span(headers: &HeaderMap, extensions: &Extensions) -> tracing::Span {
+    let service = extensions
+        .get::<crate::telemetry::ServiceName>()
+        .map_or("subgraph", |name| &*name.0);
+    let span = commerce_otel::span!("subgraph", otel.kind = "server", commerce.service = service);
+    commerce_otel::continue_trace(&span, headers);
+    span
 }
 
 /// GraphiQL, or the WebSocket of a subscription client (the router) when the request is an

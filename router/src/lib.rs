@@ -40,6 +40,7 @@ use tracing::info;
 
 pub use config::Config;
 pub use http::app;
+pub use telemetry::init_tracing;
 
 use error::{ErrorCode, GraphQLError, errors_body};
 use executor::client::SubgraphClient;
@@ -360,11 +361,4 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-}
-
-/// Installs the log subscriber used by the binary (`RUST_LOG` filters, default `info`).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }

@@ -10,7 +10,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    commerce_router::init_tracing();
     let config = Config::load(Cli::parse())?;
-    commerce_router::run(config).await
+    commerce_router::init_tracing(&config.telemetry)?;
+    let served = commerce_router::run(config).await;
+    commerce_otel::shutdown().await;
+    served
 }

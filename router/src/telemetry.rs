@@ -1,6 +1,8 @@
 //! Prometheus metrics of one router: its GraphQL requests, its subgraph calls and how inbound
 //! deduplication shares executions. Each `RouterState` has its own registry (an embedding
-//! process may run several routers), rendered in the text format at `/metrics`.
+//! process may run several routers), rendered in the text format at `/metrics`. And the
+//! binary's logging, with OpenTelemetry traces when an OTLP endpoint is configured (see
+//! `commerce-otel`; the spans are made where the work is: `http`, `pipeline`, `executor`).
 
 use std::time::Duration;
 
@@ -8,7 +10,33 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
+use crate::config::TelemetryConfig;
 use crate::response_cache::CacheStatus;
+
+/// Installs the binary's subscriber: logs (`RUST_LOG` filters, default `info`), and traces
+/// exported as the `router` service (unless `OTEL_SERVICE_NAME` says otherwise) when
+/// `otlp_endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT` names a collector. Call it on the Tokio
+/// runtime: the exporter runs there.
+pub fn init_tracing(config: &TelemetryConfig) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let settings = commerce_otel::Settings {
+        endpoint: config.otlp_endpoint.as_deref(),
+        service_name: "router",
+        sample_ratio: config.otlp_sample_ratio,
+    };
+    let otel = commerce_otel::install::<Registry>(&settings)?;
+    let layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> =
+        std::iter::once(tracing_subscriber::fmt::layer().with_filter(filter).boxed())
+            .chain(otel)
+            .collect();
+    // Already installed (an embedding process); keep theirs.
+    drop(tracing_subscriber::registry().with(layers).try_init());
+    Ok(())
+}
 
 /// Latency buckets in seconds: 1 ms to 10 s.
 const BUCKETS: &[f64] = &[

@@ -109,7 +109,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => {}
     }
     let config = commerce_kernel::config::load()?;
-    commerce_kernel::telemetry::init(&config);
+    // One exporter for every service of the process: each server span names its service.
+    commerce_kernel::telemetry::init(&config, "commerce-stack");
     let listeners = Listeners::bind(cli.listen).await?;
     let config = listeners.config(&config)?;
     let subgraphs = Subgraphs::connect(&config).await?;
@@ -137,7 +138,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             shutdown.cancel();
         }
     });
-    stack.wait().await
+    let stopped = stack.wait().await;
+    commerce_otel::shutdown().await;
+    stopped
 }
 
 /// Where to point a browser, and with --demo the accounts to sign in with.
@@ -434,6 +437,7 @@ pub async fn start(
         let app = apps
             .remove(name)
             .with_context(|| format!("no app for the subgraph {name}"))?;
+        let app = commerce_kernel::telemetry::with_service_name(app, name);
         addresses.push((name, listener.local_addr()?));
         tasks.spawn(serve_subgraph(
             listener,

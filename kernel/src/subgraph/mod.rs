@@ -28,7 +28,18 @@ where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
 {
-    Limits::default().apply(Schema::build(query, mutation, EmptySubscription).enable_federation())
+    let builder = Schema::build(query, mutation, EmptySubscription).enable_federation();
+    traced(Limits::default().apply(builder))
+}
+
+/// `builder` with resolver spans when tracing is on; never otherwise: any extension wraps
+/// every field's resolution (see [`SubgraphExecutor`]).
+fn traced<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
+    if commerce_otel::enabled() {
+        builder.extension(telemetry::ResolverSpans)
+    } else {
+        builder
+    }
 }
 
 /// [`schema_builder`] for a subgraph that serves subscriptions too (over WebSocket, see
@@ -47,7 +58,7 @@ where
         .enable_federation()
         // The router plans subscriptions from the supergraph, so the SDL must show them.
         .enable_subscription_in_federation();
-    Limits::default().apply(builder)
+    traced(Limits::default().apply(builder))
 }
 
 /// The Federation v2 SDL of the schema `builder` makes, as committed in
@@ -91,10 +102,10 @@ pub async fn run_with_shutdown<F>(
 where
     F: Future<Output = anyhow::Result<Router>>,
 {
-    telemetry::init(&config);
+    telemetry::init(&config, name);
     let address = config.listen_or(default_port);
     let shutdown = CancellationToken::new();
-    let app = serve(config, shutdown.clone()).await?;
+    let app = telemetry::with_service_name(serve(config, shutdown.clone()).await?, name);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("binding {address}"))?;
@@ -109,5 +120,6 @@ where
     };
     let served = server::serve_until(listener, app, signal).await;
     shutdown.cancel();
+    commerce_otel::shutdown().await;
     served
 }

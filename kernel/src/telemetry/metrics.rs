@@ -160,15 +160,21 @@ impl Metrics {
     }
 }
 
-/// Times every statement `db` runs (its transactions' too) under `domain`. Set once when the
+/// Times every statement `db` runs (its transactions' too) under `domain`, and traces it when
+/// tracing is on (a span per statement, under the resolver that ran it). Set once when the
 /// pool is made: sea-orm keeps one callback per connection, which tests replace with their
 /// statement counters.
 pub fn observe_sql(db: &mut DatabaseConnection, domain: &str) {
     let sql = &metrics().sql;
     let [ok, error] = ["ok", "error"].map(|outcome| sql.with_label_values(&[domain, outcome]));
+    let domain = domain.to_owned();
     db.set_metric_callback(move |info| {
         let histogram = if info.failed { &error } else { &ok };
         histogram.observe(info.elapsed.as_secs_f64());
+        // Timed here rather than by a span around the statement: sea-orm gives no other hook.
+        if commerce_otel::enabled() {
+            commerce_otel::sql_statement(&domain, &info.statement.sql, info.elapsed, info.failed);
+        }
     });
 }
 

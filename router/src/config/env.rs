@@ -14,6 +14,8 @@ const SUBGRAPH_URL: &str = "SUBGRAPH_URL_";
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Number,
+    /// A decimal number (`0.25`).
+    Fraction,
     Bool,
     Text,
     /// Comma-separated, blanks dropped.
@@ -142,6 +144,12 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
         Kind::Text,
     ),
     ("METRICS", Some("telemetry.metrics"), Kind::Bool),
+    ("OTLP_ENDPOINT", Some("telemetry.otlp_endpoint"), Kind::Text),
+    (
+        "OTLP_SAMPLE_RATIO",
+        Some("telemetry.otlp_sample_ratio"),
+        Kind::Fraction,
+    ),
     ("BATCHING", Some("batching.enabled"), Kind::Bool),
     ("SUBSCRIPTIONS", Some("subscriptions.enabled"), Kind::Bool),
     (
@@ -221,6 +229,11 @@ fn parse(kind: Kind, name: &str, value: &str) -> Result<Value, ConfigError> {
     };
     Ok(match kind {
         Kind::Number => Value::from(value.parse::<u64>().map_err(|_| invalid("a number"))?),
+        Kind::Fraction => Value::from(
+            value
+                .parse::<f64>()
+                .map_err(|_| invalid("a decimal number"))?,
+        ),
         Kind::Bool => Value::from(parse_bool(value).ok_or_else(|| invalid("true or false"))?),
         Kind::Text => Value::from(value.to_owned()),
         Kind::List => Value::from(
@@ -304,6 +317,8 @@ mod tests {
             ("RATE_LIMIT_BURST", "1010"),
             ("RATE_LIMIT_TIER_CLAIM", "kind"),
             ("METRICS", "false"),
+            ("OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTLP_SAMPLE_RATIO", "0.25"),
             ("BATCHING", "true"),
             ("SUBSCRIPTIONS", "false"),
             ("MAX_SUBSCRIPTIONS", "1011"),
@@ -366,6 +381,11 @@ mod tests {
         assert_eq!(config.rate_limit.burst, 1010);
         assert_eq!(config.rate_limit.tier_claim.as_deref(), Some("kind"));
         assert!(!config.telemetry.metrics);
+        assert_eq!(
+            config.telemetry.otlp_endpoint.as_deref(),
+            Some("http://collector:4318")
+        );
+        assert_eq!(config.telemetry.otlp_sample_ratio, 0.25);
         assert!(config.batching.enabled);
         assert!(!config.subscriptions.enabled);
         assert_eq!(config.subscriptions.max_total, 1011);

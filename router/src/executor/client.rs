@@ -15,6 +15,7 @@ use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
+use tracing::Instrument;
 use yoke::Yoke;
 
 use super::traffic::{SubgraphTraffic, Traffic};
@@ -232,7 +233,7 @@ impl Attempt {
         })?;
         let mut retries = 0;
         loop {
-            let failure = match self.send().await {
+            let failure = match self.send(retries + 1).await {
                 Ok(parsed) => {
                     admission.succeeded();
                     return Ok(Arc::new(parsed));
@@ -252,8 +253,15 @@ impl Attempt {
         }
     }
 
-    async fn send(&self) -> Result<ParsedResponse, AttemptFailure> {
+    /// Sends the request once; `attempt` counts from 1.
+    async fn send(&self, attempt: u32) -> Result<ParsedResponse, AttemptFailure> {
         let subgraph = &self.subgraph;
+        let span = commerce_otel::span!(
+            "fetch",
+            otel.kind = "client",
+            subgraph = %subgraph,
+            attempt,
+        );
         let started = std::time::Instant::now();
         let mut request = Request::builder()
             .method(Method::POST)
@@ -263,12 +271,15 @@ impl Attempt {
         for (name, value) in self.headers.iter() {
             request = request.header(name, value);
         }
-        let request = request
-            .body(Full::new(self.body.clone()))
-            .map_err(|e| AttemptFailure {
-                message: format!("invalid request to subgraph '{subgraph}': {e}"),
-                retryable: false,
-            })?;
+        let mut request =
+            request
+                .body(Full::new(self.body.clone()))
+                .map_err(|e| AttemptFailure {
+                    message: format!("invalid request to subgraph '{subgraph}': {e}"),
+                    retryable: false,
+                })?;
+        // The subgraph's server span continues this fetch's trace.
+        commerce_otel::inject(&span, request.headers_mut());
         let call = async {
             let response = self
                 .http
@@ -298,7 +309,7 @@ impl Attempt {
             }
             Ok((bytes, hint))
         };
-        let (body, hint) = match tokio::time::timeout(self.timeout, call).await {
+        let (body, hint) = match tokio::time::timeout(self.timeout, call.instrument(span)).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(failure)) => {
                 self.metrics

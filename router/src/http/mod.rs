@@ -80,7 +80,21 @@ pub fn app(state: Arc<RouterState>) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                let (method, path) = (request.method(), request.uri().path());
+                if !commerce_otel::enabled() {
+                    return info_span!("request", %method, %path, request_id = %id);
+                }
+                let span = info_span!(
+                    "request",
+                    %method,
+                    %path,
+                    request_id = %id,
+                    otel.kind = "server",
+                    commerce.service = "router",
+                );
+                // A client's trace, continued.
+                commerce_otel::continue_trace(&span, request.headers());
+                span
             }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())

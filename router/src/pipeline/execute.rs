@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::FutureExt;
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use super::{PipelineError, PreparedOperation};
 use crate::ast::OperationType;
@@ -105,9 +106,11 @@ impl RouterState {
             headers,
             cost,
         } = ready;
+        let span = commerce_otel::span!("execute");
         if self.config.dedupe.inbound && prepared.kind == OperationType::Query {
             return self
                 .execute_deduplicated(schema, prepared, request, variables, headers, cost, capture)
+                .instrument(span)
                 .await;
         }
         run_captured(
@@ -120,6 +123,7 @@ impl RouterState {
             cost,
             capture,
         )
+        .instrument(span)
         .await
     }
 

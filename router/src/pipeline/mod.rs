@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use graphql_tools::parser::query::Definition;
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 pub use operation::PreparedOperation;
 
@@ -314,13 +315,15 @@ async fn prepare_uncached(
     draw: u64,
     check: &mut Check<'_>,
 ) -> Result<Arc<PreparedOperation>, Refusal> {
-    let document = parse::parse(query, &options.limits)?;
+    // Spans of the stages a plan-cache miss runs (a hit runs none of them).
+    let document =
+        commerce_otel::span!("parse").in_scope(|| parse::parse(query, &options.limits))?;
     // Before any work that grows with the expanded document: validation included.
     let over_limits = options.limits.check_document(&document);
     if !over_limits.is_empty() {
         return Err(PipelineError::Validation(over_limits).into());
     }
-    let errors = validate::validate(&document, state);
+    let errors = commerce_otel::span!("validate").in_scope(|| validate::validate(&document, state));
     if !errors.is_empty() {
         return Err(PipelineError::Validation(errors).into());
     }
@@ -349,6 +352,7 @@ async fn prepare_uncached(
             options,
             draw,
         )
+        .instrument(commerce_otel::span!("plan"))
         .await?
     } else {
         None

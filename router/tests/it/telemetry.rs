@@ -75,3 +75,44 @@ async fn metrics_can_be_switched_off() {
     let router = crate::entities::products_router_with(config).await;
     assert_eq!(get_metrics(&router).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Tracing is off without `telemetry.otlp_endpoint`: no exporter, and a client's
+/// `traceparent` is neither continued nor passed on to subgraphs.
+#[tokio::test]
+async fn without_an_otlp_endpoint_nothing_is_traced_or_propagated() {
+    if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
+        return; // the standard variable would switch tracing on
+    }
+    commerce_router::init_tracing(&Config::default().telemetry).expect("installs");
+    assert!(!commerce_otel::enabled());
+    let handler = |headers: http::HeaderMap| async move {
+        let received = headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| serde_json::Value::String(v.to_owned()))
+            .unwrap_or_default();
+        axum::Json(json!({ "data": { "me": { "name": received } } }))
+    };
+    let accounts = crate::harness::serve_app(
+        axum::Router::new().route("/graphql", axum::routing::post(handler)),
+    )
+    .await;
+    let router = TestRouter::new("products.graphql", &[("accounts", &accounts)]);
+    let response = router
+        .send(
+            graphql_post()
+                .header(
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                )
+                .body(Body::from(r#"{"query": "{ me { name } }"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        response.body,
+        json!({ "data": { "me": { "name": null } } }),
+        "the subgraph got no traceparent"
+    );
+}

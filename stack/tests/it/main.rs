@@ -17,5 +17,6 @@ mod purchase_flow;
 mod router_cache;
 mod scale_out;
 mod subscriptions;
+mod traces;
 mod webhooks;
 mod whole_graph;

@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(100_000);
     let config = commerce_kernel::config::load()?;
-    commerce_kernel::telemetry::init(&config);
+    commerce_kernel::telemetry::init(&config, "catalog");
     let state = commerce_catalog::state(&config).await?;
     let started = Instant::now();
     let seeded = commerce_catalog::demo::seed(&state, products, 1).await?;
