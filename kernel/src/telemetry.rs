@@ -36,8 +36,8 @@ pub fn init(config: &Config, service_name: &str) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&config.log_filter))
         .unwrap_or_else(|_| EnvFilter::new("info"))
-        // async-graphql's data loader spans (they carry a request's trace into the loaders'
-        // tasks) are for the exporter: logging them would cost every request, traced or not.
+        // async-graphql's data loader spans (its `tracing` feature, there to carry a request's
+        // span into the loaders' tasks) would cost every request, traced or not.
         .add_directive("async_graphql=warn".parse().expect("a valid directive"));
     let fmt = tracing_subscriber::fmt::layer();
     let fmt = match config.log_format {

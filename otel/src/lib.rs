@@ -140,14 +140,13 @@ where
         return Ok(None);
     }
     ENABLED.store(true, Ordering::Relaxed);
-    // Our spans (router, kernel, subgraphs) and async-graphql's data loader spans; not the
-    // libraries' internals (hyper, sqlx, ...).
-    let targets = Targets::new()
-        .with_target("commerce", tracing::Level::INFO)
-        .with_target("async_graphql", tracing::Level::INFO);
-    // No thread names or busy/idle times: attributes every span would pay for.
+    // Our spans (router, kernel, subgraphs); not the libraries' (hyper, sqlx, async-graphql's
+    // data loaders: a span per load, while their SQL already has one).
+    let targets = Targets::new().with_target("commerce", tracing::Level::INFO);
+    // No code locations, thread names or busy/idle times: attributes every span would pay for.
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
+        .with_location(false)
         .with_threads(false)
         .with_tracked_inactivity(false)
         .with_filter(targets);

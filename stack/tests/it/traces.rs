@@ -212,7 +212,7 @@ async fn one_request_is_one_trace_from_the_router_to_each_subgraphs_resolvers_an
         .unwrap_or_else(|| panic!("no resolver span of `products`: {}", listing()));
     assert_eq!(products.attributes["graphql.field.path"], "products");
     assert!(
-        named("Product.variants").any(|s| under_a_subgraph(s)),
+        named("Product.variants").any(&under_a_subgraph),
         "no resolver span of the entities' variants: {}",
         listing()
     );
