@@ -61,7 +61,7 @@ pub fn subgraph_url(config: &Config, subgraph: &str) -> String {
 }
 
 async fn serve_router(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
-    commerce_kernel::telemetry::init(&config);
+    commerce_kernel::telemetry::init(&config, "router");
     let urls: Vec<(&str, String)> = SUBGRAPHS
         .iter()
         .map(|name| (*name, subgraph_url(&config, name)))
@@ -91,5 +91,6 @@ async fn serve_router(config: Config, listen: SocketAddr) -> anyhow::Result<()> 
     while let Some(result) = tasks.join_next().await {
         result.context("the router task panicked")??;
     }
+    commerce_otel::shutdown().await;
     Ok(())
 }

@@ -60,7 +60,7 @@ impl Plan {
 
 pub async fn run(args: &Args, listen: SocketAddr, demo: DemoData) -> anyhow::Result<()> {
     let config = commerce_kernel::config::load()?;
-    commerce_kernel::telemetry::init(&config);
+    commerce_kernel::telemetry::init(&config, "commerce-scale-out");
     anyhow::ensure!(
         config
             .database_url
