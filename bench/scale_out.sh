@@ -1,69 +1,101 @@
 #!/usr/bin/env bash
 # Throughput of the production layout (issue 19) against the all-in-one stack, on this machine
-# and in one run: the storefront's category, search and product pages through the router with
-# varied requests (stack/examples/read_path_load.rs: no two requests in flight the same), each
-# layout on its own PostgreSQL database and Redis namespace, release builds.
+# and in one run: both layouts run side by side on their own PostgreSQL databases and Redis
+# namespaces (release builds, demo shop), and the storefront's category, search and product
+# pages are sent through each one's router with ab, the two layouts alternating, two rounds.
+# The same request repeats within a measurement, so the router's deduplication of identical
+# subgraph fetches in flight works in both layouts alike (the response cache is off).
 #
-# Prints a Markdown table. Run with: bench/scale_out.sh   (DURATION (s), CONNECTIONS, DEMO;
-# BIN_DIR: a directory holding commerce-stack and read_path_load already built)
+# Prints a Markdown table. Run with: bench/scale_out.sh   (DURATION (s), CONNECTIONS;
+# BIN_DIR: a directory holding a release commerce-stack)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 
-DURATION="${DURATION:-20}"
+DURATION="${DURATION:-15}"
 CONNECTIONS="${CONNECTIONS:-32}"
-DEMO="${DEMO:-shop}"
 BIN_DIR="${BIN_DIR:-}"
 ONE=4400
 MANY=4500
 
 install_missing
+command -v ab >/dev/null || apt-get install -y -qq apache2-utils >/dev/null
 if [ -z "$BIN_DIR" ]; then
-  log "building release binaries"
-  cargo build --release --locked -p commerce-stack --bin commerce-stack --example read_path_load
-  TARGET="${CARGO_TARGET_DIR:-target}/release"
-  BIN_DIR="$(mktemp -d /tmp/commerce-scale-out-bin.XXXXXX)"
-  cp "$TARGET/commerce-stack" "$TARGET/examples/read_path_load" "$BIN_DIR/"
+  log "building the release binary"
+  cargo build --release --locked -p commerce-stack --bin commerce-stack
+  BIN_DIR="${CARGO_TARGET_DIR:-target}/release"
 fi
 
-wait_ready() { for _ in $(seq 600); do curl -sf "$1/health" >/dev/null && return; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
+wait_ready() { for _ in $(seq 900); do curl -sf "$1/health" >/dev/null && return; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
 
 start_services
-trap 'kill $(jobs -p) 2>/dev/null; stop_services' EXIT
-export REDIS_URL="$TESTKIT_REDIS_URL"
-export COMMERCE_LOG_FILTER=warn
-INPUTS="$(mktemp /tmp/commerce-scale-out-inputs.XXXXXX.json)"
+WORK="$(mktemp -d /tmp/commerce-scale-out.XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null; wait; stop_services; rm -rf "$WORK"' EXIT
+export REDIS_URL="$TESTKIT_REDIS_URL" COMMERCE_LOG_FILTER=warn
 
-# Starts a layout (`$1`: one, many) on port `$2` and measures each page through its router.
-measure() {
-  local layout="$1" port="$2" pid page
+start() { # layout port [scale-out]
+  local layout="$1" port="$2"; shift 2
   "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE layout_$layout"
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/layout_$layout"
-  export COMMERCE_EVENTS_NAMESPACE="layout_$layout"
-  if [ "$layout" = one ]; then
-    "$BIN_DIR/commerce-stack" --demo "$DEMO" --apps off --listen "127.0.0.1:$port" >/dev/null &
-  else
-    "$BIN_DIR/commerce-stack" --demo "$DEMO" --apps off --listen "127.0.0.1:$port" scale-out >/dev/null &
-  fi
-  pid=$!
+  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/layout_$layout" \
+    COMMERCE_EVENTS_NAMESPACE="layout_$layout" COMMERCE_DATA_DIR="$WORK/$layout" \
+    "$BIN_DIR/commerce-stack" --demo shop --apps off --listen "127.0.0.1:$port" "$@" >/dev/null &
   wait_ready "http://127.0.0.1:$port"
-  [ -s "$INPUTS" ] || "$BIN_DIR/read_path_load" prepare --url "http://127.0.0.1:$((port + 1))/graphql" --out "$INPUTS"
-  for page in category search product; do
-    "$BIN_DIR/read_path_load" run --inputs "$INPUTS" --page "$page" --part full \
-      --url "http://127.0.0.1:$port/graphql" --seconds "$DURATION" --connections "$CONNECTIONS" \
-      | sed "s/^/$layout\t/"
-  done
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+}
+log "starting the all-in-one stack and the production layout"
+start one "$ONE"
+start many "$MANY" scale-out
+
+# One request body per page, for slugs of the demo shop.
+python3 - "$ONE" "$WORK" <<'PY'
+import json, sys, urllib.request
+port, work = sys.argv[1], sys.argv[2]
+def doc(name):
+    return open(f"schema/operations/storefront/{name}.graphql").read()
+def post(query, variables):
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body, {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(request))["data"]
+products = post(doc("products"), {"first": 5, "currency": "EUR"})["products"]["edges"]
+def listed(slug):
+    page = post(doc("category_page"), {"slug": slug, "first": 20, "currency": "EUR"})
+    return len(page["category"]["products"]["edges"])
+slugs = [c["slug"] for c in post("{ categories { slug } }", {})["categories"]][:30]
+category = max(slugs, key=listed)
+pages = {
+    "category": (doc("category_page"), {"slug": category, "first": 20, "currency": "EUR"}),
+    "search": (doc("search_page"), {"search": products[0]["node"]["name"].split()[0], "currency": "EUR"}),
+    "product": (doc("product_page"), {"slug": products[0]["node"]["slug"], "currency": "EUR"}),
+}
+for name, (query, variables) in pages.items():
+    assert "errors" not in json.dumps(post(query, variables) or {}), name
+    json.dump({"query": query, "variables": variables}, open(f"{work}/{name}.json", "w"))
+PY
+
+measure() { # page port -> "RPS p95"
+  ab -q -k -c "$CONNECTIONS" -t "$DURATION" -n 10000000 -T application/json -p "$WORK/$1.json" \
+    "http://127.0.0.1:$2/graphql" 2>/dev/null |
+    awk '/^Requests per second/ {rps=$4} /^  95%/ {p95=$2} /^Non-2xx/ {bad=$3} /^Failed requests/ {failed=$3}
+         END {printf "%s %s %d\n", rps, p95, bad + failed}'
 }
 
-rows="$(measure one "$ONE"; measure many "$MANY")"
-echo "| page | one process RPS | scale-out RPS | scale-out / one | one p95 ms | scale-out p95 ms | errors (one, scale-out) |"
+echo "| page | one process RPS | scale-out RPS | scale-out / one | one p95 ms | scale-out p95 ms | errors |"
 echo "|---|---|---|---|---|---|---|"
-python3 - "$rows" <<'PY'
+for page in category search product; do
+  measure "$page" "$ONE" >/dev/null # warm-up
+  measure "$page" "$MANY" >/dev/null
+  rows=""
+  for round in 1 2; do
+    rows+="one $(measure "$page" "$ONE")"$'\n'
+    rows+="many $(measure "$page" "$MANY")"$'\n'
+  done
+  python3 - "$page" "$rows" <<'PY'
 import sys
-rows = [r.split("\t") for r in sys.argv[1].splitlines() if r.strip()]
-by = {(r[0], r[1]): r for r in rows}
-for page in ("category", "search", "product"):
-    one, many = by[("one", page)], by[("many", page)]
-    print(f"| {page} | {one[2]} | {many[2]} | {float(many[2]) / float(one[2]):.2f} | {one[4]} | {many[4]} | {one[6]}, {many[6]} |")
+page, rows = sys.argv[1], [r.split() for r in sys.argv[2].splitlines() if r.strip()]
+def mean(layout, i):
+    values = [float(r[i]) for r in rows if r[0] == layout]
+    return sum(values) / len(values)
+errors = sum(int(r[3]) for r in rows)
+one, many = mean("one", 1), mean("many", 1)
+print(f"| {page} | {one:.0f} | {many:.0f} | {many / one:.2f} | {mean('one', 2):.0f} | {mean('many', 2):.0f} | {errors} |")
 PY
+done
