@@ -3,7 +3,10 @@
 //! it use operations that are internal (`@inaccessible`, hence absent from the public schema).
 //!
 //! A callee that cannot be reached, times out or answers 5xx is `SERVICE_UNAVAILABLE`; an error
-//! the callee reports keeps its code so the caller can tell a conflict from a bug.
+//! the callee reports keeps its code so the caller can tell a conflict from a bug. A query that
+//! got no answer (the connection failed or broke, or a balancer said 502/503/504: an instance
+//! going away) is sent again, twice at most; a mutation never is (it may have run), nor is a
+//! call that timed out.
 //!
 //! [`Viewer::Service`]: crate::viewer::Viewer::Service
 
@@ -34,6 +37,9 @@ pub const DEFAULT_PORTS: [(&str, u16); 10] = [
 
 /// A token is reused for this long (it is valid for a minute), so a burst of calls signs once.
 const TOKEN_REUSE: Duration = Duration::from_secs(30);
+
+/// The waits before each retry of a query that got no answer.
+const RETRY_WAITS: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(200)];
 
 /// Why a call to another subgraph failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,27 +159,40 @@ impl InternalClient {
                 service: service.to_owned(),
                 reason: format!("signing a service token: {error:#}"),
             })?;
-        let response = self
-            .inner
-            .http
-            .post(url)
-            .bearer_auth(token)
-            .json(&Request {
-                query,
-                variables: &variables,
-            })
-            .send()
-            .await
-            .map_err(|error| unavailable(describe(&error)))?;
-        let status = response.status();
-        if status.is_server_error() {
-            return Err(unavailable(format!("it answered {status}")));
+        let retries: &[Duration] = if is_query(query) { &RETRY_WAITS } else { &[] };
+        let mut waits = retries.iter();
+        loop {
+            let sent = self
+                .inner
+                .http
+                .post(url)
+                .bearer_auth(&token)
+                .json(&Request {
+                    query,
+                    variables: &variables,
+                })
+                .send()
+                .await;
+            let (reason, retryable) = match sent {
+                Ok(response) if !response.status().is_server_error() => {
+                    let body = response
+                        .bytes()
+                        .await
+                        .map_err(|error| unavailable(describe(&error)))?;
+                    return decode(service, &body);
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let gone = matches!(status.as_u16(), 502..=504);
+                    (format!("it answered {status}"), gone)
+                }
+                Err(error) => (describe(&error), !error.is_timeout()),
+            };
+            match waits.next() {
+                Some(wait) if retryable => tokio::time::sleep(*wait).await,
+                _ => return Err(unavailable(reason)),
+            }
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| unavailable(describe(&error)))?;
-        decode(service, &body)
     }
 
     fn url(&self, service: &str) -> Result<&str, InternalError> {
@@ -199,6 +218,12 @@ impl InternalClient {
         *cached = Some((token.clone(), Instant::now()));
         Ok(token)
     }
+}
+
+/// Whether `document` is a query (no operation keyword, or `query`), which may be sent again.
+fn is_query(document: &str) -> bool {
+    let start = document.trim_start();
+    start.starts_with('{') || start.starts_with("query")
 }
 
 fn describe(error: &reqwest::Error) -> String {
@@ -266,5 +291,68 @@ mod tests {
         assert_eq!(forbidden.code(), ErrorCode::InternalServerError);
         let broken = decode::<Data>("payments", br#"{"data":{"other":1}}"#).expect_err("shape");
         assert!(matches!(broken, InternalError::Contract { .. }));
+    }
+
+    /// A callee whose first `drop` connections are closed unanswered (an instance going away),
+    /// then answers `{"data":{"value":3}}`; returns its URL and the connections it took.
+    async fn flaky_callee(drop: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/graphql", listener.local_addr().expect("address"));
+        let taken = Arc::new(AtomicUsize::new(0));
+        let counter = taken.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                if counter.fetch_add(1, Ordering::SeqCst) < drop {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    continue; // dropped: closed without an answer
+                }
+                let body = r#"{"data":{"value":3}}"#;
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        (url, taken)
+    }
+
+    fn client_of(url: &str, data_dir: &std::path::Path) -> InternalClient {
+        let mut config = Config {
+            data_dir: data_dir.to_path_buf(),
+            ..Config::default()
+        };
+        config.services.insert("pricing".into(), url.to_owned());
+        InternalClient::from_config(&config, "checkout").expect("a client")
+    }
+
+    #[tokio::test]
+    async fn a_query_that_got_no_answer_is_sent_again_and_a_mutation_is_not() {
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().expect("a directory");
+        let (url, taken) = flaky_callee(2).await;
+        let client = client_of(&url, dir.path());
+        let data: Data = client
+            .execute("pricing", "query { value }", serde_json::json!({}))
+            .await
+            .expect("answered on the third try");
+        assert_eq!(data, Data { value: 3 });
+        assert_eq!(taken.load(Ordering::SeqCst), 3);
+
+        let (url, taken) = flaky_callee(1).await;
+        let client = client_of(&url, dir.path());
+        let refused = client
+            .execute::<Data>("pricing", "mutation { value }", serde_json::json!({}))
+            .await
+            .expect_err("a mutation is sent once");
+        assert_eq!(refused.code(), ErrorCode::ServiceUnavailable);
+        assert_eq!(taken.load(Ordering::SeqCst), 1);
     }
 }
