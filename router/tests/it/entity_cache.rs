@@ -422,6 +422,10 @@ async fn routers_sharing_a_redis_share_entities_and_invalidations() {
         r#"mutation { setPrice(id: "p2", price: 7) { id price } }"#,
     )
     .await;
+    // The second router also hears of the mutation on the channel; had it refilled p2 before
+    // that message came (a busy machine), the late message would drop p2 again and the last
+    // fetch below would ask for it too.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let seen = query(&second, FEATURED).await;
     assert_eq!(seen["data"]["featured"][0]["price"], 7);
     assert_eq!(sent(&recorded)[2], ["p2"]);
