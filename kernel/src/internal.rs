@@ -109,6 +109,25 @@ struct ResponseError {
     extensions: Option<serde_json::Value>,
 }
 
+/// Where each subgraph's GraphQL endpoint is: `services.<name>`, else its default port on
+/// this machine.
+pub fn service_urls(config: &Config) -> Vec<(String, String)> {
+    let mut services: Vec<(String, String)> = DEFAULT_PORTS
+        .iter()
+        .map(|(name, port)| {
+            let url = format!("http://127.0.0.1:{port}/graphql");
+            ((*name).to_owned(), url)
+        })
+        .collect();
+    for (name, url) in &config.services {
+        match services.iter_mut().find(|(known, _)| known == name) {
+            Some(entry) => entry.1.clone_from(url),
+            None => services.push((name.clone(), url.clone())),
+        }
+    }
+    services
+}
+
 impl InternalClient {
     /// A client calling as `caller` (its own domain), with the configured service key, URLs
     /// and timeout.
@@ -117,24 +136,11 @@ impl InternalClient {
             .timeout(Duration::from_millis(config.internal_timeout_ms))
             .connect_timeout(Duration::from_millis(config.internal_timeout_ms.min(2_000)))
             .build()?;
-        let mut services: Vec<(String, String)> = DEFAULT_PORTS
-            .iter()
-            .map(|(name, port)| {
-                let url = format!("http://127.0.0.1:{port}/graphql");
-                ((*name).to_owned(), url)
-            })
-            .collect();
-        for (name, url) in &config.services {
-            match services.iter_mut().find(|(known, _)| known == name) {
-                Some(entry) => entry.1.clone_from(url),
-                None => services.push((name.clone(), url.clone())),
-            }
-        }
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 tokens: ServiceTokens::from_config(config, caller)?,
-                services,
+                services: service_urls(config),
                 token: Mutex::default(),
             }),
         })

@@ -73,6 +73,7 @@ pub fn split(
         return None;
     }
     let found = walk.found;
+    // Only the chosen operation: another one's fragments could go unused.
     let only = |keep_deferred: bool| {
         let mut document = Document {
             definitions: document
@@ -85,13 +86,7 @@ pub fn split(
                 .cloned()
                 .collect(),
         };
-        for definition in &mut document.definitions {
-            let selection_set = match definition {
-                Definition::Operation(op) => crate::ast::selection_set_mut(op),
-                Definition::Fragment(f) => &mut f.selection_set,
-            };
-            strip(selection_set, keep_deferred, variables);
-        }
+        strip_document(&mut document, keep_deferred, variables);
         drop_unused_fragments(&mut document);
         document.to_string()
     };
@@ -106,14 +101,19 @@ pub fn split(
 /// answer whole.
 pub fn inlined(document: &Document, variables: &Map<String, Value>) -> String {
     let mut document = document.clone();
+    strip_document(&mut document, true, variables);
+    document.to_string()
+}
+
+/// [`strip`] over every operation and fragment of `document`.
+fn strip_document(document: &mut Document, keep_deferred: bool, variables: &Map<String, Value>) {
     for definition in &mut document.definitions {
         let selection_set = match definition {
             Definition::Operation(op) => crate::ast::selection_set_mut(op),
             Definition::Fragment(f) => &mut f.selection_set,
         };
-        strip(selection_set, true, variables);
+        strip(selection_set, keep_deferred, variables);
     }
-    document.to_string()
 }
 
 fn select<'d>(

@@ -87,7 +87,7 @@ pub enum Command {
     /// One part of the production layout in its own process: a subgraph, or a router in
     /// front of the subgraphs that `COMMERCE_SERVICES__<NAME>` locate.
     Serve {
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(parts::PARTS))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(parts::parts()))]
         part: String,
         #[arg(long)]
         listen: SocketAddr,

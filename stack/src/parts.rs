@@ -13,20 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{SUBGRAPHS, router_config, start_router};
 
-/// What `serve` runs: a subgraph of [`SUBGRAPHS`] or `router`.
-pub const PARTS: [&str; 11] = [
-    "catalog",
-    "inventory",
-    "reviews",
-    "pricing",
-    "customers",
-    "checkout",
-    "orders",
-    "payments",
-    "webhooks",
-    "analytics",
-    "router",
-];
+/// What `serve` runs: each subgraph of [`SUBGRAPHS`], then `router`.
+pub fn parts() -> impl Iterator<Item = &'static str> {
+    SUBGRAPHS.iter().copied().chain(std::iter::once("router"))
+}
 
 /// Serves `part` on `listen` until SIGTERM or Ctrl-C.
 pub async fn serve(part: &str, listen: SocketAddr) -> anyhow::Result<()> {
@@ -44,27 +34,20 @@ pub async fn serve(part: &str, listen: SocketAddr) -> anyhow::Result<()> {
         "webhooks" => commerce_webhooks::run(config).await,
         "analytics" => commerce_analytics::run(config).await,
         "router" => serve_router(config, listen).await,
-        other => anyhow::bail!("no part {other:?}: one of {}", PARTS.join(", ")),
+        other => anyhow::bail!(
+            "no part {other:?}: one of {}",
+            parts().collect::<Vec<_>>().join(", ")
+        ),
     }
-}
-
-/// Where the configuration says `subgraph` is: `services.<subgraph>`, else its default port on
-/// this machine (as calls between subgraphs find it).
-pub fn subgraph_url(config: &Config, subgraph: &str) -> String {
-    config.services.get(subgraph).cloned().unwrap_or_else(|| {
-        let port = commerce_kernel::internal::DEFAULT_PORTS
-            .iter()
-            .find(|(name, _)| *name == subgraph)
-            .map_or(0, |(_, port)| *port);
-        format!("http://127.0.0.1:{port}/graphql")
-    })
 }
 
 async fn serve_router(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
     commerce_kernel::telemetry::init(&config, "router");
-    let urls: Vec<(&str, String)> = SUBGRAPHS
+    let services = commerce_kernel::internal::service_urls(&config);
+    let urls: Vec<(&str, String)> = services
         .iter()
-        .map(|name| (*name, subgraph_url(&config, name)))
+        .filter(|(name, _)| SUBGRAPHS.contains(&name.as_str()))
+        .map(|(name, url)| (name.as_str(), url.clone()))
         .collect();
     let mut router = router_config(
         &urls,

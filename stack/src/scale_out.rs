@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
-use crate::parts::PARTS;
+use crate::parts::parts;
 use crate::{DemoData, Subgraphs};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -37,15 +37,15 @@ pub struct Plan(BTreeMap<&'static str, usize>);
 impl Plan {
     /// Every part once, with `counts` (`part=count`) overriding.
     pub fn parse(counts: &[String]) -> anyhow::Result<Self> {
-        let mut plan: BTreeMap<&'static str, usize> = PARTS.iter().map(|p| (*p, 1)).collect();
+        let mut plan: BTreeMap<&'static str, usize> = parts().map(|p| (p, 1)).collect();
         for entry in counts {
             let (name, count) = entry
                 .split_once('=')
                 .with_context(|| format!("{entry:?} is not part=count"))?;
-            let part = PARTS
-                .iter()
-                .find(|p| **p == name.trim())
-                .with_context(|| format!("no part {name:?}: one of {}", PARTS.join(", ")))?;
+            let part = parts().find(|p| *p == name.trim()).with_context(|| {
+                let all: Vec<_> = parts().collect();
+                format!("no part {name:?}: one of {}", all.join(", "))
+            })?;
             let count: usize = count.trim().parse().context("a count of processes")?;
             anyhow::ensure!(count >= 1, "{part} needs at least one process");
             plan.insert(part, count);
@@ -132,12 +132,7 @@ impl Layout {
         let mut ports = Ports::new(listen);
         let mut parts = Vec::new();
         // The subgraphs in their port order, then the routers on the first port.
-        let order = PARTS
-            .iter()
-            .copied()
-            .filter(|p| *p != "router")
-            .chain(std::iter::once("router"));
-        for (offset, name) in order.enumerate() {
+        for (offset, name) in crate::parts::parts().enumerate() {
             let offset = if name == "router" {
                 0
             } else {
@@ -145,7 +140,7 @@ impl Layout {
             };
             let count = plan.count(name);
             let (address, instances) = if count == 1 {
-                let listen = ports.part(offset)?;
+                let listen = ports.at(offset)?;
                 (listen, vec![listen])
             } else {
                 let listener = ports.bind_part(offset).await?;
@@ -342,17 +337,13 @@ impl Ports {
         }
     }
 
+    /// The address `offset` ports after the router's (a part's only process binds it).
     fn at(&self, offset: u16) -> anyhow::Result<SocketAddr> {
         let port = match self.listen.port() {
             0 => free_port(self.listen)?,
             port => port.checked_add(offset).context("ports past 65535")?,
         };
         Ok(SocketAddr::new(self.listen.ip(), port))
-    }
-
-    /// A part's address, for its only process to bind.
-    fn part(&self, offset: u16) -> anyhow::Result<SocketAddr> {
-        self.at(offset)
     }
 
     /// A part's address, bound by its balancer.

@@ -197,7 +197,7 @@ fn cents(edges: &Value, field: &str) -> i64 {
 }
 
 /// A `Money`'s decimal amount in minor units.
-fn amount(money: &Value) -> i64 {
+pub fn amount(money: &Value) -> i64 {
     let text = money["amount"]
         .as_str()
         .unwrap_or_else(|| panic!("money: {money}"));

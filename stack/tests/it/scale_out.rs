@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use commerce_kernel::{Currency, Money};
 use commerce_stack::scale_out::{Layout, Plan, prepare};
 use commerce_testkit::{Backend, test_config};
 use serde_json::{Value, json};
@@ -22,6 +21,7 @@ use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
 use crate::graph::{Graph, operation};
+use crate::oversell::amount;
 use crate::purchase_flow::{shipping_method, variants_on_sale};
 
 const SHOPPERS: usize = 6;
@@ -226,7 +226,7 @@ impl Shop {
                 Ok(data) => {
                     let result = &data["checkoutComplete"];
                     if result["__typename"] == "CheckoutCompleted" {
-                        let total = cents(&result["total"]);
+                        let total = amount(&result["total"]);
                         let id = result["orderId"].as_str().expect("an order id").to_owned();
                         self.tally
                             .placed
@@ -240,18 +240,6 @@ impl Shop {
             }
         }
     }
-}
-
-/// A `Money`'s amount in minor units.
-fn cents(money: &Value) -> i64 {
-    let text = money["amount"]
-        .as_str()
-        .unwrap_or_else(|| panic!("money: {money}"));
-    let currency =
-        Currency::parse(money["currency"].as_str().expect("currency")).expect("ISO 4217");
-    Money::parse_decimal(text, currency)
-        .expect("a decimal amount")
-        .amount
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -428,7 +416,7 @@ async fn the_production_layout_loses_nothing_when_a_router_a_subgraph_and_redis_
             let reference = edge["node"]["reference"].as_str().unwrap_or_default();
             if reference.starts_with("checkout-") {
                 assert_eq!(edge["node"]["status"], "AUTHORIZED", "{edge:#}");
-                authorized += cents(&edge["node"]["amountAuthorized"]);
+                authorized += amount(&edge["node"]["amountAuthorized"]);
             }
         }
         if page["pageInfo"]["hasNextPage"] != true {
