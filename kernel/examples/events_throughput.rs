@@ -23,12 +23,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{
     Consumer, ConsumerOptions, Envelope, Event, FanOut, Outbox, Relay, Subscription, Transport,
     apply_once, spawn_consumer,
 };
 use commerce_testkit::{Backend, migrated_database};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -127,7 +128,7 @@ impl Consumer for Timed {
 }
 
 async fn write(db: &DatabaseConnection, clock: &Clock, n: u64) {
-    let txn = db.begin().await.expect("begins");
+    let txn = begin_write(db).await.expect("begins");
     let event = Ticked {
         thing_id: format!("thing-{}", n % 1000),
         n,
@@ -274,7 +275,7 @@ async fn main() -> anyhow::Result<()> {
                 let share = options.events / options.writers;
                 tokio::spawn(async move {
                     for n in w * share..(w + 1) * share {
-                        let txn = db.begin().await.expect("begins");
+                        let txn = begin_write(&db).await.expect("begins");
                         txn.execute_unprepared(&format!(
                             "INSERT INTO things (id, note) VALUES ({n}, 'x')"
                         ))

@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -113,6 +114,27 @@ async fn connect_postgres(
     Database::connect(options)
         .await
         .context("connecting to PostgreSQL")
+}
+
+/// Begins a transaction that writes; every write transaction starts here.
+///
+/// SQLite begins transactions deferred: one that reads before its first write can only take
+/// the write lock if no other connection committed since its read, and otherwise fails at once
+/// with SQLITE_BUSY instead of waiting out the busy timeout. Taking the write lock first (a
+/// write that matches no row; every domain has the kernel's outbox) makes such a transaction
+/// queue behind the other writers. PostgreSQL needs nothing: its row locks wait. Within a
+/// transaction this begins a savepoint.
+pub async fn begin_write(db: &impl TransactionTrait) -> Result<DatabaseTransaction, DbErr> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the one place transactions begin"
+    )]
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE event_outbox SET id = id WHERE 0")
+            .await?;
+    }
+    Ok(txn)
 }
 
 /// Whether the database answers; backs the `/ready` endpoint.

@@ -4,7 +4,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use crate::db::begin_write;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::outbox::statement;
 use super::{Envelope, now_micros};
@@ -25,7 +26,7 @@ where
         &'t DatabaseTransaction,
     ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 't>>,
 {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let claimed = txn
         .execute(statement(
             &txn,

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Value};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +18,7 @@ use uuid::Uuid;
 use super::outbox::statement;
 use super::{Envelope, Transport, now_micros};
 use crate::config::Config;
+use crate::db::begin_write;
 
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -216,7 +215,7 @@ impl Relay {
     /// PostgreSQL, any number of relays: the batch's rows stay locked until they are marked,
     /// and other relays skip them.
     async fn publish_claimed(&self) -> anyhow::Result<usize> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         // A row waits while an earlier row of its aggregate is unpublished outside this batch
         // (another relay holds it), so that every aggregate's events go out in sequence.
         let claim = "WITH batch AS ( \

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{
     Consumer, ConsumerOptions, Envelope, Event, FanOut, Outbox, Relay, RelayOptions, Subscription,
     Transport, apply_once, spawn_consumer,
 };
 use commerce_testkit::{Backend, Runtime, TestDatabase, migrated_database, run_scenario};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -81,7 +82,7 @@ fn namespace() -> String {
 
 /// Changes a thing and writes its event in one transaction, committing or rolling back.
 async fn change(db: &DatabaseConnection, thing: &str, note: &str, commit: bool) -> Envelope {
-    let txn = db.begin().await.expect("begins");
+    let txn = begin_write(db).await.expect("begins");
     txn.execute(Statement::from_sql_and_values(
         txn.get_database_backend(),
         match txn.get_database_backend() {

@@ -1,6 +1,8 @@
 //! Kernel integration tests: a small subgraph built on the kernel's skeleton, driven over HTTP,
-//! the event backbone on real databases, external identity providers and token revocation.
+//! write transactions on SQLite, the event backbone on real databases, external identity
+//! providers and token revocation.
 
+mod db;
 mod events;
 mod identity;
 mod internal;

@@ -7,11 +7,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{NewEvent, Outbox};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::TransactionTrait;
 
 use crate::AppState;
 use crate::domain::events::{
@@ -226,7 +226,7 @@ pub async fn seed(
     let db = &state.db;
     if store::count_products(db).await? == 0 {
         let catalog = generate(products, seed);
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         store::insert_seed(&txn, &catalog).await?;
         Outbox::append_all(&txn, events(&catalog)?).await?;
         txn.commit().await?;

@@ -3,9 +3,9 @@
 //! and logged as `set` movements so the movement log adds up from the start.
 
 use anyhow::Context;
+use commerce_kernel::db::begin_write;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::TransactionTrait;
 
 use crate::AppState;
 use crate::domain::{MovementKind, VariantId, WarehouseCode, WarehouseId, WarehouseName};
@@ -34,7 +34,7 @@ pub async fn seed(state: &AppState, variant_ids: &[String], seed: u64) -> anyhow
         .collect::<Result<Vec<_>, _>>()
         .context("demo stock needs catalog variant ids")?;
     let now = state.inventory.clock().now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let mut warehouse_ids = Vec::new();
     for (code, name) in WAREHOUSES {
         let code = WarehouseCode::parse(code)?;

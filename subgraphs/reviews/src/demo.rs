@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce_kernel::GlobalId;
+use commerce_kernel::db::begin_write;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::TransactionTrait;
 
 use crate::AppState;
 use crate::domain::{ModerationStatus, NewReview, RatingSummary};
@@ -99,7 +99,7 @@ pub async fn seed(state: &AppState, product_ids: &[String], seed: u64) -> anyhow
         reviews.extend(reviews_for(&mut rng, product_id)?);
     }
     let ratings = ratings_of(&reviews);
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     for chunk in reviews.chunks(CHUNK) {
         store::insert_reviews(&txn, chunk).await?;
     }

@@ -26,11 +26,12 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use commerce_kernel::config::WebhooksConfig;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{Event, Outbox, Relay, Transport};
 use commerce_testkit::{Backend, migrated_database};
 use commerce_webhooks::domain::EndpointInput;
 use commerce_webhooks::{AppState, Settings, WebhooksService};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -112,7 +113,7 @@ async fn receive(
 }
 
 async fn commit(source: &DatabaseConnection, clock: &Clock, product: u64) {
-    let txn = source.begin().await.expect("begins");
+    let txn = begin_write(source).await.expect("begins");
     let event = ProductChanged {
         product_id: format!("product-{product}"),
         change: "UPDATED",

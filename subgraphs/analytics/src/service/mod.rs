@@ -5,8 +5,9 @@ mod consumers;
 mod error;
 
 use commerce_kernel::Currency;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{Envelope, apply_once};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tracing::instrument;
 
 pub use consumers::{EventFeed, FEEDS};
@@ -55,7 +56,7 @@ impl AnalyticsService {
     /// Applies `events` in one transaction (loading history, a backfill): the consumers'
     /// fold, with the log deduplicating. Returns how many were new.
     pub async fn apply_batch(&self, events: &[Envelope]) -> Result<usize, AnalyticsError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let applied = apply_events(&txn, events).await?;
         txn.commit().await?;
         Ok(applied)
@@ -65,7 +66,7 @@ impl AnalyticsService {
     /// the old rollups until it commits). Returns how many events were replayed.
     #[instrument(skip_all)]
     pub async fn rebuild(&self) -> Result<u64, AnalyticsError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         store::lock(&txn).await?;
         store::clear(&txn).await?;
         let mut replayed = 0u64;

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::TransactionTrait;
+use commerce_kernel::db::begin_write;
 use serde::Deserialize;
 
 use super::writes::insert_checked;
@@ -316,7 +316,7 @@ impl CatalogService {
             errors: Vec::new(),
         };
         let mut slugs = Vec::new();
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         for (line, row) in rows {
             let outcome = match row {
                 Ok(row) => self.import_row(&txn, row, &mut refs).await,
@@ -357,7 +357,9 @@ impl CatalogService {
             .into_new_product(self, refs)
             .await
             .map_err(RowFailure::from)?;
-        let savepoint = txn.begin().await.map_err(|e| RowFailure::Fatal(e.into()))?;
+        let savepoint = begin_write(txn)
+            .await
+            .map_err(|e| RowFailure::Fatal(e.into()))?;
         match insert_checked(&savepoint, &new).await {
             Ok(id) => {
                 savepoint

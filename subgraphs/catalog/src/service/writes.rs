@@ -2,7 +2,8 @@
 //! (category, collections, products) are checked first so a bad id is a clear NOT_FOUND.
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use commerce_kernel::db::begin_write;
+use sea_orm::ConnectionTrait;
 
 use super::{CatalogError, CatalogService};
 use crate::domain::events::{
@@ -33,7 +34,7 @@ pub struct CollectionChange {
 impl CatalogService {
     pub async fn create_product(&self, new: &NewProduct) -> Result<Product, CatalogError> {
         new.check()?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let id = insert_checked(&txn, new).await?;
         let created = ProductChanged::new(id, ProductChange::Created, &[new.slug.as_str()])
             .with_category(new.category_id);
@@ -46,7 +47,7 @@ impl CatalogService {
         id: i64,
         patch: &ProductPatch,
     ) -> Result<Product, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let current = store::find_products(&txn, &[id]).await?.pop();
         let current = current.ok_or(CatalogError::NotFound {
             entity: "product",
@@ -72,7 +73,7 @@ impl CatalogService {
     }
 
     pub async fn delete_product(&self, id: i64) -> Result<(), CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let current = store::find_products(&txn, &[id]).await?.pop();
         let current = current.ok_or(CatalogError::NotFound {
             entity: "product",
@@ -88,7 +89,7 @@ impl CatalogService {
         product_id: i64,
         new: &NewVariant,
     ) -> Result<Variant, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if store::find_products(&txn, &[product_id]).await?.is_empty() {
             return Err(CatalogError::NotFound {
                 entity: "product",
@@ -106,7 +107,7 @@ impl CatalogService {
         id: i64,
         patch: &VariantPatch,
     ) -> Result<Variant, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let product_id = store::update_variant(&txn, id, patch, Utc::now()).await?;
         let product_id = product_id.ok_or(CatalogError::NotFound {
             entity: "variant",
@@ -118,7 +119,7 @@ impl CatalogService {
     }
 
     pub async fn delete_variant(&self, id: i64) -> Result<(), CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let product_id = store::delete_variant(&txn, id, Utc::now()).await?;
         let product_id = product_id.ok_or(CatalogError::NotFound {
             entity: "variant",
@@ -129,7 +130,7 @@ impl CatalogService {
     }
 
     pub async fn create_category(&self, new: &NewCategory) -> Result<Category, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let parent = match new.parent_id {
             Some(parent_id) => Some(ensure_category(&txn, parent_id).await?),
             None => None,
@@ -145,7 +146,7 @@ impl CatalogService {
         id: i64,
         change: &CategoryChange,
     ) -> Result<Category, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let category = ensure_category(&txn, id).await?;
         let (slug, name) = (change.slug.as_ref(), change.name.as_ref());
         store::rename_category(&txn, id, slug, name, change.position).await?;
@@ -172,7 +173,7 @@ impl CatalogService {
     }
 
     pub async fn delete_category(&self, id: i64) -> Result<(), CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         ensure_category(&txn, id).await?;
         if store::has_children(&txn, id).await? {
             return Err(CatalogError::CategoryHasChildren { id });
@@ -194,7 +195,7 @@ impl CatalogService {
         new: &NewCollection,
         product_ids: &[i64],
     ) -> Result<Collection, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         ensure_products(&txn, product_ids).await?;
         let id = store::insert_collection(&txn, new, Utc::now()).await?;
         store::add_to_collection(&txn, id, product_ids).await?;
@@ -213,7 +214,7 @@ impl CatalogService {
             change.name.as_ref(),
             change.description.as_ref(),
         );
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::update_collection(&txn, id, slug, name, description).await? {
             return Err(CatalogError::NotFound {
                 entity: "collection",
@@ -226,7 +227,7 @@ impl CatalogService {
     }
 
     pub async fn delete_collection(&self, id: i64) -> Result<(), CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::delete_collection(&txn, id).await? {
             return Err(CatalogError::NotFound {
                 entity: "collection",
@@ -244,7 +245,7 @@ impl CatalogService {
         product_ids: &[i64],
         add: bool,
     ) -> Result<Collection, CatalogError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         ensure_collections(&txn, &[id]).await?;
         let change = if add {
             ensure_products(&txn, product_ids).await?;

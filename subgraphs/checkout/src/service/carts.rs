@@ -2,9 +2,10 @@
 //! token), changing lines after the catalog and inventory agree, addresses, email, coupons,
 //! the shipping method, and merging a guest cart into the customer's on sign-in.
 
+use commerce_kernel::db::begin_write;
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{ErrorCode, GlobalId, KernelError};
-use sea_orm::TransactionTrait;
+
 use tracing::instrument;
 
 use super::CheckoutService;
@@ -417,7 +418,7 @@ impl CheckoutService {
         if !guest.lines.is_empty() {
             self.check_lines(&merged).await?;
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::set_cart_status(&txn, guest.id, CartStatus::Active, CartStatus::Merged).await? {
             return Err(CheckoutError::CartClosed {
                 status: CartStatus::Merged.as_str(),

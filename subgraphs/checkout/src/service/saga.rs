@@ -23,11 +23,12 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{NewEvent, Outbox};
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{DomainError, ErrorCode, GlobalId, KernelError, Money};
 use futures::future::BoxFuture;
-use sea_orm::TransactionTrait;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tracing::instrument;
@@ -405,7 +406,7 @@ impl CheckoutService {
         let saved = match event {
             None => store::save_saga(&self.db, saga, &self.lease).await?,
             Some(event) => {
-                let txn = self.db.begin().await?;
+                let txn = begin_write(&self.db).await?;
                 let saved = store::save_saga(&txn, saga, &self.lease).await?;
                 if saved {
                     Outbox::append_all(&txn, vec![event]).await?;

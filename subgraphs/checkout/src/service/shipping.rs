@@ -2,7 +2,7 @@
 //! a cart's methods are never ambiguous.
 
 use commerce_kernel::GlobalId;
-use sea_orm::TransactionTrait;
+use commerce_kernel::db::begin_write;
 
 use super::CheckoutService;
 use crate::domain::{
@@ -66,7 +66,7 @@ impl CheckoutService {
         if countries.is_empty() {
             return Err(CheckoutError::invalid("countries", "at least one country"));
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let others = store::zones(&txn).await?;
         for zone in others.iter().filter(|zone| Some(zone.id) != id) {
             if let Some(country) = countries.iter().find(|c| zone.covers(**c)) {
@@ -87,7 +87,7 @@ impl CheckoutService {
 
     pub async fn delete_zone(&self, id: &str) -> Result<bool, CheckoutError> {
         let id = decode(id, SHIPPING_ZONE)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let deleted = store::delete_zone(&txn, id).await?;
         txn.commit().await?;
         Ok(deleted)

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use commerce_kernel::GlobalId;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Page, PageRequest};
-use sea_orm::TransactionTrait;
 
 use super::CustomersService;
 use super::{decode_id, ids};
@@ -108,7 +108,7 @@ impl CustomersService {
             .phone
             .map(|phone| optional_text("phone", Some(phone), 32))
             .transpose()?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         store::update_profile(
             &txn,
             customer_id,
@@ -131,7 +131,7 @@ impl CustomersService {
         defaults: Defaults,
     ) -> Result<Address, CustomerError> {
         let input = AddressInput::parse(raw)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let address = store::insert_address(&txn, customer_id, &input).await?;
         for kind in defaults.kinds() {
             store::set_default_address(&txn, customer_id, kind, address.id).await?;
@@ -151,7 +151,7 @@ impl CustomersService {
     ) -> Result<Address, CustomerError> {
         let id = decode_id(address_id, ids::ADDRESS)?;
         let input = AddressInput::parse(raw)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::update_address(&txn, customer_id, id, &input).await? {
             return Err(address_not_found(address_id));
         }
@@ -174,7 +174,7 @@ impl CustomersService {
         address_id: &str,
     ) -> Result<(), CustomerError> {
         let id = decode_id(address_id, ids::ADDRESS)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         store::clear_defaults_for(&txn, customer_id, id).await?;
         if !store::delete_address(&txn, customer_id, id).await? {
             return Err(address_not_found(address_id));
@@ -198,7 +198,7 @@ impl CustomersService {
         {
             return Err(address_not_found(address_id));
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         store::set_default_address(&txn, customer_id, kind, id).await?;
         let event = CustomerUpdated::address(customer_id, CustomerChange::DefaultAddress, id);
         Outbox::append(&txn, &event).await?;

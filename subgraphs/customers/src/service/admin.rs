@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use commerce_kernel::db::begin_write;
 use commerce_kernel::pagination::{Page, PageRequest};
-use sea_orm::TransactionTrait;
 
 use super::CustomersService;
 use super::{decode_id, ids};
@@ -87,7 +87,7 @@ impl CustomersService {
             .iter()
             .map(|p| Permission::parse(p))
             .collect::<Result<BTreeSet<_>, _>>()?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let role = store::insert_role(&txn, &code, &name, &permissions)
             .await?
             .ok_or_else(|| {
@@ -125,7 +125,7 @@ impl CustomersService {
         }
         let role_ids: Vec<i64> = roles.iter().map(|role| role.id).collect();
         let password_hash = self.passwords.hash(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let member = store::insert_staff_member(
             &txn,
             store::NewStaffMember {
@@ -158,7 +158,7 @@ impl CustomersService {
         active: bool,
     ) -> Result<StaffMember, CustomerError> {
         let id = decode_id(staff_id, ids::STAFF_MEMBER)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::set_staff_active(&txn, id, active).await? {
             return Err(CustomerError::NotFound {
                 what: "staff member",

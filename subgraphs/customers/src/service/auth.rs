@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use commerce_kernel::auth::Credential;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
-use sea_orm::TransactionTrait;
 
 use super::CustomersService;
 use super::mailer::{Mail, post};
@@ -59,7 +59,7 @@ impl CustomersService {
         let last_name = required_text("lastName", input.last_name, 100)?;
         // Hash before looking the email up, so both outcomes cost the same.
         let password_hash = self.passwords.hash(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let inserted = store::insert_customer(
             &txn,
             store::NewCustomer {
@@ -199,7 +199,7 @@ impl CustomersService {
         if !self.may_sign_in(account).await? {
             return Err(CustomerError::InvalidRefreshToken);
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::mark_rotated(&txn, stored.id).await? {
             txn.rollback().await?;
             // Another request rotated it a moment ago: the same token presented twice.
@@ -313,7 +313,7 @@ impl CustomersService {
         let email = Email::parse(&customer.email)?;
         let password = Password::parse(new_password, &email)?;
         let password_hash = self.passwords.hash(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         if !store::use_password_reset(&txn, reset_id).await? {
             txn.rollback().await?;
             return Err(CustomerError::InvalidResetToken);
@@ -348,7 +348,7 @@ impl CustomersService {
             return Err(CustomerError::InvalidCredentials);
         }
         let password_hash = self.passwords.hash(password).await?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         store::set_password_hash(&txn, customer_id, &password_hash).await?;
         store::revoke_subject(&txn, &Account::Customer(customer_id).global_id()).await?;
         txn.commit().await?;

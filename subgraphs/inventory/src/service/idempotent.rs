@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::begin_write;
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -46,7 +47,7 @@ where
 {
     let hash = request_hash(operation, request)?;
     retrying(|| async {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let now = clock.now();
         if !idempotency::claim(&txn, key, operation, &hash, now).await? {
             return replay(&txn, key, operation, &hash).await;

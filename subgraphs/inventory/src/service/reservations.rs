@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use commerce_kernel::db::begin_write;
+use sea_orm::DatabaseTransaction;
 use serde::Serialize;
 
 use super::error::retrying;
@@ -59,7 +60,7 @@ impl InventoryService {
         ttl: ReservationTtl,
         hash: &str,
     ) -> Result<Reservation, InventoryError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = self.clock.now();
         let expires_at = now + chrono::Duration::milliseconds(ttl.millis());
         let Some(id) = store::claim(&txn, key.as_str(), hash, expires_at, now).await? else {
@@ -130,7 +131,7 @@ impl InventoryService {
         key: &str,
         to: ReservationStatus,
     ) -> Result<Reservation, InventoryError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = self.clock.now();
         let expiry = match to {
             ReservationStatus::Committed => Expiry::LiveAt(now),
@@ -210,7 +211,7 @@ impl InventoryService {
     }
 
     async fn expire_one(&self, id: i64) -> Result<bool, InventoryError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = self.clock.now();
         let expired = ReservationStatus::Expired;
         if store::close(&txn, Lookup::Id(id), expired, Expiry::LapsedAt(now))

@@ -4,8 +4,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::begin_write;
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -71,7 +72,7 @@ impl<'a> Once<'a> {
         ) -> BoxFuture<'t, Result<T, OrderError>>,
     {
         retrying(|| async {
-            let txn = db.begin().await?;
+            let txn = begin_write(db).await?;
             let now = now();
             let key = self.key.as_str();
             if !idempotency::claim(&txn, key, self.operation, &self.hash, now).await? {

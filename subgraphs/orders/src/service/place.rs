@@ -2,8 +2,9 @@
 //! retried or concurrent placement returns the order the first one made.
 
 use anyhow::Context as _;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
-use sea_orm::TransactionTrait;
+
 use serde_json::json;
 use tracing::instrument;
 
@@ -39,7 +40,7 @@ impl OrdersService {
         actor: &Actor,
         hash: &str,
     ) -> Result<Order, OrderError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let at = now();
         // The counter update comes first: it takes the lock that serialises placements
         // (SQLite's write lock, PostgreSQL's row lock) before anything is read.

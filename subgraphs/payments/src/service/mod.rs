@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
 use commerce_kernel::pagination::{Cursor, Page, PageRequest};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use tracing::instrument;
 
@@ -112,7 +113,7 @@ impl PaymentsService {
     ) -> Result<PaymentIntent, PaymentError> {
         let provider = self.provider(&request.provider)?;
         let hash = idempotent::request_hash("authorize", &request.fingerprint())?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =
             idempotent::claim::<Recorded>(&txn, key, "authorize", &hash, now).await?
@@ -253,7 +254,7 @@ impl PaymentsService {
             Movement::Refund => "refund",
         };
         let hash = idempotent::request_hash(operation, &(id, amount, note))?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =
             idempotent::claim::<Recorded>(&txn, key, operation, &hash, now).await?

@@ -5,7 +5,8 @@
 //! is being written, and makes later ones refuse), then void every intent under it that still
 //! holds an authorization, each like `voidPayment`.
 
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use commerce_kernel::db::begin_write;
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
@@ -57,7 +58,7 @@ impl PaymentsService {
         reference: &str,
     ) -> Result<ReferenceCancelled, PaymentError> {
         let hash = idempotent::request_hash("cancel_reference", &reference)?;
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =
             idempotent::claim::<Recorded>(&txn, key, "cancel_reference", &hash, now).await?

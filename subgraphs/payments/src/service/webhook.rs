@@ -4,10 +4,10 @@
 //! recorded as ignored, so the provider stops resending it; one naming an unknown intent is
 //! not recorded, so a later delivery can still apply.
 
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use tracing::instrument;
 
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
 
 use super::{Movement, PaymentError, PaymentsService, append_movement, now};
@@ -77,7 +77,7 @@ impl PaymentsService {
                 commerce_kernel::ValidationError::new("id", "must be 1-255 characters").into(),
             );
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let now = now();
         if !webhook_events::claim(&txn, id, &event.event_type, "applying", now).await? {
             return Ok(WebhookOutcome::Duplicate);

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::cache::{ReadThrough, SharedCache};
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{NewEvent, Outbox};
 use commerce_kernel::{Currency, Money};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::domain::events::PriceChanged;
 use crate::domain::{
@@ -185,7 +186,7 @@ impl PricingService {
             .iter()
             .map(|price| PriceChanged::set(&pricing.variant_id, product_id, price))
             .collect();
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
         prices::save_variant_pricing(&txn, &pricing, Utc::now()).await?;
         append(&txn, &changes).await?;
         txn.commit().await.map_err(StoreError::from)?;
@@ -203,7 +204,7 @@ impl PricingService {
     pub async fn remove_price(&self, variant_id: &str, currency: &str) -> Result<bool> {
         let variant_id = VariantId::parse("variantId", variant_id)?;
         let currency = parse_currency("currency", currency)?;
-        let txn = self.db.begin().await.map_err(StoreError::from)?;
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
         let removed = prices::delete_price(&txn, &variant_id, currency).await?;
         if removed {
             append(&txn, &[PriceChanged::removed(&variant_id, currency)]).await?;

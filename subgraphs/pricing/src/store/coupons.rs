@@ -1,6 +1,7 @@
 //! Coupons, their usage counts and redemptions.
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::begin_write;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -156,7 +157,7 @@ pub async fn redeem(
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let redemption = coupon_redemption::ActiveModel {
         id: Default::default(),
         coupon_id: Set(coupon.id),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::Currency;
+use commerce_kernel::db::begin_write;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -27,7 +28,7 @@ pub async fn save_variant_pricing(
     pricing: &VariantPricing,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let variant = priced_variant::ActiveModel {
         variant_id: Set(pricing.variant_id.as_str().to_owned()),
         product_id: Set(pricing.product_id.clone()),
@@ -406,7 +407,7 @@ pub async fn update_price_list(
 }
 
 pub async fn delete_price_list(db: &impl TransactionTrait, id: i64) -> Result<bool, StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     price_list_tier::Entity::delete_many()
         .filter(price_list_tier::Column::PriceListId.eq(id))
         .exec(&txn)
@@ -450,7 +451,7 @@ pub async fn set_tiers(
     variant_id: &VariantId,
     tiers: &[Tier],
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     price_list_tier::Entity::delete_many()
         .filter(price_list_tier::Column::PriceListId.eq(list_id))
         .filter(price_list_tier::Column::VariantId.eq(variant_id.as_str()))
@@ -515,7 +516,7 @@ pub async fn insert_many(
     variants: &[VariantPricing],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     for chunk in variants.chunks(CHUNK) {
         let rows = chunk.iter().map(|v| priced_variant::ActiveModel {
             variant_id: Set(v.variant_id.as_str().to_owned()),
@@ -585,7 +586,7 @@ pub async fn insert_many_tiers(
                 })
         })
         .collect();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     for chunk in rows.chunks(CHUNK) {
         price_list_tier::Entity::insert_many(chunk.iter().cloned())
             .exec(&txn)

@@ -7,9 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_kernel::cache::{ReadThrough, SharedCache};
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{Consumer, Envelope, FanOut, Outbox, Subscription};
 use commerce_kernel::pagination::{Page, PageRequest};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use tracing::instrument;
 
 mod error;
@@ -79,7 +80,7 @@ impl ReviewsService {
     /// Stores a validated review as pending; it counts nowhere until approved.
     #[instrument(skip_all, fields(product = %review.product.as_str()))]
     pub async fn submit(&self, review: &NewReview) -> Result<Review, ReviewError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let review = store::insert_review(&txn, review, now()).await?;
         Outbox::append(&txn, &ReviewSubmitted::new(&review)).await?;
         txn.commit().await?;
@@ -95,7 +96,7 @@ impl ReviewsService {
         action: ModerationAction,
     ) -> Result<Moderated, ReviewError> {
         for _ in 0..MODERATION_ATTEMPTS {
-            let txn = self.db.begin().await?;
+            let txn = begin_write(&self.db).await?;
             if let Some(outcome) = moderate_in(&txn, id, action).await? {
                 txn.commit().await?;
                 let (Moderated::Updated(review) | Moderated::Removed(review)) = &outcome;
@@ -185,7 +186,7 @@ impl ReviewsService {
     /// Products whose stored rating differs from a recomputation over their approved reviews
     /// (an audit; empty when the aggregate is consistent).
     pub async fn rating_drift(&self) -> Result<Vec<RatingDrift>, ReviewError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let stored = store::stored_ratings(&txn).await?;
         let actual = store::recompute_ratings(&txn).await?;
         txn.commit().await?;

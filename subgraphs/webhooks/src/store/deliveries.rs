@@ -1,6 +1,7 @@
 //! Delivery rows: created by the fan-in, claimed and updated by the worker, read as the log,
 //! reset by replays.
 
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Envelope;
 use commerce_kernel::pagination::{Cursor, Direction, Page, PageRequest};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, TransactionTrait, Value};
@@ -246,7 +247,7 @@ pub async fn record(
     rule: &DisableRule,
     now: i64,
 ) -> Result<Option<String>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let attempt = &outcome.attempt;
     let (status, next_at, step, finished_at) = match outcome.next {
         Next::Delivered => (DeliveryStatus::Delivered, None, None, Some(now)),

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use commerce_kernel::config::WebhooksConfig;
+use commerce_kernel::db::begin_write;
 use commerce_kernel::events::{Bus, Event, Outbox, Relay, Transport};
 use commerce_kernel::viewer::Viewer;
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database};
 use commerce_webhooks::{AppState, Settings, WebhooksSchema, WebhooksService};
-use sea_orm::TransactionTrait;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -136,7 +137,7 @@ impl TestApp {
 
     /// Commits `events` in one transaction of the source database.
     pub async fn publish<E: Event>(&self, events: &[E]) {
-        let txn = self.source.db.begin().await.expect("begins");
+        let txn = begin_write(&self.source.db).await.expect("begins");
         for event in events {
             Outbox::append(&txn, event).await.expect("appends");
         }
