@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
-use crate::redis_link::LazyRedis;
 use crate::telemetry::metrics::metrics;
+use commerce_redis_link::LazyRedis;
 
 #[async_trait]
 pub trait Cache: Send + Sync {
@@ -324,7 +324,7 @@ impl RedisCache {
     /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            redis: LazyRedis::open(url, "cache", REDIS_TIMEOUT)?,
+            redis: LazyRedis::open(url, "cache", REDIS_TIMEOUT, 1)?,
             prefix: format!("{namespace}:"),
         })
     }

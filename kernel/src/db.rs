@@ -7,7 +7,7 @@ use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, Statement, TransactionTrait,
+    DbErr, RuntimeErr, Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -137,6 +137,50 @@ pub async fn begin_write(db: &impl TransactionTrait) -> Result<DatabaseTransacti
     Ok(txn)
 }
 
+/// A statement from SQL written once for both backends with `?` placeholders, numbered
+/// `$1, $2, ...` for PostgreSQL. The SQL holds no literal `?`: values are always bound.
+pub fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    let backend = conn.get_database_backend();
+    Statement::from_sql_and_values(backend, number_placeholders(backend, sql), values)
+}
+
+fn number_placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut numbered = String::with_capacity(sql.len() + 16);
+    for (index, part) in sql.split('?').enumerate() {
+        if index > 0 {
+            numbered.push('$');
+            numbered.push_str(&index.to_string());
+        }
+        numbered.push_str(part);
+    }
+    numbered
+}
+
+/// `?, ?, ?`: the placeholders of `count` values, for an `IN (...)` list or a row.
+pub fn placeholders(count: usize) -> String {
+    vec!["?"; count].join(", ")
+}
+
+/// Whether `error` is a lock conflict that running the whole transaction again can get past:
+/// PostgreSQL's serialization failure and deadlock, SQLite's busy and locked (past its busy
+/// timeout, or a read snapshot that another writer made stale).
+pub fn is_transient(error: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(error))
+    | DbErr::Query(RuntimeErr::SqlxError(error))
+    | DbErr::Conn(RuntimeErr::SqlxError(error))) = error
+    else {
+        return false;
+    };
+    let code = error.as_database_error().and_then(|e| e.code());
+    matches!(
+        code.as_deref(),
+        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
+    )
+}
+
 /// Whether the database answers; backs the `/ready` endpoint.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
@@ -157,5 +201,16 @@ mod tests {
         assert!(ping(&db).await);
         assert!(dir.path().join("data/catalog.sqlite").exists());
         assert!(connect(&config, "Bad-Name").await.is_err());
+    }
+
+    #[test]
+    fn numbers_placeholders_for_postgres_only() {
+        let sql = "a = ? AND b IN (?, ?)";
+        assert_eq!(
+            number_placeholders(DbBackend::Postgres, sql),
+            "a = $1 AND b IN ($2, $3)"
+        );
+        assert_eq!(number_placeholders(DbBackend::Sqlite, sql), sql);
+        assert_eq!(placeholders(3), "?, ?, ?");
     }
 }

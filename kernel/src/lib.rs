@@ -11,15 +11,18 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod id;
+pub mod idempotency;
 pub mod internal;
 pub mod mail;
 pub mod money;
 pub mod pagination;
-pub mod redis_link;
 pub mod server;
 pub mod subgraph;
 pub mod telemetry;
 pub mod viewer;
+
+/// Redis connected on first use (the router uses the same crate).
+pub use commerce_redis_link as redis_link;
 
 pub use error::{
     ClientResultExt, DomainError, ErrorCode, GraphqlResultExt, KernelError, ValidationError,

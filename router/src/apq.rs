@@ -14,13 +14,14 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
+use commerce_redis_link::LazyRedis;
 use moka::sync::Cache;
 use redis::AsyncCommands;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::REDIS_TIMEOUT;
 use crate::error::{ErrorCode, GraphQLError};
-use crate::redis_link::SharedRedis;
 
 /// The `persistedQuery` request extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +178,7 @@ impl PersistedQueries {
     /// connection is made on first use, so a Redis that is down delays nothing at startup.
     pub fn with_redis(mut self, url: &str, ttl: Duration) -> anyhow::Result<Self> {
         self.shared = Some(SharedStore {
-            redis: SharedRedis::open(url, "persisted query")?,
+            redis: LazyRedis::open(url, "persisted query", REDIS_TIMEOUT, 0)?,
             ttl_secs: ttl.as_secs().max(1),
         });
         Ok(self)
@@ -248,7 +249,7 @@ impl PersistedQueries {
 
 /// Persisted documents in Redis, under `commerce-router:apq:<sha256>`.
 struct SharedStore {
-    redis: SharedRedis,
+    redis: LazyRedis,
     ttl_secs: u64,
 }
 

@@ -14,10 +14,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use commerce_redis_link::LazyRedis;
 use futures::StreamExt;
 
+use crate::REDIS_TIMEOUT;
 use crate::config::ResponseCacheConfig;
-use crate::redis_link::SharedRedis;
 use crate::response_cache::Invalidation;
 use crate::telemetry::Metrics;
 
@@ -48,7 +49,7 @@ pub struct CacheStore {
 }
 
 struct Redis {
-    shared: SharedRedis,
+    shared: LazyRedis,
     client: redis::Client,
     invalidate: redis::Script,
 }
@@ -80,7 +81,7 @@ impl CacheStore {
             .build();
         let redis = match &config.redis_url {
             Some(url) => Some(Redis {
-                shared: SharedRedis::open(url, "router cache")?,
+                shared: LazyRedis::open(url, "router cache", REDIS_TIMEOUT, 0)?,
                 client: redis::Client::open(url.as_str())?,
                 invalidate: redis::Script::new(INVALIDATE),
             }),

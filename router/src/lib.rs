@@ -18,7 +18,6 @@ pub mod json;
 pub mod pipeline;
 pub mod plan;
 pub mod rate_limit;
-pub mod redis_link;
 pub mod reload;
 pub mod response_cache;
 pub mod schema;
@@ -46,6 +45,10 @@ use error::{ErrorCode, GraphQLError, errors_body};
 use executor::client::SubgraphClient;
 use pipeline::{Pipeline, PlanningOptions};
 use supergraph::SchemaState;
+
+/// How long one call to a shared Redis (persisted queries, rate limits, the cache) may take
+/// before the router goes on without it.
+pub(crate) const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Everything a running router shares across requests. The schema is swapped atomically on
 /// reload; requests keep the `Arc` they started with.

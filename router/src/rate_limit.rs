@@ -12,15 +12,16 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use axum::extract::ConnectInfo;
+use commerce_redis_link::LazyRedis;
 use futures::FutureExt;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
+use crate::REDIS_TIMEOUT;
 use crate::auth::AuthContext;
 use crate::config::{RateLimitConfig, TierRate};
-use crate::redis_link::SharedRedis;
 
 /// The GCRA step in Redis, on Redis' clock so that every instance agrees. Returns how many
 /// microseconds to wait (0: allowed, and counted).
@@ -103,7 +104,7 @@ pub struct RateLimiter {
     api_keys: HashMap<String, usize>,
     key_header: Option<String>,
     trust_forwarded_for: bool,
-    shared: Option<(SharedRedis, redis::Script)>,
+    shared: Option<(LazyRedis, redis::Script)>,
     /// Checks since buckets of idle clients were last dropped.
     checks: AtomicU32,
 }
@@ -159,7 +160,7 @@ impl RateLimiter {
         }
         let shared = match &config.redis_url {
             Some(url) => Some((
-                SharedRedis::open(url, "rate limit")?,
+                LazyRedis::open(url, "rate limit", REDIS_TIMEOUT, 0)?,
                 redis::Script::new(GCRA),
             )),
             None => None,

@@ -154,23 +154,3 @@ async fn insert_rows(txn: &DatabaseTransaction, envelopes: &[Envelope]) -> Resul
     txn.execute(statement(txn, &sql, values)).await?;
     Ok(())
 }
-
-/// A statement from SQL written with `?` placeholders, numbered for PostgreSQL (the event
-/// SQL never holds a literal `?`).
-pub(crate) fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = conn.get_database_backend();
-    let sql = if backend == DbBackend::Postgres {
-        let mut numbered = String::with_capacity(sql.len() + 16);
-        for (index, part) in sql.split('?').enumerate() {
-            if index > 0 {
-                numbered.push('$');
-                numbered.push_str(&index.to_string());
-            }
-            numbered.push_str(part);
-        }
-        numbered
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}

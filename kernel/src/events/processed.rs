@@ -7,8 +7,8 @@ use std::pin::Pin;
 use crate::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::outbox::statement;
 use super::{Envelope, now_micros};
+use crate::db::statement;
 
 /// Runs `work` in a transaction that also records `event` as processed by `consumer`, unless
 /// it already was (then `Ok(None)` and nothing runs). `work`'s error rolls both back, so the

@@ -18,7 +18,7 @@ use redis::streams::{
 use redis::{AsyncConnectionConfig, Client};
 
 use super::Envelope;
-use crate::redis_link::LazyRedis;
+use commerce_redis_link::LazyRedis;
 
 /// The entry field holding the envelope.
 const FIELD: &str = "envelope";
@@ -41,7 +41,7 @@ pub struct RedisStreams {
 impl RedisStreams {
     /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<Self> {
-        let publisher = LazyRedis::open(url, "events", PUBLISH_TIMEOUT)?;
+        let publisher = LazyRedis::open(url, "events", PUBLISH_TIMEOUT, 1)?;
         Ok(Self {
             client: publisher.client().clone(),
             publisher: Arc::new(publisher),

@@ -15,10 +15,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::outbox::statement;
 use super::{Envelope, Transport, now_micros};
 use crate::config::Config;
 use crate::db::begin_write;
+use crate::db::{placeholders, statement};
 
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -269,7 +269,7 @@ impl Relay {
         self.transport.publish(&self.domain, &events).await?;
         let sql = format!(
             "UPDATE event_outbox SET published_at = ? WHERE id IN ({})",
-            vec!["?"; ids.len()].join(", ")
+            placeholders(ids.len())
         );
         let mut values = vec![Value::from(now_micros().timestamp_micros())];
         values.extend(ids);

@@ -16,7 +16,8 @@ use crate::domain::reports::{
     SalesTotals,
 };
 use crate::domain::{DateRange, Day};
-use sql::{CHUNK, add_columns, execute, insert_returning, insert_rows, list, query, set_columns};
+use commerce_kernel::db::placeholders;
+use sql::{CHUNK, add_columns, execute, insert_returning, insert_rows, query, set_columns};
 
 /// Serialises analytics writers on PostgreSQL (several instances share the consumer groups,
 /// and the fold reads rows before it writes them); SQLite's write lock does it there, taken by
@@ -140,7 +141,7 @@ pub async fn load(db: &impl ConnectionTrait, wanted: &Keys) -> Result<State, DbE
         let sql = format!(
             "SELECT order_id, placed, cancelled, day, currency, total, lines \
              FROM analytics_orders WHERE order_id IN ({})",
-            list(chunk.len())
+            placeholders(chunk.len())
         );
         for row in query(db, &sql, chunk.to_vec()).await? {
             let lines: String = row.try_get("", "lines")?;
@@ -160,7 +161,7 @@ pub async fn load(db: &impl ConnectionTrait, wanted: &Keys) -> Result<State, DbE
         let sql = format!(
             "SELECT customer_key, first_at, first_day FROM analytics_customers \
              WHERE customer_key IN ({})",
-            list(chunk.len())
+            placeholders(chunk.len())
         );
         for row in query(db, &sql, chunk.to_vec()).await? {
             let customer = CustomerRow {
@@ -194,7 +195,7 @@ pub async fn load(db: &impl ConnectionTrait, wanted: &Keys) -> Result<State, DbE
         let sql = format!(
             "SELECT variant_id, sequence, available, threshold FROM variant_stock \
              WHERE variant_id IN ({})",
-            list(chunk.len())
+            placeholders(chunk.len())
         );
         for row in query(db, &sql, chunk.to_vec()).await? {
             let stock = StockRow {
@@ -235,7 +236,7 @@ async fn load_latest(
     for chunk in keys(wanted).chunks(CHUNK) {
         let sql = format!(
             "SELECT {key}, sequence, {value} FROM {table} WHERE {key} IN ({})",
-            list(chunk.len())
+            placeholders(chunk.len())
         );
         for row in query(db, &sql, chunk.to_vec()).await? {
             let latest = Latest {

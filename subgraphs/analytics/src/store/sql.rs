@@ -1,35 +1,13 @@
-//! Statements written once for both backends: `?` placeholders (numbered for PostgreSQL) and
-//! multi-row inserts in chunks that stay under either backend's limit on parameters.
+//! Statements written once for both backends (`?` placeholders, numbered for PostgreSQL by the
+//! kernel's `db::statement`) and multi-row inserts in chunks that stay under either backend's
+//! limit on parameters.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use commerce_kernel::db::{placeholders, statement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
 /// Rows per multi-row statement: at most 8 columns × 500 rows, far below SQLite's 32,766 and
 /// PostgreSQL's 65,535 parameters.
 pub const CHUNK: usize = 500;
-
-pub fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => numbered(sql),
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
-fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 pub async fn execute(
     db: &impl ConnectionTrait,
@@ -52,12 +30,7 @@ pub async fn query(
 
 /// `(?, ?, ...)` for one row of `width` values.
 fn row(width: usize) -> String {
-    format!("({})", vec!["?"; width].join(", "))
-}
-
-/// `?, ?, ...` for `n` values.
-pub fn list(n: usize) -> String {
-    vec!["?"; n].join(", ")
+    format!("({})", placeholders(width))
 }
 
 /// `INSERT INTO <head> VALUES (..), (..) <tail>` for `rows`, a statement per [`CHUNK`].
@@ -111,17 +84,4 @@ pub fn set_columns(columns: &[&str]) -> String {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_placeholders_for_postgres() {
-        assert_eq!(
-            numbered("a = ? AND b IN (?, ?)"),
-            "a = $1 AND b IN ($2, $3)"
-        );
-    }
 }

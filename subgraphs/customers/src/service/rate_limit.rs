@@ -107,7 +107,7 @@ impl RedisRateLimiter {
     /// Fails only on an invalid URL; Redis itself is reached when first used.
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            redis: LazyRedis::open(url, "rate limits", REDIS_TIMEOUT)?,
+            redis: LazyRedis::open(url, "rate limits", REDIS_TIMEOUT, 1)?,
             prefix: format!("{prefix}:ratelimit:"),
             fallback: MemoryRateLimiter::default(),
         })

@@ -53,18 +53,7 @@ impl InventoryError {
     /// Lock conflicts that a fresh attempt of the whole transaction can get past: PostgreSQL
     /// serialization failures and deadlocks, SQLite busy/locked past its busy timeout.
     pub fn is_transient(&self) -> bool {
-        let Self::Database(DbErr::Exec(error) | DbErr::Query(error) | DbErr::Conn(error)) = self
-        else {
-            return false;
-        };
-        let RuntimeErr::SqlxError(error) = error else {
-            return false;
-        };
-        let code = error.as_database_error().and_then(|e| e.code());
-        matches!(
-            code.as_deref(),
-            Some("40001" | "40P01" | "5" | "6" | "261" | "517")
-        )
+        matches!(self, Self::Database(error) if commerce_kernel::db::is_transient(error))
     }
 }
 

@@ -5,26 +5,16 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use commerce_kernel::db::begin_write;
+use commerce_kernel::idempotency;
 use futures::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use super::error::retrying;
 use super::{Clock, InventoryError};
 use crate::domain::IdempotencyKey;
-use crate::store::idempotency;
-
-/// A stable fingerprint of an operation and its (already validated) input.
-pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, InventoryError> {
-    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
-    let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update([0]);
-    hasher.update(&body);
-    Ok(hex::encode(hasher.finalize()))
-}
+use crate::store::to_millis;
 
 /// Runs `work` once per key. `work` gets the open transaction (whose first write claimed the
 /// key) and the current time; its error rolls everything back, key included, so a request
@@ -45,16 +35,16 @@ where
         DateTime<Utc>,
     ) -> BoxFuture<'t, Result<T, InventoryError>>,
 {
-    let hash = request_hash(operation, request)?;
+    let hash = idempotency::request_hash(operation, request)?;
     retrying(|| async {
         let txn = begin_write(db).await?;
         let now = clock.now();
-        if !idempotency::claim(&txn, key, operation, &hash, now).await? {
+        if !idempotency::claim(&txn, key.as_str(), operation, &hash, to_millis(now)).await? {
             return replay(&txn, key, operation, &hash).await;
         }
         let result = work(&txn, now).await?;
         let response = serde_json::to_string(&result).context("serializing a result")?;
-        idempotency::save_response(&txn, key, &response).await?;
+        idempotency::save_response(&txn, key.as_str(), &response).await?;
         txn.commit().await?;
         Ok(result)
     })
@@ -67,10 +57,10 @@ async fn replay<T: DeserializeOwned>(
     operation: &str,
     hash: &str,
 ) -> Result<T, InventoryError> {
-    let record = idempotency::find(txn, key)
+    let record = idempotency::find(txn, key.as_str())
         .await?
         .context("a claimed idempotency key has no record")?;
-    if record.operation != operation || record.request_hash != hash {
+    if !record.is_for(operation, hash) {
         return Err(InventoryError::KeyReused {
             key: key.as_str().to_owned(),
         });

@@ -1,8 +1,8 @@
 //! Use cases: reads for the graph, staff changes made idempotent by key, and the reserve /
 //! release / commit cycle checkout relies on. Every write transaction begins with a write (see
-//! `store::idempotency::claim`), and transient lock conflicts are retried. Every change of
-//! stock publishes its new levels in its transaction (`events`); stock running low is mailed
-//! to staff (`alerts`).
+//! `commerce_kernel::idempotency::claim`), and transient lock conflicts are retried. Every
+//! change of stock publishes its new levels in its transaction (`events`); stock running low is
+//! mailed to staff (`alerts`).
 
 mod alerts;
 mod cache;

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use commerce_kernel::db::begin_write;
+use commerce_kernel::idempotency;
 use sea_orm::DatabaseTransaction;
 use serde::Serialize;
 
 use super::error::retrying;
-use super::idempotent::{request_hash, run_once};
+use super::idempotent::run_once;
 use super::{InventoryError, InventoryService, events};
 use crate::domain::{
     Availability, IdempotencyKey, MovementKind, Quantity, Reservation, ReservationLine,
@@ -47,7 +48,7 @@ impl InventoryService {
         let lines = merge_lines(lines)?;
         let variants: Vec<VariantId> = lines.iter().map(|l| l.variant.clone()).collect();
         self.expire_lapsed_of(&variants).await?;
-        let hash = request_hash("reserve", &(&lines, ttl.millis()))?;
+        let hash = idempotency::request_hash("reserve", &(&lines, ttl.millis()))?;
         let reservation = retrying(|| self.reserve_once(key, &lines, ttl, &hash)).await?;
         self.evict_stock(&variants).await;
         Ok(reservation)

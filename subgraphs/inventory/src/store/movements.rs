@@ -1,6 +1,7 @@
 //! The movement log: append-only, one row per change of on hand or reserved.
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::statement;
 use commerce_kernel::pagination::{Direction, Page, PageRequest};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
@@ -8,7 +9,7 @@ use sea_orm::{
 };
 
 use super::entities::movement;
-use super::{from_millis, statement, to_millis};
+use super::{from_millis, to_millis};
 use crate::domain::{MovementKind, StockMovement, VariantId, WarehouseId};
 
 /// A movement about to be written.

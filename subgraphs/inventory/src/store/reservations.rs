@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::{placeholders, statement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
-use super::{from_millis, placeholders, statement, to_millis};
+use super::{from_millis, to_millis};
 use crate::domain::{Reservation, ReservationLine, ReservationStatus, VariantId, WarehouseId};
 
 #[derive(FromQueryResult)]
@@ -39,7 +40,7 @@ pub struct Stored {
 }
 
 /// Creates the reservation unless its key exists; the transaction's first write (see
-/// `idempotency::claim` for why that matters). Returns the new id.
+/// `commerce_kernel::idempotency::claim` for why that matters). Returns the new id.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     key: &str,

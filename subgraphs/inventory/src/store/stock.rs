@@ -2,9 +2,10 @@
 //! the last unit: the database re-checks the condition on the row it actually changes.
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::{placeholders, statement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 
-use super::{from_millis, placeholders, statement, to_millis};
+use super::{from_millis, to_millis};
 use crate::domain::{StockLevel, VariantId, WarehouseId};
 
 #[derive(FromQueryResult)]

@@ -40,24 +40,13 @@ struct TransientAware(DbErr);
 /// between our read and our conditional update, PostgreSQL serialization failures and
 /// deadlocks, SQLite busy/locked past its busy timeout.
 fn is_transient(error: &OrderError) -> bool {
-    let error = match error {
-        OrderError::Concurrent { .. } => return true,
-        OrderError::Unexpected(error) => error,
-        _ => return false,
-    };
-    let Some(TransientAware(DbErr::Exec(error) | DbErr::Query(error) | DbErr::Conn(error))) =
-        error.downcast_ref::<TransientAware>()
-    else {
-        return false;
-    };
-    let RuntimeErr::SqlxError(error) = error else {
-        return false;
-    };
-    let code = error.as_database_error().and_then(|e| e.code());
-    matches!(
-        code.as_deref(),
-        Some("40001" | "40P01" | "5" | "6" | "261" | "517")
-    )
+    match error {
+        OrderError::Concurrent { .. } => true,
+        OrderError::Unexpected(error) => error
+            .downcast_ref::<TransientAware>()
+            .is_some_and(|TransientAware(error)| commerce_kernel::db::is_transient(error)),
+        _ => false,
+    }
 }
 
 /// Runs `attempt` again (up to a few times, with a short growing pause) while it fails with a

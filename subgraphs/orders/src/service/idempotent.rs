@@ -5,26 +5,16 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use commerce_kernel::db::begin_write;
+use commerce_kernel::idempotency;
 use futures::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use super::error::retrying;
 use super::now;
 use crate::domain::{IdempotencyKey, OrderError};
-use crate::store::idempotency;
-
-/// A stable fingerprint of an operation and its (already validated) input.
-pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, OrderError> {
-    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
-    let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update([0]);
-    hasher.update(&body);
-    Ok(hex::encode(hasher.finalize()))
-}
+use crate::store::to_micros;
 
 /// A request bound to its key, ready to run once.
 pub struct Once<'a> {
@@ -42,7 +32,7 @@ impl<'a> Once<'a> {
         Ok(Self {
             key,
             operation,
-            hash: request_hash(operation, request)?,
+            hash: idempotency::request_hash(operation, request)?,
         })
     }
 
@@ -75,7 +65,7 @@ impl<'a> Once<'a> {
             let txn = begin_write(db).await?;
             let now = now();
             let key = self.key.as_str();
-            if !idempotency::claim(&txn, key, self.operation, &self.hash, now).await? {
+            if !idempotency::claim(&txn, key, self.operation, &self.hash, to_micros(now)).await? {
                 let record = idempotency::find(&txn, key)
                     .await?
                     .context("a claimed idempotency key has no record")?;
@@ -91,7 +81,7 @@ impl<'a> Once<'a> {
     }
 
     fn read<T: DeserializeOwned>(&self, record: idempotency::Record) -> Result<T, OrderError> {
-        if record.operation != self.operation || record.request_hash != self.hash {
+        if !record.is_for(self.operation, &self.hash) {
             return Err(OrderError::KeyReused {
                 key: self.key.as_str().to_owned(),
             });

@@ -4,12 +4,12 @@
 use anyhow::Context as _;
 use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
+use commerce_kernel::idempotency;
 
 use serde_json::json;
 use tracing::instrument;
 
 use super::error::retrying;
-use super::idempotent::request_hash;
 use super::{OrderError, OrdersService, load, now};
 use crate::domain::events::OrderPlaced;
 use crate::domain::{Actor, EventKind, IdempotencyKey, NewEvent, NewOrder, Order};
@@ -26,7 +26,7 @@ impl OrdersService {
         order: &NewOrder,
         actor: &Actor,
     ) -> Result<Order, OrderError> {
-        let hash = request_hash("placeOrder", order)?;
+        let hash = idempotency::request_hash("placeOrder", order)?;
         if let Some(existing) = self.placed(key, &hash).await? {
             return Ok(existing);
         }

@@ -5,7 +5,6 @@
 
 mod children;
 mod entities;
-pub mod idempotency;
 mod search;
 
 pub use children::{

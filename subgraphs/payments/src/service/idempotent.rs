@@ -8,15 +8,15 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use commerce_kernel::idempotency;
 use sea_orm::DatabaseTransaction;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::PaymentError;
 use crate::domain::{IdempotencyKey, IntentId, PaymentIntent};
 use crate::provider::ProviderFailure;
-use crate::store::idempotency;
+use crate::store::to_millis;
 
 /// What a money mutation recorded: the result every replay of its key returns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,16 +51,6 @@ impl Recorded {
     }
 }
 
-/// A stable fingerprint of an operation and its (already validated) input.
-pub fn request_hash(operation: &str, request: &impl Serialize) -> Result<String, PaymentError> {
-    let body = serde_json::to_vec(request).context("serializing a request for its hash")?;
-    let mut hasher = Sha256::new();
-    hasher.update(operation.as_bytes());
-    hasher.update([0]);
-    hasher.update(&body);
-    Ok(hex::encode(hasher.finalize()))
-}
-
 /// Claims `key` in `txn`. `None`: the key is ours, go on. `Some`: the stored result of the
 /// first request with this key, to return as is.
 pub async fn claim<T: DeserializeOwned>(
@@ -70,13 +60,13 @@ pub async fn claim<T: DeserializeOwned>(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<T>, PaymentError> {
-    if idempotency::claim(txn, key, operation, hash, now).await? {
+    if idempotency::claim(txn, key.as_str(), operation, hash, to_millis(now)).await? {
         return Ok(None);
     }
-    let record = idempotency::find(txn, key)
+    let record = idempotency::find(txn, key.as_str())
         .await?
         .context("a claimed idempotency key has no record")?;
-    if record.operation != operation || record.request_hash != hash {
+    if !record.is_for(operation, hash) {
         return Err(PaymentError::KeyReused {
             key: key.as_str().to_owned(),
         });
@@ -97,7 +87,7 @@ pub async fn finish<T: Serialize>(
     result: &T,
 ) -> Result<(), PaymentError> {
     let response = serde_json::to_string(result).context("serializing a result")?;
-    idempotency::save_response(&txn, key, &response).await?;
+    idempotency::save_response(&txn, key.as_str(), &response).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use commerce_kernel::db::begin_write;
 use commerce_kernel::events::Outbox;
+use commerce_kernel::idempotency;
 use commerce_kernel::pagination::{Cursor, Page, PageRequest};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
@@ -112,7 +113,7 @@ impl PaymentsService {
         request: &NewAuthorization,
     ) -> Result<PaymentIntent, PaymentError> {
         let provider = self.provider(&request.provider)?;
-        let hash = idempotent::request_hash("authorize", &request.fingerprint())?;
+        let hash = idempotency::request_hash("authorize", &request.fingerprint())?;
         let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =
@@ -253,7 +254,7 @@ impl PaymentsService {
             Movement::Void => "void",
             Movement::Refund => "refund",
         };
-        let hash = idempotent::request_hash(operation, &(id, amount, note))?;
+        let hash = idempotency::request_hash(operation, &(id, amount, note))?;
         let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =

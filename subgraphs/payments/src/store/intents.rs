@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::Currency;
+use commerce_kernel::db::{placeholders, statement};
 use commerce_kernel::pagination::{Direction, Page, PageRequest};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Value};
 
-use super::{from_millis, placeholders, statement, to_millis};
+use super::{from_millis, to_millis};
 use crate::domain::{CardSummary, IntentId, IntentStatus, PaymentIntent};
 
 const COLUMNS: &str = "id, reference, order_id, customer_id, email, currency, amount_authorized, \

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use commerce_kernel::Currency;
+use commerce_kernel::db::{placeholders, statement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
-use super::{from_millis, placeholders, statement, to_millis};
+use super::{from_millis, to_millis};
 use crate::domain::{IntentId, LedgerEntry, LedgerKind};
 
 /// A movement to append.

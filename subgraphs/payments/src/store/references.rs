@@ -4,9 +4,10 @@
 //! the second waits for the first to commit; SQLite runs one writer at a time anyway.
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::statement;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{statement, to_millis};
+use super::to_millis;
 
 /// Locks `reference`'s row for the transaction (creating it), and says whether it was
 /// cancelled. `ON CONFLICT DO UPDATE` waits for a concurrent cancellation and then reads the

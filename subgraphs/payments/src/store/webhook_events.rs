@@ -2,9 +2,10 @@
 //! replayed event change nothing.
 
 use chrono::{DateTime, Utc};
+use commerce_kernel::db::statement;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{statement, to_millis};
+use super::to_millis;
 
 /// Records `event_id` as applied with `outcome`, as the transaction's first write. Returns
 /// false when it was already recorded (a concurrent delivery waits for ours on PostgreSQL).

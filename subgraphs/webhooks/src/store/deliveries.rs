@@ -7,10 +7,10 @@ use commerce_kernel::pagination::{Cursor, Direction, Page, PageRequest};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, TransactionTrait, Value};
 
 use super::endpoints::endpoint_from_row;
-use super::{placeholders, sql};
 use crate::domain::{
     Attempt, Delivery, DeliveryStatus, DisableRule, Endpoint, EventTypes, FailureRun,
 };
+use commerce_kernel::db::{placeholders, statement};
 
 const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.event_id, d.event_type, d.aggregate, \
     d.sequence, d.status, d.attempts, d.next_attempt_at, d.created_at, d.finished_at, \
@@ -50,7 +50,7 @@ fn delivery_from_row(row: &QueryResult) -> Result<Delivery, DbErr> {
 /// The ids of the enabled endpoints subscribed to `event_type`.
 async fn subscribers(db: &impl ConnectionTrait, event_type: &str) -> Result<Vec<i64>, DbErr> {
     let endpoints = db
-        .query_all(sql(
+        .query_all(statement(
             db,
             "SELECT id, event_types FROM webhook_endpoints WHERE enabled = ?",
             vec![true.into()],
@@ -87,7 +87,7 @@ pub async fn fan_in(
         return Ok(0);
     }
     let aggregate = format!("{}:{}", event.domain(), event.aggregate_id);
-    txn.execute(sql(
+    txn.execute(statement(
         txn,
         "INSERT INTO webhook_events (event_id, event_type, aggregate, sequence, occurred_at, body) \
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
@@ -117,7 +117,7 @@ pub async fn fan_in(
         })
         .collect();
     let inserted = txn
-        .execute(sql(
+        .execute(statement(
             txn,
             &format!(
                 "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, aggregate, \
@@ -157,7 +157,7 @@ pub async fn claim_due(
         _ => "",
     };
     let claimed = db
-        .query_all(sql(
+        .query_all(statement(
             db,
             &format!(
                 "UPDATE webhook_deliveries SET claimed_until = ? WHERE id IN (\
@@ -187,7 +187,7 @@ pub async fn claim_due(
         return Ok(Vec::new());
     }
     let rows = db
-        .query_all(sql(
+        .query_all(statement(
             db,
             &format!(
                 "SELECT d.id AS delivery_id, d.event_id, d.attempts, d.step, v.body, e.id, \
@@ -255,7 +255,7 @@ pub async fn record(
         Next::Dead => (DeliveryStatus::Dead, None, None, Some(now)),
     };
     let updated = txn
-        .execute(sql(
+        .execute(statement(
             &txn,
             "UPDATE webhook_deliveries SET status = ?, attempts = ?, \
              next_attempt_at = COALESCE(?, next_attempt_at), step = COALESCE(?, step), \
@@ -276,7 +276,7 @@ pub async fn record(
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    txn.execute(sql(
+    txn.execute(statement(
         &txn,
         "INSERT INTO webhook_attempts (delivery_id, number, started_at, status_code, \
          latency_ms, error, succeeded) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -292,7 +292,7 @@ pub async fn record(
     ))
     .await?;
     let disabled = if attempt.succeeded {
-        txn.execute(sql(
+        txn.execute(statement(
             &txn,
             "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL, \
              dead_in_run = ? WHERE id = ?",
@@ -324,7 +324,7 @@ async fn count_failure(
     }
     values.push(outcome.endpoint_id.into());
     let Some(row) = txn
-        .query_one(sql(
+        .query_one(statement(
             txn,
             &format!(
                 "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, \
@@ -348,7 +348,7 @@ async fn count_failure(
     let Some(reason) = rule.reason(&run, now).filter(|_| enabled) else {
         return Ok(None);
     };
-    txn.execute(sql(
+    txn.execute(statement(
         txn,
         "UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ? \
          WHERE id = ?",
@@ -378,7 +378,7 @@ pub async fn deliveries_page(
         values.push(status.as_str().into());
     }
     let total = db
-        .query_one(sql(
+        .query_one(statement(
             db,
             &format!("SELECT COUNT(*) AS total FROM webhook_deliveries d WHERE {filter}"),
             values.clone(),
@@ -410,7 +410,7 @@ pub async fn deliveries_page(
             .into(),
     );
     let rows = db
-        .query_all(sql(
+        .query_all(statement(
             db,
             &format!(
                 "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d \
@@ -428,7 +428,7 @@ pub async fn deliveries_page(
 }
 
 pub async fn delivery(db: &impl ConnectionTrait, id: i64) -> Result<Option<Delivery>, DbErr> {
-    db.query_one(sql(
+    db.query_one(statement(
         db,
         &format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d \
@@ -451,7 +451,7 @@ pub async fn attempts_of(
         return Ok(Vec::new());
     }
     let rows = db
-        .query_all(sql(
+        .query_all(statement(
             db,
             &format!(
                 "SELECT delivery_id, number, started_at, status_code, latency_ms, error, \
@@ -484,7 +484,7 @@ pub async fn replay(
     id: i64,
     now: i64,
 ) -> Result<Option<Delivery>, DbErr> {
-    db.execute(sql(
+    db.execute(statement(
         db,
         "UPDATE webhook_deliveries SET status = 'PENDING', step = 0, next_attempt_at = ?, \
          finished_at = NULL WHERE id = ?",
@@ -502,7 +502,7 @@ pub async fn replay_since(
     now: i64,
 ) -> Result<u64, DbErr> {
     let replayed = db
-        .execute(sql(
+        .execute(statement(
             db,
             "UPDATE webhook_deliveries SET status = 'PENDING', step = 0, next_attempt_at = ?, \
              finished_at = NULL WHERE endpoint_id = ? AND created_at >= ?",
@@ -515,13 +515,13 @@ pub async fn replay_since(
 /// Deletes what is kept no longer: old `processed_events` rows, finished deliveries past
 /// the log's retention (their attempts with them), and events no delivery refers to.
 pub async fn prune(db: &impl ConnectionTrait, now: i64) -> Result<(), DbErr> {
-    db.execute(sql(
+    db.execute(statement(
         db,
         "DELETE FROM processed_events WHERE processed_at < ?",
         vec![(now - KEEP_PROCESSED).into()],
     ))
     .await?;
-    db.execute(sql(
+    db.execute(statement(
         db,
         "DELETE FROM webhook_deliveries WHERE status <> 'PENDING' AND finished_at < ?",
         vec![(now - KEEP_FINISHED).into()],
@@ -529,7 +529,7 @@ pub async fn prune(db: &impl ConnectionTrait, now: i64) -> Result<(), DbErr> {
     .await?;
     // A day old at least, so a fan-in writing this event's deliveries right now is not
     // left pointing at nothing.
-    db.execute(sql(
+    db.execute(statement(
         db,
         "DELETE FROM webhook_events WHERE occurred_at < ? AND NOT EXISTS \
          (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.event_id)",

@@ -2,8 +2,8 @@
 
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
-use super::sql;
 use crate::domain::{Endpoint, EndpointInput, EndpointPatch, EventTypes, Secret};
+use commerce_kernel::db::statement;
 
 const COLUMNS: &str = "id, url, description, event_types, secret, previous_secret, \
     previous_secret_expires_at, enabled, disabled_reason, disabled_at, consecutive_failures, \
@@ -48,7 +48,7 @@ pub async fn insert_endpoint(
     now: i64,
 ) -> Result<Endpoint, DbErr> {
     let row = db
-        .query_one(sql(
+        .query_one(statement(
             db,
             &format!(
                 "INSERT INTO webhook_endpoints (url, description, event_types, secret, enabled, \
@@ -73,7 +73,7 @@ pub async fn insert_endpoint(
 
 /// Every endpoint, oldest first.
 pub async fn endpoints(db: &impl ConnectionTrait) -> Result<Vec<Endpoint>, DbErr> {
-    db.query_all(sql(
+    db.query_all(statement(
         db,
         &format!("SELECT {COLUMNS} FROM webhook_endpoints ORDER BY id"),
         Vec::new(),
@@ -85,7 +85,7 @@ pub async fn endpoints(db: &impl ConnectionTrait) -> Result<Vec<Endpoint>, DbErr
 }
 
 pub async fn endpoint(db: &impl ConnectionTrait, id: i64) -> Result<Option<Endpoint>, DbErr> {
-    db.query_one(sql(
+    db.query_one(statement(
         db,
         &format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?"),
         vec![id.into()],
@@ -172,7 +172,7 @@ pub async fn set_enabled(
 /// Deletes the endpoint with its deliveries and their attempts; false when there was none.
 pub async fn delete_endpoint(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     let deleted = db
-        .execute(sql(
+        .execute(statement(
             db,
             "DELETE FROM webhook_endpoints WHERE id = ?",
             vec![id.into()],
@@ -186,9 +186,13 @@ async fn returning_one(
     update: &str,
     values: Vec<Value>,
 ) -> Result<Option<Endpoint>, DbErr> {
-    db.query_one(sql(db, &format!("{update} RETURNING {COLUMNS}"), values))
-        .await?
-        .as_ref()
-        .map(endpoint_from_row)
-        .transpose()
+    db.query_one(statement(
+        db,
+        &format!("{update} RETURNING {COLUMNS}"),
+        values,
+    ))
+    .await?
+    .as_ref()
+    .map(endpoint_from_row)
+    .transpose()
 }

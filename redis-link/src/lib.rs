@@ -1,8 +1,8 @@
-//! A Redis connection made on first use, so that a subgraph whose Redis is down still starts
-//! and serves, degraded: its shared cache misses, its rate limits count in the process, and
-//! its events wait in the outbox. After a failed attempt, callers skip Redis for a while
+//! A Redis connection made on first use, shared by the subgraphs (caches, rate limits, events)
+//! and the router (persisted queries, rate limits, its cache): a process whose Redis is down
+//! still starts and serves, degraded. After a failed attempt, callers skip Redis for a while
 //! instead of each waiting on it; once connected, the redis crate's `ConnectionManager`
-//! reconnects by itself. The router keeps its own (`router/src/redis_link.rs`).
+//! reconnects by itself.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,6 +19,8 @@ pub struct LazyRedis {
     client: Client,
     connection: OnceCell<ConnectionManager>,
     timeout: Duration,
+    /// Connection attempts after the first, before the callers go on without Redis.
+    retries: usize,
     /// Until when callers skip Redis, after a failed connection.
     down_until: Mutex<Option<Instant>>,
     /// What it is for, in log lines.
@@ -27,18 +29,25 @@ pub struct LazyRedis {
 
 impl LazyRedis {
     /// Checks the URL only; nothing connects until [`LazyRedis::connection`]. Each command
-    /// (and each connection attempt) gives up after `timeout`.
-    pub fn open(url: &str, purpose: &'static str, timeout: Duration) -> anyhow::Result<Self> {
+    /// and each connection attempt gives up after `timeout`; a connection is attempted
+    /// `1 + retries` times.
+    pub fn open(
+        url: &str,
+        purpose: &'static str,
+        timeout: Duration,
+        retries: usize,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
-            client: Client::open(url).context("parsing redis_url")?,
+            client: Client::open(url).with_context(|| format!("invalid {purpose} Redis URL"))?,
             connection: OnceCell::new(),
             timeout,
+            retries,
             down_until: Mutex::new(None),
             purpose,
         })
     }
 
-    /// The client, for connections of their own (a blocking stream read holds one).
+    /// The client, for connections of their own (a blocking read or a subscription holds one).
     pub fn client(&self) -> &Client {
         &self.client
     }
@@ -55,7 +64,7 @@ impl LazyRedis {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(self.timeout)
             .set_response_timeout(self.timeout)
-            .set_number_of_retries(1);
+            .set_number_of_retries(self.retries);
         let connect = ConnectionManager::new_with_config(self.client.clone(), config);
         match self.connection.get_or_try_init(|| connect).await {
             Ok(connection) => {
@@ -78,7 +87,8 @@ impl LazyRedis {
         }
     }
 
-    fn down_until(&self) -> Option<Instant> {
+    /// Until when callers skip Redis, after a failed connection.
+    pub fn down_until(&self) -> Option<Instant> {
         *self.down_until.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
