@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Value};
 use uuid::Uuid;
 
 use super::{Envelope, Event, now_micros};
+use crate::db::statement;
 
 /// Sequence rows taken with one statement; outbox rows inserted with one statement (8 values
 /// each, well under SQLite's and PostgreSQL's limits on bound values).

@@ -1,7 +1,7 @@
 //! What can go wrong in a use case, each with the stable code clients see.
 
 use commerce_kernel::{DomainError, ErrorCode, KernelError};
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 
 use crate::domain::{ReservationStatus, VariantId, WarehouseId};
 

@@ -2,7 +2,7 @@
 //! internal ones, and which database failures a fresh attempt can get past.
 
 use commerce_kernel::{DomainError, ErrorCode};
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 
 pub use crate::domain::OrderError;
 

@@ -6,6 +6,7 @@
 //! holds an authorization, each like `voidPayment`.
 
 use commerce_kernel::db::begin_write;
+use commerce_kernel::idempotency;
 use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
@@ -57,7 +58,7 @@ impl PaymentsService {
         key: &IdempotencyKey,
         reference: &str,
     ) -> Result<ReferenceCancelled, PaymentError> {
-        let hash = idempotent::request_hash("cancel_reference", &reference)?;
+        let hash = idempotency::request_hash("cancel_reference", &reference)?;
         let txn = begin_write(&self.db).await?;
         let now = now();
         if let Some(stored) =
