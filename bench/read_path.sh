@@ -7,11 +7,12 @@
 # 2. The storefront's category, search and product pages through the router of the all-in-one
 #    stack against the catalog serving its part of the same pages directly (same process),
 #    with varied requests (`stack/examples/read_path_load.rs`: different categories, cursors,
-#    search terms and products; no two requests in flight the same).
+#    search terms and products; no two requests in flight the same), once with the router's
+#    entity cache off and once on (`entity_cache_ttl_secs`).
 #
 # Prints Markdown tables. Run with: bench/read_path.sh   (PRODUCTS, DURATION (s), CONNECTIONS;
 # BIN_DIR: a directory holding commerce-stack, commerce-catalog and read_path_load already built,
-# so a shared machine's target directory is left alone)
+# so a shared machine's target directory is left alone; PAGES_ONLY=1: part 2 only, no oha)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -25,7 +26,8 @@ STACK_PORT=4300
 PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
 FLOOR='{"query":"{ __typename }"}'
 
-command -v oha >/dev/null || cargo install oha --locked
+PAGES_ONLY="${PAGES_ONLY:-}"
+[ -n "$PAGES_ONLY" ] || command -v oha >/dev/null || cargo install oha --locked
 install_missing
 if [ -z "$BIN_DIR" ]; then
   log "building release binaries"
@@ -74,33 +76,42 @@ started=$SECONDS
 "$BIN_DIR/commerce-stack" --demo large --seed-only >/dev/null
 log "seeded in $((SECONDS - started)) s"
 
-echo "| catalog directly | RPS | p50 ms | p95 ms | p99 ms | errors | vs \`{ __typename }\` |"
-echo "|---|---|---|---|---|---|---|"
-for cache in false true; do
-  COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
-  pid=$!
-  wait_ready "http://127.0.0.1:$PORT"
-  floor="$(oha_row "{ __typename } (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
-  page="$(oha_row "products(first: 50) (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
-  ratio_rows "$floor" "$page"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-done
+catalog_alone() {
+  echo "| catalog directly | RPS | p50 ms | p95 ms | p99 ms | errors | vs \`{ __typename }\` |"
+  echo "|---|---|---|---|---|---|---|"
+  for cache in false true; do
+    COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
+    pid=$!
+    wait_ready "http://127.0.0.1:$PORT"
+    floor="$(oha_row "{ __typename } (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
+    page="$(oha_row "products(first: 50) (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
+    ratio_rows "$floor" "$page"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+}
+[ -n "$PAGES_ONLY" ] || catalog_alone
 
-COMMERCE_STACK_LISTEN="127.0.0.1:$STACK_PORT" "$BIN_DIR/commerce-stack" --demo none >/dev/null &
-stack=$!
-wait_ready "http://127.0.0.1:$((STACK_PORT + 1))"
-sleep 2
 INPUTS="$(mktemp /tmp/read-path-inputs.XXXXXX.json)"
-"$BIN_DIR/read_path_load" prepare --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
-echo
-echo "| page (varied requests) | RPS | p50 ms | p95 ms | p99 ms | errors | vs the catalog's part |"
-echo "|---|---|---|---|---|---|---|"
-for page in category search product; do
-  run() { "$BIN_DIR/read_path_load" run --inputs "$INPUTS" --page "$page" \
-    --connections "$CONNECTIONS" --seconds "$DURATION" "$@"; }
-  part="$(run --part catalog --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql")"
-  full="$(run --part full --url "http://127.0.0.1:$STACK_PORT/graphql")"
-  ratio_rows "$part" "$full"
+# The router without caches, then with its entity cache (prices, stock and ratings of products
+# seen before come from the router; the catalog's part is asked every time).
+for entity_ttl in 0 300; do
+  COMMERCE_ENTITY_CACHE_TTL_SECS=$entity_ttl COMMERCE_STACK_LISTEN="127.0.0.1:$STACK_PORT" \
+    "$BIN_DIR/commerce-stack" --demo none >/dev/null &
+  stack=$!
+  wait_ready "http://127.0.0.1:$((STACK_PORT + 1))"
+  sleep 2
+  [ -s "$INPUTS" ] || "$BIN_DIR/read_path_load" prepare \
+    --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
+  echo
+  echo "| page (varied requests), entity_cache_ttl_secs=$entity_ttl | RPS | p50 ms | p95 ms | p99 ms | errors | vs the catalog's part |"
+  echo "|---|---|---|---|---|---|---|"
+  for page in category search product; do
+    run() { "$BIN_DIR/read_path_load" run --inputs "$INPUTS" --page "$page" \
+      --connections "$CONNECTIONS" --seconds "$DURATION" "$@"; }
+    part="$(run --part catalog --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql")"
+    full="$(run --part full --url "http://127.0.0.1:$STACK_PORT/graphql")"
+    ratio_rows "$part" "$full"
+  done
+  kill "$stack"; wait "$stack" 2>/dev/null || true
 done
-kill "$stack"; wait "$stack" 2>/dev/null || true
 rm -f "$INPUTS"

@@ -99,6 +99,10 @@ pub struct Config {
     /// The all-in-one stack's router keeps answers to queries this long (0: no response
     /// cache); the catalog's, pricing's and inventory's events drop what they change.
     pub response_cache_ttl_secs: u64,
+    /// The all-in-one stack's router keeps each entity of subgraphs' `_entities` answers
+    /// (prices, stock, ratings of the products a page lists) this long (0: no entity cache),
+    /// so pages listing products seen before skip those subgraphs; the same events drop them.
+    pub entity_cache_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -133,6 +137,7 @@ impl Default for Config {
             mail_from: "Commerce <no-reply@localhost>".to_owned(),
             staff_alert_email: None,
             response_cache_ttl_secs: 0,
+            entity_cache_ttl_secs: 0,
         }
     }
 }

@@ -12,16 +12,17 @@
 //!   and fetched answers are merged in the representations' order.
 //! - **Time-to-live**: the shorter of the subgraph response's `Cache-Control` and
 //!   `response_cache.types` of the entity's type (and of the typed objects inside it),
-//!   `response_cache.default_ttl_secs` when neither says, at most `max_ttl_secs`. An entry
-//!   carries its expiry and `private` ([`stored`]): the response cache keeps an answer built
-//!   from cached entities no longer than they have left.
+//!   `entity_cache.default_ttl_secs` (else `response_cache.default_ttl_secs`) when neither
+//!   says, at most `max_ttl_secs`. An entry carries its expiry and `private` ([`stored`]): the
+//!   response cache keeps an answer built from cached entities no longer than they have left.
 //! - **Not kept**: a response marked `no-store`/`no-cache`; an entity with an error or no
 //!   object; a response marked `private` for a request without the viewer's identity
 //!   (`private_id_headers`); anything of an anonymous request for an operation that selects
 //!   `@authenticated`/`@requiresScopes`/`@policy` fields, which is neither looked up nor kept.
-//! - **Tags**: the entity's key tags (and those of entities inside it) and its types, so the
-//!   response cache's invalidations (mutation answers, `POST /invalidation`, the Redis
-//!   channel) drop entities too: both live in one [`CacheStore`].
+//! - **Tags**: the entity's key tags (and those of the entities inside it, or inside its
+//!   representation's `@requires` fields) and its types, so the response cache's invalidations
+//!   (mutation answers, `POST /invalidation`, the Redis channel) drop entities too: both live
+//!   in one [`CacheStore`].
 //!
 //! Root-field fetches and batch fetches are not cached here (the response cache keeps whole
 //! answers).
@@ -60,8 +61,12 @@ impl EntityCache {
         metrics: Arc<Metrics>,
     ) -> Option<Arc<Self>> {
         config.entity_cache.enabled.then(|| {
+            let mut rules = config.response_cache.clone();
+            if let Some(ttl) = config.entity_cache.default_ttl_secs {
+                rules.default_ttl_secs = ttl;
+            }
             Arc::new(Self {
-                config: config.response_cache.clone(),
+                config: rules,
                 store: store.clone(),
                 metrics,
             })
@@ -145,7 +150,7 @@ impl EntityCache {
         let typename = representation.get("__typename").and_then(Value::as_str)?;
         let mut tags = HashSet::new();
         let mut types = HashSet::from([typename.to_string()]);
-        keys.tags_of(typename, representation, &mut tags);
+        keys.tags_of_representation(typename, representation, &mut tags);
         typed_objects(answer, &mut |typename, object| {
             keys.tags_of(typename, object, &mut tags);
             if !types.contains(typename) {

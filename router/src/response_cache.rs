@@ -108,7 +108,12 @@ impl CacheStatus {
 /// The flat `@key`s of every entity type of a supergraph: type → key field sets, each sorted.
 /// Nested keys (`product { id }`) are left out: no tag is made from them.
 #[derive(Debug, Default, Clone)]
-pub struct EntityKeys(HashMap<String, Vec<Vec<String>>>);
+pub struct EntityKeys {
+    keys: HashMap<String, Vec<Vec<String>>>,
+    /// Type → field → the entity type the field holds (alone or in a list). A representation's
+    /// `@requires` objects carry no `__typename`; this names them.
+    entity_fields: HashMap<String, HashMap<String, String>>,
+}
 
 impl EntityKeys {
     pub fn from_supergraph(document: &schema_ast::Document<'static, String>) -> Self {
@@ -140,12 +145,75 @@ impl EntityKeys {
                 }
             }
         }
-        EntityKeys(keys)
+        let mut entity_fields: HashMap<String, HashMap<String, String>> = HashMap::new();
+        for definition in &document.definitions {
+            let (name, fields) = match definition {
+                schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Object(o)) => {
+                    (&o.name, &o.fields)
+                }
+                schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Interface(
+                    i,
+                )) => (&i.name, &i.fields),
+                _ => continue,
+            };
+            for field in fields {
+                let mut field_type = &field.field_type;
+                while let schema_ast::Type::ListType(inner) | schema_ast::Type::NonNullType(inner) =
+                    field_type
+                {
+                    field_type = inner;
+                }
+                if let schema_ast::Type::NamedType(held) = field_type
+                    && keys.contains_key(held)
+                {
+                    entity_fields
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(field.name.clone(), held.clone());
+                }
+            }
+        }
+        EntityKeys {
+            keys,
+            entity_fields,
+        }
+    }
+
+    /// The tags of an `_entities` representation: its own keys and those of the entities its
+    /// `@requires` fields hold (`variants { id }`), since an answer computed from them changes
+    /// with them.
+    pub(crate) fn tags_of_representation(
+        &self,
+        typename: &str,
+        object: &Object<'_>,
+        out: &mut HashSet<String>,
+    ) {
+        self.tags_of(typename, object, out);
+        let Some(fields) = self.entity_fields.get(typename) else {
+            return;
+        };
+        for (field, value) in object.entries() {
+            if let Some(held) = fields.get(field.as_ref()) {
+                self.tags_of_held(held, value, out);
+            }
+        }
+    }
+
+    fn tags_of_held(&self, typename: &str, value: &Data<'_>, out: &mut HashSet<String>) {
+        match value.resolve() {
+            Data::Object(object) => self.tags_of_representation(typename, object, out),
+            Data::Array(items) => {
+                for item in items {
+                    self.tags_of_held(typename, item, out);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The tags of one object of type `typename`: one per key whose fields it holds.
     pub(crate) fn tags_of(&self, typename: &str, object: &Object<'_>, out: &mut HashSet<String>) {
-        let Some(sets) = self.0.get(typename) else {
+        let Some(sets) = self.keys.get(typename) else {
             return;
         };
         'sets: for set in sets {
@@ -434,4 +502,43 @@ pub fn ttl_within(
     };
     let ttl = ttl.min(config.max_ttl_secs);
     (ttl > 0).then(|| Duration::from_secs(ttl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_representation_is_tagged_with_the_entities_its_requires_fields_hold() {
+        let sdl = r#"
+            type Product @join__type(graph: A, key: "id") {
+              id: ID!
+              variants: [ProductVariant!]!
+              category: Category
+            }
+            type ProductVariant @join__type(graph: A, key: "id") { id: ID! }
+            type Category { name: String }
+        "#;
+        let document = schema_ast::parse_schema::<String>(sdl)
+            .expect("SDL")
+            .into_static();
+        let keys = EntityKeys::from_supergraph(&document);
+        let representation: Data = serde_json::from_str(
+            r#"{"__typename":"Product","id":"p1","variants":[{"id":"v1"},{"id":"v2"}],
+                "category":{"name":"Shirts"}}"#,
+        )
+        .expect("JSON");
+        let mut tags = HashSet::new();
+        keys.tags_of_representation(
+            "Product",
+            representation.as_object().expect("object"),
+            &mut tags,
+        );
+        let expected = [
+            "e:Product:id=p1",
+            "e:ProductVariant:id=v1",
+            "e:ProductVariant:id=v2",
+        ];
+        assert_eq!(tags, expected.map(String::from).into());
+    }
 }

@@ -1,7 +1,7 @@
-//! The router's response cache follows the catalog's, pricing's and inventory's events: a
-//! product, price or stock change drops every cached answer that holds the product or
-//! variant, in every router instance sharing the cache. The router knows no domain; this is
-//! where the stack tells it which entity an event is about.
+//! The router's caches follow the catalog's, pricing's, inventory's and reviews' events: a
+//! product, price, stock or review change drops every cached answer and entity that holds the
+//! product or variant, in every router instance sharing the cache. The router knows no
+//! domain; this is where the stack tells it which entity an event is about.
 
 use std::sync::Arc;
 
@@ -23,19 +23,22 @@ struct RouterInvalidation {
 fn invalidations(event: &Envelope) -> Vec<Invalidation> {
     let field = |name: &str| event.payload.get(name).and_then(|v| v.as_str());
     let mut entries = Vec::new();
-    match event.event_type.as_str() {
-        "catalog.product_changed" => {
-            if let Some(product) = field("productId") {
-                entries.push(Invalidation::entity("Product", "id", product));
-            }
-            if let Some(variant) = field("variantId") {
-                entries.push(Invalidation::entity("ProductVariant", "id", variant));
-            }
+    let mut entity = |typename: &str, id: Option<&str>| {
+        if let Some(id) = id {
+            entries.push(Invalidation::entity(typename, "id", id));
         }
-        "pricing.price_changed" | "inventory.stock_changed" => {
-            if let Some(variant) = field("variantId") {
-                entries.push(Invalidation::entity("ProductVariant", "id", variant));
-            }
+    };
+    match event.event_type.as_str() {
+        "catalog.product_changed" | "pricing.price_changed" => {
+            entity("Product", field("productId"));
+            entity("ProductVariant", field("variantId"));
+        }
+        // A cached `Product.inStock` holds its variants' keys (its `@requires`), so the
+        // variant is enough.
+        "inventory.stock_changed" => entity("ProductVariant", field("variantId")),
+        // A moderation moves the product's rating and its list of reviews.
+        "reviews.review_submitted" | "reviews.review_moderated" => {
+            entity("Product", field("productId"));
         }
         _ => {}
     }
@@ -69,7 +72,7 @@ pub fn spawn(router: &Arc<RouterState>, transport: &Transport, shutdown: &Cancel
     if router.cache_store().is_none() {
         return;
     }
-    for domain in ["catalog", "pricing", "inventory"] {
+    for domain in ["catalog", "pricing", "inventory", "reviews"] {
         let consumer = Arc::new(RouterInvalidation {
             domain,
             router: router.clone(),

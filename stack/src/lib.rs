@@ -237,8 +237,6 @@ pub struct Subgraphs {
     pub payments: commerce_payments::AppState,
     pub webhooks: commerce_webhooks::AppState,
     pub analytics: commerce_analytics::AppState,
-    /// The Redis the router shares persisted queries through (the subgraphs' `redis_url`).
-    pub redis_url: Option<String>,
     /// Checks the bearer tokens every subgraph receives (one configuration, one verifier).
     pub auth: Arc<Verifier>,
     /// The configuration the subgraphs were built from; the event relays open their own
@@ -249,7 +247,6 @@ pub struct Subgraphs {
 impl Subgraphs {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
         Ok(Self {
-            redis_url: config.redis_url.clone(),
             auth: Arc::new(Verifier::from_config(config)?),
             config: config.clone(),
             catalog: commerce_catalog::state(config)
@@ -363,9 +360,6 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Stack> {
     let mut tasks = JoinSet::new();
-    let redis_url = subgraphs.redis_url.clone();
-    let cache_ttl_secs = subgraphs.config.response_cache_ttl_secs;
-    let events_namespace = subgraphs.config.events_namespace.clone();
     let transport = start_events(&subgraphs, shutdown.clone()).await?;
     // Releases lapsed checkout reservations; stops with the process.
     let sweeper = commerce_inventory::spawn_expiry_sweeper(&subgraphs.inventory);
@@ -449,11 +443,7 @@ pub async fn start(
         .iter()
         .map(|(name, addr)| (*name, format!("http://{addr}/graphql")))
         .collect();
-    let mut config = router_config(&urls, redis_url, cache_ttl_secs);
-    if let Some(jwt) = &mut config.authentication.jwt {
-        // The deny list the subgraphs check (revoked tokens), under the shop's namespace.
-        jwt.revocation_namespace = events_namespace;
-    }
+    let config = router_config(&urls, &subgraphs.config);
     let router = start_router(listeners.router, config, &transport, &mut tasks, shutdown).await?;
     Ok(Stack {
         router,
@@ -507,14 +497,13 @@ async fn start_events(
     Ok(transport)
 }
 
-/// The stack's router configuration for subgraphs at `subgraphs` (name, GraphQL URL):
-/// persisted queries (and, with `cache_ttl_secs` > 0, the response cache) shared through
-/// `redis_url`.
-pub fn router_config(
-    subgraphs: &[(&str, String)],
-    redis_url: Option<String>,
-    cache_ttl_secs: u64,
-) -> commerce_router::Config {
+/// The stack's router configuration for subgraphs at `subgraphs` (name, GraphQL URL), from
+/// the shop's `config`: persisted queries, the revocation list and the caches it asks for
+/// (`response_cache_ttl_secs`, `entity_cache_ttl_secs`) shared through `redis_url`, under
+/// the shop's `events_namespace`.
+pub fn router_config(subgraphs: &[(&str, String)], config: &Config) -> commerce_router::Config {
+    let redis_url = config.redis_url.clone();
+    let namespace = &config.events_namespace;
     let overrides: HashMap<String, commerce_router::config::SubgraphConfig> = subgraphs
         .iter()
         .map(|(name, url)| {
@@ -536,6 +525,8 @@ pub fn router_config(
                 url.trim_end_matches("/graphql")
             )],
             revocation_redis_url: redis_url.clone(),
+            // The deny list the subgraphs check (revoked tokens), under the shop's namespace.
+            revocation_namespace: namespace.clone(),
             ..Default::default()
         });
     commerce_router::Config {
@@ -547,11 +538,18 @@ pub fn router_config(
             redis_url: redis_url.clone(),
             ..Default::default()
         },
+        // Shops sharing a Redis keep their caches and invalidations apart.
         response_cache: commerce_router::config::ResponseCacheConfig {
-            enabled: cache_ttl_secs > 0,
-            default_ttl_secs: cache_ttl_secs,
+            enabled: config.response_cache_ttl_secs > 0,
+            default_ttl_secs: config.response_cache_ttl_secs,
             redis_url,
+            redis_prefix: format!("{namespace}:router:rc:"),
+            invalidation_channel: format!("{namespace}:router:invalidation"),
             ..Default::default()
+        },
+        entity_cache: commerce_router::config::EntityCacheConfig {
+            enabled: config.entity_cache_ttl_secs > 0,
+            default_ttl_secs: Some(config.entity_cache_ttl_secs),
         },
         ..commerce_router::Config::default()
     }

@@ -49,14 +49,7 @@ async fn serve_router(config: Config, listen: SocketAddr) -> anyhow::Result<()> 
         .filter(|(name, _)| SUBGRAPHS.contains(&name.as_str()))
         .map(|(name, url)| (name.as_str(), url.clone()))
         .collect();
-    let mut router = router_config(
-        &urls,
-        config.redis_url.clone(),
-        config.response_cache_ttl_secs,
-    );
-    if let Some(jwt) = &mut router.authentication.jwt {
-        jwt.revocation_namespace = config.events_namespace.clone();
-    }
+    let router = router_config(&urls, &config);
     let shutdown = CancellationToken::new();
     let transport = Transport::from_config(&config)
         .await

@@ -160,6 +160,11 @@ const VARIABLES: &[(&str, Option<&str>, Kind)] = &[
     ("RESPONSE_CACHE", Some("response_cache.enabled"), Kind::Bool),
     ("ENTITY_CACHE", Some("entity_cache.enabled"), Kind::Bool),
     (
+        "ENTITY_CACHE_TTL_SECS",
+        Some("entity_cache.default_ttl_secs"),
+        Kind::Number,
+    ),
+    (
         "RESPONSE_CACHE_TTL_SECS",
         Some("response_cache.default_ttl_secs"),
         Kind::Number,

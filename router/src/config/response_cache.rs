@@ -69,4 +69,7 @@ impl Default for ResponseCacheConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct EntityCacheConfig {
     pub enabled: bool,
+    /// The entities' own `default_ttl_secs`, when they should live apart from whole answers
+    /// (unset: `response_cache.default_ttl_secs`).
+    pub default_ttl_secs: Option<u64>,
 }

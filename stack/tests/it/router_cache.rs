@@ -1,7 +1,8 @@
-//! The routers' response cache follows the domains' events: two routers sharing one Redis
-//! both serve a storefront page from the cache, and a price change and a stock change made by
+//! The routers' caches follow the domains' events: two routers sharing one Redis both serve a
+//! storefront page from the response cache, and a price change and a stock change made by
 //! another pricing and inventory instance (never through either router) show through both
-//! within a second.
+//! within a second; with the entity cache, a page asks pricing, inventory and reviews only for
+//! products it has not seen, and price, stock and review changes show within a second too.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -67,12 +68,11 @@ async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_sec
         .await
         .expect("binds free ports");
     let mut config = listeners.config(&test_config).expect("addresses");
-    let redis = commerce_testkit::redis_url().await;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_nanos();
-    config.redis_url = Some(redis.clone());
+    config.redis_url = Some(commerce_testkit::redis_url().await);
     config.events_namespace = format!("t{nanos}");
     config.response_cache_ttl_secs = 300;
     let subgraphs = Subgraphs::connect(&config)
@@ -103,7 +103,7 @@ async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_sec
         .iter()
         .map(|(name, addr)| (*name, format!("http://{addr}/graphql")))
         .collect();
-    let router_config = commerce_stack::router_config(&urls, Some(redis), 300);
+    let router_config = commerce_stack::router_config(&urls, &config);
     let state = commerce_router::RouterState::from_sdl(commerce_stack::SUPERGRAPH, router_config)
         .expect("the committed supergraph");
     tokio::spawn(commerce_router::serve(
@@ -170,6 +170,174 @@ async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_sec
         stock_took < Duration::from_secs(1),
         "stock seen after {stock_took:?}"
     );
+
+    shutdown.cancel();
+    stack.wait().await.expect("the stack stops cleanly");
+}
+
+const ENTITY_PAGE: &str = r#"{ products(first: 1) { edges { node { id inStock
+    priceRange(currency: "USD") { min { amount } } rating { count }
+    variants { id available price(currency: "USD") { listPrice { amount } } } } } } }"#;
+
+/// The first product of `ENTITY_PAGE` through `router`.
+async fn entity_page(router: SocketAddr) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://{router}/graphql"))
+        .json(&json!({ "query": ENTITY_PAGE }))
+        .send()
+        .await
+        .expect("the router answers")
+        .json()
+        .await
+        .expect("a JSON body");
+    assert!(body.get("errors").is_none(), "{body:#}");
+    body["data"]["products"]["edges"][0]["node"].clone()
+}
+
+/// Entities the router found in its entity cache, from its metrics.
+async fn entity_hits(router: SocketAddr) -> u64 {
+    let metrics = reqwest::get(format!("http://{router}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    metrics
+        .lines()
+        .filter(|line| line.starts_with("router_entity_cache_total") && line.contains("hit"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|n| n as u64)
+        .sum()
+}
+
+/// Polls until `seen` holds for the product `router` serves; returns how long it took.
+async fn until_seen(router: SocketAddr, seen: impl Fn(&Value) -> bool) -> Duration {
+    let started = Instant::now();
+    while !seen(&entity_page(router).await) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the router kept the old entity"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn entities_cached_by_the_router_follow_price_stock_and_review_changes_within_a_second() {
+    let test_config = test_config(Backend::Sqlite).await;
+    let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("binds free ports");
+    let mut config = listeners.config(&test_config).expect("addresses");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    config.redis_url = Some(commerce_testkit::redis_url().await);
+    config.events_namespace = format!("t{nanos}");
+    config.entity_cache_ttl_secs = 300;
+    let subgraphs = Subgraphs::connect(&config)
+        .await
+        .expect("subgraphs connect");
+    subgraphs.load_demo(1).await.expect("demo data loads");
+    let instance = |what| format!("another {what} instance");
+    let pricing = commerce_pricing::schema(
+        commerce_pricing::state(&config)
+            .await
+            .expect(&instance("pricing")),
+    );
+    let inventory = commerce_inventory::schema(
+        commerce_inventory::state(&config)
+            .await
+            .expect(&instance("inventory")),
+    );
+    let reviews = commerce_reviews::schema(
+        commerce_reviews::state(&config)
+            .await
+            .expect(&instance("reviews")),
+    );
+    let shutdown = CancellationToken::new();
+    let stack = start(subgraphs, listeners, shutdown.clone())
+        .await
+        .expect("stack starts");
+    let router = stack.router;
+
+    let before = entity_page(router).await;
+    let hits = entity_hits(router).await;
+    assert_eq!(entity_page(router).await, before);
+    assert!(
+        entity_hits(router).await > hits,
+        "the second page found its entities in the cache"
+    );
+    let product = before["id"].as_str().expect("a product id").to_owned();
+    let variant = before["variants"][0]["id"]
+        .as_str()
+        .expect("a variant")
+        .to_owned();
+
+    let _ = staff!(
+        &pricing,
+        "pricing:write",
+        r#"mutation($variant: ID!) { setVariantPrices(input: { variantId: $variant,
+            prices: [{ currency: "USD", amount: "0.12" }] }) { __typename } }"#,
+        json!({ "variant": variant })
+    );
+    // The product's price range comes from its variants (`@requires`): it follows too.
+    let price_took = until_seen(router, |p| {
+        p["variants"][0]["price"]["listPrice"]["amount"] == "0.12"
+            && p["priceRange"]["min"]["amount"] == "0.12"
+    })
+    .await;
+
+    let available = before["variants"][0]["available"]
+        .as_i64()
+        .expect("a count");
+    let warehouses = staff!(
+        &inventory,
+        "inventory:write",
+        "{ warehouses { id } }",
+        json!({})
+    );
+    let warehouse = warehouses["warehouses"][0]["id"].clone();
+    let _ = staff!(
+        &inventory,
+        "inventory:write",
+        r#"mutation($variant: ID!, $warehouse: ID!, $delta: Int!) { adjustStock(input: {
+            variantId: $variant, warehouseId: $warehouse, delta: $delta },
+            idempotencyKey: "entity-cache") { __typename } }"#,
+        json!({ "variant": variant, "warehouse": warehouse, "delta": 7 })
+    );
+    let stock_took = until_seen(router, |p| p["variants"][0]["available"] == available + 7).await;
+
+    let count = before["rating"]["count"].as_i64().expect("a count");
+    let submitted = commerce_testkit::execute_as(
+        &reviews,
+        commerce_testkit::customer(987_654, &[]),
+        r#"mutation($product: ID!) { submitReview(input: { productId: $product,
+            authorName: "Ada", rating: 5, title: "Cached", body: "Seen through the cache." }) {
+            ... on Review { id } } }"#,
+        json!({ "product": product }),
+    )
+    .await;
+    let review = submitted["data"]["submitReview"]["id"].clone();
+    assert!(review.is_string(), "{submitted:#}");
+    let _ = staff!(
+        &reviews,
+        "reviews:moderate",
+        "mutation($id: ID!) { approveReview(id: $id) { __typename } }",
+        json!({ "id": review })
+    );
+    let review_took = until_seen(router, |p| p["rating"]["count"] == count + 1).await;
+
+    println!("seen after: price {price_took:?}, stock {stock_took:?}, review {review_took:?}");
+    for (what, took) in [
+        ("price", price_took),
+        ("stock", stock_took),
+        ("review", review_took),
+    ] {
+        assert!(took < Duration::from_secs(1), "{what} seen after {took:?}");
+    }
 
     shutdown.cancel();
     stack.wait().await.expect("the stack stops cleanly");
