@@ -29,13 +29,15 @@ fn invalidations(event: &Envelope) -> Vec<Invalidation> {
         }
     };
     match event.event_type.as_str() {
-        "catalog.product_changed" | "pricing.price_changed" => {
+        "catalog.product_changed" => {
             entity("Product", field("productId"));
             entity("ProductVariant", field("variantId"));
         }
-        // A cached `Product.inStock` holds its variants' keys (its `@requires`), so the
-        // variant is enough.
-        "inventory.stock_changed" => entity("ProductVariant", field("variantId")),
+        // A cached `Product.priceRange` or `Product.inStock` is tagged with the variants its
+        // `@requires` sent, so the variant is enough.
+        "pricing.price_changed" | "inventory.stock_changed" => {
+            entity("ProductVariant", field("variantId"));
+        }
         // A moderation moves the product's rating and its list of reviews.
         "reviews.review_submitted" | "reviews.review_moderated" => {
             entity("Product", field("productId"));
