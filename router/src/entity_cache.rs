@@ -24,7 +24,10 @@
 //!   (mutation answers, `POST /invalidation`, the Redis channel) drop entities too: both live
 //!   in one [`CacheStore`].
 //!
-//! Root-field fetches and batch fetches are not cached here (the response cache keeps whole
+//! A batch fetch (several entity selections to one subgraph in one request, as aliases) is
+//! looked up alias by alias, its keys naming the alias; when every entity of every alias is
+//! cached nothing is sent, else the whole batch is sent and its answers kept (none when it
+//! has errors). Root-field fetches are not cached here (the response cache keeps whole
 //! answers).
 
 use std::collections::HashSet;

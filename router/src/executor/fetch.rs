@@ -208,7 +208,15 @@ impl<'a> Executor<'a> {
                         values[i] = Value::shared(value);
                     }
                     if cache.admits(scope, response.cache) {
-                        fills = self.entity_fills(cache, response, batch, &keys, &missing, &errors);
+                        fills = self.entity_fills(
+                            cache,
+                            response.cache,
+                            fetched,
+                            batch,
+                            &keys,
+                            &missing,
+                            &errors,
+                        );
                     }
                 }
             }
@@ -275,17 +283,14 @@ impl<'a> Executor<'a> {
     fn entity_fills(
         &self,
         cache: &EntityCache,
-        response: &SubgraphResponse<'_>,
+        hint: CacheHint,
+        fetched: &[Value<'_>],
         batch: &EntityBatch<'_>,
         keys: &[u128],
         missing: &[usize],
         errors: &[serde_json::Value],
     ) -> Vec<Fill> {
         let Some(failed) = failed_entities(errors) else {
-            return Vec::new();
-        };
-        let fetched = response.data.as_ref().and_then(|d| d.get("_entities"));
-        let Some(Value::Array(fetched)) = fetched.map(Value::resolve) else {
             return Vec::new();
         };
         missing
@@ -296,7 +301,7 @@ impl<'a> Executor<'a> {
                 let representation = &batch.representations[i];
                 cache.fill(
                     keys[i],
-                    response.cache,
+                    hint,
                     &self.schema.entity_keys,
                     representation,
                     value,
@@ -347,6 +352,40 @@ impl<'a> Executor<'a> {
         if collected.iter().all(|c| c.representations.is_empty()) {
             return;
         }
+        let cached = match self.entity_cache {
+            Some((cache, scope)) => Some((
+                cache,
+                scope,
+                self.batch_lookup(cache, scope, batch, &collected, &variables)
+                    .await,
+            )),
+            None => None,
+        };
+        // Every alias answered from the cache: nothing to send.
+        if let Some((_, _, lookup)) = &cached
+            && lookup
+                .iter()
+                .all(|(_, values)| values.iter().all(|v| !v.is_null()))
+        {
+            for ((alias, entities), (_, values)) in batch
+                .entity_batch
+                .aliases
+                .iter()
+                .zip(&collected)
+                .zip(lookup)
+            {
+                let values = self.arena.keep_tree(Value::Array(values.clone()));
+                self.merge_entities(
+                    &batch.service_name,
+                    &alias.alias,
+                    entities,
+                    Some(values),
+                    alias.output_rewrites.as_deref(),
+                    &[],
+                );
+            }
+            return;
+        }
         // Aliases may share one representations variable; it is written once.
         let mut lists: Vec<(&str, &[Vec<u8>])> = Vec::new();
         for (alias, entities) in batch.entity_batch.aliases.iter().zip(&collected) {
@@ -355,6 +394,7 @@ impl<'a> Executor<'a> {
                 lists.push((name, &entities.representations));
             }
         }
+        let generation = cached.as_ref().map(|(cache, _, _)| cache.generation());
         let Some(response) = self
             .send(
                 &batch.service_name,
@@ -369,6 +409,7 @@ impl<'a> Executor<'a> {
         };
         let data = response.data.as_ref();
         let errors = response.errors.as_deref().unwrap_or_default();
+        let mut fills = Vec::new();
         for (i, (alias, entities)) in batch
             .entity_batch
             .aliases
@@ -392,6 +433,25 @@ impl<'a> Executor<'a> {
                 })
                 .cloned()
                 .collect();
+            // A batch with errors keeps nothing: its errors name aliases, not `_entities`.
+            if let Some((cache, scope, lookup)) = &cached
+                && errors.is_empty()
+                && cache.admits(*scope, response.cache)
+                && let Some(Value::Array(fetched)) = values.map(Value::resolve)
+                && fetched.len() == entities.representations.len()
+            {
+                let all: Vec<usize> = (0..fetched.len()).collect();
+                let keys = &lookup[i].0;
+                fills.extend(self.entity_fills(
+                    cache,
+                    response.cache,
+                    fetched,
+                    entities,
+                    keys,
+                    &all,
+                    &[],
+                ));
+            }
             self.merge_entities(
                 &batch.service_name,
                 &alias.alias,
@@ -401,6 +461,36 @@ impl<'a> Executor<'a> {
                 &alias_errors,
             );
         }
+        if let (Some((cache, _, _)), Some(generation)) = (&cached, generation) {
+            cache.store(fills, generation).await;
+        }
+    }
+
+    /// Each alias's keys and cached entities (`Null` for a miss). An alias's answer depends on
+    /// its selection in the batch's document, so the alias is part of its keys.
+    async fn batch_lookup(
+        &self,
+        cache: &EntityCache,
+        scope: Scope,
+        batch: &BatchFetchNode,
+        collected: &[EntityBatch<'_>],
+        variables: &Map<String, serde_json::Value>,
+    ) -> Vec<(Vec<u128>, Vec<Value<'a>>)> {
+        let service = batch.service_name.as_str();
+        let mut lookups = Vec::with_capacity(collected.len());
+        for (alias, entities) in batch.entity_batch.aliases.iter().zip(collected) {
+            let operation = format!("{}\n#{}", batch.operation.document_str, alias.alias);
+            let keys = cache.keys(
+                scope,
+                service,
+                &operation,
+                variables,
+                &entities.representations,
+            );
+            let found = cache.lookup(service, &keys).await;
+            lookups.push((keys, self.cached_entities(&found)));
+        }
+        lookups
     }
 }
 
