@@ -4,6 +4,7 @@
 //! domain; this is where the stack tells it which entity an event is about.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use commerce_kernel::events::{
@@ -12,6 +13,9 @@ use commerce_kernel::events::{
 use commerce_router::RouterState;
 use commerce_router::response_cache::Invalidation;
 use tokio_util::sync::CancellationToken;
+
+/// How long after an event the router drops what it names a second time.
+const SECOND_PASS: Duration = Duration::from_millis(300);
 
 /// One domain's events, turned into invalidations of the router's cache.
 struct RouterInvalidation {
@@ -61,9 +65,18 @@ impl Consumer for RouterInvalidation {
 
     async fn handle(&self, event: &Envelope) -> anyhow::Result<()> {
         let entries = invalidations(event);
-        if !entries.is_empty() {
-            self.router.invalidate(&entries, "events").await;
+        if entries.is_empty() {
+            return Ok(());
         }
+        self.router.invalidate(&entries, "events").await;
+        // The subgraphs' own read caches follow the same event through consumers of their
+        // own; an answer refilled from one that had not evicted yet would stay until its time
+        // to live. A second pass, once they have caught up, drops it.
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SECOND_PASS).await;
+            router.invalidate(&entries, "events").await;
+        });
         Ok(())
     }
 }
@@ -81,7 +94,7 @@ pub fn spawn(router: &Arc<RouterState>, transport: &Transport, shutdown: &Cancel
         });
         let options = ConsumerOptions {
             // A change must show within a second: do not wait long for the next read.
-            block: std::time::Duration::from_millis(200),
+            block: Duration::from_millis(200),
             ..ConsumerOptions::default()
         };
         spawn_consumer(transport, consumer, options, shutdown.clone());
