@@ -521,13 +521,19 @@ impl Fold<'_> {
 
     fn stock(&mut self, variant_id: String, sequence: i64, available: i64, threshold: Option<i64>) {
         let earlier = self.state.stock.get(&variant_id).copied();
-        if earlier.is_some_and(|row| row.sequence >= sequence) {
-            return;
-        }
-        let row = StockRow {
-            sequence,
-            available,
-            threshold: threshold.or(earlier.and_then(|row| row.threshold)),
+        let row = match earlier {
+            // An event older than the row (instances of one consumer group apply a stream's
+            // events in any order): its level is stale, but a threshold the row lacks is news,
+            // since thresholds outlive the levels they came with.
+            Some(row) if row.sequence >= sequence => match (row.threshold, threshold) {
+                (None, Some(_)) => StockRow { threshold, ..row },
+                _ => return,
+            },
+            _ => StockRow {
+                sequence,
+                available,
+                threshold: threshold.or(earlier.and_then(|row| row.threshold)),
+            },
         };
         self.state.stock.insert(variant_id.clone(), row);
         self.changes.stock.insert(variant_id);
@@ -650,6 +656,23 @@ mod tests {
             &mut state,
             vec![stock(2, 3, Some(5)), stock(1, 9, None), stock(3, 2, None)],
         );
+        let row = state.stock["v1"];
+        assert_eq!(
+            (row.sequence, row.available, row.threshold),
+            (3, 2, Some(5))
+        );
+    }
+
+    #[test]
+    fn a_threshold_arriving_after_a_newer_level_is_kept() {
+        let stock = |sequence, available, threshold| Fact::Stock {
+            variant_id: "v1".to_owned(),
+            sequence,
+            available,
+            threshold,
+        };
+        let mut state = State::default();
+        fold(&mut state, vec![stock(3, 2, None), stock(2, 3, Some(5))]);
         let row = state.stock["v1"];
         assert_eq!(
             (row.sequence, row.available, row.threshold),
