@@ -47,10 +47,14 @@ pub trait Cacheable: Serialize + DeserializeOwned + Clone + Send + Sync + 'stati
 
 impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Cacheable for T {}
 
-/// Builds the cache the configuration asks for.
-pub async fn from_config(config: &Config, namespace: &str) -> anyhow::Result<SharedCache> {
+/// Builds the cache the configuration asks for: in Redis under `<events_namespace>:<domain>`
+/// (shops sharing a Redis keep apart, as their events do), else in process.
+pub async fn from_config(config: &Config, domain: &str) -> anyhow::Result<SharedCache> {
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisCache::connect(url, namespace).await?),
+        Some(url) => {
+            let namespace = format!("{}:{domain}", config.events_namespace);
+            Arc::new(RedisCache::connect(url, &namespace).await?)
+        }
         None => Arc::new(MemoryCache::new(100_000)),
     })
 }
