@@ -87,12 +87,14 @@ impl EntityCache {
         (vary.identified || !guarded).then_some(Scope { vary })
     }
 
-    /// The key of each representation of one `_entities` fetch.
+    /// The key of each representation of one `_entities` selection: `field` is `_entities`,
+    /// or the alias of one selection in a batch fetch's operation.
     pub fn keys(
         &self,
         scope: Scope,
         subgraph: &str,
         operation: &str,
+        field: &str,
         variables: &Map<String, serde_json::Value>,
         representations: &[Vec<u8>],
     ) -> Vec<u128> {
@@ -101,6 +103,7 @@ impl EntityCache {
         "entity".hash(&mut fetch);
         subgraph.hash(&mut fetch);
         operation.hash(&mut fetch);
+        field.hash(&mut fetch);
         serde_json::to_string(variables)
             .unwrap_or_default()
             .hash(&mut fetch);

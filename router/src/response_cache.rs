@@ -117,17 +117,22 @@ pub struct EntityKeys {
 
 impl EntityKeys {
     pub fn from_supergraph(document: &schema_ast::Document<'static, String>) -> Self {
-        let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
-        for definition in &document.definitions {
-            let (name, directives) = match definition {
+        // Object and interface types: their name, directives and fields.
+        let types: Vec<_> = document
+            .definitions
+            .iter()
+            .filter_map(|definition| match definition {
                 schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Object(o)) => {
-                    (&o.name, &o.directives)
+                    Some((&o.name, &o.directives, &o.fields))
                 }
                 schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Interface(
                     i,
-                )) => (&i.name, &i.directives),
-                _ => continue,
-            };
+                )) => Some((&i.name, &i.directives, &i.fields)),
+                _ => None,
+            })
+            .collect();
+        let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for (name, directives, _) in &types {
             for directive in directives.iter().filter(|d| d.name == "join__type") {
                 let Some((_, graphql_tools::parser::query::Value::String(fields))) =
                     directive.arguments.iter().find(|(name, _)| name == "key")
@@ -139,24 +144,15 @@ impl EntityKeys {
                 }
                 let mut set: Vec<String> = fields.split_whitespace().map(str::to_string).collect();
                 set.sort();
-                let sets = keys.entry(name.clone()).or_default();
+                let sets = keys.entry((*name).clone()).or_default();
                 if !set.is_empty() && !sets.contains(&set) {
                     sets.push(set);
                 }
             }
         }
         let mut entity_fields: HashMap<String, HashMap<String, String>> = HashMap::new();
-        for definition in &document.definitions {
-            let (name, fields) = match definition {
-                schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Object(o)) => {
-                    (&o.name, &o.fields)
-                }
-                schema_ast::Definition::TypeDefinition(schema_ast::TypeDefinition::Interface(
-                    i,
-                )) => (&i.name, &i.fields),
-                _ => continue,
-            };
-            for field in fields {
+        for (name, _, fields) in &types {
+            for field in fields.iter() {
                 let mut field_type = &field.field_type;
                 while let schema_ast::Type::ListType(inner) | schema_ast::Type::NonNullType(inner) =
                     field_type
@@ -167,7 +163,7 @@ impl EntityKeys {
                     && keys.contains_key(held)
                 {
                     entity_fields
-                        .entry(name.clone())
+                        .entry((*name).clone())
                         .or_default()
                         .insert(field.name.clone(), held.clone());
                 }

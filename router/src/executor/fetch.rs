@@ -184,7 +184,14 @@ impl<'a> Executor<'a> {
     ) {
         let service = fetch.service_name.as_str();
         let document = &fetch.operation.document_str;
-        let keys = cache.keys(scope, service, document, variables, &batch.representations);
+        let keys = cache.keys(
+            scope,
+            service,
+            document,
+            "_entities",
+            variables,
+            &batch.representations,
+        );
         let generation = cache.generation();
         let found = cache.lookup(service, &keys).await;
         let mut values = self.cached_entities(&found);
@@ -352,7 +359,7 @@ impl<'a> Executor<'a> {
         if collected.iter().all(|c| c.representations.is_empty()) {
             return;
         }
-        let cached = match self.entity_cache {
+        let mut cached = match self.entity_cache {
             Some((cache, scope)) => Some((
                 cache,
                 scope,
@@ -362,7 +369,7 @@ impl<'a> Executor<'a> {
             None => None,
         };
         // Every alias answered from the cache: nothing to send.
-        if let Some((_, _, lookup)) = &cached
+        if let Some((_, _, lookup)) = &mut cached
             && lookup
                 .iter()
                 .all(|(_, values)| values.iter().all(|v| !v.is_null()))
@@ -372,9 +379,9 @@ impl<'a> Executor<'a> {
                 .aliases
                 .iter()
                 .zip(&collected)
-                .zip(lookup)
+                .zip(lookup.iter_mut())
             {
-                let values = self.arena.keep_tree(Value::Array(values.clone()));
+                let values = self.arena.keep_tree(Value::Array(std::mem::take(values)));
                 self.merge_entities(
                     &batch.service_name,
                     &alias.alias,
@@ -466,8 +473,9 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Each alias's keys and cached entities (`Null` for a miss). An alias's answer depends on
-    /// its selection in the batch's document, so the alias is part of its keys.
+    /// Each alias's keys and cached entities (`Null` for a miss), looked up in one round
+    /// trip. An alias's answer depends on its selection in the batch's operation, so the alias
+    /// is part of its keys.
     async fn batch_lookup(
         &self,
         cache: &EntityCache,
@@ -477,20 +485,30 @@ impl<'a> Executor<'a> {
         variables: &Map<String, serde_json::Value>,
     ) -> Vec<(Vec<u128>, Vec<Value<'a>>)> {
         let service = batch.service_name.as_str();
-        let mut lookups = Vec::with_capacity(collected.len());
-        for (alias, entities) in batch.entity_batch.aliases.iter().zip(collected) {
-            let operation = format!("{}\n#{}", batch.operation.document_str, alias.alias);
-            let keys = cache.keys(
-                scope,
-                service,
-                &operation,
-                variables,
-                &entities.representations,
-            );
-            let found = cache.lookup(service, &keys).await;
-            lookups.push((keys, self.cached_entities(&found)));
-        }
-        lookups
+        let keys: Vec<Vec<u128>> = batch
+            .entity_batch
+            .aliases
+            .iter()
+            .zip(collected)
+            .map(|(alias, entities)| {
+                cache.keys(
+                    scope,
+                    service,
+                    &batch.operation.document_str,
+                    &alias.alias,
+                    variables,
+                    &entities.representations,
+                )
+            })
+            .collect();
+        let found = cache.lookup(service, &keys.concat()).await;
+        let mut values = self.cached_entities(&found).into_iter();
+        keys.into_iter()
+            .map(|keys| {
+                let alias: Vec<Value<'a>> = values.by_ref().take(keys.len()).collect();
+                (keys, alias)
+            })
+            .collect()
     }
 }
 

@@ -7,13 +7,69 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use commerce_stack::{Listeners, Subgraphs, start};
-use commerce_testkit::{Backend, test_config};
+use commerce_kernel::config::Config;
+use commerce_stack::{Listeners, Stack, Subgraphs, start};
+use commerce_testkit::{Backend, TestConfig, test_config};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 const PAGE: &str = r#"{ products(first: 1) { edges { node { id name variants {
     id available price(currency: "USD") { listPrice { amount } } } } } } }"#;
+
+/// The stack with its demo data, events through a Redis under a namespace of its own, the router
+/// caches `cache` turns on, and other pricing, inventory and reviews instances on the same
+/// databases, whose writes reach the stack only through events.
+struct Shop {
+    stack: Stack,
+    config: Config,
+    shutdown: CancellationToken,
+    pricing: commerce_pricing::PricingSchema,
+    inventory: commerce_inventory::InventorySchema,
+    reviews: commerce_reviews::ReviewsSchema,
+    /// Keeps the databases' directory for the test's life: bind it, or `..` drops it.
+    _databases: TestConfig,
+}
+
+async fn shop(cache: impl FnOnce(&mut Config)) -> Shop {
+    let databases = test_config(Backend::Sqlite).await;
+    let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("binds free ports");
+    let mut config = listeners.config(&databases).expect("addresses");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    config.redis_url = Some(commerce_testkit::redis_url().await);
+    config.events_namespace = format!("t{nanos}");
+    cache(&mut config);
+    let subgraphs = Subgraphs::connect(&config)
+        .await
+        .expect("subgraphs connect");
+    subgraphs.load_demo(1).await.expect("demo data loads");
+    let pricing = commerce_pricing::state(&config)
+        .await
+        .expect("another pricing instance");
+    let inventory = commerce_inventory::state(&config)
+        .await
+        .expect("another inventory instance");
+    let reviews = commerce_reviews::state(&config)
+        .await
+        .expect("another reviews instance");
+    let shutdown = CancellationToken::new();
+    let stack = start(subgraphs, listeners, shutdown.clone())
+        .await
+        .expect("stack starts");
+    Shop {
+        stack,
+        config,
+        shutdown,
+        pricing: commerce_pricing::schema(pricing),
+        inventory: commerce_inventory::schema(inventory),
+        reviews: commerce_reviews::schema(reviews),
+        _databases: databases,
+    }
+}
 
 /// The page through `router`, and its `x-cache`.
 async fn page(router: SocketAddr) -> (Value, String) {
@@ -63,36 +119,15 @@ async fn until_both(routers: [SocketAddr; 2], seen: impl Fn(&Value) -> bool) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_second() {
-    let test_config = test_config(Backend::Sqlite).await;
-    let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("binds free ports");
-    let mut config = listeners.config(&test_config).expect("addresses");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
-    config.redis_url = Some(commerce_testkit::redis_url().await);
-    config.events_namespace = format!("t{nanos}");
-    config.response_cache_ttl_secs = 300;
-    let subgraphs = Subgraphs::connect(&config)
-        .await
-        .expect("subgraphs connect");
-    subgraphs.load_demo(1).await.expect("demo data loads");
-    let pricing = commerce_pricing::schema(
-        commerce_pricing::state(&config)
-            .await
-            .expect("another pricing instance"),
-    );
-    let inventory = commerce_inventory::schema(
-        commerce_inventory::state(&config)
-            .await
-            .expect("another inventory instance"),
-    );
-    let shutdown = CancellationToken::new();
-    let stack = start(subgraphs, listeners, shutdown.clone())
-        .await
-        .expect("stack starts");
+    let Shop {
+        stack,
+        _databases,
+        config,
+        shutdown,
+        pricing,
+        inventory,
+        ..
+    } = shop(|config| config.response_cache_ttl_secs = 300).await;
     // A second router on the same subgraphs and the same Redis.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -233,41 +268,15 @@ async fn until_seen(router: SocketAddr, query: &str, seen: impl Fn(&Value) -> bo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn entities_cached_by_the_router_follow_price_stock_and_review_changes_within_a_second() {
-    let test_config = test_config(Backend::Sqlite).await;
-    let listeners = Listeners::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("binds free ports");
-    let mut config = listeners.config(&test_config).expect("addresses");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
-    config.redis_url = Some(commerce_testkit::redis_url().await);
-    config.events_namespace = format!("t{nanos}");
-    config.entity_cache_ttl_secs = 300;
-    let subgraphs = Subgraphs::connect(&config)
-        .await
-        .expect("subgraphs connect");
-    subgraphs.load_demo(1).await.expect("demo data loads");
-    let pricing = commerce_pricing::schema(
-        commerce_pricing::state(&config)
-            .await
-            .expect("another pricing instance"),
-    );
-    let inventory = commerce_inventory::schema(
-        commerce_inventory::state(&config)
-            .await
-            .expect("another inventory instance"),
-    );
-    let reviews = commerce_reviews::schema(
-        commerce_reviews::state(&config)
-            .await
-            .expect("another reviews instance"),
-    );
-    let shutdown = CancellationToken::new();
-    let stack = start(subgraphs, listeners, shutdown.clone())
-        .await
-        .expect("stack starts");
+    let Shop {
+        stack,
+        _databases,
+        shutdown,
+        pricing,
+        inventory,
+        reviews,
+        ..
+    } = shop(|config| config.entity_cache_ttl_secs = 300).await;
     let router = stack.router;
 
     let before = entity_page(router, ENTITY_PAGE).await;

@@ -643,39 +643,36 @@ mod tests {
         assert_eq!(rollups(reversed).1, expected);
     }
 
+    /// Variant `v1`'s stock row (sequence, available, threshold) after folding `events`,
+    /// each (sequence, available, threshold).
+    fn stock_after(events: &[(i64, i64, Option<i64>)]) -> (i64, i64, Option<i64>) {
+        let facts = events
+            .iter()
+            .map(|&(sequence, available, threshold)| Fact::Stock {
+                variant_id: "v1".to_owned(),
+                sequence,
+                available,
+                threshold,
+            })
+            .collect();
+        let mut state = State::default();
+        fold(&mut state, facts);
+        let row = state.stock["v1"];
+        (row.sequence, row.available, row.threshold)
+    }
+
     #[test]
     fn stock_keeps_the_latest_event_and_its_threshold() {
-        let stock = |sequence, available, threshold| Fact::Stock {
-            variant_id: "v1".to_owned(),
-            sequence,
-            available,
-            threshold,
-        };
-        let mut state = State::default();
-        fold(
-            &mut state,
-            vec![stock(2, 3, Some(5)), stock(1, 9, None), stock(3, 2, None)],
-        );
-        let row = state.stock["v1"];
         assert_eq!(
-            (row.sequence, row.available, row.threshold),
+            stock_after(&[(2, 3, Some(5)), (1, 9, None), (3, 2, None)]),
             (3, 2, Some(5))
         );
     }
 
     #[test]
     fn a_threshold_arriving_after_a_newer_level_is_kept() {
-        let stock = |sequence, available, threshold| Fact::Stock {
-            variant_id: "v1".to_owned(),
-            sequence,
-            available,
-            threshold,
-        };
-        let mut state = State::default();
-        fold(&mut state, vec![stock(3, 2, None), stock(2, 3, Some(5))]);
-        let row = state.stock["v1"];
         assert_eq!(
-            (row.sequence, row.available, row.threshold),
+            stock_after(&[(3, 2, None), (2, 3, Some(5))]),
             (3, 2, Some(5))
         );
     }
