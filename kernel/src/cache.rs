@@ -215,11 +215,15 @@ impl ReadThrough {
 
     /// Forgets `keys` on this instance (and, on Redis, for every instance): call after the
     /// commit that made them stale, and from the cache consumer for every instance's events.
+    /// The generation moves before the deletes (loads in flight keep nothing) and again after
+    /// them (nothing keyed by the generation, such as a subgraph's response cache, keeps what
+    /// was read from the entries while they were being deleted).
     pub async fn evict(&self, keys: &[String]) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         for chunk in keys.chunks(1000) {
             self.cache.delete(chunk).await;
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -12,9 +12,12 @@
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{Data, ErrorExtensions, Executor, ObjectType, Pos, Schema, SubscriptionType};
+use async_graphql::{
+    BatchRequest, Data, ErrorExtensions, Executor, ObjectType, Pos, Schema, SubscriptionType,
+};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
@@ -27,7 +30,9 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use crate::auth::Verifier;
-use crate::subgraph::SubgraphExecutor;
+use crate::subgraph::{ResponseCache, SubgraphExecutor};
+use crate::telemetry::metrics;
+use crate::viewer::Viewer;
 
 /// The subgraph's routes: `POST /graphql`, GraphiQL on `GET /graphql` (subscriptions when it
 /// is a WebSocket upgrade), `/health`, `/ready`, `/metrics`; bearer tokens are checked with `verifier`,
@@ -43,6 +48,7 @@ where
     S: SubscriptionType + 'static,
 {
     let state = GraphqlState {
+        response_cache: schema.data::<Arc<ResponseCache>>().cloned(),
         executor: SubgraphExecutor::new(schema),
         verifier,
     };
@@ -71,6 +77,8 @@ async fn metrics() -> impl IntoResponse {
 struct GraphqlState<Q, M, S> {
     executor: SubgraphExecutor<Q, M, S>,
     verifier: Arc<Verifier>,
+    /// When the subgraph put one in its schema's data.
+    response_cache: Option<Arc<ResponseCache>>,
 }
 
 impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
@@ -78,6 +86,7 @@ impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
         Self {
             executor: self.executor.clone(),
             verifier: self.verifier.clone(),
+            response_cache: self.response_cache.clone(),
         }
     }
 }
@@ -106,7 +115,7 @@ async fn execute<Q, M, S>(
     headers: HeaderMap,
     extensions: Extensions,
     request: GraphQLBatchRequest,
-) -> GraphQLResponse
+) -> Response
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
@@ -114,13 +123,16 @@ where
 {
     let span = server_span(&headers, &extensions);
     async move {
+        let started = Instant::now();
         let (viewer, credential) = match state.verifier.authenticate(&headers).await {
             Ok(authenticated) => authenticated,
             Err(error) => {
                 let error = error.extend().into_server_error(Pos::default());
-                return async_graphql::Response::from_errors(vec![error]).into();
+                let response = async_graphql::Response::from_errors(vec![error]);
+                return GraphQLResponse::from(response).into_response();
             }
         };
+        let anonymous = viewer == Viewer::Anonymous && credential.is_none();
         let mut request = request
             .into_inner()
             .data(viewer)
@@ -128,7 +140,31 @@ where
         if let Some(credential) = credential {
             request = request.data(credential);
         }
-        state.executor.execute_batch(request).await.into()
+        let cache = state.response_cache.as_deref().filter(|_| anonymous);
+        let (cache, request) = match (cache, request) {
+            (Some(cache), BatchRequest::Single(request)) => (cache, request),
+            (_, request) => {
+                let response = state.executor.execute_batch(request).await;
+                return GraphQLResponse::from(response).into_response();
+            }
+        };
+        let Some(key) = cache.key(&request) else {
+            let response = state.executor.execute(request).await;
+            return GraphQLResponse::from(response).into_response();
+        };
+        if let Some(answer) = cache.get(&key) {
+            metrics::metrics().response_cache_hit(started.elapsed());
+            return answer;
+        }
+        metrics::metrics().response_cache_miss();
+        let (operation, response) = state.executor.run(request).await;
+        let keep = operation == "query" && response.is_ok() && response.cache_control.public;
+        let response = GraphQLResponse::from(response).into_response();
+        if keep {
+            cache.insert(key, response).await
+        } else {
+            response
+        }
     }
     .instrument(span)
     .await

@@ -41,6 +41,19 @@ where
         &self.0
     }
 
+    /// Runs `request`; with its operation type (`query`, `mutation`, `subscription` or
+    /// `unknown`).
+    pub(crate) async fn run(&self, mut request: Request) -> (&'static str, Response) {
+        let started = Instant::now();
+        let operation = metrics::operation_type(&mut request);
+        let response = match self.prepare(request) {
+            Ok(request) => coded(self.0.execute(request).await),
+            Err(refusal) => Response::from_errors(vec![refusal]),
+        };
+        metrics::metrics().request(operation, &response, started.elapsed());
+        (operation, response)
+    }
+
     /// The request with its scopes added, or the refusal of its document.
     fn prepare(&self, mut request: Request) -> Result<Request, ServerError> {
         if let Some(limits) = self.0.data::<Limits>() {
@@ -68,15 +81,8 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    async fn execute(&self, mut request: Request) -> Response {
-        let started = Instant::now();
-        let operation = metrics::operation_type(&mut request);
-        let response = match self.prepare(request) {
-            Ok(request) => coded(self.0.execute(request).await),
-            Err(refusal) => Response::from_errors(vec![refusal]),
-        };
-        metrics::metrics().request(operation, &response, started.elapsed());
-        response
+    async fn execute(&self, request: Request) -> Response {
+        self.run(request).await.1
     }
 
     fn execute_stream(

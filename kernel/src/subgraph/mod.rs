@@ -4,6 +4,7 @@
 
 mod executor;
 mod limits;
+mod response_cache;
 
 use std::future::Future;
 
@@ -19,6 +20,7 @@ use crate::{server, telemetry};
 
 pub use executor::SubgraphExecutor;
 pub use limits::{Limits, codes};
+pub use response_cache::ResponseCache;
 
 /// A subgraph's schema builder: Federation v2 with the kernel's operation [`Limits`]. The
 /// subgraph registers its `ErrorResult` interface (only union members implement it, so no

@@ -3,7 +3,7 @@
 //! [`crate::subgraph::SubgraphExecutor`] (not by an async-graphql extension, which would wrap
 //! every field's resolution): GraphQL requests by operation type and outcome, errors by
 //! `extensions.code`, request durations, live subscriptions, SQL statement time by domain
-//! database, and the read-through caches' hits and misses.
+//! database, and the read-through and response caches' hits and misses.
 //!
 //! One registry per process: a subgraph deployed alone is one process, told apart from the
 //! others by the scrape's `job`/`instance` labels. The all-in-one stack runs every subgraph in
@@ -42,6 +42,8 @@ pub struct Metrics {
     sql: HistogramVec,
     /// `hit`, `miss`.
     read_cache: [IntCounter; 2],
+    /// `hit`, `miss`.
+    response_cache: [IntCounter; 2],
 }
 
 /// The process's metrics.
@@ -106,12 +108,21 @@ impl Metrics {
             &["result"],
         )
         .expect("a valid metric");
+        let response_cache = IntCounterVec::new(
+            Opts::new(
+                "subgraph_response_cache_total",
+                "Anonymous requests looked up in the response cache: `hit`, `miss`",
+            ),
+            &["result"],
+        )
+        .expect("a valid metric");
         register(Box::new(requests.clone()));
         register(Box::new(errors.clone()));
         register(Box::new(duration.clone()));
         register(Box::new(subscriptions.clone()));
         register(Box::new(sql.clone()));
         register(Box::new(read_cache.clone()));
+        register(Box::new(response_cache.clone()));
         Self {
             registry,
             requests,
@@ -120,6 +131,8 @@ impl Metrics {
             subscriptions,
             sql,
             read_cache: ["hit", "miss"].map(|result| read_cache.with_label_values(&[result])),
+            response_cache: ["hit", "miss"]
+                .map(|result| response_cache.with_label_values(&[result])),
         }
     }
 
@@ -148,6 +161,19 @@ impl Metrics {
     pub fn read_cache(&self, hits: usize, misses: usize) {
         self.read_cache[0].inc_by(hits as u64);
         self.read_cache[1].inc_by(misses as u64);
+    }
+
+    /// A query answered from the response cache: counted as an answered query too.
+    pub(crate) fn response_cache_hit(&self, elapsed: Duration) {
+        self.response_cache[0].inc();
+        self.requests.with_label_values(&["query", "ok"]).inc();
+        self.duration
+            .with_label_values(&["query"])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub(crate) fn response_cache_miss(&self) {
+        self.response_cache[1].inc();
     }
 
     /// Every metric in Prometheus' text format.

@@ -21,11 +21,13 @@ use query::Query;
 pub type CatalogSchema = Schema<Query, Mutation, EmptySubscription>;
 
 pub fn schema(state: AppState) -> CatalogSchema {
-    builder()
+    let mut builder = builder()
         .data(RequestScopes::default().with::<entities::EntityBatches>())
-        .data(loaders::Loaders::new(&state.catalog))
-        .data(state.catalog)
-        .finish()
+        .data(loaders::Loaders::new(&state.catalog));
+    if let Some(responses) = state.catalog.response_cache() {
+        builder = builder.data(responses);
+    }
+    builder.data(state.catalog).finish()
 }
 
 pub fn sdl() -> String {

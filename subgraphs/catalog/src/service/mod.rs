@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use commerce_kernel::cache::{NoCache, ReadThrough, SharedCache};
 use commerce_kernel::pagination::{Page, PageRequest};
+use commerce_kernel::subgraph::ResponseCache;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tracing::instrument;
@@ -39,7 +40,7 @@ const CATEGORY_TREE_TTL: Duration = Duration::from_secs(300);
 /// every catalog event moves on.
 const AGGREGATE_TTL: Duration = Duration::from_secs(300);
 /// Pages of listings, keyed like counts (any product change may move a row in or out of any
-/// page); short, since a shop has many more pages than products.
+/// page); short, since a shop has many more pages than products. Whole answers too.
 const PAGE_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
@@ -57,6 +58,8 @@ pub struct CatalogService {
     /// (their generations count differently).
     instance: Arc<str>,
     categories: Arc<RwLock<Option<Arc<CategoryTree>>>>,
+    /// Anonymous queries' whole answers, keyed by `generation` (none with `read_cache = false`).
+    responses: Option<Arc<ResponseCache>>,
 }
 
 /// Every category, in display order, with lookups by id and slug.
@@ -98,16 +101,23 @@ impl CatalogService {
             db,
             entities: ReadThrough::with_generation(cache.clone(), generation.clone()),
             cache: ReadThrough::with_generation(cache, generation.clone()),
-            generation,
             instance: format!("{:016x}", rand::random::<u64>()).into(),
             categories: Arc::new(RwLock::new(None)),
+            responses: Some(Arc::new(ResponseCache::new(generation.clone(), PAGE_TTL))),
+            generation,
         }
     }
 
-    /// Reads products, variants and listing pages from the database every time (counts and
-    /// facets stay cached): `read_cache = false`.
+    /// The response cache to serve the schema with, if any.
+    pub fn response_cache(&self) -> Option<Arc<ResponseCache>> {
+        self.responses.clone()
+    }
+
+    /// Reads products, variants and listing pages from the database every time, and answers
+    /// no request from the response cache (counts and facets stay cached): `read_cache = false`.
     pub fn without_read_cache(mut self) -> Self {
         self.entities = ReadThrough::with_generation(Arc::new(NoCache), self.generation.clone());
+        self.responses = None;
         self
     }
 

@@ -6,39 +6,71 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
+use axum::http::{Request, header};
 use commerce_catalog::{AppState, CatalogSchema};
-use commerce_kernel::cache::MemoryCache;
+use commerce_kernel::auth::ServiceTokens;
+use commerce_kernel::cache::{MemoryCache, NoCache, SharedCache};
 use commerce_kernel::config::Config;
 use commerce_kernel::events::{ConsumerOptions, Transport, spawn_consumer};
 use commerce_testkit::events::Recorder;
 use commerce_testkit::{Backend, SqlCounter, TestDatabase, migrated_database, on_both_backends};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use crate::support::staff;
 
 /// How soon another instance must see a write.
 const BOUND: Duration = Duration::from_secs(1);
 
-/// One catalog instance: its own pool (with a statement counter), its own in-memory cache.
+/// One catalog instance: its own pool (with a statement counter), its own in-memory cache,
+/// its HTTP routes.
 struct Instance {
     state: AppState,
     schema: CatalogSchema,
+    routes: axum::Router,
     statements: SqlCounter,
 }
 
 impl Instance {
     async fn new(config: &Config) -> Self {
+        Self::with_cache(config, Arc::new(MemoryCache::new(1_000))).await
+    }
+
+    async fn with_cache(config: &Config, cache: SharedCache) -> Self {
         let mut db = commerce_kernel::db::connect(config, "catalog")
             .await
             .expect("connects");
         let statements = SqlCounter::attach(&mut db);
-        let state = AppState::new(db, Arc::new(MemoryCache::new(1_000)));
+        let state = AppState::new(db, cache);
         Self {
             schema: commerce_catalog::schema(state.clone()),
+            routes: commerce_catalog::router(state.clone(), commerce_testkit::verifier(config)),
             state,
             statements,
         }
+    }
+
+    /// `query` over HTTP, as `token`'s holder or anonymously; the response's data.
+    async fn post(&self, query: &str, token: Option<&str>) -> Value {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = Body::from(json!({ "query": query }).to_string());
+        let response = self
+            .routes
+            .clone()
+            .oneshot(request.body(body).expect("a valid request"))
+            .await
+            .expect("the routes answer");
+        let body = response.into_body().collect().await.expect("a body");
+        let response: Value = serde_json::from_slice(&body.to_bytes()).expect("JSON");
+        assert!(response.get("errors").is_none(), "{response:#}");
+        response["data"].clone()
     }
 
     async fn data(&self, query: &str, variables: Value) -> Value {
@@ -146,6 +178,60 @@ fn a_product_update_on_one_instance_reaches_the_other_instances_cache_within_a_s
         })
         .await;
         assert!(took < BOUND, "b's cached count moved after {took:?}");
+        shutdown.cancel();
+    });
+}
+
+/// The whole answers to anonymous queries: the second ask runs no statement (the entity caches
+/// keep nothing here, so only the response cache can answer it), an authenticated ask is never
+/// answered from it, and another instance's write reaches it within the bound.
+#[test]
+fn anonymous_answers_are_kept_whole_until_another_instances_write_reaches_them() {
+    commerce_testkit::run_scenario(commerce_testkit::Runtime::MultiThread, async {
+        let (_database, config) = setup(Backend::Postgres).await;
+        let shutdown = CancellationToken::new();
+        let a = Instance::with_cache(&config, Arc::new(NoCache)).await;
+        let b = Instance::with_cache(&config, Arc::new(NoCache)).await;
+        for instance in [&a, &b] {
+            let transport = Transport::from_config(&config).await.expect("Redis");
+            commerce_catalog::spawn_events(&instance.state, &config, &transport, shutdown.clone())
+                .await
+                .expect("starts the events");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let id = a.create_product("Oxford Shirt", "oxford").await;
+        let listing = "{ products(first: 5) { edges { node { name variants { sku } } } } }";
+        let names = async |instance: &Instance, token: Option<&str>| {
+            let data = instance.post(listing, token).await;
+            crate::support::names(&data["products"])
+        };
+        // Once the creation's own event has come by, b answers from its response cache.
+        within(BOUND, async || {
+            assert_eq!(names(&b, None).await, ["Oxford Shirt"]);
+            b.statements.reset();
+            names(&b, None).await;
+            b.statements.count() == 0
+        })
+        .await;
+
+        let token = ServiceTokens::from_config(&config, "orders")
+            .and_then(|tokens| tokens.issue())
+            .expect("a service token");
+        for _ in 0..2 {
+            b.statements.reset();
+            assert_eq!(names(&b, Some(&token)).await, ["Oxford Shirt"]);
+            assert!(
+                b.statements.count() > 0,
+                "an authenticated answer came from the cache"
+            );
+        }
+
+        a.rename(&id, "Oxford Shirt Slim").await;
+        let took = within(BOUND, async || {
+            names(&b, None).await == ["Oxford Shirt Slim"]
+        })
+        .await;
+        assert!(took < BOUND, "b's cached answer changed after {took:?}");
         shutdown.cancel();
     });
 }
