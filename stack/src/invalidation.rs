@@ -1,6 +1,7 @@
 //! The router's caches follow the catalog's, pricing's, inventory's and reviews' events: a
 //! product, price, stock or review change drops every cached answer and entity that holds the
-//! product or variant, in every router instance sharing the cache. The router knows no
+//! product or variant, and a price list, promotion or tax change every product and variant, in
+//! every router instance sharing the cache. The router knows no
 //! domain; this is where the stack tells it which entity an event is about.
 
 use std::sync::Arc;
@@ -41,6 +42,14 @@ fn invalidations(event: &Envelope) -> Vec<Invalidation> {
         // `@requires` sent, so the variant is enough.
         "pricing.price_changed" | "inventory.stock_changed" => {
             entity("ProductVariant", field("variantId"));
+        }
+        // A price list, promotion or tax change may move any price.
+        "pricing.rules_changed" => {
+            for typename in ["Product", "ProductVariant"] {
+                entries.push(Invalidation::Type {
+                    typename: typename.to_owned(),
+                });
+            }
         }
         // A moderation moves the product's rating and its list of reviews.
         "reviews.review_submitted" | "reviews.review_moderated" => {

@@ -2,7 +2,8 @@
 //! storefront page from the response cache, and a price change and a stock change made by
 //! another pricing and inventory instance (never through either router) show through both
 //! within a second; with the entity cache, a page asks pricing, inventory and reviews only for
-//! products it has not seen, and price, stock and review changes show within a second too.
+//! products it has not seen, and price, stock, review and promotion changes show within a
+//! second too, as does a promotion's window opening (which writes nothing).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -212,7 +213,7 @@ async fn a_price_and_a_stock_change_show_through_two_cached_routers_within_a_sec
 
 const ENTITY_PAGE: &str = r#"{ products(first: 1) { edges { node { id inStock
     priceRange(currency: "USD") { min { amount } } rating { count }
-    variants { id available price(currency: "USD") { listPrice { amount } } } } } } }"#;
+    variants { id available price(currency: "USD") { listPrice { amount } unitPrice { amount } } } } } } }"#;
 
 /// A listing's product fields alone: pricing and inventory compute them from the variants'
 /// ids (`@requires`), and answer them without the variants' own fields.
@@ -358,15 +359,44 @@ async fn entities_cached_by_the_router_follow_price_stock_and_review_changes_wit
     );
     let review_took = until_seen(router, ENTITY_PAGE, |p| p["rating"]["count"] == count + 1).await;
 
+    // A promotion writes no price: its `pricing.rules_changed` drops every cached product and
+    // variant.
+    let unit_price = |p: &Value| p["variants"][0]["price"]["unitPrice"]["amount"].clone();
+    let _ = staff!(
+        &pricing,
+        "pricing:write",
+        r#"mutation { createPromotion(input: { name: "Half off", kind: CATALOGUE,
+            action: { type: PERCENTAGE, percent: "50" } }) { __typename } }"#,
+        json!({})
+    );
+    let promotion_took = until_seen(router, ENTITY_PAGE, |p| unit_price(p) == "0.06").await;
+    // Nor does a promotion's window opening: pricing's answers say until when they hold, and
+    // the router keeps them no longer than that.
+    let opens = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let _ = staff!(
+        &pricing,
+        "pricing:write",
+        r#"mutation($opens: DateTime!) { createPromotion(input: { name: "Flash sale",
+            kind: CATALOGUE, startsAt: $opens, action: { type: PERCENTAGE, percent: "75" } }) {
+            __typename } }"#,
+        json!({ "opens": opens.to_rfc3339() })
+    );
+    let before_opening = entity_page(router, ENTITY_PAGE).await;
+    assert_eq!(unit_price(&before_opening), "0.06", "the sale has not begun");
+    until_seen(router, ENTITY_PAGE, |p| unit_price(p) == "0.03").await;
+    let window_took = (chrono::Utc::now() - opens).to_std().unwrap_or_default();
+
     println!(
         "seen after: price {price_took:?}, range {range_took:?}, stock {stock_took:?}, \
-         review {review_took:?}"
+         review {review_took:?}, promotion {promotion_took:?}, its window {window_took:?}"
     );
     for (what, took) in [
         ("price", price_took),
         ("price range", range_took),
         ("stock", stock_took),
         ("review", review_took),
+        ("promotion", promotion_took),
+        ("promotion window", window_took),
     ] {
         assert!(took < Duration::from_secs(1), "{what} seen after {took:?}");
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{BasePrice, VariantId};
 
 /// A variant's base price in one currency was set or removed (`amount: null`). Price lists,
-/// promotions and taxes do not emit this.
+/// promotions and taxes emit [`RulesChanged`] instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceChanged {
@@ -47,5 +47,35 @@ impl Event for PriceChanged {
     const VERSION: u32 = 1;
     fn aggregate_id(&self) -> String {
         self.variant_id.clone()
+    }
+}
+
+/// A rule that prices many variants at once changed: a price list or its tiers, a promotion,
+/// a tax rate or a currency's tax mode. Whoever keeps computed prices (the router's cache)
+/// drops them all. A window opening or closing later is not an event: pricing's answers say
+/// until when they hold (`Cache-Control: max-age`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RulesChanged {
+    /// `priceList`, `promotion`, `taxRate` or `taxMode`.
+    pub rule: String,
+    /// The list's, promotion's or rate's id; the currency for a tax mode.
+    pub id: String,
+}
+
+impl RulesChanged {
+    pub fn new(rule: &str, id: impl ToString) -> Self {
+        Self {
+            rule: rule.to_owned(),
+            id: id.to_string(),
+        }
+    }
+}
+
+impl Event for RulesChanged {
+    const TYPE: &'static str = "pricing.rules_changed";
+    const VERSION: u32 = 1;
+    fn aggregate_id(&self) -> String {
+        format!("{}:{}", self.rule, self.id)
     }
 }

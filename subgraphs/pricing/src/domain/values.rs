@@ -204,6 +204,14 @@ impl Window {
     pub fn ends_at(&self) -> Option<DateTime<Utc>> {
         self.ends_at
     }
+
+    /// The first time after `now` at which `contains` changes, if ever.
+    pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        [self.starts_at, self.ends_at]
+            .into_iter()
+            .flatten()
+            .find(|at| *at > now)
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +249,18 @@ mod tests {
         assert!(window.contains(t(11).expect("time")));
         assert!(!window.contains(t(12).expect("time")));
         assert!(Window::always().contains(t(1).expect("time")));
+    }
+
+    #[test]
+    fn a_window_next_changes_at_its_next_bound() {
+        let t = |h| Utc.with_ymd_and_hms(2026, 11, 25, h, 0, 0).single();
+        let at = |h| t(h).expect("time");
+        let window = Window::new(t(10), t(12)).expect("valid");
+        assert_eq!(window.next_change(at(9)), t(10));
+        assert_eq!(window.next_change(at(10)), t(12));
+        assert_eq!(window.next_change(at(12)), None);
+        assert_eq!(Window::new(None, t(12)).expect("valid").next_change(at(1)), t(12));
+        assert_eq!(Window::always().next_change(at(1)), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use axum::http::header::CACHE_CONTROL;
 use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject, Value};
+use chrono::{DateTime, Utc};
 use commerce_kernel::error::client_error;
 use commerce_kernel::viewer::Viewer;
 use commerce_kernel::{Currency, ErrorCode};
@@ -25,9 +27,18 @@ use commerce_kernel::error::top_level;
 pub struct RequestPrices {
     ids: OnceLock<Arc<Vec<String>>>,
     batches: Mutex<HashMap<Currency, Arc<OnceCell<Arc<PriceBatch>>>>>,
+    /// The earliest `changes_at` of the request's batches.
+    changes_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl RequestPrices {
+    /// Seconds the request's prices hold, counting `batch` in; none when no window will move.
+    fn fresh_for(&self, batch: &PriceBatch) -> Option<i64> {
+        let mut earliest = self.changes_at.lock().unwrap_or_else(PoisonError::into_inner);
+        *earliest = earliest.into_iter().chain(batch.changes_at).min();
+        earliest.map(|at| (at - batch.now).num_seconds().max(0))
+    }
+
     /// Remembers every variant id the `_entities` batch mentions (variants themselves and the
     /// variants of products); the first entity resolver of the request does the work.
     fn remember_batch(&self, ctx: &Context<'_>) {
@@ -191,9 +202,14 @@ async fn load_prices(
     currency: Currency,
 ) -> Result<Arc<PriceBatch>> {
     let service = ctx.data::<PricingService>()?;
-    ctx.data::<RequestPrices>()?
-        .batch(service, currency, ids)
-        .await
+    let prices = ctx.data::<RequestPrices>()?;
+    let batch = prices.batch(service, currency, ids).await?;
+    if let Some(seconds) = prices.fresh_for(&batch) {
+        // A cache in front (the router's) keeps these prices only until a promotion's or
+        // price list's window moves: nothing is written then, so no event would drop them.
+        ctx.insert_http_header(CACHE_CONTROL, format!("max-age={seconds}"));
+    }
+    Ok(batch)
 }
 
 /// The catalog's variant, extended with its price.

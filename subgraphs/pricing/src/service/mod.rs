@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use commerce_kernel::cache::{ReadThrough, SharedCache};
 use commerce_kernel::db::begin_write;
-use commerce_kernel::events::{NewEvent, Outbox};
+use commerce_kernel::events::{Event, NewEvent, Outbox};
 use commerce_kernel::{Currency, Money};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use crate::domain::events::PriceChanged;
+use crate::domain::events::{PriceChanged, RulesChanged};
 use crate::domain::{
     self, BasePrice, BasisPoints, CartInput, CountryCode, CouponCode, Destination, LineFacts,
     LineInput, PriceListRule, PricedCart, Promotion, PromotionKind, TaxCategoryCode, TaxMode,
@@ -56,6 +56,9 @@ pub struct PriceBatch {
     pub promotions: Vec<Promotion>,
     pub tax_mode: TaxMode,
     pub now: DateTime<Utc>,
+    /// When a promotion's or price list's window next opens or closes: the batch's prices
+    /// hold until then (or until a `pricing.rules_changed` event).
+    pub changes_at: Option<DateTime<Utc>>,
 }
 
 impl PriceBatch {
@@ -188,7 +191,7 @@ impl PricingService {
             .collect();
         let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
         prices::save_variant_pricing(&txn, &pricing, Utc::now()).await?;
-        append(&txn, &changes).await?;
+        append_events(&txn, &changes).await?;
         txn.commit().await.map_err(StoreError::from)?;
         self.evict_prices(&pricing.variant_id).await;
         self.variant_pricing(pricing.variant_id.as_str()).await
@@ -207,7 +210,7 @@ impl PricingService {
         let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
         let removed = prices::delete_price(&txn, &variant_id, currency).await?;
         if removed {
-            append(&txn, &[PriceChanged::removed(&variant_id, currency)]).await?;
+            append_events(&txn, &[PriceChanged::removed(&variant_id, currency)]).await?;
         }
         txn.commit().await.map_err(StoreError::from)?;
         self.evict_prices(&variant_id).await;
@@ -216,7 +219,10 @@ impl PricingService {
 
     pub async fn create_price_list(&self, input: &PriceListInput) -> Result<PriceListRule> {
         let rule = parse_price_list(input)?;
-        Ok(prices::create_price_list(&self.db, &rule, Utc::now()).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let created = prices::create_price_list(&txn, &rule, Utc::now()).await?;
+        rules_changed(txn, RulesChanged::new("priceList", created.id)).await?;
+        Ok(created)
     }
 
     pub async fn update_price_list(
@@ -234,11 +240,20 @@ impl PricingService {
             .into());
         }
         rule.id = id;
-        Ok(prices::update_price_list(&self.db, &rule).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let updated = prices::update_price_list(&txn, &rule).await?;
+        rules_changed(txn, RulesChanged::new("priceList", id)).await?;
+        Ok(updated)
     }
 
     pub async fn delete_price_list(&self, id: i64) -> Result<bool> {
-        Ok(prices::delete_price_list(&self.db, id).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let deleted = prices::delete_price_list(&txn, id).await?;
+        if deleted {
+            append_events(&txn, &[RulesChanged::new("priceList", id)]).await?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(deleted)
     }
 
     pub async fn price_list(&self, id: i64) -> Result<PriceListRule> {
@@ -274,23 +289,37 @@ impl PricingService {
         } else {
             parse_tiers(list.currency, tiers)?.as_slice().to_vec()
         };
-        prices::set_tiers(&self.db, list.id, &variant_id, &tiers).await?;
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        prices::set_tiers(&txn, list.id, &variant_id, &tiers).await?;
+        rules_changed(txn, RulesChanged::new("priceList", list.id)).await?;
         Ok(tiers)
     }
 
     pub async fn create_promotion(&self, input: &PromotionInput) -> Result<Promotion> {
         let promotion = parse_promotion(input)?;
-        Ok(promotions::create(&self.db, &promotion, Utc::now()).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let created = promotions::create(&txn, &promotion, Utc::now()).await?;
+        rules_changed(txn, RulesChanged::new("promotion", created.id)).await?;
+        Ok(created)
     }
 
     pub async fn update_promotion(&self, id: i64, input: &PromotionInput) -> Result<Promotion> {
         let mut promotion = parse_promotion(input)?;
         promotion.id = id;
-        Ok(promotions::update(&self.db, &promotion).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let updated = promotions::update(&txn, &promotion).await?;
+        rules_changed(txn, RulesChanged::new("promotion", id)).await?;
+        Ok(updated)
     }
 
     pub async fn delete_promotion(&self, id: i64) -> Result<bool> {
-        Ok(promotions::delete(&self.db, id).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let deleted = promotions::delete(&txn, id).await?;
+        if deleted {
+            append_events(&txn, &[RulesChanged::new("promotion", id)]).await?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(deleted)
     }
 
     pub async fn promotion(&self, id: i64) -> Result<Promotion> {
@@ -396,11 +425,20 @@ impl PricingService {
             category: TaxCategoryCode::parse("category", &input.category)?,
             rate: BasisPoints::parse_percent("rate", &input.rate_percent)?,
         };
-        Ok(taxes::upsert_rate(&self.db, &rate, Utc::now()).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let saved = taxes::upsert_rate(&txn, &rate, Utc::now()).await?;
+        rules_changed(txn, RulesChanged::new("taxRate", saved.id)).await?;
+        Ok(saved)
     }
 
     pub async fn delete_tax_rate(&self, id: i64) -> Result<bool> {
-        Ok(taxes::delete_rate(&self.db, id).await?)
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        let deleted = taxes::delete_rate(&txn, id).await?;
+        if deleted {
+            append_events(&txn, &[RulesChanged::new("taxRate", id)]).await?;
+        }
+        txn.commit().await.map_err(StoreError::from)?;
+        Ok(deleted)
     }
 
     pub async fn tax_rates(&self, country: Option<&str>) -> Result<Vec<TaxRate>> {
@@ -417,7 +455,9 @@ impl PricingService {
         } else {
             TaxMode::Exclusive
         };
-        prices::set_tax_mode(&self.db, currency, mode, Utc::now()).await?;
+        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
+        prices::set_tax_mode(&txn, currency, mode, Utc::now()).await?;
+        rules_changed(txn, RulesChanged::new("taxMode", currency.code())).await?;
         Ok(mode)
     }
 
@@ -436,17 +476,23 @@ impl PricingService {
             Some(cache) => self.cached_price_data(cache, variant_ids, currency).await?,
             None => prices::price_data(&self.db, variant_ids, currency).await?,
         };
-        let promotions = promotions::live(&self.db, now)
-            .await?
+        let (live, promotions_change) = promotions::live(&self.db, now).await?;
+        let promotions = live
             .into_iter()
             .filter(|p| p.kind == PromotionKind::Catalogue)
             .collect();
+        let lists_change = data
+            .values()
+            .flat_map(|d| &d.offers)
+            .filter_map(|offer| offer.list.window.next_change(now))
+            .min();
         let tax_mode = prices::tax_mode(&self.db, currency).await?;
         Ok(PriceBatch {
             data,
             promotions,
             tax_mode,
             now,
+            changes_at: lists_change.into_iter().chain(promotions_change).min(),
         })
     }
 
@@ -491,7 +537,7 @@ impl PricingService {
                 .collect(),
             coupons: coupons::usages(&self.db, &codes, shopper.customer_id.as_deref()).await?,
             coupon_codes: codes,
-            promotions: promotions::live(&self.db, now).await?,
+            promotions: promotions::live(&self.db, now).await?.0,
             shipping,
             tax_rates: taxes::rates(&self.db, Some(&destination.country)).await?,
             destination,
@@ -521,8 +567,8 @@ fn line_input(
     }
 }
 
-/// Writes price events in the transaction of the change they describe.
-async fn append(txn: &DatabaseTransaction, changes: &[PriceChanged]) -> Result<()> {
+/// Writes events in the transaction of the change they describe.
+async fn append_events<E: Event>(txn: &DatabaseTransaction, changes: &[E]) -> Result<()> {
     let events = changes
         .iter()
         .map(NewEvent::of)
@@ -531,5 +577,12 @@ async fn append(txn: &DatabaseTransaction, changes: &[PriceChanged]) -> Result<(
     Outbox::append_all(txn, events)
         .await
         .map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Commits a rule's change with its event.
+async fn rules_changed(txn: DatabaseTransaction, change: RulesChanged) -> Result<()> {
+    append_events(&txn, &[change]).await?;
+    txn.commit().await.map_err(StoreError::from)?;
     Ok(())
 }

@@ -119,29 +119,33 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Promotion>, StoreErro
         .collect()
 }
 
-/// Active promotions whose window contains `now`: one statement. Group and cart conditions
-/// are left to the domain.
+/// Active promotions whose window contains `now`, and the next time any active promotion's
+/// window opens or closes (after which the live set differs): one statement. Group and cart
+/// conditions are left to the domain.
 pub async fn live(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> Result<Vec<Promotion>, StoreError> {
-    let now = to_millis(now);
-    promotion::Entity::find()
+) -> Result<(Vec<Promotion>, Option<DateTime<Utc>>), StoreError> {
+    let not_ended = promotion::Entity::find()
         .filter(promotion::Column::Active.eq(true))
         .filter(
             Condition::any()
-                .add(promotion::Column::StartsAt.is_null())
-                .add(promotion::Column::StartsAt.lte(now)),
-        )
-        .filter(
-            Condition::any()
                 .add(promotion::Column::EndsAt.is_null())
-                .add(promotion::Column::EndsAt.gt(now)),
+                .add(promotion::Column::EndsAt.gt(to_millis(now))),
         )
         .order_by_asc(promotion::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(from_row)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_change = not_ended
+        .iter()
+        .filter_map(|p| p.window.next_change(now))
+        .min();
+    let live = not_ended
+        .into_iter()
+        .filter(|p| p.window.contains(now))
+        .collect();
+    Ok((live, next_change))
 }
