@@ -2,8 +2,9 @@
 # The storefront's read path (issue 17), on PostgreSQL with 100,000 products, release builds:
 #
 # 1. `products(first: 50)` (the query of `bench/catalog.sh`) served by the catalog directly,
-#    without the read-through caches (`COMMERCE_READ_CACHE=false`) and with them warm, each
-#    beside `{ __typename }` on the same server (oha, 50 connections).
+#    without the read-through caches (`COMMERCE_READ_CACHE=false`), with them warm, and with
+#    the catalog's response cache too (`COMMERCE_SUBGRAPH_RESPONSE_CACHE`), each beside
+#    `{ __typename }` on the same server (oha, 50 connections; the response cache answers both).
 # 2. The storefront's category, search and product pages through the router of the all-in-one
 #    stack against the catalog serving its part of the same pages directly (same process),
 #    with varied requests (`stack/examples/read_path_load.rs`: different categories, cursors,
@@ -12,7 +13,8 @@
 #
 # Prints Markdown tables. Run with: bench/read_path.sh   (PRODUCTS, DURATION (s), CONNECTIONS;
 # BIN_DIR: a directory holding commerce-stack, commerce-catalog and read_path_load already built,
-# so a shared machine's target directory is left alone; PAGES_ONLY=1: part 2 only, no oha)
+# so a shared machine's target directory is left alone; PAGES_ONLY=1: part 2 only, no oha;
+# CATALOG_ONLY=1: part 1 only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -27,6 +29,7 @@ PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCur
 FLOOR='{"query":"{ __typename }"}'
 
 PAGES_ONLY="${PAGES_ONLY:-}"
+CATALOG_ONLY="${CATALOG_ONLY:-}"
 [ -n "$PAGES_ONLY" ] || command -v oha >/dev/null || cargo install oha --locked
 install_missing
 if [ -z "$BIN_DIR" ]; then
@@ -67,7 +70,7 @@ PY
 }
 
 start_services
-trap 'kill $(jobs -p) 2>/dev/null; stop_services' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; stop_services' EXIT
 "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c 'CREATE DATABASE read_path'
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/read_path"
 export COMMERCE_LOG_FILTER=warn
@@ -79,17 +82,22 @@ log "seeded in $((SECONDS - started)) s"
 catalog_alone() {
   echo "| catalog directly | RPS | p50 ms | p95 ms | p99 ms | errors | vs \`{ __typename }\` |"
   echo "|---|---|---|---|---|---|---|"
-  for cache in false true; do
-    COMMERCE_READ_CACHE=$cache COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
+  # No cache; the entity caches (warm after the first requests); and the response cache too.
+  for caches in "false false" "true false" "true true"; do
+    read -r read_cache responses <<<"$caches"
+    local name="read_cache=$read_cache, subgraph_response_cache=$responses"
+    COMMERCE_READ_CACHE=$read_cache COMMERCE_SUBGRAPH_RESPONSE_CACHE=$responses \
+      COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
     pid=$!
     wait_ready "http://127.0.0.1:$PORT"
-    floor="$(oha_row "{ __typename } (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
-    page="$(oha_row "products(first: 50) (read_cache=$cache)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
+    floor="$(oha_row "{ __typename } ($name)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
+    page="$(oha_row "products(first: 50) ($name)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
     ratio_rows "$floor" "$page"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 }
 [ -n "$PAGES_ONLY" ] || catalog_alone
+[ -z "$CATALOG_ONLY" ] || exit 0
 
 INPUTS="$(mktemp /tmp/read-path-inputs.XXXXXX.json)"
 # The router without caches, then with its entity cache (prices, stock and ratings of products

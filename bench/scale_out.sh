@@ -30,7 +30,7 @@ wait_ready() { for _ in $(seq 900); do curl -sf "$1/health" >/dev/null && return
 
 start_services
 WORK="$(mktemp -d /tmp/commerce-scale-out.XXXXXX)"
-trap 'kill $(jobs -p) 2>/dev/null; wait; stop_services; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait; stop_services; rm -rf "$WORK"' EXIT
 export REDIS_URL="$TESTKIT_REDIS_URL" COMMERCE_LOG_FILTER=warn
 
 start() { # layout port [scale-out]

@@ -35,6 +35,9 @@ pub struct Config {
     /// inventory, pricing, reviews); `false` reads the database every time (to measure the
     /// uncached path). Counts, facets and the category tree stay cached either way.
     pub read_cache: bool,
+    /// The catalog keeps whole answers to anonymous queries until any catalog change (with
+    /// `read_cache` on); `false` executes every query (to measure the entity caches alone).
+    pub subgraph_response_cache: bool,
     /// Address to listen on; each service falls back to its own default port.
     pub listen: Option<SocketAddr>,
     pub log_format: LogFormat,
@@ -99,9 +102,10 @@ pub struct Config {
     /// The all-in-one stack's router keeps answers to queries this long (0: no response
     /// cache); the catalog's, pricing's and inventory's events drop what they change.
     pub response_cache_ttl_secs: u64,
-    /// The all-in-one stack's router keeps each entity of subgraphs' `_entities` answers
-    /// (prices, stock, ratings of the products a page lists) this long (0: no entity cache),
-    /// so pages listing products seen before skip those subgraphs; the same events drop them.
+    /// The all-in-one stack's router keeps each product and variant of subgraphs' `_entities`
+    /// answers (prices, stock, ratings of the products a page lists) this long (0: no entity
+    /// cache), so pages listing products seen before skip those subgraphs; the domains' events
+    /// drop them, and pricing's answers expire when a promotion's window moves.
     pub entity_cache_ttl_secs: u64,
 }
 
@@ -112,6 +116,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             redis_url: None,
             read_cache: true,
+            subgraph_response_cache: true,
             listen: None,
             log_format: LogFormat::Plain,
             log_filter: "info".to_owned(),
@@ -137,7 +142,7 @@ impl Default for Config {
             mail_from: "Commerce <no-reply@localhost>".to_owned(),
             staff_alert_email: None,
             response_cache_ttl_secs: 0,
-            entity_cache_ttl_secs: 0,
+            entity_cache_ttl_secs: 300,
         }
     }
 }

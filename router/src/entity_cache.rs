@@ -11,7 +11,8 @@
 //!   Redis `MGET`); only the misses go to the subgraph, in one `_entities` call, and cached
 //!   and fetched answers are merged in the representations' order.
 //! - **Time-to-live**: the shorter of the subgraph response's `Cache-Control` and
-//!   `response_cache.types` of the entity's type (and of the typed objects inside it),
+//!   `entity_cache.types` (else `response_cache.types`) of the entity's type (and of the typed
+//!   objects inside it),
 //!   `entity_cache.default_ttl_secs` (else `response_cache.default_ttl_secs`) when neither
 //!   says, at most `max_ttl_secs`. An entry carries its expiry and `private` ([`stored`]): the
 //!   response cache keeps an answer built from cached entities no longer than they have left.
@@ -67,6 +68,9 @@ impl EntityCache {
             let mut rules = config.response_cache.clone();
             if let Some(ttl) = config.entity_cache.default_ttl_secs {
                 rules.default_ttl_secs = ttl;
+            }
+            if let Some(types) = &config.entity_cache.types {
+                rules.types = types.clone();
             }
             Arc::new(Self {
                 config: rules,

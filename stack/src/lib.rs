@@ -547,9 +547,17 @@ pub fn router_config(subgraphs: &[(&str, String)], config: &Config) -> commerce_
             invalidation_channel: format!("{namespace}:router:invalidation"),
             ..Default::default()
         },
+        // Products and variants only: every subgraph answering for them publishes the events
+        // that drop them (`invalidation`), and pricing says when a promotion's window moves.
+        // Other entities (a customer's orders, say) change without an event the router hears.
         entity_cache: commerce_router::config::EntityCacheConfig {
             enabled: config.entity_cache_ttl_secs > 0,
-            default_ttl_secs: Some(config.entity_cache_ttl_secs),
+            default_ttl_secs: Some(0),
+            types: Some(
+                ["Product", "ProductVariant"]
+                    .map(|typename| (typename.to_owned(), config.entity_cache_ttl_secs))
+                    .into(),
+            ),
         },
         ..commerce_router::Config::default()
     }

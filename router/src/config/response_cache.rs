@@ -72,4 +72,7 @@ pub struct EntityCacheConfig {
     /// The entities' own `default_ttl_secs`, when they should live apart from whole answers
     /// (unset: `response_cache.default_ttl_secs`).
     pub default_ttl_secs: Option<u64>,
+    /// The entities' own `types` (unset: `response_cache.types`): with `default_ttl_secs: 0`,
+    /// only entities of these types are kept.
+    pub types: Option<HashMap<String, u64>>,
 }

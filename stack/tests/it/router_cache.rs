@@ -382,7 +382,11 @@ async fn entities_cached_by_the_router_follow_price_stock_and_review_changes_wit
         json!({ "opens": opens.to_rfc3339() })
     );
     let before_opening = entity_page(router, ENTITY_PAGE).await;
-    assert_eq!(unit_price(&before_opening), "0.06", "the sale has not begun");
+    assert_eq!(
+        unit_price(&before_opening),
+        "0.06",
+        "the sale has not begun"
+    );
     until_seen(router, ENTITY_PAGE, |p| unit_price(p) == "0.03").await;
     let window_took = (chrono::Utc::now() - opens).to_std().unwrap_or_default();
 

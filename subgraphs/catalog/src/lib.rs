@@ -49,6 +49,9 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     if !config.read_cache {
         state.catalog = state.catalog.without_read_cache();
     }
+    if !config.subgraph_response_cache {
+        state.catalog = state.catalog.without_response_cache();
+    }
     Ok(state)
 }
 

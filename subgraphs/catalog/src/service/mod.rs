@@ -117,6 +117,11 @@ impl CatalogService {
     /// no request from the response cache (counts and facets stay cached): `read_cache = false`.
     pub fn without_read_cache(mut self) -> Self {
         self.entities = ReadThrough::with_generation(Arc::new(NoCache), self.generation.clone());
+        self.without_response_cache()
+    }
+
+    /// Executes every query: `subgraph_response_cache = false`.
+    pub fn without_response_cache(mut self) -> Self {
         self.responses = None;
         self
     }

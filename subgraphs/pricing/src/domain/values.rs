@@ -259,7 +259,10 @@ mod tests {
         assert_eq!(window.next_change(at(9)), t(10));
         assert_eq!(window.next_change(at(10)), t(12));
         assert_eq!(window.next_change(at(12)), None);
-        assert_eq!(Window::new(None, t(12)).expect("valid").next_change(at(1)), t(12));
+        assert_eq!(
+            Window::new(None, t(12)).expect("valid").next_change(at(1)),
+            t(12)
+        );
         assert_eq!(Window::always().next_change(at(1)), None);
     }
 

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use axum::http::header::CACHE_CONTROL;
 use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject, Value};
+use axum::http::header::CACHE_CONTROL;
 use chrono::{DateTime, Utc};
 use commerce_kernel::error::client_error;
 use commerce_kernel::viewer::Viewer;
@@ -34,7 +34,10 @@ pub struct RequestPrices {
 impl RequestPrices {
     /// Seconds the request's prices hold, counting `batch` in; none when no window will move.
     fn fresh_for(&self, batch: &PriceBatch) -> Option<i64> {
-        let mut earliest = self.changes_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut earliest = self
+            .changes_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         *earliest = earliest.into_iter().chain(batch.changes_at).min();
         earliest.map(|at| (at - batch.now).num_seconds().max(0))
     }
