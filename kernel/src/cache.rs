@@ -38,6 +38,11 @@ pub trait Cache: Send + Sync {
     fn local(&self) -> Option<&MemoryCache> {
         None
     }
+
+    /// Whether it keeps anything: values for one that does not are neither encoded nor stored.
+    fn keeps(&self) -> bool {
+        true
+    }
 }
 
 pub type SharedCache = Arc<dyn Cache>;
@@ -85,8 +90,12 @@ async fn read_many<T: Cacheable>(cache: &dyn Cache, keys: &[String]) -> Vec<Opti
     }
 }
 
-/// Stores `value`; false when it could not be (not encodable), so nothing was stored.
+/// Stores `value`; false when it could not be (not encodable, or a cache that keeps
+/// nothing), so nothing was stored.
 async fn write<T: Cacheable>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) -> bool {
+    if !cache.keeps() {
+        return false;
+    }
     match cache.local() {
         Some(local) => local.set_value(key, value.clone(), ttl).await,
         None => match encode(key, value) {
@@ -251,6 +260,10 @@ impl Cache for NoCache {
     async fn set(&self, _key: &str, _value: Vec<u8>, _ttl: Duration) {}
 
     async fn delete(&self, _keys: &[String]) {}
+
+    fn keeps(&self) -> bool {
+        false
+    }
 }
 
 type Entry = (Arc<dyn Any + Send + Sync>, Duration);
@@ -437,6 +450,33 @@ mod tests {
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         cache.delete(&["k".to_owned()]).await;
         assert_eq!(cache.get("k").await, None);
+    }
+
+    /// Counts how often it is encoded.
+    #[derive(Clone, serde::Deserialize)]
+    struct Encodings(#[serde(skip)] Arc<std::sync::atomic::AtomicU32>);
+
+    impl Serialize for Encodings {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            serializer.serialize_unit()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cache_that_keeps_nothing_never_encodes() {
+        let count = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let value = Encodings(count.clone());
+        let loaded: Result<Encodings, ()> = get_or_load(
+            &NoCache,
+            &AtomicU64::new(0),
+            "k",
+            Duration::from_secs(60),
+            || async { Ok(value) },
+        )
+        .await;
+        assert!(loaded.is_ok());
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

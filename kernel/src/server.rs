@@ -7,7 +7,8 @@
 //! [`Credential`](crate::auth::Credential) (to revoke it). Subscriptions are served over
 //! WebSocket (`graphql-transport-ws`, or the older `graphql-ws`) on `GET /graphql`; their
 //! viewer comes from the `connection_init` payload (`{"authorization": "Bearer ..."}`, as the
-//! router sends it), else from the upgrade request's headers.
+//! router sends it), else from the upgrade request's headers. A subgraph that puts a
+//! [`ResponseCache`] in its schema's data has anonymous queries answered from it.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -140,34 +141,47 @@ where
         if let Some(credential) = credential {
             request = request.data(credential);
         }
-        let cache = state.response_cache.as_deref().filter(|_| anonymous);
-        let (cache, request) = match (cache, request) {
-            (Some(cache), BatchRequest::Single(request)) => (cache, request),
-            (_, request) => {
-                let response = state.executor.execute_batch(request).await;
-                return GraphQLResponse::from(response).into_response();
+        match (state.response_cache.as_deref(), request) {
+            (Some(cache), BatchRequest::Single(request)) if anonymous => {
+                cached_or_executed(cache, &state.executor, request, started).await
             }
-        };
-        let Some(key) = cache.key(&request) else {
-            let response = state.executor.execute(request).await;
-            return GraphQLResponse::from(response).into_response();
-        };
-        if let Some(answer) = cache.get(&key) {
-            metrics::metrics().response_cache_hit(started.elapsed());
-            return answer;
-        }
-        metrics::metrics().response_cache_miss();
-        let (operation, response) = state.executor.run(request).await;
-        let keep = operation == "query" && response.is_ok() && response.cache_control.public;
-        let response = GraphQLResponse::from(response).into_response();
-        if keep {
-            cache.insert(key, response).await
-        } else {
-            response
+            (_, request) => {
+                GraphQLResponse::from(state.executor.execute_batch(request).await).into_response()
+            }
         }
     }
     .instrument(span)
     .await
+}
+
+/// An anonymous request's answer from `cache`, else executed (and kept when it may be).
+async fn cached_or_executed<Q, M, S>(
+    cache: &ResponseCache,
+    executor: &SubgraphExecutor<Q, M, S>,
+    request: async_graphql::Request,
+    started: Instant,
+) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let Some(key) = cache.key(&request) else {
+        return GraphQLResponse::from(executor.execute(request).await).into_response();
+    };
+    if let Some(answer) = cache.get(&key) {
+        metrics::metrics().response_cache_hit(started.elapsed());
+        return answer;
+    }
+    metrics::metrics().response_cache_miss();
+    let (operation, response) = executor.run(request).await;
+    let keep = operation == "query" && response.is_ok() && response.cache_control.public;
+    let response = GraphQLResponse::from(response).into_response();
+    if keep {
+        cache.insert(key, response).await
+    } else {
+        response
+    }
 }
 
 /// The request's server span, continuing the caller's trace (the router's fetch); none while
