@@ -59,6 +59,19 @@ PY
 
 wait_ready() { for _ in $(seq 300); do curl -sf "$1/ready" >/dev/null && return; sleep 0.2; done; echo "not ready: $1" >&2; exit 1; }
 
+# The seed leaves every domain's creation events in its outbox; a stack that starts publishes
+# them, and each moves the caches on (a page's count is recounted). Measure once they are out.
+wait_drained() { # [schema]: that domain's outbox only (its relay alone runs)
+  local psql=("$(pg_bin)/psql" -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres read_path) sql pending
+  sql="$("${psql[@]}" -c "SELECT string_agg(format('SELECT count(*) FROM %I.event_outbox WHERE published_at IS NULL', table_schema), ' UNION ALL ') FROM information_schema.tables WHERE table_name = 'event_outbox' AND table_schema LIKE '${1:-%}'")"
+  for _ in $(seq 600); do
+    pending="$("${psql[@]}" -c "SELECT sum(count) FROM ($sql) t")"
+    [ "$pending" = 0 ] && return
+    sleep 1
+  done
+  echo "events still pending: $pending" >&2; exit 1
+}
+
 ratio_rows() { # baseline-row subject-row... -> Markdown rows with the ratio to the first
   python3 - "$@" <<'PY'
 import sys
@@ -90,6 +103,7 @@ catalog_alone() {
       COMMERCE_LISTEN="127.0.0.1:$PORT" "$BIN_DIR/commerce-catalog" &
     pid=$!
     wait_ready "http://127.0.0.1:$PORT"
+    wait_drained catalog
     floor="$(oha_row "{ __typename } ($name)" "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
     page="$(oha_row "products(first: 50) ($name)" "http://127.0.0.1:$PORT/graphql" "$PAGE")"
     ratio_rows "$floor" "$page"
@@ -107,6 +121,7 @@ for entity_ttl in 0 300; do
     "$BIN_DIR/commerce-stack" --demo none >/dev/null &
   stack=$!
   wait_ready "http://127.0.0.1:$((STACK_PORT + 1))"
+  wait_drained
   sleep 2
   [ -s "$INPUTS" ] || "$BIN_DIR/read_path_load" prepare \
     --url "http://127.0.0.1:$((STACK_PORT + 1))/graphql" --out "$INPUTS"
