@@ -103,8 +103,8 @@ pub struct Config {
     /// cache); the catalog's, pricing's and inventory's events drop what they change.
     pub response_cache_ttl_secs: u64,
     /// The all-in-one stack's router keeps each product and variant of subgraphs' `_entities`
-    /// answers (prices, stock, ratings of the products a page lists) this long (0: no entity
-    /// cache), so pages listing products seen before skip those subgraphs; the domains' events
+    /// answers to anonymous requests (prices, stock, ratings of the products a page lists)
+    /// this long (0: no entity cache), so pages listing products seen before skip those subgraphs; the domains' events
     /// drop them, and pricing's answers expire when a promotion's window moves.
     pub entity_cache_ttl_secs: u64,
 }

@@ -19,7 +19,8 @@
 //! - **Not kept**: a response marked `no-store`/`no-cache`; an entity with an error or no
 //!   object; a response marked `private` for a request without the viewer's identity
 //!   (`private_id_headers`); anything of an anonymous request for an operation that selects
-//!   `@authenticated`/`@requiresScopes`/`@policy` fields, which is neither looked up nor kept.
+//!   `@authenticated`/`@requiresScopes`/`@policy` fields, which is neither looked up nor kept;
+//!   with `anonymous_only`, anything of a request with the viewer's identity.
 //! - **Tags**: the entity's key tags (and those of the entities inside it, or inside its
 //!   representation's `@requires` fields) and its types, so the response cache's invalidations
 //!   (mutation answers, `POST /invalidation`, the Redis channel) drop entities too: both live
@@ -47,6 +48,7 @@ use crate::telemetry::Metrics;
 pub struct EntityCache {
     /// The rules and storage it shares with the response cache.
     config: ResponseCacheConfig,
+    anonymous_only: bool,
     store: Arc<CacheStore>,
     metrics: Arc<Metrics>,
 }
@@ -74,6 +76,7 @@ impl EntityCache {
             }
             Arc::new(Self {
                 config: rules,
+                anonymous_only: config.entity_cache.anonymous_only,
                 store: store.clone(),
                 metrics,
             })
@@ -81,14 +84,15 @@ impl EntityCache {
     }
 
     /// The scope of a query's entities; `None` when nothing of it may be cached: an anonymous
-    /// request for an operation that selects fields behind authorization directives.
+    /// request for an operation that selects fields behind authorization directives, or, with
+    /// `anonymous_only`, a request with the viewer's identity.
     pub fn scope(
         &self,
         headers: &[(http::HeaderName, http::HeaderValue)],
         guarded: bool,
     ) -> Option<Scope> {
         let vary = Vary::of(&self.config, headers);
-        (vary.identified || !guarded).then_some(Scope { vary })
+        cacheable(vary.identified, guarded, self.anonymous_only).then_some(Scope { vary })
     }
 
     /// The key of each representation of one `_entities` selection: `field` is `_entities`,
@@ -195,6 +199,17 @@ impl EntityCache {
     }
 }
 
+/// Whether a request's entities may be read and kept: an anonymous request's unless its
+/// operation selects fields behind authorization directives (whose answers depend on who
+/// asks), an identified one's unless `anonymous_only`.
+fn cacheable(identified: bool, guarded: bool, anonymous_only: bool) -> bool {
+    if identified {
+        !anonymous_only
+    } else {
+        !guarded
+    }
+}
+
 /// A stored entity starts with when it expires (Unix milliseconds, big-endian) and whether its
 /// response was `private`: an answer built from cached entities tells the response cache
 /// what their subgraph responses did.
@@ -236,5 +251,31 @@ fn typed_objects<'a>(value: &Value<'a>, f: &mut dyn FnMut(&str, &crate::json::Ob
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cacheable;
+
+    #[test]
+    fn identified_requests_skip_the_cache_when_it_is_for_anonymous_ones_only() {
+        // (identified, guarded, anonymous_only) -> cached
+        for (identified, guarded, anonymous_only, cached) in [
+            (false, false, false, true),
+            (false, true, false, false),
+            (true, false, false, true),
+            (true, true, false, true),
+            (false, false, true, true),
+            (false, true, true, false),
+            (true, false, true, false),
+            (true, true, true, false),
+        ] {
+            assert_eq!(
+                cacheable(identified, guarded, anonymous_only),
+                cached,
+                "identified {identified}, guarded {guarded}, anonymous_only {anonymous_only}"
+            );
+        }
     }
 }

@@ -550,7 +550,9 @@ pub fn router_config(subgraphs: &[(&str, String)], config: &Config) -> commerce_
         // Products and variants only: every subgraph answering for them publishes the events
         // that drop them (`invalidation`), and pricing says when a promotion's window moves.
         // Other entities (a customer's orders, say) change without an event the router hears.
+        // Anonymous requests only: a signed-in viewer reads their own writes at once.
         entity_cache: commerce_router::config::EntityCacheConfig {
+            anonymous_only: true,
             enabled: config.entity_cache_ttl_secs > 0,
             default_ttl_secs: Some(0),
             types: Some(

@@ -75,4 +75,8 @@ pub struct EntityCacheConfig {
     /// The entities' own `types` (unset: `response_cache.types`): with `default_ttl_secs: 0`,
     /// only entities of these types are kept.
     pub types: Option<HashMap<String, u64>>,
+    /// Only requests without one of `private_id_headers` read and fill the entity cache: a
+    /// signed-in viewer (staff adjusting stock, a customer who just ordered) always reads what
+    /// the subgraphs hold, their own writes included, while events are still on their way.
+    pub anonymous_only: bool,
 }
