@@ -35,11 +35,7 @@ struct Instance {
 }
 
 impl Instance {
-    async fn new(config: &Config) -> Self {
-        Self::with_cache(config, Arc::new(MemoryCache::new(1_000))).await
-    }
-
-    async fn with_cache(config: &Config, cache: SharedCache) -> Self {
+    async fn new(config: &Config, cache: SharedCache) -> Self {
         let mut db = commerce_kernel::db::connect(config, "catalog")
             .await
             .expect("connects");
@@ -102,6 +98,33 @@ impl Instance {
     }
 }
 
+/// An instance's own in-memory cache.
+fn memory() -> SharedCache {
+    Arc::new(MemoryCache::new(1_000))
+}
+
+/// Two instances, each with the cache `cache` makes and, as two processes would have, its own
+/// Redis connections, relay and cache consumer, until `shutdown`.
+async fn two_instances(
+    config: &Config,
+    cache: impl Fn() -> SharedCache,
+    shutdown: &CancellationToken,
+) -> (Instance, Instance) {
+    let (a, b) = (
+        Instance::new(config, cache()).await,
+        Instance::new(config, cache()).await,
+    );
+    for instance in [&a, &b] {
+        let transport = Transport::from_config(config).await.expect("Redis");
+        commerce_catalog::spawn_events(&instance.state, config, &transport, shutdown.clone())
+            .await
+            .expect("starts the events");
+    }
+    // Let the consumers' groups exist before the first write.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (a, b)
+}
+
 /// A catalog database, and a configuration for its events: Redis Streams in a namespace of
 /// this test's own on PostgreSQL, the embedded default (in-process) on SQLite.
 async fn setup(backend: Backend) -> (TestDatabase, Config) {
@@ -132,16 +155,7 @@ fn a_product_update_on_one_instance_reaches_the_other_instances_cache_within_a_s
     commerce_testkit::run_scenario(commerce_testkit::Runtime::MultiThread, async {
         let (_database, config) = setup(Backend::Postgres).await;
         let shutdown = CancellationToken::new();
-        let (a, b) = (Instance::new(&config).await, Instance::new(&config).await);
-        // Two processes' worth: each its own Redis connections, relay and cache consumer.
-        for instance in [&a, &b] {
-            let transport = Transport::from_config(&config).await.expect("Redis");
-            commerce_catalog::spawn_events(&instance.state, &config, &transport, shutdown.clone())
-                .await
-                .expect("starts the events");
-        }
-        // Let the consumers' groups exist before the first write.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (a, b) = two_instances(&config, memory, &shutdown).await;
 
         let id = a.create_product("Oxford Shirt", "oxford").await;
         let count = "{ products { totalCount } }";
@@ -190,15 +204,7 @@ fn anonymous_answers_are_kept_whole_until_another_instances_write_reaches_them()
     commerce_testkit::run_scenario(commerce_testkit::Runtime::MultiThread, async {
         let (_database, config) = setup(Backend::Postgres).await;
         let shutdown = CancellationToken::new();
-        let a = Instance::with_cache(&config, Arc::new(NoCache)).await;
-        let b = Instance::with_cache(&config, Arc::new(NoCache)).await;
-        for instance in [&a, &b] {
-            let transport = Transport::from_config(&config).await.expect("Redis");
-            commerce_catalog::spawn_events(&instance.state, &config, &transport, shutdown.clone())
-                .await
-                .expect("starts the events");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (a, b) = two_instances(&config, || Arc::new(NoCache), &shutdown).await;
         let id = a.create_product("Oxford Shirt", "oxford").await;
         let listing = "{ products(first: 5) { edges { node { name variants { sku } } } } }";
         let names = async |instance: &Instance, token: Option<&str>| {
@@ -243,7 +249,10 @@ fn on_the_embedded_default_the_cache_consumer_receives_the_events_in_process() {
         let shutdown = CancellationToken::new();
         let transport = Transport::from_config(&config).await.expect("in-process");
         assert_eq!(transport.kind(), "in-process");
-        let (a, b) = (Instance::new(&config).await, Instance::new(&config).await);
+        let (a, b) = (
+            Instance::new(&config, memory()).await,
+            Instance::new(&config, memory()).await,
+        );
         // One relay per SQLite database; both states' caches follow the events.
         commerce_catalog::spawn_events(&a.state, &config, &transport, shutdown.clone())
             .await
@@ -277,7 +286,7 @@ async fn writes_publish_their_changes_and_a_failed_write_publishes_nothing(backe
         shutdown.clone(),
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let catalog = Instance::new(&config).await;
+    let catalog = Instance::new(&config, memory()).await;
     commerce_catalog::spawn_events(&catalog.state, &config, &transport, shutdown.clone())
         .await
         .expect("starts the events");

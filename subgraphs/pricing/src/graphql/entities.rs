@@ -32,14 +32,20 @@ pub struct RequestPrices {
 }
 
 impl RequestPrices {
-    /// Seconds the request's prices hold, counting `batch` in; none when no window will move.
-    fn fresh_for(&self, batch: &PriceBatch) -> Option<i64> {
+    /// Seconds the request's prices hold when `batch` makes that sooner than its batches so
+    /// far did; none otherwise (every variant's resolver asks, the header is set once per
+    /// new earliest change).
+    fn sooner_expiry(&self, batch: &PriceBatch) -> Option<i64> {
+        let at = batch.changes_at?;
         let mut earliest = self
             .changes_at
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        *earliest = earliest.into_iter().chain(batch.changes_at).min();
-        earliest.map(|at| (at - batch.now).num_seconds().max(0))
+        if earliest.is_some_and(|earliest| earliest <= at) {
+            return None;
+        }
+        *earliest = Some(at);
+        Some((at - batch.now).num_seconds().max(0))
     }
 
     /// Remembers every variant id the `_entities` batch mentions (variants themselves and the
@@ -207,7 +213,7 @@ async fn load_prices(
     let service = ctx.data::<PricingService>()?;
     let prices = ctx.data::<RequestPrices>()?;
     let batch = prices.batch(service, currency, ids).await?;
-    if let Some(seconds) = prices.fresh_for(&batch) {
+    if let Some(seconds) = prices.sooner_expiry(&batch) {
         // A cache in front (the router's) keeps these prices only until a promotion's or
         // price list's window moves: nothing is written then, so no event would drop them.
         ctx.insert_http_header(CACHE_CONTROL, format!("max-age={seconds}"));

@@ -219,10 +219,11 @@ impl PricingService {
 
     pub async fn create_price_list(&self, input: &PriceListInput) -> Result<PriceListRule> {
         let rule = parse_price_list(input)?;
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let created = prices::create_price_list(&txn, &rule, Utc::now()).await?;
-        rules_changed(txn, RulesChanged::new("priceList", created.id)).await?;
-        Ok(created)
+        let create = async |txn: &DatabaseTransaction| {
+            prices::create_price_list(txn, &rule, Utc::now()).await
+        };
+        self.change_rule("priceList", create, |created| Some(created.id))
+            .await
     }
 
     pub async fn update_price_list(
@@ -240,20 +241,32 @@ impl PricingService {
             .into());
         }
         rule.id = id;
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let updated = prices::update_price_list(&txn, &rule).await?;
-        rules_changed(txn, RulesChanged::new("priceList", id)).await?;
-        Ok(updated)
+        let update = async |txn: &DatabaseTransaction| prices::update_price_list(txn, &rule).await;
+        self.change_rule("priceList", update, |_| Some(id)).await
     }
 
     pub async fn delete_price_list(&self, id: i64) -> Result<bool> {
+        let delete = async |txn: &DatabaseTransaction| prices::delete_price_list(txn, id).await;
+        self.change_rule("priceList", delete, |deleted| deleted.then_some(id))
+            .await
+    }
+
+    /// Runs `write`, a change of a rule that prices many variants (`rule`: `priceList`,
+    /// `promotion`, `taxRate`, `taxMode`), in one transaction with its `pricing.rules_changed`
+    /// event, for the id `changed` names (none: nothing changed, nothing to publish).
+    async fn change_rule<T, Id: ToString>(
+        &self,
+        rule: &str,
+        write: impl AsyncFnOnce(&DatabaseTransaction) -> std::result::Result<T, StoreError>,
+        changed: impl FnOnce(&T) -> Option<Id>,
+    ) -> Result<T> {
         let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let deleted = prices::delete_price_list(&txn, id).await?;
-        if deleted {
-            append_events(&txn, &[RulesChanged::new("priceList", id)]).await?;
+        let value = write(&txn).await?;
+        if let Some(id) = changed(&value) {
+            append_events(&txn, &[RulesChanged::new(rule, id)]).await?;
         }
         txn.commit().await.map_err(StoreError::from)?;
-        Ok(deleted)
+        Ok(value)
     }
 
     pub async fn price_list(&self, id: i64) -> Result<PriceListRule> {
@@ -289,37 +302,33 @@ impl PricingService {
         } else {
             parse_tiers(list.currency, tiers)?.as_slice().to_vec()
         };
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        prices::set_tiers(&txn, list.id, &variant_id, &tiers).await?;
-        rules_changed(txn, RulesChanged::new("priceList", list.id)).await?;
+        let set = async |txn: &DatabaseTransaction| {
+            prices::set_tiers(txn, list.id, &variant_id, &tiers).await
+        };
+        self.change_rule("priceList", set, |_| Some(list.id))
+            .await?;
         Ok(tiers)
     }
 
     pub async fn create_promotion(&self, input: &PromotionInput) -> Result<Promotion> {
         let promotion = parse_promotion(input)?;
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let created = promotions::create(&txn, &promotion, Utc::now()).await?;
-        rules_changed(txn, RulesChanged::new("promotion", created.id)).await?;
-        Ok(created)
+        let create =
+            async |txn: &DatabaseTransaction| promotions::create(txn, &promotion, Utc::now()).await;
+        self.change_rule("promotion", create, |created| Some(created.id))
+            .await
     }
 
     pub async fn update_promotion(&self, id: i64, input: &PromotionInput) -> Result<Promotion> {
         let mut promotion = parse_promotion(input)?;
         promotion.id = id;
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let updated = promotions::update(&txn, &promotion).await?;
-        rules_changed(txn, RulesChanged::new("promotion", id)).await?;
-        Ok(updated)
+        let update = async |txn: &DatabaseTransaction| promotions::update(txn, &promotion).await;
+        self.change_rule("promotion", update, |_| Some(id)).await
     }
 
     pub async fn delete_promotion(&self, id: i64) -> Result<bool> {
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let deleted = promotions::delete(&txn, id).await?;
-        if deleted {
-            append_events(&txn, &[RulesChanged::new("promotion", id)]).await?;
-        }
-        txn.commit().await.map_err(StoreError::from)?;
-        Ok(deleted)
+        let delete = async |txn: &DatabaseTransaction| promotions::delete(txn, id).await;
+        self.change_rule("promotion", delete, |deleted| deleted.then_some(id))
+            .await
     }
 
     pub async fn promotion(&self, id: i64) -> Result<Promotion> {
@@ -425,20 +434,16 @@ impl PricingService {
             category: TaxCategoryCode::parse("category", &input.category)?,
             rate: BasisPoints::parse_percent("rate", &input.rate_percent)?,
         };
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let saved = taxes::upsert_rate(&txn, &rate, Utc::now()).await?;
-        rules_changed(txn, RulesChanged::new("taxRate", saved.id)).await?;
-        Ok(saved)
+        let save =
+            async |txn: &DatabaseTransaction| taxes::upsert_rate(txn, &rate, Utc::now()).await;
+        self.change_rule("taxRate", save, |saved| Some(saved.id))
+            .await
     }
 
     pub async fn delete_tax_rate(&self, id: i64) -> Result<bool> {
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        let deleted = taxes::delete_rate(&txn, id).await?;
-        if deleted {
-            append_events(&txn, &[RulesChanged::new("taxRate", id)]).await?;
-        }
-        txn.commit().await.map_err(StoreError::from)?;
-        Ok(deleted)
+        let delete = async |txn: &DatabaseTransaction| taxes::delete_rate(txn, id).await;
+        self.change_rule("taxRate", delete, |deleted| deleted.then_some(id))
+            .await
     }
 
     pub async fn tax_rates(&self, country: Option<&str>) -> Result<Vec<TaxRate>> {
@@ -455,9 +460,11 @@ impl PricingService {
         } else {
             TaxMode::Exclusive
         };
-        let txn = begin_write(&self.db).await.map_err(StoreError::from)?;
-        prices::set_tax_mode(&txn, currency, mode, Utc::now()).await?;
-        rules_changed(txn, RulesChanged::new("taxMode", currency.code())).await?;
+        let set = async |txn: &DatabaseTransaction| {
+            prices::set_tax_mode(txn, currency, mode, Utc::now()).await
+        };
+        self.change_rule("taxMode", set, |_| Some(currency.code()))
+            .await?;
         Ok(mode)
     }
 
@@ -577,12 +584,5 @@ async fn append_events<E: Event>(txn: &DatabaseTransaction, changes: &[E]) -> Re
     Outbox::append_all(txn, events)
         .await
         .map_err(StoreError::from)?;
-    Ok(())
-}
-
-/// Commits a rule's change with its event.
-async fn rules_changed(txn: DatabaseTransaction, change: RulesChanged) -> Result<()> {
-    append_events(&txn, &[change]).await?;
-    txn.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
