@@ -109,6 +109,10 @@ async fn connect_postgres(
     options
         .max_connections(config.db_max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it lends out by default: a round trip per statement
+        // batch, which cost a listing page a fifth of its time. A connection the server
+        // dropped fails its next statement instead, and the pool then discards it.
+        .test_before_acquire(false)
         .sqlx_logging(false)
         .set_schema_search_path(domain.to_owned());
     Database::connect(options)

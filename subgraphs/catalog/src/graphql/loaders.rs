@@ -5,10 +5,12 @@
 //! Categories need no loader: they come from the service's in-memory tree.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use tokio::sync::OnceCell;
 
+use super::types::ProductVariant;
 use crate::domain::{Collection, Product, Variant};
 use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
@@ -97,7 +99,8 @@ fn group<V>(pairs: impl IntoIterator<Item = (i64, V)>) -> HashMap<i64, Vec<V>> {
 pub struct PageBatch {
     catalog: CatalogService,
     ids: Vec<i64>,
-    variants: OnceCell<HashMap<i64, Vec<Variant>>>,
+    /// Wrapped once for the page, so each product's resolver lends its list out (no copies).
+    variants: OnceCell<HashMap<i64, Arc<[ProductVariant]>>>,
     collections: OnceCell<HashMap<i64, Vec<Collection>>>,
 }
 
@@ -111,15 +114,22 @@ impl PageBatch {
         }
     }
 
-    pub async fn variants(&self, product_id: i64) -> async_graphql::Result<Vec<Variant>> {
+    pub async fn variants(&self, product_id: i64) -> async_graphql::Result<Arc<[ProductVariant]>> {
         let all = self
             .variants
             .get_or_try_init(|| async {
                 let rows = self.catalog.variants_of_products(&self.ids).await;
-                rows.map_err(top_level)
+                let rows = rows.map_err(top_level)?;
+                let wrap = |(id, variants): (i64, Vec<Variant>)| {
+                    (id, variants.into_iter().map(ProductVariant).collect())
+                };
+                Ok::<_, async_graphql::Error>(rows.into_iter().map(wrap).collect())
             })
             .await?;
-        Ok(all.get(&product_id).cloned().unwrap_or_default())
+        Ok(all
+            .get(&product_id)
+            .cloned()
+            .unwrap_or_else(|| Arc::new([])))
     }
 
     pub async fn collections(&self, product_id: i64) -> async_graphql::Result<Vec<Collection>> {

@@ -95,7 +95,7 @@ pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<Categ
 }
 
 /// Something the shop sells; what is bought is one of its variants.
-#[Object]
+#[Object(serial)]
 impl Product {
     async fn id(&self) -> ID {
         ID(GlobalId::encode(PRODUCT, self.inner.id))
@@ -164,17 +164,16 @@ impl Product {
     }
 
     /// The variants in display order.
-    async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductVariant>> {
+    async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<[ProductVariant]>> {
         let id = self.inner.id;
-        let variants = match &self.batch {
+        Ok(match &self.batch {
             Some(batch) => batch.variants(id).await?,
-            None => loaders(ctx)
-                .variants_by_product
-                .load_one(id)
-                .await?
-                .unwrap_or_default(),
-        };
-        Ok(variants.into_iter().map(ProductVariant::from).collect())
+            None => {
+                let variants = loaders(ctx).variants_by_product.load_one(id).await?;
+                let variants = variants.unwrap_or_default().into_iter();
+                variants.map(ProductVariant).collect()
+            }
+        })
     }
 }
 
@@ -187,7 +186,7 @@ impl From<domain::Variant> for ProductVariant {
 }
 
 /// A buyable version of a product (one size and colour), identified by its SKU.
-#[Object]
+#[Object(serial)]
 impl ProductVariant {
     async fn id(&self) -> ID {
         ID(GlobalId::encode(VARIANT, self.0.id))
