@@ -120,6 +120,33 @@ async fn connect_postgres(
         .context("connecting to PostgreSQL")
 }
 
+/// Gathers the planner's statistics for this domain's tables now, after a bulk load
+/// (PostgreSQL; SQLite plans without them). Autovacuum gathers them only a minute or more
+/// later, and until then PostgreSQL guesses: a page's variants were read by a parallel scan of
+/// every variant (22 ms) instead of the index (under 1 ms).
+pub async fn analyze(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    // Each domain's connections have its schema as their search path.
+    let tables = db
+        .query_all(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables \
+             WHERE schemaname = current_schema()",
+        ))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String>("", "name"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    db.execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
+        .await?;
+    Ok(())
+}
+
 /// Begins a transaction that writes; every write transaction starts here.
 ///
 /// SQLite begins transactions deferred: one that reads before its first write can only take

@@ -54,3 +54,34 @@ async fn a_write_transaction_that_reads_first_commits_beside_another_process_on_
         .expect("the other write commits after it");
     assert_eq!(count(&database.db).await, before + 2);
 }
+
+/// After a bulk load the planner must not wait for autovacuum: `analyze` gathers the domain's
+/// statistics at once, for its own schema's tables only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyze_gathers_the_domains_statistics_at_once_on_postgres() {
+    let database =
+        migrated_database::<commerce_migrations::events::Migrator>(Backend::Postgres, DOMAIN).await;
+    let db = &database.db;
+    db.execute_unprepared(
+        "CREATE TABLE notes (n BIGINT NOT NULL); \
+         INSERT INTO notes SELECT generate_series(1, 5000)",
+    )
+    .await
+    .expect("loads a table");
+    let analyzed = || async {
+        db.query_one(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM pg_stats \
+             WHERE schemaname = current_schema() AND tablename = 'notes'",
+        ))
+        .await
+        .expect("reads pg_stats")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("a count")
+    };
+    assert_eq!(analyzed().await, 0, "no statistics right after the load");
+
+    commerce_kernel::db::analyze(db).await.expect("analyzes");
+    assert_eq!(analyzed().await, 1, "the column's statistics are there");
+}

@@ -230,6 +230,7 @@ pub async fn seed(
         store::insert_seed(&txn, &catalog).await?;
         Outbox::append_all(&txn, events(&catalog)?).await?;
         txn.commit().await?;
+        commerce_kernel::db::analyze(db).await?;
         tracing::info!(products, "seeded the catalog");
     }
     let ids = store::seeded_ids(db).await?;

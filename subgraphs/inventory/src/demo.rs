@@ -76,6 +76,7 @@ pub async fn seed(state: &AppState, variant_ids: &[String], seed: u64) -> anyhow
         .collect();
     movements::record(&txn, &log, now).await?;
     txn.commit().await?;
+    commerce_kernel::db::analyze(&state.db).await?;
     Ok(())
 }
 

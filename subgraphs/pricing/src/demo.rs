@@ -34,7 +34,9 @@ pub async fn seed(state: &AppState, variant_ids: &[String], seed: u64) -> anyhow
         .collect::<anyhow::Result<_>>()?;
     prices::insert_many(&state.db, &variants, Utc::now()).await?;
     seed_b2b_list(state, &variants, eur).await?;
-    seed_promotions(state).await
+    seed_promotions(state).await?;
+    commerce_kernel::db::analyze(&state.db).await?;
+    Ok(())
 }
 
 fn demo_variant(

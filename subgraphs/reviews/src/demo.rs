@@ -107,6 +107,7 @@ pub async fn seed(state: &AppState, product_ids: &[String], seed: u64) -> anyhow
         store::insert_ratings(&txn, chunk).await?;
     }
     txn.commit().await?;
+    commerce_kernel::db::analyze(db).await?;
     tracing::info!(
         reviews = reviews.len(),
         products = product_ids.len(),
