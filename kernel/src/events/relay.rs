@@ -24,11 +24,15 @@ use crate::db::{placeholders, statement};
 pub struct RelayOptions {
     /// Events claimed and published at once.
     pub batch: usize,
-    /// Pause after finding nothing to publish: an idle outbox costs one indexed query per
-    /// pause. On PostgreSQL a committed event wakes the relay at once (`pg_notify`), so this
-    /// only bounds the wait when a notification is lost; on SQLite an event waits half of
-    /// it on average.
+    /// Pause after finding nothing to publish, without notifications of commits (SQLite, or
+    /// PostgreSQL when listening failed): an idle outbox costs one indexed query per pause,
+    /// and an event waits half of it on average.
     pub idle_poll: Duration,
+    /// The same pause on PostgreSQL while the relay listens for commits: a committed event
+    /// wakes it at once (`pg_notify`), so this only bounds an event's wait when a notification
+    /// was lost (while the listener reconnects). Polling at `idle_poll` there cost every
+    /// instance of every domain 20 queries a second on the shared database, idle or not.
+    pub listening_poll: Duration,
     /// Longest pause after consecutive failures (the first is `idle_poll`, then doubling).
     pub max_backoff: Duration,
     /// Published rows are deleted after this long.
@@ -45,6 +49,7 @@ impl Default for RelayOptions {
         Self {
             batch: 500,
             idle_poll: Duration::from_millis(50),
+            listening_poll: Duration::from_secs(1),
             max_backoff: Duration::from_secs(10),
             keep_published: Duration::from_secs(24 * 3600),
             keep_processed: Duration::from_secs(7 * 24 * 3600),
@@ -123,7 +128,11 @@ impl Relay {
             let pause = match self.publish_batch().await {
                 Ok(0) => {
                     failures = 0;
-                    self.options.idle_poll
+                    if commits.is_some() {
+                        self.options.listening_poll
+                    } else {
+                        self.options.idle_poll
+                    }
                 }
                 Ok(_) => {
                     failures = 0;

@@ -544,6 +544,7 @@ fn on_postgres_a_commit_wakes_the_relay_instead_of_waiting_for_its_next_poll() {
         spawn_consumer(&transport, recorder.clone(), quick(), shutdown.clone());
         let options = RelayOptions {
             idle_poll: Duration::from_secs(60),
+            listening_poll: Duration::from_secs(60),
             ..RelayOptions::default()
         };
         Relay::connect(&database.config, DOMAIN, transport.clone())
@@ -561,6 +562,31 @@ fn on_postgres_a_commit_wakes_the_relay_instead_of_waiting_for_its_next_poll() {
             start.elapsed() < Duration::from_secs(5),
             "delivered after {:?}, not on the minute's poll",
             start.elapsed()
+        );
+        shutdown.cancel();
+    });
+}
+
+/// Listening for commits, an idle relay on PostgreSQL looks at its outbox once a second (in
+/// case a notification was lost), not every 50 ms: the shared database is not polled by every
+/// instance of every domain 20 times a second.
+#[test]
+fn on_postgres_an_idle_relay_that_listens_polls_once_a_second() {
+    run_scenario(Runtime::MultiThread, async {
+        let backend = Backend::Postgres;
+        let database = database(backend).await;
+        let transport = transport(backend, &database).await;
+        let shutdown = CancellationToken::new();
+        // On the counted pool, so its polls are counted.
+        Relay::new(database.db.clone(), DOMAIN, transport.clone()).spawn(shutdown.clone());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        database.statements.reset();
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let statements = database.statements.count();
+        // One statement per poll (its claim): polling every 50 ms made about 50 here.
+        assert!(
+            (1..=15).contains(&statements),
+            "{statements} statements in 2.5 s of idling"
         );
         shutdown.cancel();
     });
