@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::write::EncoderStringWriter;
 
 use crate::error::{ErrorCode, KernelError};
 
@@ -20,21 +21,14 @@ impl GlobalId {
         }
     }
 
-    /// Encodes a numeric database key of `type_name` in one step.
-    /// Hot: every id of every listed entity goes through here, so the raw text is written
-    /// to one stack buffer and encoded straight into the result (one allocation).
+    /// Encodes a numeric database key of `type_name` in one step. Hot: every id of every
+    /// listed entity goes through here, so the raw text is encoded as it is written, straight
+    /// into the result (no intermediate strings).
     pub fn encode(type_name: &str, key: i64) -> String {
         use std::io::Write;
-        let mut raw = [0u8; 128];
-        let mut cursor = std::io::Cursor::new(&mut raw[..]);
-        match write!(cursor, "{type_name}:{key}") {
-            Ok(()) => {
-                let len = cursor.position() as usize;
-                URL_SAFE_NO_PAD.encode(&raw[..len])
-            }
-            // A type name longer than the buffer: never ours, but still correct.
-            Err(_) => URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")),
-        }
+        let mut encoder = EncoderStringWriter::new(&URL_SAFE_NO_PAD);
+        write!(encoder, "{type_name}:{key}").expect("writing to a String cannot fail");
+        encoder.into_inner()
     }
 
     pub fn parse(value: &str) -> Result<Self, KernelError> {

@@ -114,6 +114,10 @@ impl Relay {
         let mut failures = 0u32;
         let mut last_prune = Instant::now();
         let commits = self.listen(shutdown.clone()).await;
+        let idle_pause = match commits {
+            Some(_) => self.options.listening_poll,
+            None => self.options.idle_poll,
+        };
         loop {
             if last_prune.elapsed() >= self.options.prune_every {
                 last_prune = Instant::now();
@@ -128,11 +132,7 @@ impl Relay {
             let pause = match self.publish_batch().await {
                 Ok(0) => {
                     failures = 0;
-                    if commits.is_some() {
-                        self.options.listening_poll
-                    } else {
-                        self.options.idle_poll
-                    }
+                    idle_pause
                 }
                 Ok(_) => {
                     failures = 0;
