@@ -94,14 +94,15 @@ pub async fn products_page(
         page.has_next_page,
         ProductListExtras { filter },
     );
-    let ids = page.items.iter().map(|listed| listed.product.id).collect();
-    let batch = Arc::new(PageBatch::new(catalog.clone(), ids));
-    connection
-        .edges
-        .extend(page.items.into_iter().map(|listed| {
-            let cursor = listed.position.to_cursor().encode();
-            Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
-        }));
+    let mut items = page.items;
+    let variants = items
+        .iter_mut()
+        .map(|listed| (listed.product.id, std::mem::take(&mut listed.variants)));
+    let batch = Arc::new(PageBatch::with_variants(catalog.clone(), variants));
+    connection.edges.extend(items.into_iter().map(|listed| {
+        let cursor = listed.position.to_cursor().encode();
+        Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
+    }));
     Ok(connection)
 }
 

@@ -114,16 +114,33 @@ impl PageBatch {
         }
     }
 
+    /// A page whose products came with their variants (a listing): only its collections are
+    /// left to load.
+    pub fn with_variants(
+        catalog: CatalogService,
+        products: impl IntoIterator<Item = (i64, Vec<Variant>)>,
+    ) -> Self {
+        let mut ids = Vec::new();
+        let variants = products
+            .into_iter()
+            .inspect(|(id, _)| ids.push(*id))
+            .map(lend)
+            .collect();
+        Self {
+            catalog,
+            ids,
+            variants: OnceCell::new_with(Some(variants)),
+            collections: OnceCell::new(),
+        }
+    }
+
     pub async fn variants(&self, product_id: i64) -> async_graphql::Result<Arc<[ProductVariant]>> {
         let all = self
             .variants
             .get_or_try_init(|| async {
                 let rows = self.catalog.variants_of_products(&self.ids).await;
                 let rows = rows.map_err(top_level)?;
-                let wrap = |(id, variants): (i64, Vec<Variant>)| {
-                    (id, variants.into_iter().map(ProductVariant).collect())
-                };
-                Ok::<_, async_graphql::Error>(rows.into_iter().map(wrap).collect())
+                Ok::<_, async_graphql::Error>(rows.into_iter().map(lend).collect())
             })
             .await?;
         Ok(all
@@ -142,4 +159,9 @@ impl PageBatch {
             .await?;
         Ok(all.get(&product_id).cloned().unwrap_or_default())
     }
+}
+
+/// A product's variants as the page lends them to its resolvers.
+fn lend((id, variants): (i64, Vec<Variant>)) -> (i64, Arc<[ProductVariant]>) {
+    (id, variants.into_iter().map(ProductVariant).collect())
 }

@@ -1,9 +1,12 @@
 //! Multi-row inserts, in chunks that stay under both backends' bind-parameter limits, and the
 //! bulk load behind the demo seed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
+use super::products::variant_list_json;
 use super::sql::Sql;
 use super::to_json;
 use crate::domain::{Attribute, Category, Collection, Product, Variant};
@@ -73,7 +76,7 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
     });
     let columns = ["id", "slug", "name", "description", "created_at"];
     insert_rows(db, "collections", &columns, collections.collect()).await?;
-    insert_seed_products(db, &catalog.products).await?;
+    insert_seed_products(db, &catalog.products, &catalog.variants).await?;
     insert_seed_variants(db, &catalog.variants, catalog.now).await?;
     let memberships = catalog
         .memberships
@@ -87,8 +90,14 @@ pub async fn insert_seed(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> Re
 async fn insert_seed_products(
     db: &impl ConnectionTrait,
     products: &[Product],
+    variants: &[Variant],
 ) -> Result<(), DbErr> {
+    let mut lists: HashMap<i64, Vec<&Variant>> = HashMap::new();
+    for variant in variants {
+        lists.entry(variant.product_id).or_default().push(variant);
+    }
     let rows = products.iter().map(|p| {
+        let list = lists.get(&p.id).map_or(&[][..], Vec::as_slice);
         vec![
             p.id.into(),
             p.slug.clone().into(),
@@ -100,6 +109,7 @@ async fn insert_seed_products(
             to_json(&p.image_urls).into(),
             p.created_at.into(),
             p.updated_at.into(),
+            variant_list_json(list.iter().copied()).into(),
         ]
     });
     let columns = [
@@ -113,6 +123,7 @@ async fn insert_seed_products(
         "image_urls",
         "created_at",
         "updated_at",
+        "variants",
     ];
     insert_rows(db, "products", &columns, rows.collect()).await?;
     let attributes = products.iter().flat_map(|p| {

@@ -44,7 +44,7 @@ pub mod collection {
 }
 
 pub mod product {
-    //! `products`; `attributes` and `image_urls` hold JSON lists.
+    //! `products`; `attributes`, `image_urls` and `variants` hold JSON lists.
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -61,6 +61,9 @@ pub mod product {
         pub image_urls: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The product's `product_variants` rows as one list (see `products::VariantList`),
+        /// rewritten in the transaction of every variant write.
+        pub variants: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,13 +6,18 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, Statement, Value};
 
 use super::entities::product;
+use super::products::variant_list;
 use super::sql::Sql;
-use crate::domain::{ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition};
+use crate::domain::{
+    ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition, Variant,
+};
 
-/// A product with its position in the listing's order (its cursor).
+/// A product with its variants (from its variant list, in the same row) and its position in
+/// the listing's order (its cursor).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ListedProduct {
     pub product: Product,
+    pub variants: Vec<Variant>,
     pub position: SortPosition,
 }
 
@@ -26,7 +31,7 @@ pub struct FacetCounts {
 }
 
 const COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.status, p.category_id, \
-                       p.attributes, p.image_urls, p.created_at, p.updated_at";
+                       p.attributes, p.image_urls, p.created_at, p.updated_at, p.variants";
 
 /// SQLite's FTS5 ranks with bm25 (lower is better); negated, both backends sort rank
 /// descending. Names weigh ten times more than descriptions. The matches drive the query
@@ -76,7 +81,9 @@ fn list_statement(
 }
 
 fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> {
-    let product = Product::try_from(product::Model::from_query_result(row, "")?)?;
+    let mut model = product::Model::from_query_result(row, "")?;
+    let variants = variant_list(model.id, &std::mem::take(&mut model.variants))?;
+    let product = Product::try_from(model)?;
     let position = match sort {
         ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
         ProductSort::Newest => SortPosition::Newest(product.id),
@@ -84,7 +91,11 @@ fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> 
             SortPosition::Relevance(row.try_get("", "sort_rank")?, product.id)
         }
     };
-    Ok(ListedProduct { product, position })
+    Ok(ListedProduct {
+        product,
+        variants,
+        position,
+    })
 }
 
 /// How many products match (the caller caches it: counting is the expensive part of a page).

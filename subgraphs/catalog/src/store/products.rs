@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Set, Value,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, Value,
 };
 
 use super::bulk::insert_rows;
@@ -79,10 +79,8 @@ pub async fn find_product_by_slug(
     row.map(Product::try_from).transpose()
 }
 
-/// Variants of all these products in one query, ordered by product, then position. On
-/// PostgreSQL as plain rows (aggregating them as JSON costs the server five times as much).
-/// On SQLite one row per product with its variants as JSON: there every row crosses a
-/// thread boundary, so fewer, wider rows make a page of products markedly cheaper.
+/// Variants of all these products in one query, ordered by product, then position: read from
+/// each product's variant list, one row per product whatever its number of variants.
 pub async fn variants_of_products(
     db: &impl ConnectionTrait,
     product_ids: &[i64],
@@ -90,32 +88,38 @@ pub async fn variants_of_products(
     if product_ids.is_empty() {
         return Ok(Vec::new());
     }
-    if db.get_database_backend() == DbBackend::Postgres {
-        let rows = variant::Entity::find()
-            .filter(variant::Column::ProductId.is_in(product_ids.iter().copied()))
-            .order_by_asc(variant::Column::ProductId)
-            .order_by_asc(variant::Column::Position)
-            .order_by_asc(variant::Column::Id)
-            .all(db)
-            .await?;
-        return rows.into_iter().map(Variant::try_from).collect();
-    }
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT v.product_id, json_group_array(json_object('id', v.id, 'sku', v.sku, \
-         'name', v.name, 'options', json(v.options), 'position', v.position, \
-         'weight_grams', v.weight_grams)) AS variants",
-    )
-    .push(" FROM product_variants v WHERE v.product_id IN ")
-    .bind_list(product_ids.iter().copied())
-    .push(" GROUP BY v.product_id ORDER BY v.product_id");
+    sql.push("SELECT id, variants FROM products WHERE id IN ")
+        .bind_list(product_ids.iter().copied())
+        .push(" ORDER BY id");
     let mut variants = Vec::new();
     for row in db.query_all(sql.build()).await? {
-        let product_id: i64 = row.try_get("", "product_id")?;
-        let json: String = row.try_get("", "variants")?;
-        let mut group: Vec<VariantJson> = from_json("product_variants", &json)?;
-        group.sort_by_key(|v| (v.position, v.id));
-        variants.extend(group.into_iter().map(|v| Variant {
+        let product_id: i64 = row.try_get("", "id")?;
+        let list: String = row.try_get("", "variants")?;
+        variants.extend(variant_list(product_id, &list)?);
+    }
+    Ok(variants)
+}
+
+/// A variant as a product's variant list (`products.variants`) holds it; the product is the
+/// row's. Its own type, so that the stored form never follows a domain change by accident.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ListedVariant {
+    id: i64,
+    sku: String,
+    name: String,
+    options: Vec<Attribute>,
+    position: i32,
+    weight_grams: Option<i32>,
+}
+
+/// The variants of product `product_id`'s variant list, in display order.
+pub(super) fn variant_list(product_id: i64, json: &str) -> Result<Vec<Variant>, DbErr> {
+    let mut listed: Vec<ListedVariant> = from_json("products.variants", json)?;
+    listed.sort_by_key(|v| (v.position, v.id));
+    Ok(listed
+        .into_iter()
+        .map(|v| Variant {
             id: v.id,
             product_id,
             sku: v.sku,
@@ -123,20 +127,24 @@ pub async fn variants_of_products(
             options: v.options,
             position: v.position,
             weight_grams: v.weight_grams,
-        }));
-    }
-    Ok(variants)
+        })
+        .collect())
 }
 
-/// A variant as [`variants_of_products`] aggregates it.
-#[derive(serde::Deserialize)]
-struct VariantJson {
-    id: i64,
-    sku: String,
-    name: String,
-    options: Vec<Attribute>,
-    position: i32,
-    weight_grams: Option<i32>,
+/// `variants` (of one product) as its variant list.
+pub(super) fn variant_list_json<'a>(variants: impl IntoIterator<Item = &'a Variant>) -> String {
+    let listed: Vec<ListedVariant> = variants
+        .into_iter()
+        .map(|v| ListedVariant {
+            id: v.id,
+            sku: v.sku.clone(),
+            name: v.name.clone(),
+            options: v.options.clone(),
+            position: v.position,
+            weight_grams: v.weight_grams,
+        })
+        .collect();
+    to_json(&listed)
 }
 
 pub async fn find_variants(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Variant>, DbErr> {
@@ -167,11 +175,13 @@ pub async fn insert_product(
         image_urls: Set(to_json(&image_strings(&new.image_urls))),
         created_at: Set(now),
         updated_at: Set(now),
+        variants: Set(variant_list_json([])),
     }
     .insert(db)
     .await?;
     replace_attributes(db, row.id, &new.attributes).await?;
     insert_variants(db, row.id, &new.variants, 0, now).await?;
+    variants_changed(db, row.id, now).await?;
     super::collections::set_product_collections(db, row.id, &new.collection_ids).await?;
     Ok(row.id)
 }
@@ -311,7 +321,7 @@ pub async fn insert_variant(
     }
     .insert(db)
     .await?;
-    touch_product(db, product_id, now).await?;
+    variants_changed(db, product_id, now).await?;
     Ok(row.id)
 }
 
@@ -343,7 +353,7 @@ pub async fn update_variant(
         row.weight_grams = Set(Some(grams));
     }
     row.update(db).await?;
-    touch_product(db, product_id, now).await?;
+    variants_changed(db, product_id, now).await?;
     Ok(Some(product_id))
 }
 
@@ -357,17 +367,36 @@ pub async fn delete_variant(
         return Ok(None);
     };
     variant::Entity::delete_by_id(id).exec(db).await?;
-    touch_product(db, current.product_id, now).await?;
+    variants_changed(db, current.product_id, now).await?;
     Ok(Some(current.product_id))
 }
 
-async fn touch_product(
+/// Marks the product updated and rewrites its variant list from `product_variants`; every
+/// variant write ends here, in its transaction. The product's row is locked first, so two
+/// concurrent writes to one product's variants each list what the other committed.
+async fn variants_changed(
     db: &impl ConnectionTrait,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     product::Entity::update_many()
         .col_expr(product::Column::UpdatedAt, Expr::value(now))
+        .filter(product::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    let rows = variant::Entity::find()
+        .filter(variant::Column::ProductId.eq(id))
+        .all(db)
+        .await?;
+    let variants = rows
+        .into_iter()
+        .map(Variant::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    product::Entity::update_many()
+        .col_expr(
+            product::Column::Variants,
+            Expr::value(variant_list_json(&variants)),
+        )
         .filter(product::Column::Id.eq(id))
         .exec(db)
         .await

@@ -11,3 +11,4 @@ mod listing;
 mod mutations;
 mod sdl;
 mod seed;
+mod variant_list;
