@@ -16,6 +16,7 @@ pub mod internal;
 pub mod mail;
 pub mod money;
 pub mod pagination;
+pub mod projection;
 pub mod server;
 pub mod subgraph;
 pub mod telemetry;

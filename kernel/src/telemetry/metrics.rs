@@ -3,7 +3,8 @@
 //! [`crate::subgraph::SubgraphExecutor`] (not by an async-graphql extension, which would wrap
 //! every field's resolution): GraphQL requests by operation type and outcome, errors by
 //! `extensions.code`, request durations, live subscriptions, SQL statement time by domain
-//! database, and the read-through and response caches' hits and misses.
+//! database, the read-through and response caches' hits and misses, and lists answered by
+//! projection.
 //!
 //! One registry per process: a subgraph deployed alone is one process, told apart from the
 //! others by the scrape's `job`/`instance` labels. The all-in-one stack runs every subgraph in
@@ -44,6 +45,8 @@ pub struct Metrics {
     read_cache: [IntCounter; 2],
     /// `hit`, `miss`.
     response_cache: [IntCounter; 2],
+    /// `projected`, `resolved`.
+    projection: [IntCounter; 2],
 }
 
 /// The process's metrics.
@@ -116,6 +119,15 @@ impl Metrics {
             &["result"],
         )
         .expect("a valid metric");
+        let projection = IntCounterVec::new(
+            Opts::new(
+                "subgraph_projection_total",
+                "Lists of loaded objects offered to projection (`kernel::projection`): \
+                 `projected`, or `resolved` field by field when the selection asked for more",
+            ),
+            &["result"],
+        )
+        .expect("a valid metric");
         register(Box::new(requests.clone()));
         register(Box::new(errors.clone()));
         register(Box::new(duration.clone()));
@@ -123,6 +135,7 @@ impl Metrics {
         register(Box::new(sql.clone()));
         register(Box::new(read_cache.clone()));
         register(Box::new(response_cache.clone()));
+        register(Box::new(projection.clone()));
         Self {
             registry,
             requests,
@@ -133,6 +146,8 @@ impl Metrics {
             read_cache: ["hit", "miss"].map(|result| read_cache.with_label_values(&[result])),
             response_cache: ["hit", "miss"]
                 .map(|result| response_cache.with_label_values(&[result])),
+            projection: ["projected", "resolved"]
+                .map(|result| projection.with_label_values(&[result])),
         }
     }
 
@@ -174,6 +189,16 @@ impl Metrics {
 
     pub(crate) fn response_cache_miss(&self) {
         self.response_cache[1].inc();
+    }
+
+    /// Counts a list answered by projection (`true`) or field by field.
+    pub fn projection(&self, projected: bool) {
+        self.projection[usize::from(!projected)].inc();
+    }
+
+    /// How many lists were answered by projection and field by field so far.
+    pub fn projections(&self) -> (u64, u64) {
+        (self.projection[0].get(), self.projection[1].get())
     }
 
     /// Every metric in Prometheus' text format.

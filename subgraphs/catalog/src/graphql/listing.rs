@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::connection::PageInfo;
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Value};
 use commerce_kernel::pagination::PageRequest;
+use commerce_kernel::projection::{Project, ProjectedList, Selections};
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use super::loaders::PageBatch;
@@ -73,7 +75,75 @@ impl ProductFilterInput {
     }
 }
 
-pub type ProductConnection = Connection<String, Product, ProductListExtras>;
+/// A page of products, in the shape of async-graphql's `Connection` (`pageInfo`, `edges`,
+/// `nodes`) with the fields that aggregate over the whole filter. Its edges and nodes are
+/// answered by projection when the selection allows (see `commerce_kernel::projection`).
+pub struct ProductConnection {
+    has_previous_page: bool,
+    has_next_page: bool,
+    edges: Vec<ProductEdge>,
+    extras: ProductListExtras,
+}
+
+#[Object(shareable)]
+impl ProductConnection {
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+        }
+    }
+
+    /// A list of edges.
+    async fn edges(&self) -> ProjectedList<'_, ProductEdge> {
+        ProjectedList(self.edges.iter().collect())
+    }
+
+    /// A list of nodes.
+    async fn nodes(&self) -> ProjectedList<'_, Product> {
+        ProjectedList(self.edges.iter().map(|edge| &edge.node).collect())
+    }
+
+    #[graphql(flatten)]
+    async fn extras(&self) -> &ProductListExtras {
+        &self.extras
+    }
+}
+
+/// A product with its cursor.
+pub struct ProductEdge {
+    cursor: String,
+    node: Product,
+}
+
+/// An edge in a connection.
+#[Object(shareable)]
+impl ProductEdge {
+    /// The item at the end of the edge
+    async fn node(&self) -> &Product {
+        &self.node
+    }
+
+    /// A cursor for use in pagination
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+}
+
+impl Project for ProductEdge {
+    const TYPE_NAME: &'static str = "ProductEdge";
+
+    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+        match field.name.node.as_str() {
+            "node" => selections.object(&self.node, field),
+            "cursor" => Some(Value::String(self.cursor.clone())),
+            _ => None,
+        }
+    }
+}
 
 /// Reads one page of products.
 pub async fn products_page(
@@ -89,21 +159,21 @@ pub async fn products_page(
         .list_products(&filter, sort, &page)
         .await
         .map_err(top_level)?;
-    let mut connection = Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        ProductListExtras { filter },
-    );
     let mut items = page.items;
     let variants = items
         .iter_mut()
         .map(|listed| (listed.product.id, std::mem::take(&mut listed.variants)));
     let batch = Arc::new(PageBatch::with_variants(catalog.clone(), variants));
-    connection.edges.extend(items.into_iter().map(|listed| {
-        let cursor = listed.position.to_cursor().encode();
-        Edge::new(cursor, Product::in_page(listed.product, batch.clone()))
-    }));
-    Ok(connection)
+    let edges = items.into_iter().map(|listed| ProductEdge {
+        cursor: listed.position.to_cursor().encode(),
+        node: Product::in_page(listed.product, batch.clone()),
+    });
+    Ok(ProductConnection {
+        has_previous_page: page.has_previous_page,
+        has_next_page: page.has_next_page,
+        edges: edges.collect(),
+        extras: ProductListExtras { filter },
+    })
 }
 
 /// The connection fields that aggregate over the whole filter, not the page.

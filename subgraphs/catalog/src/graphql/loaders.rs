@@ -134,6 +134,12 @@ impl PageBatch {
         }
     }
 
+    /// The product's variants when the page holds them already (a listing's page does).
+    pub fn lent_variants(&self, product_id: i64) -> Option<&[ProductVariant]> {
+        let all = self.variants.get()?;
+        Some(all.get(&product_id).map_or(&[], |variants| &variants[..]))
+    }
+
     pub async fn variants(&self, product_id: i64) -> async_graphql::Result<Arc<[ProductVariant]>> {
         let all = self
             .variants

@@ -1,9 +1,11 @@
 //! The catalog's GraphQL object types, kept apart from the domain types through `From`
 //! impls so a table or domain change never silently changes the public schema.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, Enum, ID, InputType, Object, ScalarType, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use commerce_kernel::pagination::PageRequest;
+use commerce_kernel::projection::{Project, Selections};
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use std::sync::Arc;
@@ -177,6 +179,67 @@ impl Product {
     }
 }
 
+/// A page's products are answered by projection when the selection reads only what the page
+/// holds: the product's own fields and its variants (see `commerce_kernel::projection`). The
+/// field names and values are the resolvers' above; tests compare the two on every field.
+impl Project for Product {
+    const TYPE_NAME: &'static str = PRODUCT;
+
+    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+        let product = &self.inner;
+        Some(match field.name.node.as_str() {
+            "id" => Value::String(GlobalId::encode(PRODUCT, product.id)),
+            "slug" => Value::String(product.slug.clone()),
+            "name" => Value::String(product.name.clone()),
+            "description" => Value::String(product.description.clone()),
+            "status" => InputType::to_value(&ProductStatus::from(product.status)),
+            "attributes" => selections.list(product.attributes.iter().map(AttributeView), field)?,
+            "imageUrls" => Value::List(
+                (product.image_urls.iter())
+                    .map(|url| Value::String(url.clone()))
+                    .collect(),
+            ),
+            "createdAt" => ScalarType::to_value(&product.created_at),
+            "updatedAt" => ScalarType::to_value(&product.updated_at),
+            "variants" => {
+                selections.list(self.batch.as_ref()?.lent_variants(product.id)?, field)?
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A product's attribute as the projection answers `Attribute`.
+struct AttributeView<'a>(&'a domain::Attribute);
+
+/// A variant's option as the projection answers `VariantOption` (the same pair as an
+/// attribute, another GraphQL type).
+struct OptionView<'a>(&'a domain::Attribute);
+
+impl Project for AttributeView<'_> {
+    const TYPE_NAME: &'static str = "Attribute";
+
+    fn project_field(&self, field: &Field, _: Selections<'_>) -> Option<Value> {
+        pair_field(self.0, field)
+    }
+}
+
+impl Project for OptionView<'_> {
+    const TYPE_NAME: &'static str = "VariantOption";
+
+    fn project_field(&self, field: &Field, _: Selections<'_>) -> Option<Value> {
+        pair_field(self.0, field)
+    }
+}
+
+fn pair_field(pair: &domain::Attribute, field: &Field) -> Option<Value> {
+    match field.name.node.as_str() {
+        "name" => Some(Value::String(pair.name.clone())),
+        "value" => Some(Value::String(pair.value.clone())),
+        _ => None,
+    }
+}
+
 pub struct ProductVariant(pub domain::Variant);
 
 impl From<domain::Variant> for ProductVariant {
@@ -224,6 +287,23 @@ impl ProductVariant {
         product
             .map(Product::from)
             .ok_or_else(|| "variant without product".into())
+    }
+}
+
+impl Project for ProductVariant {
+    const TYPE_NAME: &'static str = VARIANT;
+
+    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+        let variant = &self.0;
+        Some(match field.name.node.as_str() {
+            "id" => Value::String(GlobalId::encode(VARIANT, variant.id)),
+            "sku" => Value::String(variant.sku.clone()),
+            "name" => Value::String(variant.name.clone()),
+            "options" => selections.list(variant.options.iter().map(OptionView), field)?,
+            "position" => Value::from(variant.position),
+            "weightGrams" => variant.weight_grams.map_or(Value::Null, Value::from),
+            _ => return None,
+        })
     }
 }
 

@@ -9,6 +9,7 @@ mod events;
 mod import;
 mod listing;
 mod mutations;
+mod projection;
 mod sdl;
 mod seed;
 mod variant_list;
