@@ -65,9 +65,11 @@ where
     /// `unknown`).
     pub(crate) async fn run(&self, mut request: Request) -> (&'static str, Response) {
         let started = Instant::now();
+        // Parsed (or found parsed) first: the operation type is read from the document.
+        let parsed = self.parse(&mut request);
         let operation = metrics::operation_type(&mut request);
-        let response = match self.prepare(request) {
-            Ok(request) => coded(self.schema.execute(request).await),
+        let response = match parsed {
+            Ok(()) => coded(self.schema.execute(self.scoped(request)).await),
             Err(refusal) => Response::from_errors(vec![refusal]),
         };
         metrics::metrics().request(operation, &response, started.elapsed());
@@ -76,6 +78,12 @@ where
 
     /// The request with its scopes added, or the refusal of its document.
     fn prepare(&self, mut request: Request) -> Result<Request, ServerError> {
+        self.parse(&mut request)?;
+        Ok(self.scoped(request))
+    }
+
+    /// Puts the request's parsed document in it, or refuses the document.
+    fn parse(&self, request: &mut Request) -> Result<(), ServerError> {
         if let Some(document) = self.documents.get(&request.query) {
             request.set_parsed_query(ExecutableDocument::clone(&document));
         } else if let Some(limits) = self.schema.data::<Limits>() {
@@ -89,10 +97,14 @@ where
                 }
             }
         }
-        Ok(match self.schema.data::<RequestScopes>() {
+        Ok(())
+    }
+
+    fn scoped(&self, request: Request) -> Request {
+        match self.schema.data::<RequestScopes>() {
             Some(scopes) => scopes.apply(request),
             None => request,
-        })
+        }
     }
 }
 
