@@ -6,8 +6,8 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -106,12 +106,37 @@ async fn write<T: Cacheable>(cache: &dyn Cache, key: &str, value: &T, ttl: Durat
     true
 }
 
-/// Reads a value, or loads, stores and returns it on a miss. `generation` is moved by every
-/// eviction before it deletes: if it moved while the load ran, the load may have read what the
-/// eviction's change replaced, so the entry just stored is deleted again.
+/// The keys being loaded on this instance, each with a lock its loader holds: concurrent misses
+/// of one key wait for the first one's load and read what it stored, instead of each running
+/// the load. Without it, a hot entry that expired under load (a listing's count: a scan of the
+/// whole filter) was loaded once per request in flight, 49 times at once in one measurement.
+#[derive(Default)]
+pub struct Loading(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Loading {
+    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut slots = self.0.lock().expect("loading lock poisoned");
+        slots.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// Forgets the key's slot once no one else holds it (counted under the map's lock, where
+    /// every holder got its handle).
+    fn release(&self, key: &str, slot: Arc<tokio::sync::Mutex<()>>) {
+        let mut slots = self.0.lock().expect("loading lock poisoned");
+        if Arc::strong_count(&slot) == 2 {
+            slots.remove(key);
+        }
+    }
+}
+
+/// Reads a value, or loads, stores and returns it on a miss, one load per key at a time on
+/// this instance (see [`Loading`]). `generation` is moved by every eviction before it deletes:
+/// if it moved while the load ran, the load may have read what the eviction's change replaced,
+/// so the entry just stored is deleted again.
 pub async fn get_or_load<T, E, F, Fut>(
     cache: &dyn Cache,
     generation: &AtomicU64,
+    loading: &Loading,
     key: &str,
     ttl: Duration,
     load: F,
@@ -125,13 +150,35 @@ where
         metrics().read_cache(1, 0);
         return Ok(value);
     }
-    metrics().read_cache(0, 1);
-    let started = generation.load(Ordering::SeqCst);
-    let value = load().await?;
-    if write(cache, key, &value, ttl).await && generation.load(Ordering::SeqCst) != started {
-        cache.delete(&[key.to_owned()]).await;
+    if !cache.keeps() {
+        // Nothing a first load stores could serve the others.
+        metrics().read_cache(0, 1);
+        return load().await;
     }
-    Ok(value)
+    let slot = loading.slot(key);
+    let loaded = {
+        let _loader = slot.lock().await;
+        match read(cache, key).await {
+            Some(value) => {
+                metrics().read_cache(1, 0);
+                Ok(value)
+            }
+            None => {
+                metrics().read_cache(0, 1);
+                let started = generation.load(Ordering::SeqCst);
+                let value = load().await;
+                if let Ok(value) = &value
+                    && write(cache, key, value, ttl).await
+                    && generation.load(Ordering::SeqCst) != started
+                {
+                    cache.delete(&[key.to_owned()]).await;
+                }
+                value
+            }
+        }
+    };
+    loading.release(key, slot);
+    loaded
 }
 
 /// A domain's read-through cache of hot entities, exact on the instance that writes and fresh
@@ -144,6 +191,7 @@ where
 pub struct ReadThrough {
     cache: SharedCache,
     generation: Arc<AtomicU64>,
+    loading: Arc<Loading>,
 }
 
 impl ReadThrough {
@@ -154,7 +202,11 @@ impl ReadThrough {
     /// One of several read-through caches whose evictions share one generation (entries of one
     /// may be computed from another's data).
     pub fn with_generation(cache: SharedCache, generation: Arc<AtomicU64>) -> Self {
-        Self { cache, generation }
+        Self {
+            cache,
+            generation,
+            loading: Arc::default(),
+        }
     }
 
     /// Moved on by every eviction of this instance.
@@ -169,7 +221,8 @@ impl ReadThrough {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        get_or_load(self.cache.as_ref(), &self.generation, key, ttl, load).await
+        let (cache, generation) = (self.cache.as_ref(), &self.generation);
+        get_or_load(cache, generation, &self.loading, key, ttl, load).await
     }
 
     /// Many values: hits from the cache in one round trip, the misses loaded with one call
@@ -437,6 +490,7 @@ mod tests {
             let value: Result<String, ()> = get_or_load(
                 &cache,
                 &AtomicU64::new(0),
+                &Loading::default(),
                 "k",
                 Duration::from_secs(60),
                 || {
@@ -450,6 +504,40 @@ mod tests {
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         cache.delete(&["k".to_owned()]).await;
         assert_eq!(cache.get("k").await, None);
+    }
+
+    /// Misses of one key at once run one load; the others wait for it and read what it
+    /// stored. Another key loads alongside, and a later miss (the entry gone) loads again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_misses_of_one_key_run_one_load() {
+        let cache = ReadThrough::new(Arc::new(MemoryCache::new(10)));
+        let loads = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let read = |key: &'static str| {
+            let (cache, loads) = (cache.clone(), loads.clone());
+            tokio::spawn(async move {
+                let load = || async {
+                    loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok::<_, ()>(format!("{key}-value"))
+                };
+                cache.get_or_load(key, Duration::from_secs(60), load).await
+            })
+        };
+        let reads: Vec<_> = (0..50)
+            .map(|n| read(if n % 10 == 0 { "b" } else { "a" }))
+            .collect();
+        for (n, read) in reads.into_iter().enumerate() {
+            let expected = if n % 10 == 0 { "b-value" } else { "a-value" };
+            assert_eq!(read.await.expect("joins"), Ok(expected.to_owned()));
+        }
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(
+            cache.loading.0.lock().expect("lock").is_empty(),
+            "slots are released"
+        );
+        cache.evict(&["a".to_owned()]).await;
+        read("a").await.expect("joins").expect("loads");
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 
     /// Counts how often it is encoded.
@@ -470,6 +558,7 @@ mod tests {
         let loaded: Result<Encodings, ()> = get_or_load(
             &NoCache,
             &AtomicU64::new(0),
+            &Loading::default(),
             "k",
             Duration::from_secs(60),
             || async { Ok(value) },
