@@ -151,6 +151,7 @@ mod tests {
     use async_graphql::{EmptyMutation, Object};
 
     use super::*;
+    use crate::subgraph::limits::fragment_bomb;
     use crate::subgraph::{codes, schema_builder};
 
     struct Node;
@@ -186,14 +187,7 @@ mod tests {
     async fn keeps_the_parsed_documents_that_passed_the_limits_and_only_those() {
         let executor = SubgraphExecutor::new(schema_builder(Query, EmptyMutation).finish());
         let query = "{ node { id child { id } } }";
-        let mut bomb = String::from("fragment F0 on Node { id }\n");
-        for level in 1..40 {
-            let previous = level - 1;
-            bomb.push_str(&format!(
-                "fragment F{level} on Node {{ ...F{previous} ...F{previous} }}\n"
-            ));
-        }
-        bomb.push_str("{ node { ...F39 } }");
+        let bomb = fragment_bomb(40);
         for _ in 0..2 {
             let answer = executor.execute(Request::new(query)).await;
             assert!(answer.is_ok(), "{:?}", answer.errors);

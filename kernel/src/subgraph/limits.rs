@@ -191,6 +191,21 @@ impl<'a> FragmentSizes<'a> {
     }
 }
 
+/// `{ node { ...F<levels-1> } }` where each fragment spreads the one below it twice: 2^levels
+/// `id` fields once expanded, from a document of `levels` lines.
+#[cfg(test)]
+pub(super) fn fragment_bomb(levels: usize) -> String {
+    let mut query = String::from("fragment F0 on Node { id }\n");
+    for level in 1..levels {
+        let previous = level - 1;
+        query.push_str(&format!(
+            "fragment F{level} on Node {{ ...F{previous} ...F{previous} }}\n"
+        ));
+    }
+    query.push_str(&format!("{{ node {{ ...F{} }} }}", levels - 1));
+    query
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,15 +227,7 @@ mod tests {
 
     #[test]
     fn measures_a_fragment_bomb_without_expanding_it() {
-        let mut query = String::from("fragment F0 on Node { id }\n");
-        for level in 1..64 {
-            let previous = level - 1;
-            query.push_str(&format!(
-                "fragment F{level} on Node {{ ...F{previous} ...F{previous} }}\n"
-            ));
-        }
-        query.push_str("{ node { ...F63 } }");
-        assert_eq!(selections(&query), u64::MAX);
+        assert_eq!(selections(&fragment_bomb(64)), u64::MAX);
     }
 
     #[test]

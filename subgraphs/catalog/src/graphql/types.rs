@@ -194,11 +194,10 @@ impl Project for Product {
             "description" => Value::String(product.description.clone()),
             "status" => InputType::to_value(&ProductStatus::from(product.status)),
             "attributes" => selections.list(product.attributes.iter().map(AttributeView), field)?,
-            "imageUrls" => Value::List(
-                (product.image_urls.iter())
-                    .map(|url| Value::String(url.clone()))
-                    .collect(),
-            ),
+            "imageUrls" => {
+                let urls = product.image_urls.iter();
+                Value::List(urls.map(|url| Value::String(url.clone())).collect())
+            }
             "createdAt" => ScalarType::to_value(&product.created_at),
             "updatedAt" => ScalarType::to_value(&product.updated_at),
             "variants" => {

@@ -81,8 +81,8 @@ fn list_statement(
 }
 
 fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> {
-    let mut model = product::Model::from_query_result(row, "")?;
-    let variants = variant_list(model.id, &std::mem::take(&mut model.variants))?;
+    let model = product::Model::from_query_result(row, "")?;
+    let variants = variant_list(model.id, &model.variants)?;
     let product = Product::try_from(model)?;
     let position = match sort {
         ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
