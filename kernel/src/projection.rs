@@ -72,51 +72,73 @@ impl<'a> Selections<'a> {
         items: impl IntoIterator<Item = T>,
         set: &SelectionSet,
     ) -> Option<Value> {
+        let fields = self.plan::<T>(set)?;
         let items = items.into_iter();
         let mut values = Vec::with_capacity(items.size_hint().0);
         for item in items {
-            values.push(self.object_of_set(&item, set)?);
+            values.push(self.project(&item, &fields)?);
         }
         Some(Value::List(values))
     }
 
     fn object_of_set<T: Project>(self, item: &T, set: &SelectionSet) -> Option<Value> {
-        let mut object = IndexMap::with_capacity(set.items.len());
-        self.collect(item, set, &mut object)?;
+        self.project(item, &self.plan::<T>(set)?)
+    }
+
+    fn project<T: Project>(self, item: &T, fields: &[&Field]) -> Option<Value> {
+        let mut object = IndexMap::with_capacity(fields.len());
+        for field in fields {
+            let value = if field.name.node == "__typename" {
+                Value::String(T::TYPE_NAME.to_owned())
+            } else {
+                item.project_field(field, self)?
+            };
+            object.insert(field.response_key().node.clone(), value);
+        }
         Some(Value::Object(object))
     }
 
-    fn collect<T: Project>(
+    /// The fields `set` selects on a `T`, fragments followed, in response order: worked out
+    /// once for a whole list rather than for each of its items. `None` when the walk cannot
+    /// answer the set (see the module's description).
+    fn plan<'s, T: Project>(self, set: &'s SelectionSet) -> Option<Vec<&'s Field>>
+    where
+        'a: 's,
+    {
+        let mut fields = Vec::with_capacity(set.items.len());
+        self.collect::<T>(set, &mut fields)?;
+        let mut keys: Vec<&str> = fields
+            .iter()
+            .map(|f| f.response_key().node.as_str())
+            .collect();
+        keys.sort_unstable();
+        if keys.windows(2).any(|pair| pair[0] == pair[1]) {
+            return None;
+        }
+        Some(fields)
+    }
+
+    fn collect<'s, T: Project>(
         self,
-        item: &T,
-        set: &SelectionSet,
-        object: &mut IndexMap<Name, Value>,
-    ) -> Option<()> {
+        set: &'s SelectionSet,
+        fields: &mut Vec<&'s Field>,
+    ) -> Option<()>
+    where
+        'a: 's,
+    {
         for selection in &set.items {
             if !selection.node.directives().is_empty() {
                 return None;
             }
             match &selection.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    let key = &field.response_key().node;
-                    if object.contains_key(key) {
-                        return None;
-                    }
-                    let value = if field.name.node == "__typename" {
-                        Value::String(T::TYPE_NAME.to_owned())
-                    } else {
-                        item.project_field(field, self)?
-                    };
-                    object.insert(key.clone(), value);
-                }
+                Selection::Field(field) => fields.push(&field.node),
                 Selection::FragmentSpread(spread) => {
                     let fragment = &self.fragments.get(&spread.node.fragment_name.node)?.node;
                     let own_type = fragment.type_condition.node.on.node == T::TYPE_NAME;
                     if !own_type || !fragment.directives.is_empty() {
                         return None;
                     }
-                    self.collect(item, &fragment.selection_set.node, object)?;
+                    self.collect::<T>(&fragment.selection_set.node, fields)?;
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -124,7 +146,7 @@ impl<'a> Selections<'a> {
                     if condition.is_some_and(|c| c.node.on.node != T::TYPE_NAME) {
                         return None;
                     }
-                    self.collect(item, &fragment.selection_set.node, object)?;
+                    self.collect::<T>(&fragment.selection_set.node, fields)?;
                 }
             }
         }

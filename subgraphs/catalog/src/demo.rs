@@ -421,8 +421,8 @@ fn add_variants(rng: &mut ChaCha8Rng, variants: &mut Vec<Variant>, product: &Pro
         variants.push(Variant {
             id,
             product_id: product.id,
-            sku: format!("SKU-{:06}-{}", product.id, position + 1),
-            name: label.join(" / "),
+            sku: format!("SKU-{:06}-{}", product.id, position + 1).into(),
+            name: label.join(" / ").into(),
             options,
             position,
             // 100 g to 5 kg, so shipping by weight has something to weigh.

@@ -1,6 +1,7 @@
 //! Products, variants, and the validated inputs that create or change them.
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{Attribute, ImageUrl, Sku, Slug, Text, ValidationError};
@@ -50,8 +51,9 @@ pub struct Product {
 pub struct Variant {
     pub id: i64,
     pub product_id: i64,
-    pub sku: String,
-    pub name: String,
+    /// Inline when short, as SKUs and variant names ("M / Blue") usually are.
+    pub sku: CompactString,
+    pub name: CompactString,
     pub options: Vec<Attribute>,
     pub position: i32,
     /// Shipping weight; `None` when unknown.

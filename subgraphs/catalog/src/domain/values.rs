@@ -1,5 +1,6 @@
 //! Validated scalar values: slugs, SKUs, bounded texts, image URLs and name/value attributes.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::ValidationError;
@@ -155,11 +156,12 @@ impl ImageUrl {
 }
 
 /// A name/value pair: a product attribute ("material" = "linen") or a variant option
-/// ("size" = "M"). Names are lowercase so filters match however the input was cased.
+/// ("size" = "M"). Names are lowercase so filters match however the input was cased. Both
+/// are usually short enough to be kept inline, without an allocation of their own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Attribute {
-    pub name: String,
-    pub value: String,
+    pub name: CompactString,
+    pub value: CompactString,
 }
 
 impl Attribute {
@@ -167,8 +169,8 @@ impl Attribute {
         let name = Text::parse(&format!("{field}.name"), name, 60, true)?;
         let value = Text::parse(&format!("{field}.value"), value, 200, true)?;
         Ok(Self {
-            name: name.as_str().to_lowercase(),
-            value: value.into_string(),
+            name: name.as_str().to_lowercase().into(),
+            value: value.into_string().into(),
         })
     }
 

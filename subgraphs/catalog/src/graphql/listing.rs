@@ -92,8 +92,8 @@ impl ProductConnection {
         PageInfo {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
-            start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
-            end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+            start_cursor: self.edges.first().map(ProductEdge::cursor),
+            end_cursor: self.edges.last().map(ProductEdge::cursor),
         }
     }
 
@@ -113,10 +113,17 @@ impl ProductConnection {
     }
 }
 
-/// A product with its cursor.
+/// A product with its place in the listing's order, encoded as a cursor only when asked for
+/// (a page usually asks for its last one only).
 pub struct ProductEdge {
-    cursor: String,
+    position: domain::SortPosition,
     node: Product,
+}
+
+impl ProductEdge {
+    fn cursor(&self) -> String {
+        self.position.to_cursor().encode()
+    }
 }
 
 /// An edge in a connection.
@@ -128,8 +135,9 @@ impl ProductEdge {
     }
 
     /// A cursor for use in pagination
-    async fn cursor(&self) -> &str {
-        &self.cursor
+    #[graphql(name = "cursor")]
+    async fn cursor_field(&self) -> String {
+        self.cursor()
     }
 }
 
@@ -139,7 +147,7 @@ impl Project for ProductEdge {
     fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
         match field.name.node.as_str() {
             "node" => selections.object(&self.node, field),
-            "cursor" => Some(Value::String(self.cursor.clone())),
+            "cursor" => Some(Value::String(self.cursor())),
             _ => None,
         }
     }
@@ -165,7 +173,7 @@ pub async fn products_page(
         .map(|listed| (listed.product.id, std::mem::take(&mut listed.variants)));
     let batch = Arc::new(PageBatch::with_variants(catalog.clone(), variants));
     let edges = items.into_iter().map(|listed| ProductEdge {
-        cursor: listed.position.to_cursor().encode(),
+        position: listed.position,
         node: Product::in_page(listed.product, batch.clone()),
     });
     Ok(ProductConnection {

@@ -123,8 +123,8 @@ impl Product {
         let attributes = self.inner.attributes.iter().cloned();
         attributes
             .map(|a| Attribute {
-                name: a.name,
-                value: a.value,
+                name: a.name.into(),
+                value: a.value.into(),
             })
             .collect()
     }
@@ -233,8 +233,8 @@ impl Project for OptionView<'_> {
 
 fn pair_field(pair: &domain::Attribute, field: &Field) -> Option<Value> {
     match field.name.node.as_str() {
-        "name" => Some(Value::String(pair.name.clone())),
-        "value" => Some(Value::String(pair.value.clone())),
+        "name" => Some(Value::String(pair.name.as_str().to_owned())),
+        "value" => Some(Value::String(pair.value.as_str().to_owned())),
         _ => None,
     }
 }
@@ -266,8 +266,8 @@ impl ProductVariant {
         let options = self.0.options.iter().cloned();
         options
             .map(|o| VariantOption {
-                name: o.name,
-                value: o.value,
+                name: o.name.into(),
+                value: o.value.into(),
             })
             .collect()
     }
@@ -296,8 +296,8 @@ impl Project for ProductVariant {
         let variant = &self.0;
         Some(match field.name.node.as_str() {
             "id" => Value::String(GlobalId::encode(VARIANT, variant.id)),
-            "sku" => Value::String(variant.sku.clone()),
-            "name" => Value::String(variant.name.clone()),
+            "sku" => Value::String(variant.sku.as_str().to_owned()),
+            "name" => Value::String(variant.name.as_str().to_owned()),
             "options" => selections.list(variant.options.iter().map(OptionView), field)?,
             "position" => Value::from(variant.position),
             "weightGrams" => variant.weight_grams.map_or(Value::Null, Value::from),

@@ -128,7 +128,7 @@ async fn insert_seed_products(
     insert_rows(db, "products", &columns, rows.collect()).await?;
     let attributes = products.iter().flat_map(|p| {
         p.attributes.iter().map(|Attribute { name, value }| {
-            vec![p.id.into(), name.clone().into(), value.clone().into()]
+            vec![p.id.into(), name.as_str().into(), value.as_str().into()]
         })
     });
     insert_rows(
@@ -149,8 +149,8 @@ async fn insert_seed_variants(
         vec![
             v.id.into(),
             v.product_id.into(),
-            v.sku.clone().into(),
-            v.name.clone().into(),
+            v.sku.as_str().into(),
+            v.name.as_str().into(),
             to_json(&v.options).into(),
             v.position.into(),
             v.weight_grams.into(),

@@ -1,6 +1,7 @@
 //! Products and variants: reads by id, slug and product, and the writes behind the mutations.
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -44,8 +45,8 @@ impl TryFrom<variant::Model> for Variant {
             id: row.id,
             product_id: row.product_id,
             options: from_json("product_variants.options", &row.options)?,
-            sku: row.sku,
-            name: row.name,
+            sku: row.sku.into(),
+            name: row.name.into(),
             position: row.position,
             weight_grams: row.weight_grams,
         })
@@ -106,8 +107,8 @@ pub async fn variants_of_products(
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ListedVariant {
     id: i64,
-    sku: String,
-    name: String,
+    sku: CompactString,
+    name: CompactString,
     options: Vec<Attribute>,
     position: i32,
     weight_grams: Option<i32>,
@@ -250,8 +251,8 @@ async fn replace_attributes(
     let rows = attributes.iter().map(|attribute| {
         vec![
             Value::from(product_id),
-            attribute.name.clone().into(),
-            attribute.value.clone().into(),
+            attribute.name.as_str().into(),
+            attribute.value.as_str().into(),
         ]
     });
     insert_rows(
