@@ -114,17 +114,49 @@ async fn write<T: Cacheable>(cache: &dyn Cache, key: &str, value: &T, ttl: Durat
 pub struct Loading(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
 
 impl Loading {
-    fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut slots = self.0.lock().expect("loading lock poisoned");
-        slots.entry(key.to_owned()).or_default().clone()
+    /// Waits for each key's load in flight, if any, and holds the keys until the lease drops
+    /// (a cancelled load lets go too). Keys are taken in sorted order, so two batches sharing
+    /// keys never wait on each other in a cycle.
+    async fn hold(&self, keys: &[String]) -> Lease<'_> {
+        let mut keys: Vec<&String> = keys.iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut lease = Lease {
+            loading: self,
+            held: Vec::with_capacity(keys.len()),
+        };
+        for key in keys {
+            let slot = {
+                let mut slots = self.0.lock().expect("loading lock poisoned");
+                slots.entry(key.clone()).or_default().clone()
+            };
+            let guard = slot.clone().lock_owned().await;
+            lease.held.push((key.clone(), slot, guard));
+        }
+        lease
     }
+}
 
-    /// Forgets the key's slot once no one else holds it (counted under the map's lock, where
-    /// every holder got its handle).
-    fn release(&self, key: &str, slot: Arc<tokio::sync::Mutex<()>>) {
-        let mut slots = self.0.lock().expect("loading lock poisoned");
-        if Arc::strong_count(&slot) == 2 {
-            slots.remove(key);
+/// Keys held by one loader (see [`Loading::hold`]).
+struct Lease<'a> {
+    loading: &'a Loading,
+    held: Vec<(
+        String,
+        Arc<tokio::sync::Mutex<()>>,
+        tokio::sync::OwnedMutexGuard<()>,
+    )>,
+}
+
+impl Drop for Lease<'_> {
+    /// Lets each key go, and forgets its slot once no one else waits on it (counted under the
+    /// map's lock, where every waiter got its handle: the map's and this one are left).
+    fn drop(&mut self) {
+        let mut slots = self.loading.0.lock().expect("loading lock poisoned");
+        for (key, slot, guard) in self.held.drain(..) {
+            drop(guard);
+            if Arc::strong_count(&slot) == 2 {
+                slots.remove(&key);
+            }
         }
     }
 }
@@ -155,30 +187,21 @@ where
         metrics().read_cache(0, 1);
         return load().await;
     }
-    let slot = loading.slot(key);
-    let loaded = {
-        let _loader = slot.lock().await;
-        match read(cache, key).await {
-            Some(value) => {
-                metrics().read_cache(1, 0);
-                Ok(value)
-            }
-            None => {
-                metrics().read_cache(0, 1);
-                let started = generation.load(Ordering::SeqCst);
-                let value = load().await;
-                if let Ok(value) = &value
-                    && write(cache, key, value, ttl).await
-                    && generation.load(Ordering::SeqCst) != started
-                {
-                    cache.delete(&[key.to_owned()]).await;
-                }
-                value
-            }
-        }
-    };
-    loading.release(key, slot);
-    loaded
+    let _lease = loading.hold(&[key.to_owned()]).await;
+    if let Some(value) = read(cache, key).await {
+        metrics().read_cache(1, 0);
+        return Ok(value);
+    }
+    metrics().read_cache(0, 1);
+    let started = generation.load(Ordering::SeqCst);
+    let value = load().await;
+    if let Ok(value) = &value
+        && write(cache, key, value, ttl).await
+        && generation.load(Ordering::SeqCst) != started
+    {
+        cache.delete(&[key.to_owned()]).await;
+    }
+    value
 }
 
 /// A domain's read-through cache of hot entities, exact on the instance that writes and fresh
@@ -243,18 +266,24 @@ impl ReadThrough {
         F: FnOnce(Vec<K>) -> Fut,
         Fut: Future<Output = Result<HashMap<K, T>, E>>,
     {
-        let keys: Vec<String> = ids.iter().map(&key_of).collect();
-        let cached = read_many::<T>(self.cache.as_ref(), &keys).await;
         let mut found = HashMap::with_capacity(ids.len());
-        let mut misses = Vec::new();
-        for (id, value) in ids.iter().zip(cached) {
-            match value.filter(|value| fresh(value)) {
-                Some(value) => {
-                    found.insert(id.clone(), value);
-                }
-                None => misses.push(id.clone()),
-            }
+        let mut misses = self.read_many_into(ids, &key_of, &fresh, &mut found).await;
+        if misses.is_empty() {
+            metrics().read_cache(found.len(), 0);
+            return Ok(found);
         }
+        // As in `get_or_load`: a miss another request is loading waits for that load and
+        // reads what it stored.
+        let _lease = if self.cache.keeps() {
+            let keys: Vec<String> = misses.iter().map(&key_of).collect();
+            let lease = self.loading.hold(&keys).await;
+            misses = self
+                .read_many_into(&misses, &key_of, &fresh, &mut found)
+                .await;
+            Some(lease)
+        } else {
+            None
+        };
         metrics().read_cache(found.len(), misses.len());
         if misses.is_empty() {
             return Ok(found);
@@ -273,6 +302,32 @@ impl ReadThrough {
         }
         found.extend(loaded);
         Ok(found)
+    }
+
+    /// The cached values of `ids` that `fresh` accepts, into `found`; the other ids returned.
+    async fn read_many_into<K, T>(
+        &self,
+        ids: &[K],
+        key_of: impl Fn(&K) -> String,
+        fresh: impl Fn(&T) -> bool,
+        found: &mut HashMap<K, T>,
+    ) -> Vec<K>
+    where
+        K: Eq + Hash + Clone,
+        T: Cacheable,
+    {
+        let keys: Vec<String> = ids.iter().map(&key_of).collect();
+        let cached = read_many::<T>(self.cache.as_ref(), &keys).await;
+        let mut misses = Vec::new();
+        for (id, value) in ids.iter().zip(cached) {
+            match value.filter(|value| fresh(value)) {
+                Some(value) => {
+                    found.insert(id.clone(), value);
+                }
+                None => misses.push(id.clone()),
+            }
+        }
+        misses
     }
 
     /// Forgets `keys` on this instance (and, on Redis, for every instance): call after the
@@ -538,6 +593,44 @@ mod tests {
         cache.evict(&["a".to_owned()]).await;
         read("a").await.expect("joins").expect("loads");
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    /// Batches missing the same ids at once load each id once, whichever batch gets it first;
+    /// batches overlapping in different orders do not wait on each other for ever.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_batches_missing_the_same_ids_load_each_once() {
+        let cache = ReadThrough::new(Arc::new(MemoryCache::new(100)));
+        let loaded = Arc::new(Mutex::new(Vec::new()));
+        let read = |ids: Vec<u32>| {
+            let (cache, loaded) = (cache.clone(), loaded.clone());
+            tokio::spawn(async move {
+                let load = |misses: Vec<u32>| async move {
+                    loaded.lock().expect("lock").extend(misses.iter().copied());
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Ok::<_, ()>(misses.into_iter().map(|id| (id, id * 10)).collect())
+                };
+                let key_of = |id: &u32| format!("n:{id}");
+                let ttl = Duration::from_secs(60);
+                cache
+                    .get_many_or_load(&ids, key_of, ttl, |_| true, load)
+                    .await
+            })
+        };
+        let batches = [vec![1, 2, 3], vec![3, 2, 4], vec![4, 1], vec![5, 3, 1]];
+        let reads: Vec<_> = (0..40).map(|n| read(batches[n % 4].clone())).collect();
+        for (n, read) in reads.into_iter().enumerate() {
+            let values = read.await.expect("joins").expect("loads");
+            for id in &batches[n % 4] {
+                assert_eq!(values.get(id), Some(&(id * 10)));
+            }
+        }
+        let mut loaded = loaded.lock().expect("lock").clone();
+        loaded.sort_unstable();
+        assert_eq!(loaded, [1, 2, 3, 4, 5], "each id loaded once");
+        assert!(
+            cache.loading.0.lock().expect("lock").is_empty(),
+            "slots are released"
+        );
     }
 
     /// Counts how often it is encoded.
