@@ -3,10 +3,11 @@
 //! at row 100,000 as at row 1. Search is the one place the backends differ: a generated
 //! `tsvector` with a GIN index on PostgreSQL, an FTS5 table on SQLite.
 
+use chrono::{DateTime, Utc};
+use sea_orm::sqlx::{self, ColumnIndex, Decode, Row, Type};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 
-use super::entities::product;
-use super::products::variant_list;
+use super::products::{ProductColumns, variant_list};
 use super::sql::Sql;
 use crate::domain::{
     ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition, Variant,
@@ -80,28 +81,16 @@ fn list_statement(
     sql.build()
 }
 
-/// A row of [`COLUMNS`], each read by its position: a page of 50 products reads 550 columns,
-/// and by name each would be hashed and looked up first.
-fn by_position(row: &QueryResult) -> Result<product::Model, DbErr> {
-    Ok(product::Model {
-        id: row.try_get_by_index(0)?,
-        slug: row.try_get_by_index(1)?,
-        name: row.try_get_by_index(2)?,
-        description: row.try_get_by_index(3)?,
-        status: row.try_get_by_index(4)?,
-        category_id: row.try_get_by_index(5)?,
-        attributes: row.try_get_by_index(6)?,
-        image_urls: row.try_get_by_index(7)?,
-        created_at: row.try_get_by_index(8)?,
-        updated_at: row.try_get_by_index(9)?,
-        variants: row.try_get_by_index(10)?,
-    })
-}
-
+/// A row of [`COLUMNS`], read from the driver's row in place: each column by its position (a
+/// page reads 550, and by name each would be hashed and looked up first), the text columns
+/// borrowed, so the JSON lists are parsed straight from the row's bytes and the status is
+/// checked without a copy. sea-orm's own getters return owned values only.
 fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> {
-    let model = by_position(row)?;
-    let variants = variant_list(model.id, &model.variants)?;
-    let product = Product::try_from(model)?;
+    let (product, variants) = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
+        (Some(row), _) => product_of(row)?,
+        (None, Some(row)) => product_of(row)?,
+        (None, None) => return Err(DbErr::Custom("a listing row of no known driver".into())),
+    };
     let position = match sort {
         ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
         ProductSort::Newest => SortPosition::Newest(product.id),
@@ -114,6 +103,33 @@ fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> 
         variants,
         position,
     })
+}
+
+fn product_of<'r, R>(row: &'r R) -> Result<(Product, Vec<Variant>), DbErr>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    &'r str: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let column_error = |error: sqlx::Error| DbErr::Custom(format!("a listing row: {error}"));
+    let text = |index: usize| row.try_get::<&str, _>(index).map_err(column_error);
+    let time = |index: usize| row.try_get::<DateTime<Utc>, _>(index).map_err(column_error);
+    let id: i64 = row.try_get(0).map_err(column_error)?;
+    let product = Product::try_from(ProductColumns {
+        id,
+        slug: text(1)?,
+        name: text(2)?,
+        description: text(3)?,
+        status: text(4)?,
+        category_id: row.try_get(5).map_err(column_error)?,
+        attributes: text(6)?,
+        image_urls: text(7)?,
+        created_at: time(8)?,
+        updated_at: time(9)?,
+    })?;
+    Ok((product, variant_list(id, text(10)?)?))
 }
 
 /// How many products match (the caller caches it: counting is the expensive part of a page).

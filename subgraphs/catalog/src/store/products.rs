@@ -16,21 +16,55 @@ use crate::domain::{
     Attribute, NewProduct, NewVariant, Product, ProductPatch, ProductStatus, Variant, VariantPatch,
 };
 
-impl TryFrom<product::Model> for Product {
+/// A `products` row as read, its text borrowed (from a model or straight from the driver's
+/// row): the one place that turns a row into a [`Product`].
+pub(super) struct ProductColumns<'a> {
+    pub id: i64,
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub status: &'a str,
+    pub category_id: Option<i64>,
+    pub attributes: &'a str,
+    pub image_urls: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ProductColumns<'_>> for Product {
     type Error = DbErr;
 
-    fn try_from(row: product::Model) -> Result<Self, DbErr> {
-        let status = ProductStatus::parse("status", &row.status)
+    fn try_from(row: ProductColumns<'_>) -> Result<Self, DbErr> {
+        let status = ProductStatus::parse("status", row.status)
             .map_err(|error| DbErr::Custom(error.to_string()))?;
         Ok(Self {
             id: row.id,
             status,
             category_id: row.category_id,
-            attributes: from_json("products.attributes", &row.attributes)?,
-            image_urls: from_json("products.image_urls", &row.image_urls)?,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
+            attributes: from_json("products.attributes", row.attributes)?,
+            image_urls: from_json("products.image_urls", row.image_urls)?,
+            slug: row.slug.to_owned(),
+            name: row.name.to_owned(),
+            description: row.description.to_owned(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl TryFrom<product::Model> for Product {
+    type Error = DbErr;
+
+    fn try_from(row: product::Model) -> Result<Self, DbErr> {
+        Product::try_from(ProductColumns {
+            id: row.id,
+            slug: &row.slug,
+            name: &row.name,
+            description: &row.description,
+            status: &row.status,
+            category_id: row.category_id,
+            attributes: &row.attributes,
+            image_urls: &row.image_urls,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
