@@ -130,8 +130,7 @@ impl Loading {
                 let mut slots = self.0.lock().expect("loading lock poisoned");
                 slots.entry(key.clone()).or_default().clone()
             };
-            let guard = slot.clone().lock_owned().await;
-            lease.held.push((key.clone(), slot, guard));
+            lease.held.push((key.clone(), slot.lock_owned().await));
         }
         lease
     }
@@ -140,11 +139,7 @@ impl Loading {
 /// Keys held by one loader (see [`Loading::hold`]).
 struct Lease<'a> {
     loading: &'a Loading,
-    held: Vec<(
-        String,
-        Arc<tokio::sync::Mutex<()>>,
-        tokio::sync::OwnedMutexGuard<()>,
-    )>,
+    held: Vec<(String, tokio::sync::OwnedMutexGuard<()>)>,
 }
 
 impl Drop for Lease<'_> {
@@ -152,7 +147,8 @@ impl Drop for Lease<'_> {
     /// map's lock, where every waiter got its handle: the map's and this one are left).
     fn drop(&mut self) {
         let mut slots = self.loading.0.lock().expect("loading lock poisoned");
-        for (key, slot, guard) in self.held.drain(..) {
+        for (key, guard) in self.held.drain(..) {
+            let slot = Arc::clone(tokio::sync::OwnedMutexGuard::mutex(&guard));
             drop(guard);
             if Arc::strong_count(&slot) == 2 {
                 slots.remove(&key);
