@@ -179,6 +179,37 @@ impl SortPosition {
     }
 }
 
+/// What a listing reads of each product besides its scalar columns. Each part costs the
+/// database a column to send and the catalog text or a JSON list to decode (a page's variant
+/// options alone were a sixth of its time), so a page reads only the parts its selection
+/// shows; a product listed without a part holds it empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct ListedParts {
+    pub description: bool,
+    pub attributes: bool,
+    pub image_urls: bool,
+    pub variants: bool,
+    /// Each variant's options (read only with `variants`).
+    pub variant_options: bool,
+}
+
+impl ListedParts {
+    pub const ALL: Self = Self {
+        description: true,
+        attributes: true,
+        image_urls: true,
+        variants: true,
+        variant_options: true,
+    };
+    pub const NONE: Self = Self {
+        description: false,
+        attributes: false,
+        image_urls: false,
+        variants: false,
+        variant_options: false,
+    };
+}
+
 /// A page of a listing in sort-order terms: rows strictly between `after` and `before`,
 /// read from the start (`backward == false`) or from the end.
 #[derive(Debug, Clone, PartialEq)]

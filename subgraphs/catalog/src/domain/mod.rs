@@ -10,7 +10,7 @@ mod values;
 pub use category::{Category, CategoryPath, Collection};
 pub use commerce_kernel::ValidationError;
 pub use listing::{
-    AttributeFilter, ListWindow, ProductFilter, ProductSort, SearchQuery, SortPosition,
+    AttributeFilter, ListWindow, ListedParts, ProductFilter, ProductSort, SearchQuery, SortPosition,
 };
 pub use product::{
     NewCategory, NewCollection, NewProduct, NewVariant, Product, ProductPatch, ProductStatus,

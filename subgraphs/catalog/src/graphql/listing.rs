@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::connection::PageInfo;
 use async_graphql::parser::types::Field;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Value};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SelectionField, SimpleObject, Value};
 use commerce_kernel::pagination::PageRequest;
 use commerce_kernel::projection::{Project, ProjectedList, Selections};
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use super::loaders::PageBatch;
 use super::types::{CATEGORY, COLLECTION, Category, Product, ProductStatus};
-use crate::domain::{self, AttributeFilter, SearchQuery};
+use crate::domain::{self, AttributeFilter, ListedParts, SearchQuery};
 use crate::service::CatalogService;
 use commerce_kernel::error::top_level;
 
@@ -163,15 +163,23 @@ pub async fn products_page(
     let catalog = ctx.data_unchecked::<CatalogService>();
     let filter = Arc::new(filter);
     let sort = sort.map(domain::ProductSort::from);
+    let parts = listed_parts(ctx.field());
     let page = catalog
-        .list_products(&filter, sort, &page)
+        .list_products(&filter, sort, &page, parts)
         .await
         .map_err(top_level)?;
     let mut items = page.items;
-    let variants = items
-        .iter_mut()
-        .map(|listed| (listed.product.id, std::mem::take(&mut listed.variants)));
-    let batch = Arc::new(PageBatch::with_variants(catalog.clone(), variants));
+    let batch = Arc::new(if parts.variants {
+        let variants = items
+            .iter_mut()
+            .map(|listed| (listed.product.id, std::mem::take(&mut listed.variants)));
+        PageBatch::with_variants(catalog.clone(), variants)
+    } else {
+        PageBatch::new(
+            catalog.clone(),
+            items.iter().map(|l| l.product.id).collect(),
+        )
+    });
     let edges = items.into_iter().map(|listed| ProductEdge {
         position: listed.position,
         node: Product::in_page(listed.product, batch.clone()),
@@ -182,6 +190,42 @@ pub async fn products_page(
         edges: edges.collect(),
         extras: ProductListExtras { filter },
     })
+}
+
+/// The parts of each product that `connection` (a `products` field) selects, through its
+/// `edges { node }` and `nodes`, fragments followed. `@skip` and `@include` are not weighed
+/// (a part they leave out is read all the same), and a field this does not know reads every
+/// part, so no field added to `Product` later can find its part missing.
+fn listed_parts(connection: SelectionField<'_>) -> ListedParts {
+    let mut parts = ListedParts::NONE;
+    for field in connection.selection_set() {
+        match field.name() {
+            "edges" => field
+                .selection_set()
+                .filter(|edge| edge.name() == "node")
+                .for_each(|node| add_parts(&mut parts, node)),
+            "nodes" => add_parts(&mut parts, field),
+            _ => {}
+        }
+    }
+    parts
+}
+
+fn add_parts(parts: &mut ListedParts, product: SelectionField<'_>) {
+    for field in product.selection_set() {
+        match field.name() {
+            "__typename" | "id" | "slug" | "name" | "status" | "createdAt" | "updatedAt"
+            | "category" | "collections" => {}
+            "description" => parts.description = true,
+            "attributes" => parts.attributes = true,
+            "imageUrls" => parts.image_urls = true,
+            "variants" => {
+                parts.variants = true;
+                parts.variant_options |= field.selection_set().any(|v| v.name() == "options");
+            }
+            _ => *parts = ListedParts::ALL,
+        }
+    }
 }
 
 /// The connection fields that aggregate over the whole filter, not the page.

@@ -25,7 +25,7 @@ pub use import::{ImportFormat, ImportReport, ImportRowError};
 pub use writes::{CategoryChange, CollectionChange};
 
 use crate::domain::{
-    Category, Collection, ListWindow, Product, ProductFilter, ProductSort, Variant,
+    Category, Collection, ListWindow, ListedParts, Product, ProductFilter, ProductSort, Variant,
 };
 use crate::store::{self, FacetCounts, ListedProduct};
 
@@ -210,21 +210,23 @@ impl CatalogService {
         Ok(store::find_variants(&self.db, ids).await?)
     }
 
-    /// One page of a listing, in display order.
+    /// One page of a listing, in display order, each product with the `parts` asked for.
     #[instrument(skip_all)]
     pub async fn list_products(
         &self,
         filter: &ProductFilter,
         sort: Option<ProductSort>,
         page: &PageRequest,
+        parts: ListedParts,
     ) -> Result<Page<ListedProduct>, CatalogError> {
         let sort = ProductSort::effective(sort, filter);
         let window = ListWindow::new(sort, page)?;
-        let key = self.aggregate_key("page", &(filter, format!("{sort:?} {window:?}")));
+        let key = self.aggregate_key("page", &(filter, format!("{sort:?} {window:?}"), parts));
         let rows = self
             .entities
             .get_or_load(&key, PAGE_TTL, || async {
-                Ok::<_, CatalogError>(store::list(&self.db, filter, sort, &window).await?)
+                let rows = store::list(&self.db, filter, sort, &window, parts).await?;
+                Ok::<_, CatalogError>(rows)
             })
             .await?;
         Ok(Page::from_rows(rows, page))

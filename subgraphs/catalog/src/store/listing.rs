@@ -10,7 +10,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 use super::products::{ProductColumns, variant_list};
 use super::sql::Sql;
 use crate::domain::{
-    ListWindow, Product, ProductFilter, ProductSort, SearchQuery, SortPosition, Variant,
+    ListWindow, ListedParts, Product, ProductFilter, ProductSort, SearchQuery, SortPosition,
+    Variant,
 };
 
 /// A product with its variants (from its variant list, in the same row) and its position in
@@ -31,8 +32,19 @@ pub struct FacetCounts {
     pub attributes: Vec<(String, String, i64)>,
 }
 
-const COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.status, p.category_id, \
-                       p.attributes, p.image_urls, p.created_at, p.updated_at, p.variants";
+/// The listing's columns in [`product_of`]'s order; a part the page does not read is an empty
+/// constant in its place, so the positions never move.
+fn push_columns(sql: &mut Sql, parts: ListedParts) {
+    let part = |read: bool, column, empty| if read { column } else { empty };
+    sql.push("p.id, p.slug, p.name, ")
+        .push(part(parts.description, "p.description", "''"))
+        .push(", p.status, p.category_id, ")
+        .push(part(parts.attributes, "p.attributes", "'[]'"))
+        .push(", ")
+        .push(part(parts.image_urls, "p.image_urls", "'[]'"))
+        .push(", p.created_at, p.updated_at, ")
+        .push(part(parts.variants, "p.variants", "'[]'"));
+}
 
 /// SQLite's FTS5 ranks with bm25 (lower is better); negated, both backends sort rank
 /// descending. Names weigh ten times more than descriptions. The matches drive the query
@@ -41,16 +53,18 @@ const COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.status, p.category
 const SQLITE_SEARCH_FROM: &str = " FROM (SELECT rowid AS id, -bm25(product_search, 10.0, 1.0) \
                                   AS rank FROM product_search WHERE product_search MATCH ";
 
-/// One window of the listing, rows in read order (see [`ListWindow`]).
+/// One window of the listing, rows in read order (see [`ListWindow`]), each product with the
+/// `parts` asked for.
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &ProductFilter,
     sort: ProductSort,
     window: &ListWindow,
+    parts: ListedParts,
 ) -> Result<Vec<ListedProduct>, DbErr> {
-    let statement = list_statement(db.get_database_backend(), filter, sort, window);
+    let statement = list_statement(db.get_database_backend(), filter, sort, window, parts);
     let rows = db.query_all(statement).await?;
-    rows.iter().map(|row| listed(row, sort)).collect()
+    rows.iter().map(|row| listed(row, sort, parts)).collect()
 }
 
 fn list_statement(
@@ -58,9 +72,11 @@ fn list_statement(
     filter: &ProductFilter,
     sort: ProductSort,
     window: &ListWindow,
+    parts: ListedParts,
 ) -> Statement {
     let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS);
+    sql.push("SELECT ");
+    push_columns(&mut sql, parts);
     if sort == ProductSort::Relevance {
         sql.push(", ");
         push_rank(&mut sql, filter.search.as_ref());
@@ -81,14 +97,18 @@ fn list_statement(
     sql.build()
 }
 
-/// A row of [`COLUMNS`], read from the driver's row in place: each column by its position (a
+/// A row of [`push_columns`], read from the driver's row in place: each column by its position (a
 /// page reads 550, and by name each would be hashed and looked up first), the text columns
 /// borrowed, so the JSON lists are parsed straight from the row's bytes and the status is
 /// checked without a copy. sea-orm's own getters return owned values only.
-fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> {
+fn listed(
+    row: &QueryResult,
+    sort: ProductSort,
+    parts: ListedParts,
+) -> Result<ListedProduct, DbErr> {
     let (product, variants) = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
-        (Some(row), _) => product_of(row)?,
-        (None, Some(row)) => product_of(row)?,
+        (Some(row), _) => product_of(row, parts)?,
+        (None, Some(row)) => product_of(row, parts)?,
         (None, None) => return Err(DbErr::Custom("a listing row of no known driver".into())),
     };
     let position = match sort {
@@ -105,7 +125,7 @@ fn listed(row: &QueryResult, sort: ProductSort) -> Result<ListedProduct, DbErr> 
     })
 }
 
-fn product_of<'r, R>(row: &'r R) -> Result<(Product, Vec<Variant>), DbErr>
+fn product_of<'r, R>(row: &'r R, parts: ListedParts) -> Result<(Product, Vec<Variant>), DbErr>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -129,7 +149,11 @@ where
         created_at: time(8)?,
         updated_at: time(9)?,
     })?;
-    Ok((product, variant_list(id, text(10)?)?))
+    let variants = match parts.variants {
+        true => variant_list(id, text(10)?, parts.variant_options)?,
+        false => Vec::new(),
+    };
+    Ok((product, variants))
 }
 
 /// How many products match (the caller caches it: counting is the expensive part of a page).
@@ -354,9 +378,38 @@ mod tests {
         let page = PageRequest::parse(Some(50), None, None, None).expect("a page");
         let window = ListWindow::new(ProductSort::Newest, &page).expect("a window");
         let filter = ProductFilter::published();
-        let statement = list_statement(DbBackend::Postgres, &filter, ProductSort::Newest, &window);
+        let parts = ListedParts::ALL;
+        let statement = list_statement(
+            DbBackend::Postgres,
+            &filter,
+            ProductSort::Newest,
+            &window,
+            parts,
+        );
         assert!(statement.values.is_none_or(|values| values.0.is_empty()));
         assert!(statement.sql.contains("p.status = 'published'"));
         assert!(statement.sql.ends_with(" LIMIT 51"), "{}", statement.sql);
+    }
+
+    /// A part left unread keeps its column's place (rows are read by position) as a constant.
+    #[test]
+    fn unread_parts_are_empty_constants_in_their_columns_places() {
+        let columns = |parts| {
+            let mut sql = Sql::new(DbBackend::Postgres);
+            push_columns(&mut sql, parts);
+            let sql = sql.build().sql;
+            sql.split(", ").map(str::to_owned).collect::<Vec<_>>()
+        };
+        let all = columns(ListedParts::ALL);
+        let none = columns(ListedParts::NONE);
+        assert_eq!(all.len(), none.len());
+        let unread: Vec<_> = all.into_iter().zip(none).filter(|(a, n)| a != n).collect();
+        let expected = [
+            ("p.description", "''"),
+            ("p.attributes", "'[]'"),
+            ("p.image_urls", "'[]'"),
+            ("p.variants", "'[]'"),
+        ];
+        assert_eq!(unread, expected.map(|(a, n)| (a.to_owned(), n.to_owned())));
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, Value,
 };
+use serde::de::IgnoredAny;
 
 use super::bulk::insert_rows;
 use super::entities::{product, variant};
@@ -131,39 +132,58 @@ pub async fn variants_of_products(
     for row in db.query_all(sql.build()).await? {
         let product_id: i64 = row.try_get("", "id")?;
         let list: String = row.try_get("", "variants")?;
-        variants.extend(variant_list(product_id, &list)?);
+        variants.extend(variant_list(product_id, &list, true)?);
     }
     Ok(variants)
 }
 
 /// A variant as a product's variant list (`products.variants`) holds it; the product is the
 /// row's. Its own type, so that the stored form never follows a domain change by accident.
+/// Read with `O = IgnoredAny`, its options are stepped over, not decoded.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct ListedVariant {
+struct ListedVariant<O = Vec<Attribute>> {
     id: i64,
     sku: CompactString,
     name: CompactString,
-    options: Vec<Attribute>,
+    options: O,
     position: i32,
     weight_grams: Option<i32>,
 }
 
-/// The variants of product `product_id`'s variant list, in display order.
-pub(super) fn variant_list(product_id: i64, json: &str) -> Result<Vec<Variant>, DbErr> {
-    let mut listed: Vec<ListedVariant> = from_json("products.variants", json)?;
+/// The variants of product `product_id`'s variant list, in display order; their options
+/// left empty unless `with_options`.
+pub(super) fn variant_list(
+    product_id: i64,
+    json: &str,
+    with_options: bool,
+) -> Result<Vec<Variant>, DbErr> {
+    Ok(match with_options {
+        true => variants_in(product_id, from_json("products.variants", json)?, |o| o),
+        false => {
+            let listed = from_json("products.variants", json)?;
+            variants_in(product_id, listed, |_: IgnoredAny| Vec::new())
+        }
+    })
+}
+
+fn variants_in<O>(
+    product_id: i64,
+    mut listed: Vec<ListedVariant<O>>,
+    options: impl Fn(O) -> Vec<Attribute>,
+) -> Vec<Variant> {
     listed.sort_by_key(|v| (v.position, v.id));
-    Ok(listed
+    listed
         .into_iter()
         .map(|v| Variant {
             id: v.id,
             product_id,
             sku: v.sku,
             name: v.name,
-            options: v.options,
+            options: options(v.options),
             position: v.position,
             weight_grams: v.weight_grams,
         })
-        .collect())
+        .collect()
 }
 
 /// `variants` (of one product) as its variant list.

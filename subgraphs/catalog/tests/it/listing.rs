@@ -24,6 +24,7 @@ on_both_backends!(current_thread:
     filters_by_category_subtree_collection_attributes_and_status,
     searches_names_and_descriptions_and_pages_by_relevance,
     counts_facets_per_category_and_attribute_value,
+    a_listed_product_answers_as_the_product_read_alone,
 );
 
 async fn lists_published_products_newest_first_with_their_total(
@@ -166,5 +167,67 @@ async fn counts_facets_per_category_and_attribute_value(backend: commerce_testki
             { "category": { "slug": "clothing" }, "count": 1 },
             { "category": { "slug": "shirts" }, "count": 1 }
         ])
+    );
+}
+
+/// A page reads only the parts of its products that its selection shows (`ListedParts`):
+/// however a part is selected, the listed product must answer as `product(id)` does, which
+/// reads it whole.
+async fn a_listed_product_answers_as_the_product_read_alone(backend: commerce_testkit::Backend) {
+    let app = app(backend).await;
+    shop(&app).await;
+    // (the selection on a product, fragments it uses)
+    let selections = [
+        ("id description", ""),
+        ("id d: description i: imageUrls", ""),
+        (
+            "id ...Details",
+            "fragment Details on Product { attributes { name value } }",
+        ),
+        (
+            "id ... on Product { variants { sku options { value } } }",
+            "",
+        ),
+        (
+            "id variants { ...Choice }",
+            "fragment Choice on ProductVariant { options { name } }",
+        ),
+        ("id variants { sku }", ""),
+        (
+            "id description @include(if: false) imageUrls @skip(if: true)",
+            "",
+        ),
+        (
+            "id name createdAt category { slug } collections { slug }",
+            "",
+        ),
+    ];
+    for (selection, fragments) in selections {
+        let page = format!(
+            "{{ products(first: 10, sort: NAME) {{ edges {{ node {{ {selection} }} }}
+                nodes {{ {selection} }} }} }} {fragments}"
+        );
+        let page = app.data(&page, json!({})).await["products"].clone();
+        let nodes = page["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), 3, "{selection}");
+        let alone = format!("query($id: ID!) {{ product(id: $id) {{ {selection} }} }} {fragments}");
+        for (index, node) in nodes.iter().enumerate() {
+            let read = app.data(&alone, json!({ "id": node["id"] })).await["product"].clone();
+            assert_eq!(node, &read, "{selection}");
+            assert_eq!(page["edges"][index]["node"], read, "{selection}");
+        }
+    }
+    // The parts compared above are there to compare.
+    let whole = "{ products(first: 1, sort: NAME) { nodes { description attributes { name }
+        imageUrls variants { options { name } } } } }";
+    let linen = app.data(whole, json!({})).await["products"]["nodes"][0].clone();
+    assert_eq!(
+        linen,
+        json!({
+            "description": "A Linen Shirt for every day.",
+            "attributes": [{ "name": "material" }, { "name": "brand" }],
+            "imageUrls": ["https://images.example.com/a.jpg"],
+            "variants": [{ "options": [{ "name": "size" }] }, { "options": [{ "name": "size" }] }],
+        })
     );
 }
