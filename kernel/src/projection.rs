@@ -93,7 +93,14 @@ impl<'a> Selections<'a> {
             } else {
                 item.project_field(field, self)?
             };
-            object.insert(field.response_key().node.clone(), value);
+            // A key selected twice is merged by GraphQL: left to async-graphql. Found here,
+            // where the key is hashed anyway, rather than by sorting each plan's keys.
+            if object
+                .insert(field.response_key().node.clone(), value)
+                .is_some()
+            {
+                return None;
+            }
         }
         Some(Value::Object(object))
     }
@@ -107,14 +114,6 @@ impl<'a> Selections<'a> {
     {
         let mut fields = Vec::with_capacity(set.items.len());
         self.collect::<T>(set, &mut fields)?;
-        let mut keys: Vec<&str> = fields
-            .iter()
-            .map(|f| f.response_key().node.as_str())
-            .collect();
-        keys.sort_unstable();
-        if keys.windows(2).any(|pair| pair[0] == pair[1]) {
-            return None;
-        }
         Some(fields)
     }
 

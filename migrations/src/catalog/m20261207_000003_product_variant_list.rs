@@ -17,12 +17,12 @@ enum Products {
     Variants,
 }
 
-const POSTGRES_BACKFILL: &str = "UPDATE products p SET variants = COALESCE((\
+pub(super) const POSTGRES_BACKFILL: &str = "UPDATE products p SET variants = COALESCE((\
     SELECT json_agg(json_build_object('id', v.id, 'sku', v.sku, 'name', v.name, \
     'options', v.options::json, 'position', v.position, 'weight_grams', v.weight_grams) \
     ORDER BY v.position, v.id)::text FROM product_variants v WHERE v.product_id = p.id), '[]')";
 
-const SQLITE_BACKFILL: &str = "UPDATE products SET variants = COALESCE((\
+pub(super) const SQLITE_BACKFILL: &str = "UPDATE products SET variants = COALESCE((\
     SELECT json_group_array(json_object('id', v.id, 'sku', v.sku, 'name', v.name, \
     'options', json(v.options), 'position', v.position, 'weight_grams', v.weight_grams)) \
     FROM (SELECT * FROM product_variants WHERE product_id = products.id \

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_tables;
 mod m20261206_000002_variant_weight;
 mod m20261207_000003_product_variant_list;
+mod m20261207_000004_variant_options;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_variant_weight::Migration),
             Box::new(crate::events::Migration),
             Box::new(m20261207_000003_product_variant_list::Migration),
+            Box::new(m20261207_000004_variant_options::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
-use super::products::variant_list_json;
+use super::products::VariantLists;
 use super::sql::Sql;
 use super::to_json;
 use crate::domain::{Attribute, Category, Collection, Product, Variant};
@@ -98,6 +98,7 @@ async fn insert_seed_products(
     }
     let rows = products.iter().map(|p| {
         let list = lists.get(&p.id).map_or(&[][..], Vec::as_slice);
+        let lists = VariantLists::of(list.iter().copied());
         vec![
             p.id.into(),
             p.slug.clone().into(),
@@ -109,7 +110,8 @@ async fn insert_seed_products(
             to_json(&p.image_urls).into(),
             p.created_at.into(),
             p.updated_at.into(),
-            variant_list_json(list.iter().copied()).into(),
+            lists.variants.into(),
+            lists.options.into(),
         ]
     });
     let columns = [
@@ -124,6 +126,7 @@ async fn insert_seed_products(
         "created_at",
         "updated_at",
         "variants",
+        "variant_options",
     ];
     insert_rows(db, "products", &columns, rows.collect()).await?;
     let attributes = products.iter().flat_map(|p| {

@@ -44,7 +44,7 @@ pub mod collection {
 }
 
 pub mod product {
-    //! `products`; `attributes`, `image_urls` and `variants` hold JSON lists.
+    //! `products`; `attributes`, `image_urls`, `variants` and `variant_options` hold JSON lists.
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -61,9 +61,10 @@ pub mod product {
         pub image_urls: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
-        /// The product's `product_variants` rows as one list (see `products::VariantList`),
-        /// rewritten in the transaction of every variant write.
+        /// The product's `product_variants` rows as one list and their options as another
+        /// (see `products::VariantLists`), rewritten in the transaction of every variant write.
         pub variants: String,
+        pub variant_options: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -43,7 +43,9 @@ fn push_columns(sql: &mut Sql, parts: ListedParts) {
         .push(", ")
         .push(part(parts.image_urls, "p.image_urls", "'[]'"))
         .push(", p.created_at, p.updated_at, ")
-        .push(part(parts.variants, "p.variants", "'[]'"));
+        .push(part(parts.variants, "p.variants", "'[]'"))
+        .push(", ")
+        .push(part(parts.variant_options, "p.variant_options", "'[]'"));
 }
 
 /// SQLite's FTS5 ranks with bm25 (lower is better); negated, both backends sort rank
@@ -150,7 +152,10 @@ where
         updated_at: time(9)?,
     })?;
     let variants = match parts.variants {
-        true => variant_list(id, text(10)?, parts.variant_options)?,
+        true => {
+            let options = parts.variant_options.then(|| text(11)).transpose()?;
+            variant_list(id, text(10)?, options)?
+        }
         false => Vec::new(),
     };
     Ok((product, variants))
@@ -409,6 +414,7 @@ mod tests {
             ("p.attributes", "'[]'"),
             ("p.image_urls", "'[]'"),
             ("p.variants", "'[]'"),
+            ("p.variant_options", "'[]'"),
         ];
         assert_eq!(unread, expected.map(|(a, n)| (a.to_owned(), n.to_owned())));
     }

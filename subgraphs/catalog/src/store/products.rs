@@ -7,7 +7,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set, Value,
 };
-use serde::de::IgnoredAny;
 
 use super::bulk::insert_rows;
 use super::entities::{product, variant};
@@ -125,81 +124,91 @@ pub async fn variants_of_products(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT id, variants FROM products WHERE id IN ")
+    sql.push("SELECT id, variants, variant_options FROM products WHERE id IN ")
         .bind_list(product_ids.iter().copied())
         .push(" ORDER BY id");
     let mut variants = Vec::new();
     for row in db.query_all(sql.build()).await? {
         let product_id: i64 = row.try_get("", "id")?;
         let list: String = row.try_get("", "variants")?;
-        variants.extend(variant_list(product_id, &list, true)?);
+        let options: String = row.try_get("", "variant_options")?;
+        variants.extend(variant_list(product_id, &list, Some(&options))?);
     }
     Ok(variants)
 }
 
-/// A variant as a product's variant list (`products.variants`) holds it; the product is the
-/// row's. Its own type, so that the stored form never follows a domain change by accident.
-/// Read with `O = IgnoredAny`, its options are stepped over, not decoded.
+/// A variant as a product's variant list (`products.variants`) holds it: `[id, sku, name,
+/// position, weight_grams]`, its options apart (`products.variant_options`) and its product
+/// the row's. Its own type, so that the stored form never follows a domain change by accident.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct ListedVariant<O = Vec<Attribute>> {
-    id: i64,
-    sku: CompactString,
-    name: CompactString,
-    options: O,
-    position: i32,
-    weight_grams: Option<i32>,
+struct ListedVariant(i64, CompactString, CompactString, i32, Option<i32>);
+
+/// A product's variants as its two list columns, both in display order: `variants` and, in a
+/// column of its own, each variant's options. A page that shows no options (most do not)
+/// then neither sends nor parses them: they were most of a list's text.
+pub(super) struct VariantLists {
+    pub variants: String,
+    pub options: String,
 }
 
-/// The variants of product `product_id`'s variant list, in display order; their options
-/// left empty unless `with_options`.
+impl VariantLists {
+    pub fn of<'a>(variants: impl IntoIterator<Item = &'a Variant>) -> Self {
+        let mut variants: Vec<&Variant> = variants.into_iter().collect();
+        variants.sort_by_key(|v| (v.position, v.id));
+        let listed: Vec<ListedVariant> = variants
+            .iter()
+            .map(|v| {
+                ListedVariant(
+                    v.id,
+                    v.sku.clone(),
+                    v.name.clone(),
+                    v.position,
+                    v.weight_grams,
+                )
+            })
+            .collect();
+        let options: Vec<&[Attribute]> = variants.iter().map(|v| &v.options[..]).collect();
+        Self {
+            variants: to_json(&listed),
+            options: to_json(&options),
+        }
+    }
+}
+
+/// The variants of product `product_id` from its variant list and, when given, their
+/// options' list; without it their options are left empty.
 pub(super) fn variant_list(
     product_id: i64,
-    json: &str,
-    with_options: bool,
+    variants: &str,
+    options: Option<&str>,
 ) -> Result<Vec<Variant>, DbErr> {
-    Ok(match with_options {
-        true => variants_in(product_id, from_json("products.variants", json)?, |o| o),
-        false => {
-            let listed = from_json("products.variants", json)?;
-            variants_in(product_id, listed, |_: IgnoredAny| Vec::new())
-        }
-    })
-}
-
-fn variants_in<O>(
-    product_id: i64,
-    mut listed: Vec<ListedVariant<O>>,
-    options: impl Fn(O) -> Vec<Attribute>,
-) -> Vec<Variant> {
-    listed.sort_by_key(|v| (v.position, v.id));
-    listed
+    let listed: Vec<ListedVariant> = from_json("products.variants", variants)?;
+    let options: Vec<Vec<Attribute>> = match options {
+        Some(json) => from_json("products.variant_options", json)?,
+        None => Vec::new(),
+    };
+    if !options.is_empty() && options.len() != listed.len() {
+        return Err(DbErr::Custom(format!(
+            "product {product_id}: {} variants but {} lists of options",
+            listed.len(),
+            options.len()
+        )));
+    }
+    let mut options = options.into_iter();
+    Ok(listed
         .into_iter()
-        .map(|v| Variant {
-            id: v.id,
-            product_id,
-            sku: v.sku,
-            name: v.name,
-            options: options(v.options),
-            position: v.position,
-            weight_grams: v.weight_grams,
-        })
-        .collect()
-}
-
-/// `variants` (of one product) as its variant list.
-pub(super) fn variant_list_json<'a>(variants: impl IntoIterator<Item = &'a Variant>) -> String {
-    let listed: Vec<ListedVariant> = variants
-        .into_iter()
-        .map(|v| ListedVariant {
-            id: v.id,
-            sku: v.sku.clone(),
-            name: v.name.clone(),
-            options: v.options.clone(),
-            position: v.position,
-            weight_grams: v.weight_grams,
-        })
-        .collect();
-    to_json(&listed)
+        .map(
+            |ListedVariant(id, sku, name, position, weight_grams)| Variant {
+                id,
+                product_id,
+                sku,
+                name,
+                options: options.next().unwrap_or_default(),
+                position,
+                weight_grams,
+            },
+        )
+        .collect())
 }
 
 pub async fn find_variants(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Variant>, DbErr> {
@@ -230,7 +239,8 @@ pub async fn insert_product(
         image_urls: Set(to_json(&image_strings(&new.image_urls))),
         created_at: Set(now),
         updated_at: Set(now),
-        variants: Set(variant_list_json([])),
+        variants: Set(VariantLists::of([]).variants),
+        variant_options: Set(VariantLists::of([]).options),
     }
     .insert(db)
     .await?;
@@ -447,11 +457,10 @@ async fn variants_changed(
         .into_iter()
         .map(Variant::try_from)
         .collect::<Result<Vec<_>, _>>()?;
+    let lists = VariantLists::of(&variants);
     product::Entity::update_many()
-        .col_expr(
-            product::Column::Variants,
-            Expr::value(variant_list_json(&variants)),
-        )
+        .col_expr(product::Column::Variants, Expr::value(lists.variants))
+        .col_expr(product::Column::VariantOptions, Expr::value(lists.options))
         .filter(product::Column::Id.eq(id))
         .exec(db)
         .await

@@ -1,6 +1,6 @@
-//! A product's variant list (`products.variants`: what pages, `Product.variants` and
-//! `_entities` read) against its `product_variants` rows, after every kind of variant write
-//! and under concurrent writes to one product.
+//! A product's variant lists (`products.variants` and `products.variant_options`: what pages,
+//! `Product.variants` and `_entities` read) against its `product_variants` rows, after every
+//! kind of variant write and under concurrent writes to one product.
 
 use commerce_kernel::GlobalId;
 use commerce_migrations::Action;
@@ -70,13 +70,17 @@ async fn concurrent_variant_writes_to_one_product_all_reach_its_list(
     assert_eq!(assert_list_matches_rows(&app, &product).await.len(), 9);
 }
 
-/// The migration that added the lists filled them for the products already there: undone and
-/// run again over a shop, every listed product's list is its rows.
+/// The migrations that added the lists (the variant list, then its options apart) filled them
+/// for the products already there: both undone and run again over a shop, every listed
+/// product's lists are its rows.
 async fn the_migration_lists_the_variants_of_existing_products(backend: commerce_testkit::Backend) {
     let app = app(backend).await;
     let shop = shop(&app).await;
     let db = &app.state.db;
     let migrate = |action| commerce_migrations::apply(db, "catalog", action);
+    migrate(Action::Down)
+        .await
+        .expect("the options go back into the list");
     migrate(Action::Down).await.expect("the lists are dropped");
     migrate(Action::Up)
         .await
