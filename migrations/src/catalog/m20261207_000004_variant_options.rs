@@ -7,71 +7,41 @@
 //! down rebuilds the list of the migration before.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 use super::m20261207_000003_product_variant_list as variant_list;
+use super::{Backfill, add_product_list, drop_product_list};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[derive(DeriveIden)]
 enum Products {
-    Table,
     VariantOptions,
 }
 
-const POSTGRES_BACKFILL: &str = "UPDATE products p SET variants = l.variants, \
-    variant_options = l.options FROM (SELECT product_id, \
-    json_agg(json_build_array(id, sku, name, position, weight_grams) ORDER BY position, id)::text \
-    AS variants, json_agg(options::json ORDER BY position, id)::text AS options \
-    FROM product_variants GROUP BY product_id) l WHERE l.product_id = p.id";
-
-const SQLITE_BACKFILL: &str = "UPDATE products SET variants = COALESCE((\
-    SELECT json_group_array(json_array(v.id, v.sku, v.name, v.position, v.weight_grams)) \
-    FROM (SELECT * FROM product_variants WHERE product_id = products.id \
-    ORDER BY position, id) v), '[]'), variant_options = COALESCE((\
-    SELECT json_group_array(json(v.options)) \
-    FROM (SELECT * FROM product_variants WHERE product_id = products.id \
-    ORDER BY position, id) v), '[]')";
+const BACKFILL: Backfill = Backfill {
+    postgres: "UPDATE products p SET variants = l.variants, variant_options = l.options \
+        FROM (SELECT product_id, json_agg(json_build_array(id, sku, name, position, \
+        weight_grams) ORDER BY position, id)::text AS variants, \
+        json_agg(options::json ORDER BY position, id)::text AS options \
+        FROM product_variants GROUP BY product_id) l WHERE l.product_id = p.id",
+    sqlite: "UPDATE products SET variants = COALESCE((\
+        SELECT json_group_array(json_array(v.id, v.sku, v.name, v.position, v.weight_grams)) \
+        FROM (SELECT * FROM product_variants WHERE product_id = products.id \
+        ORDER BY position, id) v), '[]'), variant_options = COALESCE((\
+        SELECT json_group_array(json(v.options)) \
+        FROM (SELECT * FROM product_variants WHERE product_id = products.id \
+        ORDER BY position, id) v), '[]')",
+};
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Products::Table)
-                    .add_column(
-                        ColumnDef::new(Products::VariantOptions)
-                            .text()
-                            .not_null()
-                            .default("[]"),
-                    )
-                    .take(),
-            )
-            .await?;
-        let db = manager.get_connection();
-        let backfill = match db.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_BACKFILL,
-            _ => SQLITE_BACKFILL,
-        };
-        db.execute_unprepared(backfill).await.map(drop)
+        add_product_list(manager, Products::VariantOptions, BACKFILL).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Products::Table)
-                    .drop_column(Products::VariantOptions)
-                    .take(),
-            )
-            .await?;
-        let db = manager.get_connection();
-        let backfill = match db.get_database_backend() {
-            DbBackend::Postgres => variant_list::POSTGRES_BACKFILL,
-            _ => variant_list::SQLITE_BACKFILL,
-        };
-        db.execute_unprepared(backfill).await.map(drop)
+        drop_product_list(manager, Products::VariantOptions).await?;
+        variant_list::BACKFILL.run(manager).await
     }
 }
