@@ -180,9 +180,9 @@ impl SortPosition {
 }
 
 /// What a listing reads of each product besides its scalar columns. Each part costs the
-/// database a column to send and the catalog text or a JSON list to decode (a page's variant
-/// options alone were a sixth of its time), so a page reads only the parts its selection
-/// shows; a product listed without a part holds it empty.
+/// database a column to send and the catalog text or a JSON list to decode (the variants'
+/// options alone were a third of a page's decoding), so a page reads only the parts its
+/// selection shows; a product listed without a part holds it empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct ListedParts {
     pub description: bool,
