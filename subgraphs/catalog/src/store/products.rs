@@ -183,17 +183,20 @@ pub(super) fn variant_list(
     options: Option<&str>,
 ) -> Result<Vec<Variant>, DbErr> {
     let listed: Vec<ListedVariant> = from_json("products.variants", variants)?;
-    let options: Vec<Vec<Attribute>> = match options {
-        Some(json) => from_json("products.variant_options", json)?,
+    let options = match options {
+        Some(json) => {
+            let options: Vec<Vec<Attribute>> = from_json("products.variant_options", json)?;
+            if options.len() != listed.len() {
+                return Err(DbErr::Custom(format!(
+                    "product {product_id}: {} variants but {} lists of options",
+                    listed.len(),
+                    options.len()
+                )));
+            }
+            options
+        }
         None => Vec::new(),
     };
-    if !options.is_empty() && options.len() != listed.len() {
-        return Err(DbErr::Custom(format!(
-            "product {product_id}: {} variants but {} lists of options",
-            listed.len(),
-            options.len()
-        )));
-    }
     let mut options = options.into_iter();
     Ok(listed
         .into_iter()
@@ -465,4 +468,55 @@ async fn variants_changed(
         .exec(db)
         .await
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(id: i64, position: i32, options: &[(&str, &str)]) -> Variant {
+        Variant {
+            id,
+            product_id: 7,
+            sku: format!("SKU-{id}").into(),
+            name: format!("Variant {id}").into(),
+            options: options
+                .iter()
+                .map(|(name, value)| Attribute {
+                    name: (*name).into(),
+                    value: (*value).into(),
+                })
+                .collect(),
+            position,
+            weight_grams: Some(100),
+        }
+    }
+
+    /// The two lists read back as the variants written, in display order; without the
+    /// options' list, with their options empty.
+    #[test]
+    fn the_variant_lists_read_back_in_display_order() {
+        let second = variant(1, 1, &[("size", "M")]);
+        let first = variant(2, 0, &[("size", "S"), ("colour", "Red")]);
+        let lists = VariantLists::of([&second, &first]);
+        let read = variant_list(7, &lists.variants, Some(&lists.options)).expect("lists");
+        assert_eq!(read, [first.clone(), second.clone()]);
+        let without = variant_list(7, &lists.variants, None).expect("a list");
+        let bare = |v: &Variant| Variant {
+            options: Vec::new(),
+            ..v.clone()
+        };
+        assert_eq!(without, [bare(&first), bare(&second)]);
+    }
+
+    /// Lists that disagree are an error, not variants with options missing or misplaced.
+    #[test]
+    fn options_that_do_not_match_the_variants_are_an_error() {
+        let lists = VariantLists::of([&variant(1, 0, &[]), &variant(2, 1, &[])]);
+        let error = variant_list(7, &lists.variants, Some("[[]]")).expect_err("a mismatch");
+        assert!(
+            error.to_string().contains("2 variants but 1 lists"),
+            "{error}"
+        );
+    }
 }
