@@ -4,39 +4,21 @@
 # run it measures `{ __typename }` on the same server as the baseline (HTTP + GraphQL floor), and
 # prints RPS, p50/p95/p99, errors and the ratio to the baseline as a Markdown table.
 #
-# Run with: bench/catalog.sh            (PRODUCTS=100000 DURATION=20s CONNECTIONS=50 to change)
+# Run with: bench/catalog.sh            (PRODUCTS=100000 DURATION=20 (s) CONNECTIONS=50 to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
+source bench/lib.sh
 
 PRODUCTS="${PRODUCTS:-100000}"
-DURATION="${DURATION:-20s}"
+DURATION="${DURATION:-20}"
 CONNECTIONS="${CONNECTIONS:-50}"
 PORT=4101
-PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
-FLOOR='{"query":"{ __typename }"}'
 
 command -v oha >/dev/null || cargo install oha --locked
 install_missing
 log "building release binaries"
 cargo build --release --locked -p commerce-stack -p commerce-catalog
-
-load() { # name body -> one table row
-  local name="$1" body="$2" out
-  oha -z 5s -c "$CONNECTIONS" --no-tui --output-format quiet -m POST \
-    -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$PORT/graphql"
-  # -w: requests in flight at the deadline finish instead of counting as errors.
-  out="$(oha -z "$DURATION" -c "$CONNECTIONS" --no-tui --output-format json -w -m POST \
-    -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$PORT/graphql")"
-  python3 - "$name" "$out" <<'PY'
-import json, sys
-name, raw = sys.argv[1], json.loads(sys.argv[2])
-s, p = raw["summary"], raw["latencyPercentiles"]
-codes = raw.get("statusCodeDistribution", {})
-errors = sum(v for k, v in codes.items() if k != "200") + sum(raw.get("errorDistribution", {}).values())
-print(f"{name}\t{s['requestsPerSec']:.0f}\t{p['p50']*1000:.2f}\t{p['p95']*1000:.2f}\t{p['p99']*1000:.2f}\t{errors}")
-PY
-}
 
 run_backend() { # label, then env for the catalog
   local label="$1"; shift
@@ -46,10 +28,10 @@ run_backend() { # label, then env for the catalog
   log "$label: seeded in $((SECONDS - started)) s"
   env "$@" COMMERCE_LISTEN="127.0.0.1:$PORT" COMMERCE_LOG_FILTER=warn target/release/commerce-catalog &
   local pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+  wait_ready "http://127.0.0.1:$PORT"
   local floor page
-  floor="$(load floor "$FLOOR")"
-  page="$(load page "$PAGE")"
+  floor="$(oha_row floor "http://127.0.0.1:$PORT/graphql" "$FLOOR")"
+  page="$(oha_row page "http://127.0.0.1:$PORT/graphql" "$PAGE")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   python3 - "$label" "$floor" "$page" <<'PY'
 import sys

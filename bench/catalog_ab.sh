@@ -3,7 +3,7 @@
 # one 100,000-product PostgreSQL seed made by the first build and copied for the second
 # (`CREATE DATABASE ... TEMPLATE`, so a build with newer migrations moves only its own copy
 # forward), then ROUNDS rounds alternating the builds, each serving `{ __typename }` and
-# `products(first: 50)` (the query of `bench/read_path.sh`) with no cache, measured with oha,
+# `products(first: 50)` (the page of `bench/lib.sh`) with no cache, measured with oha,
 # with the CPU the catalog and PostgreSQL spent per page read from /proc/<pid>/stat. A machine's
 # speed drifts over minutes; alternating in one sitting is what makes two builds comparable.
 #
@@ -20,8 +20,6 @@ DURATION="${DURATION:-8}"
 ROUNDS="${ROUNDS:-2}"
 CONNECTIONS="${CONNECTIONS:-50}"
 PORT=4202
-PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
-FLOOR='{"query":"{ __typename }"}'
 
 command -v oha >/dev/null || cargo install oha --locked
 install_missing

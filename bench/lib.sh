@@ -1,11 +1,17 @@
-# Shared by the load benchmarks that run against a seeded PostgreSQL (after
-# scripts/services.sh's start_services). Source it; it defines functions only, reading
+# Shared by the load benchmarks of the catalog and the stack (after scripts/services.sh).
+# Source it; it defines the benchmarks' page and floor queries and functions reading
 # CONNECTIONS and DURATION (s) from the caller.
+
+# The storefront's listing page that every catalog benchmark measures, and the HTTP + GraphQL
+# floor it is measured against on the same server.
+PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
+FLOOR='{"query":"{ __typename }"}'
 
 oha_row() { # name url body -> name, RPS, p50, p95, p99, errors (tab-separated)
   local name="$1" url="$2" body="$3" out
   oha -z 5s -c "$CONNECTIONS" --no-tui --output-format quiet -m POST \
     -H 'content-type: application/json' -d "$body" "$url"
+  # -w: requests in flight at the deadline finish instead of counting as errors.
   out="$(oha -z "${DURATION}s" -c "$CONNECTIONS" --no-tui --output-format json -w -m POST \
     -H 'content-type: application/json' -d "$body" "$url")"
   python3 - "$name" "$out" <<'PY'

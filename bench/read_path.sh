@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The storefront's read path (issue 17), on PostgreSQL with 100,000 products, release builds:
 #
-# 1. `products(first: 50)` (the query of `bench/catalog.sh`) served by the catalog directly,
+# 1. `products(first: 50)` (the page of `bench/lib.sh`) served by the catalog directly,
 #    without the read-through caches (`COMMERCE_READ_CACHE=false`), with them warm, and with
 #    the catalog's response cache too (`COMMERCE_SUBGRAPH_RESPONSE_CACHE`), each beside
 #    `{ __typename }` on the same server (oha, 50 connections; the response cache answers both).
@@ -26,8 +26,6 @@ CONNECTIONS="${CONNECTIONS:-50}"
 BIN_DIR="${BIN_DIR:-}"
 PORT=4201
 STACK_PORT=4300
-PAGE='{"query":"{ products(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { node { id slug name imageUrls variants { id sku name } } } } }"}'
-FLOOR='{"query":"{ __typename }"}'
 
 PAGES_ONLY="${PAGES_ONLY:-}"
 CATALOG_ONLY="${CATALOG_ONLY:-}"

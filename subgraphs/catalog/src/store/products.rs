@@ -242,8 +242,9 @@ pub async fn insert_product(
         image_urls: Set(to_json(&image_strings(&new.image_urls))),
         created_at: Set(now),
         updated_at: Set(now),
-        variants: Set(VariantLists::of([]).variants),
-        variant_options: Set(VariantLists::of([]).options),
+        // Both lists start as the columns' default (`[]`); `variants_changed` below writes them.
+        variants: NotSet,
+        variant_options: NotSet,
     }
     .insert(db)
     .await?;
