@@ -12,7 +12,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
 install_missing
-log "disk: $(df -h --output=avail . | tail -1 | tr -d " ") free"
+# CI machines share their disk: each stage says what is left, so a full disk is seen for what it is.
+disk() { log "disk: $(df -h --output=avail . | tail -1 | tr -d " ") free${1:+ ($1)}"; }
+disk
 log "no data/ folder in git"
 # data/ holds generated local state such as the development signing key; .gitignore keeps it
 # out, and this catches a forced add.
@@ -25,8 +27,9 @@ cargo fmt --all --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "cargo xtask schema-diff"; cargo xtask schema-diff
+disk "after clippy"
 start_services
-trap stop_services EXIT
+trap 'disk "at the end, PostgreSQL holding $(du -sh "$TEST_TMP/pg" | cut -f1)"; stop_services' EXIT
 log "cargo nextest run"
 cargo nextest run --workspace --locked --profile ci "$@"
 # The storefront and the dashboard in Debian's Chromium against the stack (installs what it needs).

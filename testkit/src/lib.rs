@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use commerce_kernel::config::Config;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::OnceCell;
 
@@ -43,9 +43,11 @@ impl Backend {
     pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 }
 
-/// A configuration pointing at a database that no other test uses.
+/// A configuration pointing at a database that no other test uses. The database goes when
+/// this does: a SQLite directory is deleted, a PostgreSQL database dropped.
 pub struct TestConfig {
     config: Config,
+    _postgres: Option<PostgresDatabase>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -65,18 +67,19 @@ impl TestConfig {
 /// A fresh database on `backend`: a new SQLite directory, or a new PostgreSQL database.
 pub async fn test_config(backend: Backend) -> TestConfig {
     let data_dir = tempfile::tempdir().expect("creating a temporary data directory");
-    let database_url = match backend {
+    let postgres = match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => Some(fresh_postgres_database().await),
+        Backend::Postgres => Some(PostgresDatabase::create().await),
     };
     let config = Config {
         data_dir: data_dir.path().to_path_buf(),
-        database_url,
+        database_url: postgres.as_ref().map(|database| database.url.clone()),
         db_max_connections: 20,
         ..Config::default()
     };
     TestConfig {
         config,
+        _postgres: postgres,
         _data_dir: data_dir,
     }
 }
@@ -133,21 +136,65 @@ async fn postgres_admin_url() -> String {
     .clone()
 }
 
-async fn fresh_postgres_database() -> String {
-    let admin_url = postgres_admin_url().await;
-    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url)
-        .await
-        .expect("connecting to the test PostgreSQL");
-    admin
-        .execute(Statement::from_string(
-            DbBackend::Postgres,
-            format!("CREATE DATABASE {name}"),
-        ))
-        .await
-        .expect("creating a test database");
-    admin.close().await.expect("closing the admin connection");
-    replace_database(&admin_url, &name)
+/// A test's own PostgreSQL database, dropped with the test: a full run creates hundreds, about
+/// 8 MB each, and left behind they once filled a CI machine's disk mid-run.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    async fn create() -> Self {
+        let admin_url = postgres_admin_url().await;
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .expect("connecting to the test PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("creating a test database");
+        admin.close().await.expect("closing the admin connection");
+        let url = replace_database(&admin_url, &name);
+        Self {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    async fn drop_database(admin_url: &str, name: &str) -> Result<(), sea_orm::DbErr> {
+        let admin = Database::connect(admin_url).await?;
+        // FORCE ends the connections that the test's pools and background tasks still hold.
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
+        admin.close().await
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on a future: the statement
+        // runs on a thread with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| error.to_string())?
+                .block_on(Self::drop_database(&admin_url, &name))
+                .map_err(|error| error.to_string())
+        })
+        .join();
+        // A database left behind costs disk, not the test's verdict.
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("leaving test database {}: {error}", self.name),
+            Err(_) => eprintln!("leaving test database {}: dropping it panicked", self.name),
+        }
+    }
 }
 
 /// `postgres://user@host:port/postgres?x` with the database name replaced.
@@ -191,6 +238,7 @@ impl SqlCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sea_orm::{DbBackend, Statement};
 
     #[test]
     fn replaces_the_database_name_in_urls() {
@@ -203,6 +251,33 @@ mod tests {
             replace_database("postgres://h/postgres", "t2"),
             "postgres://h/t2"
         );
+    }
+
+    async fn database_exists(admin: &DatabaseConnection, url: &str) -> bool {
+        let name = url.rsplit('/').next().expect("a database name");
+        let found = admin
+            .query_one(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                [name.into()],
+            ))
+            .await
+            .expect("queries pg_database");
+        found.is_some()
+    }
+
+    #[tokio::test]
+    async fn a_test_postgres_database_is_dropped_with_its_config_even_while_connected() {
+        let admin = Database::connect(postgres_admin_url().await)
+            .await
+            .expect("connects");
+        let config = test_config(Backend::Postgres).await;
+        let url = config.database_url.clone().expect("postgres url");
+        let held = Database::connect(&url).await.expect("connects");
+        held.execute_unprepared("SELECT 1").await.expect("runs");
+        assert!(database_exists(&admin, &url).await);
+        drop(config);
+        assert!(!database_exists(&admin, &url).await);
     }
 
     #[tokio::test]
