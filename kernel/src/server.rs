@@ -17,12 +17,14 @@ use std::time::Instant;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{
-    BatchRequest, Data, ErrorExtensions, Executor, ObjectType, Pos, Schema, SubscriptionType,
+    BatchRequest, BatchResponse, Data, ErrorExtensions, ObjectType, Pos, Schema, SubscriptionType,
 };
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
+use axum::body::Body;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{ConnectInfo, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,6 +33,7 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use crate::auth::Verifier;
+use crate::projection::json_body;
 use crate::subgraph::{ResponseCache, SubgraphExecutor};
 use crate::telemetry::metrics;
 use crate::viewer::Viewer;
@@ -130,7 +133,7 @@ where
             Err(error) => {
                 let error = error.extend().into_server_error(Pos::default());
                 let response = async_graphql::Response::from_errors(vec![error]);
-                return GraphQLResponse::from(response).into_response();
+                return answer(response.into());
             }
         };
         let anonymous = viewer == Viewer::Anonymous && credential.is_none();
@@ -145,9 +148,7 @@ where
             (Some(cache), BatchRequest::Single(request)) if anonymous => {
                 cached_or_executed(cache, &state.executor, request, started).await
             }
-            (_, request) => {
-                GraphQLResponse::from(state.executor.execute_batch(request).await).into_response()
-            }
+            (_, request) => answer(state.executor.execute_for_http(request).await),
         }
     }
     .instrument(span)
@@ -167,7 +168,7 @@ where
     S: SubscriptionType + 'static,
 {
     let Some(key) = cache.key(&request) else {
-        return GraphQLResponse::from(executor.execute(request).await).into_response();
+        return answer(executor.execute_for_http(request.into()).await);
     };
     if let Some(answer) = cache.get(&key) {
         metrics::metrics().response_cache_hit(started.elapsed());
@@ -176,12 +177,31 @@ where
     metrics::metrics().response_cache_miss();
     let (operation, response) = executor.run(request).await;
     let keep = operation == "query" && response.is_ok() && response.cache_control.public;
-    let response = GraphQLResponse::from(response).into_response();
+    let response = answer(response.into());
     if keep {
         cache.insert(key, response).await
     } else {
         response
     }
+}
+
+/// `response` as an HTTP answer, as async-graphql-axum's `GraphQLResponse` makes it, with the
+/// lists that projection wrote copied in as they are.
+fn answer(response: BatchResponse) -> Response {
+    let mut answer = Response::new(Body::from(json_body(&response)));
+    let headers = answer.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
+    if response.is_ok()
+        && let Some(cache_control) = response.cache_control().value()
+        && let Ok(value) = HeaderValue::from_str(&cache_control)
+    {
+        headers.insert(CACHE_CONTROL, value);
+    }
+    headers.extend(response.http_headers());
+    answer
 }
 
 /// The request's server span, continuing the caller's trace (the router's fetch); none while

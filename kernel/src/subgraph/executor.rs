@@ -9,16 +9,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_graphql::futures_util::future;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Data, Executor, ObjectType, Request, Response, Schema, ServerError, SubscriptionType,
+    BatchRequest, BatchResponse, Data, Executor, ObjectType, Request, Response, Schema,
+    ServerError, SubscriptionType,
 };
 
 use moka::sync::Cache;
 
 use super::limits::{Limits, with_code};
 use crate::entities::RequestScopes;
+use crate::projection::materialize;
 use crate::telemetry::metrics::{self, LiveSubscription};
 
 /// Parsed documents kept, by their text. A storefront sends a handful of operations over and
@@ -76,6 +79,19 @@ where
         (operation, response)
     }
 
+    /// Runs `request` for an HTTP answer: the lists that projection wrote stay JSON text, for
+    /// [`json_body`](crate::projection::json_body) to write as they are.
+    pub async fn execute_for_http(&self, request: BatchRequest) -> BatchResponse {
+        match request {
+            BatchRequest::Single(request) => BatchResponse::Single(self.run(request).await.1),
+            BatchRequest::Batch(requests) => {
+                let runs = requests.into_iter().map(|request| self.run(request));
+                let answers = future::join_all(runs).await;
+                BatchResponse::Batch(answers.into_iter().map(|(_, answer)| answer).collect())
+            }
+        }
+    }
+
     /// The request with its scopes added, or the refusal of its document.
     fn prepare(&self, mut request: Request) -> Result<Request, ServerError> {
         self.parse(&mut request)?;
@@ -113,6 +129,12 @@ fn coded(mut response: Response) -> Response {
     response
 }
 
+/// `response` for a caller that reads its values (see [`materialize`]).
+fn materialized(mut response: Response) -> Response {
+    materialize(&mut response.data);
+    response
+}
+
 impl<Q, M, S> Executor for SubgraphExecutor<Q, M, S>
 where
     Q: ObjectType + 'static,
@@ -120,7 +142,7 @@ where
     S: SubscriptionType + 'static,
 {
     async fn execute(&self, request: Request) -> Response {
-        self.run(request).await.1
+        materialized(self.run(request).await.1)
     }
 
     fn execute_stream(
@@ -135,7 +157,7 @@ where
                     .map(move |response| {
                         // Held by the stream: uncounted when the subscription ends.
                         let _ = &live;
-                        coded(response)
+                        materialized(coded(response))
                     })
                     .boxed()
             }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use async_graphql::connection::PageInfo;
 use async_graphql::parser::types::Field;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SelectionField, SimpleObject, Value};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SelectionField, SimpleObject};
 use commerce_kernel::pagination::PageRequest;
-use commerce_kernel::projection::{Project, ProjectedList, Selections};
+use commerce_kernel::projection::{Json, Project, ProjectedList, Selections};
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use super::loaders::PageBatch;
@@ -144,10 +144,18 @@ impl ProductEdge {
 impl Project for ProductEdge {
     const TYPE_NAME: &'static str = "ProductEdge";
 
-    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+    fn project_field(
+        &self,
+        field: &Field,
+        selections: Selections<'_>,
+        out: &mut Json,
+    ) -> Option<()> {
         match field.name.node.as_str() {
-            "node" => selections.object(&self.node, field),
-            "cursor" => Some(Value::String(self.cursor())),
+            "node" => selections.object(&self.node, field, out),
+            "cursor" => {
+                out.str(&self.cursor());
+                Some(())
+            }
             _ => None,
         }
     }

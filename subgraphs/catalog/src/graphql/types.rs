@@ -2,10 +2,10 @@
 //! impls so a table or domain change never silently changes the public schema.
 
 use async_graphql::parser::types::Field;
-use async_graphql::{Context, Enum, ID, InputType, Object, ScalarType, SimpleObject, Value};
+use async_graphql::{Context, Enum, ID, InputType, Object, ScalarType, SimpleObject};
 use chrono::{DateTime, Utc};
 use commerce_kernel::pagination::PageRequest;
-use commerce_kernel::projection::{Project, Selections};
+use commerce_kernel::projection::{Json, Project, Selections};
 use commerce_kernel::{ClientResultExt, GlobalId};
 
 use std::sync::Arc;
@@ -185,26 +185,33 @@ impl Product {
 impl Project for Product {
     const TYPE_NAME: &'static str = PRODUCT;
 
-    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+    fn project_field(
+        &self,
+        field: &Field,
+        selections: Selections<'_>,
+        out: &mut Json,
+    ) -> Option<()> {
         let product = &self.inner;
-        Some(match field.name.node.as_str() {
-            "id" => Value::String(GlobalId::encode(PRODUCT, product.id)),
-            "slug" => Value::String(product.slug.clone()),
-            "name" => Value::String(product.name.clone()),
-            "description" => Value::String(product.description.clone()),
-            "status" => InputType::to_value(&ProductStatus::from(product.status)),
-            "attributes" => selections.list(product.attributes.iter().map(AttributeView), field)?,
-            "imageUrls" => {
-                let urls = product.image_urls.iter();
-                Value::List(urls.map(|url| Value::String(url.clone())).collect())
+        match field.name.node.as_str() {
+            "id" => out.str(&GlobalId::encode(PRODUCT, product.id)),
+            "slug" => out.str(&product.slug),
+            "name" => out.str(&product.name),
+            "description" => out.str(&product.description),
+            "status" => out.value(&InputType::to_value(&ProductStatus::from(product.status))),
+            "attributes" => {
+                let attributes = product.attributes.iter().map(AttributeView);
+                selections.list(attributes, field, out)?
             }
-            "createdAt" => ScalarType::to_value(&product.created_at),
-            "updatedAt" => ScalarType::to_value(&product.updated_at),
+            "imageUrls" => out.strs(product.image_urls.iter().map(String::as_str)),
+            "createdAt" => out.value(&ScalarType::to_value(&product.created_at)),
+            "updatedAt" => out.value(&ScalarType::to_value(&product.updated_at)),
             "variants" => {
-                selections.list(self.batch.as_ref()?.lent_variants(product.id)?, field)?
+                let variants = self.batch.as_ref()?.lent_variants(product.id)?;
+                selections.list(variants, field, out)?
             }
             _ => return None,
-        })
+        }
+        Some(())
     }
 }
 
@@ -218,25 +225,26 @@ struct OptionView<'a>(&'a domain::Attribute);
 impl Project for AttributeView<'_> {
     const TYPE_NAME: &'static str = "Attribute";
 
-    fn project_field(&self, field: &Field, _: Selections<'_>) -> Option<Value> {
-        pair_field(self.0, field)
+    fn project_field(&self, field: &Field, _: Selections<'_>, out: &mut Json) -> Option<()> {
+        pair_field(self.0, field, out)
     }
 }
 
 impl Project for OptionView<'_> {
     const TYPE_NAME: &'static str = "VariantOption";
 
-    fn project_field(&self, field: &Field, _: Selections<'_>) -> Option<Value> {
-        pair_field(self.0, field)
+    fn project_field(&self, field: &Field, _: Selections<'_>, out: &mut Json) -> Option<()> {
+        pair_field(self.0, field, out)
     }
 }
 
-fn pair_field(pair: &domain::Attribute, field: &Field) -> Option<Value> {
+fn pair_field(pair: &domain::Attribute, field: &Field, out: &mut Json) -> Option<()> {
     match field.name.node.as_str() {
-        "name" => Some(Value::String(pair.name.as_str().to_owned())),
-        "value" => Some(Value::String(pair.value.as_str().to_owned())),
-        _ => None,
+        "name" => out.str(&pair.name),
+        "value" => out.str(&pair.value),
+        _ => return None,
     }
+    Some(())
 }
 
 pub struct ProductVariant(pub domain::Variant);
@@ -292,17 +300,26 @@ impl ProductVariant {
 impl Project for ProductVariant {
     const TYPE_NAME: &'static str = VARIANT;
 
-    fn project_field(&self, field: &Field, selections: Selections<'_>) -> Option<Value> {
+    fn project_field(
+        &self,
+        field: &Field,
+        selections: Selections<'_>,
+        out: &mut Json,
+    ) -> Option<()> {
         let variant = &self.0;
-        Some(match field.name.node.as_str() {
-            "id" => Value::String(GlobalId::encode(VARIANT, variant.id)),
-            "sku" => Value::String(variant.sku.as_str().to_owned()),
-            "name" => Value::String(variant.name.as_str().to_owned()),
-            "options" => selections.list(variant.options.iter().map(OptionView), field)?,
-            "position" => Value::from(variant.position),
-            "weightGrams" => variant.weight_grams.map_or(Value::Null, Value::from),
+        match field.name.node.as_str() {
+            "id" => out.str(&GlobalId::encode(VARIANT, variant.id)),
+            "sku" => out.str(&variant.sku),
+            "name" => out.str(&variant.name),
+            "options" => selections.list(variant.options.iter().map(OptionView), field, out)?,
+            "position" => out.int(variant.position.into()),
+            "weightGrams" => match variant.weight_grams {
+                Some(grams) => out.int(grams.into()),
+                None => out.null(),
+            },
             _ => return None,
-        })
+        }
+        Some(())
     }
 }
 
