@@ -30,6 +30,29 @@ impl GlobalId {
         URL_SAFE_NO_PAD.encode(raw)
     }
 
+    /// [`encode`](Self::encode) appended to `out`, for JSON written straight into a buffer
+    /// (its characters need no escaping in a JSON string).
+    pub fn encode_into(type_name: &str, key: i64, out: &mut Vec<u8>) {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(key).as_bytes();
+        let mut raw = [0; 64];
+        let length = type_name.len() + 1 + digits.len();
+        let Some(raw) = raw.get_mut(..length) else {
+            out.extend_from_slice(Self::encode(type_name, key).as_bytes());
+            return;
+        };
+        raw[..type_name.len()].copy_from_slice(type_name.as_bytes());
+        raw[type_name.len()] = b':';
+        raw[type_name.len() + 1..].copy_from_slice(digits);
+        let start = out.len();
+        out.resize(start + length.div_ceil(3) * 4, 0);
+        // Sized for padded output; the unpadded one is at most as long.
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(raw, &mut out[start..])
+            .unwrap_or(0);
+        out.truncate(start + written);
+    }
+
     pub fn parse(value: &str) -> Result<Self, KernelError> {
         let invalid = || KernelError::new(ErrorCode::BadUserInput, format!("invalid id {value:?}"));
         let bytes = URL_SAFE_NO_PAD
@@ -99,6 +122,9 @@ mod tests {
             for key in [0, 7, -3, i64::MAX, i64::MIN] {
                 let expected = GlobalId::new(type_name, key).to_string();
                 assert_eq!(GlobalId::encode(type_name, key), expected);
+                let mut appended = b"x".to_vec();
+                GlobalId::encode_into(type_name, key, &mut appended);
+                assert_eq!(appended, format!("x{expected}").into_bytes());
             }
         }
     }

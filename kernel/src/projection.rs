@@ -68,6 +68,13 @@ impl Json {
         let _ = serde_json::to_writer(&mut self.0, text);
     }
 
+    /// A [`GlobalId`](crate::id::GlobalId).
+    pub fn id(&mut self, type_name: &str, key: i64) {
+        self.0.push(b'"');
+        crate::id::GlobalId::encode_into(type_name, key, &mut self.0);
+        self.0.push(b'"');
+    }
+
     pub fn int(&mut self, number: i64) {
         self.0
             .extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
@@ -173,12 +180,24 @@ impl<'a> Selections<'a> {
     {
         let mut fields = Vec::with_capacity(set.items.len());
         self.collect::<T>(set, &mut fields)?;
-        // A key selected twice is merged by GraphQL: left to async-graphql.
-        let mut keys = HashSet::with_capacity(fields.len());
-        fields
-            .iter()
-            .all(|field| keys.insert(field.response_key().node.as_str()))
-            .then_some(fields)
+        // A key selected twice is merged by GraphQL: left to async-graphql. This runs for every
+        // object of a list, whose selections are mostly small: those are compared pairwise,
+        // and only large ones (a hostile query's) hashed.
+        fn key<'f>(field: &&'f Field) -> &'f str {
+            field.response_key().node.as_str()
+        }
+        let unique = if fields.len() <= 16 {
+            let seen_before = |index: usize| {
+                fields[..index]
+                    .iter()
+                    .any(|seen| key(seen) == key(&fields[index]))
+            };
+            !(0..fields.len()).any(seen_before)
+        } else {
+            let mut keys = HashSet::with_capacity(fields.len());
+            fields.iter().all(|field| keys.insert(key(field)))
+        };
+        unique.then_some(fields)
     }
 
     fn collect<'s, T: Project>(
@@ -240,7 +259,8 @@ impl<T: OutputType + Project> OutputType for ProjectedList<'_, T> {
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let skip = ctx.data_opt::<ResolveEveryField>().is_some();
-        let mut out = Json::default();
+        // About what a product with its variants takes, so the buffer seldom grows.
+        let mut out = Json(Vec::with_capacity(self.0.len() * 512));
         let projected = !skip
             && Selections::of(ctx)
                 .list_of_set(self.0.iter().copied(), &ctx.item.node, &mut out)

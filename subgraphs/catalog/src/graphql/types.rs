@@ -193,7 +193,7 @@ impl Project for Product {
     ) -> Option<()> {
         let product = &self.inner;
         match field.name.node.as_str() {
-            "id" => out.str(&GlobalId::encode(PRODUCT, product.id)),
+            "id" => out.id(PRODUCT, product.id),
             "slug" => out.str(&product.slug),
             "name" => out.str(&product.name),
             "description" => out.str(&product.description),
@@ -308,7 +308,7 @@ impl Project for ProductVariant {
     ) -> Option<()> {
         let variant = &self.0;
         match field.name.node.as_str() {
-            "id" => out.str(&GlobalId::encode(VARIANT, variant.id)),
+            "id" => out.id(VARIANT, variant.id),
             "sku" => out.str(&variant.sku),
             "name" => out.str(&variant.name),
             "options" => selections.list(variant.options.iter().map(OptionView), field, out)?,

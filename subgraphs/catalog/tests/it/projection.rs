@@ -31,6 +31,9 @@ const PROJECTED: &[&str] = &[
     "query($yes: Boolean!, $no: Boolean!) { products { edges { node { id name @include(if: $yes)
         slug @include(if: $no) variants @skip(if: $no) { sku @skip(if: $yes) id } } } } }",
     "{ products(filter: { status: DRAFT }) { edges { node { name status } } } }",
+    // More keys than are compared pairwise.
+    "{ products { nodes { a: id b: id c: id d: id e: id f: id g: id h: id i: id j: id k: id
+        l: id m: id n: id o: id p: id q: id r: name } } }",
     "{ category(slug: \"clothing\") { products(last: 1, sort: NAME) { edges { cursor node {
         name variants { sku } } } } } }",
 ];
@@ -40,6 +43,8 @@ const RESOLVED: &[&str] = &[
     "{ products { edges { node { id category { slug } } } } }",
     "{ products { edges { node { id collections { slug } variants { sku } } } } }",
     "{ products { edges { node { variants { id } variants { sku } } } } }",
+    "{ products { nodes { a: id b: id c: id d: id e: id f: id g: id h: id i: id j: id k: id
+        l: id m: id n: id o: id p: id q: id a: id } } }",
     "{ products { edges { node { ... on _Entity { ... on Product { id } } } } } }",
     "{ products(first: 1) { edges { node { variants { product { name } } } } } }",
 ];
