@@ -4,7 +4,7 @@
 //! `tsvector` with a GIN index on PostgreSQL, an FTS5 table on SQLite.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sqlx::{self, ColumnIndex, Decode, Row, Type};
+use sea_orm::sqlx::{ColumnIndex, Decode, Row, Type};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 
 use super::products::{ProductColumns, variant_list};
@@ -66,7 +66,9 @@ pub async fn list(
 ) -> Result<Vec<ListedProduct>, DbErr> {
     let statement = list_statement(db.get_database_backend(), filter, sort, window, parts);
     let rows = db.query_all(statement).await?;
-    rows.iter().map(|row| listed(row, sort, parts)).collect()
+    let rows = rows.iter().enumerate();
+    rows.map(|(index, row)| listed(row, sort, parts, index == 0))
+        .collect()
 }
 
 fn list_statement(
@@ -103,14 +105,19 @@ fn list_statement(
 /// page reads 550, and by name each would be hashed and looked up first), the text columns
 /// borrowed, so the JSON lists are parsed straight from the row's bytes and the status is
 /// checked without a copy. sea-orm's own getters return owned values only.
+///
+/// PostgreSQL describes a result's column types once for all its rows, so they are checked on
+/// the `first` row only (600 checks a page otherwise, with a type descriptor cloned and dropped
+/// for each); SQLite types each value, so each is checked.
 fn listed(
     row: &QueryResult,
     sort: ProductSort,
     parts: ListedParts,
+    first: bool,
 ) -> Result<ListedProduct, DbErr> {
     let (product, variants) = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
-        (Some(row), _) => product_of(row, parts)?,
-        (None, Some(row)) => product_of(row, parts)?,
+        (Some(row), _) => product_of(row, parts, first)?,
+        (None, Some(row)) => product_of(row, parts, true)?,
         (None, None) => return Err(DbErr::Custom("a listing row of no known driver".into())),
     };
     let position = match sort {
@@ -127,7 +134,11 @@ fn listed(
     })
 }
 
-fn product_of<'r, R>(row: &'r R, parts: ListedParts) -> Result<(Product, Vec<Variant>), DbErr>
+fn product_of<'r, R>(
+    row: &'r R,
+    parts: ListedParts,
+    check: bool,
+) -> Result<(Product, Vec<Variant>), DbErr>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -135,17 +146,16 @@ where
     i64: Decode<'r, R::Database> + Type<R::Database>,
     DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let column_error = |error: sqlx::Error| DbErr::Custom(format!("a listing row: {error}"));
-    let text = |index: usize| row.try_get::<&str, _>(index).map_err(column_error);
-    let time = |index: usize| row.try_get::<DateTime<Utc>, _>(index).map_err(column_error);
-    let id: i64 = row.try_get(0).map_err(column_error)?;
+    let text = |index: usize| column::<&str, R>(row, index, check);
+    let time = |index: usize| column::<DateTime<Utc>, R>(row, index, check);
+    let id: i64 = column(row, 0, check)?;
     let product = Product::try_from(ProductColumns {
         id,
         slug: text(1)?,
         name: text(2)?,
         description: text(3)?,
         status: text(4)?,
-        category_id: row.try_get(5).map_err(column_error)?,
+        category_id: column(row, 5, check)?,
         attributes: text(6)?,
         image_urls: text(7)?,
         created_at: time(8)?,
@@ -159,6 +169,20 @@ where
         false => Vec::new(),
     };
     Ok((product, variants))
+}
+
+/// Column `index` of `row`, its type checked against `T` when `check`.
+fn column<'r, T, R>(row: &'r R, index: usize, check: bool) -> Result<T, DbErr>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let value = match check {
+        true => row.try_get(index),
+        false => row.try_get_unchecked(index),
+    };
+    value.map_err(|error| DbErr::Custom(format!("a listing row: {error}")))
 }
 
 /// How many products match (the caller caches it: counting is the expensive part of a page).
