@@ -307,8 +307,12 @@ impl Formatter for RawJsonFormatter {
 pub fn materialize(value: &mut Value) {
     match value {
         Value::Binary(json) => {
-            // Projection wrote it from values; it parses back into them.
-            *value = serde_json::from_slice(json).unwrap_or(Value::Null);
+            // Projection wrote it from values, so it parses back into them; were it ever not to,
+            // the list is null and the fault logged rather than the process brought down.
+            *value = serde_json::from_slice(json).unwrap_or_else(|error| {
+                tracing::error!(%error, "a projected list is not JSON");
+                Value::Null
+            });
         }
         Value::List(items) => items.iter_mut().for_each(materialize),
         Value::Object(fields) => fields.values_mut().for_each(materialize),
