@@ -91,14 +91,27 @@ impl Json {
 
     /// A list of strings.
     pub fn strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
-        self.0.push(b'[');
+        let _ = self.list(items, |out, item| {
+            out.str(item);
+            Some(())
+        });
+    }
+
+    /// A list of `items`, each written by `each`; `None` as soon as one is.
+    fn list<I: IntoIterator>(
+        &mut self,
+        items: I,
+        mut each: impl FnMut(&mut Self, I::Item) -> Option<()>,
+    ) -> Option<()> {
+        self.raw(b"[");
         for (index, item) in items.into_iter().enumerate() {
             if index > 0 {
-                self.0.push(b',');
+                self.raw(b",");
             }
-            self.str(item);
+            each(self, item)?;
         }
-        self.0.push(b']');
+        self.raw(b"]");
+        Some(())
     }
 
     fn raw(&mut self, bytes: &[u8]) {
@@ -142,15 +155,7 @@ impl<'a> Selections<'a> {
         out: &mut Json,
     ) -> Option<()> {
         let fields = self.plan::<T>(set)?;
-        out.raw(b"[");
-        for (index, item) in items.into_iter().enumerate() {
-            if index > 0 {
-                out.raw(b",");
-            }
-            self.write(&item, &fields, out)?;
-        }
-        out.raw(b"]");
-        Some(())
+        out.list(items, |out, item| self.write(&item, &fields, out))
     }
 
     fn write<T: Project>(self, item: &T, fields: &[&Field], out: &mut Json) -> Option<()> {

@@ -73,7 +73,7 @@ pub async fn test_config(backend: Backend) -> TestConfig {
     };
     let config = Config {
         data_dir: data_dir.path().to_path_buf(),
-        database_url: postgres.as_ref().map(|database| database.url.clone()),
+        database_url: postgres.as_ref().map(PostgresDatabase::url),
         db_max_connections: 20,
         ..Config::default()
     };
@@ -141,7 +141,6 @@ async fn postgres_admin_url() -> String {
 struct PostgresDatabase {
     admin_url: String,
     name: String,
-    url: String,
 }
 
 impl PostgresDatabase {
@@ -156,17 +155,17 @@ impl PostgresDatabase {
             .await
             .expect("creating a test database");
         admin.close().await.expect("closing the admin connection");
-        let url = replace_database(&admin_url, &name);
-        Self {
-            admin_url,
-            name,
-            url,
-        }
+        Self { admin_url, name }
     }
 
-    async fn drop_database(admin_url: &str, name: &str) -> Result<(), sea_orm::DbErr> {
-        let admin = Database::connect(admin_url).await?;
+    fn url(&self) -> String {
+        replace_database(&self.admin_url, &self.name)
+    }
+
+    async fn drop_database(&self) -> Result<(), sea_orm::DbErr> {
+        let admin = Database::connect(&self.admin_url).await?;
         // FORCE ends the connections that the test's pools and background tasks still hold.
+        let name = &self.name;
         admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await?;
@@ -176,18 +175,21 @@ impl PostgresDatabase {
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         // Drop runs inside the test's runtime, which cannot block on a future: the statement
         // runs on a thread with a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| error.to_string())?
-                .block_on(Self::drop_database(&admin_url, &name))
-                .map_err(|error| error.to_string())
-        })
-        .join();
+        let database = &*self;
+        let dropped = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|error| error.to_string())?
+                        .block_on(database.drop_database())
+                        .map_err(|error| error.to_string())
+                })
+                .join()
+        });
         // A database left behind costs disk, not the test's verdict.
         match dropped {
             Ok(Ok(())) => {}
