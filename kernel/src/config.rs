@@ -51,6 +51,9 @@ pub struct Config {
     pub otlp_sample_ratio: f64,
     /// Largest database pool per domain.
     pub db_max_connections: u32,
+    /// PostgreSQL connections that a domain's hottest reads (the catalog's listings) share,
+    /// pipelined (`commerce_kernel::read_pipeline`); 0 sends them through the pool instead.
+    pub db_read_connections: u32,
     /// `iss` of access tokens: the customers service signs with it, every service checks it.
     pub jwt_issuer: String,
     /// `aud` of access tokens, checked like the issuer.
@@ -123,6 +126,7 @@ impl Default for Config {
             otlp_endpoint: None,
             otlp_sample_ratio: 1.0,
             db_max_connections: 10,
+            db_read_connections: 2,
             jwt_issuer: "commerce".to_owned(),
             jwt_audience: "commerce".to_owned(),
             jwks_url: None,

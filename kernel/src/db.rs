@@ -12,6 +12,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::Config;
+use crate::read_pipeline::ReadPipeline;
 
 /// Connects to `domain`'s database and brings its schema up to date with `M`.
 pub async fn connect_and_migrate<M: MigratorTrait>(
@@ -118,6 +119,26 @@ async fn connect_postgres(
     Database::connect(options)
         .await
         .context("connecting to PostgreSQL")
+}
+
+/// `domain`'s pipelined reads (see [`ReadPipeline`]), timed in the process's metrics: on
+/// PostgreSQL unless `db_read_connections` is 0 or the URL needs what they lack (TLS), in which
+/// case the reads go through the pool (said once in the log).
+pub fn read_pipeline(config: &Config, domain: &str) -> Option<ReadPipeline> {
+    let url = config
+        .database_url
+        .as_deref()
+        .filter(|url| url.starts_with("postgres"))?;
+    match ReadPipeline::new(url, domain, config.db_read_connections) {
+        Ok(reads) => {
+            crate::telemetry::metrics::observe_pipelined_sql(&reads, domain);
+            Some(reads)
+        }
+        Err(why) => {
+            tracing::info!(domain, "reads are not pipelined: {why}");
+            None
+        }
+    }
 }
 
 /// Gathers the planner's statistics for this domain's tables now, after a bulk load

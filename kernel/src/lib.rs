@@ -17,6 +17,7 @@ pub mod mail;
 pub mod money;
 pub mod pagination;
 pub mod projection;
+pub mod read_pipeline;
 pub mod server;
 pub mod subgraph;
 pub mod telemetry;

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use commerce_kernel::config::Config;
+use commerce_kernel::read_pipeline::ReadPipeline;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::OnceCell;
@@ -88,6 +89,8 @@ pub async fn test_config(backend: Backend) -> TestConfig {
 pub struct TestDatabase {
     /// The connection; clone it into the application state after the counter is attached.
     pub db: DatabaseConnection,
+    /// Its pipelined reads on PostgreSQL (`commerce_kernel::db::read_pipeline`), counted too.
+    pub reads: Option<ReadPipeline>,
     pub statements: SqlCounter,
     /// Keeps the database's directory for the test's life.
     pub config: TestConfig,
@@ -100,8 +103,13 @@ pub async fn migrated_database<M: MigratorTrait>(backend: Backend, domain: &str)
         .await
         .expect("connects and migrates");
     let statements = SqlCounter::attach(&mut db);
+    let reads = commerce_kernel::db::read_pipeline(&config, domain);
+    if let Some(reads) = &reads {
+        statements.count_pipelined(reads);
+    }
     TestDatabase {
         db,
+        reads,
         statements,
         config,
     }
@@ -226,6 +234,14 @@ impl SqlCounter {
             count.fetch_add(1, Ordering::SeqCst);
         });
         counter
+    }
+
+    /// Counts `reads`' statements too.
+    pub fn count_pipelined(&self, reads: &ReadPipeline) {
+        let count = self.0.clone();
+        reads.set_metric_callback(Arc::new(move |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+        }));
     }
 
     pub fn count(&self) -> usize {

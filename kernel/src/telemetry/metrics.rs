@@ -10,7 +10,7 @@
 //! others by the scrape's `job`/`instance` labels. The all-in-one stack runs every subgraph in
 //! one process, so each of its subgraph ports shows the same totals (SQL time still by domain).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -20,6 +20,9 @@ use prometheus::{
     TextEncoder,
 };
 use sea_orm::DatabaseConnection;
+use sea_orm::metric::Info;
+
+use crate::read_pipeline::ReadPipeline;
 
 /// Latency buckets in seconds, 1 ms to 10 s (the router's).
 const BUCKETS: &[f64] = &[
@@ -216,17 +219,27 @@ impl Metrics {
 /// pool is made: sea-orm keeps one callback per connection, which tests replace with their
 /// statement counters.
 pub fn observe_sql(db: &mut DatabaseConnection, domain: &str) {
+    let observe = sql_observer(domain);
+    db.set_metric_callback(move |info| observe(info));
+}
+
+/// [`observe_sql`] for a domain's pipelined reads.
+pub fn observe_pipelined_sql(reads: &ReadPipeline, domain: &str) {
+    reads.set_metric_callback(Arc::new(sql_observer(domain)));
+}
+
+fn sql_observer(domain: &str) -> impl Fn(&Info<'_>) + Send + Sync + 'static {
     let sql = &metrics().sql;
     let [ok, error] = ["ok", "error"].map(|outcome| sql.with_label_values(&[domain, outcome]));
     let domain = domain.to_owned();
-    db.set_metric_callback(move |info| {
+    move |info| {
         let histogram = if info.failed { &error } else { &ok };
         histogram.observe(info.elapsed.as_secs_f64());
         // Timed here rather than by a span around the statement: sea-orm gives no other hook.
         if commerce_otel::enabled() {
             commerce_otel::sql_statement(&domain, &info.statement.sql, info.elapsed, info.failed);
         }
-    });
+    }
 }
 
 /// The operation type of `request` (`query`, `mutation`, `subscription`, or `unknown` when

@@ -7,4 +7,5 @@ mod events;
 mod identity;
 mod internal;
 mod limits;
+mod read_pipeline;
 mod revocation;

@@ -46,6 +46,9 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
         db::connect_and_migrate::<commerce_migrations::catalog::Migrator>(config, DOMAIN).await?;
     let cache = cache::from_config(config, DOMAIN).await?;
     let mut state = AppState::new(db, cache);
+    if let Some(reads) = db::read_pipeline(config, DOMAIN) {
+        state.catalog = state.catalog.with_read_pipeline(reads);
+    }
     if !config.read_cache {
         state.catalog = state.catalog.without_read_cache();
     }

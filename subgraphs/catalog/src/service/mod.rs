@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use commerce_kernel::cache::{NoCache, ReadThrough, SharedCache};
 use commerce_kernel::pagination::{Page, PageRequest};
+use commerce_kernel::read_pipeline::ReadPipeline;
 use commerce_kernel::subgraph::ResponseCache;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -46,6 +47,8 @@ const PAGE_TTL: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct CatalogService {
     db: DatabaseConnection,
+    /// Listings' reads, pipelined (PostgreSQL; without it they go through `db`'s pool).
+    reads: Option<ReadPipeline>,
     /// Counts and facets (always cached: they scan the whole filter).
     cache: ReadThrough,
     /// Products, their variants and listing pages (`NoCache` with `read_cache = false`).
@@ -99,6 +102,7 @@ impl CatalogService {
         let generation = Arc::new(AtomicU64::new(0));
         Self {
             db,
+            reads: None,
             entities: ReadThrough::with_generation(cache.clone(), generation.clone()),
             cache: ReadThrough::with_generation(cache, generation.clone()),
             instance: format!("{:016x}", rand::random::<u64>()).into(),
@@ -118,6 +122,12 @@ impl CatalogService {
     pub fn without_read_cache(mut self) -> Self {
         self.entities = ReadThrough::with_generation(Arc::new(NoCache), self.generation.clone());
         self.without_response_cache()
+    }
+
+    /// Reads listings through `reads` (see `commerce_kernel::read_pipeline`).
+    pub fn with_read_pipeline(mut self, reads: ReadPipeline) -> Self {
+        self.reads = Some(reads);
+        self
     }
 
     /// Executes every query: `subgraph_response_cache = false`.
@@ -225,7 +235,8 @@ impl CatalogService {
         let rows = self
             .entities
             .get_or_load(&key, PAGE_TTL, || async {
-                let rows = store::list(&self.db, filter, sort, &window, parts).await?;
+                let rows = store::list(&self.db, self.reads.as_ref(), filter, sort, &window, parts)
+                    .await?;
                 Ok::<_, CatalogError>(rows)
             })
             .await?;

@@ -4,8 +4,9 @@
 //! `tsvector` with a GIN index on PostgreSQL, an FTS5 table on SQLite.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sqlx::{ColumnIndex, Decode, Row, Type};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use commerce_kernel::read_pipeline::{ReadPipeline, Row};
+use sea_orm::sqlx::{ColumnIndex, Decode, Row as SqlxRow, Type};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
 use super::products::{ProductColumns, variant_list};
 use super::sql::Sql;
@@ -56,19 +57,30 @@ const SQLITE_SEARCH_FROM: &str = " FROM (SELECT rowid AS id, -bm25(product_searc
                                   AS rank FROM product_search WHERE product_search MATCH ";
 
 /// One window of the listing, rows in read order (see [`ListWindow`]), each product with the
-/// `parts` asked for.
+/// `parts` asked for: read through `reads` when given (a PostgreSQL `db`'s), else through `db`.
 pub async fn list(
     db: &impl ConnectionTrait,
+    reads: Option<&ReadPipeline>,
     filter: &ProductFilter,
     sort: ProductSort,
     window: &ListWindow,
     parts: ListedParts,
 ) -> Result<Vec<ListedProduct>, DbErr> {
     let statement = list_statement(db.get_database_backend(), filter, sort, window, parts);
+    if let Some(reads) = reads {
+        let rows = reads.query(&statement).await?;
+        return rows.iter().map(|row| listed(row, sort, parts)).collect();
+    }
     let rows = db.query_all(statement).await?;
     let rows = rows.iter().enumerate();
-    rows.map(|(index, row)| listed(row, sort, parts, index == 0))
-        .collect()
+    rows.map(
+        |(index, row)| match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
+            (Some(row), _) => listed(&Checked::new(row, index == 0), sort, parts),
+            (None, Some(row)) => listed(&Checked::new(row, true), sort, parts),
+            (None, None) => Err(DbErr::Custom("a listing row of no known driver".into())),
+        },
+    )
+    .collect()
 }
 
 fn list_statement(
@@ -101,31 +113,36 @@ fn list_statement(
     sql.build()
 }
 
-/// A row of [`push_columns`], read from the driver's row in place: each column by its position (a
-/// page reads 550, and by name each would be hashed and looked up first), the text columns
-/// borrowed, so the JSON lists are parsed straight from the row's bytes and the status is
-/// checked without a copy. sea-orm's own getters return owned values only.
-///
-/// PostgreSQL describes a result's column types once for all its rows, so they are checked on
-/// the `first` row only (600 checks a page otherwise, with a type descriptor cloned and dropped
-/// for each); SQLite types each value, so each is checked.
+/// A row of [`push_columns`] (and the rank after them when sorted by relevance).
 fn listed(
-    row: &QueryResult,
+    row: &impl ListingRow,
     sort: ProductSort,
     parts: ListedParts,
-    first: bool,
 ) -> Result<ListedProduct, DbErr> {
-    let (product, variants) = match (row.try_as_pg_row(), row.try_as_sqlite_row()) {
-        (Some(row), _) => product_of(row, parts, first)?,
-        (None, Some(row)) => product_of(row, parts, true)?,
-        (None, None) => return Err(DbErr::Custom("a listing row of no known driver".into())),
+    let id = row.int(0)?;
+    let product = Product::try_from(ProductColumns {
+        id,
+        slug: row.text(1)?,
+        name: row.text(2)?,
+        description: row.text(3)?,
+        status: row.text(4)?,
+        category_id: row.optional_int(5)?,
+        attributes: row.text(6)?,
+        image_urls: row.text(7)?,
+        created_at: row.time(8)?,
+        updated_at: row.time(9)?,
+    })?;
+    let variants = match parts.variants {
+        true => {
+            let options = parts.variant_options.then(|| row.text(11)).transpose()?;
+            variant_list(id, row.text(10)?, options)?
+        }
+        false => Vec::new(),
     };
     let position = match sort {
         ProductSort::Name => SortPosition::Name(product.name.clone(), product.id),
         ProductSort::Newest => SortPosition::Newest(product.id),
-        ProductSort::Relevance => {
-            SortPosition::Relevance(row.try_get("", "sort_rank")?, product.id)
-        }
+        ProductSort::Relevance => SortPosition::Relevance(row.float(12)?, product.id),
     };
     Ok(ListedProduct {
         product,
@@ -134,55 +151,93 @@ fn listed(
     })
 }
 
-fn product_of<'r, R>(
+/// A listing row's columns by position (a page reads 550; by name each would be hashed and
+/// looked up first), text borrowed from the row, so the JSON lists are parsed straight from its
+/// bytes and the status is checked without a copy. sea-orm's own getters return owned values
+/// only.
+trait ListingRow {
+    fn text(&self, index: usize) -> Result<&str, DbErr>;
+    fn int(&self, index: usize) -> Result<i64, DbErr>;
+    fn optional_int(&self, index: usize) -> Result<Option<i64>, DbErr>;
+    fn time(&self, index: usize) -> Result<DateTime<Utc>, DbErr>;
+    fn float(&self, index: usize) -> Result<f64, DbErr>;
+}
+
+fn row_error(error: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("a listing row: {error}"))
+}
+
+impl ListingRow for Row {
+    fn text(&self, index: usize) -> Result<&str, DbErr> {
+        self.try_get(index).map_err(row_error)
+    }
+    fn int(&self, index: usize) -> Result<i64, DbErr> {
+        self.try_get(index).map_err(row_error)
+    }
+    fn optional_int(&self, index: usize) -> Result<Option<i64>, DbErr> {
+        self.try_get(index).map_err(row_error)
+    }
+    fn time(&self, index: usize) -> Result<DateTime<Utc>, DbErr> {
+        self.try_get(index).map_err(row_error)
+    }
+    fn float(&self, index: usize) -> Result<f64, DbErr> {
+        self.try_get(index).map_err(row_error)
+    }
+}
+
+/// An sqlx row, its column types checked against the values read when `check`.
+///
+/// PostgreSQL describes a result's column types once for all its rows, so they are checked on
+/// the first row only (600 checks a page otherwise, with a type descriptor cloned and dropped
+/// for each); SQLite types each value, so each is checked.
+struct Checked<'r, R> {
     row: &'r R,
-    parts: ListedParts,
     check: bool,
-) -> Result<(Product, Vec<Variant>), DbErr>
+}
+
+impl<'r, R> Checked<'r, R> {
+    fn new(row: &'r R, check: bool) -> Self {
+        Self { row, check }
+    }
+
+    fn get<T>(&self, index: usize) -> Result<T, DbErr>
+    where
+        R: SqlxRow,
+        usize: ColumnIndex<R>,
+        T: Decode<'r, R::Database> + Type<R::Database>,
+    {
+        let value = match self.check {
+            true => self.row.try_get(index),
+            false => self.row.try_get_unchecked(index),
+        };
+        value.map_err(row_error)
+    }
+}
+
+impl<'r, R> ListingRow for Checked<'r, R>
 where
-    R: Row,
+    R: SqlxRow,
     usize: ColumnIndex<R>,
     &'r str: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
+    f64: Decode<'r, R::Database> + Type<R::Database>,
     DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let text = |index: usize| column::<&str, R>(row, index, check);
-    let time = |index: usize| column::<DateTime<Utc>, R>(row, index, check);
-    let id: i64 = column(row, 0, check)?;
-    let product = Product::try_from(ProductColumns {
-        id,
-        slug: text(1)?,
-        name: text(2)?,
-        description: text(3)?,
-        status: text(4)?,
-        category_id: column(row, 5, check)?,
-        attributes: text(6)?,
-        image_urls: text(7)?,
-        created_at: time(8)?,
-        updated_at: time(9)?,
-    })?;
-    let variants = match parts.variants {
-        true => {
-            let options = parts.variant_options.then(|| text(11)).transpose()?;
-            variant_list(id, text(10)?, options)?
-        }
-        false => Vec::new(),
-    };
-    Ok((product, variants))
-}
-
-/// Column `index` of `row`, its type checked against `T` when `check`.
-fn column<'r, T, R>(row: &'r R, index: usize, check: bool) -> Result<T, DbErr>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    T: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let value = match check {
-        true => row.try_get(index),
-        false => row.try_get_unchecked(index),
-    };
-    value.map_err(|error| DbErr::Custom(format!("a listing row: {error}")))
+    fn text(&self, index: usize) -> Result<&str, DbErr> {
+        self.get(index)
+    }
+    fn int(&self, index: usize) -> Result<i64, DbErr> {
+        self.get(index)
+    }
+    fn optional_int(&self, index: usize) -> Result<Option<i64>, DbErr> {
+        self.get(index)
+    }
+    fn time(&self, index: usize) -> Result<DateTime<Utc>, DbErr> {
+        self.get(index)
+    }
+    fn float(&self, index: usize) -> Result<f64, DbErr> {
+        self.get(index)
+    }
 }
 
 /// How many products match (the caller caches it: counting is the expensive part of a page).

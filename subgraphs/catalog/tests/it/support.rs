@@ -23,7 +23,10 @@ pub struct TestApp {
 pub async fn app(backend: Backend) -> TestApp {
     let database =
         migrated_database::<commerce_migrations::catalog::Migrator>(backend, "catalog").await;
-    let state = AppState::new(database.db.clone(), Arc::new(MemoryCache::new(10_000)));
+    let mut state = AppState::new(database.db.clone(), Arc::new(MemoryCache::new(10_000)));
+    if let Some(reads) = &database.reads {
+        state.catalog = state.catalog.with_read_pipeline(reads.clone());
+    }
     TestApp {
         schema: commerce_catalog::schema(state.clone()),
         state,
