@@ -231,3 +231,42 @@ async fn a_listed_product_answers_as_the_product_read_alone(backend: commerce_te
         })
     );
 }
+
+/// On PostgreSQL a page is read over the pipelined connections
+/// (`commerce_kernel::read_pipeline`), not the pool, and answers as the pool's would.
+#[tokio::test]
+async fn listings_on_postgres_are_read_over_the_pipelined_connections() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = app(commerce_testkit::Backend::Postgres).await;
+    shop(&app).await;
+    let pipelined = products(&app, json!({ "first": 2, "sort": "NAME" })).await;
+    let readers = app
+        .state
+        .db
+        .query_one(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM pg_stat_activity \
+             WHERE application_name = 'commerce-catalog-reads' AND datname = current_database()",
+        ))
+        .await
+        .expect("reads the server's activity")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("a count");
+    assert!(readers >= 1, "no pipelined connection served the page");
+
+    let pooled = commerce_catalog::AppState::new(
+        app.state.db.clone(),
+        std::sync::Arc::new(commerce_kernel::cache::MemoryCache::new(100)),
+    );
+    let schema = commerce_catalog::schema(pooled);
+    let response = commerce_testkit::execute_as(
+        &schema,
+        crate::support::staff(),
+        PRODUCTS,
+        json!({ "first": 2, "sort": "NAME" }),
+    )
+    .await;
+    assert_eq!(response["data"]["products"], pipelined);
+}
