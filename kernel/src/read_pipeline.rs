@@ -33,6 +33,9 @@ pub type MetricCallback = Arc<dyn Fn(&Info<'_>) + Send + Sync>;
 /// has a handful of statement shapes, so this only bounds a client that makes up new ones).
 const PREPARED_PER_CONNECTION: usize = 256;
 
+/// The server cancels a pipelined read that runs longer (PostgreSQL's interval syntax).
+const STATEMENT_TIMEOUT: &str = "5s";
+
 /// A set of shared connections to one PostgreSQL database; cheap to clone.
 #[derive(Clone)]
 pub struct ReadPipeline(Arc<Inner>);
@@ -74,11 +77,12 @@ impl ReadPipeline {
         if connections == 0 {
             return Err("no read connections are configured".to_owned());
         }
-        let search_path = format!("-c search_path={schema}");
-        let options = match config.get_options() {
-            Some(options) => format!("{options} {search_path}"),
-            None => search_path,
-        };
+        // A statement holds up those queued behind it on its connection: none runs longer
+        // than STATEMENT_TIMEOUT unless the URL's own options say otherwise.
+        let options = format!(
+            "-c statement_timeout={STATEMENT_TIMEOUT} {} -c search_path={schema}",
+            config.get_options().unwrap_or_default()
+        );
         config
             .options(options)
             .application_name(format!("commerce-{schema}-reads"))
@@ -277,16 +281,16 @@ mod tests {
     }
 
     #[test]
-    fn connections_search_the_domains_schema_after_the_urls_own_options() {
+    fn connections_search_the_domains_schema_and_time_out_unless_the_url_says_otherwise() {
         let reads = ReadPipeline::new(
-            "postgres://u@db/shop?options=-c%20statement_timeout%3D5s",
+            "postgres://u@db/shop?options=-c%20statement_timeout%3D1s",
             "catalog",
             1,
         )
         .expect("a pipeline");
         assert_eq!(
             reads.0.config.get_options(),
-            Some("-c statement_timeout=5s -c search_path=catalog")
+            Some("-c statement_timeout=5s -c statement_timeout=1s -c search_path=catalog")
         );
         assert_eq!(
             reads.0.config.get_application_name(),

@@ -151,3 +151,21 @@ async fn a_failing_read_is_an_error_reported_as_failed_and_the_connection_stays_
         .expect("the connection still reads");
     assert_eq!(rows[0].get::<_, i64>(0), 1);
 }
+
+#[tokio::test]
+async fn pipelined_connections_search_their_schema_and_time_statements_out() {
+    let config = test_config(Backend::Postgres).await;
+    let url = config.database_url.clone().expect("a PostgreSQL URL");
+    let reads = ReadPipeline::new(&url, "catalog", 1).expect("a pipeline");
+    let rows = reads
+        .query(&statement(
+            "SELECT current_setting('search_path'), current_setting('statement_timeout'), \
+             current_setting('application_name')",
+            vec![],
+        ))
+        .await
+        .expect("reads");
+    assert_eq!(rows[0].get::<_, &str>(0), "catalog");
+    assert_eq!(rows[0].get::<_, &str>(1), "5s");
+    assert_eq!(rows[0].get::<_, &str>(2), "commerce-catalog-reads");
+}
