@@ -10,10 +10,13 @@
 //!
 //! A pipelined connection is served by one server process, so a slow statement delays those
 //! queued behind it: only short, index-bound reads belong here. Reads are idempotent, so one
-//! that fails because its connection closed is retried once on a fresh connection.
+//! that fails because its connection closed is retried once on a fresh connection. When no
+//! connection can be made, the caller reads through the pool instead: these connections speak
+//! no TLS, and a server that requires it refuses them while the pool (TLS when the server
+//! offers it) gets in.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,9 @@ struct Inner {
     slots: Vec<Slot>,
     next: AtomicUsize,
     metric: RwLock<Option<MetricCallback>>,
+    /// The server refused these connections (class 28: not allowed in, e.g. a `pg_hba.conf`
+    /// that requires TLS): every read goes through the pool from then on.
+    refused: AtomicBool,
 }
 
 /// One connection, made on first use and again after it closes.
@@ -79,10 +85,12 @@ impl ReadPipeline {
         }
         // A statement holds up those queued behind it on its connection: none runs longer
         // than STATEMENT_TIMEOUT unless the URL's own options say otherwise.
-        let options = format!(
-            "-c statement_timeout={STATEMENT_TIMEOUT} {} -c search_path={schema}",
-            config.get_options().unwrap_or_default()
-        );
+        let mut options = format!("-c statement_timeout={STATEMENT_TIMEOUT} ");
+        if let Some(own) = config.get_options() {
+            options.push_str(own);
+            options.push(' ');
+        }
+        options.push_str(&format!("-c search_path={schema}"));
         config
             .options(options)
             .application_name(format!("commerce-{schema}-reads"))
@@ -92,6 +100,7 @@ impl ReadPipeline {
             slots: (0..connections).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
             metric: RwLock::new(None),
+            refused: AtomicBool::new(false),
         })))
     }
 
@@ -105,11 +114,15 @@ impl ReadPipeline {
             .unwrap_or_else(PoisonError::into_inner) = Some(callback);
     }
 
-    /// The rows of `statement`, a read. Its values are bound with the types sqlx would send
-    /// them as, so that the server infers the same statement from the same text.
-    pub async fn query(&self, statement: &Statement) -> Result<Vec<Row>, DbErr> {
+    /// The rows of `statement`, a read; None when no pipelined connection could be made, and
+    /// the caller reads through the pool instead. Its values are bound with the types sqlx
+    /// would send them as, so that the server infers the same statement from the same text.
+    pub async fn query(&self, statement: &Statement) -> Result<Option<Vec<Row>>, DbErr> {
         let started = Instant::now();
         let result = self.query_with_retry(statement).await;
+        if let Ok(None) = result {
+            return result;
+        }
         let callback = self
             .0
             .metric
@@ -126,7 +139,10 @@ impl ReadPipeline {
         result
     }
 
-    async fn query_with_retry(&self, statement: &Statement) -> Result<Vec<Row>, DbErr> {
+    async fn query_with_retry(&self, statement: &Statement) -> Result<Option<Vec<Row>>, DbErr> {
+        if self.0.refused.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let parameters = statement
             .values
             .iter()
@@ -134,33 +150,36 @@ impl ReadPipeline {
             .map(parameter)
             .collect::<Result<Vec<_>, _>>()?;
         let slot = &self.0.slots[self.0.next.fetch_add(1, Ordering::Relaxed) % self.0.slots.len()];
-        let connection = self.connection(slot, None).await?;
+        let Some(connection) = self.connection(slot, None).await else {
+            return Ok(None);
+        };
         match connection.query(&statement.sql, &parameters).await {
             Err(error) if closed(&error) || connection.client.is_closed() => {
                 // The server or the network dropped it (a restart, a failover, an idle
                 // timeout): every statement queued on it failed with it.
-                let connection = self.connection(slot, Some(&connection)).await?;
+                let Some(connection) = self.connection(slot, Some(&connection)).await else {
+                    return Ok(None);
+                };
                 connection.query(&statement.sql, &parameters).await
             }
             result => result,
         }
+        .map(Some)
         .map_err(|error| {
-            // The server's own words (`ERROR: column … does not exist`), not just "db error".
-            let error = match error.as_db_error() {
-                Some(error) => error.to_string(),
-                None => error.to_string(),
-            };
-            DbErr::Query(RuntimeErr::Internal(format!("a pipelined read: {error}")))
+            DbErr::Query(RuntimeErr::Internal(format!(
+                "a pipelined read: {}",
+                describe(&error)
+            )))
         })
     }
 
     /// The slot's open connection other than `failed`, connecting when it has none (one caller
-    /// connects, the others wait for it).
+    /// connects, the others wait for it); None, logged, when none can be made.
     async fn connection(
         &self,
         slot: &Slot,
         failed: Option<&Arc<Connection>>,
-    ) -> Result<Arc<Connection>, DbErr> {
+    ) -> Option<Arc<Connection>> {
         let open = || {
             slot.current
                 .lock()
@@ -170,17 +189,26 @@ impl ReadPipeline {
                 .filter(|connection| failed.is_none_or(|failed| !Arc::ptr_eq(connection, failed)))
         };
         if let Some(connection) = open() {
-            return Ok(connection);
+            return Some(connection);
         }
         let _connecting = slot.connecting.lock().await;
         if let Some(connection) = open() {
-            return Ok(connection);
+            return Some(connection);
         }
-        let (client, driver) = self.0.config.connect(NoTls).await.map_err(|error| {
-            DbErr::Conn(RuntimeErr::Internal(format!(
-                "connecting a pipelined read connection: {error}"
-            )))
-        })?;
+        let (client, driver) = match self.0.config.connect(NoTls).await {
+            Ok(connected) => connected,
+            Err(error) => {
+                let refused = error
+                    .code()
+                    .is_some_and(|code| code.code().starts_with("28"));
+                if !refused {
+                    tracing::warn!(error = %describe(&error), "no pipelined read connection: this read goes through the pool");
+                } else if !self.0.refused.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %describe(&error), "the server refuses pipelined read connections: reads go through the pool from now on");
+                }
+                return None;
+            }
+        };
         tokio::spawn(async move {
             if let Err(error) = driver.await {
                 tracing::warn!(%error, "a pipelined read connection closed");
@@ -191,7 +219,7 @@ impl ReadPipeline {
             prepared: Mutex::default(),
         });
         *slot.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
-        Ok(connection)
+        Some(connection)
     }
 }
 
@@ -226,6 +254,14 @@ impl Connection {
             .map(|(_, value)| &**value as &(dyn ToSql + Sync))
             .collect();
         self.client.query(&prepared, &values).await
+    }
+}
+
+/// The server's own words (`ERROR: column … does not exist`), not just "db error".
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(error) => error.to_string(),
+        None => error.to_string(),
     }
 }
 
@@ -291,6 +327,11 @@ mod tests {
         assert_eq!(
             reads.0.config.get_options(),
             Some("-c statement_timeout=5s -c statement_timeout=1s -c search_path=catalog")
+        );
+        let plain = ReadPipeline::new("postgres://u@db/shop", "catalog", 1).expect("a pipeline");
+        assert_eq!(
+            plain.0.config.get_options(),
+            Some("-c statement_timeout=5s -c search_path=catalog")
         );
         assert_eq!(
             reads.0.config.get_application_name(),

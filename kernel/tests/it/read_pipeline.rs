@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
-use commerce_kernel::read_pipeline::ReadPipeline;
+use commerce_kernel::read_pipeline::{ReadPipeline, Row};
 use commerce_testkit::{Backend, TestConfig, test_config};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, Value};
 
@@ -18,6 +18,15 @@ async fn pipeline(connections: u32) -> (TestConfig, ReadPipeline) {
 
 fn statement(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// The rows of a read that the pipeline served.
+async fn rows(reads: &ReadPipeline, statement: Statement) -> Vec<Row> {
+    reads
+        .query(&statement)
+        .await
+        .expect("reads")
+        .expect("over a pipelined connection")
 }
 
 #[tokio::test]
@@ -37,10 +46,7 @@ async fn each_value_type_is_bound_and_read_back_as_the_pool_does() {
     ];
     let sql = "SELECT $1 AS a, $2 AS b, $3 AS c, $4 AS d, $5 AS e, $6 AS f, $7 AS g, $8 AS h, \
                $9 AS i, pg_typeof($9)::text AS j";
-    let rows = reads
-        .query(&statement(sql, values.clone()))
-        .await
-        .expect("reads");
+    let rows = rows(&reads, statement(sql, values.clone())).await;
     let [row] = rows.as_slice() else {
         panic!("one row, got {}", rows.len())
     };
@@ -74,13 +80,14 @@ async fn concurrent_reads_share_one_connection_and_each_gets_its_own_answer() {
     let answers = futures::future::join_all((0..500_i64).map(|n| {
         let reads = reads.clone();
         async move {
-            let rows = reads
-                .query(&statement(
+            let rows = rows(
+                &reads,
+                statement(
                     "SELECT $1 * 2 AS twice, pg_backend_pid() AS pid",
                     vec![n.into()],
-                ))
-                .await
-                .expect("reads");
+                ),
+            )
+            .await;
             (n, rows[0].get::<_, i64>(0), rows[0].get::<_, i32>(1))
         }
     }))
@@ -97,7 +104,7 @@ async fn concurrent_reads_share_one_connection_and_each_gets_its_own_answer() {
 async fn a_read_whose_connection_the_server_ended_is_answered_on_a_new_one() {
     let (config, reads) = pipeline(1).await;
     let pid = "SELECT pg_backend_pid() AS pid";
-    let before: i32 = reads.query(&statement(pid, vec![])).await.expect("reads")[0].get(0);
+    let before: i32 = rows(&reads, statement(pid, vec![])).await[0].get(0);
     let admin = Database::connect(config.database_url.clone().expect("a URL"))
         .await
         .expect("connects");
@@ -109,11 +116,7 @@ async fn a_read_whose_connection_the_server_ended_is_answered_on_a_new_one() {
         .await
         .expect("terminates the pipeline's connection");
 
-    let after: i32 = reads
-        .query(&statement(pid, vec![]))
-        .await
-        .expect("the next read is answered")[0]
-        .get(0);
+    let after: i32 = rows(&reads, statement(pid, vec![])).await[0].get(0);
     assert_ne!(before, after, "on a new connection");
 }
 
@@ -145,11 +148,8 @@ async fn a_failing_read_is_an_error_reported_as_failed_and_the_connection_stays_
     );
     assert_eq!(failed.load(Ordering::SeqCst), 2);
 
-    let rows = reads
-        .query(&statement("SELECT 1::int8", vec![]))
-        .await
-        .expect("the connection still reads");
-    assert_eq!(rows[0].get::<_, i64>(0), 1);
+    let rows = rows(&reads, statement("SELECT 1::int8", vec![])).await;
+    assert_eq!(rows[0].get::<_, i64>(0), 1, "the connection still reads");
 }
 
 #[tokio::test]
@@ -157,15 +157,48 @@ async fn pipelined_connections_search_their_schema_and_time_statements_out() {
     let config = test_config(Backend::Postgres).await;
     let url = config.database_url.clone().expect("a PostgreSQL URL");
     let reads = ReadPipeline::new(&url, "catalog", 1).expect("a pipeline");
-    let rows = reads
-        .query(&statement(
+    let rows = rows(
+        &reads,
+        statement(
             "SELECT current_setting('search_path'), current_setting('statement_timeout'), \
              current_setting('application_name')",
             vec![],
-        ))
-        .await
-        .expect("reads");
+        ),
+    )
+    .await;
     assert_eq!(rows[0].get::<_, &str>(0), "catalog");
     assert_eq!(rows[0].get::<_, &str>(1), "5s");
     assert_eq!(rows[0].get::<_, &str>(2), "commerce-catalog-reads");
+}
+
+/// A server that refuses these connections (here: an unknown role, class 28 like a
+/// `pg_hba.conf` that requires TLS) or cannot be reached sends the reads to the pool.
+#[tokio::test]
+async fn reads_the_server_refuses_or_cannot_take_are_left_to_the_pool() {
+    let config = test_config(Backend::Postgres).await;
+    let url = config.database_url.clone().expect("a PostgreSQL URL");
+    let (_, rest) = url.split_once('@').expect("a user in the URL");
+    let refused = ReadPipeline::new(&format!("postgres://no_such_role@{rest}"), "public", 1)
+        .expect("a pipeline");
+    let counted = Arc::new(AtomicUsize::new(0));
+    let count = counted.clone();
+    refused.set_metric_callback(Arc::new(move |_| {
+        count.fetch_add(1, Ordering::SeqCst);
+    }));
+    for _ in 0..2 {
+        let read = refused
+            .query(&statement("SELECT 1", vec![]))
+            .await
+            .expect("no error");
+        assert!(read.is_none(), "left to the pool");
+    }
+    assert_eq!(counted.load(Ordering::SeqCst), 0, "no statement ran on it");
+
+    let unreachable =
+        ReadPipeline::new("postgres://postgres@127.0.0.1:1/none", "public", 1).expect("a pipeline");
+    let read = unreachable
+        .query(&statement("SELECT 1", vec![]))
+        .await
+        .expect("no error");
+    assert!(read.is_none(), "left to the pool");
 }

@@ -57,7 +57,8 @@ const SQLITE_SEARCH_FROM: &str = " FROM (SELECT rowid AS id, -bm25(product_searc
                                   AS rank FROM product_search WHERE product_search MATCH ";
 
 /// One window of the listing, rows in read order (see [`ListWindow`]), each product with the
-/// `parts` asked for: read through `reads` when given (a PostgreSQL `db`'s), else through `db`.
+/// `parts` asked for: read through `reads` when given (a PostgreSQL `db`'s) and connected, else
+/// through `db`.
 pub async fn list(
     db: &impl ConnectionTrait,
     reads: Option<&ReadPipeline>,
@@ -67,8 +68,10 @@ pub async fn list(
     parts: ListedParts,
 ) -> Result<Vec<ListedProduct>, DbErr> {
     let statement = list_statement(db.get_database_backend(), filter, sort, window, parts);
-    if let Some(reads) = reads {
-        let rows = reads.query(&statement).await?;
+    if let Some(rows) = match reads {
+        Some(reads) => reads.query(&statement).await?,
+        None => None,
+    } {
         return rows.iter().map(|row| listed(row, sort, parts)).collect();
     }
     let rows = db.query_all(statement).await?;

@@ -270,3 +270,33 @@ async fn listings_on_postgres_are_read_over_the_pipelined_connections() {
     .await;
     assert_eq!(response["data"]["products"], pipelined);
 }
+
+/// A pipeline the server refuses (as one that requires TLS does) leaves the pages to the pool.
+#[tokio::test]
+async fn listings_go_through_the_pool_when_the_server_refuses_pipelined_connections() {
+    let app = app(commerce_testkit::Backend::Postgres).await;
+    shop(&app).await;
+    let url = app.database_url().expect("a PostgreSQL URL");
+    let (_, rest) = url.split_once('@').expect("a user in the URL");
+    let refused = commerce_kernel::read_pipeline::ReadPipeline::new(
+        &format!("postgres://no_such_role@{rest}"),
+        "catalog",
+        2,
+    )
+    .expect("a pipeline");
+    let mut state = app.state.clone();
+    state.catalog = state.catalog.with_read_pipeline(refused);
+    let schema = commerce_catalog::schema(state);
+    let response = commerce_testkit::execute_as(
+        &schema,
+        crate::support::staff(),
+        PRODUCTS,
+        json!({ "first": 10 }),
+    )
+    .await;
+    assert_eq!(
+        names(&response["data"]["products"]),
+        ["Trail Boot", "Oxford Shirt", "Linen Shirt"],
+        "{response:#}"
+    );
+}

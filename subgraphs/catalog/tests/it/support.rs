@@ -14,7 +14,7 @@ pub fn staff() -> Viewer {
 }
 
 pub struct TestApp {
-    _database: TestDatabase,
+    database: TestDatabase,
     pub state: AppState,
     pub schema: CatalogSchema,
     pub statements: SqlCounter,
@@ -31,11 +31,16 @@ pub async fn app(backend: Backend) -> TestApp {
         schema: commerce_catalog::schema(state.clone()),
         state,
         statements: database.statements.clone(),
-        _database: database,
+        database,
     }
 }
 
 impl TestApp {
+    /// The test database's PostgreSQL URL (none on SQLite).
+    pub fn database_url(&self) -> Option<String> {
+        self.database.config.database_url.clone()
+    }
+
     /// The whole response (`data` and `errors`) as JSON, asked by a catalog editor.
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
         self.execute_as(staff(), query, variables).await
