@@ -68,10 +68,11 @@ pub async fn list(
     parts: ListedParts,
 ) -> Result<Vec<ListedProduct>, DbErr> {
     let statement = list_statement(db.get_database_backend(), filter, sort, window, parts);
-    if let Some(rows) = match reads {
+    let pipelined = match reads {
         Some(reads) => reads.query(&statement).await?,
         None => None,
-    } {
+    };
+    if let Some(rows) = pipelined {
         return rows.iter().map(|row| listed(row, sort, parts)).collect();
     }
     let rows = db.query_all(statement).await?;
