@@ -65,8 +65,8 @@ struct Connection {
     prepared: Mutex<HashMap<String, tokio_postgres::Statement>>,
 }
 
-/// A bound value with the type it is sent as.
-type Parameter = (Type, Box<dyn ToSql + Send + Sync>);
+/// A bound value (borrowed from its statement) with the type it is sent as.
+type Parameter<'a> = (Type, Box<dyn ToSql + Send + Sync + 'a>);
 
 impl ReadPipeline {
     /// `connections` shared connections to `url`, each with `search_path` set to `schema`,
@@ -227,19 +227,20 @@ impl Connection {
     async fn query(
         &self,
         sql: &str,
-        parameters: &[Parameter],
+        parameters: &[Parameter<'_>],
     ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let types: Vec<Type> = parameters.iter().map(|(ty, _)| ty.clone()).collect();
+        let types = || parameters.iter().map(|(ty, _)| ty);
         let cached = self
             .prepared
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(sql)
-            .filter(|prepared| prepared.params() == types.as_slice())
+            .filter(|prepared| prepared.params().iter().eq(types()))
             .cloned();
         let prepared = match cached {
             Some(prepared) => prepared,
             None => {
+                let types: Vec<Type> = types().cloned().collect();
                 let prepared = self.client.prepare_typed(sql, &types).await?;
                 let mut cache = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
                 if cache.len() >= PREPARED_PER_CONNECTION {
@@ -275,8 +276,8 @@ fn closed(error: &tokio_postgres::Error) -> bool {
 }
 
 /// `value` as a parameter of the type sqlx binds it as; the types the reads bind.
-fn parameter(value: &Value) -> Result<Parameter, DbErr> {
-    fn typed<T: ToSql + Send + Sync + 'static>(ty: Type, value: T) -> Parameter {
+fn parameter(value: &Value) -> Result<Parameter<'_>, DbErr> {
+    fn typed<'a, T: ToSql + Send + Sync + 'a>(ty: Type, value: T) -> Parameter<'a> {
         (ty, Box::new(value))
     }
     Ok(match value {
@@ -286,7 +287,7 @@ fn parameter(value: &Value) -> Result<Parameter, DbErr> {
         Value::BigInt(value) => typed(Type::INT8, *value),
         Value::Float(value) => typed(Type::FLOAT4, *value),
         Value::Double(value) => typed(Type::FLOAT8, *value),
-        Value::String(value) => typed(Type::TEXT, value.as_deref().cloned()),
+        Value::String(value) => typed(Type::TEXT, value.as_deref().map(String::as_str)),
         Value::ChronoDateTimeUtc(value) => typed(
             Type::TIMESTAMPTZ,
             value.as_deref().copied() as Option<DateTime<Utc>>,
